@@ -1,0 +1,142 @@
+// Argument cursor and JSON helpers for the CLI.
+#include "cli/cli_common.h"
+
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+
+namespace vkchat::cli {
+
+Args::Args(std::span<char*> argv) {
+  for (char* a : argv) args_.emplace_back(a);
+  used_.assign(args_.size(), false);
+}
+
+bool Args::flag(std::string_view name) {
+  for (std::size_t i = 0; i < args_.size(); ++i) {
+    if (!used_[i] && args_[i] == name) {
+      used_[i] = true;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<std::string> Args::value(std::string_view name) {
+  for (std::size_t i = 0; i < args_.size(); ++i) {
+    if (used_[i]) continue;
+    if (args_[i] == name) {
+      if (i + 1 >= args_.size()) throw UsageError(std::string(name) + " needs a value");
+      used_[i] = used_[i + 1] = true;
+      return args_[i + 1];
+    }
+    std::string prefix = std::string(name) + "=";
+    if (name.starts_with("--") && args_[i].starts_with(prefix)) {
+      used_[i] = true;
+      return args_[i].substr(prefix.size());
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Args::value(std::string_view name, std::string_view alias) {
+  if (auto v = value(name)) return v;
+  if (!alias.empty()) return value(alias);
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> Args::integer(std::string_view name, std::string_view alias) {
+  auto v = value(name, alias);
+  if (!v) return std::nullopt;
+  std::int64_t out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size()) {
+    throw UsageError(std::string(name) + " expects an integer, got '" + *v + "'");
+  }
+  return out;
+}
+
+std::optional<double> Args::number(std::string_view name, std::string_view alias) {
+  auto v = value(name, alias);
+  if (!v) return std::nullopt;
+  double out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size()) {
+    throw UsageError(std::string(name) + " expects a number, got '" + *v + "'");
+  }
+  return out;
+}
+
+std::vector<std::string> Args::positionals() {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args_.size(); ++i) {
+    if (used_[i]) continue;
+    if (args_[i].size() > 1 && args_[i][0] == '-' &&
+        !(args_[i].size() > 1 && (std::isdigit(static_cast<unsigned char>(args_[i][1])) != 0))) {
+      throw UsageError("unknown option '" + args_[i] + "'");
+    }
+    used_[i] = true;
+    out.push_back(args_[i]);
+  }
+  return out;
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when invalid.
+std::size_t utf8_len(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  }
+  if (n == 2 && c < 0xC2) return 0;                                  // overlong
+  if (n == 3 && c == 0xE0 && b(i + 1) < 0xA0) return 0;               // overlong
+  if (n == 3 && c == 0xED && b(i + 1) >= 0xA0) return 0;              // surrogate
+  if (n == 4 && (c > 0xF4 || (c == 0xF0 && b(i + 1) < 0x90) || (c == 0xF4 && b(i + 1) >= 0x90))) {
+    return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out += "\\\""; ++i; continue;
+      case '\\': out += "\\\\"; ++i; continue;
+      case '\n': out += "\\n"; ++i; continue;
+      case '\r': out += "\\r"; ++i; continue;
+      case '\t': out += "\\t"; ++i; continue;
+      case '\b': out += "\\b"; ++i; continue;
+      case '\f': out += "\\f"; ++i; continue;
+      default: break;
+    }
+    if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+      ++i;
+      continue;
+    }
+    std::size_t n = utf8_len(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::string json_quote(std::string_view s) { return "\"" + json_escape(s) + "\""; }
+
+}  // namespace vkchat::cli

@@ -1,0 +1,78 @@
+// vkchat-cli: headless front end to the engine. Dispatches to one command per cmd_*.cpp file.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "cli/cli_common.h"
+#include "util/errors.h"
+
+namespace vkchat::cli {
+
+int run_info(Args& args);
+extern const std::string_view kInfoHelp;
+
+std::span<const Command> commands() {
+  static const Command table[] = {
+      {"info", "print a GGUF model's metadata and tensor summary", kInfoHelp, run_info},
+  };
+  return table;
+}
+
+namespace {
+
+void print_usage() {
+  std::fprintf(stdout, "usage: vkchat-cli COMMAND [options]\n\ncommands:\n");
+  for (const Command& c : commands()) {
+    std::fprintf(stdout, "  %-12.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+                 static_cast<int>(c.summary.size()), c.summary.data());
+  }
+  std::fprintf(stdout, "\nRun 'vkchat-cli COMMAND --help' for a command's options.\n");
+}
+
+}  // namespace
+}  // namespace vkchat::cli
+
+int main(int argc, char** argv) {
+  using namespace vkchat::cli;
+  if (argc < 2) {
+    print_usage();
+    return kExitUser;
+  }
+  std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage();
+    return kExitOk;
+  }
+  for (const Command& c : commands()) {
+    if (c.name != name) continue;
+    Args args(std::span<char*>(argv + 2, static_cast<std::size_t>(argc - 2)));
+    if (args.flag("--help") || args.flag("-h")) {
+      std::fwrite(c.help.data(), 1, c.help.size(), stdout);
+      return kExitOk;
+    }
+    try {
+      return c.run(args);
+    } catch (const UsageError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s (see --help)\n", argv[1], e.what());
+      return kExitUser;
+    } catch (const vkchat::FileError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
+      return kExitUser;
+    } catch (const vkchat::GgufError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
+      return kExitUser;
+    } catch (const vkchat::UnsupportedModel& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
+      return kExitUser;
+    } catch (const vkchat::MetadataError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
+      return kExitUser;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "vkchat-cli %s: internal error: %s\n", argv[1], e.what());
+      return kExitInternal;
+    }
+  }
+  std::fprintf(stderr, "vkchat-cli: unknown command '%s' (see --help)\n", argv[1]);
+  return kExitUser;
+}

@@ -1,0 +1,172 @@
+// `vkchat-cli info MODEL [--tensors] [--json]`: what a GGUF file holds.
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "cli/cli_common.h"
+#include "gguf/gguf_reader.h"
+
+namespace vkchat::cli {
+
+extern const std::string_view kInfoHelp;
+const std::string_view kInfoHelp =
+    "usage: vkchat-cli info MODEL [--tensors] [--json]\n"
+    "\n"
+    "Prints a GGUF file's architecture, name, parameter count, file type, tensor type\n"
+    "histogram and total bytes, hyperparameters, tokenizer and chat-template presence.\n"
+    "  --tensors   also list every tensor: name, type, shape, bytes\n"
+    "  --json      one JSON object instead of text\n";
+
+namespace {
+
+struct ModelFacts {
+  std::string arch, name, tok_model, tok_pre, file_type;
+  std::uint64_t n_params = 0, n_bytes = 0, vocab = 0;
+  std::optional<std::uint64_t> ctx, embd, layers, heads, kv_heads, ff;
+  bool chat_template = false;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> histogram;  // type -> (count, bytes)
+};
+
+ModelFacts collect(const gguf::GgufFile& f) {
+  ModelFacts m;
+  m.arch = std::string(f.architecture());
+  m.name = f.get_optional<std::string>("general.name").value_or("");
+  auto key = [&](const char* suffix) { return m.arch + "." + suffix; };
+  m.ctx = f.get_optional<std::uint64_t>(key("context_length"));
+  m.embd = f.get_optional<std::uint64_t>(key("embedding_length"));
+  m.layers = f.get_optional<std::uint64_t>(key("block_count"));
+  m.heads = f.get_optional<std::uint64_t>(key("attention.head_count"));
+  m.kv_heads = f.get_optional<std::uint64_t>(key("attention.head_count_kv"));
+  m.ff = f.get_optional<std::uint64_t>(key("feed_forward_length"));
+  m.tok_model = f.get_optional<std::string>("tokenizer.ggml.model").value_or("");
+  m.tok_pre = f.get_optional<std::string>("tokenizer.ggml.pre").value_or("");
+  if (const gguf::Array* toks = f.find_array("tokenizer.ggml.tokens")) m.vocab = toks->size();
+  m.chat_template = f.contains("tokenizer.chat_template");
+  if (auto ft = f.get_optional<std::uint32_t>("general.file_type")) {
+    m.file_type = std::string(gguf::file_type_name(*ft));
+  }
+  for (const gguf::TensorInfo& t : f.tensors()) {
+    m.n_params += t.n_elements;
+    m.n_bytes += t.size;
+    auto& h = m.histogram[std::string(gguf::type_name(t.type))];
+    h.first += 1;
+    h.second += t.size;
+  }
+  return m;
+}
+
+std::string human_count(std::uint64_t n) {
+  char buf[32];
+  if (n >= 1'000'000'000) std::snprintf(buf, sizeof buf, "%.2fB", n / 1e9);
+  else if (n >= 1'000'000) std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
+  else if (n >= 1'000) std::snprintf(buf, sizeof buf, "%.1fK", n / 1e3);
+  else std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+std::string human_bytes(std::uint64_t n) {
+  char buf[32];
+  if (n >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", n / double(1ull << 30));
+  else if (n >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.2f MiB", n / double(1ull << 20));
+  else if (n >= (1ull << 10)) std::snprintf(buf, sizeof buf, "%.1f KiB", n / double(1ull << 10));
+  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+std::string opt(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "-"; }
+std::string opt_json(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "null"; }
+
+void print_text(const gguf::GgufFile& f, const ModelFacts& m, bool tensors) {
+  std::printf("file:            %s\n", f.path().c_str());
+  std::printf("gguf version:    %u\n", f.version());
+  std::printf("architecture:    %s\n", m.arch.empty() ? "-" : m.arch.c_str());
+  std::printf("name:            %s\n", m.name.empty() ? "-" : m.name.c_str());
+  std::printf("parameters:      %s (%llu)\n", human_count(m.n_params).c_str(),
+              static_cast<unsigned long long>(m.n_params));
+  std::printf("file type:       %s\n", m.file_type.empty() ? "-" : m.file_type.c_str());
+  std::printf("tensors:         %zu, %s (%llu bytes)\n", f.tensors().size(),
+              human_bytes(m.n_bytes).c_str(), static_cast<unsigned long long>(m.n_bytes));
+  for (const auto& [type, h] : m.histogram) {
+    std::printf("  %-8s       %llu tensors, %s\n", type.c_str(),
+                static_cast<unsigned long long>(h.first), human_bytes(h.second).c_str());
+  }
+  std::printf("context length:  %s\n", opt(m.ctx).c_str());
+  std::printf("embedding:       %s\n", opt(m.embd).c_str());
+  std::printf("layers:          %s\n", opt(m.layers).c_str());
+  std::printf("heads:           %s\n", opt(m.heads).c_str());
+  std::printf("kv heads:        %s\n", opt(m.kv_heads).c_str());
+  std::printf("feed forward:    %s\n", opt(m.ff).c_str());
+  std::printf("tokenizer:       %s", m.tok_model.empty() ? "-" : m.tok_model.c_str());
+  if (!m.tok_pre.empty()) std::printf(" (pre: %s)", m.tok_pre.c_str());
+  std::printf("\nvocab size:      %llu\n", static_cast<unsigned long long>(m.vocab));
+  std::printf("chat template:   %s\n", m.chat_template ? "yes" : "no");
+  if (tensors) {
+    std::printf("\n%-40s %-8s %-24s %s\n", "tensor", "type", "shape", "bytes");
+    for (const gguf::TensorInfo& t : f.tensors()) {
+      std::printf("%-40.*s %-8.*s %-24s %llu\n", static_cast<int>(t.name.size()), t.name.data(),
+                  static_cast<int>(gguf::type_name(t.type).size()), gguf::type_name(t.type).data(),
+                  t.shape_string().c_str(), static_cast<unsigned long long>(t.size));
+    }
+  }
+}
+
+void print_json(const gguf::GgufFile& f, const ModelFacts& m, bool tensors) {
+  std::string o = "{";
+  o += "\"file\":" + json_quote(f.path());
+  o += ",\"gguf_version\":" + std::to_string(f.version());
+  o += ",\"architecture\":" + json_quote(m.arch);
+  o += ",\"name\":" + json_quote(m.name);
+  o += ",\"parameters\":" + std::to_string(m.n_params);
+  o += ",\"file_type\":" + json_quote(m.file_type);
+  o += ",\"tensor_count\":" + std::to_string(f.tensors().size());
+  o += ",\"tensor_bytes\":" + std::to_string(m.n_bytes);
+  o += ",\"tensor_types\":{";
+  bool first = true;
+  for (const auto& [type, h] : m.histogram) {
+    if (!first) o += ",";
+    first = false;
+    o += json_quote(type) + ":{\"count\":" + std::to_string(h.first) +
+         ",\"bytes\":" + std::to_string(h.second) + "}";
+  }
+  o += "}";
+  o += ",\"context_length\":" + opt_json(m.ctx);
+  o += ",\"embedding_length\":" + opt_json(m.embd);
+  o += ",\"block_count\":" + opt_json(m.layers);
+  o += ",\"head_count\":" + opt_json(m.heads);
+  o += ",\"head_count_kv\":" + opt_json(m.kv_heads);
+  o += ",\"feed_forward_length\":" + opt_json(m.ff);
+  o += ",\"tokenizer_model\":" + json_quote(m.tok_model);
+  o += ",\"tokenizer_pre\":" + json_quote(m.tok_pre);
+  o += ",\"vocab_size\":" + std::to_string(m.vocab);
+  o += std::string(",\"chat_template\":") + (m.chat_template ? "true" : "false");
+  if (tensors) {
+    o += ",\"tensors\":[";
+    for (std::size_t i = 0; i < f.tensors().size(); ++i) {
+      const gguf::TensorInfo& t = f.tensors()[i];
+      if (i) o += ",";
+      o += "{\"name\":" + json_quote(t.name) + ",\"type\":" + json_quote(gguf::type_name(t.type)) +
+           ",\"shape\":[";
+      for (std::uint32_t d = 0; d < t.n_dims; ++d) o += (d ? "," : "") + std::to_string(t.ne[d]);
+      o += "],\"offset\":" + std::to_string(t.offset) + ",\"bytes\":" + std::to_string(t.size) + "}";
+    }
+    o += "]";
+  }
+  o += "}\n";
+  std::fwrite(o.data(), 1, o.size(), stdout);
+}
+
+}  // namespace
+
+int run_info(Args& args) {
+  bool tensors = args.flag("--tensors");
+  bool json = args.flag("--json");
+  auto pos = args.positionals();
+  if (pos.size() != 1) throw UsageError("expected exactly one MODEL path");
+  auto f = gguf::GgufFile::open(pos[0]);
+  ModelFacts m = collect(f);
+  if (json) print_json(f, m, tensors);
+  else print_text(f, m, tensors);
+  return kExitOk;
+}
+
+}  // namespace vkchat::cli

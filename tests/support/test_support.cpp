@@ -1,0 +1,37 @@
+// Shared test helpers: the data directory and file reading.
+#include "support/test_support.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace vkchat::test {
+
+std::filesystem::path shared_dir() {
+  const char* env = std::getenv("VKCHAT_SHARED_DIR");
+  std::filesystem::path dir = env && *env ? env : VKCHAT_SHARED_DIR_DEFAULT;
+  if (!std::filesystem::is_directory(dir)) {
+    throw std::runtime_error("shared test data directory missing: " + dir.string() +
+                             " (set -DVKCHAT_SHARED_DIR=...)");
+  }
+  return dir;
+}
+
+std::filesystem::path shared_path(const std::string& rel) {
+  std::filesystem::path p = shared_dir() / rel;
+  if (!std::filesystem::exists(p)) {
+    throw std::runtime_error("shared test data missing: " + p.string());
+  }
+  return p;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace vkchat::test

@@ -1,0 +1,17 @@
+// Helpers shared by every test binary: where the shared test data lives, and reading files.
+#pragma once
+#include <filesystem>
+#include <string>
+
+namespace vkchat::test {
+
+// ../shared (or VKCHAT_SHARED_DIR). Fails the calling test, never skips, when the path is missing.
+std::filesystem::path shared_dir();
+
+// shared_dir()/rel; throws std::runtime_error naming the path when it does not exist.
+std::filesystem::path shared_path(const std::string& rel);
+
+// The bytes of a file, exactly.
+std::string read_file(const std::filesystem::path& path);
+
+}  // namespace vkchat::test
