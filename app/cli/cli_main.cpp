@@ -11,10 +11,14 @@ namespace vkchat::cli {
 
 int run_info(Args& args);
 extern const std::string_view kInfoHelp;
+int run_bench_sampler(Args& args);
+extern const std::string_view kBenchSamplerHelp;
 
 std::span<const Command> commands() {
   static const Command table[] = {
       {"info", "print a GGUF model's metadata and tensor summary", kInfoHelp, run_info},
+      {"bench-sampler", "time the sampler per token on random logits", kBenchSamplerHelp,
+       run_bench_sampler},
   };
   return table;
 }
@@ -24,7 +28,7 @@ namespace {
 void print_usage() {
   std::fprintf(stdout, "usage: vkchat-cli COMMAND [options]\n\ncommands:\n");
   for (const Command& c : commands()) {
-    std::fprintf(stdout, "  %-12.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+    std::fprintf(stdout, "  %-14.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
                  static_cast<int>(c.summary.size()), c.summary.data());
   }
   std::fprintf(stdout, "\nRun 'vkchat-cli COMMAND --help' for a command's options.\n");
