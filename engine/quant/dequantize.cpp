@@ -287,6 +287,32 @@ void dequantize_row(GgmlType type, const std::uint8_t* src, float* dst, std::int
   }
 }
 
+MatrixView MatrixView::of(const gguf::TensorInfo& t) {
+  return of(t.type, static_cast<std::int64_t>(t.ne[0]), static_cast<std::int64_t>(t.rows()),
+            t.data);
+}
+
+MatrixView MatrixView::of(GgmlType type, std::int64_t cols, std::int64_t rows,
+                          std::span<const std::uint8_t> data) {
+  require_dequant_supported(type);
+  const std::uint64_t need = quant::row_bytes(type, cols) * static_cast<std::uint64_t>(rows);
+  if (rows < 0 || data.size() != need) {
+    throw std::invalid_argument(std::to_string(rows) + " rows of " + std::to_string(cols) + " " +
+                                std::string(gguf::type_name(type)) + " need " +
+                                std::to_string(need) + " bytes, got " +
+                                std::to_string(data.size()));
+  }
+  return MatrixView{type, cols, rows, data};
+}
+
+void MatrixView::dequantize_row(std::int64_t r, float* dst) const {
+  if (r < 0 || r >= rows) {
+    throw std::out_of_range("row " + std::to_string(r) + " of a " + std::to_string(rows) +
+                            "-row matrix");
+  }
+  quant::dequantize_row(type, row(r), dst, cols);
+}
+
 std::vector<float> dequantize_tensor_row(const gguf::TensorInfo& t, std::uint64_t r) {
   if (r >= t.rows()) {
     throw std::out_of_range("row " + std::to_string(r) + " of tensor " + std::string(t.name) + " " +
