@@ -6,6 +6,7 @@
 
 #include "cli/cli_common.h"
 #include "util/errors.h"
+#include "vk/vk_error.h"
 
 namespace vkchat::cli {
 
@@ -13,12 +14,16 @@ int run_info(Args& args);
 extern const std::string_view kInfoHelp;
 int run_bench_sampler(Args& args);
 extern const std::string_view kBenchSamplerHelp;
+int run_devices(Args& args);
+extern const std::string_view kDevicesHelp;
 
 std::span<const Command> commands() {
   static const Command table[] = {
       {"info", "print a GGUF model's metadata and tensor summary", kInfoHelp, run_info},
       {"bench-sampler", "time the sampler per token on random logits", kBenchSamplerHelp,
        run_bench_sampler},
+      {"devices", "list the Vulkan devices and their compute properties", kDevicesHelp,
+       run_devices},
   };
   return table;
 }
@@ -72,6 +77,12 @@ int main(int argc, char** argv) {
     } catch (const vkchat::MetadataError& e) {
       std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
       return kExitUser;
+    } catch (const vkchat::vk::NoDeviceError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
+      return kExitInternal;
+    } catch (const vkchat::vk::VulkanError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: vulkan: %s\n", argv[1], e.what());
+      return kExitInternal;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "vkchat-cli %s: internal error: %s\n", argv[1], e.what());
       return kExitInternal;
