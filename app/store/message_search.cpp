@@ -12,8 +12,8 @@ constexpr char kMarkOpen = '\x02';
 constexpr char kMarkClose = '\x03';
 
 // Each whitespace-separated word as a quoted FTS5 string with a prefix star: the user's text is
-// never parsed as query syntax (quotes, AND, NEAR, column filters). Words with nothing the
-// tokenizer indexes (only punctuation) are dropped, as the index could never match them.
+// never parsed as query syntax (quotes, AND, NEAR, column filters). A word of punctuation alone
+// tokenizes to nothing, and FTS5 leaves such a term out of the AND.
 std::string fts_query(std::string_view text) {
   std::string query;
   std::size_t i = 0;
@@ -22,13 +22,7 @@ std::string fts_query(std::string_view text) {
     std::size_t start = i;
     while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n') ++i;
     std::string_view word = text.substr(start, i - start);
-    bool indexable = false;
-    for (char c : word) {
-      auto u = static_cast<unsigned char>(c);
-      indexable = indexable || u >= 0x80 || (u >= '0' && u <= '9') ||
-                  ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
-    }
-    if (!indexable) continue;
+    if (word.empty()) continue;
     if (!query.empty()) query += ' ';
     query += '"';
     for (char c : word) {

@@ -1,7 +1,5 @@
 // Messages as a tree: appending, branching (edit, regenerate), the active path, and streaming
 // answers written through checkpoints.
-#include <algorithm>
-
 #include "store/chat_store.h"
 #include "store/store_rows.h"
 
@@ -45,24 +43,21 @@ std::string auto_title(std::string_view content) {
   std::string title;
   std::size_t chars = 0;
   bool space = false;
-  for (std::size_t i = 0; i < content.size(); ++i) {
-    char c = content[i];
+  for (char c : content) {
     if (c == '\n' && !title.empty()) break;
     if (is_space(c)) {
       space = !title.empty();
       continue;
     }
     if (!is_continuation(static_cast<unsigned char>(c))) {
-      if (chars == kTitleChars) {
+      std::size_t adds = space ? 2 : 1;
+      if (chars + adds > kTitleChars) {
         title += "\u2026";
         break;
       }
-      if (space) {
-        title += ' ';
-        ++chars;
-      }
+      if (space) title += ' ';
+      chars += adds;
       space = false;
-      ++chars;
     }
     title += c;
   }

@@ -236,3 +236,16 @@ TEST(DateGroups, LocalCalendarDays) {
   EXPECT_EQ(groups[2].conversations.size(), 2u);
   EXPECT_EQ(date_group_label(DateGroup::Previous7Days), "Previous 7 days");
 }
+
+TEST(ChatStore, IntegrityCheckSeesASearchIndexOutOfStep) {
+  vkchat::test::TempDir dir;
+  ChatStore store = ChatStore::open(dir / "chat.db");
+  std::int64_t c = store.create_conversation().id;
+  store.add_user_message(c, "indexed words");
+  EXPECT_EQ(store.integrity_check(), "ok");
+  // Another program edits the text behind the index's back (no trigger to follow it).
+  Database raw = Database::open(dir / "chat.db");
+  raw.exec("DROP TRIGGER messages_fts_update; UPDATE messages SET content = 'other words'");
+  std::string report = store.integrity_check();
+  EXPECT_EQ(report.rfind("search index:", 0), 0u) << report;
+}

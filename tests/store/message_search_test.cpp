@@ -54,13 +54,15 @@ TEST(MessageSearch, UserTextIsNeverQuerySyntax) {
   std::int64_t c = store.create_conversation().id;
   store.add_user_message(c, "He said \"NEAR\" AND OR NOT content: x* (yes)");
   for (const char* q : {"\"", "\"NEAR", "AND", "OR NOT", "content:", "x*", "(yes", "*", "-", "^",
-                        "NEAR(a b)", "\x02\x03", "''"}) {
+                        "NEAR(a b)", "\x02\x03", "''", "\xE2\x80\x94", "\xF0\x9F\x98\x80*", "\\"}) {
     SCOPED_TRACE(q);
     EXPECT_NO_THROW(store.search(q));
   }
   EXPECT_EQ(hit_ids(store.search("\"near\"")), (Ids{c}));
   EXPECT_EQ(hit_ids(store.search("content:")), (Ids{c}));
   EXPECT_EQ(hit_ids(store.search("(yes)")), (Ids{c}));
+  EXPECT_EQ(hit_ids(store.search("said \xE2\x80\x94")), (Ids{c}));  // an em dash matches nothing
+  EXPECT_TRUE(store.search("\xE2\x80\x94").empty());
 }
 
 TEST(MessageSearch, OneHitPerConversationAcrossBranches) {

@@ -66,6 +66,9 @@ TEST(MessageTree, TitleComesFromTheFirstUserMessageUntilRenamed) {
   std::int64_t d = store.create_conversation().id;
   store.add_user_message(d, std::string(59, 'x') + "\xC3\xA9\xC3\xA9 and more");
   EXPECT_EQ(store.conversation(d).title, std::string(59, 'x') + "\xC3\xA9\u2026");
+  std::int64_t e = store.create_conversation().id;
+  store.add_user_message(e, std::string(59, 'x') + " yz");  // the space would be the 60th
+  EXPECT_EQ(store.conversation(e).title, std::string(59, 'x') + "\u2026");
 }
 
 TEST(MessageTree, EditMakesASiblingBranchAndKeepsTheOld) {
