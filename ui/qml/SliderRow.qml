@@ -31,7 +31,6 @@ ColumnLayout {
         Label {
             text: sliderRow.value.toFixed(sliderRow.decimals)
             color: sliderRow.theme.mutedText
-            font.features: { "tnum": 1 }
         }
     }
     Slider {

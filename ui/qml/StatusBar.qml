@@ -44,14 +44,12 @@ Rectangle {
             text: qsTr("Speed %1").arg(bar.status.speedText)
             color: bar.theme.mutedText
             font.pixelSize: 12
-            font.features: { "tnum": 1 }
             Accessible.name: qsTr("Generation speed: %1").arg(bar.status.speedText)
         }
         Label {
             text: qsTr("First token %1").arg(bar.status.ttftText)
             color: bar.theme.mutedText
             font.pixelSize: 12
-            font.features: { "tnum": 1 }
             Accessible.name: qsTr("Time to first token: %1").arg(bar.status.ttftText)
         }
         RowLayout {
@@ -79,7 +77,6 @@ Rectangle {
                 text: bar.status.contextSize > 0 ? bar.status.contextUsed + " / " + bar.status.contextSize : "–"
                 color: bar.theme.mutedText
                 font.pixelSize: 12
-                font.features: { "tnum": 1 }
             }
         }
     }

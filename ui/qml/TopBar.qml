@@ -100,7 +100,6 @@ Rectangle {
             Label {
                 text: Math.round(bar.modelState.progress * 100) + "%"
                 color: bar.theme.mutedText
-                font.features: { "tnum": 1 }
             }
             Button {
                 text: qsTr("Cancel")
