@@ -206,7 +206,7 @@ FocusScope {
             visible: row.role !== "system" && !row.editing
 
             IconButton {
-                glyph: "⧉"
+                glyph: "❐"
                 tip: qsTr("Copy message")
                 opacity: row.showActions ? 1 : 0
                 enabled: row.content.length > 0

@@ -208,6 +208,7 @@ Rectangle {
                         to: 1000
                         editable: true
                         value: panel.settings.topK
+                        focusPolicy: Qt.StrongFocus
                         Accessible.name: qsTr("Top-k")
                         onValueModified: panel.settings.topK = value
                     }
@@ -225,6 +226,7 @@ Rectangle {
                         stepSize: 64
                         editable: true
                         value: panel.settings.maxTokens
+                        focusPolicy: Qt.StrongFocus
                         Accessible.name: qsTr("Maximum tokens per answer")
                         onValueModified: panel.settings.maxTokens = value
                     }

@@ -53,6 +53,8 @@ Rectangle {
             ToolTip.text: qsTr("New chat (Ctrl+N)")
             onClicked: sidebar.conversations.newRequested()
 
+            leftPadding: 12
+            rightPadding: 12
             contentItem: RowLayout {
                 spacing: 8
                 Label {
