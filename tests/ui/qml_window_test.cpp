@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <QAccessible>
+#include <QGuiApplication>
+#include <QPalette>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickWindow>
@@ -35,7 +37,10 @@ void collect(QtMsgType type, const QMessageLogContext& context, const QString& m
 
 class Window : public ::testing::Test {
  protected:
+  virtual void preparePalette() {}
+
   void SetUp() override {
+    preparePalette();
     g_warnings.clear();
     g_previous = qInstallMessageHandler(collect);
     fill();
@@ -237,6 +242,40 @@ TEST_F(Window, SlidersShowAndSetTheirValues) {
   v.temperature = 1.5;
   settings_.load(v, SettingsValues{});
   EXPECT_NEAR(temperature->property("value").toDouble(), 1.5, 1e-9);
+}
+
+// The system palette decides light or dark; the window follows it.
+class DarkWindow : public Window {
+ protected:
+  void preparePalette() override {
+    saved_ = QGuiApplication::palette();
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(0x20, 0x22, 0x25));
+    dark.setColor(QPalette::WindowText, QColor(0xe8, 0xea, 0xed));
+    dark.setColor(QPalette::Base, QColor(0x17, 0x18, 0x1a));
+    dark.setColor(QPalette::AlternateBase, QColor(0x26, 0x28, 0x2b));
+    dark.setColor(QPalette::Text, QColor(0xe8, 0xea, 0xed));
+    dark.setColor(QPalette::Button, QColor(0x2d, 0x2f, 0x33));
+    dark.setColor(QPalette::ButtonText, QColor(0xe8, 0xea, 0xed));
+    dark.setColor(QPalette::Highlight, QColor(0x8a, 0xb4, 0xf8));
+    dark.setColor(QPalette::HighlightedText, QColor(0x20, 0x22, 0x25));
+    dark.setColor(QPalette::PlaceholderText, QColor(0x9a, 0xa0, 0xa6));
+    QGuiApplication::setPalette(dark);
+  }
+  void TearDown() override {
+    Window::TearDown();
+    QGuiApplication::setPalette(saved_);
+  }
+  QPalette saved_;
+};
+
+TEST_F(DarkWindow, FollowsADarkSystemPalette) {
+  EXPECT_TRUE(g_warnings.isEmpty()) << g_warnings.join('\n').toStdString();
+  const QImage shot = window_->grabWindow();
+  ASSERT_FALSE(shot.isNull());
+  EXPECT_TRUE(shot.save("ui_window_dark_test.png"));
+  // The chat's background is the palette's dark window colour, not a light default.
+  EXPECT_LT(QColor(shot.pixel(shot.width() / 2, shot.height() / 2)).lightnessF(), 0.3);
 }
 
 }  // namespace

@@ -41,6 +41,39 @@ ApplicationWindow {
     color: theme.window
     title: conversations.currentTitle.length > 0 ? conversations.currentTitle + " — vkchat" : "vkchat"
 
+    // The system palette, live: a switch to a dark theme recolours the window at once.
+    palette.window: system.window
+    palette.windowText: system.windowText
+    palette.base: system.base
+    palette.alternateBase: system.alternateBase
+    palette.text: system.text
+    palette.button: system.button
+    palette.buttonText: system.buttonText
+    palette.highlight: system.highlight
+    palette.highlightedText: system.highlightedText
+    palette.placeholderText: system.placeholderText
+    palette.light: system.light
+    palette.midlight: system.midlight
+    palette.mid: system.mid
+    palette.dark: system.dark
+    palette.shadow: system.shadow
+    palette.disabled.windowText: systemDisabled.windowText
+    palette.disabled.text: systemDisabled.text
+    palette.disabled.buttonText: systemDisabled.buttonText
+    palette.disabled.button: systemDisabled.button
+    palette.disabled.base: systemDisabled.base
+    palette.disabled.placeholderText: systemDisabled.placeholderText
+    palette.disabled.highlight: systemDisabled.highlight
+
+    SystemPalette {
+        id: system
+        colorGroup: SystemPalette.Active
+    }
+    SystemPalette {
+        id: systemDisabled
+        colorGroup: SystemPalette.Disabled
+    }
+
     Theme {
         id: theme
         palette: window.palette
