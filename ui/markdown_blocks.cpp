@@ -72,12 +72,26 @@ QList<MarkdownBlock> split_markdown(const QString& markdown) {
   return out;
 }
 
+QString with_hard_breaks(const QString& prose) {
+  QStringList lines = prose.split(u'\n');
+  for (qsizetype i = 0; i + 1 < lines.size(); ++i) {
+    const QString& next = lines[i + 1];
+    // A break inside a paragraph only: blank lines, and lines that start a block, need none.
+    if (lines[i].trimmed().isEmpty() || next.trimmed().isEmpty() || lines[i].endsWith(u'\\') ||
+        lines[i].endsWith(QLatin1String("  "))) {
+      continue;
+    }
+    lines[i] += QLatin1String("  ");
+  }
+  return lines.join(u'\n');
+}
+
 QVariantList markdown_blocks_variant(const QString& markdown) {
   QVariantList out;
   for (const MarkdownBlock& block : split_markdown(markdown)) {
     out.append(QVariantMap{
         {QStringLiteral("code"), block.code},
-        {QStringLiteral("text"), block.text},
+        {QStringLiteral("text"), block.code ? block.text : with_hard_breaks(block.text)},
         {QStringLiteral("language"), block.language},
     });
   }

@@ -18,7 +18,11 @@ struct MarkdownBlock {
 
 QList<MarkdownBlock> split_markdown(const QString& markdown);
 
-// The same as a list of {code, text, language} maps for QML.
+// Prose with each line break kept as a break: models write poems, addresses and steps one per
+// line and mean it, where Markdown would join the lines into one paragraph.
+QString with_hard_breaks(const QString& prose);
+
+// split_markdown() as a list of {code, text, language} maps for QML, prose with hard breaks.
 QVariantList markdown_blocks_variant(const QString& markdown);
 
 }  // namespace vkchat::ui

@@ -7,6 +7,7 @@
 
 #include <QCommandLineParser>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QGuiApplication>
 #include <QQmlApplicationEngine>
 #include <QQuickStyle>
@@ -83,14 +84,25 @@ int main(int argc, char* argv[]) {
 
   if (cli.isSet(modelOpt)) controller.openModel(cli.value(modelOpt));
 
+  QTimer screenshotPoll;
+  QElapsedTimer sinceStart;
+  sinceStart.start();
   if (cli.isSet(screenshotOpt)) {
+    // Once the model (if any) has loaded and no answer is being written, plus a moment for the
+    // views to settle; a minute at most.
     auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst());
     const QString path = cli.value(screenshotOpt);
-    QTimer::singleShot(1500, window, [window, path] {
+    QObject::connect(&screenshotPoll, &QTimer::timeout, window, [&, window, path] {
+      const bool busy =
+          controller.modelState()->phase() == vkchat::ui::ModelState::Phase::Loading ||
+          controller.chat()->generating();
+      if ((busy || sinceStart.elapsed() < 1500) && sinceStart.elapsed() < 60000) return;
+      screenshotPoll.stop();
       const bool saved = window->grabWindow().save(path);
       if (!saved) qCritical("vkchat: could not save the screenshot to %s", qPrintable(path));
       QCoreApplication::exit(saved ? 0 : 1);
     });
+    screenshotPoll.start(200);
   }
 
   QObject::connect(&app, &QCoreApplication::aboutToQuit, &controller,

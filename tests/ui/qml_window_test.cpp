@@ -244,6 +244,30 @@ TEST_F(Window, SlidersShowAndSetTheirValues) {
   EXPECT_NEAR(temperature->property("value").toDouble(), 1.5, 1e-9);
 }
 
+TEST_F(Window, LoadingProgressErrorBannerAndStreamingAnswer) {
+  model_.setLoading("Qwen2.5-7B-Instruct-Q4_K_M.gguf");
+  model_.setProgress(0.42);
+  status_.showError(
+      "stories.gguf: unsupported architecture \"mamba\" (supported: llama, qwen2, qwen3, phi3)");
+  chat_.setGenerating(true);
+  chat_.messages()->append({12, "user", "Write a haiku about GPUs", false, true, 0, 1, {}});
+  chat_.messages()->append({13, "assistant", "", true, true, 0, 1, {}});
+  chat_.messages()->appendText(13, "Silicon rivers\nthousands of tiny");
+  QTest::qWait(100);
+  EXPECT_TRUE(g_warnings.isEmpty()) << g_warnings.join('\n').toStdString();
+  EXPECT_NE(byAccessibleName("Cancel loading the model"), nullptr);
+  EXPECT_NE(byAccessibleName("Stop generating (Esc)"), nullptr);
+  EXPECT_NE(byAccessibleName("Dismiss error"), nullptr);
+  const QImage shot = window_->grabWindow();
+  EXPECT_TRUE(shot.save("ui_window_busy_test.png"));
+  QSignalSpy cancelled(&model_, &ModelState::cancelLoadRequested);
+  QQuickItem* cancel = byAccessibleName("Cancel loading the model");
+  ASSERT_NE(cancel, nullptr);
+  const QPointF centre = cancel->mapToScene(QPointF(cancel->width() / 2, cancel->height() / 2));
+  QTest::mouseClick(window_, Qt::LeftButton, {}, centre.toPoint());
+  EXPECT_EQ(cancelled.count(), 1);
+}
+
 // The system palette decides light or dark; the window follows it.
 class DarkWindow : public Window {
  protected:

@@ -67,6 +67,12 @@ TEST(MarkdownBlocks, SplitsFencesAndKeepsAnOpenFenceStreaming) {
   EXPECT_FALSE(blocks[0].code);
 }
 
+TEST(MarkdownBlocks, LineBreaksInsideParagraphsAreKept) {
+  EXPECT_EQ(with_hard_breaks("roses\nviolets\n\nnext"), "roses  \nviolets\n\nnext");
+  EXPECT_EQ(with_hard_breaks("one"), "one");
+  EXPECT_EQ(with_hard_breaks("a  \nb"), "a  \nb");
+}
+
 TEST(Format, NumbersReadAsPeopleWriteThem) {
   EXPECT_EQ(format_bytes(512), "512 B");
   EXPECT_EQ(format_bytes(1536), "1.5 KiB");

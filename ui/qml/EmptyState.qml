@@ -38,6 +38,11 @@ Item {
             Layout.topMargin: 6
             visible: empty.modelState.phase === ModelState.Empty
             highlighted: true
+            leftPadding: 22
+            rightPadding: 22
+            topPadding: 10
+            bottomPadding: 10
+            font.pixelSize: 15
             text: qsTr("Open model…")
             Accessible.name: qsTr("Open model file")
             onClicked: empty.openModel()

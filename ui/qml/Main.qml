@@ -41,37 +41,58 @@ ApplicationWindow {
     color: theme.window
     title: conversations.currentTitle.length > 0 ? conversations.currentTitle + " — vkchat" : "vkchat"
 
-    // The system palette, live: a switch to a dark theme recolours the window at once.
-    palette.window: system.window
-    palette.windowText: system.windowText
-    palette.base: system.base
-    palette.alternateBase: system.alternateBase
-    palette.text: system.text
-    palette.button: system.button
-    palette.buttonText: system.buttonText
-    palette.highlight: system.highlight
-    palette.highlightedText: system.highlightedText
-    palette.placeholderText: system.placeholderText
-    palette.light: system.light
-    palette.midlight: system.midlight
-    palette.mid: system.mid
-    palette.dark: system.dark
-    palette.shadow: system.shadow
-    palette.disabled.windowText: systemDisabled.windowText
-    palette.disabled.text: systemDisabled.text
-    palette.disabled.buttonText: systemDisabled.buttonText
-    palette.disabled.button: systemDisabled.button
-    palette.disabled.base: systemDisabled.base
-    palette.disabled.placeholderText: systemDisabled.placeholderText
-    palette.disabled.highlight: systemDisabled.highlight
+    // The system palette, live: a switch to a dark theme recolours the window at once. Disabled
+    // colours are the same surfaces with faded text.
+    palette.active.window: system.window
+    palette.active.windowText: system.windowText
+    palette.active.base: system.base
+    palette.active.alternateBase: system.alternateBase
+    palette.active.text: system.text
+    palette.active.button: system.button
+    palette.active.buttonText: system.buttonText
+    palette.active.highlight: system.highlight
+    palette.active.highlightedText: system.highlightedText
+    palette.active.placeholderText: system.placeholderText
+    palette.active.light: system.light
+    palette.active.midlight: system.midlight
+    palette.active.mid: system.mid
+    palette.active.dark: system.dark
+    palette.active.shadow: system.shadow
+    palette.inactive.window: system.window
+    palette.inactive.windowText: system.windowText
+    palette.inactive.base: system.base
+    palette.inactive.alternateBase: system.alternateBase
+    palette.inactive.text: system.text
+    palette.inactive.button: system.button
+    palette.inactive.buttonText: system.buttonText
+    palette.inactive.highlight: system.highlight
+    palette.inactive.highlightedText: system.highlightedText
+    palette.inactive.placeholderText: system.placeholderText
+    palette.inactive.light: system.light
+    palette.inactive.midlight: system.midlight
+    palette.inactive.mid: system.mid
+    palette.inactive.dark: system.dark
+    palette.inactive.shadow: system.shadow
+
+    palette.disabled.window: system.window
+    palette.disabled.base: system.base
+    palette.disabled.alternateBase: system.alternateBase
+    palette.disabled.button: system.button
+    palette.disabled.light: system.light
+    palette.disabled.midlight: system.midlight
+    palette.disabled.mid: system.mid
+    palette.disabled.dark: system.dark
+    palette.disabled.shadow: system.shadow
+    palette.disabled.windowText: Qt.rgba(system.windowText.r, system.windowText.g, system.windowText.b, 0.4)
+    palette.disabled.text: Qt.rgba(system.text.r, system.text.g, system.text.b, 0.4)
+    palette.disabled.buttonText: Qt.rgba(system.buttonText.r, system.buttonText.g, system.buttonText.b, 0.4)
+    palette.disabled.placeholderText: Qt.rgba(system.text.r, system.text.g, system.text.b, 0.3)
+    palette.disabled.highlight: Qt.rgba(system.highlight.r, system.highlight.g, system.highlight.b, 0.4)
+    palette.disabled.highlightedText: system.highlightedText
 
     SystemPalette {
         id: system
         colorGroup: SystemPalette.Active
-    }
-    SystemPalette {
-        id: systemDisabled
-        colorGroup: SystemPalette.Disabled
     }
 
     Theme {

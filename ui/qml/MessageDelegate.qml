@@ -58,32 +58,60 @@ FocusScope {
             font.italic: true
         }
 
-        // The user's message.
-        Rectangle {
+        // The user's message, with its actions on its left.
+        RowLayout {
             visible: row.isUser && !row.editing
-            Layout.alignment: Qt.AlignRight
-            Layout.maximumWidth: column.width * 0.82
-            Layout.preferredWidth: userText.implicitWidth + 28
-            Layout.preferredHeight: userText.implicitHeight + 20
-            radius: 14
-            color: row.theme.userBubble
+            Layout.fillWidth: true
+            spacing: 6
 
-            TextEdit {
-                id: userText
-                anchors.fill: parent
-                anchors.margins: 10
-                anchors.leftMargin: 14
-                anchors.rightMargin: 14
-                readOnly: true
-                selectByMouse: true
-                text: row.content
-                textFormat: TextEdit.PlainText
-                wrapMode: TextEdit.Wrap
-                color: row.theme.text
-                selectionColor: row.theme.accent
-                selectedTextColor: row.theme.accentText
-                font.pixelSize: 15
-                Accessible.name: qsTr("Your message")
+            Item {
+                Layout.fillWidth: true
+            }
+            BranchSwitcher {
+                visible: row.siblingCount > 1
+                theme: row.theme
+                chat: row.chat
+                messageId: row.messageId
+                siblingIndex: row.siblingIndex
+                siblingCount: row.siblingCount
+            }
+            IconButton {
+                glyph: "❐"
+                tip: qsTr("Copy message")
+                opacity: row.showActions ? 1 : 0
+                onClicked: row.clipboard.copy(row.content)
+            }
+            IconButton {
+                glyph: "✎"
+                tip: qsTr("Edit message")
+                opacity: row.showActions ? 1 : 0
+                enabled: row.chat.canSend
+                onClicked: row.startEdit()
+            }
+            Rectangle {
+                Layout.maximumWidth: column.width * 0.78
+                Layout.preferredWidth: userText.implicitWidth + 28
+                Layout.preferredHeight: userText.implicitHeight + 20
+                radius: 14
+                color: row.theme.userBubble
+
+                TextEdit {
+                    id: userText
+                    anchors.fill: parent
+                    anchors.margins: 10
+                    anchors.leftMargin: 14
+                    anchors.rightMargin: 14
+                    readOnly: true
+                    selectByMouse: true
+                    text: row.content
+                    textFormat: TextEdit.PlainText
+                    wrapMode: TextEdit.Wrap
+                    color: row.theme.text
+                    selectionColor: row.theme.accent
+                    selectedTextColor: row.theme.accentText
+                    font.pixelSize: 15
+                    Accessible.name: qsTr("Your message")
+                }
             }
         }
 
@@ -196,14 +224,13 @@ FocusScope {
             }
         }
 
-        // Actions and stats.
+        // An answer's actions and stats.
         RowLayout {
             Layout.fillWidth: true
-            Layout.leftMargin: row.isAssistant ? 40 : 0
+            Layout.leftMargin: 40
             Layout.preferredHeight: 30
             spacing: 2
-            layoutDirection: row.isUser ? Qt.RightToLeft : Qt.LeftToRight
-            visible: row.role !== "system" && !row.editing
+            visible: row.isAssistant
 
             IconButton {
                 glyph: "❐"
@@ -213,55 +240,27 @@ FocusScope {
                 onClicked: row.clipboard.copy(row.content)
             }
             IconButton {
-                visible: row.isUser
-                glyph: "✎"
-                tip: qsTr("Edit message")
-                opacity: row.showActions ? 1 : 0
-                enabled: row.chat.canSend
-                onClicked: row.startEdit()
-            }
-            IconButton {
-                visible: row.isAssistant
                 glyph: "↻"
                 tip: qsTr("Regenerate answer")
                 opacity: row.showActions ? 1 : 0
                 enabled: row.chat.canSend
                 onClicked: row.chat.regenerateRequested(row.messageId)
             }
-            RowLayout {
+            BranchSwitcher {
                 visible: row.siblingCount > 1
-                spacing: 0
-                IconButton {
-                    glyph: "‹"
-                    tip: qsTr("Previous version")
-                    enabled: row.siblingIndex > 0 && !row.chat.generating
-                    onClicked: row.chat.switchBranchRequested(row.messageId, -1)
-                }
-                Label {
-                    text: (row.siblingIndex + 1) + " / " + row.siblingCount
-                    color: row.theme.mutedText
-                    font.pixelSize: 12
-                    Accessible.name: qsTr("Version %1 of %2").arg(row.siblingIndex + 1).arg(row.siblingCount)
-                }
-                IconButton {
-                    glyph: "›"
-                    tip: qsTr("Next version")
-                    enabled: row.siblingIndex + 1 < row.siblingCount && !row.chat.generating
-                    onClicked: row.chat.switchBranchRequested(row.messageId, 1)
-                }
+                theme: row.theme
+                chat: row.chat
+                messageId: row.messageId
+                siblingIndex: row.siblingIndex
+                siblingCount: row.siblingCount
             }
             Label {
-                visible: row.isAssistant && row.details.length > 0
                 Layout.leftMargin: 8
+                Layout.fillWidth: true
                 text: row.details
                 color: row.theme.faintText
                 font.pixelSize: 11
                 elide: Text.ElideRight
-                Layout.fillWidth: true
-            }
-            Item {
-                Layout.fillWidth: true
-                visible: !(row.isAssistant && row.details.length > 0)
             }
         }
     }
