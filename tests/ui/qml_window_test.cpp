@@ -107,14 +107,14 @@ class Window : public ::testing::Test {
   QQuickItem* byAccessibleName(const QString& name) const {
     const auto found = items([&](QQuickItem* item) {
       QAccessibleInterface* a = QAccessible::queryAccessibleInterface(item);
-      return a && a->text(QAccessible::Name) == name;
+      return visibleInTree(item) && a && a->text(QAccessible::Name) == name;
     });
     return found.isEmpty() ? nullptr : found.first();
   }
 
   static bool visibleInTree(QQuickItem* item) {
     for (QQuickItem* i = item; i; i = i->parentItem()) {
-      if (!i->isVisible() || i->opacity() == 0) return false;
+      if (!i->isVisible()) return false;
     }
     return true;
   }
@@ -266,6 +266,50 @@ TEST_F(Window, LoadingProgressErrorBannerAndStreamingAnswer) {
   const QPointF centre = cancel->mapToScene(QPointF(cancel->width() / 2, cancel->height() / 2));
   QTest::mouseClick(window_, Qt::LeftButton, {}, centre.toPoint());
   EXPECT_EQ(cancelled.count(), 1);
+}
+
+TEST_F(Window, SidebarRenameAndDeleteFromTheKeyboard) {
+  QSignalSpy renamed(&conversations_, &ConversationsViewModel::renameRequested);
+  QSignalSpy deleted(&conversations_, &ConversationsViewModel::deleteRequested);
+  QQuickItem* row = byAccessibleName("Sourdough starter");
+  ASSERT_NE(row, nullptr);
+  row->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_F2);
+  QTest::keyClick(window_, Qt::Key_A, Qt::ControlModifier);
+  typeText(window_, "Bread");
+  QTest::keyClick(window_, Qt::Key_Return);
+  ASSERT_EQ(renamed.count(), 1);
+  EXPECT_EQ(renamed[0][0].toLongLong(), 2);
+  EXPECT_EQ(renamed[0][1].toString(), "Bread");
+
+  row->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_Delete);
+  ASSERT_EQ(deleted.count(), 1);
+  EXPECT_EQ(deleted[0][0].toLongLong(), 2);
+
+  QSignalSpy undone(&conversations_, &ConversationsViewModel::undoDeleteRequested);
+  conversations_.setUndo(2, "Sourdough starter");
+  QTest::qWait(50);
+  QQuickItem* undo = byAccessibleName("Undo delete");
+  ASSERT_NE(undo, nullptr);
+  undo->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_Space);
+  EXPECT_EQ(undone.count(), 1);
+}
+
+TEST_F(Window, EditingAQuestionSendsItAsABranch) {
+  chat_.setSendBlockedReason({});
+  QSignalSpy edits(&chat_, &ChatViewModel::editRequested);
+  QQuickItem* edit = byAccessibleName("Edit message");
+  ASSERT_NE(edit, nullptr);
+  edit->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_Space);
+  QTest::keyClick(window_, Qt::Key_A, Qt::ControlModifier);
+  typeText(window_, "How do I print a map?");
+  QTest::keyClick(window_, Qt::Key_Return);
+  ASSERT_EQ(edits.count(), 1);
+  EXPECT_EQ(edits[0][0].toLongLong(), 10);
+  EXPECT_EQ(edits[0][1].toString(), "How do I print a map?");
 }
 
 // The system palette decides light or dark; the window follows it.

@@ -128,7 +128,7 @@ FocusScope {
                     id: editor
                     wrapMode: TextEdit.Wrap
                     font.pixelSize: 15
-                    Accessible.name: qsTr("Edit message")
+                    Accessible.name: qsTr("New text of the message")
                     Keys.onEscapePressed: row.editing = false
                     Keys.onReturnPressed: function (event) {
                         if (event.modifiers & Qt.ShiftModifier) {
