@@ -319,10 +319,16 @@ void AppController::persistSettings() {
 void AppController::flush() {
   if (settingsDebounce_.isActive()) persistSettings();
   if (generation_) {
+    // The app is closing mid-answer: keep what was written as a stopped answer.
+    emit cancelRequested(generationRequestId_);
+    store::GenerationStats stats;
+    stats.finish_reason = store::FinishReason::Cancelled;
     store_.post([id = generation_->messageId, text = generation_->text.toStdString(),
-                 tokens = generation_->tokenCount](store::ChatStore& s) {
-      s.checkpoint(id, text, tokens);
+                 tokens = generation_->tokenCount, stats](store::ChatStore& s) {
+      s.finish_assistant_message(id, text, tokens, stats);
     });
+    generation_.reset();
+    chat_.setGenerating(false);
   }
 }
 

@@ -136,6 +136,26 @@ TEST_F(ControllerStream, StopCancelsTheRunningRequestAndKeepsTheText) {
   EXPECT_EQ(path[1].stats->finish_reason, store::FinishReason::Cancelled);
 }
 
+TEST_F(ControllerStream, QuittingMidAnswerKeepsItAsAStoppedAnswer) {
+  emit c_->chat()->sendRequested("Tell me a story");
+  ASSERT_TRUE(QTest::qWaitFor([&] { return requests_->count() == 1; }, 5000));
+  const GenerationRequest r = lastRequest();
+  c_->onTokens(r.id, "Once upon", 2);
+  const qint64 answerId = c_->chat()->messages()->at(1).id;
+  c_->flush();
+  EXPECT_EQ(cancels_->count(), 1);
+  EXPECT_FALSE(c_->chat()->generating());
+  h_.settle();
+  const store::Message saved = h_.openStore().message(answerId);
+  EXPECT_TRUE(saved.complete);
+  EXPECT_EQ(saved.content, "Once upon");
+  EXPECT_EQ(saved.stats->finish_reason, store::FinishReason::Cancelled);
+  // The worker's late answer to the cancelled request changes nothing.
+  c_->onGenerationFinished(finished(r, "Once upon a time", store::FinishReason::Cancelled));
+  h_.settle();
+  EXPECT_EQ(h_.openStore().message(answerId).content, "Once upon");
+}
+
 TEST_F(ControllerStream, RegenerateKeepsTheOldAnswerAsASibling) {
   emit c_->chat()->sendRequested("Pick a number");
   ASSERT_TRUE(QTest::qWaitFor([&] { return requests_->count() == 1; }, 5000));
