@@ -1,0 +1,119 @@
+// y = W x for each of n_tok vectors: decode's matrix x vector, reading W's GGUF blocks in place.
+// Workgroup: NUM_ROWS consecutive rows of W for one vector; its invocations stride over the
+// 32-element units of the row and the partial dot products are summed across the workgroup.
+// With -DSWIGLU, binding 0 is the gate and binding 1 the up projection (same type and shape)
+// and y = silu(W_gate x) * (W_up x): the feed-forward's two matrices in one pass over x.
+#version 450
+// variant: f32 -DW_F32
+// variant: f16 -DW_F16
+// variant: bf16 -DW_BF16
+// variant: q4_0 -DW_Q4_0
+// variant: q4_1 -DW_Q4_1
+// variant: q5_0 -DW_Q5_0
+// variant: q5_1 -DW_Q5_1
+// variant: q8_0 -DW_Q8_0
+// variant: q4_k -DW_Q4_K
+// variant: q5_k -DW_Q5_K
+// variant: q6_k -DW_Q6_K
+// variant: swiglu_f32 -DW_F32 -DSWIGLU
+// variant: swiglu_f16 -DW_F16 -DSWIGLU
+// variant: swiglu_bf16 -DW_BF16 -DSWIGLU
+// variant: swiglu_q4_0 -DW_Q4_0 -DSWIGLU
+// variant: swiglu_q4_1 -DW_Q4_1 -DSWIGLU
+// variant: swiglu_q5_0 -DW_Q5_0 -DSWIGLU
+// variant: swiglu_q5_1 -DW_Q5_1 -DSWIGLU
+// variant: swiglu_q8_0 -DW_Q8_0 -DSWIGLU
+// variant: swiglu_q4_k -DW_Q4_K -DSWIGLU
+// variant: swiglu_q5_k -DW_Q5_K -DSWIGLU
+// variant: swiglu_q6_k -DW_Q6_K -DSWIGLU
+// fallback: nosg
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint NUM_ROWS = 1;
+#include "common.glsl"
+
+// Mirrors MatvecPush in engine/ops/kernels.h.
+layout(push_constant) uniform Push {
+  uint K;          // elements per row (x's length)
+  uint N;          // rows (y's length)
+  uint row_bytes;  // bytes per row of W
+  uint w_off;      // byte offset of W (and of W_up at w2_off) in its binding
+  uint w2_off;
+  uint x_off;      // element offsets and per-vector strides of x and y
+  uint y_off;
+  uint x_stride;
+  uint y_stride;
+  uint n_tok;
+} pc;
+
+#define WNAME wa
+#define WBINDING 0
+#include "weights.glsl"
+#undef WNAME
+#undef WBINDING
+#ifdef SWIGLU
+#define WNAME wb
+#define WBINDING 1
+#include "weights.glsl"
+#define XBINDING 2
+#define YBINDING 3
+#else
+#define XBINDING 1
+#define YBINDING 2
+#endif
+
+layout(std430, binding = XBINDING) readonly buffer X { float x[]; };
+layout(std430, binding = YBINDING) writeonly buffer Y { float y[]; };
+
+void main() {
+  uint row0 = (gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x) * NUM_ROWS;
+  uint tok = gl_WorkGroupID.z;
+  if (row0 >= pc.N) return;  // uniform over the workgroup: no barrier is skipped by some only
+  uint tid = gl_LocalInvocationIndex;
+  uint units = (pc.K + 31u) / 32u;
+  uint xb = pc.x_off + tok * pc.x_stride;
+
+  float acc[NUM_ROWS];
+#ifdef SWIGLU
+  float acc2[NUM_ROWS];
+#endif
+  [[unroll]] for (uint r = 0; r < NUM_ROWS; ++r) {
+    acc[r] = 0.0;
+#ifdef SWIGLU
+    acc2[r] = 0.0;
+#endif
+  }
+
+  for (uint u = tid; u < units; u += WG_SIZE) {
+    float xv[32];
+    uint e0 = 32u * u;
+    if (e0 + 32u <= pc.K) {
+      [[unroll]] for (uint i = 0; i < 32u; ++i) xv[i] = x[xb + e0 + i];
+    } else {
+      [[unroll]] for (uint i = 0; i < 32u; ++i) xv[i] = e0 + i < pc.K ? x[xb + e0 + i] : 0.0;
+    }
+    [[unroll]] for (uint r = 0; r < NUM_ROWS; ++r) {
+      uint row = min(row0 + r, pc.N - 1u);  // past the end: recompute the last row, unused
+      float w[32];
+      wa_unit(pc.w_off + row * pc.row_bytes, u, pc.K, w);
+      float s = 0.0;
+      [[unroll]] for (uint i = 0; i < 32u; ++i) s += w[i] * xv[i];
+      acc[r] += s;
+#ifdef SWIGLU
+      wb_unit(pc.w2_off + row * pc.row_bytes, u, pc.K, w);
+      s = 0.0;
+      [[unroll]] for (uint i = 0; i < 32u; ++i) s += w[i] * xv[i];
+      acc2[r] += s;
+#endif
+    }
+  }
+
+  uint yb = pc.y_off + tok * pc.y_stride;
+  [[unroll]] for (uint r = 0; r < NUM_ROWS; ++r) {
+    float total = wg_sum(acc[r]);
+#ifdef SWIGLU
+    float up = wg_sum(acc2[r]);
+    total = total / (1.0 + exp(-total)) * up;
+#endif
+    if (tid == 0u && row0 + r < pc.N) y[yb + row0 + r] = total;
+  }
+}
