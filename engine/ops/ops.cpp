@@ -366,9 +366,9 @@ void Ops::kv_write(const Tensor& k, const Tensor& v, const Tensor& k_cache, cons
   record(pl, {bk.slice, bv.slice, bkc.slice, bvc.slice}, p, g, 12ull * k.elements());
 }
 
-std::uint64_t Ops::attention_scratch_floats(std::int64_t n_tok, const AttentionShape& s,
-                                            std::int64_t n_ctx) const {
-  std::uint64_t chunks = ceil_div(static_cast<std::uint64_t>(n_ctx), kernels_->config().attn_chunk);
+std::uint64_t attention_scratch_floats(const Kernels& kernels, std::int64_t n_tok,
+                                       const AttentionShape& s, std::int64_t n_ctx) {
+  std::uint64_t chunks = ceil_div(static_cast<std::uint64_t>(n_ctx), kernels.config().attn_chunk);
   return static_cast<std::uint64_t>(n_tok) * s.n_head * chunks * (s.head_dim + 2);
 }
 

@@ -79,11 +79,9 @@ class Ops {
   // Causal attention of q [T x n_head * head_dim] (token t at position pos0 + t, seeing cache
   // rows 0 .. pos0 + t) into out (same shape). Long contexts are split over workgroups and
   // combined by a second pass, which needs `scratch`: an f32 tensor of at least
-  // attention_scratch_floats() elements.
+  // attention_scratch_floats() elements (below).
   void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, const Tensor& out,
                  const AttentionShape& shape, std::int64_t pos0, const Tensor& scratch);
-  std::uint64_t attention_scratch_floats(std::int64_t n_tok, const AttentionShape& shape,
-                                         std::int64_t n_ctx) const;
 
   void add(const Tensor& a, const Tensor& b, const Tensor& out);         // out = a + b
   void add_bias(const Tensor& x, const Tensor& bias);                    // each row of x += bias
@@ -113,5 +111,9 @@ class Ops {
   Kernels* kernels_;
   vk::CommandBuffer* cmd_;
 };
+
+// Floats of scratch that attention() needs for n_tok queries over a cache of n_ctx rows.
+std::uint64_t attention_scratch_floats(const Kernels& kernels, std::int64_t n_tok,
+                                       const AttentionShape& shape, std::int64_t n_ctx);
 
 }  // namespace vkchat::ops
