@@ -1,6 +1,7 @@
 // y = W x for each of n_tok vectors: decode's matrix x vector, reading W's GGUF blocks in place.
-// Workgroup: NUM_ROWS consecutive rows of W for one vector; its invocations stride over the
-// 32-element units of the row and the partial dot products are summed across the workgroup.
+// Workgroup: NUM_ROWS consecutive rows of W for one vector; its invocations take the parts of
+// the row in turn (weights.glsl: neighbours read neighbouring bytes) and the partial dot
+// products are summed across the workgroup.
 // With -DSWIGLU, binding 0 is the gate and binding 1 the up projection (same type and shape)
 // and y = silu(W_gate x) * (W_up x): the feed-forward's two matrices in one pass over x.
 #version 450
@@ -69,8 +70,8 @@ void main() {
   uint tok = gl_WorkGroupID.z;
   if (row0 >= pc.N) return;  // uniform over the workgroup: no barrier is skipped by some only
   uint tid = gl_LocalInvocationIndex;
-  uint units = (pc.K + 31u) / 32u;
   uint xb = pc.x_off + tok * pc.x_stride;
+  uint parts = (pc.K + PART_ELEMS - 1u) / PART_ELEMS;
 
   float acc[NUM_ROWS];
 #ifdef SWIGLU
@@ -83,26 +84,17 @@ void main() {
 #endif
   }
 
-  for (uint u = tid; u < units; u += WG_SIZE) {
-    float xv[32];
-    uint e0 = 32u * u;
-    if (e0 + 32u <= pc.K) {
-      [[unroll]] for (uint i = 0; i < 32u; ++i) xv[i] = x[xb + e0 + i];
-    } else {
-      [[unroll]] for (uint i = 0; i < 32u; ++i) xv[i] = e0 + i < pc.K ? x[xb + e0 + i] : 0.0;
+  for (uint p = tid; p < parts; p += WG_SIZE) {
+    float xv[PART_ELEMS];
+    [[unroll]] for (uint i = 0; i < PART_ELEMS; ++i) {
+      uint e = wa_part_elem(p, i);
+      xv[i] = e < pc.K ? x[xb + e] : 0.0;
     }
     [[unroll]] for (uint r = 0; r < NUM_ROWS; ++r) {
       uint row = min(row0 + r, pc.N - 1u);  // past the end: recompute the last row, unused
-      float w[32];
-      wa_unit(pc.w_off + row * pc.row_bytes, u, pc.K, w);
-      float s = 0.0;
-      [[unroll]] for (uint i = 0; i < 32u; ++i) s += w[i] * xv[i];
-      acc[r] += s;
+      acc[r] += wa_part_dot(pc.w_off + row * pc.row_bytes, p, pc.K, xv);
 #ifdef SWIGLU
-      wb_unit(pc.w2_off + row * pc.row_bytes, u, pc.K, w);
-      s = 0.0;
-      [[unroll]] for (uint i = 0; i < 32u; ++i) s += w[i] * xv[i];
-      acc2[r] += s;
+      acc2[r] += wb_part_dot(pc.w2_off + row * pc.row_bytes, p, pc.K, xv);
 #endif
     }
   }

@@ -14,12 +14,16 @@ int run_info(Args& args);
 extern const std::string_view kInfoHelp;
 int run_devices(Args& args);
 extern const std::string_view kDevicesHelp;
+int run_bench_kernels(Args& args);
+extern const std::string_view kBenchKernelsHelp;
 
 std::span<const Command> commands() {
   static const Command table[] = {
       {"info", "print a GGUF model's metadata and tensor summary", kInfoHelp, run_info},
       {"devices", "list the Vulkan devices and their compute properties", kDevicesHelp,
        run_devices},
+      {"bench-kernels", "time matrix x vector per weight type against copy bandwidth",
+       kBenchKernelsHelp, run_bench_kernels},
   };
   return table;
 }
