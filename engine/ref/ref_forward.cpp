@@ -7,6 +7,7 @@
 #include <string>
 
 #include "quant/dequantize.h"
+#include "quant/half.h"
 #include "ref/ref_ops.h"
 
 namespace vkchat::ref {
@@ -14,8 +15,8 @@ namespace vkchat::ref {
 using model::Arch;
 using model::TensorRef;
 
-RefForward::RefForward(const model::ModelSpec& spec, std::int64_t n_ctx)
-    : spec_(spec), n_ctx_(n_ctx) {
+RefForward::RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPrecision kv)
+    : spec_(spec), n_ctx_(n_ctx), kv_(kv) {
   if (n_ctx <= 0) throw std::invalid_argument("RefForward: n_ctx must be positive");
   if (spec.w.rope_freqs) rope_freqs_ = quant::dequantize_tensor(*spec.w.rope_freqs);
   const auto& hp = spec.hp;
@@ -152,9 +153,13 @@ RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Row
   const auto& hp = spec_.hp;
   std::vector<float>& kc = k_cache_[layer];
   std::vector<float>& vc = v_cache_[layer];
+  const auto store = [&](std::span<const float> row, float* dst) {
+    for (float x : row)
+      *dst++ = kv_ == KvPrecision::F16 ? quant::fp16_to_f32(quant::f32_to_fp16(x)) : x;
+  };
   for (std::int64_t t = 0; t < q.n; ++t) {
-    std::copy(k.row(t).begin(), k.row(t).end(), kc.begin() + (pos_ + t) * k.width);
-    std::copy(v.row(t).begin(), v.row(t).end(), vc.begin() + (pos_ + t) * v.width);
+    store(k.row(t), kc.data() + (pos_ + t) * k.width);
+    store(v.row(t), vc.data() + (pos_ + t) * v.width);
   }
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hp.head_dim)));
   Rows out(q.n, hp.n_embd_attn_out());

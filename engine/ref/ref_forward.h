@@ -11,10 +11,14 @@
 
 namespace vkchat::ref {
 
+// How cached K and V values are kept: exactly, or rounded to fp16 as the GPU's cache (and
+// llama.cpp's) stores them, for comparisons that should see the same rounding.
+enum class KvPrecision { F32, F16 };
+
 class RefForward {
  public:
   // The spec (and the GgufFile behind it) must outlive this object. n_ctx: positions cached.
-  RefForward(const model::ModelSpec& spec, std::int64_t n_ctx);
+  RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPrecision kv = KvPrecision::F32);
 
   // Runs tokens at positions position() .. position() + n - 1 as one batch (causal attention)
   // and returns their logits: n rows of n_vocab. Throws std::out_of_range when a token is not in
@@ -58,6 +62,7 @@ class RefForward {
 
   const model::ModelSpec& spec_;
   std::int64_t n_ctx_;
+  KvPrecision kv_;
   std::int64_t pos_ = 0;
   std::vector<float> rope_freqs_;                      // empty unless the model has them
   std::vector<std::vector<float>> k_cache_, v_cache_;  // per layer: n_ctx rows of n_embd_k/v_gqa

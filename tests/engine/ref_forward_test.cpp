@@ -181,3 +181,20 @@ TEST(RefForward, BatchTokenByTokenAndTruncateAgree) {
                  std::out_of_range);
   }
 }
+
+TEST(RefForward, F16KvCacheRoundsOnlySlightly) {
+  const GgufFile f = GgufFile::open(test::shared_path("models/stories260K.gguf"));
+  const auto spec = vkchat::model::read_model_spec(f);
+  const std::vector<std::int32_t> tokens = {1, 403, 407, 261, 378, 432, 383, 286};
+  const std::vector<float> exact = RefForward(spec, 8).feed(tokens);
+  const std::vector<float> f16 = RefForward(spec, 8, vkchat::ref::KvPrecision::F16).feed(tokens);
+  double num = 0, den = 0;
+  for (std::size_t i = 0; i < exact.size(); ++i) {
+    num += (double(f16[i]) - exact[i]) * (double(f16[i]) - exact[i]);
+    den += double(exact[i]) * exact[i];
+  }
+  const double rel_l2 = std::sqrt(num / den);
+  EXPECT_GT(rel_l2, 0.0);  // the rounding happened
+  EXPECT_LT(rel_l2, 1e-3);
+  std::printf("f16 KV cache vs f32: relative L2 of logits %.2e\n", rel_l2);
+}
