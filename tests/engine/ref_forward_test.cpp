@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 
 #include "gguf/gguf_reader.h"
@@ -35,19 +34,6 @@ std::vector<std::string> golden_models() {
     models.push_back("missing-golden-data");
   }
   return models;
-}
-
-// ASan+UBSan builds (Debug, unoptimized) are many times slower; there the sweep is cut to the
-// small models unless VKCHAT_GOLDEN_ALL=1. The normal build always runs everything.
-bool in_sanitizer_subset(const GgufFile& f) {
-#if defined(__SANITIZE_ADDRESS__)
-  const char* all = std::getenv("VKCHAT_GOLDEN_ALL");
-  if (all && std::string(all) == "1") return true;
-  return f.file_size() < 4u << 20;
-#else
-  (void)f;
-  return true;
-#endif
 }
 
 bool is_quantized(const GgufFile& f) {
@@ -98,10 +84,6 @@ class RefGolden : public ::testing::TestWithParam<std::string> {};
 TEST_P(RefGolden, TeacherForcingMatchesLlamaCpp) {
   const std::string model = GetParam();
   const GgufFile f = GgufFile::open(test::shared_path("models/" + model + ".gguf"));
-  if (!in_sanitizer_subset(f)) {
-    std::printf("%s: left out of the sanitizer run (VKCHAT_GOLDEN_ALL=1 runs it)\n", model.c_str());
-    return;
-  }
   const auto spec = vkchat::model::read_model_spec(f);
   test::Tolerance tol = test::golden_tolerance(is_quantized(f));
   if (is_quantized(f)) tol.rel = kQuantizedActivationNoiseRel;
@@ -118,7 +100,7 @@ TEST_P(RefGolden, TeacherForcingMatchesLlamaCpp) {
 TEST_P(RefGolden, DequantizedWeights) {
   const std::string model = GetParam();
   const GgufFile f = GgufFile::open(test::shared_path("models/" + model + ".gguf"));
-  if (!is_quantized(f) || !in_sanitizer_subset(f)) return;
+  if (!is_quantized(f)) return;
   const auto spec = vkchat::model::read_model_spec(f);
   int cases = 0;
   for (const auto& path : test::dequant_golden_files()) {
