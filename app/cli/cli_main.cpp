@@ -65,16 +65,7 @@ int main(int argc, char** argv) {
     } catch (const UsageError& e) {
       std::fprintf(stderr, "vkchat-cli %s: %s (see --help)\n", argv[1], e.what());
       return kExitUser;
-    } catch (const vkchat::FileError& e) {
-      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
-      return kExitUser;
-    } catch (const vkchat::GgufError& e) {
-      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
-      return kExitUser;
-    } catch (const vkchat::UnsupportedModel& e) {
-      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
-      return kExitUser;
-    } catch (const vkchat::MetadataError& e) {
+    } catch (const vkchat::InputError& e) {
       std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
       return kExitUser;
     } catch (const vkchat::vk::NoDeviceError& e) {
