@@ -64,15 +64,6 @@ std::string human_count(std::uint64_t n) {
   return buf;
 }
 
-std::string human_bytes(std::uint64_t n) {
-  char buf[32];
-  if (n >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", n / double(1ull << 30));
-  else if (n >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.2f MiB", n / double(1ull << 20));
-  else if (n >= (1ull << 10)) std::snprintf(buf, sizeof buf, "%.1f KiB", n / double(1ull << 10));
-  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
-  return buf;
-}
-
 std::string opt(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "-"; }
 std::string opt_json(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "null"; }
 
