@@ -12,6 +12,8 @@ namespace vkchat::cli {
 
 int run_info(Args& args);
 extern const std::string_view kInfoHelp;
+int run_bench_sampler(Args& args);
+extern const std::string_view kBenchSamplerHelp;
 int run_devices(Args& args);
 extern const std::string_view kDevicesHelp;
 int run_bench_kernels(Args& args);
@@ -20,6 +22,8 @@ extern const std::string_view kBenchKernelsHelp;
 std::span<const Command> commands() {
   static const Command table[] = {
       {"info", "print a GGUF model's metadata and tensor summary", kInfoHelp, run_info},
+      {"bench-sampler", "time the sampler per token on random logits", kBenchSamplerHelp,
+       run_bench_sampler},
       {"devices", "list the Vulkan devices and their compute properties", kDevicesHelp,
        run_devices},
       {"bench-kernels", "time matrix x vector per weight type against copy bandwidth",
@@ -33,7 +37,7 @@ namespace {
 void print_usage() {
   std::fprintf(stdout, "usage: vkchat-cli COMMAND [options]\n\ncommands:\n");
   for (const Command& c : commands()) {
-    std::fprintf(stdout, "  %-12.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+    std::fprintf(stdout, "  %-14.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
                  static_cast<int>(c.summary.size()), c.summary.data());
   }
   std::fprintf(stdout, "\nRun 'vkchat-cli COMMAND --help' for a command's options.\n");
@@ -65,16 +69,7 @@ int main(int argc, char** argv) {
     } catch (const UsageError& e) {
       std::fprintf(stderr, "vkchat-cli %s: %s (see --help)\n", argv[1], e.what());
       return kExitUser;
-    } catch (const vkchat::FileError& e) {
-      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
-      return kExitUser;
-    } catch (const vkchat::GgufError& e) {
-      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
-      return kExitUser;
-    } catch (const vkchat::UnsupportedModel& e) {
-      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
-      return kExitUser;
-    } catch (const vkchat::MetadataError& e) {
+    } catch (const vkchat::InputError& e) {
       std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
       return kExitUser;
     } catch (const vkchat::vk::NoDeviceError& e) {
