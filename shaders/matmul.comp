@@ -20,12 +20,13 @@ layout(local_size_x = 64) in;
 #define BN 32u
 #define BK 64u
 
-// Mirrors MatmulPush in engine/ops/kernels.h.
+// Mirrors LinearPush in engine/ops/kernels.h.
 layout(push_constant) uniform Push {
   uint K;
   uint N;          // rows of W
   uint row_bytes;
   uint w_off;      // bytes
+  uint w2_off;     // unused here (matvec's fused SwiGLU)
   uint x_off;      // elements
   uint y_off;
   uint x_stride;   // elements between tokens

@@ -32,7 +32,7 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint NUM_ROWS = 1;
 #include "common.glsl"
 
-// Mirrors MatvecPush in engine/ops/kernels.h.
+// Mirrors LinearPush in engine/ops/kernels.h.
 layout(push_constant) uniform Push {
   uint K;          // elements per row (x's length)
   uint N;          // rows (y's length)

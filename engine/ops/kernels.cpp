@@ -15,40 +15,36 @@ KernelConfig KernelConfig::for_device(const vk::Context& ctx) {
   return c;
 }
 
-bool kernel_supports(GgmlType type) {
-  switch (type) {
-    case GgmlType::F32:
-    case GgmlType::F16:
-    case GgmlType::BF16:
-    case GgmlType::Q4_0:
-    case GgmlType::Q4_1:
-    case GgmlType::Q5_0:
-    case GgmlType::Q5_1:
-    case GgmlType::Q8_0:
-    case GgmlType::Q4_K:
-    case GgmlType::Q5_K:
-    case GgmlType::Q6_K: return true;
-    default: return false;
+namespace {
+
+// Every weight type the shaders read, with its variant suffix (shaders/*.comp "// variant:").
+struct KernelType {
+  GgmlType type;
+  std::string_view suffix;
+};
+constexpr KernelType kKernelTypes[] = {
+    {GgmlType::F32, "f32"},   {GgmlType::F16, "f16"},   {GgmlType::BF16, "bf16"},
+    {GgmlType::Q4_0, "q4_0"}, {GgmlType::Q4_1, "q4_1"}, {GgmlType::Q5_0, "q5_0"},
+    {GgmlType::Q5_1, "q5_1"}, {GgmlType::Q8_0, "q8_0"}, {GgmlType::Q4_K, "q4_k"},
+    {GgmlType::Q5_K, "q5_k"}, {GgmlType::Q6_K, "q6_k"},
+};
+
+const KernelType* find_kernel_type(GgmlType type) {
+  for (const KernelType& k : kKernelTypes) {
+    if (k.type == type) return &k;
   }
+  return nullptr;
+}
+
+}  // namespace
+
+bool kernel_supports(GgmlType type) {
+  return find_kernel_type(type) != nullptr;
 }
 
 std::string_view kernel_type_suffix(GgmlType type) {
-  switch (type) {
-    case GgmlType::F32: return "f32";
-    case GgmlType::F16: return "f16";
-    case GgmlType::BF16: return "bf16";
-    case GgmlType::Q4_0: return "q4_0";
-    case GgmlType::Q4_1: return "q4_1";
-    case GgmlType::Q5_0: return "q5_0";
-    case GgmlType::Q5_1: return "q5_1";
-    case GgmlType::Q8_0: return "q8_0";
-    case GgmlType::Q4_K: return "q4_k";
-    case GgmlType::Q5_K: return "q5_k";
-    case GgmlType::Q6_K: return "q6_k";
-    default:
-      throw UnsupportedModel("no GPU kernel reads tensor type " +
-                             std::string(gguf::type_name(type)));
-  }
+  if (const KernelType* k = find_kernel_type(type)) return k->suffix;
+  throw UnsupportedModel("no GPU kernel reads tensor type " + std::string(gguf::type_name(type)));
 }
 
 Kernels::Kernels(vk::Context& ctx) : Kernels(ctx, KernelConfig::for_device(ctx)) {}

@@ -17,17 +17,11 @@ class Context;
 
 namespace vkchat::ops {
 
-// shaders/matvec.comp
-struct MatvecPush {
+// shaders/matvec.comp and shaders/matmul.comp (which ignores w2_off)
+struct LinearPush {
   std::uint32_t K, N, row_bytes, w_off, w2_off, x_off, y_off, x_stride, y_stride, n_tok;
 };
-static_assert(sizeof(MatvecPush) == 10 * 4);
-
-// shaders/matmul.comp
-struct MatmulPush {
-  std::uint32_t K, N, row_bytes, w_off, x_off, y_off, x_stride, y_stride, n_tok;
-};
-static_assert(sizeof(MatmulPush) == 9 * 4);
+static_assert(sizeof(LinearPush) == 10 * 4);
 inline constexpr std::uint32_t kMatmulTileRows = 32, kMatmulTileTokens = 32;  // BM, BN
 
 // shaders/embed.comp

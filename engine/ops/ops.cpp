@@ -119,6 +119,23 @@ std::int64_t rows_per_dispatch(const Tensor& w, const vk::DeviceInfo& info) {
 
 }  // namespace
 
+LinearPush Ops::linear_push(const Bound& bw, const Bound& bx, const Bound& by, const Tensor& w,
+                            const Tensor& x, const Tensor& y, std::int64_t row0,
+                            const char* op) const {
+  std::uint32_t walign = needs_word_alignment(w.type) ? 4 : 2;
+  LinearPush p{};
+  p.K = u32(w.cols(), op, "K");
+  p.N = u32(w.rows(), op, "N");
+  p.row_bytes = u32(static_cast<std::int64_t>(w.row_bytes()), op, "row bytes");
+  p.w_off = elements(bw, walign, op) * walign;
+  p.x_off = elements(bx, 4, op);
+  p.y_off = elements(by, 4, op) + u32(row0, op, "row");
+  p.x_stride = p.K;
+  p.y_stride = u32(y.cols(), op, "N");
+  p.n_tok = u32(x.rows(), op, "tokens");
+  return p;
+}
+
 void Ops::matvec(const Tensor& w, const Tensor& x, const Tensor& y) {
   check_linear(w, x, y, "matvec");
   std::int64_t step = rows_per_dispatch(w, kernels_->context().info());
@@ -154,20 +171,8 @@ void Ops::matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const 
                       std::int64_t row0) {
   const char* op = w2 ? "linear_swiglu" : "matvec";
   const KernelConfig& cfg = kernels_->config();
-  Bound bw = bind(w, op);
-  Bound bx = bind(x, op);
-  Bound by = bind(y, op);
-  std::uint32_t walign = needs_word_alignment(w.type) ? 4 : 2;
-  MatvecPush p{};
-  p.K = u32(w.cols(), op, "K");
-  p.N = u32(w.rows(), op, "N");
-  p.row_bytes = u32(static_cast<std::int64_t>(w.row_bytes()), op, "row bytes");
-  p.w_off = elements(bw, walign, op) * walign;
-  p.x_off = elements(bx, 4, op);
-  p.y_off = elements(by, 4, op) + static_cast<std::uint32_t>(row0);
-  p.x_stride = p.K;
-  p.y_stride = u32(y.cols(), op, "N");
-  p.n_tok = u32(x.rows(), op, "tokens");
+  Bound bw = bind(w, op), bx = bind(x, op), by = bind(y, op);
+  LinearPush p = linear_push(bw, bx, by, w, x, y, row0, op);
   vk::Groups g = spread(ceil_div(p.N, cfg.matvec_rows));
   g.z = p.n_tok;
   std::uint64_t bytes = w.bytes() * (w2 ? 2 : 1) + 4ull * p.n_tok * (p.K + p.N);
@@ -175,6 +180,7 @@ void Ops::matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const 
       std::string(w2 ? "matvec_swiglu_" : "matvec_") + std::string(kernel_type_suffix(w.type));
   if (w2) {
     Bound bw2 = bind(*w2, op);
+    std::uint32_t walign = needs_word_alignment(w.type) ? 4 : 2;
     p.w2_off = elements(bw2, walign, op) * walign;
     const vk::Pipeline& pl =
         kernels_->get(name, true, 4, sizeof p, {cfg.matvec_wg, cfg.matvec_rows});
@@ -191,20 +197,8 @@ void Ops::matmul(const Tensor& w, const Tensor& x, const Tensor& y) {
   std::int64_t step = rows_per_dispatch(w, kernels_->context().info());
   for (std::int64_t r0 = 0; r0 < w.rows(); r0 += step) {
     Tensor wc = w.row_range(r0, std::min(step, w.rows() - r0));
-    Bound bw = bind(wc, "matmul");
-    Bound bx = bind(x, "matmul");
-    Bound by = bind(y, "matmul");
-    std::uint32_t walign = needs_word_alignment(w.type) ? 4 : 2;
-    MatmulPush p{};
-    p.K = u32(wc.cols(), "matmul", "K");
-    p.N = u32(wc.rows(), "matmul", "N");
-    p.row_bytes = u32(static_cast<std::int64_t>(wc.row_bytes()), "matmul", "row bytes");
-    p.w_off = elements(bw, walign, "matmul") * walign;
-    p.x_off = elements(bx, 4, "matmul");
-    p.y_off = elements(by, 4, "matmul") + static_cast<std::uint32_t>(r0);
-    p.x_stride = p.K;
-    p.y_stride = u32(y.cols(), "matmul", "N");
-    p.n_tok = u32(x.rows(), "matmul", "tokens");
+    Bound bw = bind(wc, "matmul"), bx = bind(x, "matmul"), by = bind(y, "matmul");
+    LinearPush p = linear_push(bw, bx, by, wc, x, y, r0, "matmul");
     vk::Groups g{ceil_div(p.N, kMatmulTileRows), ceil_div(p.n_tok, kMatmulTileTokens)};
     const vk::Pipeline& pl =
         kernels_->get("matmul_" + std::string(kernel_type_suffix(w.type)), false, 3, sizeof p, {});

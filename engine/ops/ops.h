@@ -24,6 +24,9 @@
 //   an aligned window of at most maxStorageBufferRange bytes) and offsets travel in push
 //   constants. Weight offsets must be multiples of 4 bytes (GGUF aligns them to 32).
 // - Shape mismatches throw std::invalid_argument naming the op.
+// - Fused weights (phi3's attn_qkv, its gate|up ffn_up) are split by rows with
+//   Tensor::row_range: three linear() calls write contiguous q, k, v, and linear_swiglu takes
+//   the two halves of ffn_up. Activations have no strides.
 #pragma once
 #include <cstdint>
 
@@ -105,6 +108,8 @@ class Ops {
   void record(const vk::Pipeline& p, std::initializer_list<vk::BufferSlice> bindings,
               const Push& push, vk::Groups groups, std::uint64_t bytes);
   vk::Groups spread(std::uint64_t groups) const;  // 1-D group count over x (and y)
+  LinearPush linear_push(const Bound& bw, const Bound& bx, const Bound& by, const Tensor& w,
+                         const Tensor& x, const Tensor& y, std::int64_t row0, const char* op) const;
   void matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const Tensor& y,
                    std::int64_t row0);
 
