@@ -74,9 +74,14 @@ void main() {
     uint tok = t0 + lrow;
     uint kb = k0 + 32u * lhalf;
     uint xb = pc.x_off + tok * pc.x_stride;
-    [[unroll]] for (uint i = 0; i < 32u; ++i) {
-      bool in_range = tok < pc.n_tok && kb + i < pc.K;
-      xs[(32u * lhalf + i) * BN + lrow] = in_range ? x[xb + kb + i] : 0.0;
+    if (tok < pc.n_tok && kb + 32u <= pc.K) {
+      [[unroll]] for (uint i = 0; i < 32u; ++i) xs[(32u * lhalf + i) * BN + lrow] = x[xb + kb + i];
+    } else {
+      [[unroll]] for (uint i = 0; i < 32u; ++i) {
+        // Clamped so that no load leaves x, then masked.
+        float v = x[pc.x_off + min(tok, pc.n_tok - 1u) * pc.x_stride + min(kb + i, pc.K - 1u)];
+        xs[(32u * lhalf + i) * BN + lrow] = tok < pc.n_tok && kb + i < pc.K ? v : 0.0;
+      }
     }
     barrier();  // tiles complete before anyone multiplies
 

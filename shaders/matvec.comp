@@ -88,7 +88,13 @@ void main() {
     float xv[PART_ELEMS];
     [[unroll]] for (uint i = 0; i < PART_ELEMS; ++i) {
       uint e = wa_part_elem(p, i);
-      xv[i] = e < pc.K ? x[xb + e] : 0.0;
+#if defined(W_F32) || defined(W_F16) || defined(W_BF16)
+      // Rows of any length: the index is clamped so that no load leaves x, then masked.
+      float v = x[xb + min(e, pc.K - 1u)];
+      xv[i] = e < pc.K ? v : 0.0;
+#else
+      xv[i] = x[xb + e];  // quantized rows are whole blocks
+#endif
     }
     [[unroll]] for (uint r = 0; r < NUM_ROWS; ++r) {
       uint row = min(row0 + r, pc.N - 1u);  // past the end: recompute the last row, unused

@@ -35,7 +35,8 @@ void CAT(WNAME, _unit)(uint rb, uint u, uint K, out float v[32]) {
     [[unroll]] for (uint i = 0; i < 32u; ++i) v[i] = uintBitsToFloat(W32(base + i));
   } else {
     [[unroll]] for (uint i = 0; i < 32u; ++i) {
-      v[i] = e0 + i < K ? uintBitsToFloat(W32(base + i)) : 0.0;
+      float w = uintBitsToFloat(W32(base + min(i, K - 1u - e0)));  // never past the row
+      v[i] = e0 + i < K ? w : 0.0;
     }
   }
 #elif defined(W_F16) || defined(W_BF16)
@@ -55,7 +56,8 @@ void CAT(WNAME, _unit)(uint rb, uint u, uint K, out float v[32]) {
     }
   } else {
     [[unroll]] for (uint i = 0; i < 32u; ++i) {
-      uint h = e0 + i < K ? W16(base + i) : 0u;
+      uint h = W16(base + min(i, K - 1u - e0));  // never past the row
+      h = e0 + i < K ? h : 0u;
 #if defined(W_F16)
       v[i] = unpackHalf2x16(h).x;
 #else
@@ -225,7 +227,8 @@ float CAT(WNAME, _part_dot)(uint rb, uint p, uint K, float xv[PART_ELEMS]) {
   uint base = rb / 4u + e;
   float s = 0.0;
   [[unroll]] for (uint i = 0; i < 4u; ++i) {
-    if (e + i < K) s += uintBitsToFloat(W32(base + i)) * xv[i];
+    float w = uintBitsToFloat(W32(base + min(i, K - 1u - e)));  // never past the row
+    s += e + i < K ? w * xv[i] : 0.0;
   }
   return s;
 #elif defined(W_F16) || defined(W_BF16)
@@ -243,7 +246,8 @@ float CAT(WNAME, _part_dot)(uint rb, uint p, uint K, float xv[PART_ELEMS]) {
 #endif
   } else {
     [[unroll]] for (uint i = 0; i < 4u; ++i) {
-      uint h = e + i < K ? W16(base + i) : 0u;
+      uint h = W16(base + min(i, K - 1u - e));  // never past the row
+      h = e + i < K ? h : 0u;
 #if defined(W_F16)
       w[i] = unpackHalf2x16(h).x;
 #else
