@@ -77,7 +77,7 @@ CharSet builtin_class(char c) {
 }
 
 // \p{...} in collapsed text: the category's marker plus the ASCII characters llama.cpp files
-// under it (note '~' is in none, as in llama.cpp).
+// under it (llama.cpp counts '~' as a symbol since it fixed its table; the peer does too).
 bool category_class(std::string_view name, CharSet& s) {
   if (name == "N") {
     s.add(kMarkNumber);
@@ -108,6 +108,7 @@ bool category_class(std::string_view name, CharSet& s) {
     s.add(0x5E);
     s.add(0x60);
     s.add(0x7C);
+    s.add(0x7E);
   } else {
     return false;
   }
