@@ -202,13 +202,15 @@ void find_special_tokens(const gguf::GgufFile& f, Tokenizer::Impl& im) {
                         "tokenizer.ggml.eos_token_id");
   }
 
-  // Unnamed special tokens, recognised by their text; they become control tokens.
+  // Unnamed special tokens, recognised by their text (earlier names in a list win, which is
+  // what the peer picks, e.g. <|eot_id|> over <|end_of_text|>); they become control tokens.
   const auto detect = [&](std::int32_t& id, std::span<const std::string_view> texts) {
-    for (std::int32_t i = 0; i < n && id == kNoToken; ++i) {
-      if (std::find(texts.begin(), texts.end(), im.text[static_cast<std::size_t>(i)]) !=
-          texts.end()) {
-        id = i;
-        im.attr[static_cast<std::size_t>(i)] |= kAttrControl;
+    for (const std::string_view t : texts) {
+      if (id != kNoToken) return;
+      const std::int32_t found = detail::lookup(im.token_to_id, t);
+      if (found >= 0) {
+        id = found;
+        im.attr[static_cast<std::size_t>(found)] |= kAttrControl;
       }
     }
   };
