@@ -43,6 +43,9 @@ class Args {
 std::string json_escape(std::string_view s);
 std::string json_quote(std::string_view s);
 
+// "1.50 GiB", "12.0 KiB", "512 B".
+std::string human_bytes(std::uint64_t n);
+
 // A command: name, one-line summary, full help text, entry point.
 struct Command {
   std::string_view name;

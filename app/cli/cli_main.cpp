@@ -6,6 +6,7 @@
 
 #include "cli/cli_common.h"
 #include "util/errors.h"
+#include "vk/vk_error.h"
 
 namespace vkchat::cli {
 
@@ -17,6 +18,10 @@ int run_detokenize(Args& args);
 extern const std::string_view kDetokenizeHelp;
 int run_bench_tokenizer(Args& args);
 extern const std::string_view kBenchTokenizerHelp;
+int run_bench_sampler(Args& args);
+extern const std::string_view kBenchSamplerHelp;
+int run_devices(Args& args);
+extern const std::string_view kDevicesHelp;
 
 std::span<const Command> commands() {
   static const Command table[] = {
@@ -25,6 +30,10 @@ std::span<const Command> commands() {
       {"detokenize", "print the text of token ids", kDetokenizeHelp, run_detokenize},
       {"bench-tokenizer", "time tokenizing a large mixed text", kBenchTokenizerHelp,
        run_bench_tokenizer},
+      {"bench-sampler", "time the sampler per token on random logits", kBenchSamplerHelp,
+       run_bench_sampler},
+      {"devices", "list the Vulkan devices and their compute properties", kDevicesHelp,
+       run_devices},
   };
   return table;
 }
@@ -66,18 +75,15 @@ int main(int argc, char** argv) {
     } catch (const UsageError& e) {
       std::fprintf(stderr, "vkchat-cli %s: %s (see --help)\n", argv[1], e.what());
       return kExitUser;
-    } catch (const vkchat::FileError& e) {
+    } catch (const vkchat::InputError& e) {
       std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
       return kExitUser;
-    } catch (const vkchat::GgufError& e) {
+    } catch (const vkchat::vk::NoDeviceError& e) {
       std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
-      return kExitUser;
-    } catch (const vkchat::UnsupportedModel& e) {
-      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
-      return kExitUser;
-    } catch (const vkchat::MetadataError& e) {
-      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
-      return kExitUser;
+      return kExitInternal;
+    } catch (const vkchat::vk::VulkanError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: vulkan: %s\n", argv[1], e.what());
+      return kExitInternal;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "vkchat-cli %s: internal error: %s\n", argv[1], e.what());
       return kExitInternal;

@@ -6,11 +6,18 @@
 
 namespace vkchat {
 
+// Base of the errors that the user's input causes (a file, a model, its metadata) rather than a
+// bug or the environment: front ends report them as such (the CLI exits 1).
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A file could not be opened, read or mapped.
-class FileError : public std::runtime_error {
+class FileError : public InputError {
  public:
   FileError(std::string path, const std::string& what)
-      : std::runtime_error(path + ": " + what), path_(std::move(path)) {}
+      : InputError(path + ": " + what), path_(std::move(path)) {}
   const std::string& path() const { return path_; }
 
  private:
@@ -18,10 +25,10 @@ class FileError : public std::runtime_error {
 };
 
 // A GGUF file is malformed: carries the file, the byte offset and what was expected vs found.
-class GgufError : public std::runtime_error {
+class GgufError : public InputError {
  public:
   GgufError(std::string path, std::uint64_t offset, const std::string& what)
-      : std::runtime_error(path + ": at byte " + std::to_string(offset) + ": " + what),
+      : InputError(path + ": at byte " + std::to_string(offset) + ": " + what),
         path_(std::move(path)),
         offset_(offset),
         detail_(what) {}
@@ -36,15 +43,15 @@ class GgufError : public std::runtime_error {
 };
 
 // A well-formed model that the engine cannot run (architecture, tensor type, missing tensor).
-class UnsupportedModel : public std::runtime_error {
+class UnsupportedModel : public InputError {
  public:
-  using std::runtime_error::runtime_error;
+  using InputError::InputError;
 };
 
 // Metadata key missing or of the wrong type.
-class MetadataError : public std::runtime_error {
+class MetadataError : public InputError {
  public:
-  using std::runtime_error::runtime_error;
+  using InputError::InputError;
 };
 
 }  // namespace vkchat

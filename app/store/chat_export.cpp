@@ -1,0 +1,97 @@
+// Exporting a conversation's active branch: Markdown for people, JSON for programs. The JSON is
+// built by SQLite's JSON functions, so every string is escaped by the same code that reads it.
+#include <ctime>
+
+#include "store/chat_store.h"
+#include "store/store_rows.h"
+
+namespace vkchat::store {
+
+namespace {
+
+std::string utc_time(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
+}
+
+std::string settings_line(const SamplingSettings& s) {
+  using rows::number_text;
+  std::string seed = s.seed_mode == SeedMode::Fixed ? number_text(s.seed) : "random";
+  return "temperature " + number_text(s.temperature) + ", top-p " + number_text(s.top_p) +
+         ", top-k " + number_text(s.top_k) + ", min-p " + number_text(s.min_p) +
+         ", repeat penalty " + number_text(s.repeat_penalty) + ", max tokens " +
+         number_text(s.max_tokens) + ", seed " + seed;
+}
+
+std::string_view role_heading(Role role) {
+  switch (role) {
+    case Role::System: return "System";
+    case Role::User: return "User";
+    case Role::Assistant: return "Assistant";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string ChatStore::export_markdown(std::int64_t conversation_id) const {
+  Conversation c = conversation(conversation_id);
+  std::string md =
+      "# " + (c.title.empty() ? std::string("Untitled conversation") : c.title) + "\n\n";
+  md += "- Created: " + utc_time(c.created_at) + "\n";
+  if (!c.model_path.empty()) md += "- Model: `" + c.model_path + "`\n";
+  md += "- Settings: " + settings_line(c.settings.sampling) + "\n";
+  if (!c.settings.system_prompt.empty()) {
+    md += "\n## System prompt\n\n" + c.settings.system_prompt + "\n";
+  }
+  for (const Message& m : active_path(conversation_id)) {
+    md += "\n## ";
+    md += role_heading(m.role);
+    md += "\n\n" + m.content + "\n";
+    if (!m.complete) md += "\n*(the answer was interrupted here)*\n";
+  }
+  return md;
+}
+
+std::string ChatStore::export_json(std::int64_t conversation_id) const {
+  conversation(conversation_id);  // an unknown id is an error, not an empty export
+  Statement rows_st =
+      db_.prepare(std::string(rows::kActivePathCte) +
+                  "SELECT json_object('id', m.id, 'parent_id', m.parent_id, 'role', m.role,"
+                  " 'content', m.content, 'created_at', m.created_at, 'token_count', m.token_count,"
+                  " 'complete', json(CASE WHEN m.complete THEN 'true' ELSE 'false' END),"
+                  " 'sampling', json(CASE WHEN m.seed_mode IS NULL THEN NULL ELSE json_object("
+                  "  'seed_mode', m.seed_mode, 'seed', m.seed, 'temperature', m.temperature,"
+                  "  'top_p', m.top_p, 'top_k', m.top_k, 'min_p', m.min_p,"
+                  "  'repeat_penalty', m.repeat_penalty, 'max_tokens', m.max_tokens) END),"
+                  " 'stats', json(CASE WHEN m.finish_reason IS NULL THEN NULL ELSE json_object("
+                  "  'prefill_tokens_per_s', m.prefill_tps, 'decode_tokens_per_s', m.decode_tps,"
+                  "  'time_to_first_token_ms', m.ttft_ms, 'finish_reason', m.finish_reason) END))"
+                  " FROM path JOIN messages m ON m.id = path.id ORDER BY path.depth DESC");
+  rows_st.bind(conversation_id);
+  std::string messages = "[";
+  while (rows_st.step()) {
+    if (messages.size() > 1) messages += ',';
+    messages += rows_st.text(0);
+  }
+  messages += ']';
+
+  Statement st = db_.prepare(
+      "SELECT json_object('format', 'vkchat.conversation', 'version', 1, 'id', id,"
+      " 'title', title, 'created_at', created_at, 'updated_at', updated_at,"
+      " 'model', json_object('path', model_path, 'hash', model_hash),"
+      " 'settings', json_object('temperature', temperature, 'top_p', top_p, 'top_k', top_k,"
+      "  'min_p', min_p, 'repeat_penalty', repeat_penalty, 'max_tokens', max_tokens,"
+      "  'seed_mode', seed_mode, 'seed', seed, 'system_prompt', system_prompt),"
+      " 'messages', json(?2))"
+      " FROM conversations WHERE id = ?1");
+  st.bind(conversation_id, messages);
+  st.step();
+  return st.text(0);
+}
+
+}  // namespace vkchat::store

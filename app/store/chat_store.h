@@ -1,0 +1,131 @@
+// The chat history store: conversations as trees of messages, app settings and recent models,
+// kept in one SQLite file (schema and migrations: docs/STORE.md). Plain C++, no Qt.
+//
+// Contract:
+// - open() creates or migrates the file (WAL journal, foreign keys on, 5 s busy timeout) and
+//   refuses, with a StoreError, a file that is not a database, a damaged one (quick_check), another
+//   program's database, or a schema newer than this build. Every later failure is a StoreError
+//   too; nothing is swallowed and no input crashes the process.
+// - Every write is one transaction: after a crash or SIGKILL the file holds each write whole or
+//   not at all, so a streaming answer keeps all text up to its last checkpoint().
+// - Threading: a ChatStore is one SQLite connection and is not safe for concurrent use. Keep each
+//   one on a single thread (the app's database worker, never the GUI thread); a ChatStore may be
+//   handed to another thread between uses. Other threads or processes open their own ChatStore on
+//   the same file: WAL lets readers run beside the writer, and writers wait their turn.
+// - Messages form a tree per conversation (parent_id). The conversation's active leaf picks the
+//   branch on screen; active_path() is root-to-leaf. Editing a user message and regenerating an
+//   answer add a sibling and never destroy the old branch.
+// - Streaming: begin_assistant_message(), then checkpoint() with the whole text so far at least
+//   once a second, then finish_assistant_message(). A message whose writer died stays with
+//   complete == false and the text of its last checkpoint.
+// - Deleting a conversation hides it (undo with restore_conversation); purge_* removes it for good.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/sqlite_db.h"
+#include "store/store_error.h"
+#include "store/store_types.h"
+
+namespace vkchat::store {
+
+class ChatStore {
+ public:
+  static ChatStore open(const std::filesystem::path& path);
+
+  ChatStore(ChatStore&&) noexcept = default;
+  ChatStore& operator=(ChatStore&&) noexcept = default;
+  ChatStore(const ChatStore&) = delete;
+  ChatStore& operator=(const ChatStore&) = delete;
+
+  const std::string& path() const { return db_.path(); }
+  // Runs PRAGMA integrity_check plus the search index's own check: "ok", or what is wrong.
+  std::string integrity_check() const;
+
+  // Conversations. An unknown id is a StoreError.
+  // A new conversation takes the app-wide default settings.
+  Conversation create_conversation();
+  Conversation conversation(std::int64_t id) const;
+  // Conversations not deleted, most recently updated first.
+  std::vector<Conversation> list_conversations() const;
+  void rename_conversation(std::int64_t id, std::string_view title);
+  void set_conversation_model(std::int64_t id, std::string_view model_path,
+                              std::string_view model_hash);
+  void set_conversation_settings(std::int64_t id, const ChatSettings& settings);
+  void delete_conversation(std::int64_t id);  // hides it; restore_conversation undoes
+  void restore_conversation(std::int64_t id);
+  void purge_conversation(std::int64_t id);  // removes a deleted conversation for good
+  int purge_deleted_conversations();         // all of them (at start-up); returns how many
+
+  // Full-text search over message text (all branches) of conversations not deleted. Each word of
+  // `text` must match, as a word prefix; case and diacritics are ignored. One hit per
+  // conversation, best first.
+  std::vector<SearchHit> search(std::string_view text, int limit = 50) const;
+
+  // Messages. New messages become the conversation's active leaf.
+  Message message(std::int64_t id) const;
+  std::vector<Message> active_path(std::int64_t conversation_id) const;
+  // The messages sharing `message_id`'s parent (itself included), oldest first.
+  std::vector<Message> siblings(std::int64_t message_id) const;
+  // Shows the branch through `message_id`: it and, below it, the newest child at each level.
+  // Returns the new active leaf.
+  std::int64_t select_branch(std::int64_t message_id);
+
+  // Appends a user message below the active leaf. The first user message titles a conversation
+  // whose title was never set by the user.
+  Message add_user_message(std::int64_t conversation_id, std::string_view content);
+  // An edit is a new sibling of the user message `message_id`, which stays as it was.
+  Message edit_user_message(std::int64_t message_id, std::string_view content);
+
+  // Starts an (incomplete, empty) assistant message below the active leaf. `used` is what the
+  // sampler runs with, the seed actually drawn included.
+  Message begin_assistant_message(std::int64_t conversation_id, const SamplingSettings& used);
+  // Starts a new answer beside the assistant message `message_id`, which stays as it was.
+  Message regenerate(std::int64_t message_id, const SamplingSettings& used);
+  // Saves the text streamed so far (all of it, not a delta). Only for messages not yet finished.
+  void checkpoint(std::int64_t message_id, std::string_view text, int token_count);
+  void finish_assistant_message(std::int64_t message_id, std::string_view text, int token_count,
+                                const GenerationStats& stats);
+
+  // App settings: free-form keys; the chat defaults live under "defaults.*".
+  std::optional<std::string> setting(std::string_view key) const;
+  void set_setting(std::string_view key, std::string_view value);
+  void remove_setting(std::string_view key);
+  // The settings new conversations start with: the user's defaults over the built-in ones.
+  ChatSettings default_chat_settings() const;
+  void set_default_chat_settings(const ChatSettings& settings);
+  void reset_default_chat_settings();  // back to the built-in defaults
+
+  // Recent models, keyed by path; remembering one again moves it to the top.
+  void remember_model(const RecentModel& model);  // last_opened 0 means now
+  std::vector<RecentModel> recent_models(int limit = 10) const;
+  void forget_model(std::string_view path);
+
+  // The conversation's active branch, for people (Markdown) or programs (JSON, one object).
+  std::string export_markdown(std::int64_t conversation_id) const;
+  std::string export_json(std::int64_t conversation_id) const;
+
+ private:
+  explicit ChatStore(Database db) : db_(std::move(db)) {}
+  Message insert_message(std::int64_t conversation_id, std::optional<std::int64_t> parent_id,
+                         Role role, std::string_view content, const SamplingSettings* used);
+  Message insert_user_message(const Conversation& c, std::optional<std::int64_t> parent_id,
+                              std::string_view content);
+  void touch(std::int64_t conversation_id, std::int64_t now);
+  void set_active_leaf(std::int64_t conversation_id, std::int64_t leaf_id);
+  // now_ms(), but strictly increasing over this store's writes: two writes within one
+  // millisecond still sort in the order they happened (the sidebar sorts by time).
+  std::int64_t next_time();
+
+  Database db_;
+  std::int64_t last_time_ = 0;
+};
+
+// Milliseconds since the Unix epoch, now: the clock of every timestamp the store writes.
+std::int64_t now_ms();
+
+}  // namespace vkchat::store

@@ -1,0 +1,238 @@
+// Messages as a tree: appending, branching (edit, regenerate), the active path, and streaming
+// answers written through checkpoints.
+#include "store/chat_store.h"
+#include "store/store_rows.h"
+
+namespace vkchat::store {
+
+namespace {
+
+constexpr std::size_t kTitleChars = 60;
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+bool is_continuation(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
+
+// `text` without a trailing, unfinished UTF-8 sequence: a checkpoint can fall between the bytes
+// of one character, and the stored text must stay valid UTF-8 for search and export.
+std::string_view whole_utf8(std::string_view text) {
+  std::size_t n = text.size();
+  std::size_t lead = n;
+  // The lead byte of the last character is at most 3 bytes before the end.
+  for (std::size_t back = 1; back <= 4 && back <= n; ++back) {
+    if (!is_continuation(static_cast<unsigned char>(text[n - back]))) {
+      lead = n - back;
+      break;
+    }
+  }
+  if (lead == n) return text;
+  unsigned char c = static_cast<unsigned char>(text[lead]);
+  std::size_t need = c < 0x80           ? 1
+                     : (c >> 5) == 0x6  ? 2
+                     : (c >> 4) == 0xE  ? 3
+                     : (c >> 3) == 0x1E ? 4
+                                        : 1;
+  return n - lead < need ? text.substr(0, lead) : text;
+}
+
+// The first line of the first user message, whitespace collapsed, cut at a character boundary.
+std::string auto_title(std::string_view content) {
+  std::string title;
+  std::size_t chars = 0;
+  bool space = false;
+  for (char c : content) {
+    if (c == '\n' && !title.empty()) break;
+    if (is_space(c)) {
+      space = !title.empty();
+      continue;
+    }
+    if (!is_continuation(static_cast<unsigned char>(c))) {
+      std::size_t adds = space ? 2 : 1;
+      if (chars + adds > kTitleChars) {
+        title += "\u2026";
+        break;
+      }
+      if (space) title += ' ';
+      chars += adds;
+      space = false;
+    }
+    title += c;
+  }
+  return title;
+}
+
+}  // namespace
+
+Message ChatStore::message(std::int64_t id) const {
+  Statement st = db_.prepare("SELECT " + std::string(rows::kMessageColumns) +
+                             " FROM messages m WHERE m.id = ?1");
+  st.bind(id);
+  if (!st.step()) db_.fail_logic("message " + std::to_string(id), "no such message");
+  return rows::message(st);
+}
+
+std::vector<Message> ChatStore::active_path(std::int64_t conversation_id) const {
+  conversation(conversation_id);  // an unknown id is an error, not an empty conversation
+  Statement st = db_.prepare(
+      std::string(rows::kActivePathCte) + "SELECT " + std::string(rows::kMessageColumns) +
+      " FROM path JOIN messages m ON m.id = path.id ORDER BY path.depth DESC");
+  st.bind(conversation_id);
+  std::vector<Message> out;
+  while (st.step()) out.push_back(rows::message(st));
+  return out;
+}
+
+std::vector<Message> ChatStore::siblings(std::int64_t message_id) const {
+  Message self = message(message_id);
+  Statement st = db_.prepare("SELECT " + std::string(rows::kMessageColumns) +
+                             " FROM messages m WHERE m.conversation_id = ?1 AND "
+                             "m.parent_id IS ?2 ORDER BY m.id");
+  st.bind(self.conversation_id, self.parent_id);
+  std::vector<Message> out;
+  while (st.step()) out.push_back(rows::message(st));
+  return out;
+}
+
+std::int64_t ChatStore::select_branch(std::int64_t message_id) {
+  Transaction tx(db_);
+  Message from = message(message_id);
+  std::int64_t leaf = from.id;
+  Statement newest = db_.prepare("SELECT max(id) FROM messages WHERE parent_id = ?1");
+  for (;;) {
+    newest.reset();
+    newest.bind(leaf);
+    newest.step();
+    if (newest.is_null(0)) break;
+    leaf = newest.int64(0);
+  }
+  set_active_leaf(from.conversation_id, leaf);
+  tx.commit();
+  return leaf;
+}
+
+Message ChatStore::insert_message(std::int64_t conversation_id,
+                                  std::optional<std::int64_t> parent_id, Role role,
+                                  std::string_view content, const SamplingSettings* used) {
+  if (parent_id && message(*parent_id).conversation_id != conversation_id) {
+    db_.fail_logic(
+        "add message to conversation " + std::to_string(conversation_id),
+        "parent message " + std::to_string(*parent_id) + " belongs to another conversation");
+  }
+  std::int64_t now = next_time();
+  // An answer starts incomplete, and stays so until finish_assistant_message().
+  bool streaming = role == Role::Assistant;
+  Statement st = db_.prepare(
+      "INSERT INTO messages (conversation_id, parent_id, role, content, created_at, complete, " +
+      std::string(rows::kSamplingColumns) +
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  st.bind(conversation_id, parent_id, to_string(role), content, now, streaming ? 0 : 1);
+  if (used) rows::bind_sampling(st, 7, *used);
+  st.run();
+  std::int64_t id = db_.last_insert_rowid();
+  set_active_leaf(conversation_id, id);
+  touch(conversation_id, now);
+  return message(id);
+}
+
+Message ChatStore::insert_user_message(const Conversation& c, std::optional<std::int64_t> parent_id,
+                                       std::string_view content) {
+  Message m = insert_message(c.id, parent_id, Role::User, content, nullptr);
+  // Titles follow the first user message of the branch, until the user names the conversation.
+  if (c.title_is_auto) {
+    Statement users = db_.prepare(std::string(rows::kActivePathCte) +
+                                  "SELECT count(*) FROM path JOIN messages m ON m.id = path.id "
+                                  "WHERE m.role = 'user'");
+    users.bind(c.id);
+    users.step();
+    if (users.int64(0) == 1) {
+      db_.prepare("UPDATE conversations SET title = ?2 WHERE id = ?1")
+          .bind(c.id, auto_title(content))
+          .run();
+    }
+  }
+  return m;
+}
+
+Message ChatStore::add_user_message(std::int64_t conversation_id, std::string_view content) {
+  Transaction tx(db_);
+  Conversation c = conversation(conversation_id);
+  Message m = insert_user_message(c, c.active_leaf_id, content);
+  tx.commit();
+  return m;
+}
+
+Message ChatStore::edit_user_message(std::int64_t message_id, std::string_view content) {
+  Transaction tx(db_);
+  Message old = message(message_id);
+  if (old.role != Role::User) {
+    db_.fail_logic("edit message " + std::to_string(message_id),
+                   "only user messages can be edited");
+  }
+  Message m = insert_user_message(conversation(old.conversation_id), old.parent_id, content);
+  tx.commit();
+  return m;
+}
+
+Message ChatStore::begin_assistant_message(std::int64_t conversation_id,
+                                           const SamplingSettings& used) {
+  Transaction tx(db_);
+  Conversation c = conversation(conversation_id);
+  Message m = insert_message(conversation_id, c.active_leaf_id, Role::Assistant, "", &used);
+  tx.commit();
+  return m;
+}
+
+Message ChatStore::regenerate(std::int64_t message_id, const SamplingSettings& used) {
+  Transaction tx(db_);
+  Message old = message(message_id);
+  if (old.role != Role::Assistant) {
+    db_.fail_logic("regenerate message " + std::to_string(message_id),
+                   "only assistant messages can be regenerated");
+  }
+  Message m = insert_message(old.conversation_id, old.parent_id, Role::Assistant, "", &used);
+  tx.commit();
+  return m;
+}
+
+namespace {
+
+// Fails with the reason an UPDATE of a streaming message matched no row.
+[[noreturn]] void fail_not_streaming(const ChatStore& store, const Database& db, std::int64_t id,
+                                     std::string_view what) {
+  Message m = store.message(id);  // throws for an unknown id
+  db.fail_logic(
+      std::string(what) + " of message " + std::to_string(id),
+      m.role != Role::Assistant ? "not an assistant message" : "the message is already finished");
+}
+
+}  // namespace
+
+void ChatStore::checkpoint(std::int64_t message_id, std::string_view text, int token_count) {
+  // One autocommit statement: the text is on disk, whole, when this returns.
+  Statement st = db_.prepare(
+      "UPDATE messages SET content = ?2, token_count = ?3 "
+      "WHERE id = ?1 AND role = 'assistant' AND complete = 0");
+  st.bind(message_id, whole_utf8(text), token_count);
+  st.run();
+  if (db_.changes() == 0) fail_not_streaming(*this, db_, message_id, "checkpoint");
+}
+
+void ChatStore::finish_assistant_message(std::int64_t message_id, std::string_view text,
+                                         int token_count, const GenerationStats& stats) {
+  Transaction tx(db_);
+  Statement st = db_.prepare(
+      "UPDATE messages SET content = ?2, token_count = ?3, complete = 1, prefill_tps = ?4, "
+      "decode_tps = ?5, ttft_ms = ?6, finish_reason = ?7 "
+      "WHERE id = ?1 AND role = 'assistant' AND complete = 0");
+  st.bind(message_id, text, token_count, stats.prefill_tokens_per_s, stats.decode_tokens_per_s,
+          stats.time_to_first_token_ms, to_string(stats.finish_reason));
+  st.run();
+  if (db_.changes() == 0) fail_not_streaming(*this, db_, message_id, "finish");
+  touch(message(message_id).conversation_id, next_time());
+  tx.commit();
+}
+
+}  // namespace vkchat::store

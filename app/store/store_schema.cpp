@@ -1,0 +1,133 @@
+// Schema migrations. A migration, once released, never changes: a new need is a new version.
+#include "store/store_schema.h"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace vkchat::store {
+
+namespace {
+
+// Version 1: conversations as a tree of messages, and app settings.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE conversations (
+  id             INTEGER PRIMARY KEY,
+  title          TEXT    NOT NULL DEFAULT '',
+  title_is_auto  INTEGER NOT NULL DEFAULT 1,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  model_path     TEXT    NOT NULL DEFAULT '',
+  model_hash     TEXT    NOT NULL DEFAULT '',
+  temperature    REAL    NOT NULL,
+  top_p          REAL    NOT NULL,
+  top_k          INTEGER NOT NULL,
+  min_p          REAL    NOT NULL,
+  repeat_penalty REAL    NOT NULL,
+  max_tokens     INTEGER NOT NULL,
+  seed_mode      TEXT    NOT NULL CHECK (seed_mode IN ('random', 'fixed')),
+  seed           INTEGER NOT NULL DEFAULT 0,
+  system_prompt  TEXT    NOT NULL DEFAULT '',
+  active_leaf_id INTEGER REFERENCES messages(id) ON DELETE SET NULL
+);
+CREATE INDEX conversations_active_leaf ON conversations(active_leaf_id);
+
+CREATE TABLE messages (
+  id              INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  parent_id       INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+  role            TEXT    NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+  content         TEXT    NOT NULL DEFAULT '',
+  created_at      INTEGER NOT NULL,
+  token_count     INTEGER NOT NULL DEFAULT 0,
+  complete        INTEGER NOT NULL DEFAULT 1,
+  prefill_tps     REAL,
+  decode_tps      REAL,
+  ttft_ms         REAL,
+  finish_reason   TEXT CHECK (finish_reason IN ('stop', 'length', 'cancelled', 'error')),
+  seed_mode       TEXT CHECK (seed_mode IN ('random', 'fixed')),
+  seed            INTEGER,
+  temperature     REAL,
+  top_p           REAL,
+  top_k           INTEGER,
+  min_p           REAL,
+  repeat_penalty  REAL,
+  max_tokens      INTEGER
+);
+CREATE INDEX messages_by_parent ON messages(parent_id);
+CREATE INDEX messages_by_conversation ON messages(conversation_id, parent_id);
+
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+// Version 2: full-text search over messages, recent models, and undoable deletes.
+constexpr std::string_view kVersion2 = R"sql(
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+  content, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+
+CREATE TABLE recent_models (
+  path         TEXT PRIMARY KEY,
+  name         TEXT    NOT NULL,
+  architecture TEXT    NOT NULL,
+  size_bytes   INTEGER NOT NULL,
+  quant        TEXT    NOT NULL,
+  last_opened  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+ALTER TABLE conversations ADD COLUMN deleted_at INTEGER;
+CREATE INDEX conversations_by_updated ON conversations(deleted_at, updated_at);
+)sql";
+
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kVersion1, kVersion2};
+
+}  // namespace
+
+int schema_version(const Database& db) {
+  Statement st = db.prepare("PRAGMA user_version");
+  st.step();
+  return static_cast<int>(st.int64(0));
+}
+
+int migrate(const Database& db) {
+  int found = schema_version(db);
+  if (found > kSchemaVersion) {
+    db.fail_logic("open", "the database has schema version " + std::to_string(found) +
+                              ", newer than this vkchat understands (" +
+                              std::to_string(kSchemaVersion) + "); use a newer vkchat");
+  }
+  if (found == 0) {
+    Statement st = db.prepare("SELECT count(*) FROM sqlite_schema");
+    st.step();
+    if (st.int64(0) > 0) {
+      db.fail_logic("open",
+                    "the file is an SQLite database of another program (it has tables "
+                    "but no vkchat schema version)");
+    }
+  }
+  for (int target = found + 1; target <= kSchemaVersion; ++target) {
+    Transaction tx(db);
+    // Another process may have migrated while we waited for the write lock.
+    if (schema_version(db) >= target) continue;
+    db.exec(kMigrations[static_cast<std::size_t>(target - 1)]);
+    // PRAGMA takes no bound parameters; the value is our own constant, not input.
+    db.exec("PRAGMA user_version = " + std::to_string(target));
+    tx.commit();
+  }
+  return found;
+}
+
+}  // namespace vkchat::store

@@ -1,0 +1,104 @@
+// Plain data the chat store reads and writes: conversations, messages, settings, recent models.
+// Times are milliseconds since the Unix epoch (UTC).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vkchat::store {
+
+enum class SeedMode { Random, Fixed };
+enum class Role { System, User, Assistant };
+// Why a generation ended: end-of-sequence, the max_tokens limit, the user's Stop, or an error.
+enum class FinishReason { Stop, Length, Cancelled, Error };
+
+std::string_view to_string(SeedMode mode);
+std::string_view to_string(Role role);
+std::string_view to_string(FinishReason reason);
+
+// The sampler controls of a conversation. The member initializers are the built-in defaults that
+// apply until the user changes the app-wide defaults (ChatStore::set_default_chat_settings).
+struct SamplingSettings {
+  double temperature = 0.8;
+  double top_p = 0.95;
+  int top_k = 40;
+  double min_p = 0.05;
+  double repeat_penalty = 1.0;
+  int max_tokens = 1024;
+  SeedMode seed_mode = SeedMode::Random;
+  std::uint64_t seed = 0;  // used when seed_mode is Fixed
+
+  bool operator==(const SamplingSettings&) const = default;
+};
+
+// Everything of a conversation's right-hand settings panel.
+struct ChatSettings {
+  SamplingSettings sampling;
+  std::string system_prompt;
+
+  bool operator==(const ChatSettings&) const = default;
+};
+
+struct Conversation {
+  std::int64_t id = 0;
+  std::string title;
+  bool title_is_auto = true;  // false once the user renames it
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;  // last message written (sort key of the sidebar)
+  std::string model_path;
+  std::string model_hash;
+  ChatSettings settings;
+  std::optional<std::int64_t> active_leaf_id;  // the end of the branch on screen
+  std::optional<std::int64_t> deleted_at;      // set while the delete can still be undone
+};
+
+// How an assistant message came about; set when it finishes.
+struct GenerationStats {
+  double prefill_tokens_per_s = 0;
+  double decode_tokens_per_s = 0;
+  double time_to_first_token_ms = 0;
+  FinishReason finish_reason = FinishReason::Stop;
+
+  bool operator==(const GenerationStats&) const = default;
+};
+
+struct Message {
+  std::int64_t id = 0;
+  std::int64_t conversation_id = 0;
+  std::optional<std::int64_t> parent_id;  // none for the first message of a branch from the top
+  Role role = Role::User;
+  std::string content;
+  std::int64_t created_at = 0;
+  int token_count = 0;
+  // False while an answer streams, and for ever after when the writer died mid-answer.
+  bool complete = true;
+  std::optional<GenerationStats> stats;      // assistant messages, once finished
+  std::optional<SamplingSettings> sampling;  // assistant messages: the settings and seed used
+  int sibling_index = 0;  // position among the messages sharing its parent (oldest first)
+  int sibling_count = 1;
+};
+
+// One conversation matching a search: its best-ranked message and a snippet around the match.
+struct SearchHit {
+  std::int64_t conversation_id = 0;
+  std::int64_t message_id = 0;
+  std::string title;
+  std::string snippet;  // plain text; "\u2026" where it was cut
+  std::vector<std::pair<std::size_t, std::size_t>> highlights;  // [begin, end) byte ranges
+};
+
+struct RecentModel {
+  std::string path;
+  std::string name;
+  std::string architecture;
+  std::int64_t size_bytes = 0;
+  std::string quant;
+  std::int64_t last_opened = 0;
+
+  bool operator==(const RecentModel&) const = default;
+};
+
+}  // namespace vkchat::store

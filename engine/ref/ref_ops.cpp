@@ -1,0 +1,180 @@
+// The reference ops: clarity over speed, double accumulation everywhere a sum is formed.
+#include "ref/ref_ops.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vkchat::ref {
+
+namespace {
+
+void require(bool ok, const char* op, const std::string& what) {
+  if (!ok) throw std::invalid_argument(std::string(op) + ": " + what);
+}
+
+std::string sizes(std::size_t got, std::size_t want) {
+  return std::to_string(got) + " elements where " + std::to_string(want) + " are needed";
+}
+
+double dot(const float* a, const float* b, std::int64_t n) {
+  double s = 0;
+  for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(a[i]) * static_cast<double>(b[i]);
+  return s;
+}
+
+void rmsnorm_slice(float* x, const float* w, std::int64_t n, float eps, float* out) {
+  const double mean = dot(x, x, n) / static_cast<double>(n);
+  const double inv = 1.0 / std::sqrt(mean + static_cast<double>(eps));
+  for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(x[i] * inv * w[i]);
+}
+
+}  // namespace
+
+void matmul(const MatrixView& w, std::span<const float> x, std::span<float> y, std::int64_t n_tok) {
+  const auto n_in = static_cast<std::size_t>(w.cols * n_tok);
+  const auto n_out = static_cast<std::size_t>(w.rows * n_tok);
+  require(x.size() == n_in, "matmul input", sizes(x.size(), n_in));
+  require(y.size() == n_out, "matmul output", sizes(y.size(), n_out));
+  std::vector<float> row(static_cast<std::size_t>(w.cols));
+  for (std::int64_t r = 0; r < w.rows; ++r) {
+    w.dequantize_row(r, row.data());
+    for (std::int64_t t = 0; t < n_tok; ++t) {
+      y[t * w.rows + r] = static_cast<float>(dot(row.data(), x.data() + t * w.cols, w.cols));
+    }
+  }
+}
+
+void matvec(const MatrixView& w, std::span<const float> x, std::span<float> y) {
+  matmul(w, x, y, 1);
+}
+
+void rmsnorm(std::span<const float> x, std::span<const float> weight, float eps,
+             std::span<float> out) {
+  require(weight.size() == x.size(), "rmsnorm weight", sizes(weight.size(), x.size()));
+  require(out.size() == x.size(), "rmsnorm output", sizes(out.size(), x.size()));
+  // A copy, so that out may alias x.
+  std::vector<float> in(x.begin(), x.end());
+  rmsnorm_slice(in.data(), weight.data(), static_cast<std::int64_t>(in.size()), eps, out.data());
+}
+
+void head_rmsnorm(std::span<float> x, int n_heads, std::span<const float> weight, float eps) {
+  const std::size_t hd = weight.size();
+  require(x.size() == hd * static_cast<std::size_t>(n_heads), "head_rmsnorm",
+          sizes(x.size(), hd * static_cast<std::size_t>(n_heads)));
+  for (int h = 0; h < n_heads; ++h) {
+    float* head = x.data() + h * hd;
+    std::vector<float> in(head, head + hd);
+    rmsnorm_slice(in.data(), weight.data(), static_cast<std::int64_t>(hd), eps, head);
+  }
+}
+
+void add(std::span<const float> a, std::span<const float> b, std::span<float> out) {
+  require(b.size() == a.size(), "add", sizes(b.size(), a.size()));
+  require(out.size() == a.size(), "add output", sizes(out.size(), a.size()));
+  for (std::size_t i = 0; i < a.size(); ++i) out[i] = a[i] + b[i];
+}
+
+void add_bias(std::span<float> x, std::span<const float> bias) {
+  add(x, bias, x);
+}
+
+void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const RopeParams& p) {
+  require(x.size() == static_cast<std::size_t>(n_heads) * static_cast<std::size_t>(head_dim),
+          "rope", sizes(x.size(), static_cast<std::size_t>(n_heads * head_dim)));
+  require(p.n_rot > 0 && p.n_rot % 2 == 0 && p.n_rot <= head_dim, "rope",
+          "n_rot " + std::to_string(p.n_rot) + " must be even and in 2..head_dim " +
+              std::to_string(head_dim));
+  const int half = p.n_rot / 2;
+  for (int h = 0; h < n_heads; ++h) {
+    float* v = x.data() + static_cast<std::size_t>(h) * head_dim;
+    for (int i = 0; i < half; ++i) {
+      const double theta = static_cast<double>(pos) * p.freq_scale *
+                           std::pow(static_cast<double>(p.freq_base), -2.0 * i / p.n_rot);
+      const double c = std::cos(theta), s = std::sin(theta);
+      // Normal pairs neighbours; NeoX pairs element i with its partner half a rotation away.
+      const int i0 = p.type == RopeType::Normal ? 2 * i : i;
+      const int i1 = p.type == RopeType::Normal ? 2 * i + 1 : i + half;
+      const double x0 = v[i0], x1 = v[i1];
+      v[i0] = static_cast<float>(x0 * c - x1 * s);
+      v[i1] = static_cast<float>(x0 * s + x1 * c);
+    }
+  }
+}
+
+void attention(std::span<const float> q, std::span<const float> k_cache,
+               std::span<const float> v_cache, std::int64_t n_kv, int n_head, int n_head_kv,
+               int head_dim, float scale, std::span<float> out) {
+  require(n_head > 0 && n_head_kv > 0 && n_head % n_head_kv == 0, "attention",
+          "n_head " + std::to_string(n_head) + " is not a multiple of n_head_kv " +
+              std::to_string(n_head_kv));
+  const auto q_len = static_cast<std::size_t>(n_head) * head_dim;
+  const auto kv_row = static_cast<std::size_t>(n_head_kv) * head_dim;
+  require(q.size() == q_len, "attention query", sizes(q.size(), q_len));
+  require(out.size() == q_len, "attention output", sizes(out.size(), q_len));
+  require(n_kv > 0 && k_cache.size() >= n_kv * kv_row && v_cache.size() >= n_kv * kv_row,
+          "attention cache", "fewer than n_kv = " + std::to_string(n_kv) + " cached rows");
+  const int group = n_head / n_head_kv;
+  std::vector<double> score(static_cast<std::size_t>(n_kv));
+  for (int h = 0; h < n_head; ++h) {
+    const float* qh = q.data() + static_cast<std::size_t>(h) * head_dim;
+    const std::size_t kv_off = static_cast<std::size_t>(h / group) * head_dim;
+    double max = -INFINITY;
+    for (std::int64_t t = 0; t < n_kv; ++t) {
+      score[t] = scale * dot(qh, k_cache.data() + t * kv_row + kv_off, head_dim);
+      max = std::max(max, score[t]);
+    }
+    double sum = 0;
+    for (double& s : score) sum += (s = std::exp(s - max));
+    for (int d = 0; d < head_dim; ++d) {
+      double acc = 0;
+      for (std::int64_t t = 0; t < n_kv; ++t) acc += score[t] * v_cache[t * kv_row + kv_off + d];
+      out[static_cast<std::size_t>(h) * head_dim + d] = static_cast<float>(acc / sum);
+    }
+  }
+}
+
+void softmax(std::span<float> x) {
+  if (x.empty()) return;
+  double max = x[0];
+  for (float v : x) max = std::max(max, static_cast<double>(v));
+  std::vector<double> e(x.size());
+  double sum = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) sum += (e[i] = std::exp(x[i] - max));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(e[i] / sum);
+}
+
+float silu(float x) {
+  const double v = x;
+  return static_cast<float>(v / (1.0 + std::exp(-v)));
+}
+
+void swiglu(std::span<const float> gate, std::span<const float> up, std::span<float> out) {
+  require(up.size() == gate.size(), "swiglu", sizes(up.size(), gate.size()));
+  require(out.size() == gate.size(), "swiglu output", sizes(out.size(), gate.size()));
+  for (std::size_t i = 0; i < gate.size(); ++i) {
+    const double g = gate[i];
+    out[i] = static_cast<float>(g / (1.0 + std::exp(-g)) * up[i]);
+  }
+}
+
+std::int64_t argmax(std::span<const float> x) {
+  std::int64_t best = -1;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (best < 0 || x[i] > x[static_cast<std::size_t>(best)]) best = static_cast<std::int64_t>(i);
+  }
+  return best;
+}
+
+void embedding_row(const MatrixView& table, std::int64_t token, std::span<float> out) {
+  if (token < 0 || token >= table.rows) {
+    throw std::out_of_range("token " + std::to_string(token) + " outside the " +
+                            std::to_string(table.rows) + "-row embedding table");
+  }
+  require(out.size() == static_cast<std::size_t>(table.cols), "embedding_row",
+          sizes(out.size(), static_cast<std::size_t>(table.cols)));
+  table.dequantize_row(token, out.data());
+}
+
+}  // namespace vkchat::ref

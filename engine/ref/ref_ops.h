@@ -1,0 +1,74 @@
+// CPU reference ops: the truth every GPU kernel is compared to. Plain loops over float spans;
+// every reduction (dot products, sums of squares, softmax sums) accumulates in double, and
+// weights of any supported GGUF type are dequantized exactly (quant/dequantize.h) before use.
+// Sizes are checked and a mismatch throws std::invalid_argument naming the op.
+#pragma once
+#include <cstdint>
+#include <span>
+
+#include "quant/dequantize.h"
+
+namespace vkchat::ref {
+
+using quant::MatrixView;
+
+// y[r] = sum_c W[r][c] * x[c]: x has w.cols elements, y has w.rows.
+void matvec(const MatrixView& w, std::span<const float> x, std::span<float> y);
+
+// Y = X W^T for n_tok tokens: x is n_tok rows of w.cols, y is n_tok rows of w.rows (row-major).
+void matmul(const MatrixView& w, std::span<const float> x, std::span<float> y, std::int64_t n_tok);
+
+// out = x / sqrt(mean(x^2) + eps) * weight (llama's RMSNorm; out may alias x).
+void rmsnorm(std::span<const float> x, std::span<const float> weight, float eps,
+             std::span<float> out);
+
+// RMSNorm of each of n_heads consecutive head_dim-long slices of x, in place, each times the
+// same head_dim weight (qwen3's q_norm / k_norm).
+void head_rmsnorm(std::span<float> x, int n_heads, std::span<const float> weight, float eps);
+
+// out = a + b, element-wise (out may alias a or b).
+void add(std::span<const float> a, std::span<const float> b, std::span<float> out);
+
+// x += bias (bias add of qwen2's Q/K/V projections).
+void add_bias(std::span<float> x, std::span<const float> bias);
+
+enum class RopeType {
+  Normal,  // llama: rotates adjacent pairs (x[2i], x[2i+1])
+  NeoX,    // qwen2/qwen3/phi3: rotates halves (x[i], x[i + n_rot/2])
+};
+
+struct RopeParams {
+  RopeType type = RopeType::Normal;
+  int n_rot = 0;  // dimensions rotated per head (<= head_dim); the rest pass through
+  float freq_base = 10000.f;
+  float freq_scale = 1.f;  // linear scaling: position * freq_scale
+};
+
+// Rotates each of n_heads head_dim-long slices of x in place for position pos: pair i turns by
+// pos * freq_scale * freq_base^(-2i / n_rot).
+void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const RopeParams& p);
+
+// Scaled dot-product attention of one query over cached positions 0..n_kv-1 (the causal mask is
+// the caller's choice of n_kv). q: n_head * head_dim; k_cache, v_cache: at least n_kv rows of
+// n_head_kv * head_dim; query head h reads kv head h / (n_head / n_head_kv). out: n_head *
+// head_dim. scale is usually 1 / sqrt(head_dim).
+void attention(std::span<const float> q, std::span<const float> k_cache,
+               std::span<const float> v_cache, std::int64_t n_kv, int n_head, int n_head_kv,
+               int head_dim, float scale, std::span<float> out);
+
+// In place: x = exp(x - max) / sum.
+void softmax(std::span<float> x);
+
+float silu(float x);
+
+// out = silu(gate) * up (out may alias either).
+void swiglu(std::span<const float> gate, std::span<const float> up, std::span<float> out);
+
+// Index of the largest element (the first of equals); -1 for an empty span.
+std::int64_t argmax(std::span<const float> x);
+
+// out = row `token` of the embedding table, dequantized; throws std::out_of_range for a token
+// outside the table.
+void embedding_row(const MatrixView& table, std::int64_t token, std::span<float> out);
+
+}  // namespace vkchat::ref

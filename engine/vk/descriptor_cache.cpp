@@ -1,0 +1,103 @@
+// Descriptor set cache with growable pools.
+#include "vk/descriptor_cache.h"
+
+#include <cstring>
+
+#include "vk/vk_error.h"
+
+namespace vkchat::vk::detail {
+
+namespace {
+
+constexpr std::uint32_t kSetsPerPool = 256;
+constexpr std::uint32_t kBuffersPerPool = kSetsPerPool * 8;
+
+void append(std::string& key, std::uint64_t v) {
+  char bytes[sizeof v];
+  std::memcpy(bytes, &v, sizeof v);
+  key.append(bytes, sizeof v);
+}
+
+}  // namespace
+
+VkDescriptorSet DescriptorCache::allocate(VkDevice device, VkDescriptorSetLayout layout) {
+  VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+  ai.descriptorSetCount = 1;
+  ai.pSetLayouts = &layout;
+  VkDescriptorSet set = VK_NULL_HANDLE;
+  if (last_pool_ != VK_NULL_HANDLE) {
+    ai.descriptorPool = last_pool_;
+    VkResult r = vkAllocateDescriptorSets(device, &ai, &set);
+    if (r == VK_SUCCESS) return set;
+    if (r != VK_ERROR_OUT_OF_POOL_MEMORY && r != VK_ERROR_FRAGMENTED_POOL) {
+      check(r, "vkAllocateDescriptorSets");
+    }
+  }
+  VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kBuffersPerPool};
+  VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+  pi.flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT;
+  pi.maxSets = kSetsPerPool;
+  pi.poolSizeCount = 1;
+  pi.pPoolSizes = &size;
+  VkDescriptorPool pool = VK_NULL_HANDLE;
+  check(vkCreateDescriptorPool(device, &pi, nullptr, &pool), "vkCreateDescriptorPool");
+  pools_.push_back(pool);
+  last_pool_ = pool;
+  ai.descriptorPool = pool;
+  check(vkAllocateDescriptorSets(device, &ai, &set), "vkAllocateDescriptorSets");
+  return set;
+}
+
+VkDescriptorSet DescriptorCache::get(VkDevice device, VkDescriptorSetLayout layout,
+                                     std::span<const BufferSlice> slices) {
+  std::string key;
+  key.reserve(8 + slices.size() * 24);
+  append(key, slices.size());
+  for (const BufferSlice& s : slices) {
+    append(key, s.buffer->id());
+    append(key, s.offset);
+    append(key, s.size);
+  }
+  if (auto it = sets_.find(key); it != sets_.end()) return it->second.set;
+
+  VkDescriptorSet set = allocate(device, layout);
+  std::vector<VkDescriptorBufferInfo> infos(slices.size());
+  std::vector<VkWriteDescriptorSet> writes(slices.size());
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    infos[i] = {slices[i].buffer->handle(), slices[i].offset, slices[i].size};
+    writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+    writes[i].dstSet = set;
+    writes[i].dstBinding = static_cast<std::uint32_t>(i);
+    writes[i].descriptorCount = 1;
+    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    writes[i].pBufferInfo = &infos[i];
+  }
+  vkUpdateDescriptorSets(device, static_cast<std::uint32_t>(writes.size()), writes.data(), 0,
+                         nullptr);
+  sets_.emplace(key, Entry{set, last_pool_});
+  for (const BufferSlice& s : slices) by_buffer_.emplace(s.buffer->id(), key);
+  return set;
+}
+
+void DescriptorCache::forget(VkDevice device, std::uint64_t buffer_id) {
+  auto [first, last] = by_buffer_.equal_range(buffer_id);
+  for (auto it = first; it != last; ++it) {
+    // Keys of other buffers in the same set stay in by_buffer_ but never match again: ids are
+    // never reused, so no later set can have this key.
+    auto entry = sets_.find(it->second);
+    if (entry == sets_.end()) continue;
+    vkFreeDescriptorSets(device, entry->second.pool, 1, &entry->second.set);
+    sets_.erase(entry);
+  }
+  by_buffer_.erase(buffer_id);
+}
+
+void DescriptorCache::destroy(VkDevice device) {
+  for (VkDescriptorPool p : pools_) vkDestroyDescriptorPool(device, p, nullptr);
+  pools_.clear();
+  sets_.clear();
+  by_buffer_.clear();
+  last_pool_ = VK_NULL_HANDLE;
+}
+
+}  // namespace vkchat::vk::detail

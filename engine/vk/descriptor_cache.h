@@ -1,0 +1,39 @@
+// Descriptor sets made once per distinct set of bound buffer slices and reused by every later
+// dispatch that binds the same slices (the forward pass binds the same ones every token).
+#pragma once
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "vk/buffer.h"
+
+namespace vkchat::vk::detail {
+
+class DescriptorCache {
+ public:
+  // The set for `slices` at bindings 0..n-1 of `layout` (n storage buffers), made on first use.
+  VkDescriptorSet get(VkDevice device, VkDescriptorSetLayout layout,
+                      std::span<const BufferSlice> slices);
+  // Frees every set that binds the buffer (called when it is destroyed).
+  void forget(VkDevice device, std::uint64_t buffer_id);
+  void destroy(VkDevice device);
+  std::size_t size() const { return sets_.size(); }
+
+ private:
+  struct Entry {
+    VkDescriptorSet set = VK_NULL_HANDLE;
+    VkDescriptorPool pool = VK_NULL_HANDLE;
+  };
+  VkDescriptorSet allocate(VkDevice device, VkDescriptorSetLayout layout);
+
+  std::unordered_map<std::string, Entry> sets_;  // key: packed (id, offset, size)s
+  std::unordered_multimap<std::uint64_t, std::string> by_buffer_;  // buffer id -> keys
+  std::vector<VkDescriptorPool> pools_;
+  VkDescriptorPool last_pool_ = VK_NULL_HANDLE;
+};
+
+}  // namespace vkchat::vk::detail

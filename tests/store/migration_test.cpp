@@ -1,0 +1,150 @@
+// Migration from an older schema: a version-1 database written by hand, as the first release
+// left it, opens with every row intact, gains search over its old messages, and moves to the
+// current version.
+#include <gtest/gtest.h>
+
+#include "store/chat_store.h"
+#include "store/sqlite_db.h"
+#include "store/store_schema.h"
+#include "store/temp_dir.h"
+
+using namespace vkchat::store;
+
+namespace {
+
+// Schema version 1 as released. Frozen here on purpose: it stands for files already on disk,
+// and must not follow later edits of the store's own migration code.
+constexpr const char* kVersion1Schema = R"sql(
+CREATE TABLE conversations (
+  id INTEGER PRIMARY KEY, title TEXT NOT NULL DEFAULT '', title_is_auto INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  model_path TEXT NOT NULL DEFAULT '', model_hash TEXT NOT NULL DEFAULT '',
+  temperature REAL NOT NULL, top_p REAL NOT NULL, top_k INTEGER NOT NULL, min_p REAL NOT NULL,
+  repeat_penalty REAL NOT NULL, max_tokens INTEGER NOT NULL,
+  seed_mode TEXT NOT NULL CHECK (seed_mode IN ('random', 'fixed')), seed INTEGER NOT NULL DEFAULT 0,
+  system_prompt TEXT NOT NULL DEFAULT '',
+  active_leaf_id INTEGER REFERENCES messages(id) ON DELETE SET NULL);
+CREATE INDEX conversations_active_leaf ON conversations(active_leaf_id);
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  parent_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+  content TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL,
+  token_count INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 1,
+  prefill_tps REAL, decode_tps REAL, ttft_ms REAL,
+  finish_reason TEXT CHECK (finish_reason IN ('stop', 'length', 'cancelled', 'error')),
+  seed_mode TEXT CHECK (seed_mode IN ('random', 'fixed')), seed INTEGER,
+  temperature REAL, top_p REAL, top_k INTEGER, min_p REAL, repeat_penalty REAL, max_tokens INTEGER);
+CREATE INDEX messages_by_parent ON messages(parent_id);
+CREATE INDEX messages_by_conversation ON messages(conversation_id, parent_id);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+void write_version1(const std::filesystem::path& path) {
+  Database db = Database::open(path);
+  db.exec(kVersion1Schema);
+  db.exec("PRAGMA foreign_keys = ON");
+  db.prepare(
+        "INSERT INTO conversations (id, title, title_is_auto, created_at, updated_at, "
+        "model_path, temperature, top_p, top_k, min_p, repeat_penalty, max_tokens, "
+        "seed_mode, seed, system_prompt) "
+        "VALUES (7, 'Old chat', 0, 1000, 2000, '/m/old.gguf', 0.7, 0.9, 30, 0.1, 1.1, 256, "
+        "'fixed', 5, 'Be old-fashioned.')")
+      .run();
+  db.prepare(
+        "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at) "
+        "VALUES (1, 7, NULL, 'user', 'What is a gramophone?', 1000)")
+      .run();
+  db.prepare(
+        "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, "
+        "token_count, prefill_tps, decode_tps, ttft_ms, finish_reason, seed_mode, seed, "
+        "temperature, top_p, top_k, min_p, repeat_penalty, max_tokens) "
+        "VALUES (2, 7, 1, 'assistant', 'A phonograph playing shellac discs.', 1500, 6, "
+        "100, 20, 50, 'stop', 'fixed', 5, 0.7, 0.9, 30, 0.1, 1.1, 256)")
+      .run();
+  db.prepare(
+        "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at) "
+        "VALUES (3, 7, 1, 'assistant', 'A record player.', 1600)")
+      .run();
+  db.exec("UPDATE conversations SET active_leaf_id = 2 WHERE id = 7");
+  db.prepare("INSERT INTO settings VALUES ('defaults.temperature', '0.4')").run();
+}
+
+}  // namespace
+
+TEST(Migration, Version1DatabaseUpgradesWithItsData) {
+  vkchat::test::TempDir dir;
+  write_version1(dir / "old.db");
+
+  ChatStore store = ChatStore::open(dir / "old.db");
+  {
+    Database raw = Database::open(dir / "old.db");
+    EXPECT_EQ(schema_version(raw), kSchemaVersion);
+  }
+  EXPECT_EQ(store.integrity_check(), "ok");
+
+  Conversation c = store.conversation(7);
+  EXPECT_EQ(c.title, "Old chat");
+  EXPECT_FALSE(c.title_is_auto);
+  EXPECT_EQ(c.model_path, "/m/old.gguf");
+  EXPECT_EQ(c.settings.sampling.top_k, 30);
+  EXPECT_EQ(c.settings.sampling.seed_mode, SeedMode::Fixed);
+  EXPECT_EQ(c.settings.system_prompt, "Be old-fashioned.");
+  EXPECT_EQ(c.deleted_at, std::nullopt);  // the column version 2 added
+  ASSERT_EQ(store.list_conversations().size(), 1u);
+
+  std::vector<Message> path = store.active_path(7);
+  ASSERT_EQ(path.size(), 2u);
+  EXPECT_EQ(path[0].content, "What is a gramophone?");
+  EXPECT_EQ(path[1].content, "A phonograph playing shellac discs.");
+  EXPECT_EQ(path[1].sibling_count, 2);
+  ASSERT_TRUE(path[1].stats.has_value());
+  EXPECT_EQ(path[1].stats->decode_tokens_per_s, 20);
+  EXPECT_EQ(store.default_chat_settings().sampling.temperature, 0.4);
+
+  // Messages written before search existed are in the new index.
+  std::vector<SearchHit> hits = store.search("shellac");
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].conversation_id, 7);
+  EXPECT_EQ(hits[0].message_id, 2);
+  EXPECT_EQ(store.search("record").at(0).message_id, 3);
+
+  // And the version-2 features work on the old data.
+  store.remember_model({"/m/old.gguf", "old", "llama", 1, "Q4_0", 0});
+  EXPECT_EQ(store.recent_models().size(), 1u);
+  store.delete_conversation(7);
+  EXPECT_TRUE(store.search("shellac").empty());
+  store.restore_conversation(7);
+  Message next = store.add_user_message(7, "And a wax cylinder?");
+  EXPECT_EQ(next.parent_id, 2);
+  EXPECT_EQ(store.search("cylinder").size(), 1u);
+}
+
+TEST(Migration, AFailedStepLeavesTheDatabaseAtTheLastWholeVersion) {
+  vkchat::test::TempDir dir;
+  write_version1(dir / "old.db");
+  {
+    // Something in the way of version 2 (a table of the name it creates).
+    Database db = Database::open(dir / "old.db");
+    db.exec("CREATE TABLE recent_models (x)");
+  }
+  try {
+    ChatStore::open(dir / "old.db");
+    FAIL() << "migration over a conflicting table succeeded";
+  } catch (const StoreError& e) {
+    EXPECT_NE(e.detail().find("recent_models"), std::string::npos) << e.what();
+  }
+  Database db = Database::open(dir / "old.db");
+  EXPECT_EQ(schema_version(db), 1);
+  // Nothing of the failed step stayed behind: no search table, no new column.
+  Statement st = db.prepare(
+      "SELECT (SELECT count(*) FROM sqlite_schema WHERE name = 'messages_fts'), "
+      "(SELECT count(*) FROM pragma_table_info('conversations') WHERE name = 'deleted_at'), "
+      "(SELECT count(*) FROM messages)");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.int64(0), 0);
+  EXPECT_EQ(st.int64(1), 0);
+  EXPECT_EQ(st.int64(2), 3);
+}
