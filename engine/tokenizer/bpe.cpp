@@ -17,16 +17,20 @@ std::uint64_t pair_key(std::int32_t a, std::int32_t b) {
 }  // namespace
 
 std::int32_t BpeMerges::intern(std::string_view s) {
-  const auto [it, inserted] =
-      symbol_ids_.try_emplace(std::string(s), static_cast<std::int32_t>(symbol_text_.size()));
-  if (inserted) symbol_text_.emplace_back(s);
-  return it->second;
+  if (const auto it = symbol_ids_.find(s); it != symbol_ids_.end()) return it->second;
+  const auto id = static_cast<std::int32_t>(symbol_text_.size());
+  symbol_ids_.emplace(std::string(s), id);
+  symbol_text_.emplace_back(s);
+  return id;
 }
 
 BpeMerges::BpeMerges(std::span<const std::string_view> merges, const TokenMap& vocab) {
   const auto& bytes = byte_to_unicode();
   for (int b = 0; b < 256; ++b) byte_symbol_[b] = intern(bytes[static_cast<std::size_t>(b)]);
   merges_.reserve(merges.size());
+  symbol_ids_.reserve(merges.size() + 256);
+  symbol_text_.reserve(merges.size() + 256);
+  std::string joined;
   for (std::size_t rank = 0; rank < merges.size(); ++rank) {
     // Like llama.cpp: split at the first space after the first byte; a line without one
     // becomes the (useless) merge of two empty strings.
@@ -38,7 +42,9 @@ BpeMerges::BpeMerges(std::span<const std::string_view> merges, const TokenMap& v
       right = line.substr(space + 1);
     }
     const std::int32_t l = intern(left), r = intern(right);
-    const std::int32_t result = intern(std::string(left) + std::string(right));
+    joined.assign(left);
+    joined.append(right);
+    const std::int32_t result = intern(joined);
     merges_.try_emplace(pair_key(l, r), Merge{static_cast<std::int32_t>(rank), result});
   }
   symbol_token_.resize(symbol_text_.size());

@@ -2,6 +2,7 @@
 // llama.cpp's llm_tokenizer_bpe_session does it (lowest rank first, leftmost among equals).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,7 +30,11 @@ class BpeMerges {
     std::int32_t result;  // symbol id of left+right
   };
   // Every string that takes part in a merge gets a symbol id; merges are keyed by id pairs.
-  std::unordered_map<std::string, std::int32_t> symbol_ids_;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::int32_t, Hash, std::equal_to<>> symbol_ids_;
   std::vector<std::string> symbol_text_;
   std::vector<std::int32_t> symbol_token_;  // vocabulary id of a symbol's text, or -1
   std::unordered_map<std::uint64_t, Merge> merges_;

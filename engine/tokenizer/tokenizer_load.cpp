@@ -82,11 +82,6 @@ constexpr std::string_view kEogTexts[] = {"<|eot_id|>",
                                           "<｜end▁of▁sentence｜>",
                                           "[e~["};
 
-template <std::size_t N>
-bool one_of(std::string_view s, const std::string_view (&list)[N]) {
-  return std::find(std::begin(list), std::end(list), s) != std::end(list);
-}
-
 std::string bpe_piece(std::string_view text) {
   std::string out;
   for (std::uint32_t cp : detail::decode_utf8(text)) {
@@ -233,18 +228,16 @@ void find_special_tokens(const gguf::GgufFile& f, Tokenizer::Impl& im) {
   for (std::int32_t id : {fim_pad, fim_rep, fim_sep}) {
     if (id != kNoToken) eog.push_back(id);
   }
-  for (std::size_t i = 0; i < im.text.size(); ++i) {
-    if (one_of(im.text[i], kEogTexts)) {
-      eog.push_back(static_cast<std::int32_t>(i));
-      im.attr[i] |= kAttrControl;
-    }
+  for (const std::string_view t : kEogTexts) {
+    const std::int32_t id = detail::lookup(im.token_to_id, t);
+    if (id < 0) continue;
+    eog.push_back(id);
+    im.attr[static_cast<std::size_t>(id)] |= kAttrControl;
   }
   // gpt-oss: these structural tokens always render.
-  for (std::size_t i = 0; i < im.text.size(); ++i) {
-    const std::string& t = im.text[i];
-    if (t == "<|channel|>" || t == "<|message|>" || t == "<|start|>" || t == "<|constrain|>") {
-      im.attr[i] = kAttrUserDefined;
-    }
+  for (const std::string_view t : {"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"}) {
+    const std::int32_t id = detail::lookup(im.token_to_id, t);
+    if (id >= 0) im.attr[static_cast<std::size_t>(id)] = kAttrUserDefined;
   }
   for (std::int32_t id : {im.eos, im.eot, im.eom}) {
     if (id != kNoToken) eog.push_back(id);
@@ -282,9 +275,11 @@ void build_special_matcher(const gguf::GgufFile& f, Tokenizer::Impl& im) {
       ids.push_back(static_cast<std::int32_t>(i));
     }
   }
-  std::stable_sort(ids.begin(), ids.end(), [&](std::int32_t a, std::int32_t b) {
-    return im.text[static_cast<std::size_t>(a)].size() >
-           im.text[static_cast<std::size_t>(b)].size();
+  // Longest text first, ties by id (std::stable_sort's buffer trips ASan on GCC 12).
+  std::sort(ids.begin(), ids.end(), [&](std::int32_t a, std::int32_t b) {
+    const std::size_t la = im.text[static_cast<std::size_t>(a)].size();
+    const std::size_t lb = im.text[static_cast<std::size_t>(b)].size();
+    return la != lb ? la > lb : a < b;
   });
 
   // Phi-3: every special token eats the whitespace after it, except a few.
