@@ -325,7 +325,11 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& f) {
     im->kind = VocabKind::Bpe;
     im->bos = 11, im->eos = 11;
     im->pre = f.get_optional<std::string>("tokenizer.ggml.pre").value_or("");
-    im->pretokenizer.emplace(im->pre);
+    try {
+      im->pretokenizer.emplace(im->pre);
+    } catch (const UnsupportedModel& e) {
+      throw UnsupportedModel(f.path() + ": " + e.what());
+    }
     const detail::PreTokenizerInfo& info = im->pretokenizer->info();
     im->add_bos = info.add_bos;
     im->clean_spaces = info.clean_spaces;
