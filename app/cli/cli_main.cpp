@@ -11,10 +11,13 @@ namespace vkchat::cli {
 
 int run_info(Args& args);
 extern const std::string_view kInfoHelp;
+int run_template(Args& args);
+extern const std::string_view kTemplateHelp;
 
 std::span<const Command> commands() {
   static const Command table[] = {
       {"info", "print a GGUF model's metadata and tensor summary", kInfoHelp, run_info},
+      {"template", "render a chat template for a conversation", kTemplateHelp, run_template},
   };
   return table;
 }
@@ -66,6 +69,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
       return kExitUser;
     } catch (const vkchat::MetadataError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
+      return kExitUser;
+    } catch (const vkchat::TemplateError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
+      return kExitUser;
+    } catch (const vkchat::JsonError& e) {
       std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
       return kExitUser;
     } catch (const std::exception& e) {
