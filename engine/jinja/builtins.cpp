@@ -74,7 +74,9 @@ std::optional<std::string> opt_str(const Value* v, std::string_view what) {
   return need_str(*v, what);
 }
 
-void check_items(const Limits& limits, std::size_t n) {
+void check_items(Env& env, std::size_t n) {
+  charge(env, n);
+  const Limits& limits = env.limits;
   if (n > limits.max_loop_iterations) {
     throw EvalError("a list of " + std::to_string(n) + " items exceeds the limit of " +
                         std::to_string(limits.max_loop_iterations),
@@ -107,20 +109,19 @@ Value attribute_path(const Value& v, const std::string& path) {
   }
 }
 
-std::string str_join(const std::vector<Value>& items, const std::string& sep,
-                     const Limits& limits) {
+std::string str_join(const std::vector<Value>& items, const std::string& sep, Env& env) {
   std::string out;
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out += sep;
     out += to_str(items[i]);
-    check_size(limits, out.size());
+    check_size(env, out.size());
   }
   return out;
 }
 
 // Python str.replace, counting in code points for an empty `old`.
 std::string replace_all(const std::string& s, const std::string& old, const std::string& repl,
-                        std::int64_t count, const Limits& limits) {
+                        std::int64_t count, Env& env) {
   std::string out;
   if (old.empty()) {
     std::u32string cps = text::decode(s);
@@ -131,7 +132,7 @@ std::string replace_all(const std::string& s, const std::string& old, const std:
         ++done;
       }
       if (i < cps.size()) out += text::encode(std::u32string(1, cps[i]));
-      check_size(limits, out.size());
+      check_size(env, out.size());
     }
     return out;
   }
@@ -142,12 +143,12 @@ std::string replace_all(const std::string& s, const std::string& old, const std:
     if (hit == std::string::npos || (count >= 0 && done >= count)) break;
     out.append(s, pos, hit - pos);
     out += repl;
-    check_size(limits, out.size());
+    check_size(env, out.size());
     pos = hit + old.size();
     ++done;
   }
   out.append(s, pos, std::string::npos);
-  check_size(limits, out.size());
+  check_size(env, out.size());
   return out;
 }
 
@@ -371,7 +372,7 @@ Value f_tojson(Env& env, const Value& v, const Args& a) {
   json::Value j = to_json(v);
   if (opt_bool(a.get(3, "sort_keys"), false)) j = sort_keys(j);
   std::string out = json::serialize(j, o);
-  check_size(env.limits, out.size());
+  check_size(env, out.size());
   return Value(std::move(out));
 }
 
@@ -407,7 +408,7 @@ Value f_join(Env& env, const Value& v, const Args& a) {
   if (auto attr = opt_str(a.get(1, "attribute"), "join attribute")) {
     for (Value& x : items) x = attribute_path(x, *attr);
   }
-  return Value(str_join(items, sep, env.limits));
+  return Value(str_join(items, sep, env));
 }
 
 Value f_first(Env&, const Value& v, const Args& a) {
@@ -429,7 +430,7 @@ Value f_replace(Env& env, const Value& v, const Args& a) {
   if (!old_v || !new_v) throw EvalError("replace() needs the old and the new text");
   const Value* count = a.get(2, "count");
   std::int64_t n = count && !count->is_none() ? need_int(*count, "replace count") : -1;
-  return Value(replace_all(to_str(v), to_str(*old_v), to_str(*new_v), n, env.limits));
+  return Value(replace_all(to_str(v), to_str(*old_v), to_str(*new_v), n, env));
 }
 
 Value items_of(const Value& v) {
@@ -653,7 +654,7 @@ Value f_sum(Env& env, const Value& v, const Args& a) {
   auto attr = opt_str(a.get(0, "attribute"), "sum attribute");
   Value total = a.get(1, "start") ? *a.get(1, "start") : Value(0);
   for (const Value& x : iterate(v))
-    total = binary_op(env.limits, "+", total, attr ? attribute_path(x, *attr) : x);
+    total = binary_op(env, "+", total, attr ? attribute_path(x, *attr) : x);
   return total;
 }
 
@@ -700,7 +701,7 @@ Value f_indent(Env& env, const Value& v, const Args& a) {
     bool indent_it = is_first ? first : (blank || !text::strip(line, true, true).empty());
     if (indent_it) out += pad;
     out += line;
-    check_size(env.limits, out.size());
+    check_size(env, out.size());
     if (nl == std::string::npos) break;
     out += '\n';
     start = nl + 1;
@@ -801,7 +802,7 @@ std::optional<Value> string_method(Env& env, const std::string& s, std::string_v
     bind(a, {"sep", "maxsplit"}, name);
     std::int64_t maxsplit = a.get(1, "maxsplit") ? need_int(*a.get(1, "maxsplit"), name) : -1;
     Value out = split(s, opt_str(a.get(0, "sep"), name), maxsplit, name == "rsplit");
-    check_items(env.limits, out.array().size());
+    check_items(env, out.array().size());
     return out;
   }
   if (name == "splitlines") {
@@ -821,7 +822,7 @@ std::optional<Value> string_method(Env& env, const std::string& s, std::string_v
   if (name == "replace") {
     bind(a, {"old", "new", "count"}, name);
     std::int64_t n = a.get(2, "count") ? need_int(*a.get(2, "count"), name) : -1;
-    return Value(replace_all(s, str_arg(0, "old"), str_arg(1, "new"), n, env.limits));
+    return Value(replace_all(s, str_arg(0, "old"), str_arg(1, "new"), n, env));
   }
   if (name == "upper") return Value(text::upper(s));
   if (name == "lower") return Value(text::lower(s));
@@ -850,7 +851,7 @@ std::optional<Value> string_method(Env& env, const std::string& s, std::string_v
     if (!a.get(0, "iterable")) throw EvalError("join() missing an argument");
     std::vector<Value> items = iterate(*a.get(0, "iterable"));
     for (const Value& x : items) need_str(x, "str.join");
-    return Value(str_join(items, s, env.limits));
+    return Value(str_join(items, s, env));
   }
   auto all_cps = [&](auto pred) {
     std::u32string cps = text::decode(s);
@@ -917,7 +918,7 @@ Value range_fn(Env& env, const Args& a) {
   if (step == 0) throw EvalError("range() step must not be zero");
   double n = std::ceil((static_cast<double>(stop) - static_cast<double>(start)) /
                        static_cast<double>(step));
-  check_items(env.limits, n > 0 ? static_cast<std::size_t>(std::min(n, 1e18)) : 0);
+  check_items(env, n > 0 ? static_cast<std::size_t>(std::min(n, 1e18)) : 0);
   Array out;
   for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.emplace_back(i);
   return Value(std::move(out));
@@ -936,6 +937,7 @@ bool has_test(std::string_view name) {
 }
 
 Value apply_filter(Env& env, std::string_view name, const Value& input, const Args& args) {
+  charge(env, size_of(input));
   auto it = filters().find(name);
   if (it == filters().end()) throw EvalError("no filter named '" + std::string(name) + "'");
   return it->second(env, input, args);
@@ -949,6 +951,7 @@ bool apply_test(Env& env, std::string_view name, const Value& input, const Args&
 
 std::optional<Value> call_method(Env& env, const Value& self, std::string_view name,
                                  const Args& args) {
+  charge(env, size_of(self));
   std::optional<Value> out;
   if (self.is_string()) out = string_method(env, self.str(), name, args);
   if (self.is_object()) out = dict_method(self.object(), self, name, args);
@@ -956,7 +959,7 @@ std::optional<Value> call_method(Env& env, const Value& self, std::string_view n
     throw EvalError("cannot call " + type_name(self) + "." + std::string(name) +
                     "(): lists and dicts are immutable in templates");
   }
-  if (out && out->is_string()) check_size(env.limits, out->str().size());
+  if (out && out->is_string()) check_size(env, out->str().size());
   return out;
 }
 
@@ -1113,7 +1116,27 @@ Value slice(const Value& obj, const Value& start_v, const Value& stop_v, const V
   return obj.is_array() ? Value(std::move(items)) : Value(text::encode(chars));
 }
 
-void check_size(const Limits& limits, std::size_t bytes) {
+void charge(Env& env, std::uint64_t units) {
+  env.work += units;
+  if (env.work > env.limits.max_work) {
+    throw EvalError(
+        "the template did more than " + std::to_string(env.limits.max_work) + " units of work",
+        TemplateError::Kind::Limit);
+  }
+}
+
+std::uint64_t size_of(const Value& v) {
+  switch (v.kind()) {
+    case Kind::String: return v.str().size();
+    case Kind::Array: return v.array().size();
+    case Kind::Object: return v.object().items.size();
+    default: return 1;
+  }
+}
+
+void check_size(Env& env, std::size_t bytes) {
+  charge(env, bytes);
+  const Limits& limits = env.limits;
   if (bytes > limits.max_output_bytes) {
     throw EvalError("a string of " + std::to_string(bytes) + " bytes exceeds the output limit of " +
                         std::to_string(limits.max_output_bytes) + " bytes",
@@ -1161,17 +1184,18 @@ Value int_op(char op, std::int64_t a, std::int64_t b) {
   return Value(r);
 }
 
-Value repeat(const Limits& limits, const Value& seq, std::int64_t n) {
+Value repeat(Env& env, const Value& seq, std::int64_t n) {
   if (n <= 0) return seq.is_string() ? Value(std::string()) : Value(Array{});
+  std::size_t unit = seq.is_string() ? seq.str().size() : seq.array().size();
+  std::size_t total = 0;
+  if (__builtin_mul_overflow(unit, static_cast<std::uint64_t>(n), &total)) total = SIZE_MAX;
   if (seq.is_string()) {
-    check_size(limits,
-               seq.str().size() * static_cast<std::size_t>(std::min<std::int64_t>(n, 1ll << 40)));
+    check_size(env, total);
     std::string out;
     for (std::int64_t i = 0; i < n; ++i) out += seq.str();
     return Value(std::move(out));
   }
-  check_items(limits,
-              seq.array().size() * static_cast<std::size_t>(std::min<std::int64_t>(n, 1ll << 40)));
+  check_items(env, total);
   Array out;
   for (std::int64_t i = 0; i < n; ++i)
     out.insert(out.end(), seq.array().begin(), seq.array().end());
@@ -1180,24 +1204,24 @@ Value repeat(const Limits& limits, const Value& seq, std::int64_t n) {
 
 }  // namespace
 
-Value binary_op(const Limits& limits, std::string_view op, const Value& a, const Value& b) {
+Value binary_op(Env& env, std::string_view op, const Value& a, const Value& b) {
   bool ints = (a.is_int() || a.is_bool()) && (b.is_int() || b.is_bool());
   bool nums = a.is_number() && b.is_number();
   if (op == "~") {
     std::string s = to_str(a);
     std::string t = to_str(b);
-    check_size(limits, s.size() + t.size());
+    check_size(env, s.size() + t.size());
     return Value(s + t);
   }
   if (op == "+") {
     if (ints) return int_op('+', a.as_int(), b.as_int());
     if (nums) return Value(a.as_double() + b.as_double());
     if (a.is_string() && b.is_string()) {
-      check_size(limits, a.str().size() + b.str().size());
+      check_size(env, a.str().size() + b.str().size());
       return Value(a.str() + b.str());
     }
     if (a.is_array() && b.is_array()) {
-      check_items(limits, a.array().size() + b.array().size());
+      check_items(env, a.array().size() + b.array().size());
       Array out = a.array();
       out.insert(out.end(), b.array().begin(), b.array().end());
       return Value(std::move(out));
@@ -1209,9 +1233,9 @@ Value binary_op(const Limits& limits, std::string_view op, const Value& a, const
     if (ints) return int_op('*', a.as_int(), b.as_int());
     if (nums) return Value(a.as_double() * b.as_double());
     if ((a.is_string() || a.is_array()) && (b.is_int() || b.is_bool()))
-      return repeat(limits, a, b.as_int());
+      return repeat(env, a, b.as_int());
     if ((b.is_string() || b.is_array()) && (a.is_int() || a.is_bool()))
-      return repeat(limits, b, a.as_int());
+      return repeat(env, b, a.as_int());
   } else if (op == "/") {
     if (nums) {
       if (b.as_double() == 0.0) throw EvalError("division by zero");

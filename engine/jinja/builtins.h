@@ -27,7 +27,13 @@ struct Env {
   const Limits& limits;
   std::tm now;
   std::deque<Namespace>& namespaces;  // namespace() objects live as long as the render
+  std::uint64_t work = 0;             // units charged so far (see charge)
 };
+
+// Bounds the render's CPU time: every string or list built, every character or item an
+// operation walks, every loop iteration costs units; past Limits::max_work it is a Limit error.
+void charge(Env& env, std::uint64_t units);
+std::uint64_t size_of(const Value& v);  // what walking v costs: bytes, items or 1
 
 bool has_filter(std::string_view name);
 bool has_test(std::string_view name);
@@ -47,10 +53,10 @@ std::vector<Value> iterate(const Value& v);               // list items, dict ke
 Value get_item(const Value& obj, const Value& key);       // obj[key], undefined when absent
 Value get_attr(const Value& obj, std::string_view name);  // obj.name, undefined when absent
 Value slice(const Value& obj, const Value& start, const Value& stop, const Value& step);
-void check_size(const Limits& limits, std::size_t bytes);  // a string would be too big
+void check_size(Env& env, std::size_t bytes);  // charges, and fails past max_output_bytes
 
 // Operators: `needle in haystack`, and + - * / // % ** ~ with Python's semantics.
 bool contains(const Value& haystack, const Value& needle);
-Value binary_op(const Limits& limits, std::string_view op, const Value& a, const Value& b);
+Value binary_op(Env& env, std::string_view op, const Value& a, const Value& b);
 
 }  // namespace vkchat::jinja

@@ -80,6 +80,7 @@ class Interpreter {
   }
 
   void emit(Pos p, std::string_view s) {
+    at(p, [&] { charge(env_, s.size()); });
     if (out_->size() + s.size() > limits_.max_output_bytes) {
       fail(p, "output exceeds the limit of " + std::to_string(limits_.max_output_bytes) + " bytes",
            TemplateError::Kind::Limit);
@@ -112,7 +113,16 @@ class Interpreter {
     return Flow::Normal;
   }
 
+  // Any failure not already placed more precisely gets the statement's position.
   Flow exec(const Stmt& s, Frame& f) {
+    try {
+      return exec_stmt(s, f);
+    } catch (const EvalError& e) {
+      fail(s.pos, e.what(), e.kind());
+    }
+  }
+
+  Flow exec_stmt(const Stmt& s, Frame& f) {
     switch (s.kind) {
       case StmtKind::Text: emit(s.pos, s.text); return Flow::Normal;
       case StmtKind::Output: {
@@ -168,7 +178,10 @@ class Interpreter {
   Flow exec_for(const Stmt& s, Frame& f) {
     const Expr& iter_expr = *s.exprs[0];
     Value iterable = eval(iter_expr, f);
-    std::vector<Value> items = at(iter_expr.pos, [&] { return iterate(iterable); });
+    std::vector<Value> items = at(iter_expr.pos, [&] {
+      charge(env_, size_of(iterable));
+      return iterate(iterable);
+    });
     if (const Expr* cond = s.exprs[1].get()) {
       std::vector<Value> kept;
       for (Value& item : items) {
@@ -201,6 +214,7 @@ class Interpreter {
   }
 
   void count_iteration(Pos p) {
+    at(p, [&] { charge(env_, 1); });
     if (++iterations_ > limits_.max_loop_iterations) {
       fail(p, "more than " + std::to_string(limits_.max_loop_iterations) + " loop iterations",
            TemplateError::Kind::Limit);
@@ -230,7 +244,7 @@ class Interpreter {
         Array out;
         out.reserve(e.args.size());
         for (const auto& x : e.args) out.push_back(eval(*x, f));
-        return Value(std::move(out));
+        return at(e.pos, [&] { return Value(std::move(out)); });
       }
       case ExprKind::Dict: {
         Object out;
@@ -240,7 +254,7 @@ class Interpreter {
             fail(e.args[i]->pos, "dict keys must be strings, not '" + type_name(k) + "'");
           out.set(k.str(), eval(*e.args[i + 1], f));
         }
-        return Value(std::move(out));
+        return at(e.pos, [&] { return Value(std::move(out)); });
       }
       case ExprKind::GetAttr: {
         Value obj = eval(*e.args[0], f);
@@ -249,14 +263,20 @@ class Interpreter {
       case ExprKind::GetItem: {
         Value obj = eval(*e.args[0], f);
         Value key = eval(*e.args[1], f);
-        return at(e.pos, [&] { return get_item(obj, key); });
+        return at(e.pos, [&] {
+          if (obj.is_string()) charge(env_, size_of(obj));  // indexing decodes the string
+          return get_item(obj, key);
+        });
       }
       case ExprKind::Slice: {
         Value obj = eval(*e.args[0], f);
         Value bounds[3];
         for (int i = 0; i < 3; ++i)
           bounds[i] = e.args[i + 1] ? eval(*e.args[i + 1], f) : Value::none();
-        return at(e.pos, [&] { return slice(obj, bounds[0], bounds[1], bounds[2]); });
+        return at(e.pos, [&] {
+          charge(env_, size_of(obj));
+          return slice(obj, bounds[0], bounds[1], bounds[2]);
+        });
       }
       case ExprKind::Call: return call(e, f);
       case ExprKind::Filter: {
@@ -289,13 +309,17 @@ class Interpreter {
       case ExprKind::Binary: {
         Value a = eval(*e.args[0], f);
         Value b = eval(*e.args[1], f);
-        return at(e.pos, [&] { return binary_op(limits_, e.name, a, b); });
+        return at(e.pos, [&] { return binary_op(env_, e.name, a, b); });
       }
       case ExprKind::Compare: {
         Value left = eval(*e.args[0], f);
         for (std::size_t i = 0; i < e.ops.size(); ++i) {
           Value right = eval(*e.args[i + 1], f);
-          if (!at(e.pos, [&] { return compare_op(e.ops[i], left, right); })) return Value(false);
+          bool holds = at(e.pos, [&] {
+            charge(env_, size_of(left) + size_of(right));
+            return compare_op(e.ops[i], left, right);
+          });
+          if (!holds) return Value(false);
           left = std::move(right);
         }
         return Value(true);

@@ -42,12 +42,7 @@ std::string normalize(std::string_view src) {
 class Lexer {
  public:
   Lexer(std::string_view src, const std::string& name, const LexOptions& o)
-      : s_(normalize(src)), name_(name), o_(o) {
-    line_starts_.push_back(0);
-    for (std::size_t i = 0; i < s_.size(); ++i) {
-      if (s_[i] == '\n') line_starts_.push_back(i + 1);
-    }
-  }
+      : s_(normalize(src)), name_(name), o_(o) {}
 
   std::vector<Token> run() {
     std::size_t p = 0;
@@ -96,17 +91,29 @@ class Lexer {
   }
 
  private:
-  [[noreturn]] void fail(std::size_t at, const std::string& what) const {
+  [[noreturn]] void fail(std::size_t at, const std::string& what) {
     Pos p = pos_at(at);
     throw TemplateError(TemplateError::Kind::Syntax, name_, p.line, p.column, what);
   }
 
-  Pos pos_at(std::size_t at) const {
-    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), at);
-    std::size_t line = static_cast<std::size_t>(it - line_starts_.begin());
-    std::size_t start = line_starts_[line - 1];
-    std::string_view prefix = std::string_view(s_).substr(start, std::min(at, s_.size()) - start);
-    return Pos{static_cast<int>(line), static_cast<int>(text::length(prefix)) + 1};
+  // Positions are asked for in increasing order while lexing, so a cursor makes them cheap
+  // (a long one-line template would otherwise cost quadratic time); errors may look back.
+  Pos pos_at(std::size_t at) {
+    at = std::min(at, s_.size());
+    if (at < cursor_) {
+      cursor_ = 0;
+      cursor_pos_ = Pos{};
+    }
+    for (; cursor_ < at; ++cursor_) {
+      unsigned char c = static_cast<unsigned char>(s_[cursor_]);
+      if (c == '\n') {
+        ++cursor_pos_.line;
+        cursor_pos_.column = 1;
+      } else if ((c & 0xC0) != 0x80) {
+        ++cursor_pos_.column;
+      }
+    }
+    return cursor_pos_;
   }
 
   std::size_t next_tag(std::size_t from) const {
@@ -320,7 +327,8 @@ class Lexer {
   std::string s_;
   const std::string& name_;
   LexOptions o_;
-  std::vector<std::size_t> line_starts_;
+  std::size_t cursor_ = 0;
+  Pos cursor_pos_;
   std::vector<Token> out_;
 };
 

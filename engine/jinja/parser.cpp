@@ -127,7 +127,8 @@ class Parser {
       const Token& t = cur();
       if (t.kind == TokenKind::Eof) {
         if (stops.size() == 0) return out;
-        fail("unexpected end of template, expected '{% " + std::string(*stops.begin()) + " %}'");
+        fail("unexpected end of template, expected '{% " + std::string(*(stops.end() - 1)) +
+             " %}'");
       }
       if (t.kind == TokenKind::Text) {
         auto s = std::make_unique<Stmt>();

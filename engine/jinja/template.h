@@ -14,7 +14,8 @@
 // prints as "", is false and iterates as empty, but reading its attributes fails.
 //
 // Sandboxed: no I/O (no include/import/extends), lists and dicts are immutable, and every
-// render is bounded in output size, loop iterations and macro call depth; exceeding a bound is a
+// render is bounded in output size, loop iterations, macro call depth, value nesting and total
+// work (which bounds CPU time); exceeding a bound is a
 // TemplateError of kind Limit. Every error carries the line and column of the construct at fault.
 #pragma once
 #include <cstdint>
@@ -41,6 +42,7 @@ struct Limits {
   std::size_t max_output_bytes = 16u << 20;       // the output, and any one string built on the way
   std::uint64_t max_loop_iterations = 1'000'000;  // summed over all loops of a render
   int max_call_depth = 50;                        // nested macro calls
+  std::uint64_t max_work = 1ull << 30;  // bytes and items built or walked (bounds CPU time)
 };
 
 struct RenderOptions {

@@ -25,6 +25,37 @@ void Object::set(std::string key, Value v) {
   items.emplace_back(std::move(key), std::move(v));
 }
 
+namespace {
+
+template <class Items, class Get>
+int nesting(const Items& items, Get get) {
+  int d = 0;
+  for (const auto& item : items) d = std::max(d, get(item).depth());
+  if (d + 1 > kMaxValueDepth) {
+    throw EvalError(
+        "lists and dicts nested deeper than " + std::to_string(kMaxValueDepth) + " levels",
+        TemplateError::Kind::Limit);
+  }
+  return d + 1;
+}
+
+[[noreturn]] void too_deep() {
+  throw EvalError("value nested too deeply to convert (a namespace that contains itself?)",
+                  TemplateError::Kind::Limit);
+}
+
+}  // namespace
+
+Value::Value(Array a) {
+  depth_ = nesting(a, [](const Value& v) -> const Value& { return v; });
+  v_ = std::make_shared<const Array>(std::move(a));
+}
+
+Value::Value(Object o) {
+  depth_ = nesting(o.items, [](const auto& kv) -> const Value& { return kv.second; });
+  v_ = std::make_shared<const Object>(std::move(o));
+}
+
 std::int64_t Value::as_int() const {
   if (is_bool()) return as_bool() ? 1 : 0;
   return std::get<std::int64_t>(v_);
@@ -106,7 +137,18 @@ std::string repr_string(const std::string& s) {
 
 }  // namespace
 
-std::string to_str(const Value& v) {
+namespace {
+
+std::string str_at(const Value& v, int depth);
+
+std::string repr_at(const Value& v, int depth) {
+  if (v.is_string()) return repr_string(v.str());
+  if (v.is_undefined()) return "Undefined";
+  return str_at(v, depth);
+}
+
+std::string str_at(const Value& v, int depth) {
+  if (depth > kMaxValueDepth) too_deep();
   switch (v.kind()) {
     case Value::Kind::Undefined: return "";
     case Value::Kind::None: return "None";
@@ -118,7 +160,7 @@ std::string to_str(const Value& v) {
       std::string out = "[";
       for (std::size_t i = 0; i < v.array().size(); ++i) {
         if (i) out += ", ";
-        out += repr(v.array()[i]);
+        out += repr_at(v.array()[i], depth + 1);
       }
       return out + "]";
     }
@@ -128,7 +170,7 @@ std::string to_str(const Value& v) {
       for (const auto& [k, item] : v.object().items) {
         if (!first) out += ", ";
         first = false;
-        out += repr_string(k) + ": " + repr(item);
+        out += repr_string(k) + ": " + repr_at(item, depth + 1);
       }
       return out + "}";
     }
@@ -138,7 +180,7 @@ std::string to_str(const Value& v) {
       for (const auto& [k, item] : v.ns()->attrs.items) {
         if (!first) out += ", ";
         first = false;
-        out += repr_string(k) + ": " + repr(item);
+        out += repr_string(k) + ": " + repr_at(item, depth + 1);
       }
       return out + "}>";
     }
@@ -147,10 +189,47 @@ std::string to_str(const Value& v) {
   return "";
 }
 
+json::Value json_at(const Value& v, int depth);
+
+json::Object json_members(const Object& o, int depth) {
+  json::Object out;
+  for (const auto& [k, x] : o.items) out.emplace_back(k, json_at(x, depth + 1));
+  return out;
+}
+
+json::Value json_at(const Value& v, int depth) {
+  if (depth > kMaxValueDepth) too_deep();
+  switch (v.kind()) {
+    case Value::Kind::None: return json::Value();
+    case Value::Kind::Bool: return json::Value(v.as_bool());
+    case Value::Kind::Int: return json::Value(v.as_int());
+    case Value::Kind::Float: return json::Value(v.as_double());
+    case Value::Kind::String: return json::Value(v.str());
+    case Value::Kind::Array: {
+      json::Array out;
+      for (const Value& x : v.array()) out.push_back(json_at(x, depth + 1));
+      return json::Value(std::move(out));
+    }
+    case Value::Kind::Object: return json::Value(json_members(v.object(), depth));
+    case Value::Kind::Namespace: return json::Value(json_members(v.ns()->attrs, depth));
+    case Value::Kind::Undefined:
+      throw EvalError("cannot convert an undefined value to JSON" +
+                      (v.undefined_hint().empty() ? "" : " (" + v.undefined_hint() + ")"));
+    case Value::Kind::Callable: throw EvalError("cannot convert a function to JSON");
+  }
+  return json::Value();
+}
+
+}  // namespace
+
+std::string to_str(const Value& v) {
+  return str_at(v, 0);
+}
 std::string repr(const Value& v) {
-  if (v.is_string()) return repr_string(v.str());
-  if (v.is_undefined()) return "Undefined";
-  return to_str(v);
+  return repr_at(v, 0);
+}
+json::Value to_json(const Value& v) {
+  return json_at(v, 0);
 }
 
 bool equals(const Value& a, const Value& b) {
@@ -238,36 +317,6 @@ Value from_json(const json::Value& j) {
     }
   }
   return Value::none();
-}
-
-json::Value to_json(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::None: return json::Value();
-    case Value::Kind::Bool: return json::Value(v.as_bool());
-    case Value::Kind::Int: return json::Value(v.as_int());
-    case Value::Kind::Float: return json::Value(v.as_double());
-    case Value::Kind::String: return json::Value(v.str());
-    case Value::Kind::Array: {
-      json::Array out;
-      for (const Value& x : v.array()) out.push_back(to_json(x));
-      return json::Value(std::move(out));
-    }
-    case Value::Kind::Object: {
-      json::Object out;
-      for (const auto& [k, x] : v.object().items) out.emplace_back(k, to_json(x));
-      return json::Value(std::move(out));
-    }
-    case Value::Kind::Namespace: {
-      json::Object out;
-      for (const auto& [k, x] : v.ns()->attrs.items) out.emplace_back(k, to_json(x));
-      return json::Value(std::move(out));
-    }
-    case Value::Kind::Undefined:
-      throw EvalError("cannot convert an undefined value to JSON" +
-                      (v.undefined_hint().empty() ? "" : " (" + v.undefined_hint() + ")"));
-    case Value::Kind::Callable: throw EvalError("cannot convert a function to JSON");
-  }
-  return json::Value();
 }
 
 }  // namespace vkchat::jinja

@@ -61,6 +61,10 @@ class EvalError : public std::runtime_error {
   TemplateError::Kind kind_;
 };
 
+// Lists and dicts may nest this deep (JSON input nests at most 512); deeper values would make
+// printing, comparing and freeing them recurse without bound.
+inline constexpr int kMaxValueDepth = 1000;
+
 class Value {
  public:
   enum class Kind { Undefined, None, Bool, Int, Float, String, Array, Object, Namespace, Callable };
@@ -72,8 +76,8 @@ class Value {
   Value(double d) : v_(d) {}
   Value(std::string s) : v_(std::move(s)) {}
   Value(const char* s) : v_(std::string(s)) {}
-  Value(Array a) : v_(std::make_shared<const Array>(std::move(a))) {}
-  Value(Object o) : v_(std::make_shared<const Object>(std::move(o))) {}
+  Value(Array a);   // throws EvalError (Limit) past kMaxValueDepth
+  Value(Object o);  // likewise
   Value(Namespace* ns) : v_(ns) {}
   Value(Callable c) : v_(c) {}
 
@@ -107,6 +111,7 @@ class Value {
 
   // The same underlying list or dict (a cheap first check for equality).
   bool same_container(const Value& o) const;
+  int depth() const { return depth_; }  // nesting of lists and dicts: 0 for scalars
 
  private:
   struct UndefinedTag {
@@ -119,6 +124,7 @@ class Value {
   std::variant<UndefinedTag, NoneTag, bool, std::int64_t, double, std::string,
                std::shared_ptr<const Array>, std::shared_ptr<const Object>, Namespace*, Callable>
       v_;
+  int depth_ = 0;
 };
 
 // Python's type name for messages: "str", "int", "list", "dict", "NoneType", "undefined", ...
@@ -127,7 +133,8 @@ std::string type_name(const Value& v);
 // Python's truth value (undefined is false).
 bool truthy(const Value& v);
 
-// Python's str() (undefined prints as ""), and repr() as used inside containers.
+// Python's str() (undefined prints as ""), and repr() as used inside containers. A namespace
+// that contains itself fails (EvalError) instead of recursing forever.
 std::string to_str(const Value& v);
 std::string repr(const Value& v);
 
