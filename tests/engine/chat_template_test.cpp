@@ -296,9 +296,8 @@ struct CliRun {
 };
 
 CliRun run_cli(const std::string& args) {
-  const char* cli = std::getenv("VKCHAT_CLI");
-  if (!cli || !*cli) throw std::runtime_error("VKCHAT_CLI is not set (run through ctest)");
-  std::string cmd = "SOURCE_DATE_EPOCH=1795651200 '" + std::string(cli) + "' " + args + " 2>&1";
+  std::string cmd =
+      "SOURCE_DATE_EPOCH=1795651200 '" + vkchat::test::cli_path().string() + "' " + args + " 2>&1";
   CliRun r;
   std::FILE* p = popen(cmd.c_str(), "r");
   if (!p) throw std::runtime_error("popen failed");
