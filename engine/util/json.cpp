@@ -27,6 +27,25 @@ std::string_view type_name(Type t) {
 
 namespace {
 
+// The length of the valid UTF-8 sequence at s[i] (no overlongs, surrogates or code points past
+// U+10FFFF), or 0 when there is none.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  }
+  if (n == 2 && c < 0xC2) return 0;                       // overlong
+  if (n == 3 && c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
+  if (n == 3 && c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogate
+  if (n == 4 && (c > 0xF4 || (c == 0xF0 && b(i + 1) < 0x90) || (c == 0xF4 && b(i + 1) >= 0x90))) {
+    return 0;
+  }
+  return n;
+}
+
 [[noreturn]] void wrong_type(Type want, Type got) {
   throw std::logic_error("JSON value is " + std::string(type_name(got)) + ", not " +
                          std::string(type_name(want)));
@@ -269,22 +288,10 @@ class Parser {
     }
   }
 
-  // Copies one UTF-8 sequence starting at p_, validating it (no overlongs, no surrogates).
+  // Copies one valid UTF-8 sequence starting at p_.
   void utf8_char(std::string& out) {
-    auto b = [&](std::size_t i) { return static_cast<unsigned char>(s_[i]); };
-    unsigned char c = b(p_);
-    int n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-    if (n == 0 || c > 0xF4 || c < 0xC2) fail("invalid UTF-8 in string");
-    if (p_ + n > s_.size()) fail("truncated UTF-8 sequence in string");
-    unsigned cp = c & (0x7F >> n);
-    for (int i = 1; i < n; ++i) {
-      if ((b(p_ + i) & 0xC0) != 0x80) fail("invalid UTF-8 in string");
-      cp = (cp << 6) | (b(p_ + i) & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      fail("invalid UTF-8 in string");
-    }
+    std::size_t n = utf8_sequence(s_, p_);
+    if (n == 0) fail("invalid UTF-8 in string");
     out.append(s_.substr(p_, n));
     p_ += n;
   }
@@ -453,24 +460,28 @@ void quote_into(std::string& out, std::string_view s, bool ensure_ascii) {
     }
     if (c < 0x20) {
       append_u_escape(out, c);
-    } else if (c < 0x80 || !ensure_ascii) {
-      out += char(c);
+      continue;
+    }
+    std::size_t n = utf8_sequence(s, i);
+    if (n == 0) {  // not UTF-8: U+FFFD keeps the output valid
+      out += ensure_ascii ? "\\ufffd" : "\xEF\xBF\xBD";
+      continue;
+    }
+    if (n == 1 || !ensure_ascii) {
+      out.append(s.substr(i, n));
+      i += n - 1;
+      continue;
+    }
+    unsigned cp = c & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    i += n - 1;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      append_u_escape(out, 0xD800 + (cp >> 10));
+      append_u_escape(out, 0xDC00 + (cp & 0x3FF));
     } else {
-      // Decode one sequence; invalid bytes become U+FFFD.
-      int n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-      unsigned cp = 0xFFFD;
-      if (n > 1 && i + n <= s.size()) {
-        cp = c & (0x7F >> n);
-        for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-        i += static_cast<std::size_t>(n - 1);
-      }
-      if (cp >= 0x10000) {
-        cp -= 0x10000;
-        append_u_escape(out, 0xD800 + (cp >> 10));
-        append_u_escape(out, 0xDC00 + (cp & 0x3FF));
-      } else {
-        append_u_escape(out, cp);
-      }
+      append_u_escape(out, cp);
     }
   }
   out += '"';

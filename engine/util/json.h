@@ -85,10 +85,11 @@ struct SerializeOptions {
   bool ensure_ascii = false;        // escape non-ASCII as \uXXXX (surrogate pairs above BMP)
 };
 
-// Non-finite doubles (which JSON cannot hold) serialize as null.
+// Non-finite doubles (which JSON cannot hold) serialize as null; bytes that are not UTF-8 as
+// U+FFFD, so the output is always valid JSON.
 std::string serialize(const Value& v, const SerializeOptions& opts = {});
 
-// A string as a JSON string literal, quotes included.
+// A string as a JSON string literal, quotes included (invalid UTF-8 becomes U+FFFD).
 std::string quote(std::string_view s, bool ensure_ascii = false);
 
 // A double the way Python's repr() writes it: shortest round-trip digits, fixed notation for

@@ -128,6 +128,10 @@ TEST(Json, EscapesOnOutput) {
   EXPECT_EQ(json::serialize(s, {.ensure_ascii = true}),
             "\"q\\\"b\\\\s/\\u0001\\u001f\\u00e9\\ud83d\\udc4b\"");
   EXPECT_EQ(json::quote("a\"b"), "\"a\\\"b\"");
+  // bytes that are not UTF-8 become U+FFFD, so the output is always valid
+  EXPECT_EQ(json::quote("a\xFF\xC3(\xED\xA0\x80"),
+            "\"a\xEF\xBF\xBD\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_EQ(json::quote("\xFF", true), "\"\\ufffd\"");
 }
 
 TEST(Json, FormatsDoublesLikePythonRepr) {
