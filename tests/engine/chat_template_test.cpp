@@ -32,18 +32,22 @@ json::Value conversation(const std::string& name) {
   return json::parse(read_file(shared_path("templates/conversations/" + name + ".json")));
 }
 
-// The harness that made the expected files fixed "now" to the conversation's date_string.
-chat::ChatRenderOptions options_for(const json::Value& ctx) {
+// Strict rendering with strftime_now() fixed to a date like "26 Nov 2026".
+chat::ChatRenderOptions strict_on(const std::string& date) {
   chat::ChatRenderOptions opts;
   opts.allow_fallback = false;
   std::tm t{};
-  const std::string& date = ctx["date_string"].as_string();
   const char* end = strptime(date.c_str(), "%d %b %Y", &t);
   EXPECT_TRUE(end && *end == '\0') << date;
   std::time_t secs = timegm(&t);  // fills in the weekday and day of year
   gmtime_r(&secs, &t);
   opts.now = t;
   return opts;
+}
+
+// The harness that made the expected files fixed "now" to the conversation's date_string.
+chat::ChatRenderOptions options_for(const json::Value& ctx) {
+  return strict_on(ctx["date_string"].as_string());
 }
 
 std::vector<fs::path> shared_templates() {
@@ -93,6 +97,34 @@ TEST(ChatTemplate, EverySharedPairMatchesLlamaCpp) {
   }
   EXPECT_EQ(rendered, 37);
   EXPECT_EQ(raised, 2);
+}
+
+// Richer conversations (tools, tool calls and results, reasoning, several system messages,
+// content parts) rendered by Python Jinja2 as Hugging Face does: scripts/template-goldens.py.
+TEST(ChatTemplate, MatchesJinja2OnRicherConversations) {
+  fs::path data = fs::path(__FILE__).parent_path() / "data/templates";
+  int rendered = 0, failed = 0;
+  for (const fs::path& path : shared_templates()) {
+    std::string stem = path.stem().string();
+    chat::ChatTemplate tmpl = chat::ChatTemplate::from_source(read_file(path), "", "", stem);
+    for (const auto& entry : fs::directory_iterator(data / "conversations")) {
+      std::string conv = entry.path().stem().string();
+      SCOPED_TRACE(stem + " / " + conv);
+      json::Value ctx = json::parse(read_file(entry.path()));
+      chat::ChatRenderOptions opts = strict_on("26 Nov 2026");
+      fs::path expected = data / (stem + "." + conv + ".txt");
+      if (fs::exists(expected)) {
+        EXPECT_EQ(tmpl.render(ctx, opts).text, read_file(expected));
+        ++rendered;
+      } else {
+        ASSERT_TRUE(fs::exists(data / (stem + "." + conv + ".error"))) << "no expected file";
+        EXPECT_THROW(tmpl.render(ctx, opts), TemplateError);
+        ++failed;
+      }
+    }
+  }
+  EXPECT_EQ(rendered, 57);
+  EXPECT_EQ(failed, 21);
 }
 
 TEST(ChatTemplate, GemmaRejectsASystemMessageWithItsOwnWords) {
