@@ -24,6 +24,8 @@ int run_devices(Args& args);
 extern const std::string_view kDevicesHelp;
 int run_bench_kernels(Args& args);
 extern const std::string_view kBenchKernelsHelp;
+int run_template(Args& args);
+extern const std::string_view kTemplateHelp;
 
 std::span<const Command> commands() {
   static const Command table[] = {
@@ -38,6 +40,7 @@ std::span<const Command> commands() {
        run_devices},
       {"bench-kernels", "time matrix x vector per weight type against copy bandwidth",
        kBenchKernelsHelp, run_bench_kernels},
+      {"template", "render a chat template for a conversation", kTemplateHelp, run_template},
   };
   return table;
 }
@@ -88,6 +91,19 @@ int main(int argc, char** argv) {
     } catch (const vkchat::vk::VulkanError& e) {
       std::fprintf(stderr, "vkchat-cli %s: vulkan: %s\n", argv[1], e.what());
       return kExitInternal;
+      return kExitUser;
+    } catch (const vkchat::UnsupportedModel& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
+      return kExitUser;
+    } catch (const vkchat::MetadataError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
+      return kExitUser;
+    } catch (const vkchat::TemplateError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
+      return kExitUser;
+    } catch (const vkchat::JsonError& e) {
+      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
+      return kExitUser;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "vkchat-cli %s: internal error: %s\n", argv[1], e.what());
       return kExitInternal;
