@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "gguf/gguf_reader.h"
 #include "quant/blocks.h"
@@ -159,9 +160,10 @@ void dequant_q3_k(const std::uint8_t* src, float* y, std::int64_t nb) {
 
 // Q4_K and Q5_K: value 64*p + 32*h + l (pair p, half h) is nibble h of qs[32*p + l]; Q5_K adds
 // bit 2p+h of qh[l] as 16.
-void dequant_q4_k(const std::uint8_t* src, float* y, std::int64_t nb) {
+template <class Block>
+void dequant_q4_k_q5_k(const std::uint8_t* src, float* y, std::int64_t nb) {
   for (std::int64_t i = 0; i < nb; ++i, y += kQK_K) {
-    const auto b = load_block<BlockQ4_K>(src, i);
+    const auto b = load_block<Block>(src, i);
     const float d = fp16_to_f32(b.d);
     const float dmin = fp16_to_f32(b.dmin);
     for (int g = 0; g < kQK_K / 32; ++g) {
@@ -171,28 +173,9 @@ void dequant_q4_k(const std::uint8_t* src, float* y, std::int64_t nb) {
       const int p = g / 2;
       const int shift = 4 * (g % 2);
       for (int l = 0; l < 32; ++l) {
-        const int q = (b.qs[32 * p + l] >> shift) & 0xF;
+        int q = (b.qs[32 * p + l] >> shift) & 0xF;
+        if constexpr (std::is_same_v<Block, BlockQ5_K>) q += ((b.qh[l] >> g) & 1) << 4;
         y[32 * g + l] = dl * static_cast<float>(q) - ml;
-      }
-    }
-  }
-}
-
-void dequant_q5_k(const std::uint8_t* src, float* y, std::int64_t nb) {
-  for (std::int64_t i = 0; i < nb; ++i, y += kQK_K) {
-    const auto b = load_block<BlockQ5_K>(src, i);
-    const float d = fp16_to_f32(b.d);
-    const float dmin = fp16_to_f32(b.dmin);
-    for (int g = 0; g < kQK_K / 32; ++g) {
-      const ScaleMin sm = k4_scale_min(g, b.scales);
-      const float dl = d * static_cast<float>(sm.scale);
-      const float ml = dmin * static_cast<float>(sm.min);
-      const int p = g / 2;
-      const int shift = 4 * (g % 2);
-      for (int l = 0; l < 32; ++l) {
-        const int low = (b.qs[32 * p + l] >> shift) & 0xF;
-        const int high = ((b.qh[l] >> g) & 1) << 4;
-        y[32 * g + l] = dl * static_cast<float>(low + high) - ml;
       }
     }
   }
@@ -279,8 +262,8 @@ void dequantize_row(GgmlType type, const std::uint8_t* src, float* dst, std::int
     case GgmlType::Q8_0: return dequant_q8_0(src, dst, nb);
     case GgmlType::Q2_K: return dequant_q2_k(src, dst, nb);
     case GgmlType::Q3_K: return dequant_q3_k(src, dst, nb);
-    case GgmlType::Q4_K: return dequant_q4_k(src, dst, nb);
-    case GgmlType::Q5_K: return dequant_q5_k(src, dst, nb);
+    case GgmlType::Q4_K: return dequant_q4_k_q5_k<BlockQ4_K>(src, dst, nb);
+    case GgmlType::Q5_K: return dequant_q4_k_q5_k<BlockQ5_K>(src, dst, nb);
     case GgmlType::Q6_K: return dequant_q6_k(src, dst, nb);
     case GgmlType::Q8_K: return dequant_q8_k(src, dst, nb);
     default: throw std::logic_error("dequant_supported and dequantize_row disagree");

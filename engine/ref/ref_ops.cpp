@@ -80,18 +80,22 @@ void add_bias(std::span<float> x, std::span<const float> bias) {
   add(x, bias, x);
 }
 
-void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const RopeParams& p) {
+void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const RopeParams& p,
+          std::span<const float> freq_factors) {
   require(x.size() == static_cast<std::size_t>(n_heads) * static_cast<std::size_t>(head_dim),
           "rope", sizes(x.size(), static_cast<std::size_t>(n_heads * head_dim)));
   require(p.n_rot > 0 && p.n_rot % 2 == 0 && p.n_rot <= head_dim, "rope",
           "n_rot " + std::to_string(p.n_rot) + " must be even and in 2..head_dim " +
               std::to_string(head_dim));
   const int half = p.n_rot / 2;
+  require(freq_factors.empty() || freq_factors.size() == static_cast<std::size_t>(half),
+          "rope freq_factors", sizes(freq_factors.size(), static_cast<std::size_t>(half)));
   for (int h = 0; h < n_heads; ++h) {
     float* v = x.data() + static_cast<std::size_t>(h) * head_dim;
     for (int i = 0; i < half; ++i) {
-      const double theta = static_cast<double>(pos) * p.freq_scale *
-                           std::pow(static_cast<double>(p.freq_base), -2.0 * i / p.n_rot);
+      double theta = static_cast<double>(pos) * p.freq_scale *
+                     std::pow(static_cast<double>(p.freq_base), -2.0 * i / p.n_rot);
+      if (!freq_factors.empty()) theta /= freq_factors[i];
       const double c = std::cos(theta), s = std::sin(theta);
       // Normal pairs neighbours; NeoX pairs element i with its partner half a rotation away.
       const int i0 = p.type == RopeType::Normal ? 2 * i : i;

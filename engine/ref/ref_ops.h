@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 
+#include "model/rope.h"
 #include "quant/dequantize.h"
 
 namespace vkchat::ref {
@@ -32,21 +33,14 @@ void add(std::span<const float> a, std::span<const float> b, std::span<float> ou
 // x += bias (bias add of qwen2's Q/K/V projections).
 void add_bias(std::span<float> x, std::span<const float> bias);
 
-enum class RopeType {
-  Normal,  // llama: rotates adjacent pairs (x[2i], x[2i+1])
-  NeoX,    // qwen2/qwen3/phi3: rotates halves (x[i], x[i + n_rot/2])
-};
-
-struct RopeParams {
-  RopeType type = RopeType::Normal;
-  int n_rot = 0;  // dimensions rotated per head (<= head_dim); the rest pass through
-  float freq_base = 10000.f;
-  float freq_scale = 1.f;  // linear scaling: position * freq_scale
-};
+using model::RopeParams;
+using model::RopeType;
 
 // Rotates each of n_heads head_dim-long slices of x in place for position pos: pair i turns by
-// pos * freq_scale * freq_base^(-2i / n_rot).
-void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const RopeParams& p);
+// pos * freq_scale * freq_base^(-2i / n_rot) / freq_factors[i]. freq_factors is empty or holds
+// n_rot / 2 divisors (llama 3's rope_freqs tensor).
+void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const RopeParams& p,
+          std::span<const float> freq_factors = {});
 
 // Scaled dot-product attention of one query over cached positions 0..n_kv-1 (the causal mask is
 // the caller's choice of n_kv). q: n_head * head_dim; k_cache, v_cache: at least n_kv rows of

@@ -6,11 +6,18 @@
 
 namespace vkchat {
 
+// Base of the errors that the user's input causes (a file, a model, its metadata) rather than a
+// bug or the environment: front ends report them as such (the CLI exits 1).
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A file could not be opened, read or mapped.
-class FileError : public std::runtime_error {
+class FileError : public InputError {
  public:
   FileError(std::string path, const std::string& what)
-      : std::runtime_error(path + ": " + what), path_(std::move(path)) {}
+      : InputError(path + ": " + what), path_(std::move(path)) {}
   const std::string& path() const { return path_; }
 
  private:
@@ -18,10 +25,10 @@ class FileError : public std::runtime_error {
 };
 
 // A GGUF file is malformed: carries the file, the byte offset and what was expected vs found.
-class GgufError : public std::runtime_error {
+class GgufError : public InputError {
  public:
   GgufError(std::string path, std::uint64_t offset, const std::string& what)
-      : std::runtime_error(path + ": at byte " + std::to_string(offset) + ": " + what),
+      : InputError(path + ": at byte " + std::to_string(offset) + ": " + what),
         path_(std::move(path)),
         offset_(offset),
         detail_(what) {}
@@ -36,15 +43,59 @@ class GgufError : public std::runtime_error {
 };
 
 // A well-formed model that the engine cannot run (architecture, tensor type, missing tensor).
-class UnsupportedModel : public std::runtime_error {
+class UnsupportedModel : public InputError {
  public:
-  using std::runtime_error::runtime_error;
+  using InputError::InputError;
 };
 
 // Metadata key missing or of the wrong type.
-class MetadataError : public std::runtime_error {
+class MetadataError : public InputError {
  public:
-  using std::runtime_error::runtime_error;
+  using InputError::InputError;
+};
+
+// Malformed JSON text: carries the 1-based line and column (in characters) of the fault.
+class JsonError : public std::runtime_error {
+ public:
+  JsonError(int line, int column, const std::string& what)
+      : std::runtime_error("JSON at line " + std::to_string(line) + ", column " +
+                           std::to_string(column) + ": " + what),
+        line_(line),
+        column_(column),
+        detail_(what) {}
+  int line() const { return line_; }
+  int column() const { return column_; }
+  const std::string& detail() const { return detail_; }
+
+ private:
+  int line_;
+  int column_;
+  std::string detail_;
+};
+
+// A chat template failed: it does not parse (Syntax), it fails while rendering (Runtime), it
+// called raise_exception (Raised), or it hit a sandbox limit (Limit). Carries the template's
+// name and the 1-based line and column of the construct at fault.
+class TemplateError : public std::runtime_error {
+ public:
+  enum class Kind { Syntax, Runtime, Raised, Limit };
+  TemplateError(Kind kind, const std::string& name, int line, int column, const std::string& what)
+      : std::runtime_error(name + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                           (kind == Kind::Raised ? "raise_exception: " : "") + what),
+        kind_(kind),
+        line_(line),
+        column_(column),
+        detail_(what) {}
+  Kind kind() const { return kind_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+  const std::string& detail() const { return detail_; }  // the message without the position
+
+ private:
+  Kind kind_;
+  int line_;
+  int column_;
+  std::string detail_;
 };
 
 }  // namespace vkchat

@@ -141,6 +141,13 @@ TEST(RefOps, RopeBothConventions) {
       EXPECT_NEAR(c[i], b[i], 1e-5);
     }
   }
+  // Frequency factors divide each pair's angle: factor 2 at position 2 is factor 1 at 1.
+  std::vector<float> f1 = {1, 0, 1, 0}, f2 = f1;
+  rope(f1, 1, 4, 1, {RopeType::Normal, 4, 10000.f, 1.f});
+  rope(f2, 1, 4, 2, {RopeType::Normal, 4, 10000.f, 1.f}, std::vector<float>{2.f, 2.f});
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(f1[i], f2[i], 1e-6);
+  EXPECT_THROW(rope(f2, 1, 4, 2, {RopeType::Normal, 4, 1e4f, 1.f}, std::vector<float>{2.f}),
+               std::invalid_argument);
   EXPECT_THROW(rope(x, 2, 4, 0, {RopeType::Normal, 6, 1e4f, 1.f}), std::invalid_argument);
 }
 

@@ -1,0 +1,45 @@
+// A model's hyperparameters as read from GGUF metadata, for the architectures the engine runs:
+// llama, qwen2, qwen3, phi3. Plain data: the CPU reference and the GPU forward pass both use it.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "model/rope.h"
+
+namespace vkchat::gguf {
+class GgufFile;
+}
+
+namespace vkchat::model {
+
+enum class Arch { Llama, Qwen2, Qwen3, Phi3 };
+
+struct HParams {
+  Arch arch = Arch::Llama;
+  std::string arch_name;    // general.architecture, e.g. "qwen2"
+  std::int64_t n_embd = 0;  // residual stream width
+  std::int64_t n_layer = 0;
+  std::int64_t n_head = 0;
+  std::int64_t n_head_kv = 0;    // n_head is a multiple of it (grouped-query attention)
+  std::int64_t head_dim = 0;     // per-head width of Q and K (attention.key_length)
+  std::int64_t head_dim_v = 0;   // per-head width of V (attention.value_length)
+  std::int64_t n_ff = 0;         // feed-forward hidden width
+  std::int64_t n_vocab = 0;      // rows of token_embd
+  std::int64_t n_ctx_train = 0;  // context_length the model was trained for
+  float rms_eps = 1e-5f;
+  RopeParams rope;  // n_rot = rope.dimension_count, default head_dim
+
+  std::int64_t n_embd_q() const { return n_head * head_dim; }         // Q projection width
+  std::int64_t n_embd_k_gqa() const { return n_head_kv * head_dim; }  // K width per token
+  std::int64_t n_embd_v_gqa() const { return n_head_kv * head_dim_v; }
+  std::int64_t n_embd_attn_out() const { return n_head * head_dim_v; }
+};
+
+// The architecture's name, e.g. "phi3".
+std::string_view arch_name(Arch a);
+
+// Reads and checks the hyperparameters. Throws UnsupportedModel ("unsupported architecture X")
+// for other architectures or rope scaling kinds, MetadataError for missing or inconsistent keys.
+HParams read_hparams(const gguf::GgufFile& f);
+
+}  // namespace vkchat::model

@@ -1,0 +1,108 @@
+// Tensor lookup by llama.cpp's GGUF names, with every shape checked before anything runs.
+#include "model/weights.h"
+
+#include <array>
+#include <string>
+
+#include "quant/dequantize.h"
+#include "util/errors.h"
+
+namespace vkchat::model {
+
+namespace {
+
+std::string shape_string(std::initializer_list<std::int64_t> dims) {
+  std::string s = "[";
+  for (std::int64_t d : dims) s += (s.size() > 1 ? ", " : "") + std::to_string(d);
+  return s + "]";
+}
+
+class Finder {
+ public:
+  explicit Finder(const gguf::GgufFile& f) : f_(f) {}
+
+  // The tensor with exactly this shape (trailing dimensions 1), or nullptr if absent and
+  // optional.
+  TensorRef get(const std::string& name, std::initializer_list<std::int64_t> shape,
+                bool required = true) const {
+    const gguf::TensorInfo* t = f_.find_tensor(name);
+    if (!t) {
+      if (!required) return nullptr;
+      throw UnsupportedModel(f_.path() + ": missing tensor " + name);
+    }
+    std::array<std::uint64_t, 4> want{1, 1, 1, 1};
+    std::size_t i = 0;
+    for (std::int64_t d : shape) want[i++] = static_cast<std::uint64_t>(d);
+    if (t->ne != want) {
+      throw UnsupportedModel(f_.path() + ": tensor " + name + " has shape " + t->shape_string() +
+                             ", expected " + shape_string(shape));
+    }
+    if (!quant::dequant_supported(t->type)) {
+      throw UnsupportedModel(f_.path() + ": tensor " + name + " has type " +
+                             std::string(gguf::type_name(t->type)) + ", which is not supported");
+    }
+    return t;
+  }
+
+ private:
+  const gguf::GgufFile& f_;
+};
+
+}  // namespace
+
+Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
+  const Finder find(f);
+  const std::int64_t E = hp.n_embd, V = hp.n_vocab, F = hp.n_ff;
+  Weights w;
+  w.token_embd = find.get("token_embd.weight", {E, V});
+  w.output_norm = find.get("output_norm.weight", {E});
+  w.output = find.get("output.weight", {E, V}, false);
+  w.tied_output = w.output == nullptr;
+  if (w.tied_output) w.output = w.token_embd;
+  w.rope_freqs = find.get("rope_freqs.weight", {hp.rope.n_rot / 2}, false);
+
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const std::string p = "blk." + std::to_string(il) + ".";
+    LayerWeights l;
+    l.attn_norm = find.get(p + "attn_norm.weight", {E});
+    if (hp.arch == Arch::Phi3) {
+      l.wqkv = find.get(p + "attn_qkv.weight",
+                        {E, hp.n_embd_q() + hp.n_embd_k_gqa() + hp.n_embd_v_gqa()});
+    } else {
+      l.wq = find.get(p + "attn_q.weight", {E, hp.n_embd_q()});
+      l.wk = find.get(p + "attn_k.weight", {E, hp.n_embd_k_gqa()});
+      l.wv = find.get(p + "attn_v.weight", {E, hp.n_embd_v_gqa()});
+    }
+    if (hp.arch == Arch::Qwen2 || hp.arch == Arch::Llama) {
+      // qwen2 always has them; a few llama-architecture models do too.
+      const bool required = hp.arch == Arch::Qwen2;
+      l.bq = find.get(p + "attn_q.bias", {hp.n_embd_q()}, required);
+      l.bk = find.get(p + "attn_k.bias", {hp.n_embd_k_gqa()}, required);
+      l.bv = find.get(p + "attn_v.bias", {hp.n_embd_v_gqa()}, required);
+    }
+    if (hp.arch == Arch::Qwen3) {
+      l.q_norm = find.get(p + "attn_q_norm.weight", {hp.head_dim});
+      l.k_norm = find.get(p + "attn_k_norm.weight", {hp.head_dim});
+    }
+    l.wo = find.get(p + "attn_output.weight", {hp.n_embd_attn_out(), E});
+    l.ffn_norm = find.get(p + "ffn_norm.weight", {E});
+    if (hp.arch == Arch::Phi3) {
+      l.ffn_up = find.get(p + "ffn_up.weight", {E, 2 * F});
+    } else {
+      l.ffn_gate = find.get(p + "ffn_gate.weight", {E, F});
+      l.ffn_up = find.get(p + "ffn_up.weight", {E, F});
+    }
+    l.ffn_down = find.get(p + "ffn_down.weight", {F, E});
+    w.layers.push_back(l);
+  }
+  return w;
+}
+
+ModelSpec read_model_spec(const gguf::GgufFile& f) {
+  ModelSpec spec;
+  spec.hp = read_hparams(f);
+  spec.w = find_weights(f, spec.hp);
+  return spec;
+}
+
+}  // namespace vkchat::model

@@ -1,0 +1,59 @@
+// Where each weight of a llama-family model is, as GGUF tensor infos, found and shape-checked
+// against the hyperparameters. Nothing here owns or copies weight bytes: the CPU reference reads
+// them from the map, the GPU forward pass uploads them. Shapes are in ggml order, [ne0, ne1]:
+// ne0 is the contiguous row length (a matrix's input width), ne1 the number of rows (its output
+// width). The pointers live as long as the GgufFile.
+#pragma once
+#include <vector>
+
+#include "gguf/gguf_reader.h"
+#include "model/hparams.h"
+
+namespace vkchat::model {
+
+using TensorRef = const gguf::TensorInfo*;  // nullptr where the architecture has no such tensor
+
+struct LayerWeights {
+  TensorRef attn_norm = nullptr;  // [n_embd]
+  // Separate projections (llama, qwen2, qwen3):
+  TensorRef wq = nullptr;  // [n_embd, n_head * head_dim]
+  TensorRef wk = nullptr;  // [n_embd, n_head_kv * head_dim]
+  TensorRef wv = nullptr;  // [n_embd, n_head_kv * head_dim_v]
+  // Fused projection (phi3): rows are Q, then K, then V.
+  TensorRef wqkv = nullptr;  // [n_embd, n_head * head_dim + 2 * n_head_kv * head_dim]
+  // Q/K/V biases: qwen2 (always), llama (when present).
+  TensorRef bq = nullptr;  // [n_head * head_dim]
+  TensorRef bk = nullptr;  // [n_head_kv * head_dim]
+  TensorRef bv = nullptr;  // [n_head_kv * head_dim_v]
+  // qwen3's per-head RMSNorm of Q and K (before RoPE).
+  TensorRef q_norm = nullptr;    // [head_dim]
+  TensorRef k_norm = nullptr;    // [head_dim]
+  TensorRef wo = nullptr;        // [n_head * head_dim_v, n_embd]
+  TensorRef ffn_norm = nullptr;  // [n_embd]
+  TensorRef ffn_gate = nullptr;  // [n_embd, n_ff]; absent in phi3
+  // [n_embd, n_ff]; phi3: [n_embd, 2 * n_ff], the gate's rows first, then up's.
+  TensorRef ffn_up = nullptr;
+  TensorRef ffn_down = nullptr;  // [n_ff, n_embd]
+};
+
+struct Weights {
+  TensorRef token_embd = nullptr;   // [n_embd, n_vocab]
+  TensorRef output_norm = nullptr;  // [n_embd]
+  TensorRef output = nullptr;       // [n_embd, n_vocab]; token_embd itself when tied
+  bool tied_output = false;         // output.weight absent: logits reuse token_embd
+  TensorRef rope_freqs = nullptr;   // optional [n_rot / 2]: divisors of each pair's frequency
+  std::vector<LayerWeights> layers;
+};
+
+// Finds every tensor the architecture needs and checks its shape and type. Throws
+// UnsupportedModel naming the tensor that is missing, misshapen or of an unsupported type.
+Weights find_weights(const gguf::GgufFile& f, const HParams& hp);
+
+// A loaded model description: hyperparameters and where the weights are.
+struct ModelSpec {
+  HParams hp;
+  Weights w;
+};
+ModelSpec read_model_spec(const gguf::GgufFile& f);
+
+}  // namespace vkchat::model

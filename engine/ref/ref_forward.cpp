@@ -1,0 +1,187 @@
+// Reference forward pass: pre-norm transformer blocks with RoPE, grouped-query attention and a
+// SwiGLU feed-forward, written as the sequence of ops it is.
+#include "ref/ref_forward.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "quant/dequantize.h"
+#include "quant/half.h"
+#include "ref/ref_ops.h"
+
+namespace vkchat::ref {
+
+using model::Arch;
+using model::TensorRef;
+
+RefForward::RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPrecision kv)
+    : spec_(spec), n_ctx_(n_ctx), kv_(kv) {
+  if (n_ctx <= 0) throw std::invalid_argument("RefForward: n_ctx must be positive");
+  if (spec.w.rope_freqs) rope_freqs_ = quant::dequantize_tensor(*spec.w.rope_freqs);
+  const auto& hp = spec.hp;
+  k_cache_.assign(hp.n_layer, std::vector<float>(n_ctx * hp.n_embd_k_gqa()));
+  v_cache_.assign(hp.n_layer, std::vector<float>(n_ctx * hp.n_embd_v_gqa()));
+}
+
+void RefForward::truncate(std::int64_t n) {
+  if (n < 0 || n > pos_) {
+    throw std::out_of_range("truncate to " + std::to_string(n) + " past position " +
+                            std::to_string(pos_));
+  }
+  pos_ = n;
+}
+
+std::vector<float> RefForward::feed(std::span<const std::int32_t> tokens) {
+  const auto n = static_cast<std::int64_t>(tokens.size());
+  if (pos_ + n > n_ctx_) {
+    throw std::out_of_range("context full: " + std::to_string(pos_) + " + " + std::to_string(n) +
+                            " tokens exceed n_ctx " + std::to_string(n_ctx_));
+  }
+  if (n == 0) return {};
+  Rows out = spec_.hp.arch == Arch::Phi3 ? forward_phi3(tokens) : forward_llama(tokens);
+  pos_ += n;
+  return std::move(out.data);
+}
+
+// llama, qwen2 (+ Q/K/V bias) and qwen3 (+ per-head RMSNorm of Q and K).
+RefForward::Rows RefForward::forward_llama(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    // Attention.
+    Rows h = norm(x, L.attn_norm);
+    Rows q = project(L.wq, h);
+    Rows k = project(L.wk, h);
+    Rows v = project(L.wv, h);
+    add_bias(q, L.bq);
+    add_bias(k, L.bk);
+    add_bias(v, L.bv);
+    head_norm(q, hp.n_head, L.q_norm);
+    head_norm(k, hp.n_head_kv, L.k_norm);
+    rope(q, hp.n_head);
+    rope(k, hp.n_head_kv);
+    add_to(x, project(L.wo, attend(il, q, k, v)));
+    // Feed-forward.
+    h = norm(x, L.ffn_norm);
+    add_to(x, project(L.ffn_down, swiglu(project(L.ffn_gate, h), project(L.ffn_up, h))));
+  }
+  return logits(x);
+}
+
+// phi3: Q, K and V come from one fused projection; ffn_up yields gate and up side by side.
+RefForward::Rows RefForward::forward_phi3(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    // Attention.
+    Rows h = norm(x, L.attn_norm);
+    Rows qkv = project(L.wqkv, h);
+    Rows q = columns(qkv, 0, hp.n_embd_q());
+    Rows k = columns(qkv, hp.n_embd_q(), hp.n_embd_k_gqa());
+    Rows v = columns(qkv, hp.n_embd_q() + hp.n_embd_k_gqa(), hp.n_embd_v_gqa());
+    rope(q, hp.n_head);
+    rope(k, hp.n_head_kv);
+    add_to(x, project(L.wo, attend(il, q, k, v)));
+    // Feed-forward.
+    h = norm(x, L.ffn_norm);
+    Rows gate_up = project(L.ffn_up, h);
+    Rows gate = columns(gate_up, 0, hp.n_ff);
+    Rows up = columns(gate_up, hp.n_ff, hp.n_ff);
+    add_to(x, project(L.ffn_down, swiglu(gate, up)));
+  }
+  return logits(x);
+}
+
+RefForward::Rows RefForward::embed(std::span<const std::int32_t> tokens) const {
+  const quant::MatrixView table = quant::MatrixView::of(*spec_.w.token_embd);
+  Rows x(static_cast<std::int64_t>(tokens.size()), spec_.hp.n_embd);
+  for (std::int64_t t = 0; t < x.n; ++t) embedding_row(table, tokens[t], x.row(t));
+  return x;
+}
+
+RefForward::Rows RefForward::norm(const Rows& x, TensorRef weight) const {
+  const std::vector<float> w = quant::dequantize_tensor(*weight);
+  Rows out(x.n, x.width);
+  for (std::int64_t t = 0; t < x.n; ++t) rmsnorm(x.row(t), w, spec_.hp.rms_eps, out.row(t));
+  return out;
+}
+
+RefForward::Rows RefForward::project(TensorRef w, const Rows& x) const {
+  const quant::MatrixView m = quant::MatrixView::of(*w);
+  Rows y(x.n, m.rows);
+  matmul(m, x.data, y.data, x.n);
+  return y;
+}
+
+RefForward::Rows RefForward::columns(const Rows& x, std::int64_t first, std::int64_t width) {
+  Rows out(x.n, width);
+  for (std::int64_t t = 0; t < x.n; ++t) {
+    const auto src =
+        x.row(t).subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(width));
+    std::copy(src.begin(), src.end(), out.row(t).begin());
+  }
+  return out;
+}
+
+void RefForward::add_bias(Rows& x, TensorRef bias) const {
+  if (!bias) return;
+  const std::vector<float> b = quant::dequantize_tensor(*bias);
+  for (std::int64_t t = 0; t < x.n; ++t) ref::add_bias(x.row(t), b);
+}
+
+void RefForward::head_norm(Rows& x, std::int64_t n_heads, TensorRef weight) const {
+  if (!weight) return;
+  const std::vector<float> w = quant::dequantize_tensor(*weight);
+  for (std::int64_t t = 0; t < x.n; ++t) {
+    head_rmsnorm(x.row(t), static_cast<int>(n_heads), w, spec_.hp.rms_eps);
+  }
+}
+
+void RefForward::rope(Rows& x, std::int64_t n_heads) const {
+  for (std::int64_t t = 0; t < x.n; ++t) {
+    ref::rope(x.row(t), static_cast<int>(n_heads), static_cast<int>(spec_.hp.head_dim), pos_ + t,
+              spec_.hp.rope, rope_freqs_);
+  }
+}
+
+// Writes the batch's K and V at positions pos_.. and lets token t attend to positions 0..pos_+t.
+RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Rows& k,
+                                    const Rows& v) {
+  const auto& hp = spec_.hp;
+  std::vector<float>& kc = k_cache_[layer];
+  std::vector<float>& vc = v_cache_[layer];
+  const auto store = [&](std::span<const float> row, float* dst) {
+    for (float x : row)
+      *dst++ = kv_ == KvPrecision::F16 ? quant::fp16_to_f32(quant::f32_to_fp16(x)) : x;
+  };
+  for (std::int64_t t = 0; t < q.n; ++t) {
+    store(k.row(t), kc.data() + (pos_ + t) * k.width);
+    store(v.row(t), vc.data() + (pos_ + t) * v.width);
+  }
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hp.head_dim)));
+  Rows out(q.n, hp.n_embd_attn_out());
+  for (std::int64_t t = 0; t < q.n; ++t) {
+    attention(q.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
+              static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim), scale, out.row(t));
+  }
+  return out;
+}
+
+RefForward::Rows RefForward::swiglu(const Rows& gate, const Rows& up) {
+  Rows out(gate.n, gate.width);
+  for (std::int64_t t = 0; t < gate.n; ++t) ref::swiglu(gate.row(t), up.row(t), out.row(t));
+  return out;
+}
+
+void RefForward::add_to(Rows& x, const Rows& y) {
+  for (std::int64_t t = 0; t < x.n; ++t) add(x.row(t), y.row(t), x.row(t));
+}
+
+RefForward::Rows RefForward::logits(const Rows& x) const {
+  return project(spec_.w.output, norm(x, spec_.w.output_norm));
+}
+
+}  // namespace vkchat::ref

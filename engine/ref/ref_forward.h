@@ -1,0 +1,71 @@
+// The whole forward pass on the CPU, built from the reference ops with an f32 KV cache: the
+// model the GPU forward pass is compared to, logit for logit. One function per architecture
+// family (llama/qwen2/qwen3, and phi3), readable top to bottom like the papers. Weights are read
+// straight from the GGUF map through the ModelSpec, dequantized row by row as they are used.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "model/weights.h"
+
+namespace vkchat::ref {
+
+// How cached K and V values are kept: exactly, or rounded to fp16 as the GPU's cache (and
+// llama.cpp's) stores them, for comparisons that should see the same rounding.
+enum class KvPrecision { F32, F16 };
+
+class RefForward {
+ public:
+  // The spec (and the GgufFile behind it) must outlive this object. n_ctx: positions cached.
+  RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPrecision kv = KvPrecision::F32);
+
+  // Runs tokens at positions position() .. position() + n - 1 as one batch (causal attention)
+  // and returns their logits: n rows of n_vocab. Throws std::out_of_range when a token is not in
+  // the vocabulary or the context would overflow.
+  std::vector<float> feed(std::span<const std::int32_t> tokens);
+
+  std::int64_t position() const { return pos_; }
+  std::int64_t n_ctx() const { return n_ctx_; }
+  // Forgets every position from n on (n <= position()).
+  void truncate(std::int64_t n);
+
+ private:
+  // A batch of row vectors, one per token.
+  struct Rows {
+    std::int64_t n = 0, width = 0;
+    std::vector<float> data;
+    Rows(std::int64_t n_rows, std::int64_t w) : n(n_rows), width(w), data(n_rows * w) {}
+    std::span<float> row(std::int64_t t) {
+      return {data.data() + t * width, static_cast<std::size_t>(width)};
+    }
+    std::span<const float> row(std::int64_t t) const {
+      return {data.data() + t * width, static_cast<std::size_t>(width)};
+    }
+  };
+
+  Rows forward_llama(std::span<const std::int32_t> tokens);
+  Rows forward_phi3(std::span<const std::int32_t> tokens);
+
+  // The named steps the forward functions are made of.
+  Rows embed(std::span<const std::int32_t> tokens) const;
+  Rows norm(const Rows& x, model::TensorRef weight) const;
+  Rows project(model::TensorRef w, const Rows& x) const;
+  static Rows columns(const Rows& x, std::int64_t first, std::int64_t width);
+  void add_bias(Rows& x, model::TensorRef bias) const;
+  void head_norm(Rows& x, std::int64_t n_heads, model::TensorRef weight) const;
+  void rope(Rows& x, std::int64_t n_heads) const;
+  Rows attend(std::int64_t layer, const Rows& q, const Rows& k, const Rows& v);
+  static Rows swiglu(const Rows& gate, const Rows& up);
+  static void add_to(Rows& x, const Rows& y);
+  Rows logits(const Rows& x) const;
+
+  const model::ModelSpec& spec_;
+  std::int64_t n_ctx_;
+  KvPrecision kv_;
+  std::int64_t pos_ = 0;
+  std::vector<float> rope_freqs_;                      // empty unless the model has them
+  std::vector<std::vector<float>> k_cache_, v_cache_;  // per layer: n_ctx rows of n_embd_k/v_gqa
+};
+
+}  // namespace vkchat::ref

@@ -1,0 +1,158 @@
+// Golden files: JSON lines written by ../shared/peer/peer.mjs.
+#include "support/golden.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+#include "support/mini_json.h"
+#include "support/test_support.h"
+
+namespace vkchat::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<TopEntry> read_top(const Json& line) {
+  std::vector<TopEntry> top;
+  for (const Json& e : line["top"].array()) {
+    top.push_back({static_cast<std::int32_t>(e.array().at(0).integer()), e.array().at(1).number()});
+  }
+  return top;
+}
+
+std::vector<std::int32_t> read_ids(const Json& arr) {
+  std::vector<std::int32_t> ids;
+  for (const Json& e : arr.array()) ids.push_back(static_cast<std::int32_t>(e.integer()));
+  return ids;
+}
+
+}  // namespace
+
+GoldenCase read_golden(const fs::path& jsonl) {
+  GoldenCase g;
+  g.name = jsonl.stem().string();
+  g.model = fs::path(g.name).stem().string();  // drops ".0" / ".score"
+  std::istringstream in(read_file(jsonl));
+  std::string text;
+  std::vector<Json> lines;
+  while (std::getline(in, text)) {
+    if (!text.empty()) lines.push_back(parse_json(text));
+  }
+  if (lines.size() < 2) throw std::runtime_error(jsonl.string() + ": fewer than two lines");
+  if (lines[0].contains("prompt")) {
+    // Greedy: the step i distribution follows prompt + tokens of steps 0..i-1.
+    g.tokens = read_ids(lines[0]["prompt"]);
+    g.checked_from = g.tokens.size() - 1;
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+      if (!lines[i].contains("step")) continue;
+      if (lines[i]["step"].integer() != static_cast<long long>(g.steps.size())) {
+        throw std::runtime_error(jsonl.string() + ": steps out of order");
+      }
+      g.steps.push_back(read_top(lines[i]));
+      g.tokens.push_back(static_cast<std::int32_t>(lines[i]["token"].integer()));
+    }
+    g.tokens.pop_back();  // the last greedy token is never fed
+  } else {
+    // Score: position i's distribution follows tokens[0..i].
+    const std::vector<std::int32_t> all = read_ids(lines[0]["tokens"]);
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+      if (!lines[i].contains("pos")) continue;
+      const auto pos = static_cast<std::size_t>(lines[i]["pos"].integer());
+      // The last position of the text has no next token ("next": null).
+      const bool last = pos + 1 == all.size();
+      if (pos != g.steps.size() || pos >= all.size() ||
+          (!last && lines[i]["next"].integer() != all[pos + 1])) {
+        throw std::runtime_error(jsonl.string() + ": position " + std::to_string(pos) +
+                                 " does not follow the token list");
+      }
+      g.steps.push_back(read_top(lines[i]));
+    }
+    g.tokens.assign(all.begin(), all.begin() + static_cast<long>(g.steps.size()));
+  }
+  if (g.steps.empty()) throw std::runtime_error(jsonl.string() + ": no steps");
+  return g;
+}
+
+namespace {
+
+std::vector<fs::path> jsonl_files(const fs::path& dir) {
+  if (!fs::is_directory(dir)) throw std::runtime_error("golden directory missing: " + dir.string());
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".jsonl") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+std::vector<fs::path> golden_files() {
+  return jsonl_files(shared_path("golden"));
+}
+
+std::vector<fs::path> dequant_golden_files() {
+  return jsonl_files(fs::path(VKCHAT_TEST_DATA_DIR) / "golden-dequant");
+}
+
+Tolerance golden_tolerance(bool quantized) {
+  return quantized ? Tolerance{0.03, 0.10} : Tolerance{0.01, 0.02};
+}
+
+std::string GoldenReport::summary() const {
+  char buf[200];
+  std::snprintf(buf, sizeof buf,
+                "%d steps, top-1 %d/%d equal where decisive, max |dp| %.5f, max rel %.4f%s", steps,
+                top1_checked - top1_mismatch, top1_checked, max_abs, max_rel,
+                failures.empty() ? "" : " FAILED");
+  return buf;
+}
+
+void compare_step(std::span<const float> logits, const std::vector<TopEntry>& golden, Tolerance tol,
+                  int step, GoldenReport& report) {
+  double max = -INFINITY;
+  for (float l : logits) max = std::max(max, static_cast<double>(l));
+  double sum = 0;
+  for (float l : logits) sum += std::exp(l - max);
+  const auto prob = [&](std::int32_t id) { return std::exp(logits[id] - max) / sum; };
+  const auto fail = [&](const std::string& what) {
+    report.failures.push_back("step " + std::to_string(step) + ": " + what);
+  };
+
+  ++report.steps;
+  if (golden.size() >= 2 && golden[0].p - golden[1].p >= 0.05) {
+    ++report.top1_checked;
+    const auto best = std::max_element(logits.begin(), logits.end()) - logits.begin();
+    if (best != golden[0].id) {
+      ++report.top1_mismatch;
+      fail("top-1 is " + std::to_string(best) + ", llama.cpp's is " + std::to_string(golden[0].id));
+    }
+  }
+  for (const TopEntry& e : golden) {
+    if (e.id < 0 || static_cast<std::size_t>(e.id) >= logits.size()) {
+      fail("token " + std::to_string(e.id) + " outside the vocabulary");
+      continue;
+    }
+    const double p = prob(e.id);
+    const double diff = std::fabs(p - e.p);
+    report.max_abs = std::max(report.max_abs, diff);
+    if (diff > tol.abs) {
+      fail("token " + std::to_string(e.id) + " p " + std::to_string(p) + " vs " +
+           std::to_string(e.p));
+    }
+    if (e.p >= 0.01) {
+      const double rel = diff / e.p;
+      report.max_rel = std::max(report.max_rel, rel);
+      if (rel > tol.rel) {
+        fail("token " + std::to_string(e.id) + " p " + std::to_string(p) + " vs " +
+             std::to_string(e.p) + " (relative " + std::to_string(rel) + ")");
+      }
+    }
+  }
+}
+
+}  // namespace vkchat::test
