@@ -55,10 +55,10 @@ class MetadataError : public InputError {
 };
 
 // Malformed JSON text: carries the 1-based line and column (in characters) of the fault.
-class JsonError : public std::runtime_error {
+class JsonError : public InputError {
  public:
   JsonError(int line, int column, const std::string& what)
-      : std::runtime_error("JSON at line " + std::to_string(line) + ", column " +
+      : InputError("JSON at line " + std::to_string(line) + ", column " +
                            std::to_string(column) + ": " + what),
         line_(line),
         column_(column),
@@ -76,11 +76,11 @@ class JsonError : public std::runtime_error {
 // A chat template failed: it does not parse (Syntax), it fails while rendering (Runtime), it
 // called raise_exception (Raised), or it hit a sandbox limit (Limit). Carries the template's
 // name and the 1-based line and column of the construct at fault.
-class TemplateError : public std::runtime_error {
+class TemplateError : public InputError {
  public:
   enum class Kind { Syntax, Runtime, Raised, Limit };
   TemplateError(Kind kind, const std::string& name, int line, int column, const std::string& what)
-      : std::runtime_error(name + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+      : InputError(name + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
                            (kind == Kind::Raised ? "raise_exception: " : "") + what),
         kind_(kind),
         line_(line),
