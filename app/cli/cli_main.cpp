@@ -91,12 +91,6 @@ int main(int argc, char** argv) {
     } catch (const vkchat::vk::VulkanError& e) {
       std::fprintf(stderr, "vkchat-cli %s: vulkan: %s\n", argv[1], e.what());
       return kExitInternal;
-    } catch (const vkchat::TemplateError& e) {
-      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
-      return kExitUser;
-    } catch (const vkchat::JsonError& e) {
-      std::fprintf(stderr, "vkchat-cli %s: %s\n", argv[1], e.what());
-      return kExitUser;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "vkchat-cli %s: internal error: %s\n", argv[1], e.what());
       return kExitInternal;
