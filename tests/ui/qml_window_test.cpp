@@ -268,6 +268,21 @@ TEST_F(Window, LoadingProgressErrorBannerAndStreamingAnswer) {
   EXPECT_EQ(cancelled.count(), 1);
 }
 
+TEST_F(Window, SidebarArrowKeysAndEnterOpenAConversation) {
+  QSignalSpy selected(&conversations_, &ConversationsViewModel::selectRequested);
+  QQuickItem* list = byAccessibleName("Conversations");
+  ASSERT_NE(list, nullptr);
+  list->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_Down);
+  QTest::keyClick(window_, Qt::Key_Return);
+  ASSERT_EQ(selected.count(), 1);
+  EXPECT_EQ(selected[0][0].toLongLong(), 2);
+  QTest::keyClick(window_, Qt::Key_Down);
+  QTest::keyClick(window_, Qt::Key_Space);
+  ASSERT_EQ(selected.count(), 2);
+  EXPECT_EQ(selected[1][0].toLongLong(), 3);
+}
+
 TEST_F(Window, SidebarRenameAndDeleteFromTheKeyboard) {
   QSignalSpy renamed(&conversations_, &ConversationsViewModel::renameRequested);
   QSignalSpy deleted(&conversations_, &ConversationsViewModel::deleteRequested);

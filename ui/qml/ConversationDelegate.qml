@@ -61,8 +61,8 @@ ItemDelegate {
 
     background: Rectangle {
         radius: row.theme.radius
-        color: row.current ? row.theme.selected : (row.hovered || row.visualFocus) ? row.theme.hover : "transparent"
-        border.width: row.visualFocus ? 1 : 0
+        color: row.current ? row.theme.selected : (row.hovered || row.activeFocus) ? row.theme.hover : "transparent"
+        border.width: row.activeFocus && !row.current ? 1 : 0
         border.color: row.theme.accent
     }
 
