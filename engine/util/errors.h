@@ -54,4 +54,48 @@ class MetadataError : public InputError {
   using InputError::InputError;
 };
 
+// Malformed JSON text: carries the 1-based line and column (in characters) of the fault.
+class JsonError : public InputError {
+ public:
+  JsonError(int line, int column, const std::string& what)
+      : InputError("JSON at line " + std::to_string(line) + ", column " +
+                           std::to_string(column) + ": " + what),
+        line_(line),
+        column_(column),
+        detail_(what) {}
+  int line() const { return line_; }
+  int column() const { return column_; }
+  const std::string& detail() const { return detail_; }
+
+ private:
+  int line_;
+  int column_;
+  std::string detail_;
+};
+
+// A chat template failed: it does not parse (Syntax), it fails while rendering (Runtime), it
+// called raise_exception (Raised), or it hit a sandbox limit (Limit). Carries the template's
+// name and the 1-based line and column of the construct at fault.
+class TemplateError : public InputError {
+ public:
+  enum class Kind { Syntax, Runtime, Raised, Limit };
+  TemplateError(Kind kind, const std::string& name, int line, int column, const std::string& what)
+      : InputError(name + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                           (kind == Kind::Raised ? "raise_exception: " : "") + what),
+        kind_(kind),
+        line_(line),
+        column_(column),
+        detail_(what) {}
+  Kind kind() const { return kind_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+  const std::string& detail() const { return detail_; }  // the message without the position
+
+ private:
+  Kind kind_;
+  int line_;
+  int column_;
+  std::string detail_;
+};
+
 }  // namespace vkchat

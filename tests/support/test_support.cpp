@@ -26,6 +26,14 @@ std::filesystem::path shared_path(const std::string& rel) {
   return p;
 }
 
+std::filesystem::path cli_path() {
+  const char* env = std::getenv("VKCHAT_CLI");
+  std::filesystem::path cli = env && *env ? env : VKCHAT_CLI_DEFAULT;
+  if (!std::filesystem::exists(cli))
+    throw std::runtime_error("vkchat-cli missing: " + cli.string());
+  return cli;
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open " + path.string());

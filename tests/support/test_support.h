@@ -11,6 +11,9 @@ std::filesystem::path shared_dir();
 // shared_dir()/rel; throws std::runtime_error naming the path when it does not exist.
 std::filesystem::path shared_path(const std::string& rel);
 
+// The vkchat-cli binary: VKCHAT_CLI, else the one this build made.
+std::filesystem::path cli_path();
+
 // The bytes of a file, exactly.
 std::string read_file(const std::filesystem::path& path);
 
