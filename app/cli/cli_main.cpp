@@ -12,6 +12,12 @@ namespace vkchat::cli {
 
 int run_info(Args& args);
 extern const std::string_view kInfoHelp;
+int run_tokenize(Args& args);
+extern const std::string_view kTokenizeHelp;
+int run_detokenize(Args& args);
+extern const std::string_view kDetokenizeHelp;
+int run_bench_tokenizer(Args& args);
+extern const std::string_view kBenchTokenizerHelp;
 int run_bench_sampler(Args& args);
 extern const std::string_view kBenchSamplerHelp;
 int run_devices(Args& args);
@@ -22,6 +28,10 @@ extern const std::string_view kBenchKernelsHelp;
 std::span<const Command> commands() {
   static const Command table[] = {
       {"info", "print a GGUF model's metadata and tensor summary", kInfoHelp, run_info},
+      {"tokenize", "print the token ids of a text", kTokenizeHelp, run_tokenize},
+      {"detokenize", "print the text of token ids", kDetokenizeHelp, run_detokenize},
+      {"bench-tokenizer", "time tokenizing a large mixed text", kBenchTokenizerHelp,
+       run_bench_tokenizer},
       {"bench-sampler", "time the sampler per token on random logits", kBenchSamplerHelp,
        run_bench_sampler},
       {"devices", "list the Vulkan devices and their compute properties", kDevicesHelp,
@@ -37,7 +47,7 @@ namespace {
 void print_usage() {
   std::fprintf(stdout, "usage: vkchat-cli COMMAND [options]\n\ncommands:\n");
   for (const Command& c : commands()) {
-    std::fprintf(stdout, "  %-14.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+    std::fprintf(stdout, "  %-16.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
                  static_cast<int>(c.summary.size()), c.summary.data());
   }
   std::fprintf(stdout, "\nRun 'vkchat-cli COMMAND --help' for a command's options.\n");
