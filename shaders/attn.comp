@@ -36,6 +36,7 @@ layout(push_constant) uniform Push {
 
 layout(std430, binding = 0) readonly buffer Q { float q[]; };
 layout(std430, binding = 1) readonly buffer Kc { uint kc[]; };
+layout(std430, binding = 1) readonly buffer Kc4 { uvec4 kc4[]; };  // 8 halves per load
 layout(std430, binding = 2) readonly buffer Vc { uint vc[]; };
 layout(std430, binding = 3) writeonly buffer Out { float o[]; };
 layout(std430, binding = 4) writeonly buffer Scratch { float scratch[]; };
@@ -72,10 +73,26 @@ void main() {
     float dot[MAX_G];
     [[unroll]] for (uint g = 0; g < MAX_G; ++g) dot[g] = 0.0;
     uint kb = pc.kc_off + (start + j) * row_words + head_words;
-    for (uint d2 = 0; d2 < hd / 2u; ++d2) {
-      vec2 kk = unpackHalf2x16(kc[kb + d2]);
-      [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
-        if (g < G) dot[g] += qs[g * hd + 2u * d2] * kk.x + qs[g * hd + 2u * d2 + 1u] * kk.y;
+    if ((kb & 3u) == 0u && (hd & 7u) == 0u) {
+      // Aligned rows: 16-byte loads (uniform: kc_off, row_words and head_words decide).
+      for (uint d8 = 0; d8 < hd / 8u; ++d8) {
+        uvec4 w = kc4[kb / 4u + d8];
+        vec2 k0 = unpackHalf2x16(w.x), k1 = unpackHalf2x16(w.y);
+        vec2 k2 = unpackHalf2x16(w.z), k3 = unpackHalf2x16(w.w);
+        [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
+          if (g >= G) continue;
+          uint qi = g * hd + 8u * d8;
+          dot[g] += qs[qi] * k0.x + qs[qi + 1u] * k0.y + qs[qi + 2u] * k1.x + qs[qi + 3u] * k1.y +
+                    qs[qi + 4u] * k2.x + qs[qi + 5u] * k2.y + qs[qi + 6u] * k3.x +
+                    qs[qi + 7u] * k3.y;
+        }
+      }
+    } else {
+      for (uint d2 = 0; d2 < hd / 2u; ++d2) {
+        vec2 kk = unpackHalf2x16(kc[kb + d2]);
+        [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
+          if (g < G) dot[g] += qs[g * hd + 2u * d2] * kk.x + qs[g * hd + 2u * d2 + 1u] * kk.y;
+        }
       }
     }
     [[unroll]] for (uint g = 0; g < MAX_G; ++g) {

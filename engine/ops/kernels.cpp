@@ -1,6 +1,11 @@
 // Kernel configuration and the pipeline cache.
 #include "ops/kernels.h"
 
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
 #include "util/env.h"
 #include "util/errors.h"
 #include "vk/context.h"
@@ -51,16 +56,33 @@ Kernels::Kernels(vk::Context& ctx) : Kernels(ctx, KernelConfig::for_device(ctx))
 
 Kernels::Kernels(vk::Context& ctx, const KernelConfig& config) : ctx_(&ctx), config_(config) {}
 
-const vk::Pipeline& Kernels::get(std::string_view shader, bool reduces, std::uint32_t bindings,
-                                 std::uint32_t push_size, const std::vector<std::uint32_t>& spec) {
-  std::string name(shader);
-  if (reduces && !config_.subgroups) name += "_nosg";
-  std::string key = name;
-  for (std::uint32_t s : spec) key += ":" + std::to_string(s);
+const vk::Pipeline& Kernels::get(std::string_view shader, std::string_view variant, bool reduces,
+                                 std::uint32_t bindings, std::uint32_t push_size,
+                                 std::initializer_list<std::uint32_t> spec) {
+  // Key "shader+variant[_nosg]:spec0:spec1...", formatted without touching the heap.
+  char buf[128];
+  std::size_t n = 0;
+  auto put = [&](std::string_view s) {
+    if (n + s.size() > sizeof buf) throw std::invalid_argument("kernel name too long");
+    std::memcpy(buf + n, s.data(), s.size());
+    n += s.size();
+  };
+  put(shader);
+  put(variant);
+  if (reduces && !config_.subgroups) put("_nosg");
+  std::size_t name_len = n;
+  for (std::uint32_t v : spec) {
+    char digits[16];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
+    put(":");
+    put(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+  }
+  std::string_view key(buf, n);
   auto it = pipelines_.find(key);
   if (it == pipelines_.end()) {
-    vk::PipelineDesc desc{name, bindings, push_size, spec, key};
-    it = pipelines_.emplace(key, vk::Pipeline(*ctx_, desc)).first;
+    vk::PipelineDesc desc{std::string_view(buf, name_len), bindings, push_size,
+                          std::vector<std::uint32_t>(spec), std::string(key)};
+    it = pipelines_.emplace(std::string(key), vk::Pipeline(*ctx_, desc)).first;
   }
   return it->second;
 }

@@ -3,10 +3,10 @@
 // into specialization constants, and a cache that builds each pipeline once per context.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "gguf/ggml_types.h"
 #include "vk/pipeline.h"
@@ -111,10 +111,12 @@ class Kernels {
   Kernels(const Kernels&) = delete;
   Kernels& operator=(const Kernels&) = delete;
 
-  // The pipeline of embedded shader `shader` ("_nosg" appended when `reduces` and subgroups are
-  // off) with `spec`, built on first use.
-  const vk::Pipeline& get(std::string_view shader, bool reduces, std::uint32_t bindings,
-                          std::uint32_t push_size, const std::vector<std::uint32_t>& spec);
+  // The pipeline of embedded shader `shader` + `variant` ("matvec_" + "q4_k"; "_nosg" appended
+  // when `reduces` and subgroups are off) with specialization constants `spec`, built on first
+  // use. A lookup allocates nothing.
+  const vk::Pipeline& get(std::string_view shader, std::string_view variant, bool reduces,
+                          std::uint32_t bindings, std::uint32_t push_size,
+                          std::initializer_list<std::uint32_t> spec);
 
   vk::Context& context() const { return *ctx_; }
   const KernelConfig& config() const { return config_; }

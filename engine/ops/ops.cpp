@@ -176,18 +176,17 @@ void Ops::matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const 
   vk::Groups g = spread(ceil_div(p.N, cfg.matvec_rows));
   g.z = p.n_tok;
   std::uint64_t bytes = w.bytes() * (w2 ? 2 : 1) + 4ull * p.n_tok * (p.K + p.N);
-  std::string name =
-      std::string(w2 ? "matvec_swiglu_" : "matvec_") + std::string(kernel_type_suffix(w.type));
+  std::string_view shader = w2 ? "matvec_swiglu_" : "matvec_";
   if (w2) {
     Bound bw2 = bind(*w2, op);
     std::uint32_t walign = needs_word_alignment(w.type) ? 4 : 2;
     p.w2_off = elements(bw2, walign, op) * walign;
-    const vk::Pipeline& pl =
-        kernels_->get(name, true, 4, sizeof p, {cfg.matvec_wg, cfg.matvec_rows});
+    const vk::Pipeline& pl = kernels_->get(shader, kernel_type_suffix(w.type), true, 4, sizeof p,
+                                           {cfg.matvec_wg, cfg.matvec_rows});
     record(pl, {bw.slice, bw2.slice, bx.slice, by.slice}, p, g, bytes);
   } else {
-    const vk::Pipeline& pl =
-        kernels_->get(name, true, 3, sizeof p, {cfg.matvec_wg, cfg.matvec_rows});
+    const vk::Pipeline& pl = kernels_->get(shader, kernel_type_suffix(w.type), true, 3, sizeof p,
+                                           {cfg.matvec_wg, cfg.matvec_rows});
     record(pl, {bw.slice, bx.slice, by.slice}, p, g, bytes);
   }
 }
@@ -201,7 +200,7 @@ void Ops::matmul(const Tensor& w, const Tensor& x, const Tensor& y) {
     LinearPush p = linear_push(bw, bx, by, wc, x, y, r0, "matmul");
     vk::Groups g{ceil_div(p.N, kMatmulTileRows), ceil_div(p.n_tok, kMatmulTileTokens)};
     const vk::Pipeline& pl =
-        kernels_->get("matmul_" + std::string(kernel_type_suffix(w.type)), false, 3, sizeof p, {});
+        kernels_->get("matmul_", kernel_type_suffix(w.type), false, 3, sizeof p, {});
     std::uint64_t bytes = wc.bytes() * g.y + 4ull * p.n_tok * (p.K + p.N);
     record(pl, {bw.slice, bx.slice, by.slice}, p, g, bytes);
   }
@@ -235,8 +234,8 @@ void Ops::embedding(const Tensor& table, const Tensor& ids, const Tensor& out) {
     p.out_stride = p.K;
     p.n_tok = u32(ids.elements(), op, "tokens");
     p.row_base = u32(r0, op, "row");
-    const vk::Pipeline& pl = kernels_->get("embed_" + std::string(kernel_type_suffix(table.type)),
-                                           false, 3, sizeof p, {cfg.elementwise_wg});
+    const vk::Pipeline& pl = kernels_->get("embed_", kernel_type_suffix(table.type), false, 3,
+                                           sizeof p, {cfg.elementwise_wg});
     vk::Groups g{ceil_div(ceil_div(p.K, 32), cfg.elementwise_wg), p.n_tok};
     record(pl, {bt.slice, bi.slice, bo.slice}, p, g, 4ull * p.n_tok * (p.K + 1));
   }
@@ -261,7 +260,7 @@ void Ops::rmsnorm(const Tensor& x, const Tensor& w, const Tensor& out, float eps
   p.stride = p.n;
   p.eps = eps;
   const vk::Pipeline& pl =
-      kernels_->get("rmsnorm_plain", true, 3, sizeof p, {kernels_->config().norm_wg});
+      kernels_->get("rmsnorm_plain", "", true, 3, sizeof p, {kernels_->config().norm_wg});
   record(pl, {bx.slice, bw.slice, bo.slice}, p, spread(p.rows), 4ull * (2 * x.elements() + p.n));
 }
 
@@ -285,7 +284,7 @@ void Ops::add_rmsnorm(const Tensor& a, const Tensor& b, const Tensor& sum, const
   p.stride = p.n;
   p.eps = eps;
   const vk::Pipeline& pl =
-      kernels_->get("rmsnorm_add", true, 5, sizeof p, {kernels_->config().norm_wg});
+      kernels_->get("rmsnorm_add", "", true, 5, sizeof p, {kernels_->config().norm_wg});
   record(pl, {ba.slice, bb.slice, bw.slice, bs.slice, bo.slice}, p, spread(p.rows),
          4ull * (4 * a.elements() + p.n));
 }
@@ -327,7 +326,7 @@ void Ops::rope(const Tensor& x, int n_heads, int head_dim, std::int64_t pos0,
   p.table_off = elements(bt, 8, op) * 2;
   p.neox = table.params.type == ref::RopeType::NeoX ? 1 : 0;
   constexpr std::uint32_t wg = 64;
-  const vk::Pipeline& pl = kernels_->get("rope", false, 2, sizeof p, {wg});
+  const vk::Pipeline& pl = kernels_->get("rope", "", false, 2, sizeof p, {wg});
   vk::Groups g{ceil_div(p.n_rot / 2, wg), p.n_heads, p.n_tok};
   record(pl, {bx.slice, bt.slice}, p, g, 8ull * x.elements());
 }
@@ -355,7 +354,7 @@ void Ops::kv_write(const Tensor& k, const Tensor& v, const Tensor& k_cache, cons
   p.kc_off = elements(bkc, 4, op);
   p.vc_off = elements(bvc, 4, op);
   const std::uint32_t wg = kernels_->config().elementwise_wg;
-  const vk::Pipeline& pl = kernels_->get("kv_write", false, 4, sizeof p, {wg});
+  const vk::Pipeline& pl = kernels_->get("kv_write", "", false, 4, sizeof p, {wg});
   vk::Groups g{ceil_div(p.row / 2, wg), p.n_tok};
   record(pl, {bk.slice, bv.slice, bkc.slice, bvc.slice}, p, g, 12ull * k.elements());
 }
@@ -421,7 +420,7 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   std::uint32_t splits = (group + p.g_per_wg - 1) / p.g_per_wg;
   vk::Groups g{p.n_head_kv * splits, p.n_chunks, p.n_tok};
   const vk::Pipeline& pl =
-      kernels_->get("attn", true, 5, sizeof p, {cfg.attn_wg, cfg.attn_chunk, cfg.attn_max_g});
+      kernels_->get("attn", "", true, 5, sizeof p, {cfg.attn_wg, cfg.attn_chunk, cfg.attn_max_g});
   std::uint64_t kv_bytes = 2ull * 2 * static_cast<std::uint64_t>(n_kv) * k_cache.cols();
   record(pl, {bq.slice, bk.slice, bv.slice, bo.slice, bs.slice}, p, g,
          kv_bytes + 8ull * q.elements());
@@ -437,7 +436,7 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
     r.out_off = p.out_off;
     r.out_stride = p.q_stride;
     constexpr std::uint32_t wg = 64;
-    const vk::Pipeline& rl = kernels_->get("attn_reduce", false, 2, sizeof r, {wg});
+    const vk::Pipeline& rl = kernels_->get("attn_reduce", "", false, 2, sizeof r, {wg});
     record(rl, {bs.slice, bo.slice}, r, vk::Groups{p.n_head, p.n_tok},
            4ull * p.n_tok * p.n_head * p.n_chunks * (p.head_dim + 2));
   }
@@ -455,7 +454,7 @@ void Ops::add(const Tensor& a, const Tensor& b, const Tensor& out) {
   ElementwisePush p{u32(a.elements(), "add", "n"), u32(a.elements(), "add", "n"),
                     elements(ba, 4, "add"), elements(bb, 4, "add"), elements(bo, 4, "add")};
   const std::uint32_t wg = kernels_->config().elementwise_wg;
-  const vk::Pipeline& pl = kernels_->get("elementwise_add", false, 3, sizeof p, {wg});
+  const vk::Pipeline& pl = kernels_->get("elementwise_add", "", false, 3, sizeof p, {wg});
   record(pl, {ba.slice, bb.slice, bo.slice}, p, spread(ceil_div(p.n, wg)), 12ull * p.n);
 }
 
@@ -469,7 +468,7 @@ void Ops::add_bias(const Tensor& x, const Tensor& bias) {
   ElementwisePush p{u32(x.elements(), "add_bias", "n"), u32(x.cols(), "add_bias", "n"), xo,
                     elements(bb, 4, "add_bias"), xo};
   const std::uint32_t wg = kernels_->config().elementwise_wg;
-  const vk::Pipeline& pl = kernels_->get("elementwise_add", false, 3, sizeof p, {wg});
+  const vk::Pipeline& pl = kernels_->get("elementwise_add", "", false, 3, sizeof p, {wg});
   record(pl, {bx.slice, bb.slice, bx.slice}, p, spread(ceil_div(p.n, wg)), 8ull * p.n);
 }
 
@@ -484,7 +483,7 @@ void Ops::swiglu(const Tensor& gate, const Tensor& up, const Tensor& out) {
                     elements(bg, 4, "swiglu"), elements(bu, 4, "swiglu"),
                     elements(bo, 4, "swiglu")};
   const std::uint32_t wg = kernels_->config().elementwise_wg;
-  const vk::Pipeline& pl = kernels_->get("elementwise_swiglu", false, 3, sizeof p, {wg});
+  const vk::Pipeline& pl = kernels_->get("elementwise_swiglu", "", false, 3, sizeof p, {wg});
   record(pl, {bg.slice, bu.slice, bo.slice}, p, spread(ceil_div(p.n, wg)), 12ull * p.n);
 }
 
@@ -496,7 +495,7 @@ void Ops::argmax(const Tensor& x, const Tensor& out) {
   ArgmaxPush p{u32(x.cols(), "argmax", "n"), elements(bx, 4, "argmax"),
                u32(x.cols(), "argmax", "n"), elements(bo, 4, "argmax")};
   constexpr std::uint32_t wg = 256;
-  const vk::Pipeline& pl = kernels_->get("argmax", false, 2, sizeof p, {wg});
+  const vk::Pipeline& pl = kernels_->get("argmax", "", false, 2, sizeof p, {wg});
   record(pl, {bx.slice, bo.slice}, p, spread(static_cast<std::uint64_t>(x.rows())),
          4ull * x.elements());
 }
@@ -508,7 +507,7 @@ void Ops::copy(const Tensor& src, const Tensor& dst) {
   CopyPush p{u32(static_cast<std::int64_t>(src.bytes() / 16), "copy", "size"),
              elements(bs, 16, "copy"), elements(bd, 16, "copy")};
   const std::uint32_t wg = kernels_->config().elementwise_wg;
-  const vk::Pipeline& pl = kernels_->get("copy", false, 2, sizeof p, {wg});
+  const vk::Pipeline& pl = kernels_->get("copy", "", false, 2, sizeof p, {wg});
   record(pl, {bs.slice, bd.slice}, p, spread(ceil_div(p.n, wg)), 2 * src.bytes());
 }
 

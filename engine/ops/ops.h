@@ -56,7 +56,8 @@ class Ops {
   void matvec(const Tensor& w, const Tensor& x, const Tensor& y);
   void matmul(const Tensor& w, const Tensor& x, const Tensor& y);
   // y = silu(x W_gate^T) * (x W_up^T) in one pass over x (gate and up: same type and shape).
-  // For many tokens, two matmuls and a swiglu, which needs `tmp`: [T x N] f32 scratch.
+  // For many tokens (KernelConfig::matmul_min_tokens), two matmuls and a swiglu, which need
+  // `tmp`: [T x N] f32 scratch (unused, may be empty, for fewer tokens).
   void linear_swiglu(const Tensor& gate, const Tensor& up, const Tensor& x, const Tensor& y,
                      const Tensor& tmp);
 

@@ -104,6 +104,7 @@ INSTANTIATE_TEST_SUITE_P(
                       AttnCase{"decode_split_gqa7", 14, 2, 64, 700, 1},
                       AttnCase{"decode_group_past_max_g", 12, 1, 32, 200, 1},
                       AttnCase{"decode_head_dim_256", 2, 1, 256, 129, 1},
+                      AttnCase{"decode_head_dim_36_unaligned_rows", 4, 2, 36, 150, 1},
                       AttnCase{"prefill_causal", 4, 2, 64, 0, 9},
                       AttnCase{"prefill_after_cache_split", 6, 3, 32, 124, 7},
                       AttnCase{"decode_split_shared_memory", 8, 2, 64, 260, 1, false},
