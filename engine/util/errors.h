@@ -98,4 +98,23 @@ class TemplateError : public InputError {
   std::string detail_;
 };
 
+// A model (or a session's context) needs more device memory than the device's budget allows.
+// The message gives both numbers; nothing was allocated when it is thrown.
+class InsufficientMemory : public InputError {
+ public:
+  InsufficientMemory(const std::string& what, std::uint64_t needed, std::uint64_t available)
+      : InputError(what), needed_(needed), available_(available) {}
+  std::uint64_t needed() const { return needed_; }
+  std::uint64_t available() const { return available_; }
+
+ private:
+  std::uint64_t needed_, available_;
+};
+
+// Work stopped because its cancellation flag was set (model loading, evaluation).
+class Cancelled : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace vkchat
