@@ -26,6 +26,8 @@ int run_bench_kernels(Args& args);
 extern const std::string_view kBenchKernelsHelp;
 int run_template(Args& args);
 extern const std::string_view kTemplateHelp;
+int run_chat(Args& args);
+extern const std::string_view kChatHelp;
 
 std::span<const Command> commands() {
   static const Command table[] = {
@@ -41,6 +43,7 @@ std::span<const Command> commands() {
       {"bench-kernels", "time matrix x vector per weight type against copy bandwidth",
        kBenchKernelsHelp, run_bench_kernels},
       {"template", "render a chat template for a conversation", kTemplateHelp, run_template},
+      {"chat", "chat with a model: a REPL on stdin/stdout", kChatHelp, run_chat},
   };
   return table;
 }
