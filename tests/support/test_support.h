@@ -17,4 +17,12 @@ std::filesystem::path cli_path();
 // The bytes of a file, exactly.
 std::string read_file(const std::filesystem::path& path);
 
+// What a vkchat-cli run printed and how it ended.
+struct CliRun {
+  int exit_code = -1;  // -1 when killed by a signal
+  std::string out;     // stdout (and stderr too when `args` ends in 2>&1)
+};
+// Runs `$VKCHAT_CLI args` through the shell (ctest sets VKCHAT_CLI); quote arguments in `args`.
+CliRun run_cli(const std::string& args);
+
 }  // namespace vkchat::test
