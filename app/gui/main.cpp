@@ -17,6 +17,7 @@
 #include <QUrl>
 
 #include "app_controller.h"
+#include "inference_worker.h"
 #include "store_thread.h"
 
 Q_IMPORT_QML_PLUGIN(VkchatPlugin)
@@ -67,6 +68,7 @@ int main(int argc, char* argv[]) {
 
   vkchat::gui::StoreThread store(cli.isSet(dbOpt) ? cli.value(dbOpt) : default_db_path());
   vkchat::gui::AppController controller(store);
+  vkchat::gui::WorkerThread worker(controller, device);
 
   QQmlApplicationEngine engine;
   QObject::connect(

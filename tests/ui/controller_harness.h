@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "app_controller.h"
+#include "inference_worker.h"
 #include "store/chat_store.h"
 #include "store_thread.h"
 
@@ -19,12 +20,15 @@ class ControllerHarness {
   // A second connection to the same file, for the test to arrange and inspect the history.
   store::ChatStore openStore() const { return store::ChatStore::open(db_.toStdString()); }
 
-  // Starts (or restarts) the store thread and the controller, and waits for the first view.
-  gui::AppController& start() {
+  // Starts (or restarts) the store thread and the controller, and waits for the first view. With
+  // `engine`, the real inference worker on its thread answers the controller, as in main().
+  gui::AppController& start(bool engine = false) {
+    worker_.reset();
     controller_.reset();
     store_.reset();
     store_ = std::make_unique<gui::StoreThread>(db_);
     controller_ = std::make_unique<gui::AppController>(*store_);
+    if (engine) worker_ = std::make_unique<gui::WorkerThread>(*controller_, -1);
     opened_ = false;
     QObject::connect(store_.get(), &gui::StoreThread::opened, [this] { opened_ = true; });
     QObject::connect(store_.get(), &gui::StoreThread::openFailed, [this] { opened_ = true; });
@@ -55,6 +59,7 @@ class ControllerHarness {
   QString db_;
   std::unique_ptr<gui::StoreThread> store_;
   std::unique_ptr<gui::AppController> controller_;
+  std::unique_ptr<gui::WorkerThread> worker_;  // declared last: it goes first
   bool opened_ = false;
 };
 

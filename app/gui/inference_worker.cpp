@@ -1,0 +1,259 @@
+#include "inference_worker.h"
+
+#include <QDateTime>
+#include <QFileInfo>
+#include <algorithm>
+#include <exception>
+#include <map>
+
+#include "app_controller.h"
+#include "chat/chat_session.h"
+#include "gguf/ggml_types.h"
+#include "gguf/gguf_reader.h"
+#include "llm/model.h"
+#include "token_coalescer.h"
+#include "util/errors.h"
+
+namespace vkchat::gui {
+namespace {
+
+QString qstr(const std::string& s) {
+  return QString::fromStdString(s);
+}
+
+sampler::SamplerSettings sampler_settings(const store::SamplingSettings& s) {
+  sampler::SamplerSettings out;
+  out.temperature = static_cast<float>(s.temperature);
+  out.top_p = static_cast<float>(s.top_p);
+  out.top_k = s.top_k;
+  out.min_p = static_cast<float>(s.min_p);
+  out.repeat_penalty = static_cast<float>(s.repeat_penalty);
+  out.seed = s.seed;
+  return out;
+}
+
+store::FinishReason finish_reason(chat::FinishReason r) {
+  switch (r) {
+    case chat::FinishReason::EndOfGeneration:
+    case chat::FinishReason::StopString: return store::FinishReason::Stop;
+    case chat::FinishReason::MaxTokens:
+    case chat::FinishReason::ContextFull: return store::FinishReason::Length;
+    case chat::FinishReason::Stopped: return store::FinishReason::Cancelled;
+  }
+  return store::FinishReason::Stop;
+}
+
+// What the file is, for the conversation's record: its size and modification time, cheap to
+// take and changed by any rewrite of the file (hashing gigabytes would delay every load).
+QString file_identity(const QString& path) {
+  const QFileInfo info(path);
+  return QStringLiteral("size:%1;mtime:%2")
+      .arg(info.size())
+      .arg(info.lastModified().toMSecsSinceEpoch());
+}
+
+// The file's weight type as people name it: general.file_type when the file says, else the type
+// holding most of the bytes ("F32" for stories260K).
+QString weight_type(const llm::Model& model) {
+  const std::string& named = model.summary().file_type;
+  if (!named.empty() && named != "unknown") return qstr(named);
+  std::map<gguf::GgmlType, std::uint64_t> bytes;
+  for (const gguf::TensorInfo& t : model.gguf().tensors()) bytes[t.type] += t.size;
+  const auto most = std::max_element(
+      bytes.begin(), bytes.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  return most == bytes.end() ? qstr(named) : qstr(std::string(gguf::type_name(most->first)));
+}
+
+LoadedModel loaded_model(const llm::Model& model, const QString& path) {
+  const llm::ModelSummary& s = model.summary();
+  LoadedModel m;
+  m.path = path;
+  // The file's name is what people picked and recognise; general.name is often generic.
+  m.name = QFileInfo(path).completeBaseName();
+  m.architecture = qstr(s.arch);
+  m.quant = weight_type(model);
+  m.hash = file_identity(path);
+  m.fileSize = QFileInfo(path).size();
+  m.parameters = static_cast<qint64>(s.n_params);
+  m.contextLength = static_cast<int>(s.n_ctx);
+  m.memoryEstimate = static_cast<qint64>(s.memory.total());
+  m.deviceBudget = static_cast<qint64>(s.budget);
+  m.deviceName = qstr(s.device);
+  return m;
+}
+
+}  // namespace
+
+struct InferenceWorker::Engine {
+  // Declared in destruction order: the session before the model it runs on.
+  std::unique_ptr<llm::Model> model;
+  std::unique_ptr<chat::ChatSession> session;
+
+  ~Engine() { session.reset(); }
+};
+
+InferenceWorker::InferenceWorker(int device)
+    : engine_(std::make_unique<Engine>()), device_(device) {}
+
+InferenceWorker::~InferenceWorker() = default;
+
+void InferenceWorker::cancel(qint64 requestId) {
+  // Publish the id first, then look at what runs: with begin() doing the opposite, one of the two
+  // always sees the other, so a cancel can never fall between them.
+  cancelled_.store(requestId);
+  if (running_.load() == requestId) stop_.store(true);
+}
+
+void InferenceWorker::shutdown() {
+  closing_.store(true);
+  stop_.store(true);
+}
+
+const std::atomic<bool>* InferenceWorker::begin(qint64 requestId) {
+  running_.store(requestId);
+  stop_.store(closing_.load() || cancelled_.load() == requestId);
+  return &stop_;
+}
+
+void InferenceWorker::releaseEngine() {
+  engine_->session.reset();
+  engine_->model.reset();
+}
+
+void InferenceWorker::loadModel(qint64 requestId, const QString& path) {
+  const std::atomic<bool>* stop = begin(requestId);
+  // The old model's memory is needed for the new one.
+  engine_->session.reset();
+  engine_->model.reset();
+  try {
+    llm::LoadOptions options;
+    if (device_ >= 0) options.device.device = std::to_string(device_);
+    options.cancel = stop;
+    int reported = -1;  // in whole percent, so the GUI thread gets at most 101 updates
+    engine_->model =
+        llm::Model::load(path.toStdString(), options, [&](std::uint64_t done, std::uint64_t total) {
+          const int percent = total > 0 ? static_cast<int>(done * 100 / total) : 0;
+          if (percent == reported) return;
+          reported = percent;
+          emit loadProgress(requestId, percent / 100.0);
+        });
+    engine_->session = std::make_unique<chat::ChatSession>(*engine_->model);
+    engine_->session->set_stop_flag(&stop_);
+    emit modelLoaded(requestId, loaded_model(*engine_->model, path));
+  } catch (const Cancelled&) {
+    engine_->session.reset();
+    engine_->model.reset();
+    emit loadFailed(requestId, {});
+  } catch (const std::exception& e) {
+    engine_->session.reset();
+    engine_->model.reset();
+    emit loadFailed(
+        requestId,
+        tr("Could not load %1: %2").arg(QFileInfo(path).fileName(), QString::fromUtf8(e.what())));
+  }
+  running_.store(0);
+}
+
+void InferenceWorker::generate(const GenerationRequest& request) {
+  begin(request.id);
+  GenerationResult result;
+  result.id = request.id;
+  if (!engine_->session) {
+    result.stats.finish_reason = store::FinishReason::Error;
+    result.error = tr("No model is loaded.");
+    emit generationFinished(result);
+    running_.store(0);
+    return;
+  }
+  TokenCoalescer batches;
+  int count = 0;
+  std::string streamed;  // what the window has been sent, for an answer cut short by a throw
+  try {
+    chat::ChatOptions options;
+    options.sampling = sampler_settings(request.sampling);
+    options.max_tokens = request.sampling.max_tokens;
+    engine_->session->set_options(std::move(options));
+    std::vector<chat::Message> messages;
+    for (const ChatTurn& turn : request.turns) {
+      messages.push_back({std::string(store::to_string(turn.role)), turn.content});
+    }
+    engine_->session->set_messages(std::move(messages));
+    const chat::TurnResult r = engine_->session->respond([&](const chat::Piece& piece) {
+      count = static_cast<int>(piece.tokens);
+      streamed.append(piece.text);
+      if (auto text = batches.add(piece.text, TokenCoalescer::Clock::now())) {
+        emit tokens(request.id, QString::fromStdString(*text), count);
+      }
+    });
+    const std::string rest = batches.finish();
+    if (!rest.empty()) emit tokens(request.id, QString::fromStdString(rest), count);
+    result.text = QString::fromStdString(r.text);
+    result.tokenCount = static_cast<int>(r.stats.tokens_generated);
+    result.stats.prefill_tokens_per_s = r.stats.prefill_tps;
+    result.stats.decode_tokens_per_s = r.stats.decode_tps;
+    result.stats.time_to_first_token_ms = r.stats.ttft_ms;
+    result.stats.finish_reason = finish_reason(r.finish);
+    result.contextUsed = static_cast<int>(r.stats.position);
+    result.error = QString::fromStdString(r.message);
+  } catch (const Cancelled&) {
+    // Stopped while the prompt was being read: an answer with whatever came (nothing, or little).
+    const std::string rest = batches.finish();
+    if (!rest.empty()) emit tokens(request.id, QString::fromStdString(rest), count);
+    result.stats.finish_reason = store::FinishReason::Cancelled;
+    result.text = QString::fromStdString(streamed);
+    result.tokenCount = count;
+  } catch (const std::exception& e) {
+    // The answer keeps what was streamed before the failure.
+    const std::string rest = batches.finish();
+    if (!rest.empty()) emit tokens(request.id, QString::fromStdString(rest), count);
+    result.stats.finish_reason = store::FinishReason::Error;
+    result.error = QString::fromUtf8(e.what());
+    result.text = QString::fromStdString(streamed);
+    result.tokenCount = count;
+  }
+  running_.store(0);
+  emit generationFinished(result);
+}
+
+WorkerThread::WorkerThread(AppController& controller, int device)
+    : worker_(std::make_unique<InferenceWorker>(device)) {
+  thread_.setObjectName(QStringLiteral("vkchat-inference"));
+  worker_->moveToThread(&thread_);
+  InferenceWorker* w = worker_.get();
+  QObject::connect(&controller, &AppController::loadModelRequested, w, &InferenceWorker::loadModel,
+                   Qt::QueuedConnection);
+  QObject::connect(&controller, &AppController::generateRequested, w, &InferenceWorker::generate,
+                   Qt::QueuedConnection);
+  // Direct: the worker's thread is busy inside the engine; the flag is what reaches it.
+  QObject::connect(
+      &controller, &AppController::cancelRequested, w, [w](qint64 id) { w->cancel(id); },
+      Qt::DirectConnection);
+  QObject::connect(w, &InferenceWorker::loadProgress, &controller, &AppController::onLoadProgress,
+                   Qt::QueuedConnection);
+  QObject::connect(w, &InferenceWorker::modelLoaded, &controller, &AppController::onModelLoaded,
+                   Qt::QueuedConnection);
+  QObject::connect(w, &InferenceWorker::loadFailed, &controller, &AppController::onLoadFailed,
+                   Qt::QueuedConnection);
+  QObject::connect(w, &InferenceWorker::tokens, &controller, &AppController::onTokens,
+                   Qt::QueuedConnection);
+  QObject::connect(w, &InferenceWorker::generationFinished, &controller,
+                   &AppController::onGenerationFinished, Qt::QueuedConnection);
+  thread_.start();
+}
+
+WorkerThread::~WorkerThread() {
+  // Stop what runs and what is queued, free the engine on the thread that used it (queued behind
+  // those requests), then join; the worker object itself goes with this object.
+  worker_->shutdown();
+  InferenceWorker* w = worker_.get();
+  QMetaObject::invokeMethod(
+      w,
+      [w] {
+        w->releaseEngine();
+        QThread::currentThread()->quit();
+      },
+      Qt::QueuedConnection);
+  thread_.wait();
+}
+
+}  // namespace vkchat::gui
