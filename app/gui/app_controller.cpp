@@ -583,7 +583,9 @@ void AppController::openModelUrl(const QUrl& url) {
   openModel(url.isLocalFile() ? url.toLocalFile() : url.toString());
 }
 
-void AppController::openModel(const QString& path) {
+void AppController::openModel(const QString& given) {
+  // Absolute, so the recent list and the conversations' record work from any folder.
+  const QString path = given.isEmpty() ? given : QFileInfo(given).absoluteFilePath();
   if (generation_) stop();
   if (loadRequestId_ != 0) emit cancelRequested(loadRequestId_);
   loadRequestId_ = ++nextRequestId_;

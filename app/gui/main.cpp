@@ -83,6 +83,10 @@ int main(int argc, char* argv[]) {
   });
   engine.load(QUrl(QStringLiteral("qrc:/Vkchat/qml/Main.qml")));
   if (engine.rootObjects().isEmpty()) return 2;
+  auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst());
+  // Keyboard shortcuts work only in the active window; without a window manager (a kiosk, Xvfb)
+  // nothing else would make it active.
+  window->requestActivate();
 
   if (cli.isSet(modelOpt)) controller.openModel(cli.value(modelOpt));
 
@@ -92,7 +96,6 @@ int main(int argc, char* argv[]) {
   if (cli.isSet(screenshotOpt)) {
     // Once the model (if any) has loaded and no answer is being written, plus a moment for the
     // views to settle; a minute at most.
-    auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst());
     const QString path = cli.value(screenshotOpt);
     QObject::connect(&screenshotPoll, &QTimer::timeout, window, [&, window, path] {
       const bool busy =

@@ -119,6 +119,26 @@ TEST_F(ControllerStream, SendStreamsCheckpointsAndPersistsTheAnswer) {
   EXPECT_EQ(c_->conversations()->list()->rowCount(), 1);
 }
 
+TEST_F(ControllerStream, NewChatAfterAnAnswerStartsAnotherConversation) {
+  emit c_->chat()->sendRequested("First");
+  ASSERT_TRUE(QTest::qWaitFor([&] { return requests_->count() == 1; }, 5000));
+  c_->onGenerationFinished(finished(lastRequest(), "One"));
+  h_.settle();
+  const qint64 first = c_->conversations()->currentId();
+  emit c_->conversations()->newRequested();
+  EXPECT_EQ(c_->conversations()->currentId(), 0);
+  EXPECT_EQ(c_->chat()->messages()->rowCount(), 0);
+  h_.settle();
+  emit c_->chat()->sendRequested("Second");
+  ASSERT_TRUE(QTest::qWaitFor([&] { return requests_->count() == 2; }, 5000));
+  EXPECT_EQ(lastRequest().turns.size(), 1u);
+  EXPECT_NE(c_->conversations()->currentId(), first);
+  EXPECT_EQ(c_->chat()->messages()->rowCount(), 2);
+  c_->onGenerationFinished(finished(lastRequest(), "Two"));
+  h_.settle();
+  EXPECT_EQ(c_->conversations()->list()->rowCount(), 2);
+}
+
 TEST_F(ControllerStream, StopCancelsTheRunningRequestAndKeepsTheText) {
   emit c_->chat()->sendRequested("Count to ten");
   ASSERT_TRUE(QTest::qWaitFor([&] { return requests_->count() == 1; }, 5000));

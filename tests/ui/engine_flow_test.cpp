@@ -4,6 +4,7 @@
 // and the whole window driven by the keyboard with a screenshot in the build folder.
 #include <gtest/gtest.h>
 
+#include <QFileInfo>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickWindow>
