@@ -1,5 +1,6 @@
 #include "app_controller.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QRandomGenerator>
@@ -585,7 +586,8 @@ void AppController::openModelUrl(const QUrl& url) {
 
 void AppController::openModel(const QString& given) {
   // Absolute, so the recent list and the conversations' record work from any folder.
-  const QString path = given.isEmpty() ? given : QFileInfo(given).absoluteFilePath();
+  const QString path =
+      given.isEmpty() ? given : QDir::cleanPath(QFileInfo(given).absoluteFilePath());
   if (generation_) stop();
   if (loadRequestId_ != 0) emit cancelRequested(loadRequestId_);
   loadRequestId_ = ++nextRequestId_;

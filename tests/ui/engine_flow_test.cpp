@@ -4,6 +4,7 @@
 // and the whole window driven by the keyboard with a screenshot in the build folder.
 #include <gtest/gtest.h>
 
+#include <QDir>
 #include <QFileInfo>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
@@ -20,7 +21,8 @@ constexpr int kLoadMs = 120000;
 constexpr int kAnswerMs = 120000;
 
 QString storiesPath() {
-  return QString::fromStdString(shared_path("models/stories260K.gguf").string());
+  const QString path = QString::fromStdString(shared_path("models/stories260K.gguf").string());
+  return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
 }
 
 class EngineFlow : public ::testing::Test {
@@ -106,7 +108,7 @@ TEST_F(EngineFlow, AnAnswerStreamsAndIsPersistedWithItsStats) {
   EXPECT_GT(saved.stats->time_to_first_token_ms, 0);
   const store::Conversation conv = s.conversation(saved.conversation_id);
   EXPECT_EQ(conv.title, "Once upon a time");
-  EXPECT_EQ(QString::fromStdString(conv.model_path), storiesPath());
+  EXPECT_EQ(conv.model_path, storiesPath().toStdString());
 }
 
 TEST_F(EngineFlow, StopEndsTheAnswerEarlyAndKeepsItsText) {
