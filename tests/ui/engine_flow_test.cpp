@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickWindow>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 
 #include "controller_harness.h"
 #include "support/test_support.h"
@@ -175,6 +177,30 @@ TEST_F(EngineFlow, SliderSettingsDriveTheNextAnswerAndPersist) {
   const store::Message hot = h_.openStore().message(third.id);
   EXPECT_DOUBLE_EQ(hot.sampling->temperature, 1.2);
   EXPECT_DOUBLE_EQ(hot.sampling->top_p, 0.5);
+}
+
+TEST(EngineLoad, AFileThatIsNotAModelIsABannerWithTheReason) {
+  ControllerHarness h;
+  gui::AppController& c = h.start(/*engine=*/true);
+  QTemporaryDir dir;
+  const QString bad = dir.filePath("notes.gguf");
+  {
+    QFile f(bad);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write("these are not the weights you are looking for");
+  }
+  c.openModel(bad);
+  ASSERT_TRUE(QTest::qWaitFor(
+      [&] { return c.modelState()->phase() != ui::ModelState::Phase::Loading; }, kLoadMs));
+  EXPECT_EQ(c.modelState()->phase(), ui::ModelState::Phase::Empty);
+  EXPECT_TRUE(c.status()->errorText().contains("notes.gguf"))
+      << c.status()->errorText().toStdString();
+  EXPECT_FALSE(c.chat()->canSend());
+  // A good model afterwards loads as usual.
+  c.openModel(storiesPath());
+  ASSERT_TRUE(QTest::qWaitFor(
+      [&] { return c.modelState()->phase() == ui::ModelState::Phase::Ready; }, kLoadMs));
+  EXPECT_TRUE(c.chat()->canSend());
 }
 
 // The whole window over the real engine: type a question, press Enter, wait for the answer.
