@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 
 #include "controller_harness.h"
+#include "screenshots.h"
 #include "support/test_support.h"
 
 namespace vkchat::test {
@@ -228,7 +229,7 @@ TEST_F(EngineFlow, EndToEndInTheWindow) {
   const ui::MessageItem answer = waitForAnswer();
   EXPECT_FALSE(answer.content.trimmed().isEmpty());
   QTest::qWait(300);  // the last frame
-  EXPECT_TRUE(window->grabWindow().save("ui_e2e_test.png"));
+  EXPECT_TRUE(window->grabWindow().save(vkchat::test::screenshot_path("ui_e2e_test.png")));
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "conversations_view_model.h"
 #include "generation_settings.h"
 #include "model_state.h"
+#include "screenshots.h"
 
 namespace vkchat::ui {
 namespace {
@@ -132,7 +133,7 @@ TEST_F(Window, LoadsWithoutWarningsAndSavesAScreenshot) {
   EXPECT_TRUE(g_warnings.isEmpty()) << g_warnings.join('\n').toStdString();
   const QImage shot = window_->grabWindow();
   ASSERT_FALSE(shot.isNull());
-  EXPECT_TRUE(shot.save("ui_window_test.png"));
+  EXPECT_TRUE(shot.save(vkchat::test::screenshot_path("ui_window_test.png")));
 }
 
 TEST_F(Window, EveryControlHasAnAccessibleNameAndTakesKeyboardFocus) {
@@ -259,13 +260,30 @@ TEST_F(Window, LoadingProgressErrorBannerAndStreamingAnswer) {
   EXPECT_NE(byAccessibleName("Stop generating (Esc)"), nullptr);
   EXPECT_NE(byAccessibleName("Dismiss error"), nullptr);
   const QImage shot = window_->grabWindow();
-  EXPECT_TRUE(shot.save("ui_window_busy_test.png"));
+  EXPECT_TRUE(shot.save(vkchat::test::screenshot_path("ui_window_busy_test.png")));
   QSignalSpy cancelled(&model_, &ModelState::cancelLoadRequested);
   QQuickItem* cancel = byAccessibleName("Cancel loading the model");
   ASSERT_NE(cancel, nullptr);
   const QPointF centre = cancel->mapToScene(QPointF(cancel->width() / 2, cancel->height() / 2));
   QTest::mouseClick(window_, Qt::LeftButton, {}, centre.toPoint());
   EXPECT_EQ(cancelled.count(), 1);
+}
+
+TEST_F(Window, TheModelMenuOffersOpenAndTheRecentModels) {
+  QQuickItem* button = byAccessibleName("Model: stories260K. Choose another model");
+  ASSERT_NE(button, nullptr);
+  button->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_Space);
+  QTest::qWait(300);  // the menu's opening transition
+  QQuickItem* recent = byAccessibleName("Load stories260K");
+  ASSERT_NE(recent, nullptr);
+  EXPECT_NE(byAccessibleName("Open model file"), nullptr);
+  EXPECT_TRUE(window_->grabWindow().save(vkchat::test::screenshot_path("ui_window_menu_test.png")));
+  QSignalSpy opened(&model_, &ModelState::openPathRequested);
+  const QPointF centre = recent->mapToScene(QPointF(recent->width() / 2, recent->height() / 2));
+  QTest::mouseClick(window_, Qt::LeftButton, {}, centre.toPoint());
+  ASSERT_EQ(opened.count(), 1);
+  EXPECT_EQ(opened[0][0].toString(), "/models/stories260K.gguf");
 }
 
 TEST_F(Window, SidebarArrowKeysAndEnterOpenAConversation) {
@@ -356,7 +374,7 @@ TEST_F(DarkWindow, FollowsADarkSystemPalette) {
   EXPECT_TRUE(g_warnings.isEmpty()) << g_warnings.join('\n').toStdString();
   const QImage shot = window_->grabWindow();
   ASSERT_FALSE(shot.isNull());
-  EXPECT_TRUE(shot.save("ui_window_dark_test.png"));
+  EXPECT_TRUE(shot.save(vkchat::test::screenshot_path("ui_window_dark_test.png")));
   // The chat's background is the palette's dark window colour, not a light default.
   EXPECT_LT(QColor(shot.pixel(shot.width() / 2, shot.height() / 2)).lightnessF(), 0.3);
 }
