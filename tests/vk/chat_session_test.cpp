@@ -36,11 +36,16 @@ llm::Model& model(const std::string& name) {
   return *slot;
 }
 
-ChatOptions greedy(std::int64_t max_tokens) {
+ChatOptions sampled(float temperature, std::uint64_t seed, std::int64_t max_tokens) {
   ChatOptions o;
-  o.sampling.temperature = 0;
+  o.sampling.temperature = temperature;
+  o.sampling.seed = seed;
   o.max_tokens = max_tokens;
   return o;
+}
+
+ChatOptions greedy(std::int64_t max_tokens) {
+  return sampled(0, 1, max_tokens);
 }
 
 std::size_t common_prefix(std::span<const std::int32_t> a, std::span<const std::int32_t> b) {
@@ -142,11 +147,7 @@ TEST(ChatSession, ATemplateThatWritesBosGetsNoSecondOne) {
 }
 
 TEST(ChatSession, RegenerateDrawsANewAnswerFromTheSamePrefix) {
-  ChatOptions o;
-  o.sampling.temperature = 1.0f;
-  o.sampling.seed = 7;
-  o.max_tokens = 24;
-  ChatSession chat(model("stories260K"), 256, o);
+  ChatSession chat(model("stories260K"), 256, sampled(1.0f, 7, 24));
   const TurnResult r1 = send(chat, "Once upon a time");
   EXPECT_EQ(r1.seed, 7u);
 
@@ -166,10 +167,7 @@ TEST(ChatSession, RegenerateDrawsANewAnswerFromTheSamePrefix) {
 }
 
 TEST(ChatSession, AFixedSeedGivesTheSameConversation) {
-  ChatOptions o;
-  o.sampling.temperature = 0.9f;
-  o.sampling.seed = 42;
-  o.max_tokens = 16;
+  const ChatOptions o = sampled(0.9f, 42, 16);
   ChatSession a(model("stories260K"), 256, o);
   ChatSession b(model("stories260K"), 256, o);
   for (const char* msg : {"Hello", "Tell me about the dog."}) {
