@@ -14,6 +14,7 @@
 
 #include "chat/chat_session.h"
 #include "cli/cli_common.h"
+#include "cli/model_cli.h"
 #include "cli/sampling_flags.h"
 #include "llm/model.h"
 
@@ -281,7 +282,7 @@ class Repl {
 }  // namespace
 
 int run_chat(Args& args) {
-  const auto model_path = args.value("-m", "--model");
+  const std::string model_path = model_flag(args);
   const auto system = args.value("--system");
   const std::int64_t max_tokens = args.integer("-n", "--n-predict").value_or(-1);
   const std::int64_t n_ctx = args.integer("--ctx").value_or(0);
@@ -289,7 +290,6 @@ int run_chat(Args& args) {
   chat::ChatOptions options;
   options.sampling = parse_sampling_flags(args);
   if (!args.positionals().empty()) throw UsageError("chat takes no positional arguments");
-  if (!model_path) throw UsageError("-m MODEL is required");
   if (n_ctx < 0) throw UsageError("--ctx must not be negative");
   options.system_prompt = system.value_or("");
   options.max_tokens = max_tokens;
@@ -297,7 +297,7 @@ int run_chat(Args& args) {
 
   llm::LoadOptions load;
   load.n_ctx = n_ctx;
-  const auto model = llm::Model::load(*model_path, load);
+  const auto model = llm::Model::load(model_path, load);
   chat::ChatSession chat(*model, 0, std::move(options));
   chat.set_stop_flag(&g_stop);
 

@@ -34,12 +34,14 @@
 // - Context: a prompt needs room for a part of its answer (min(max_tokens, n_ctx / 4), at least
 //   one token). ContextPolicy::DropOldest (the default) keeps the system prompt (and leading
 //   system messages) and leaves out the oldest turns, a user message with the answers after it,
-//   until the prompt fits, then re-prefills; when the cache fills during an answer it does the
-//   same and continues the answer. The left-out messages stay in messages() but are no longer
-//   rendered (first_rendered()); stats.messages_dropped counts them per turn. ContextPolicy::Error
-//   drops nothing. When the prompt cannot fit, send() and the others throw ContextFull with a
-//   message for the user; when an answer fills the context and nothing can be dropped, it ends
-//   with FinishReason::ContextFull and TurnResult::message says so.
+//   until the prompt leaves that room and fills at most half the context (so that the next turns
+//   reuse the cache again), then re-prefills; when the cache fills during an answer it does the
+//   same with the answer so far appended to the prompt, and continues the answer. The left-out
+//   messages stay in messages() but are no longer rendered (first_rendered());
+//   stats.messages_dropped counts them per turn. ContextPolicy::Error drops nothing. When the
+//   prompt cannot fit, send() and the others throw ContextFull with a message for the user;
+//   when an answer fills the context and nothing can be dropped, it ends with
+//   FinishReason::ContextFull and TurnResult::message says so.
 // - One thread at a time (the Model's); only the stop flag may be set from elsewhere. The Model
 //   must outlive the ChatSession. Vulkan and device errors propagate (the history is unchanged).
 #pragma once
