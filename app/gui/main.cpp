@@ -3,6 +3,7 @@
 // the view-models to QML.
 //
 // vkchat [--model PATH] [--db PATH] [--device N] [--screenshot PATH]
+// Exit codes: 0 done, 1 bad usage or a screenshot that could not be saved, 2 internal error.
 #include <QtQml/qqmlextensionplugin.h>
 
 #include <QCommandLineParser>
@@ -63,7 +64,7 @@ int main(int argc, char* argv[]) {
   const int device = cli.isSet(deviceOpt) ? cli.value(deviceOpt).toInt(&deviceOk) : -1;
   if (!deviceOk || (cli.isSet(deviceOpt) && device < 0)) {
     qCritical("vkchat: --device takes a device index (see vkchat-cli devices)");
-    return 2;
+    return 1;
   }
 
   vkchat::gui::StoreThread store(cli.isSet(dbOpt) ? cli.value(dbOpt) : default_db_path());
