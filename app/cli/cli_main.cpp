@@ -26,6 +26,8 @@ int run_bench_kernels(Args& args);
 extern const std::string_view kBenchKernelsHelp;
 int run_template(Args& args);
 extern const std::string_view kTemplateHelp;
+int run_chat(Args& args);
+extern const std::string_view kChatHelp;
 int run_generate(Args& args);
 extern const std::string_view kGenerateHelp;
 int run_score(Args& args);
@@ -47,6 +49,7 @@ std::span<const Command> commands() {
       {"bench-kernels", "time matrix x vector per weight type against copy bandwidth",
        kBenchKernelsHelp, run_bench_kernels},
       {"template", "render a chat template for a conversation", kTemplateHelp, run_template},
+      {"chat", "chat with a model: a REPL on stdin/stdout", kChatHelp, run_chat},
       {"generate", "continue a prompt on the GPU, streaming the text", kGenerateHelp, run_generate},
       {"score", "teacher forcing over a text: probabilities and perplexity", kScoreHelp, run_score},
       {"bench", "time model loading, prefill and decode on the GPU", kBenchHelp, run_bench},

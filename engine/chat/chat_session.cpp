@@ -1,0 +1,355 @@
+// A conversation over one KV cache: prompt rendering, prefix reuse, generation and its stops.
+#include "chat/chat_session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <stdexcept>
+
+#include "chat/stop_filter.h"
+#include "llm/model.h"
+#include "llm/session.h"
+#include "tokenizer/tokenizer.h"
+
+namespace vkchat::chat {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::size_t leading_system(std::span<const Message> conv) {
+  std::size_t n = 0;
+  while (n < conv.size() && conv[n].role == "system") ++n;
+  return n;
+}
+
+std::size_t last_user(std::span<const Message> conv) {
+  for (std::size_t i = conv.size(); i-- > 0;) {
+    if (conv[i].role == "user") return i;
+  }
+  return conv.size();
+}
+
+std::size_t common_prefix(std::span<const std::int32_t> a, std::span<const std::int32_t> b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  return static_cast<std::size_t>(std::mismatch(a.begin(), a.begin() + n, b.begin()).first -
+                                  a.begin());
+}
+
+std::uint64_t next_seed(std::uint64_t s) {
+  ++s;
+  return s == sampler::kRandomSeed ? s + 1 : s;
+}
+
+}  // namespace
+
+std::string_view finish_reason_name(FinishReason r) {
+  switch (r) {
+    case FinishReason::EndOfGeneration: return "eog";
+    case FinishReason::StopString: return "stop-string";
+    case FinishReason::MaxTokens: return "max-tokens";
+    case FinishReason::Stopped: return "stopped";
+    case FinishReason::ContextFull: return "context-full";
+  }
+  return "unknown";
+}
+
+struct ChatSession::Prompt {
+  std::string text;  // the rendered conversation, without the answer so far
+  std::vector<std::int32_t> tokens;
+  std::vector<std::string> stop_strings;
+};
+
+ChatSession::ChatSession(llm::Model& model, std::int64_t n_ctx, ChatOptions options)
+    : tok_(&model.tokenizer()),
+      template_(ChatTemplate::from_gguf(model.gguf())),
+      session_(std::make_unique<llm::Session>(model, n_ctx)),
+      sampler_(options.sampling),
+      options_(std::move(options)) {
+  // What the header line of a front end shows before the first turn.
+  std::vector<Message> probe;
+  if (!options_.system_prompt.empty()) probe.push_back({"system", options_.system_prompt});
+  probe.push_back({"user", "Hello"});
+  const RenderResult r = template_.render(probe, true);
+  format_ = {r.format_name, r.used_fallback, r.fallback_reason};
+}
+
+ChatSession::~ChatSession() = default;
+
+void ChatSession::set_options(ChatOptions options) {
+  sampler_.set_settings(options.sampling);  // validates
+  options_ = std::move(options);
+}
+
+void ChatSession::set_stop_flag(const std::atomic<bool>* stop) {
+  stop_ = stop;
+  session_->set_cancel_flag(stop);
+}
+
+void ChatSession::set_messages(std::vector<Message> messages) {
+  history_ = std::move(messages);
+  first_kept_ = 0;
+}
+
+void ChatSession::reset() {
+  set_messages({});
+}
+
+std::int64_t ChatSession::turns() const {
+  return std::count_if(history_.begin(), history_.end(),
+                       [](const Message& m) { return m.role == "user"; });
+}
+
+std::int64_t ChatSession::position() const {
+  return session_->position();
+}
+std::int64_t ChatSession::n_ctx() const {
+  return session_->n_ctx();
+}
+
+bool ChatSession::stop_requested() const {
+  return stop_ && stop_->load();
+}
+
+std::uint64_t ChatSession::fresh_seed() const {
+  if (options_.sampling.seed != sampler::kRandomSeed) return options_.sampling.seed;
+  std::random_device rd;
+  const std::uint64_t s = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  return s == sampler::kRandomSeed ? s + 1 : s;
+}
+
+std::int64_t ChatSession::answer_room() const {
+  const std::int64_t quarter = std::max<std::int64_t>(1, n_ctx() / 4);
+  return options_.max_tokens > 0 ? std::min(options_.max_tokens, quarter) : quarter;
+}
+
+std::vector<std::int32_t> ChatSession::tokenize(const std::string& text) const {
+  // Special tokens in the text are the template's; BOS only if the template did not write it.
+  std::vector<std::int32_t> ids = tok_->encode(text, /*add_special=*/false, /*parse_special=*/true);
+  const std::int32_t bos = tok_->bos();
+  if (tok_->adds_bos() && bos != tokenizer::kNoToken && (ids.empty() || ids.front() != bos)) {
+    ids.insert(ids.begin(), bos);
+  }
+  if (ids.empty()) throw std::invalid_argument("the chat template rendered an empty prompt");
+  return ids;
+}
+
+ChatSession::Prompt ChatSession::build_prompt(std::span<const Message> conv, std::size_t first,
+                                              std::string_view answer_so_far) {
+  std::vector<Message> msgs;
+  if (!options_.system_prompt.empty()) msgs.push_back({"system", options_.system_prompt});
+  const std::size_t lead = leading_system(conv);
+  msgs.insert(msgs.end(), conv.begin(), conv.begin() + static_cast<std::ptrdiff_t>(lead));
+  msgs.insert(msgs.end(), conv.begin() + static_cast<std::ptrdiff_t>(std::max(first, lead)),
+              conv.end());
+  RenderResult r = template_.render(msgs, true);
+  format_ = {r.format_name, r.used_fallback, r.fallback_reason};
+  Prompt p;
+  p.tokens = tokenize(r.text + std::string(answer_so_far));
+  p.text = std::move(r.text);
+  p.stop_strings = std::move(r.stop_strings);
+  return p;
+}
+
+std::optional<ChatSession::Prompt> ChatSession::fit(std::span<const Message> conv,
+                                                    std::size_t& first,
+                                                    std::string_view answer_so_far,
+                                                    std::int64_t room, std::int64_t& dropped) {
+  const std::int64_t n = n_ctx();
+  Prompt p = build_prompt(conv, first, answer_so_far);
+  auto size = [&] { return static_cast<std::int64_t>(p.tokens.size()); };
+  if (size() + room > n && options_.context_policy == ContextPolicy::DropOldest) {
+    // Dropping costs a re-prefill of everything after the system prompt, so drop down to half
+    // the context: the next turns then reuse the cache again.
+    const std::size_t current = last_user(conv);
+    while ((size() + room > n || size() > n / 2) && first < current) {
+      std::size_t next = first + 1;
+      while (next < current && conv[next].role != "user") ++next;
+      dropped += static_cast<std::int64_t>(next - first);
+      first = next;
+      p = build_prompt(conv, first, answer_so_far);
+    }
+  }
+  if (size() + 1 > n) return std::nullopt;
+  return p;
+}
+
+std::int64_t ChatSession::prefill(std::span<const std::int32_t> tokens, std::int64_t& fed) {
+  const std::size_t reuse = std::min(common_prefix(cache_, tokens), tokens.size() - 1);
+  session_->truncate(static_cast<std::int64_t>(reuse));
+  cache_.resize(reuse);
+  try {
+    session_->feed(tokens.subspan(reuse));
+  } catch (...) {
+    const auto at = static_cast<std::size_t>(
+        std::clamp<std::int64_t>(session_->position(), static_cast<std::int64_t>(reuse),
+                                 static_cast<std::int64_t>(tokens.size())));
+    cache_.assign(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(at));
+    fed += static_cast<std::int64_t>(at - reuse);
+    throw;
+  }
+  cache_.assign(tokens.begin(), tokens.end());
+  fed += static_cast<std::int64_t>(tokens.size() - reuse);
+  return static_cast<std::int64_t>(reuse);
+}
+
+TurnResult ChatSession::send(std::string user_text, const OnPiece& on_piece) {
+  std::vector<Message> conv = history_;
+  conv.push_back({"user", std::move(user_text)});
+  return run_turn(std::move(conv), fresh_seed(), on_piece);
+}
+
+TurnResult ChatSession::respond(const OnPiece& on_piece) {
+  if (history_.empty() || history_.back().role != "user") {
+    throw std::logic_error("respond(): the last message is not the user's");
+  }
+  return run_turn(history_, fresh_seed(), on_piece);
+}
+
+TurnResult ChatSession::regenerate(std::optional<std::uint64_t> seed, const OnPiece& on_piece) {
+  std::vector<Message> conv = history_;
+  if (!conv.empty() && conv.back().role == "assistant") conv.pop_back();
+  if (conv.empty() || conv.back().role != "user") {
+    throw std::logic_error("regenerate(): there is no user message to answer");
+  }
+  const std::uint64_t s = seed ? *seed : last_seed_ ? next_seed(*last_seed_) : fresh_seed();
+  return run_turn(std::move(conv), s, on_piece);
+}
+
+TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
+                                 const OnPiece& on_piece) {
+  const Clock::time_point t0 = Clock::now();
+  session_->reset_stats();
+  TurnResult res;
+  res.seed = seed;
+  TurnStats& st = res.stats;
+  st.n_ctx = n_ctx();
+
+  std::size_t first = std::max(first_kept_, leading_system(conv));
+  first = std::min(first, last_user(conv));
+  std::optional<Prompt> prompt = fit(conv, first, "", answer_room(), st.messages_dropped);
+  if (!prompt) {
+    const std::string need = std::to_string(build_prompt(conv, first, "").tokens.size());
+    throw ContextFull(options_.context_policy == ContextPolicy::DropOldest
+                          ? "the message is too long: with the system prompt it needs " + need +
+                                " tokens and the context holds " + std::to_string(n_ctx()) +
+                                "; shorten it or use a larger context"
+                          : "the conversation needs " + need + " tokens and the context holds " +
+                                std::to_string(n_ctx()) +
+                                "; start a new chat or use a larger context");
+  }
+
+  std::vector<std::string> stops = prompt->stop_strings;
+  stops.insert(stops.end(), options_.stop_strings.begin(), options_.stop_strings.end());
+  StopFilter filter(std::move(stops));
+  tokenizer::StreamingDecoder decoder(*tok_);
+  auto emit = [&](const std::string& text) {
+    if (text.empty()) return;
+    res.text += text;
+    if (on_piece) on_piece({text, static_cast<std::int64_t>(res.tokens.size())});
+  };
+  const bool argmax_only = options_.sampling.greedy() && !options_.sampling.penalties_active();
+
+  try {
+    bool stopped = false;
+    st.tokens_reused = static_cast<std::int64_t>(
+        std::min(common_prefix(cache_, prompt->tokens), prompt->tokens.size() - 1));
+    try {
+      prefill(prompt->tokens, st.tokens_prefilled);
+    } catch (const Cancelled&) {
+      stopped = true;
+    }
+
+    sampler_.reset();
+    sampler_.set_seed(seed);
+    const std::size_t window = options_.sampling.repeat_last_n < 0
+                                   ? prompt->tokens.size()
+                                   : static_cast<std::size_t>(options_.sampling.repeat_last_n);
+    for (std::size_t i = prompt->tokens.size() - std::min(window, prompt->tokens.size());
+         i < prompt->tokens.size(); ++i) {
+      sampler_.accept(prompt->tokens[i]);
+    }
+
+    res.finish = FinishReason::Stopped;
+    std::int32_t token = stopped ? tokenizer::kNoToken : sampler_.sample(session_->logits());
+    if (!stopped) st.ttft_ms = ms_since(t0);
+    while (!stopped) {
+      if (tok_->is_eog(token)) {
+        res.finish = FinishReason::EndOfGeneration;
+        break;
+      }
+      sampler_.accept(token);
+      res.tokens.push_back(token);
+      emit(filter.push(decoder.push(token)));
+      const auto generated = static_cast<std::int64_t>(res.tokens.size());
+      if (filter.stopped()) {
+        res.finish = FinishReason::StopString;
+        break;
+      }
+      if (options_.max_tokens > 0 && generated >= options_.max_tokens) {
+        res.finish = FinishReason::MaxTokens;
+        break;
+      }
+      if (stop_requested()) break;
+      try {
+        if (session_->position() < session_->n_ctx()) {
+          token = argmax_only ? session_->decode_argmax(token)
+                              : sampler_.sample(session_->decode(token));
+          cache_.push_back(res.tokens.back());
+          continue;
+        }
+        // The cache is full mid-answer: leave out old turns and go on from the answer so far.
+        std::int64_t room = answer_room();
+        if (options_.max_tokens > 0) room = std::min(room, options_.max_tokens - generated);
+        std::optional<Prompt> shifted =
+            fit(conv, first, tok_->decode(res.tokens), room, st.messages_dropped);
+        if (!shifted) {
+          res.finish = FinishReason::ContextFull;
+          res.message = "the context of " + std::to_string(n_ctx()) + " tokens is full" +
+                        (options_.context_policy == ContextPolicy::DropOldest
+                             ? " and there are no older turns to leave out"
+                             : "");
+          break;
+        }
+        prompt = std::move(shifted);
+        prefill(prompt->tokens, st.tokens_prefilled);
+        token = sampler_.sample(session_->logits());
+      } catch (const Cancelled&) {
+        break;
+      }
+    }
+    if (!filter.stopped()) {
+      emit(filter.push(decoder.finish()));
+      emit(filter.finish());
+    }
+  } catch (...) {
+    // Keep the mirror of the cache exact whatever failed (a device error, the callback).
+    const auto n =
+        std::min<std::int64_t>(static_cast<std::int64_t>(cache_.size()), session_->position());
+    cache_.resize(static_cast<std::size_t>(n));
+    session_->truncate(n);
+    throw;
+  }
+
+  const llm::SessionStats& ss = session_->stats();
+  st.prompt_tokens = static_cast<std::int64_t>(prompt->tokens.size());
+  st.tokens_generated = static_cast<std::int64_t>(res.tokens.size());
+  st.prefill_tps = ss.prefill_tps();
+  st.decode_tps = ss.decode_tps();
+  st.position = position();
+  st.total_ms = ms_since(t0);
+
+  conv.push_back({"assistant", res.text});
+  history_ = std::move(conv);
+  first_kept_ = first;
+  last_seed_ = seed;
+  last_stats_ = st;
+  last_prompt_ = prompt->text;
+  return res;
+}
+
+}  // namespace vkchat::chat

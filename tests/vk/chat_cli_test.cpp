@@ -1,0 +1,110 @@
+// `vkchat-cli chat` driven through a pipe, as a script would: answers and /stats on stdout,
+// speeds and notes on stderr, the second turn's prefill only the new tokens, end of input or
+// /quit ending cleanly.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "support/test_support.h"
+
+namespace vkchat::test {
+namespace {
+
+struct ChatRun {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+ChatRun run_chat(const std::string& flags, const std::string& input) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("vkchat-chat-cli-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path in = dir / "in.txt", err = dir / "err.txt";
+  std::ofstream(in, std::ios::binary) << input;
+  ::setenv("VKCHAT_VK_VALIDATION", "1", 1);  // the CLI prints any validation message on stderr
+  const CliRun r = run_cli("chat -m '" + shared_path("models/stories260K.gguf").string() + "' " +
+                           flags + " < '" + in.string() + "' 2> '" + err.string() + "'");
+  ChatRun out{r.exit_code, r.out, read_file(err)};
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(out.err.find("vulkan validation"), std::string::npos) << out.err;
+  return out;
+}
+
+// "key: value" lines of /stats output.
+std::map<std::string, std::string> stats_of(const std::string& out) {
+  std::map<std::string, std::string> m;
+  for (std::size_t at = 0; at < out.size();) {
+    std::size_t end = out.find('\n', at);
+    if (end == std::string::npos) end = out.size();
+    const std::string line = out.substr(at, end - at);
+    const std::size_t colon = line.find(": ");
+    if (colon != std::string::npos) m[line.substr(0, colon)] = line.substr(colon + 2);
+    at = end + 1;
+  }
+  return m;
+}
+
+std::size_t count(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(ChatCli, ScriptedTurnsStatsAndCommands) {
+  const ChatRun r = run_chat("--greedy -n 12 --ctx 256",
+                             "Tell me a story.\n"
+                             "What happened next?\n"
+                             "/stats\n"
+                             "/set temp 0.5\n"
+                             "/set bogus 1\n"
+                             "/regen\n"
+                             "/help\n"
+                             "/quit\n"
+                             "This line is never read.\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto stats = stats_of(r.out);
+  ASSERT_TRUE(stats.count("prompt") && stats.count("reused") && stats.count("prefilled")) << r.out;
+  EXPECT_EQ(stats.at("turns"), "2");
+  EXPECT_EQ(stats.at("format"), "chatml (fallback: the model has no chat template)");
+  EXPECT_EQ(stats.at("generated"), "12");
+  EXPECT_NE(stats.at("position").find("/256"), std::string::npos);
+  EXPECT_NE(stats.at("decode").find("tok/s"), std::string::npos);
+  EXPECT_NE(stats.at("ttft").find("ms"), std::string::npos);
+  const long prompt = std::stol(stats.at("prompt"));
+  const long reused = std::stol(stats.at("reused"));
+  const long prefilled = std::stol(stats.at("prefilled"));
+  // The second turn evaluates only what the first did not leave in the cache.
+  EXPECT_GT(reused, prompt / 2);
+  EXPECT_EQ(prefilled, prompt - reused);
+
+  // stdout: answers, /stats and /help only; the per-turn speeds and notes are on stderr.
+  EXPECT_EQ(r.out.find("[prompt"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/regen"), std::string::npos);  // /help
+  EXPECT_EQ(count(r.err, "[prompt"), 3u) << r.err;     // two turns and /regen; nothing after /quit
+  EXPECT_NE(r.err.find("tok/s"), std::string::npos);
+  EXPECT_NE(r.err.find("temp = 0.5"), std::string::npos);
+  EXPECT_NE(r.err.find("unknown setting 'bogus'"), std::string::npos);
+  EXPECT_NE(r.err.find("chat format chatml (fallback: the model has no chat template)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("> "), std::string::npos);  // no prompts when stdin is not a terminal
+}
+
+TEST(ChatCli, EndOfInputEndsTheChatAndBadUsageFails) {
+  const ChatRun r = run_chat("--greedy -n 4", "Hello\n\n/nope\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count(r.err, "[prompt"), 1u) << r.err;
+  EXPECT_NE(r.err.find("unknown command /nope"), std::string::npos) << r.err;
+
+  const ChatRun bad = run_chat("--context-policy sometimes", "");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("--context-policy"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace vkchat::test
