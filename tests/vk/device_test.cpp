@@ -14,6 +14,7 @@
 #include "vk/instance.h"
 #include "vk/pipeline.h"
 #include "vk/vk_error.h"
+#include "support/test_support.h"
 #include "vk/vk_test_support.h"
 
 namespace vkchat::vk {
@@ -194,7 +195,7 @@ TEST(VkDevice, ValidationLayerReportsMisuse) {
 }
 
 TEST(VkDevice, NoDriverIsAClearErrorNotACrash) {
-  std::string cli = test::cli_path();
+  std::string cli = test::cli_path().string();
   std::string cmd = std::string("VK_ICD_FILENAMES=/nonexistent/icd.json ") +
                     "VK_DRIVER_FILES=/nonexistent/icd.json '" + cli + "' devices 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
@@ -209,7 +210,7 @@ TEST(VkDevice, NoDriverIsAClearErrorNotACrash) {
 }
 
 TEST(VkDevice, CliListsTheDeviceInUse) {
-  std::string cli = test::cli_path();
+  std::string cli = test::cli_path().string();
   FILE* p = popen(("'" + cli + "' devices --json").c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;

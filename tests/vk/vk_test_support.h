@@ -34,9 +34,6 @@ std::vector<T> read_buffer(vk::Context& ctx, const vk::Buffer& b, std::size_t co
   return out;
 }
 
-// vkchat-cli: VKCHAT_CLI (set by ctest), else the one this build made.
-std::string cli_path();
-
 // A fresh seed per run (printed by the tests on failure so a run can be repeated with
 // VKCHAT_TEST_SEED).
 std::uint64_t test_seed();
