@@ -34,57 +34,31 @@ void GenerationSettings::edit(SettingsValues next) {
 }
 
 void GenerationSettings::setTemperature(double v) {
-  SettingsValues next = values_;
-  next.temperature = v;
-  edit(std::move(next));
+  editField(&SettingsValues::temperature, v);
 }
-
 void GenerationSettings::setTopP(double v) {
-  SettingsValues next = values_;
-  next.topP = v;
-  edit(std::move(next));
+  editField(&SettingsValues::topP, v);
 }
-
 void GenerationSettings::setTopK(int v) {
-  SettingsValues next = values_;
-  next.topK = v;
-  edit(std::move(next));
+  editField(&SettingsValues::topK, v);
 }
-
 void GenerationSettings::setMinP(double v) {
-  SettingsValues next = values_;
-  next.minP = v;
-  edit(std::move(next));
+  editField(&SettingsValues::minP, v);
 }
-
 void GenerationSettings::setRepeatPenalty(double v) {
-  SettingsValues next = values_;
-  next.repeatPenalty = v;
-  edit(std::move(next));
+  editField(&SettingsValues::repeatPenalty, v);
 }
-
 void GenerationSettings::setMaxTokens(int v) {
-  SettingsValues next = values_;
-  next.maxTokens = v;
-  edit(std::move(next));
+  editField(&SettingsValues::maxTokens, v);
 }
-
 void GenerationSettings::setRandomSeed(bool v) {
-  SettingsValues next = values_;
-  next.randomSeed = v;
-  edit(std::move(next));
+  editField(&SettingsValues::randomSeed, v);
 }
-
 void GenerationSettings::setSeed(qint64 v) {
-  SettingsValues next = values_;
-  next.seed = v;
-  edit(std::move(next));
+  editField(&SettingsValues::seed, v);
 }
-
 void GenerationSettings::setSystemPrompt(const QString& v) {
-  SettingsValues next = values_;
-  next.systemPrompt = v;
-  edit(std::move(next));
+  editField(&SettingsValues::systemPrompt, v);
 }
 
 void GenerationSettings::load(const SettingsValues& values, const SettingsValues& defaults) {

@@ -84,6 +84,12 @@ class GenerationSettings : public QObject {
 
  private:
   void edit(SettingsValues next);
+  template <class T, class V>
+  void editField(T SettingsValues::*field, const V& value) {
+    SettingsValues next = values_;
+    next.*field = value;
+    edit(std::move(next));
+  }
 
   SettingsValues values_;
   SettingsValues defaults_;

@@ -38,17 +38,18 @@ Seeded seed(ChatStore& s) {
   return ids;
 }
 
+Seeded seed(ControllerHarness& h) {
+  ChatStore s = h.openStore();
+  return seed(s);
+}
+
 int rowOf(ui::ConversationListModel* list, qint64 id) {
   return list->indexOfKey(id);
 }
 
 TEST(Controller, StartsOnTheNewestConversationWithItsPersistedSettings) {
   ControllerHarness h;
-  Seeded ids;
-  {
-    ChatStore s = h.openStore();
-    ids = seed(s);
-  }
+  const Seeded ids = seed(h);
   auto& c = h.start();
   auto* list = c.conversations()->list();
   ASSERT_TRUE(QTest::qWaitFor([&] { return list->rowCount() == 2; }, 5000));
@@ -73,11 +74,7 @@ TEST(Controller, StartsOnTheNewestConversationWithItsPersistedSettings) {
 
 TEST(Controller, RenameDeleteAndUndo) {
   ControllerHarness h;
-  Seeded ids;
-  {
-    ChatStore s = h.openStore();
-    ids = seed(s);
-  }
+  const Seeded ids = seed(h);
   auto& c = h.start();
   auto* vm = c.conversations();
   emit vm->renameRequested(ids.older, "Fruit");
@@ -111,11 +108,7 @@ TEST(Controller, RenameDeleteAndUndo) {
 
 TEST(Controller, SearchShowsHitsWithSnippetsAndClearsBack) {
   ControllerHarness h;
-  Seeded ids;
-  {
-    ChatStore s = h.openStore();
-    ids = seed(s);
-  }
+  const Seeded ids = seed(h);
   auto& c = h.start();
   auto* vm = c.conversations();
   emit vm->searchRequested("banan");
@@ -135,11 +128,7 @@ TEST(Controller, SearchShowsHitsWithSnippetsAndClearsBack) {
 
 TEST(Controller, SliderEditsPersistAndComeBackAfterARestart) {
   ControllerHarness h;
-  Seeded ids;
-  {
-    ChatStore s = h.openStore();
-    ids = seed(s);
-  }
+  const Seeded ids = seed(h);
   {
     auto& c = h.start();
     ASSERT_TRUE(QTest::qWaitFor([&] { return c.conversations()->currentId() == ids.newer; }, 5000));
@@ -166,11 +155,7 @@ TEST(Controller, SliderEditsPersistAndComeBackAfterARestart) {
 
 TEST(Controller, EditsJustBeforeSwitchingStayWithTheirConversation) {
   ControllerHarness h;
-  Seeded ids;
-  {
-    ChatStore s = h.openStore();
-    ids = seed(s);
-  }
+  const Seeded ids = seed(h);
   auto& c = h.start();
   ASSERT_TRUE(QTest::qWaitFor([&] { return c.conversations()->currentId() == ids.newer; }, 5000));
   c.settings()->setTemperature(0.1);
@@ -185,11 +170,7 @@ TEST(Controller, EditsJustBeforeSwitchingStayWithTheirConversation) {
 
 TEST(Controller, SaveAsDefaultsThenResetAnotherConversationToThem) {
   ControllerHarness h;
-  Seeded ids;
-  {
-    ChatStore s = h.openStore();
-    ids = seed(s);
-  }
+  const Seeded ids = seed(h);
   auto& c = h.start();
   ASSERT_TRUE(QTest::qWaitFor([&] { return c.conversations()->currentId() == ids.newer; }, 5000));
   emit c.settings()->saveAsDefaultsRequested();
@@ -274,11 +255,7 @@ TEST(Controller, SelectingASearchHitShowsTheBranchItIsOn) {
 
 TEST(Controller, ExportWritesMarkdownAndJson) {
   ControllerHarness h;
-  Seeded ids;
-  {
-    ChatStore s = h.openStore();
-    ids = seed(s);
-  }
+  const Seeded ids = seed(h);
   auto& c = h.start();
   QTemporaryDir out;
   const QString md = out.filePath("chat.md");
