@@ -28,7 +28,7 @@ class AppStatus : public QObject {
   QString ttftText() const;
   double tokensPerSecond() const { return tokensPerSecond_; }
   double ttftMs() const { return ttftMs_; }
-  int contextUsed() const { return contextUsed_; }
+  int contextUsed() const { return contextUsed_; }  // -1: not known yet
   int contextSize() const { return contextSize_; }
   QString errorText() const { return errorText_; }
   QString noticeText() const { return noticeText_; }

@@ -281,7 +281,10 @@ void AppController::showConversation(ChatSnapshot snapshot) {
     items.append(std::move(item));
   }
   chat_.messages()->setItems(std::move(items));
-  if (switched) status_.setContext(0, loaded_ ? loaded_->contextLength : 0);
+  // How much of the context an existing conversation fills is known after its next answer.
+  if (switched) {
+    status_.setContext(snapshot.path.empty() ? 0 : -1, loaded_ ? loaded_->contextLength : 0);
+  }
 }
 
 void AppController::selectConversation(qint64 id, qint64 messageId) {
@@ -607,7 +610,7 @@ void AppController::onModelLoaded(qint64 requestId, const LoadedModel& model) {
   loaded_ = model;
   model_.setReady(to_info(model));
   status_.setDeviceName(model.deviceName);
-  status_.setContext(0, model.contextLength);
+  status_.setContext(chat_.messages()->rowCount() > 0 ? -1 : 0, model.contextLength);
   updateSendBlocked();
   store::RecentModel recent;
   recent.path = model.path.toStdString();

@@ -67,6 +67,7 @@ TEST(Controller, StartsOnTheNewestConversationWithItsPersistedSettings) {
   EXPECT_EQ(messages->at(0).role, "user");
   EXPECT_EQ(messages->at(1).content, "A **model file** format.");
   EXPECT_TRUE(messages->at(1).details.contains("temp 1.40"));
+  EXPECT_EQ(c.status()->contextUsed(), -1);  // known after the next answer
   // No model yet: sending is blocked, with the reason shown in the input box.
   EXPECT_FALSE(c.chat()->canSend());
   EXPECT_TRUE(c.chat()->sendBlockedReason().contains("model"));

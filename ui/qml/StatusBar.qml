@@ -12,7 +12,7 @@ Rectangle {
     required property AppStatus status
     required property ModelState modelState
 
-    readonly property real contextFraction: status.contextSize > 0 ? status.contextUsed / status.contextSize : 0
+    readonly property real contextFraction: status.contextSize > 0 && status.contextUsed > 0 ? status.contextUsed / status.contextSize : 0
 
     implicitHeight: 28
     color: theme.sidebar
@@ -65,7 +65,7 @@ Rectangle {
                 radius: 3
                 color: bar.theme.divider
                 Accessible.role: Accessible.ProgressBar
-                Accessible.name: qsTr("Context used: %1 of %2 tokens").arg(bar.status.contextUsed).arg(bar.status.contextSize)
+                Accessible.name: bar.status.contextUsed >= 0 ? qsTr("Context used: %1 of %2 tokens").arg(bar.status.contextUsed).arg(bar.status.contextSize) : qsTr("Context used: not known until the next answer")
                 Rectangle {
                     width: parent.width * Math.min(1, bar.contextFraction)
                     height: parent.height
@@ -74,7 +74,7 @@ Rectangle {
                 }
             }
             Label {
-                text: bar.status.contextSize > 0 ? bar.status.contextUsed + " / " + bar.status.contextSize : "–"
+                text: bar.status.contextSize > 0 ? (bar.status.contextUsed >= 0 ? bar.status.contextUsed : "–") + " / " + bar.status.contextSize : "–"
                 color: bar.theme.mutedText
                 font.pixelSize: 12
             }
