@@ -16,6 +16,8 @@ int run_bench_sampler(Args& args);
 extern const std::string_view kBenchSamplerHelp;
 int run_devices(Args& args);
 extern const std::string_view kDevicesHelp;
+int run_synth(Args& args);
+extern const std::string_view kSynthHelp;
 
 std::span<const Command> commands() {
   static const Command table[] = {
@@ -24,6 +26,8 @@ std::span<const Command> commands() {
        run_bench_sampler},
       {"devices", "list the Vulkan devices and their compute properties", kDevicesHelp,
        run_devices},
+      {"synth", "write a model at a real model's shapes with random weights", kSynthHelp,
+       run_synth},
   };
   return table;
 }
