@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <numbers>
 #include <stdexcept>
 #include <string_view>
@@ -212,6 +213,37 @@ void make_rows(const TensorSpec& t, std::uint64_t tensor_key, std::int64_t r0, s
   }
 }
 
+// Rows [r0, r1) split between `threads` threads, the calling one included.
+void make_rows_parallel(const TensorSpec& t, std::uint64_t tensor_key, std::int64_t r0,
+                        std::int64_t r1, std::uint8_t* dst, const std::vector<float>& fixed,
+                        int threads) {
+  const std::uint64_t rb = quant::row_bytes(t.type, static_cast<std::int64_t>(t.ne[0]));
+  const std::int64_t n_threads = std::min<std::int64_t>(threads, r1 - r0);
+  const std::int64_t per = (r1 - r0 + n_threads - 1) / n_threads;
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(n_threads));
+  {
+    std::vector<std::jthread> pool;
+    for (std::int64_t k = 0; k < n_threads; ++k) {
+      const std::int64_t a = std::min(r1, r0 + k * per), b = std::min(r1, a + per);
+      auto job = [&, k, a, b] {
+        try {
+          make_rows(t, tensor_key, a, b, dst + static_cast<std::uint64_t>(a - r0) * rb, fixed);
+        } catch (...) {
+          errors[static_cast<std::size_t>(k)] = std::current_exception();
+        }
+      };
+      if (k + 1 == n_threads) {
+        job();  // the calling thread takes the last share
+      } else {
+        pool.emplace_back(job);
+      }
+    }
+  }  // joins
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
 }  // namespace
 
 SynthSummary write_synth_model(const Preset& p, const FileType& ft, const SynthOptions& opt) {
@@ -240,8 +272,16 @@ SynthSummary write_synth_model(const Preset& p, const FileType& ft, const SynthO
       1, opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency()));
   const std::vector<float> rope_freqs =
       p.rope_scaling ? llama3_rope_freqs(p) : std::vector<float>{};
-  std::vector<std::uint8_t> buf;
+  // Two buffers: the threads fill one while the other is being written.
+  std::vector<std::uint8_t> bufs[2];
+  std::future<void> writing;
+  int cur = 0;
   std::uint64_t done = 0;
+  const auto wait_for_write = [&] {
+    if (!writing.valid()) return;
+    writing.get();  // rethrows a write error
+    if (opt.progress) opt.progress(done, total);
+  };
   for (const TensorSpec& t : specs) {
     const std::uint64_t key = mix64(opt.seed ^ mix64(name_hash(t.name)));
     const auto cols = static_cast<std::int64_t>(t.ne[0]);
@@ -249,39 +289,18 @@ SynthSummary write_synth_model(const Preset& p, const FileType& ft, const SynthO
     const std::uint64_t rb = quant::row_bytes(t.type, cols);
     const std::int64_t batch =
         std::clamp<std::int64_t>(static_cast<std::int64_t>(kBatchBytes / rb), 1, rows);
-    buf.resize(static_cast<std::size_t>(static_cast<std::uint64_t>(batch) * rb));
     for (std::int64_t b0 = 0; b0 < rows; b0 += batch) {
       const std::int64_t b1 = std::min(rows, b0 + batch);
-      const std::int64_t n_threads = std::min<std::int64_t>(threads, b1 - b0);
-      const std::int64_t per = (b1 - b0 + n_threads - 1) / n_threads;
-      std::vector<std::jthread> pool;
-      std::vector<std::exception_ptr> errors(static_cast<std::size_t>(n_threads));
-      for (std::int64_t k = 0; k < n_threads; ++k) {
-        const std::int64_t r0 = b0 + k * per, r1 = std::min(b1, r0 + per);
-        auto job = [&, k, r0, r1] {
-          try {
-            make_rows(t, key, r0, r1, buf.data() + static_cast<std::uint64_t>(r0 - b0) * rb,
-                      rope_freqs);
-          } catch (...) {
-            errors[static_cast<std::size_t>(k)] = std::current_exception();
-          }
-        };
-        if (k + 1 == n_threads) {
-          job();  // the calling thread takes the last share
-        } else {
-          pool.emplace_back(job);
-        }
-      }
-      pool.clear();  // joins
-      for (const std::exception_ptr& e : errors) {
-        if (e) std::rethrow_exception(e);
-      }
-      const std::uint64_t n = static_cast<std::uint64_t>(b1 - b0) * rb;
-      w.write_tensor_data(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
-      done += n;
-      if (opt.progress) opt.progress(done, total);
+      std::vector<std::uint8_t>& buf = bufs[cur];
+      buf.resize(static_cast<std::size_t>(static_cast<std::uint64_t>(b1 - b0) * rb));
+      make_rows_parallel(t, key, b0, b1, buf.data(), rope_freqs, threads);
+      wait_for_write();
+      writing = std::async(std::launch::async, [&w, &buf] { w.write_tensor_data(buf); });
+      done += buf.size();
+      cur ^= 1;
     }
   }
+  wait_for_write();
   sum.file_bytes = w.file_size();
   w.finish();
   return sum;
