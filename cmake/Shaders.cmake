@@ -1,5 +1,6 @@
-# Compiles each shaders/*.comp to SPIR-V with glslc (with a depfile, so edits to
-# included .glsl files rebuild) and embeds the words as a generated C++ array.
+# Compiles each shaders/*.comp (and each of its "// variant:" lines) to SPIR-V with glslc (with
+# a depfile, so edits to included .glsl files rebuild) and embeds the words as a generated C++
+# array.
 find_program(GLSLC_EXE NAMES glslc REQUIRED)
 
 function(vkchat_add_shaders target)
@@ -9,25 +10,59 @@ function(vkchat_add_shaders target)
   set(generated "")
   set(names "")
   foreach(src ${shader_sources})
-    get_filename_component(name ${src} NAME_WE)
-    set(spv ${out_dir}/${name}.spv)
-    set(cpp ${out_dir}/${name}.spv.cpp)
-    add_custom_command(
-      OUTPUT ${spv}
-      COMMAND ${GLSLC_EXE} --target-env=vulkan1.2 -O -MD -MF ${spv}.d
-              -I ${CMAKE_SOURCE_DIR}/shaders -o ${spv} ${src}
-      DEPENDS ${src}
-      DEPFILE ${spv}.d
-      COMMENT "glslc ${name}.comp"
-      VERBATIM)
-    add_custom_command(
-      OUTPUT ${cpp}
-      COMMAND ${CMAKE_COMMAND} -DNAME=${name} -DSPV=${spv} -DOUT=${cpp}
-              -P ${CMAKE_SOURCE_DIR}/cmake/EmbedSpirv.cmake
-      DEPENDS ${spv} ${CMAKE_SOURCE_DIR}/cmake/EmbedSpirv.cmake
-      VERBATIM)
-    list(APPEND generated ${cpp})
-    list(APPEND names ${name})
+    get_filename_component(base ${src} NAME_WE)
+    # A line "// variant: NAME -DDEF ..." compiles the file once more as BASE_NAME with those
+    # defines (weight types, fallbacks); a file with variant lines is embedded only as its
+    # variants.
+    file(STRINGS ${src} variant_lines REGEX "^// variant: ")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${src})
+    set(variants "")
+    if(NOT variant_lines)
+      list(APPEND variants "${base}|")
+    endif()
+    foreach(line ${variant_lines})
+      string(REGEX REPLACE "^// variant: +" "" spec "${line}")
+      string(REGEX REPLACE " .*" "" vname "${spec}")
+      string(REGEX MATCH " .*" vdefs "${spec}")  # REPLACE would re-anchor ^ after a match
+      list(APPEND variants "${base}_${vname}|${vdefs}")
+    endforeach()
+    # "// fallback: nosg" adds NAME_nosg for every variant, built with -DNO_SUBGROUP: the
+    # shared-memory reductions for devices without subgroup arithmetic.
+    file(STRINGS ${src} nosg_line REGEX "^// fallback: nosg$")
+    if(nosg_line)
+      set(with_nosg "")
+      foreach(variant ${variants})
+        string(REGEX REPLACE "[|].*" "" vname "${variant}")
+        string(REGEX MATCH "[|].*" vdefs "${variant}")
+        string(SUBSTRING "${vdefs}" 1 -1 vdefs)
+        list(APPEND with_nosg "${variant}" "${vname}_nosg|${vdefs} -DNO_SUBGROUP")
+      endforeach()
+      set(variants ${with_nosg})
+    endif()
+    foreach(variant ${variants})
+      string(REGEX REPLACE "[|].*" "" name "${variant}")
+      string(REGEX MATCH "[|].*" defs "${variant}")
+      string(SUBSTRING "${defs}" 1 -1 defs)
+      separate_arguments(defs UNIX_COMMAND "${defs}")
+      set(spv ${out_dir}/${name}.spv)
+      set(cpp ${out_dir}/${name}.spv.cpp)
+      add_custom_command(
+        OUTPUT ${spv}
+        COMMAND ${GLSLC_EXE} --target-env=vulkan1.2 -O ${defs} -MD -MF ${spv}.d
+                -I ${CMAKE_SOURCE_DIR}/shaders -o ${spv} ${src}
+        DEPENDS ${src}
+        DEPFILE ${spv}.d
+        COMMENT "glslc ${name}"
+        VERBATIM)
+      add_custom_command(
+        OUTPUT ${cpp}
+        COMMAND ${CMAKE_COMMAND} -DNAME=${name} -DSPV=${spv} -DOUT=${cpp}
+                -P ${CMAKE_SOURCE_DIR}/cmake/EmbedSpirv.cmake
+        DEPENDS ${spv} ${CMAKE_SOURCE_DIR}/cmake/EmbedSpirv.cmake
+        VERBATIM)
+      list(APPEND generated ${cpp})
+      list(APPEND names ${name})
+    endforeach()
   endforeach()
   # The index lists every embedded shader so the runtime can look kernels up by name.
   set(index ${out_dir}/shader_index.cpp)

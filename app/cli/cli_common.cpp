@@ -3,7 +3,8 @@
 
 #include <cctype>
 #include <charconv>
-#include <cstdio>
+
+#include "util/json.h"
 
 namespace vkchat::cli {
 
@@ -81,63 +82,14 @@ std::vector<std::string> Args::positionals() {
   return out;
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when invalid.
-std::size_t utf8_len(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  }
-  if (n == 2 && c < 0xC2) return 0;                                  // overlong
-  if (n == 3 && c == 0xE0 && b(i + 1) < 0xA0) return 0;               // overlong
-  if (n == 3 && c == 0xED && b(i + 1) >= 0xA0) return 0;              // surrogate
-  if (n == 4 && (c > 0xF4 || (c == 0xF0 && b(i + 1) < 0x90) || (c == 0xF4 && b(i + 1) >= 0x90))) {
-    return 0;
-  }
-  return n;
-}
-
-}  // namespace
-
 std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      case '\b': out += "\\b"; ++i; continue;
-      case '\f': out += "\\f"; ++i; continue;
-      default: break;
-    }
-    if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-      ++i;
-      continue;
-    }
-    std::size_t n = utf8_len(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
+  std::string quoted = json::quote(s);
+  return quoted.substr(1, quoted.size() - 2);
 }
 
-std::string json_quote(std::string_view s) { return "\"" + json_escape(s) + "\""; }
+std::string json_quote(std::string_view s) {
+  return json::quote(s);
+}
 
 std::string human_bytes(std::uint64_t n) {
   char buf[32];

@@ -12,22 +12,48 @@ namespace vkchat::cli {
 
 int run_info(Args& args);
 extern const std::string_view kInfoHelp;
+int run_tokenize(Args& args);
+extern const std::string_view kTokenizeHelp;
+int run_detokenize(Args& args);
+extern const std::string_view kDetokenizeHelp;
+int run_bench_tokenizer(Args& args);
+extern const std::string_view kBenchTokenizerHelp;
 int run_bench_sampler(Args& args);
 extern const std::string_view kBenchSamplerHelp;
 int run_devices(Args& args);
 extern const std::string_view kDevicesHelp;
 int run_synth(Args& args);
 extern const std::string_view kSynthHelp;
+int run_bench_kernels(Args& args);
+extern const std::string_view kBenchKernelsHelp;
+int run_template(Args& args);
+extern const std::string_view kTemplateHelp;
+int run_generate(Args& args);
+extern const std::string_view kGenerateHelp;
+int run_score(Args& args);
+extern const std::string_view kScoreHelp;
+int run_bench(Args& args);
+extern const std::string_view kBenchHelp;
 
 std::span<const Command> commands() {
   static const Command table[] = {
       {"info", "print a GGUF model's metadata and tensor summary", kInfoHelp, run_info},
+      {"tokenize", "print the token ids of a text", kTokenizeHelp, run_tokenize},
+      {"detokenize", "print the text of token ids", kDetokenizeHelp, run_detokenize},
+      {"bench-tokenizer", "time tokenizing a large mixed text", kBenchTokenizerHelp,
+       run_bench_tokenizer},
       {"bench-sampler", "time the sampler per token on random logits", kBenchSamplerHelp,
        run_bench_sampler},
       {"devices", "list the Vulkan devices and their compute properties", kDevicesHelp,
        run_devices},
       {"synth", "write a model at a real model's shapes with random weights", kSynthHelp,
        run_synth},
+      {"bench-kernels", "time matrix x vector per weight type against copy bandwidth",
+       kBenchKernelsHelp, run_bench_kernels},
+      {"template", "render a chat template for a conversation", kTemplateHelp, run_template},
+      {"generate", "continue a prompt on the GPU, streaming the text", kGenerateHelp, run_generate},
+      {"score", "teacher forcing over a text: probabilities and perplexity", kScoreHelp, run_score},
+      {"bench", "time model loading, prefill and decode on the GPU", kBenchHelp, run_bench},
   };
   return table;
 }
@@ -37,7 +63,7 @@ namespace {
 void print_usage() {
   std::fprintf(stdout, "usage: vkchat-cli COMMAND [options]\n\ncommands:\n");
   for (const Command& c : commands()) {
-    std::fprintf(stdout, "  %-14.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+    std::fprintf(stdout, "  %-16.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
                  static_cast<int>(c.summary.size()), c.summary.data());
   }
   std::fprintf(stdout, "\nRun 'vkchat-cli COMMAND --help' for a command's options.\n");

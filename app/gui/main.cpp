@@ -1,22 +1,111 @@
-// vkchat: the desktop chat window. Builds the app's dependencies here and hands them to QML.
+// vkchat: the desktop chat window. Builds the app's dependencies here (the store on its thread,
+// the inference worker on its thread, the controller that ties them to the view-models) and hands
+// the view-models to QML.
+//
+// vkchat [--model PATH] [--db PATH] [--device N] [--screenshot PATH]
+#include <QtQml/qqmlextensionplugin.h>
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
 #include <QGuiApplication>
 #include <QQmlApplicationEngine>
 #include <QQuickStyle>
+#include <QQuickWindow>
+#include <QStandardPaths>
+#include <QTimer>
 #include <QUrl>
-#include <QtQml/qqmlextensionplugin.h>
+
+#include "app_controller.h"
+#include "store_thread.h"
 
 Q_IMPORT_QML_PLUGIN(VkchatPlugin)
+
+namespace {
+
+QString default_db_path() {
+  const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+  return QDir(dir).filePath(QStringLiteral("chats.sqlite"));
+}
+
+}  // namespace
 
 int main(int argc, char* argv[]) {
   QGuiApplication app(argc, argv);
   QGuiApplication::setApplicationName("vkchat");
   QGuiApplication::setOrganizationName("vkchat");
+  QGuiApplication::setApplicationVersion(QStringLiteral(VKCHAT_VERSION));
   QQuickStyle::setStyle("Fusion");
+
+  QCommandLineParser cli;
+  cli.setApplicationDescription(QStringLiteral("Chat with a local LLM."));
+  cli.addHelpOption();
+  cli.addVersionOption();
+  const QCommandLineOption modelOpt(QStringLiteral("model"),
+                                    QStringLiteral("Start with this GGUF model loaded."),
+                                    QStringLiteral("PATH"));
+  const QCommandLineOption dbOpt(
+      QStringLiteral("db"),
+      QStringLiteral("Chat history database (default: %1).").arg(default_db_path()),
+      QStringLiteral("PATH"));
+  const QCommandLineOption deviceOpt(QStringLiteral("device"),
+                                     QStringLiteral("Vulkan device index (vkchat-cli devices)."),
+                                     QStringLiteral("N"));
+  const QCommandLineOption screenshotOpt(
+      QStringLiteral("screenshot"),
+      QStringLiteral("Save a picture of the window to PATH once it is idle, then quit."),
+      QStringLiteral("PATH"));
+  cli.addOptions({modelOpt, dbOpt, deviceOpt, screenshotOpt});
+  cli.process(app);
+
+  bool deviceOk = true;
+  const int device = cli.isSet(deviceOpt) ? cli.value(deviceOpt).toInt(&deviceOk) : -1;
+  if (!deviceOk || (cli.isSet(deviceOpt) && device < 0)) {
+    qCritical("vkchat: --device takes a device index (see vkchat-cli devices)");
+    return 2;
+  }
+
+  vkchat::gui::StoreThread store(cli.isSet(dbOpt) ? cli.value(dbOpt) : default_db_path());
+  vkchat::gui::AppController controller(store);
 
   QQmlApplicationEngine engine;
   QObject::connect(
       &engine, &QQmlApplicationEngine::objectCreationFailed, &app,
       []() { QCoreApplication::exit(2); }, Qt::QueuedConnection);
+  engine.setInitialProperties({
+      {QStringLiteral("conversations"), QVariant::fromValue(controller.conversations())},
+      {QStringLiteral("chat"), QVariant::fromValue(controller.chat())},
+      {QStringLiteral("settings"), QVariant::fromValue(controller.settings())},
+      {QStringLiteral("modelState"), QVariant::fromValue(controller.modelState())},
+      {QStringLiteral("status"), QVariant::fromValue(controller.status())},
+  });
   engine.load(QUrl(QStringLiteral("qrc:/Vkchat/qml/Main.qml")));
+  if (engine.rootObjects().isEmpty()) return 2;
+
+  if (cli.isSet(modelOpt)) controller.openModel(cli.value(modelOpt));
+
+  QTimer screenshotPoll;
+  QElapsedTimer sinceStart;
+  sinceStart.start();
+  if (cli.isSet(screenshotOpt)) {
+    // Once the model (if any) has loaded and no answer is being written, plus a moment for the
+    // views to settle; a minute at most.
+    auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst());
+    const QString path = cli.value(screenshotOpt);
+    QObject::connect(&screenshotPoll, &QTimer::timeout, window, [&, window, path] {
+      const bool busy =
+          controller.modelState()->phase() == vkchat::ui::ModelState::Phase::Loading ||
+          controller.chat()->generating();
+      if ((busy || sinceStart.elapsed() < 1500) && sinceStart.elapsed() < 60000) return;
+      screenshotPoll.stop();
+      const bool saved = window->grabWindow().save(path);
+      if (!saved) qCritical("vkchat: could not save the screenshot to %s", qPrintable(path));
+      QCoreApplication::exit(saved ? 0 : 1);
+    });
+    screenshotPoll.start(200);
+  }
+
+  QObject::connect(&app, &QCoreApplication::aboutToQuit, &controller,
+                   [&controller] { controller.flush(); });
   return QGuiApplication::exec();
 }

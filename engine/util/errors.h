@@ -54,4 +54,67 @@ class MetadataError : public InputError {
   using InputError::InputError;
 };
 
+// Malformed JSON text: carries the 1-based line and column (in characters) of the fault.
+class JsonError : public InputError {
+ public:
+  JsonError(int line, int column, const std::string& what)
+      : InputError("JSON at line " + std::to_string(line) + ", column " +
+                           std::to_string(column) + ": " + what),
+        line_(line),
+        column_(column),
+        detail_(what) {}
+  int line() const { return line_; }
+  int column() const { return column_; }
+  const std::string& detail() const { return detail_; }
+
+ private:
+  int line_;
+  int column_;
+  std::string detail_;
+};
+
+// A chat template failed: it does not parse (Syntax), it fails while rendering (Runtime), it
+// called raise_exception (Raised), or it hit a sandbox limit (Limit). Carries the template's
+// name and the 1-based line and column of the construct at fault.
+class TemplateError : public InputError {
+ public:
+  enum class Kind { Syntax, Runtime, Raised, Limit };
+  TemplateError(Kind kind, const std::string& name, int line, int column, const std::string& what)
+      : InputError(name + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                           (kind == Kind::Raised ? "raise_exception: " : "") + what),
+        kind_(kind),
+        line_(line),
+        column_(column),
+        detail_(what) {}
+  Kind kind() const { return kind_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+  const std::string& detail() const { return detail_; }  // the message without the position
+
+ private:
+  Kind kind_;
+  int line_;
+  int column_;
+  std::string detail_;
+};
+
+// A model (or a session's context) needs more device memory than the device's budget allows.
+// The message gives both numbers; nothing was allocated when it is thrown.
+class InsufficientMemory : public InputError {
+ public:
+  InsufficientMemory(const std::string& what, std::uint64_t needed, std::uint64_t available)
+      : InputError(what), needed_(needed), available_(available) {}
+  std::uint64_t needed() const { return needed_; }
+  std::uint64_t available() const { return available_; }
+
+ private:
+  std::uint64_t needed_, available_;
+};
+
+// Work stopped because its cancellation flag was set (model loading, evaluation).
+class Cancelled : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace vkchat

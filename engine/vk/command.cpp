@@ -188,6 +188,12 @@ void CommandBuffer::fill(const BufferSlice& dst, std::uint32_t word) {
 
 void CommandBuffer::submit() {
   if (state_ != State::Recording) throw std::logic_error("submit on a buffer not recording");
+  // Results become visible to the host once the fence is waited on (mapped reads).
+  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+  vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
   check(vkEndCommandBuffer(cmd_), "vkEndCommandBuffer");
   check(vkResetFences(core_->device, 1, &fence_), "vkResetFences");
   VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};

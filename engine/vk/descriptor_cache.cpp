@@ -1,7 +1,7 @@
 // Descriptor set cache with growable pools.
 #include "vk/descriptor_cache.h"
 
-#include <cstring>
+#include <stdexcept>
 
 #include "vk/vk_error.h"
 
@@ -12,13 +12,14 @@ namespace {
 constexpr std::uint32_t kSetsPerPool = 256;
 constexpr std::uint32_t kBuffersPerPool = kSetsPerPool * 8;
 
-void append(std::string& key, std::uint64_t v) {
-  char bytes[sizeof v];
-  std::memcpy(bytes, &v, sizeof v);
-  key.append(bytes, sizeof v);
-}
-
 }  // namespace
+
+std::size_t DescriptorCache::KeyHash::operator()(const Key& k) const {
+  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a over the words
+  std::size_t n = 1 + 3 * static_cast<std::size_t>(k.v[0]);
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ k.v[i]) * 0x100000001b3ull;
+  return static_cast<std::size_t>(h);
+}
 
 VkDescriptorSet DescriptorCache::allocate(VkDevice device, VkDescriptorSetLayout layout) {
   VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
@@ -50,13 +51,13 @@ VkDescriptorSet DescriptorCache::allocate(VkDevice device, VkDescriptorSetLayout
 
 VkDescriptorSet DescriptorCache::get(VkDevice device, VkDescriptorSetLayout layout,
                                      std::span<const BufferSlice> slices) {
-  std::string key;
-  key.reserve(8 + slices.size() * 24);
-  append(key, slices.size());
-  for (const BufferSlice& s : slices) {
-    append(key, s.buffer->id());
-    append(key, s.offset);
-    append(key, s.size);
+  if (slices.size() > kMaxBindings) throw std::invalid_argument("too many bindings");
+  Key key;
+  key.v[0] = slices.size();
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    key.v[1 + 3 * i] = slices[i].buffer->id();
+    key.v[2 + 3 * i] = slices[i].offset;
+    key.v[3 + 3 * i] = slices[i].size;
   }
   if (auto it = sets_.find(key); it != sets_.end()) return it->second.set;
 

@@ -3,15 +3,18 @@
 #pragma once
 #include <vulkan/vulkan.h>
 
+#include <array>
 #include <cstdint>
 #include <span>
-#include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "vk/buffer.h"
 
 namespace vkchat::vk::detail {
+
+// Kernels bind at most this many storage buffers (set 0, bindings 0..n-1).
+inline constexpr std::uint32_t kMaxBindings = 12;
 
 class DescriptorCache {
  public:
@@ -28,10 +31,18 @@ class DescriptorCache {
     VkDescriptorSet set = VK_NULL_HANDLE;
     VkDescriptorPool pool = VK_NULL_HANDLE;
   };
+  // The binding count, then (buffer id, offset, size) per binding: a lookup allocates nothing.
+  struct Key {
+    std::array<std::uint64_t, 1 + 3 * kMaxBindings> v{};
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const;
+  };
   VkDescriptorSet allocate(VkDevice device, VkDescriptorSetLayout layout);
 
-  std::unordered_map<std::string, Entry> sets_;  // key: packed (id, offset, size)s
-  std::unordered_multimap<std::uint64_t, std::string> by_buffer_;  // buffer id -> keys
+  std::unordered_map<Key, Entry, KeyHash> sets_;
+  std::unordered_multimap<std::uint64_t, Key> by_buffer_;  // buffer id -> keys
   std::vector<VkDescriptorPool> pools_;
   VkDescriptorPool last_pool_ = VK_NULL_HANDLE;
 };

@@ -14,9 +14,6 @@
 
 namespace vkchat::vk::detail {
 
-// Kernels bind at most this many storage buffers (set 0, bindings 0..n-1).
-inline constexpr std::uint32_t kMaxBindings = 12;
-
 struct Core {
   Instance instance;
   VkPhysicalDevice physical = VK_NULL_HANDLE;

@@ -1,7 +1,10 @@
 // Golden files: JSON lines written by ../shared/peer/peer.mjs.
 #include "support/golden.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -101,6 +104,53 @@ std::vector<fs::path> dequant_golden_files() {
 
 Tolerance golden_tolerance(bool quantized) {
   return quantized ? Tolerance{0.03, 0.10} : Tolerance{0.01, 0.02};
+}
+
+Tolerance shared_golden_tolerance(bool quantized) {
+  Tolerance tol = golden_tolerance(quantized);
+  if (quantized) tol.rel = kQuantizedActivationNoiseRel;
+  return tol;
+}
+
+std::vector<std::string> golden_models() {
+  std::vector<std::string> models;
+  try {
+    for (const auto& p : golden_files()) {
+      const std::string m = read_golden(p).model;
+      if (std::find(models.begin(), models.end(), m) == models.end()) models.push_back(m);
+    }
+  } catch (const std::exception&) {
+    models.push_back("missing-golden-data");
+  }
+  return models;
+}
+
+std::string test_name(std::string model) {
+  for (char& c : model) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return model;
+}
+
+GoldenReport compare_golden(const GoldenCase& g, std::span<const float> logits, std::size_t n_vocab,
+                            Tolerance tol) {
+  GoldenReport report;
+  if (logits.size() != g.tokens.size() * n_vocab) {
+    report.failures.push_back("wrong logits size");
+    return report;
+  }
+  for (std::size_t i = 0; i < g.steps.size(); ++i) {
+    compare_step(logits.subspan((g.checked_from + i) * n_vocab, n_vocab), g.steps[i], tol,
+                 static_cast<int>(i), report);
+  }
+  return report;
+}
+
+void expect_clean(const std::string& name, const GoldenReport& report) {
+  std::printf("%-26s %s\n", name.c_str(), report.summary().c_str());
+  for (std::size_t i = 0; i < report.failures.size() && i < 10; ++i) {
+    ADD_FAILURE() << name << ": " << report.failures[i];
+  }
 }
 
 std::string GoldenReport::summary() const {

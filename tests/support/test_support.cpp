@@ -1,6 +1,9 @@
 // Shared test helpers: the data directory and file reading.
 #include "support/test_support.h"
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -26,12 +29,33 @@ std::filesystem::path shared_path(const std::string& rel) {
   return p;
 }
 
+std::filesystem::path cli_path() {
+  const char* env = std::getenv("VKCHAT_CLI");
+  std::filesystem::path cli = env && *env ? env : VKCHAT_CLI_DEFAULT;
+  if (!std::filesystem::exists(cli))
+    throw std::runtime_error("vkchat-cli missing: " + cli.string());
+  return cli;
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open " + path.string());
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+CliRun run_cli(const std::string& args) {
+  const char* cli = std::getenv("VKCHAT_CLI");
+  if (!cli || !*cli) throw std::runtime_error("VKCHAT_CLI is not set (ctest sets it)");
+  FILE* p = popen(("'" + std::string(cli) + "' " + args).c_str(), "r");
+  if (!p) throw std::runtime_error("popen failed for " + args);
+  CliRun r;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+  const int status = pclose(p);
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  return r;
 }
 
 }  // namespace vkchat::test

@@ -194,8 +194,7 @@ TEST(VkDevice, ValidationLayerReportsMisuse) {
 }
 
 TEST(VkDevice, NoDriverIsAClearErrorNotACrash) {
-  const char* cli = std::getenv("VKCHAT_CLI");
-  ASSERT_NE(cli, nullptr) << "VKCHAT_CLI is set by ctest";
+  std::string cli = test::cli_path();
   std::string cmd = std::string("VK_ICD_FILENAMES=/nonexistent/icd.json ") +
                     "VK_DRIVER_FILES=/nonexistent/icd.json '" + cli + "' devices 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
@@ -210,9 +209,8 @@ TEST(VkDevice, NoDriverIsAClearErrorNotACrash) {
 }
 
 TEST(VkDevice, CliListsTheDeviceInUse) {
-  const char* cli = std::getenv("VKCHAT_CLI");
-  ASSERT_NE(cli, nullptr) << "VKCHAT_CLI is set by ctest";
-  FILE* p = popen((std::string("'") + cli + "' devices --json").c_str(), "r");
+  std::string cli = test::cli_path();
+  FILE* p = popen(("'" + cli + "' devices --json").c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;
   char buf[512];

@@ -71,6 +71,10 @@ void acknowledge_validation_messages() {
   baseline() = vk::validation_message_count();
 }
 
+std::string cli_path() {
+  return env_value("VKCHAT_CLI").value_or(VKCHAT_CLI_DEFAULT);
+}
+
 std::uint64_t test_seed() {
   static const std::uint64_t seed = [] {
     if (auto s = env_value("VKCHAT_TEST_SEED")) return static_cast<std::uint64_t>(std::stoull(*s));

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <random>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "vk/buffer.h"
@@ -32,6 +33,9 @@ std::vector<T> read_buffer(vk::Context& ctx, const vk::Buffer& b, std::size_t co
   ctx.download(b, offset_bytes, std::as_writable_bytes(std::span<T>(out)));
   return out;
 }
+
+// vkchat-cli: VKCHAT_CLI (set by ctest), else the one this build made.
+std::string cli_path();
 
 // A fresh seed per run (printed by the tests on failure so a run can be repeated with
 // VKCHAT_TEST_SEED).

@@ -1,0 +1,166 @@
+// `vkchat-cli bench -m MODEL [-p 512] [-n 128] [-r 3] [--json] [--profile]`: load time, prefill
+// and decode speed on the GPU. A benchmark, not a test: it prints timings and checks nothing.
+// The prompt is the one `peer.mjs bench` uses, so the two can be put side by side.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/cli_common.h"
+#include "cli/model_cli.h"
+#include "llm/model.h"
+#include "llm/session.h"
+#include "ref/ref_ops.h"
+#include "vk/profiler.h"
+
+namespace vkchat::cli {
+
+extern const std::string_view kBenchHelp;
+const std::string_view kBenchHelp =
+    "usage: vkchat-cli bench -m MODEL [-p 512] [-n 128] [-r 3] [--json] [--profile]\n"
+    "\n"
+    "Loads the model, warms up (pipelines, caches), then per repeat: prefills a P-token prompt\n"
+    "in one feed and decodes N tokens greedily one by one, each token's logits read back as a\n"
+    "chat loop does. Prints the load time and the median prefill and decode speeds.\n"
+    "  -m, --model MODEL   GGUF file\n"
+    "  -p N                prompt tokens (512)\n"
+    "  -n N                decoded tokens (128)\n"
+    "  -r N                repeats (3)\n"
+    "  --json              one JSON object instead of text\n"
+    "  --profile           GPU timestamps around every kernel (the speeds then include their\n"
+    "                      cost), and the GPU time per decoded token of each kernel\n";
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string json_numbers(const std::vector<double>& v) {
+  std::string s = "[";
+  char buf[32];
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "%s%.3f", i ? "," : "", v[i]);
+    s += buf;
+  }
+  return s + "]";
+}
+
+std::string text_numbers(const std::vector<double>& v) {
+  std::string s;
+  char buf[32];
+  for (double x : v) {
+    std::snprintf(buf, sizeof buf, "%s%.1f", s.empty() ? "" : " ", x);
+    s += buf;
+  }
+  return s;
+}
+
+// Greedy decoding of n tokens from the session's current logits.
+void decode_greedy(llm::Session& s, std::int64_t n) {
+  auto token = static_cast<std::int32_t>(ref::argmax(s.logits()));
+  for (std::int64_t i = 0; i < n; ++i)
+    token = static_cast<std::int32_t>(ref::argmax(s.decode(token)));
+}
+
+}  // namespace
+
+int run_bench(Args& args) {
+  const std::string path = model_flag(args);
+  const std::int64_t n_prompt = args.integer("-p").value_or(512);
+  const std::int64_t n_gen = args.integer("-n").value_or(128);
+  const std::int64_t repeats = args.integer("-r").value_or(3);
+  const bool json = args.flag("--json");
+  const bool profile = args.flag("--profile");
+  if (!args.positionals().empty()) throw UsageError("bench takes no positional arguments");
+  if (n_prompt < 1 || n_gen < 1 || repeats < 1) throw UsageError("-p, -n and -r must be positive");
+
+  llm::LoadOptions options;
+  options.n_ctx = n_prompt + n_gen + 16;
+  options.device.profile = profile;
+  const Clock::time_point t0 = Clock::now();
+  const auto model = llm::Model::load(path, options);
+  const double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  llm::Session session(*model);
+
+  const std::int64_t vocab = model->hparams().n_vocab;
+  std::vector<std::int32_t> prompt(static_cast<std::size_t>(n_prompt));
+  for (std::int64_t i = 0; i < n_prompt; ++i) {
+    prompt[i] = static_cast<std::int32_t>(1 + (i * 7919) % (vocab - 1));
+  }
+  // Warm-up: first use builds pipelines and descriptor sets.
+  session.feed(prompt);
+  decode_greedy(session, 4);
+
+  std::vector<double> prefill_tps, decode_tps;
+  for (std::int64_t r = 0; r < repeats; ++r) {
+    session.truncate(0);
+    session.reset_stats();
+    session.feed(prompt);
+    model->context().profiler().clear();  // the profile covers decoding only
+    decode_greedy(session, n_gen);
+    prefill_tps.push_back(session.stats().prefill_tps());
+    decode_tps.push_back(session.stats().decode_tps());
+  }
+
+  const llm::ModelSummary& m = model->summary();
+  std::string prof;
+  if (profile) {
+    vk::Profiler& p = model->context().profiler();
+    const double per = static_cast<double>(n_gen);
+    double total_us = 0;
+    for (const vk::KernelStats& k : p.stats()) total_us += k.total_us / per;
+    char buf[256];
+    for (const vk::KernelStats& k : p.stats()) {
+      if (json) {
+        std::snprintf(buf, sizeof buf,
+                      "%s{\"kernel\":%s,\"calls_per_token\":%.2f,"
+                      "\"us_per_token\":%.2f}",
+                      prof.empty() ? "" : ",", json_quote(k.name).c_str(),
+                      static_cast<double>(k.count) / per, k.total_us / per);
+      } else {
+        std::snprintf(buf, sizeof buf, "  %-28s %6.2f calls %10.2f us  %5.1f%%\n", k.name.c_str(),
+                      static_cast<double>(k.count) / per, k.total_us / per,
+                      total_us > 0 ? 100 * k.total_us / per / total_us : 0.0);
+      }
+      prof += buf;
+    }
+    if (!json) {
+      std::snprintf(buf, sizeof buf, "  %-28s %17.2f us\n", "total GPU time per token", total_us);
+      prof += buf;
+    }
+    p.clear();  // reported here, not again when the context closes
+  }
+
+  if (json) {
+    std::printf(
+        "{\"model\":%s,\"arch\":%s,\"file_type\":%s,\"device\":%s,\"load_ms\":%.3f,"
+        "\"prompt_tokens\":%lld,\"prefill_tps\":%.3f,\"decode_tokens\":%lld,\"decode_tps\":%.3f,"
+        "\"repeats\":%lld,\"prefill_tps_runs\":%s,\"decode_tps_runs\":%s%s%s%s}\n",
+        json_quote(m.path).c_str(), json_quote(m.arch).c_str(), json_quote(m.file_type).c_str(),
+        json_quote(m.device).c_str(), load_ms, static_cast<long long>(n_prompt),
+        median(prefill_tps), static_cast<long long>(n_gen), median(decode_tps),
+        static_cast<long long>(repeats), json_numbers(prefill_tps).c_str(),
+        json_numbers(decode_tps).c_str(), profile ? ",\"profile\":[" : "", prof.c_str(),
+        profile ? "]" : "");
+  } else {
+    std::printf("model:   %s (%s, %s) on %s\n", m.path.c_str(), m.arch.c_str(), m.file_type.c_str(),
+                m.device.c_str());
+    std::printf("load:    %.1f ms\n", load_ms);
+    std::printf("prefill: %lld tokens, %.1f tok/s (median of %lld: %s)\n",
+                static_cast<long long>(n_prompt), median(prefill_tps),
+                static_cast<long long>(repeats), text_numbers(prefill_tps).c_str());
+    std::printf("decode:  %lld tokens, %.1f tok/s (median of %lld: %s)\n",
+                static_cast<long long>(n_gen), median(decode_tps), static_cast<long long>(repeats),
+                text_numbers(decode_tps).c_str());
+    if (profile) std::printf("GPU time per decoded token, by kernel:\n%s", prof.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace vkchat::cli

@@ -1,0 +1,129 @@
+// Ties the chat store (on its thread), the inference worker (on its thread) and the view-models
+// (on the GUI thread). It turns the view-models' intents into store jobs and worker requests, and
+// their answers back into view-model state. It never blocks: every store call is a job on the
+// store thread and every engine call a queued request to the worker.
+//
+// The worker side is signals and slots only (connect_worker() wires an InferenceWorker), so the
+// controller holds no engine type.
+#pragma once
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+#include <optional>
+#include <vector>
+
+#include "app_status.h"
+#include "chat_view_model.h"
+#include "conversations_view_model.h"
+#include "generation_settings.h"
+#include "inference_types.h"
+#include "model_state.h"
+#include "store_thread.h"
+
+namespace vkchat::gui {
+
+class AppController : public QObject {
+  Q_OBJECT
+
+ public:
+  // How often a streaming answer is saved: often enough that a crash loses under a second.
+  static constexpr int kCheckpointMs = 500;
+  // How long a deleted conversation can be brought back from the sidebar.
+  static constexpr int kUndoMs = 10000;
+
+  explicit AppController(StoreThread& store, QObject* parent = nullptr);
+
+  ui::ConversationsViewModel* conversations() { return &conversations_; }
+  ui::ChatViewModel* chat() { return &chat_; }
+  ui::GenerationSettings* settings() { return &settings_; }
+  ui::ModelState* modelState() { return &model_; }
+  ui::AppStatus* status() { return &status_; }
+
+  // Loads a model as if the user had opened it (vkchat --model).
+  void openModel(const QString& path);
+  // Writes what is pending (settings edits, the streaming answer) before the app quits.
+  void flush();
+
+ signals:
+  // To the worker (queued; cancelRequested is direct and thread-safe: it sets an atomic flag).
+  void loadModelRequested(qint64 requestId, const QString& path);
+  void generateRequested(const vkchat::gui::GenerationRequest& request);
+  void cancelRequested(qint64 requestId);
+
+ public slots:
+  // From the worker.
+  void onLoadProgress(qint64 requestId, double fraction);
+  void onModelLoaded(qint64 requestId, const vkchat::gui::LoadedModel& model);
+  void onLoadFailed(qint64 requestId, const QString& reason);
+  void onTokens(qint64 requestId, const QString& text, int tokenCount);
+  void onGenerationFinished(const vkchat::gui::GenerationResult& result);
+
+ private:
+  struct Generation {
+    qint64 messageId = 0;
+    qint64 conversationId = 0;
+    QString text;
+    int tokenCount = 0;
+    QElapsedTimer sinceCheckpoint;
+  };
+  // What a store job hands back after it changed the branch on screen.
+  struct ChatSnapshot {
+    store::Conversation conversation;
+    std::vector<store::Message> path;
+    std::optional<store::ChatSettings> defaults;
+  };
+
+  // Store jobs and what to do with their results.
+  void refreshList();
+  void refreshRecent();
+  void showConversation(ChatSnapshot snapshot);
+  void selectConversation(qint64 id, qint64 messageId);
+  void startNewChat();
+  void persistSettings();
+
+  // Intents.
+  void send(const QString& text);
+  void stop();
+  void regenerate(qint64 assistantMessageId);
+  void edit(qint64 userMessageId, const QString& text);
+  void switchBranch(qint64 messageId, int offset);
+  void rename(qint64 id, const QString& title);
+  void remove(qint64 id);
+  void undoRemove();
+  void search(const QString& text);
+  void exportConversation(qint64 id, const QString& format, const QUrl& fileUrl);
+  void resetSettings();
+  void saveDefaults();
+  void openModelUrl(const QUrl& url);
+
+  // Starts the answer whose empty message the snapshot's path ends with.
+  void generate(ChatSnapshot snapshot);
+  store::SamplingSettings samplingForNextAnswer() const;
+  store::ChatSettings currentChatSettings() const;
+  void updateSendBlocked();
+  void showError(const QString& text);
+  void startFailed(const QString& reason);  // a store job that was to start an answer failed
+
+  StoreThread& store_;
+  ui::ConversationsViewModel conversations_;
+  ui::ChatViewModel chat_;
+  ui::GenerationSettings settings_;
+  ui::ModelState model_;
+  ui::AppStatus status_;
+
+  bool storeReady_ = false;
+  qint64 currentId_ = 0;  // 0: a new chat not yet written (created by its first message)
+  qint64 nextRequestId_ = 0;
+  qint64 loadRequestId_ = 0;  // the load in progress, 0 when none
+  std::optional<LoadedModel> loaded_;
+  std::optional<Generation> generation_;
+  qint64 generationRequestId_ = 0;
+  store::ChatSettings defaults_;
+  QString searchText_;
+  QTimer searchDebounce_;
+  QTimer settingsDebounce_;
+  qint64 settingsConversationId_ = 0;  // whose settings the pending edit belongs to
+  QTimer undoTimer_;
+};
+
+}  // namespace vkchat::gui

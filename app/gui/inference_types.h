@@ -1,0 +1,57 @@
+// What crosses between the controller (GUI thread) and the InferenceWorker (its own thread):
+// plain values, copied through queued signals.
+#pragma once
+#include <QMetaType>
+#include <QString>
+#include <string>
+#include <vector>
+
+#include "store/store_types.h"
+
+namespace vkchat::gui {
+
+// One message of the conversation as the model sees it.
+struct ChatTurn {
+  store::Role role = store::Role::User;
+  std::string content;
+};
+
+// Write the next assistant message after `turns` (system prompt first when there is one).
+// `id` names the request in every answer to it; the controller uses the assistant message's id.
+// `sampling` holds the seed to use (drawn already when the conversation's seed is random).
+struct GenerationRequest {
+  qint64 id = 0;
+  std::vector<ChatTurn> turns;
+  store::SamplingSettings sampling;
+};
+
+// The end of a generation, whatever ended it.
+struct GenerationResult {
+  qint64 id = 0;
+  QString text;  // the whole answer
+  int tokenCount = 0;
+  store::GenerationStats stats;  // finish_reason says why it ended
+  int contextUsed = 0;           // tokens in the context after the answer
+  QString error;                 // why, when stats.finish_reason is Error
+};
+
+// A model the worker has loaded.
+struct LoadedModel {
+  QString path;
+  QString name;
+  QString architecture;
+  QString quant;
+  QString hash;  // identifies the file's contents for the conversation's record
+  qint64 fileSize = 0;
+  qint64 parameters = 0;
+  int contextLength = 0;
+  qint64 memoryEstimate = 0;
+  qint64 deviceBudget = 0;
+  QString deviceName;
+};
+
+}  // namespace vkchat::gui
+
+Q_DECLARE_METATYPE(vkchat::gui::GenerationRequest)
+Q_DECLARE_METATYPE(vkchat::gui::GenerationResult)
+Q_DECLARE_METATYPE(vkchat::gui::LoadedModel)

@@ -1,0 +1,70 @@
+// The model's weights on the device: where each tensor goes (a plan made before anything is
+// allocated, so its size enters the memory estimate), the upload from the GGUF map, and the
+// tensor views the forward pass reads.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "model/weights.h"
+#include "ops/tensor.h"
+#include "vk/buffer.h"
+#include "vk/device_info.h"
+
+namespace vkchat::vk {
+class Context;
+}
+
+namespace vkchat::llm {
+
+// One layer's weights as the forward pass uses them. phi3's fused tensors appear here as row
+// ranges: wq/wk/wv are the Q, K and V rows of attn_qkv, ffn_gate/ffn_up the two halves of
+// ffn_up, so one forward function serves every architecture.
+struct LayerTensors {
+  ops::Tensor attn_norm;                      // f32 [n_embd]
+  ops::Tensor wq, wk, wv;                     // [n_embd] -> n_embd_q / n_embd_k_gqa / n_embd_v_gqa
+  std::optional<ops::Tensor> bq, bk, bv;      // f32 biases (qwen2)
+  std::optional<ops::Tensor> q_norm, k_norm;  // f32 [head_dim] (qwen3)
+  ops::Tensor wo;                             // [n_embd_attn_out] -> n_embd
+  ops::Tensor ffn_norm;                       // f32 [n_embd]
+  ops::Tensor ffn_gate, ffn_up;               // [n_embd] -> n_ff
+  ops::Tensor ffn_down;                       // [n_ff] -> n_embd
+};
+
+struct DeviceWeights {
+  std::vector<vk::Buffer> buffers;  // every tensor lives in one of these
+  ops::Tensor token_embd;           // [n_embd x n_vocab], read by the embedding gather
+  ops::Tensor output_norm;          // f32 [n_embd]
+  ops::Tensor output;               // [n_embd] -> n_vocab; token_embd itself when tied
+  std::vector<LayerTensors> layers;
+};
+
+// Where every tensor of the model goes.
+struct WeightPlan {
+  struct Entry {
+    model::TensorRef tensor;
+    bool to_f32 = false;  // a vector stored as f16/bf16/quantized, widened to f32 on upload
+    std::uint32_t buffer = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t bytes = 0;  // on the device
+  };
+  std::vector<Entry> entries;
+  std::vector<std::uint64_t> buffer_sizes;
+  std::uint64_t upload_bytes() const;  // sum of the entries' bytes: progress's total
+  std::uint64_t device_bytes() const;  // sum of the buffers: the memory estimate's weights
+};
+
+// Lays the spec's tensors out in buffers the device can allocate. Throws UnsupportedModel for a
+// weight type no GPU kernel reads or a tensor larger than the device's largest allocation.
+WeightPlan plan_weights(const model::ModelSpec& spec, const vk::DeviceInfo& info);
+
+using UploadProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+// Allocates the plan's buffers and uploads every tensor from the map, in pieces of at most
+// 64 MiB; after each, reports progress and checks `cancel` (Cancelled when set).
+DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, const WeightPlan& plan,
+                             const UploadProgress& progress, const std::atomic<bool>* cancel);
+
+}  // namespace vkchat::llm

@@ -1,0 +1,24 @@
+// The forward pass of the llama family (llama, qwen2, qwen3, phi3) as a sequence of recorded ops.
+#pragma once
+#include <cstdint>
+
+#include "llm/device_weights.h"
+#include "llm/kv_cache.h"
+#include "llm/scratch.h"
+#include "model/hparams.h"
+#include "ops/ops.h"
+
+namespace vkchat::llm {
+
+// Records the transformer over n_tok tokens (ids already in s.ids) at positions pos0 ..
+// pos0 + n_tok - 1: their K and V enter the cache, and rows 0 .. n_tok - 1 of s.xn end up holding
+// the final normalized hidden states, ready for record_logits. n_tok <= s.shape().max_tokens.
+void record_forward(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                    const KvCache& kv, const Scratch& s, std::int64_t pos0, std::int64_t n_tok);
+
+// Records logits rows 0 .. n - 1 = output projection of s.xn rows first .. first + n - 1
+// (n <= s.shape().logit_rows).
+void record_logits(ops::Ops& ops, const DeviceWeights& w, const Scratch& s, std::int64_t first,
+                   std::int64_t n);
+
+}  // namespace vkchat::llm

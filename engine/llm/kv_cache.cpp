@@ -1,0 +1,43 @@
+// One buffer per layer keeps each allocation small and every cache inside one binding window.
+#include "llm/kv_cache.h"
+
+#include <string>
+
+#include "vk/context.h"
+
+namespace vkchat::llm {
+
+namespace {
+
+std::uint64_t k_bytes(const model::HParams& hp, std::int64_t n_ctx) {
+  return static_cast<std::uint64_t>(n_ctx * hp.n_embd_k_gqa()) * 2;
+}
+std::uint64_t v_bytes(const model::HParams& hp, std::int64_t n_ctx) {
+  return static_cast<std::uint64_t>(n_ctx * hp.n_embd_v_gqa()) * 2;
+}
+// V starts at an offset every device can bind.
+constexpr std::uint64_t kAlign = 256;
+std::uint64_t v_offset(const model::HParams& hp, std::int64_t n_ctx) {
+  return (k_bytes(hp, n_ctx) + kAlign - 1) / kAlign * kAlign;
+}
+
+}  // namespace
+
+std::uint64_t KvCache::bytes(const model::HParams& hp, std::int64_t n_ctx) {
+  return static_cast<std::uint64_t>(hp.n_layer) * (v_offset(hp, n_ctx) + v_bytes(hp, n_ctx));
+}
+
+KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx) : n_ctx_(n_ctx) {
+  const std::uint64_t voff = v_offset(hp, n_ctx);
+  buffers_.reserve(static_cast<std::size_t>(hp.n_layer));
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    buffers_.emplace_back(ctx, voff + v_bytes(hp, n_ctx), vk::BufferKind::Device,
+                          "kv cache " + std::to_string(il));
+  }
+  for (const vk::Buffer& b : buffers_) {
+    k_.push_back(ops::Tensor::f16(b, hp.n_embd_k_gqa(), n_ctx, 0));
+    v_.push_back(ops::Tensor::f16(b, hp.n_embd_v_gqa(), n_ctx, voff));
+  }
+}
+
+}  // namespace vkchat::llm

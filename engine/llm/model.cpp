@@ -1,0 +1,56 @@
+// Loading: parse and check, estimate and check memory, then allocate and upload.
+#include "llm/model.h"
+
+#include <algorithm>
+
+#include "llm/session.h"
+#include "util/errors.h"
+
+namespace vkchat::llm {
+
+// The spec before the tokenizer: an unsupported architecture is reported as such.
+Model::Model(Key, gguf::GgufFile file)
+    : file_(std::move(file)),
+      spec_(model::read_model_spec(file_)),
+      tokenizer_(tokenizer::Tokenizer::from_gguf(file_)) {}
+
+Model::~Model() = default;
+
+std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const LoadOptions& options,
+                                   const LoadProgress& progress) {
+  // Everything that can be checked on the host first: a bad file or an unsupported
+  // architecture never touches the device.
+  auto m = std::make_unique<Model>(Key(), gguf::GgufFile::open(path));
+  const model::HParams& hp = m->spec_.hp;
+  if (options.n_ctx < 0) throw std::invalid_argument("n_ctx must not be negative");
+
+  m->context_ = std::make_unique<vk::Context>(vk::Context::create(options.device));
+  m->kernels_ = std::make_unique<ops::Kernels>(*m->context_);
+  const vk::DeviceInfo& info = m->context_->info();
+  const WeightPlan plan = plan_weights(m->spec_, info);
+
+  ModelSummary& s = m->summary_;
+  s.path = path.string();
+  s.name = m->file_.get_optional<std::string>("general.name").value_or(path.stem().string());
+  s.arch = hp.arch_name;
+  const auto ftype = m->file_.get_optional<std::uint32_t>("general.file_type");
+  s.file_type = ftype ? std::string(gguf::file_type_name(*ftype)) : "unknown";
+  for (const gguf::TensorInfo& t : m->file_.tensors()) s.n_params += t.n_elements;
+  s.n_ctx_train = hp.n_ctx_train;
+  s.n_ctx = options.n_ctx > 0 ? options.n_ctx : std::min(hp.n_ctx_train, kDefaultMaxContext);
+  s.n_vocab = hp.n_vocab;
+  s.n_layer = hp.n_layer;
+  s.n_embd = hp.n_embd;
+  s.device = info.name;
+  s.memory.n_ctx = s.n_ctx;
+  s.memory.weights = plan.device_bytes();
+  s.memory.kv_cache = Session::kv_bytes(hp, s.n_ctx);
+  s.memory.scratch = Session::scratch_bytes(hp, s.n_ctx, *m->kernels_);
+  s.budget = options.memory_budget.value_or(device_memory_budget(info));
+  check_fits(s.memory, s.budget, path.string(), info.name);
+
+  m->weights_ = upload_weights(*m->context_, m->spec_, plan, progress, options.cancel);
+  return m;
+}
+
+}  // namespace vkchat::llm

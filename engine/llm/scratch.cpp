@@ -1,0 +1,126 @@
+// Scratch layout: one device buffer of activations at aligned offsets, host-visible ids and
+// read-back buffers beside it.
+#include "llm/scratch.h"
+
+#include <algorithm>
+
+#include "ops/ops.h"
+#include "vk/command.h"
+#include "vk/context.h"
+
+namespace vkchat::llm {
+
+namespace {
+
+constexpr std::uint64_t kAlign = 256;
+// Attention partials are kept below this by splitting long prefills into several calls.
+constexpr std::uint64_t kAttnPartialBytes = std::uint64_t{32} << 20;
+
+std::uint64_t align_up(std::uint64_t v) {
+  return (v + kAlign - 1) / kAlign * kAlign;
+}
+
+ops::AttentionShape attention_shape(const model::HParams& hp) {
+  return {static_cast<int>(hp.n_head), static_cast<int>(hp.n_head_kv),
+          static_cast<int>(hp.head_dim), 0.f};
+}
+
+// The activation buffer's tensors in order: offsets and widths for max_tokens rows.
+struct Layout {
+  struct Slot {
+    std::uint64_t offset;
+    std::int64_t cols, rows;
+  };
+  Slot x, xn, q, k, v, attn, proj, ffn, ffn_tmp, partials, logits, argmax;
+  std::uint64_t end = 0;
+
+  Layout(const model::HParams& hp, const ScratchShape& s) {
+    auto take = [&](std::int64_t cols, std::int64_t rows) {
+      Slot slot{end, cols, rows};
+      end = align_up(end + static_cast<std::uint64_t>(cols * rows) * 4);
+      return slot;
+    };
+    const std::int64_t T = s.max_tokens;
+    x = take(hp.n_embd, T);
+    xn = take(hp.n_embd, T);
+    q = take(hp.n_embd_q(), T);
+    k = take(hp.n_embd_k_gqa(), T);
+    v = take(hp.n_embd_v_gqa(), T);
+    attn = take(hp.n_embd_attn_out(), T);
+    proj = take(hp.n_embd, T);
+    ffn = take(hp.n_ff, T);
+    ffn_tmp = take(hp.n_ff, T);
+    partials = take(static_cast<std::int64_t>(std::max<std::uint64_t>(s.attn_floats, 1)), 1);
+    // Last, so one copy to the read-back buffer takes logits and argmax together.
+    logits = take(hp.n_vocab, s.logit_rows);
+    argmax = take(4, 1);  // one I32, padded for copies
+  }
+  std::uint64_t readback_bytes() const { return end - logits.offset; }
+};
+
+}  // namespace
+
+ScratchShape ScratchShape::plan(const model::HParams& hp, std::int64_t n_ctx,
+                                const ops::Kernels& kernels) {
+  ScratchShape s;
+  s.max_tokens = std::min(kMaxChunk, n_ctx);
+  s.logit_rows = std::min(kMaxLogitRows, s.max_tokens);
+  const std::uint64_t per_token =
+      ops::attention_scratch_floats(kernels, 1, attention_shape(hp), n_ctx);
+  s.attn_tokens = std::clamp<std::int64_t>(
+      static_cast<std::int64_t>(kAttnPartialBytes / 4 / std::max<std::uint64_t>(per_token, 1)), 1,
+      s.max_tokens);
+  s.attn_floats = ops::attention_scratch_floats(kernels, s.attn_tokens, attention_shape(hp), n_ctx);
+  const Layout layout(hp, s);
+  s.activation_bytes = layout.end;
+  s.rope_bytes = static_cast<std::uint64_t>(n_ctx) * static_cast<std::uint64_t>(hp.rope.n_rot) * 4;
+  s.host_bytes = static_cast<std::uint64_t>(s.max_tokens) * 4;
+  if (!kernels.context().info().unified_memory) s.host_bytes += layout.readback_bytes();
+  return s;
+}
+
+Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n_ctx,
+                 std::span<const float> rope_freq_factors)
+    : rope(ops::RopeTable::create(kernels.context(), hp.rope, n_ctx, rope_freq_factors)),
+      shape_(ScratchShape::plan(hp, n_ctx, kernels)) {
+  vk::Context& ctx = kernels.context();
+  const Layout layout(hp, shape_);
+  act_ = vk::Buffer(ctx, layout.end, vk::BufferKind::Device, "activations");
+  host_ids_ = vk::Buffer(ctx, static_cast<std::uint64_t>(shape_.max_tokens) * 4,
+                         vk::BufferKind::Upload, "token ids");
+  if (!act_.mapped()) {
+    readback_ = vk::Buffer(ctx, layout.readback_bytes(), vk::BufferKind::Readback, "read-back");
+  }
+  auto f32 = [&](const Layout::Slot& s) {
+    return ops::Tensor::f32(act_, s.cols, s.rows, s.offset);
+  };
+  ids = ops::Tensor{&host_ids_, 0, gguf::GgmlType::I32, {shape_.max_tokens, 1, 1, 1}};
+  x = f32(layout.x);
+  xn = f32(layout.xn);
+  q = f32(layout.q);
+  k = f32(layout.k);
+  v = f32(layout.v);
+  attn = f32(layout.attn);
+  proj = f32(layout.proj);
+  ffn = f32(layout.ffn);
+  ffn_tmp = f32(layout.ffn_tmp);
+  attn_partials = f32(layout.partials);
+  logits = f32(layout.logits);
+  argmax = ops::Tensor{&act_, layout.argmax.offset, gguf::GgmlType::I32, {1, 1, 1, 1}};
+}
+
+const std::byte* Scratch::host_view(const ops::Tensor& t) const {
+  if (act_.mapped()) return act_.mapped() + t.offset;
+  return readback_.mapped() + (t.offset - logits.offset);
+}
+
+void Scratch::copy_out(vk::CommandBuffer& cmd, const ops::Tensor& t) const {
+  if (act_.mapped()) return;
+  cmd.copy(act_.slice(t.offset, t.bytes()), readback_.slice(t.offset - logits.offset, t.bytes()));
+}
+
+std::int32_t* Scratch::host_ids() const {
+  return reinterpret_cast<std::int32_t*>(host_ids_.mapped());
+}
+
+}  // namespace vkchat::llm

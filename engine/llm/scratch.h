@@ -1,0 +1,74 @@
+// A session's working memory besides the KV cache: the activations of up to kMaxChunk tokens,
+// the logits, the attention partials, the token ids the host writes, the read-back area and the
+// RoPE table. Laid out once; every forward pass binds the same buffers at the same offsets, so
+// decoding a token updates no descriptor and allocates nothing.
+#pragma once
+#include <cstdint>
+#include <span>
+
+#include "model/hparams.h"
+#include "ops/kernels.h"
+#include "ops/rope_table.h"
+#include "ops/tensor.h"
+#include "vk/buffer.h"
+#include "vk/command.h"
+
+namespace vkchat::llm {
+
+// Prefill tokens per submit (matrix x matrix kernels).
+inline constexpr std::int64_t kMaxChunk = 512;
+// Rows of logits one submit produces when every position's are wanted (teacher forcing).
+inline constexpr std::int64_t kMaxLogitRows = 32;
+
+// Sizes that depend on the model and the context only.
+struct ScratchShape {
+  std::int64_t max_tokens = 0;         // tokens per forward pass: min(kMaxChunk, n_ctx)
+  std::int64_t logit_rows = 0;         // min(kMaxLogitRows, max_tokens)
+  std::int64_t attn_tokens = 0;        // queries per attention call, so its partials stay small
+  std::uint64_t attn_floats = 0;       // attention partials for attn_tokens queries
+  std::uint64_t activation_bytes = 0;  // the activation buffer, everything below included
+  std::uint64_t rope_bytes = 0;
+  std::uint64_t host_bytes = 0;  // token ids and read-back (host-visible)
+  std::uint64_t total() const { return activation_bytes + rope_bytes + host_bytes; }
+
+  static ScratchShape plan(const model::HParams& hp, std::int64_t n_ctx,
+                           const ops::Kernels& kernels);
+};
+
+class Scratch {
+ public:
+  Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n_ctx,
+          std::span<const float> rope_freq_factors);
+  // The tensors point into this object's buffers.
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  const ScratchShape& shape() const { return shape_; }
+
+  // Each [max_tokens x width] f32 (ids I32 [max_tokens]); forward passes use their first rows.
+  ops::Tensor ids;            // written by the host
+  ops::Tensor x;              // residual stream [n_embd]
+  ops::Tensor xn;             // normalized x [n_embd]
+  ops::Tensor q, k, v, attn;  // [n_embd_q], [n_embd_k_gqa], [n_embd_v_gqa], [n_embd_attn_out]
+  ops::Tensor proj;           // a block's output before it joins x [n_embd]
+  ops::Tensor ffn, ffn_tmp;   // [n_ff]
+  ops::Tensor logits;         // [logit_rows x n_vocab]
+  ops::Tensor argmax;         // I32 [1]
+  ops::Tensor attn_partials;  // f32 [attn_floats]
+  ops::RopeTable rope;
+
+  // Where the host reads results: the activation buffer itself when it is mapped, else a
+  // read-back buffer that copy_out() fills at the end of a pass.
+  const std::byte* host_view(const ops::Tensor& t) const;
+  // Records the copy of t (logits rows or argmax) to the read-back buffer when one is needed.
+  void copy_out(vk::CommandBuffer& cmd, const ops::Tensor& t) const;
+  std::int32_t* host_ids() const;
+
+ private:
+  ScratchShape shape_;
+  vk::Buffer act_;       // device-local activations
+  vk::Buffer host_ids_;  // host-visible token ids
+  vk::Buffer readback_;  // host-visible, cached; empty when act_ is mapped
+};
+
+}  // namespace vkchat::llm

@@ -1,0 +1,184 @@
+// Evaluation: the ids go to a host-visible buffer, the forward pass is recorded into the
+// session's one command buffer, submitted and waited for; the logits (or an argmax) come back.
+#include "llm/session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "llm/forward.h"
+#include "ops/ops.h"
+#include "quant/dequantize.h"
+#include "util/errors.h"
+
+namespace vkchat::llm {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// The context a session gets, after checking that its memory fits beside the weights.
+std::int64_t checked_ctx(Model& model, std::int64_t n_ctx) {
+  if (n_ctx < 0) throw std::invalid_argument("n_ctx must not be negative");
+  if (n_ctx == 0) n_ctx = model.summary().n_ctx;
+  MemoryEstimate need;
+  need.n_ctx = n_ctx;
+  need.weights = model.summary().memory.weights;
+  need.kv_cache = Session::kv_bytes(model.hparams(), n_ctx);
+  need.scratch = Session::scratch_bytes(model.hparams(), n_ctx, model.kernels());
+  check_fits(need, model.memory_budget(), "a session of " + std::to_string(n_ctx) + " positions",
+             model.summary().device);
+  return n_ctx;
+}
+
+std::vector<float> rope_freq_factors(const Model& model) {
+  const model::TensorRef t = model.spec().w.rope_freqs;
+  return t ? quant::dequantize_tensor(*t) : std::vector<float>{};
+}
+
+}  // namespace
+
+std::uint64_t Session::kv_bytes(const model::HParams& hp, std::int64_t n_ctx) {
+  return KvCache::bytes(hp, n_ctx);
+}
+
+std::uint64_t Session::scratch_bytes(const model::HParams& hp, std::int64_t n_ctx,
+                                     ops::Kernels& kernels) {
+  return ScratchShape::plan(hp, n_ctx, kernels).total();
+}
+
+Session::Session(Model& model, std::int64_t n_ctx)
+    : model_(&model),
+      kv_(model.context(), model.hparams(), checked_ctx(model, n_ctx)),
+      scratch_(model.kernels(), model.hparams(), kv_.n_ctx(), rope_freq_factors(model)),
+      cmd_(model.context()),
+      logits_(static_cast<std::size_t>(model.hparams().n_vocab)) {}
+
+void Session::check(std::span<const std::int32_t> tokens) const {
+  const std::int64_t n = static_cast<std::int64_t>(tokens.size());
+  if (pos_ + n > n_ctx()) {
+    throw std::out_of_range("context full: " + std::to_string(pos_) + " + " + std::to_string(n) +
+                            " tokens exceed the context of " + std::to_string(n_ctx()));
+  }
+  for (std::int32_t t : tokens) {
+    if (t < 0 || t >= n_vocab()) {
+      throw std::out_of_range("token id " + std::to_string(t) + " is outside the vocabulary of " +
+                              std::to_string(n_vocab()));
+    }
+  }
+}
+
+void Session::check_cancel() const {
+  if (cancel_ && cancel_->load()) throw Cancelled("evaluation cancelled");
+}
+
+void Session::run(std::span<const std::int32_t> tokens, Output out) {
+  const auto n = static_cast<std::int64_t>(tokens.size());
+  std::copy(tokens.begin(), tokens.end(), scratch_.host_ids());
+  cmd_.begin();
+  ops::Ops ops(model_->kernels(), cmd_);
+  const DeviceWeights& w = model_->weights();
+  record_forward(ops, model_->hparams(), w, kv_, scratch_, pos_, n);
+  switch (out) {
+    case Output::None: break;
+    case Output::LastLogits:
+      record_logits(ops, w, scratch_, n - 1, 1);
+      scratch_.copy_out(cmd_, scratch_.logits.row_range(0, 1));
+      break;
+    case Output::AllLogits:
+      record_logits(ops, w, scratch_, 0, n);
+      scratch_.copy_out(cmd_, scratch_.logits.row_range(0, n));
+      break;
+    case Output::Argmax:
+      record_logits(ops, w, scratch_, n - 1, 1);
+      ops.argmax(scratch_.logits.row_range(0, 1), scratch_.argmax);
+      scratch_.copy_out(cmd_, scratch_.argmax);
+      break;
+  }
+  cmd_.submit_and_wait();
+  ++stats_.submits;
+  pos_ += n;
+}
+
+void Session::feed(std::span<const std::int32_t> tokens) {
+  check(tokens);
+  if (tokens.empty()) return;
+  const Clock::time_point t0 = Clock::now();
+  have_logits_ = false;
+  const std::int64_t step = scratch_.shape().max_tokens;
+  for (std::size_t off = 0; off < tokens.size(); off += static_cast<std::size_t>(step)) {
+    check_cancel();
+    const std::size_t n = std::min(tokens.size() - off, static_cast<std::size_t>(step));
+    run(tokens.subspan(off, n), off + n == tokens.size() ? Output::LastLogits : Output::None);
+  }
+  std::memcpy(logits_.data(), scratch_.host_view(scratch_.logits), logits_.size() * sizeof(float));
+  have_logits_ = true;
+  const double dt = seconds_since(t0);
+  stats_.prefill_tokens += static_cast<std::int64_t>(tokens.size());
+  stats_.prefill_seconds += dt;
+  stats_.ttft_ms = dt * 1e3;
+}
+
+std::vector<float> Session::feed_all(std::span<const std::int32_t> tokens) {
+  check(tokens);
+  const Clock::time_point t0 = Clock::now();
+  have_logits_ = false;
+  const std::size_t V = logits_.size();
+  std::vector<float> all(tokens.size() * V);
+  const auto step = static_cast<std::size_t>(scratch_.shape().logit_rows);
+  for (std::size_t off = 0; off < tokens.size(); off += step) {
+    check_cancel();
+    const std::size_t n = std::min(tokens.size() - off, step);
+    run(tokens.subspan(off, n), Output::AllLogits);
+    std::memcpy(all.data() + off * V, scratch_.host_view(scratch_.logits), n * V * sizeof(float));
+  }
+  if (!tokens.empty()) {
+    std::copy(all.end() - static_cast<std::ptrdiff_t>(V), all.end(), logits_.begin());
+    have_logits_ = true;
+  }
+  stats_.prefill_tokens += static_cast<std::int64_t>(tokens.size());
+  stats_.prefill_seconds += seconds_since(t0);
+  return all;
+}
+
+std::span<const float> Session::decode(std::int32_t token) {
+  check(std::span(&token, 1));
+  check_cancel();
+  const Clock::time_point t0 = Clock::now();
+  run(std::span(&token, 1), Output::LastLogits);
+  std::memcpy(logits_.data(), scratch_.host_view(scratch_.logits), logits_.size() * sizeof(float));
+  have_logits_ = true;
+  stats_.decode_tokens += 1;
+  stats_.decode_seconds += seconds_since(t0);
+  return logits_;
+}
+
+std::int32_t Session::decode_argmax(std::int32_t token) {
+  check(std::span(&token, 1));
+  check_cancel();
+  const Clock::time_point t0 = Clock::now();
+  have_logits_ = false;
+  run(std::span(&token, 1), Output::Argmax);
+  std::int32_t best = 0;
+  std::memcpy(&best, scratch_.host_view(scratch_.argmax), sizeof best);
+  stats_.decode_tokens += 1;
+  stats_.decode_seconds += seconds_since(t0);
+  return best;
+}
+
+void Session::truncate(std::int64_t n) {
+  if (n < 0 || n > pos_) {
+    throw std::out_of_range("truncate to " + std::to_string(n) + " past position " +
+                            std::to_string(pos_));
+  }
+  pos_ = n;
+  have_logits_ = false;
+}
+
+}  // namespace vkchat::llm

@@ -1,0 +1,97 @@
+// One conversation's state on the GPU: the KV cache, the position, and the evaluation of tokens.
+//
+//   llm::Session s(*model);              // context: the model's default (LoadOptions::n_ctx)
+//   s.feed(prompt_ids);                  // prefill; s.logits() = next-token logits
+//   std::int32_t t = sampler.sample(s.logits());
+//   while (...) t = sampler.sample(s.decode(t));   // or s.decode_argmax(t) when greedy
+//
+// Contract:
+// - feed() runs the tokens at positions position() .. in chunks of up to kMaxChunk (512) through
+//   the matrix x matrix kernels, one submit per chunk. decode() runs one token: the whole forward
+//   pass recorded into one command buffer, one submit and one wait, no allocation and no
+//   descriptor update; only the logits come back (decode_argmax: only the argmax).
+// - Ids outside the vocabulary and overflowing the context throw std::out_of_range before
+//   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix).
+// - The cancellation flag, when set, is checked before each token or chunk: Cancelled is thrown
+//   and the position stays where the last completed chunk left it.
+// - One thread at a time; the Model must outlive the Session.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "llm/kv_cache.h"
+#include "llm/model.h"
+#include "llm/scratch.h"
+
+namespace vkchat::llm {
+
+struct SessionStats {
+  std::int64_t prefill_tokens = 0;  // through feed()
+  double prefill_seconds = 0;
+  std::int64_t decode_tokens = 0;  // through decode() / decode_argmax()
+  double decode_seconds = 0;
+  std::int64_t submits = 0;  // command buffers submitted (one per decoded token)
+  double ttft_ms = 0;  // the last feed(): from the call until the next token's logits were there
+  double prefill_tps() const { return prefill_seconds > 0 ? prefill_tokens / prefill_seconds : 0; }
+  double decode_tps() const { return decode_seconds > 0 ? decode_tokens / decode_seconds : 0; }
+};
+
+class Session {
+ public:
+  // n_ctx: positions of the KV cache; 0 takes the model's default. InsufficientMemory when the
+  // cache and scratch do not fit beside the weights in the model's budget.
+  explicit Session(Model& model, std::int64_t n_ctx = 0);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Evaluates the tokens; afterwards logits() holds the distribution after the last one.
+  void feed(std::span<const std::int32_t> tokens);
+  // Evaluates the tokens and returns the logits after each of them: tokens.size() rows of
+  // n_vocab (teacher forcing, scoring).
+  std::vector<float> feed_all(std::span<const std::int32_t> tokens);
+  // Evaluates one token and returns the logits after it (valid until the next call).
+  std::span<const float> decode(std::int32_t token);
+  // Evaluates one token and returns the most probable next token (the first of equal logits),
+  // reading back only that id. logits() is not updated.
+  std::int32_t decode_argmax(std::int32_t token);
+
+  // The logits after the last token evaluated by feed() or decode(); empty before any.
+  std::span<const float> logits() const {
+    return have_logits_ ? std::span<const float>(logits_) : std::span<const float>();
+  }
+  std::int64_t position() const { return pos_; }
+  std::int64_t n_ctx() const { return kv_.n_ctx(); }
+  std::int64_t n_vocab() const { return model_->hparams().n_vocab; }
+  // Forgets positions n and beyond (n <= position()); logits() becomes empty.
+  void truncate(std::int64_t n);
+
+  void set_cancel_flag(const std::atomic<bool>* cancel) { cancel_ = cancel; }
+  const SessionStats& stats() const { return stats_; }
+  void reset_stats() { stats_ = {}; }
+
+  // Device bytes a session of n_ctx positions allocates (KV cache and scratch).
+  static std::uint64_t kv_bytes(const model::HParams& hp, std::int64_t n_ctx);
+  static std::uint64_t scratch_bytes(const model::HParams& hp, std::int64_t n_ctx,
+                                     ops::Kernels& kernels);
+
+ private:
+  enum class Output { None, LastLogits, AllLogits, Argmax };
+  // One submit: n tokens at position pos_ through the model, then `out`.
+  void run(std::span<const std::int32_t> tokens, Output out);
+  void check(std::span<const std::int32_t> tokens) const;
+  void check_cancel() const;
+
+  Model* model_;
+  KvCache kv_;
+  Scratch scratch_;
+  vk::CommandBuffer cmd_;
+  std::int64_t pos_ = 0;
+  std::vector<float> logits_;  // n_vocab, allocated once
+  bool have_logits_ = false;
+  const std::atomic<bool>* cancel_ = nullptr;
+  SessionStats stats_;
+};
+
+}  // namespace vkchat::llm

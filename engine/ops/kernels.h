@@ -1,0 +1,131 @@
+// The compute kernels of shaders/*.comp as the host sees them: one push-constant struct per
+// shader (each static_asserts its size against the GLSL block it mirrors), the sizes that go
+// into specialization constants, and a cache that builds each pipeline once per context.
+#pragma once
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "gguf/ggml_types.h"
+#include "vk/pipeline.h"
+
+namespace vkchat::vk {
+class Context;
+}
+
+namespace vkchat::ops {
+
+// shaders/matvec.comp and shaders/matmul.comp (which ignores w2_off)
+struct LinearPush {
+  std::uint32_t K, N, row_bytes, w_off, w2_off, x_off, y_off, x_stride, y_stride, n_tok;
+};
+static_assert(sizeof(LinearPush) == 10 * 4);
+inline constexpr std::uint32_t kMatmulTileRows = 32, kMatmulTileTokens = 32;  // BM, BN
+
+// shaders/embed.comp
+struct EmbedPush {
+  std::uint32_t K, n_rows, row_bytes, w_off, ids_off, out_off, out_stride, n_tok, row_base;
+};
+static_assert(sizeof(EmbedPush) == 9 * 4);
+
+// shaders/rmsnorm.comp
+struct RmsnormPush {
+  std::uint32_t n, rows, x_off, b_off, w_off, sum_off, out_off, stride;
+  float eps;
+};
+static_assert(sizeof(RmsnormPush) == 9 * 4);
+
+// shaders/elementwise.comp
+struct ElementwisePush {
+  std::uint32_t n, nb, a_off, b_off, out_off;
+};
+static_assert(sizeof(ElementwisePush) == 5 * 4);
+
+// shaders/rope.comp
+struct RopePush {
+  std::uint32_t n_heads, head_dim, n_rot, pos0, n_tok, x_off, x_stride, table_off, neox;
+};
+static_assert(sizeof(RopePush) == 9 * 4);
+
+// shaders/kv_write.comp
+struct KvWritePush {
+  std::uint32_t row, n_tok, pos0, k_off, v_off, src_stride, kc_off, vc_off;
+};
+static_assert(sizeof(KvWritePush) == 8 * 4);
+
+// shaders/attn.comp
+struct AttentionPush {
+  std::uint32_t n_head, n_head_kv, head_dim, pos0, n_tok, q_off, q_stride, kc_off, vc_off, out_off,
+      scratch_off, n_chunks, g_per_wg;
+  float scale;
+};
+static_assert(sizeof(AttentionPush) == 14 * 4);
+
+// shaders/attn_reduce.comp
+struct AttnReducePush {
+  std::uint32_t n_head, head_dim, pos0, n_tok, chunk, n_chunks, scratch_off, out_off, out_stride;
+};
+static_assert(sizeof(AttnReducePush) == 9 * 4);
+
+// shaders/argmax.comp
+struct ArgmaxPush {
+  std::uint32_t n, x_off, x_stride, out_off;
+};
+static_assert(sizeof(ArgmaxPush) == 4 * 4);
+
+// shaders/copy.comp
+struct CopyPush {
+  std::uint32_t n, src_off, dst_off;
+};
+static_assert(sizeof(CopyPush) == 3 * 4);
+
+// Sizes baked into the pipelines as specialization constants.
+struct KernelConfig {
+  bool subgroups = true;  // subgroup reductions; false picks the shared-memory "_nosg" builds
+  std::uint32_t matvec_wg = 64;
+  std::uint32_t matvec_rows = 2;  // rows of W per workgroup
+  std::uint32_t elementwise_wg = 256;
+  std::uint32_t norm_wg = 256;
+  std::uint32_t attn_wg = 64;
+  std::uint32_t attn_chunk = 128;  // cache positions per workgroup (split-K)
+  std::uint32_t attn_max_g = 8;    // query heads sharing a KV head per workgroup
+  // matvec (one pass over W per token) up to this many tokens, the tiled matmul beyond.
+  std::uint32_t matmul_min_tokens = 8;
+
+  // Defaults for the device: subgroups when it has subgroup arithmetic and VKCHAT_NO_SUBGROUP
+  // is not set.
+  static KernelConfig for_device(const vk::Context& ctx);
+};
+
+// The weight types the matrix kernels and the embedding gather read directly.
+bool kernel_supports(gguf::GgmlType type);
+// "q4_k", "f16", ...: the shader variant suffix; UnsupportedModel for other types.
+std::string_view kernel_type_suffix(gguf::GgmlType type);
+
+class Kernels {
+ public:
+  explicit Kernels(vk::Context& ctx);
+  Kernels(vk::Context& ctx, const KernelConfig& config);
+  Kernels(const Kernels&) = delete;
+  Kernels& operator=(const Kernels&) = delete;
+
+  // The pipeline of embedded shader `shader` + `variant` ("matvec_" + "q4_k"; "_nosg" appended
+  // when `reduces` and subgroups are off) with specialization constants `spec`, built on first
+  // use. A lookup allocates nothing.
+  const vk::Pipeline& get(std::string_view shader, std::string_view variant, bool reduces,
+                          std::uint32_t bindings, std::uint32_t push_size,
+                          std::initializer_list<std::uint32_t> spec);
+
+  vk::Context& context() const { return *ctx_; }
+  const KernelConfig& config() const { return config_; }
+  std::size_t pipeline_count() const { return pipelines_.size(); }
+
+ private:
+  vk::Context* ctx_;
+  KernelConfig config_;
+  std::map<std::string, vk::Pipeline, std::less<>> pipelines_;
+};
+
+}  // namespace vkchat::ops

@@ -1,0 +1,514 @@
+// Recording of the named ops: shape checks, bindings, push constants, group counts.
+#include "ops/ops.h"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "vk/context.h"
+
+namespace vkchat::ops {
+
+using gguf::GgmlType;
+
+namespace {
+
+std::uint32_t u32(std::int64_t v, const char* op, const char* what) {
+  if (v < 0 || v > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::invalid_argument(std::string(op) + ": " + what + " " + std::to_string(v) +
+                                " out of range");
+  }
+  return static_cast<std::uint32_t>(v);
+}
+
+void require(bool ok, const char* op, const std::string& what) {
+  if (!ok) throw std::invalid_argument(std::string(op) + ": " + what);
+}
+
+void require_f32(const Tensor& t, const char* op, const char* name) {
+  require(t.type == GgmlType::F32, op, std::string(name) + " must be f32");
+}
+
+std::string dims(const Tensor& t) {
+  return "[" + std::to_string(t.rows()) + " x " + std::to_string(t.cols()) + "]";
+}
+
+std::uint32_t ceil_div(std::uint64_t a, std::uint64_t b) {
+  return static_cast<std::uint32_t>((a + b - 1) / b);
+}
+
+// Weight rows start at byte offsets the shader reads with 32-bit words for these types.
+bool needs_word_alignment(GgmlType t) {
+  return t == GgmlType::F32 || t == GgmlType::Q4_1 || t == GgmlType::Q5_1 || t == GgmlType::Q4_K ||
+         t == GgmlType::Q5_K;
+}
+
+}  // namespace
+
+Ops::Ops(Kernels& kernels, vk::CommandBuffer& cmd) : kernels_(&kernels), cmd_(&cmd) {}
+
+Ops::Bound Ops::bind(const Tensor& t, const char* op) const {
+  require(t.buffer != nullptr && static_cast<bool>(*t.buffer), op, "tensor without a buffer");
+  const vk::Buffer& b = *t.buffer;
+  std::uint64_t bytes = t.bytes();
+  require(t.offset <= b.size() && bytes <= b.size() - t.offset, op,
+          "tensor of " + std::to_string(bytes) + " bytes at " + std::to_string(t.offset) +
+              " outside buffer '" + b.name() + "' of " + std::to_string(b.size()));
+  const vk::DeviceInfo& info = kernels_->context().info();
+  if (b.size() <= info.max_storage_buffer_range) return {b.whole(), t.offset};
+  // Too big to bind whole: an aligned window that holds the tensor.
+  std::uint64_t align = info.min_storage_buffer_offset_alignment;
+  std::uint64_t start = t.offset / align * align;
+  std::uint64_t size = std::min(b.size() - start, info.max_storage_buffer_range);
+  require(t.offset + bytes <= start + size, op,
+          "tensor of " + std::to_string(bytes) +
+              " bytes exceeds the device's storage buffer range (" +
+              std::to_string(info.max_storage_buffer_range) + " bytes)");
+  return {b.slice(start, size), t.offset - start};
+}
+
+std::uint32_t Ops::elements(const Bound& b, std::uint32_t unit, const char* op) const {
+  require(b.offset % unit == 0, op,
+          "offset " + std::to_string(b.offset) + " is not a multiple of " + std::to_string(unit));
+  return u32(static_cast<std::int64_t>(b.offset / unit), op, "offset");
+}
+
+template <class Push>
+void Ops::record(const vk::Pipeline& p, std::initializer_list<vk::BufferSlice> bindings,
+                 const Push& push, vk::Groups groups, std::uint64_t bytes) {
+  cmd_->dispatch(p, bindings, push, groups, bytes);
+  // The next op reads what this one wrote (see the header: coarse on purpose).
+  cmd_->barrier();
+}
+
+vk::Groups Ops::spread(std::uint64_t groups) const {
+  const vk::DeviceInfo& info = kernels_->context().info();
+  std::uint64_t max_x = info.max_workgroup_count[0];
+  if (groups <= max_x) return {static_cast<std::uint32_t>(std::max<std::uint64_t>(groups, 1))};
+  std::uint64_t y = (groups + max_x - 1) / max_x;
+  if (y > info.max_workgroup_count[1]) throw std::invalid_argument("too many workgroups");
+  return {static_cast<std::uint32_t>(max_x), static_cast<std::uint32_t>(y)};
+}
+
+// ---- matrix x vector and matrix x matrix -----------------------------------------------------
+
+void Ops::linear(const Tensor& w, const Tensor& x, const Tensor& y) {
+  if (x.rows() < kernels_->config().matmul_min_tokens)
+    matvec(w, x, y);
+  else
+    matmul(w, x, y);
+}
+
+namespace {
+
+void check_linear(const Tensor& w, const Tensor& x, const Tensor& y, const char* op) {
+  kernel_type_suffix(w.type);  // UnsupportedModel for types without a kernel
+  require_f32(x, op, "x");
+  require_f32(y, op, "y");
+  require(x.cols() == w.cols() && y.cols() == w.rows() && x.rows() == y.rows(), op,
+          "W " + dims(w) + ", x " + dims(x) + ", y " + dims(y) + " do not fit y = x W^T");
+  require(x.rows() >= 1, op, "no tokens");
+}
+
+// Rows of W per dispatch so that each piece fits a storage-buffer window.
+std::int64_t rows_per_dispatch(const Tensor& w, const vk::DeviceInfo& info) {
+  std::uint64_t room = info.max_storage_buffer_range - info.min_storage_buffer_offset_alignment;
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(room / w.row_bytes()));
+}
+
+}  // namespace
+
+LinearPush Ops::linear_push(const Bound& bw, const Bound& bx, const Bound& by, const Tensor& w,
+                            const Tensor& x, const Tensor& y, std::int64_t row0,
+                            const char* op) const {
+  std::uint32_t walign = needs_word_alignment(w.type) ? 4 : 2;
+  LinearPush p{};
+  p.K = u32(w.cols(), op, "K");
+  p.N = u32(w.rows(), op, "N");
+  p.row_bytes = u32(static_cast<std::int64_t>(w.row_bytes()), op, "row bytes");
+  p.w_off = elements(bw, walign, op) * walign;
+  p.x_off = elements(bx, 4, op);
+  p.y_off = elements(by, 4, op) + u32(row0, op, "row");
+  p.x_stride = p.K;
+  p.y_stride = u32(y.cols(), op, "N");
+  p.n_tok = u32(x.rows(), op, "tokens");
+  return p;
+}
+
+void Ops::matvec(const Tensor& w, const Tensor& x, const Tensor& y) {
+  check_linear(w, x, y, "matvec");
+  std::int64_t step = rows_per_dispatch(w, kernels_->context().info());
+  for (std::int64_t r0 = 0; r0 < w.rows(); r0 += step) {
+    matvec_rows(w.row_range(r0, std::min(step, w.rows() - r0)), nullptr, x, y, r0);
+  }
+}
+
+void Ops::linear_swiglu(const Tensor& gate, const Tensor& up, const Tensor& x, const Tensor& y,
+                        const Tensor& tmp) {
+  check_linear(gate, x, y, "linear_swiglu");
+  require(up.type == gate.type && up.ne == gate.ne, "linear_swiglu",
+          "gate and up differ in type or shape");
+  if (x.rows() >= kernels_->config().matmul_min_tokens) {
+    require_f32(tmp, "linear_swiglu", "tmp");
+    require(tmp.elements() >= y.elements(), "linear_swiglu", "tmp smaller than y");
+    Tensor t = tmp;
+    t.ne = y.ne;
+    matmul(gate, x, y);
+    matmul(up, x, t);
+    swiglu(y, t, y);
+    return;
+  }
+  std::int64_t step = rows_per_dispatch(gate, kernels_->context().info());
+  for (std::int64_t r0 = 0; r0 < gate.rows(); r0 += step) {
+    std::int64_t n = std::min(step, gate.rows() - r0);
+    Tensor u = up.row_range(r0, n);
+    matvec_rows(gate.row_range(r0, n), &u, x, y, r0);
+  }
+}
+
+void Ops::matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const Tensor& y,
+                      std::int64_t row0) {
+  const char* op = w2 ? "linear_swiglu" : "matvec";
+  const KernelConfig& cfg = kernels_->config();
+  Bound bw = bind(w, op), bx = bind(x, op), by = bind(y, op);
+  LinearPush p = linear_push(bw, bx, by, w, x, y, row0, op);
+  vk::Groups g = spread(ceil_div(p.N, cfg.matvec_rows));
+  g.z = p.n_tok;
+  std::uint64_t bytes = w.bytes() * (w2 ? 2 : 1) + 4ull * p.n_tok * (p.K + p.N);
+  std::string_view shader = w2 ? "matvec_swiglu_" : "matvec_";
+  if (w2) {
+    Bound bw2 = bind(*w2, op);
+    std::uint32_t walign = needs_word_alignment(w.type) ? 4 : 2;
+    p.w2_off = elements(bw2, walign, op) * walign;
+    const vk::Pipeline& pl = kernels_->get(shader, kernel_type_suffix(w.type), true, 4, sizeof p,
+                                           {cfg.matvec_wg, cfg.matvec_rows});
+    record(pl, {bw.slice, bw2.slice, bx.slice, by.slice}, p, g, bytes);
+  } else {
+    const vk::Pipeline& pl = kernels_->get(shader, kernel_type_suffix(w.type), true, 3, sizeof p,
+                                           {cfg.matvec_wg, cfg.matvec_rows});
+    record(pl, {bw.slice, bx.slice, by.slice}, p, g, bytes);
+  }
+}
+
+void Ops::matmul(const Tensor& w, const Tensor& x, const Tensor& y) {
+  check_linear(w, x, y, "matmul");
+  std::int64_t step = rows_per_dispatch(w, kernels_->context().info());
+  for (std::int64_t r0 = 0; r0 < w.rows(); r0 += step) {
+    Tensor wc = w.row_range(r0, std::min(step, w.rows() - r0));
+    Bound bw = bind(wc, "matmul"), bx = bind(x, "matmul"), by = bind(y, "matmul");
+    LinearPush p = linear_push(bw, bx, by, wc, x, y, r0, "matmul");
+    vk::Groups g{ceil_div(p.N, kMatmulTileRows), ceil_div(p.n_tok, kMatmulTileTokens)};
+    const vk::Pipeline& pl =
+        kernels_->get("matmul_", kernel_type_suffix(w.type), false, 3, sizeof p, {});
+    std::uint64_t bytes = wc.bytes() * g.y + 4ull * p.n_tok * (p.K + p.N);
+    record(pl, {bw.slice, bx.slice, by.slice}, p, g, bytes);
+  }
+}
+
+// ---- embedding -----------------------------------------------------------------------------
+
+void Ops::embedding(const Tensor& table, const Tensor& ids, const Tensor& out) {
+  const char* op = "embedding";
+  kernel_type_suffix(table.type);
+  require(ids.type == GgmlType::I32, op, "ids must be I32");
+  require_f32(out, op, "out");
+  require(
+      out.cols() == table.cols() && out.rows() == ids.elements(), op,
+      "table " + dims(table) + ", " + std::to_string(ids.elements()) + " ids, out " + dims(out));
+  const KernelConfig& cfg = kernels_->config();
+  Bound bi = bind(ids, op);
+  Bound bo = bind(out, op);
+  std::uint32_t walign = needs_word_alignment(table.type) ? 4 : 2;
+  std::int64_t step = rows_per_dispatch(table, kernels_->context().info());
+  for (std::int64_t r0 = 0; r0 < table.rows(); r0 += step) {
+    Tensor tc = table.row_range(r0, std::min(step, table.rows() - r0));
+    Bound bt = bind(tc, op);
+    EmbedPush p{};
+    p.K = u32(tc.cols(), op, "K");
+    p.n_rows = u32(tc.rows(), op, "rows");
+    p.row_bytes = u32(static_cast<std::int64_t>(tc.row_bytes()), op, "row bytes");
+    p.w_off = elements(bt, walign, op) * walign;
+    p.ids_off = elements(bi, 4, op);
+    p.out_off = elements(bo, 4, op);
+    p.out_stride = p.K;
+    p.n_tok = u32(ids.elements(), op, "tokens");
+    p.row_base = u32(r0, op, "row");
+    const vk::Pipeline& pl = kernels_->get("embed_", kernel_type_suffix(table.type), false, 3,
+                                           sizeof p, {cfg.elementwise_wg});
+    vk::Groups g{ceil_div(ceil_div(p.K, 32), cfg.elementwise_wg), p.n_tok};
+    record(pl, {bt.slice, bi.slice, bo.slice}, p, g, 4ull * p.n_tok * (p.K + 1));
+  }
+}
+
+// ---- normalization ---------------------------------------------------------------------------
+
+void Ops::rmsnorm(const Tensor& x, const Tensor& w, const Tensor& out, float eps) {
+  const char* op = "rmsnorm";
+  require_f32(x, op, "x");
+  require_f32(w, op, "weight");
+  require_f32(out, op, "out");
+  require(w.elements() == x.cols() && out.ne == x.ne, op,
+          "x " + dims(x) + ", weight of " + std::to_string(w.elements()) + ", out " + dims(out));
+  Bound bx = bind(x, op), bw = bind(w, op), bo = bind(out, op);
+  RmsnormPush p{};
+  p.n = u32(x.cols(), op, "n");
+  p.rows = u32(x.rows(), op, "rows");
+  p.x_off = elements(bx, 4, op);
+  p.w_off = elements(bw, 4, op);
+  p.out_off = elements(bo, 4, op);
+  p.stride = p.n;
+  p.eps = eps;
+  const vk::Pipeline& pl =
+      kernels_->get("rmsnorm_plain", "", true, 3, sizeof p, {kernels_->config().norm_wg});
+  record(pl, {bx.slice, bw.slice, bo.slice}, p, spread(p.rows), 4ull * (2 * x.elements() + p.n));
+}
+
+void Ops::add_rmsnorm(const Tensor& a, const Tensor& b, const Tensor& sum, const Tensor& w,
+                      const Tensor& out, float eps) {
+  const char* op = "add_rmsnorm";
+  for (const Tensor* t : {&a, &b, &sum, &w, &out}) require_f32(*t, op, "every tensor");
+  require(b.ne == a.ne && sum.ne == a.ne && out.ne == a.ne && w.elements() == a.cols(), op,
+          "a " + dims(a) + ", b " + dims(b) + ", sum " + dims(sum) + ", out " + dims(out) +
+              ", weight of " + std::to_string(w.elements()));
+  Bound ba = bind(a, op), bb = bind(b, op), bw = bind(w, op), bs = bind(sum, op),
+        bo = bind(out, op);
+  RmsnormPush p{};
+  p.n = u32(a.cols(), op, "n");
+  p.rows = u32(a.rows(), op, "rows");
+  p.x_off = elements(ba, 4, op);
+  p.b_off = elements(bb, 4, op);
+  p.w_off = elements(bw, 4, op);
+  p.sum_off = elements(bs, 4, op);
+  p.out_off = elements(bo, 4, op);
+  p.stride = p.n;
+  p.eps = eps;
+  const vk::Pipeline& pl =
+      kernels_->get("rmsnorm_add", "", true, 5, sizeof p, {kernels_->config().norm_wg});
+  record(pl, {ba.slice, bb.slice, bw.slice, bs.slice, bo.slice}, p, spread(p.rows),
+         4ull * (4 * a.elements() + p.n));
+}
+
+void Ops::head_rmsnorm(const Tensor& x, int n_heads, const Tensor& w, float eps) {
+  require(n_heads > 0 && x.cols() % n_heads == 0, "head_rmsnorm",
+          "row of " + std::to_string(x.cols()) + " is not n_heads = " + std::to_string(n_heads) +
+              " heads");
+  Tensor heads = x;
+  heads.ne = {x.cols() / n_heads, x.rows() * n_heads, 1, 1};
+  rmsnorm(heads, w, heads, eps);
+}
+
+// ---- positions: rope, cache, attention -----------------------------------------------------
+
+void Ops::rope(const Tensor& x, int n_heads, int head_dim, std::int64_t pos0,
+               const RopeTable& table) {
+  const char* op = "rope";
+  require_f32(x, op, "x");
+  const int n_rot = table.params.n_rot;
+  require(n_heads > 0 && head_dim > 0 && x.cols() == std::int64_t{n_heads} * head_dim, op,
+          "row of " + std::to_string(x.cols()) + " is not " + std::to_string(n_heads) + " x " +
+              std::to_string(head_dim));
+  require(n_rot > 0 && n_rot % 2 == 0 && n_rot <= head_dim, op,
+          "n_rot " + std::to_string(n_rot) + " must be even and at most head_dim");
+  require(pos0 >= 0 && pos0 + x.rows() <= table.n_pos, op,
+          "positions up to " + std::to_string(pos0 + x.rows()) + " past the table's " +
+              std::to_string(table.n_pos));
+  Tensor tt = table.tensor();
+  Bound bx = bind(x, op), bt = bind(tt, op);
+  RopePush p{};
+  p.n_heads = static_cast<std::uint32_t>(n_heads);
+  p.head_dim = static_cast<std::uint32_t>(head_dim);
+  p.n_rot = static_cast<std::uint32_t>(n_rot);
+  p.pos0 = u32(pos0, op, "pos0");
+  p.n_tok = u32(x.rows(), op, "tokens");
+  p.x_off = elements(bx, 4, op);
+  p.x_stride = u32(x.cols(), op, "row");
+  p.table_off = elements(bt, 8, op) * 2;
+  p.neox = table.params.type == ref::RopeType::NeoX ? 1 : 0;
+  constexpr std::uint32_t wg = 64;
+  const vk::Pipeline& pl = kernels_->get("rope", "", false, 2, sizeof p, {wg});
+  vk::Groups g{ceil_div(p.n_rot / 2, wg), p.n_heads, p.n_tok};
+  record(pl, {bx.slice, bt.slice}, p, g, 8ull * x.elements());
+}
+
+void Ops::kv_write(const Tensor& k, const Tensor& v, const Tensor& k_cache, const Tensor& v_cache,
+                   std::int64_t pos0) {
+  const char* op = "kv_write";
+  require_f32(k, op, "k");
+  require_f32(v, op, "v");
+  require(k_cache.type == GgmlType::F16 && v_cache.type == GgmlType::F16, op, "caches must be f16");
+  require(
+      v.ne == k.ne && k.cols() == k_cache.cols() && v_cache.ne == k_cache.ne && k.cols() % 2 == 0,
+      op, "k " + dims(k) + ", v " + dims(v) + ", caches " + dims(k_cache));
+  require(pos0 >= 0 && pos0 + k.rows() <= k_cache.rows(), op,
+          "rows up to " + std::to_string(pos0 + k.rows()) + " past the cache's " +
+              std::to_string(k_cache.rows()));
+  Bound bk = bind(k, op), bv = bind(v, op), bkc = bind(k_cache, op), bvc = bind(v_cache, op);
+  KvWritePush p{};
+  p.row = u32(k.cols(), op, "row");
+  p.n_tok = u32(k.rows(), op, "tokens");
+  p.pos0 = u32(pos0, op, "pos0");
+  p.k_off = elements(bk, 4, op);
+  p.v_off = elements(bv, 4, op);
+  p.src_stride = p.row;
+  p.kc_off = elements(bkc, 4, op);
+  p.vc_off = elements(bvc, 4, op);
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("kv_write", "", false, 4, sizeof p, {wg});
+  vk::Groups g{ceil_div(p.row / 2, wg), p.n_tok};
+  record(pl, {bk.slice, bv.slice, bkc.slice, bvc.slice}, p, g, 12ull * k.elements());
+}
+
+std::uint64_t attention_scratch_floats(const Kernels& kernels, std::int64_t n_tok,
+                                       const AttentionShape& s, std::int64_t n_ctx) {
+  std::uint64_t chunks = ceil_div(static_cast<std::uint64_t>(n_ctx), kernels.config().attn_chunk);
+  return static_cast<std::uint64_t>(n_tok) * s.n_head * chunks * (s.head_dim + 2);
+}
+
+void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,
+                    const Tensor& out, const AttentionShape& s, std::int64_t pos0,
+                    const Tensor& scratch) {
+  const char* op = "attention";
+  const KernelConfig& cfg = kernels_->config();
+  require_f32(q, op, "q");
+  require_f32(out, op, "out");
+  require(k_cache.type == GgmlType::F16 && v_cache.type == GgmlType::F16, op, "caches must be f16");
+  require(s.n_head > 0 && s.n_head_kv > 0 && s.n_head % s.n_head_kv == 0, op,
+          "n_head " + std::to_string(s.n_head) + " is not a multiple of n_head_kv " +
+              std::to_string(s.n_head_kv));
+  require(s.head_dim > 0 && s.head_dim % 2 == 0 &&
+              static_cast<std::uint32_t>(s.head_dim) <= 4 * cfg.attn_wg,
+          op,
+          "head_dim " + std::to_string(s.head_dim) + " must be even and at most " +
+              std::to_string(4 * cfg.attn_wg));
+  require(q.cols() == std::int64_t{s.n_head} * s.head_dim && out.ne == q.ne, op,
+          "q " + dims(q) + ", out " + dims(out) + " for " + std::to_string(s.n_head) + " heads");
+  require(k_cache.cols() == std::int64_t{s.n_head_kv} * s.head_dim && v_cache.ne == k_cache.ne, op,
+          "caches " + dims(k_cache) + " for " + std::to_string(s.n_head_kv) + " kv heads");
+  std::int64_t n_kv = pos0 + q.rows();
+  require(pos0 >= 0 && n_kv <= k_cache.rows(), op,
+          "positions up to " + std::to_string(n_kv) + " past the cache's " +
+              std::to_string(k_cache.rows()));
+
+  AttentionPush p{};
+  p.n_head = static_cast<std::uint32_t>(s.n_head);
+  p.n_head_kv = static_cast<std::uint32_t>(s.n_head_kv);
+  p.head_dim = static_cast<std::uint32_t>(s.head_dim);
+  p.pos0 = u32(pos0, op, "pos0");
+  p.n_tok = u32(q.rows(), op, "tokens");
+  p.q_stride = u32(q.cols(), op, "row");
+  p.n_chunks = ceil_div(static_cast<std::uint64_t>(n_kv), cfg.attn_chunk);
+  std::uint32_t group = p.n_head / p.n_head_kv;
+  p.g_per_wg = std::min(group, cfg.attn_max_g);
+  p.scale = s.scale;
+  Bound bq = bind(q, op), bk = bind(k_cache, op), bv = bind(v_cache, op), bo = bind(out, op);
+  p.q_off = elements(bq, 4, op);
+  p.kc_off = elements(bk, 4, op);
+  p.vc_off = elements(bv, 4, op);
+  p.out_off = elements(bo, 4, op);
+  Bound bs = bo;  // unused binding when no query spans two chunks
+  if (p.n_chunks > 1) {
+    require_f32(scratch, op, "scratch");
+    std::uint64_t need =
+        static_cast<std::uint64_t>(p.n_tok) * p.n_head * p.n_chunks * (p.head_dim + 2);
+    require(static_cast<std::uint64_t>(scratch.elements()) >= need, op,
+            "scratch of " + std::to_string(scratch.elements()) + " floats, needs " +
+                std::to_string(need));
+    bs = bind(scratch, op);
+    p.scratch_off = elements(bs, 4, op);
+  }
+  std::uint32_t splits = (group + p.g_per_wg - 1) / p.g_per_wg;
+  vk::Groups g{p.n_head_kv * splits, p.n_chunks, p.n_tok};
+  const vk::Pipeline& pl =
+      kernels_->get("attn", "", true, 5, sizeof p, {cfg.attn_wg, cfg.attn_chunk, cfg.attn_max_g});
+  std::uint64_t kv_bytes = 2ull * 2 * static_cast<std::uint64_t>(n_kv) * k_cache.cols();
+  record(pl, {bq.slice, bk.slice, bv.slice, bo.slice, bs.slice}, p, g,
+         kv_bytes + 8ull * q.elements());
+  if (p.n_chunks > 1) {
+    AttnReducePush r{};
+    r.n_head = p.n_head;
+    r.head_dim = p.head_dim;
+    r.pos0 = p.pos0;
+    r.n_tok = p.n_tok;
+    r.chunk = cfg.attn_chunk;
+    r.n_chunks = p.n_chunks;
+    r.scratch_off = p.scratch_off;
+    r.out_off = p.out_off;
+    r.out_stride = p.q_stride;
+    constexpr std::uint32_t wg = 64;
+    const vk::Pipeline& rl = kernels_->get("attn_reduce", "", false, 2, sizeof r, {wg});
+    record(rl, {bs.slice, bo.slice}, r, vk::Groups{p.n_head, p.n_tok},
+           4ull * p.n_tok * p.n_head * p.n_chunks * (p.head_dim + 2));
+  }
+}
+
+// ---- element-wise --------------------------------------------------------------------------
+
+void Ops::add(const Tensor& a, const Tensor& b, const Tensor& out) {
+  require_f32(a, "add", "a");
+  require_f32(b, "add", "b");
+  require_f32(out, "add", "out");
+  require(b.elements() == a.elements() && out.elements() == a.elements(), "add",
+          "a " + dims(a) + ", b " + dims(b) + ", out " + dims(out));
+  Bound ba = bind(a, "add"), bb = bind(b, "add"), bo = bind(out, "add");
+  ElementwisePush p{u32(a.elements(), "add", "n"), u32(a.elements(), "add", "n"),
+                    elements(ba, 4, "add"), elements(bb, 4, "add"), elements(bo, 4, "add")};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("elementwise_add", "", false, 3, sizeof p, {wg});
+  record(pl, {ba.slice, bb.slice, bo.slice}, p, spread(ceil_div(p.n, wg)), 12ull * p.n);
+}
+
+void Ops::add_bias(const Tensor& x, const Tensor& bias) {
+  require_f32(x, "add_bias", "x");
+  require_f32(bias, "add_bias", "bias");
+  require(bias.elements() == x.cols(), "add_bias",
+          "x " + dims(x) + ", bias of " + std::to_string(bias.elements()));
+  Bound bx = bind(x, "add_bias"), bb = bind(bias, "add_bias");
+  std::uint32_t xo = elements(bx, 4, "add_bias");
+  ElementwisePush p{u32(x.elements(), "add_bias", "n"), u32(x.cols(), "add_bias", "n"), xo,
+                    elements(bb, 4, "add_bias"), xo};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("elementwise_add", "", false, 3, sizeof p, {wg});
+  record(pl, {bx.slice, bb.slice, bx.slice}, p, spread(ceil_div(p.n, wg)), 8ull * p.n);
+}
+
+void Ops::swiglu(const Tensor& gate, const Tensor& up, const Tensor& out) {
+  require_f32(gate, "swiglu", "gate");
+  require_f32(up, "swiglu", "up");
+  require_f32(out, "swiglu", "out");
+  require(up.elements() == gate.elements() && out.elements() == gate.elements(), "swiglu",
+          "gate " + dims(gate) + ", up " + dims(up) + ", out " + dims(out));
+  Bound bg = bind(gate, "swiglu"), bu = bind(up, "swiglu"), bo = bind(out, "swiglu");
+  ElementwisePush p{u32(gate.elements(), "swiglu", "n"), u32(gate.elements(), "swiglu", "n"),
+                    elements(bg, 4, "swiglu"), elements(bu, 4, "swiglu"),
+                    elements(bo, 4, "swiglu")};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("elementwise_swiglu", "", false, 3, sizeof p, {wg});
+  record(pl, {bg.slice, bu.slice, bo.slice}, p, spread(ceil_div(p.n, wg)), 12ull * p.n);
+}
+
+void Ops::argmax(const Tensor& x, const Tensor& out) {
+  require_f32(x, "argmax", "x");
+  require(out.type == GgmlType::I32 && out.elements() == x.rows(), "argmax",
+          "out must be I32 with one element per row of x " + dims(x));
+  Bound bx = bind(x, "argmax"), bo = bind(out, "argmax");
+  ArgmaxPush p{u32(x.cols(), "argmax", "n"), elements(bx, 4, "argmax"),
+               u32(x.cols(), "argmax", "n"), elements(bo, 4, "argmax")};
+  constexpr std::uint32_t wg = 256;
+  const vk::Pipeline& pl = kernels_->get("argmax", "", false, 2, sizeof p, {wg});
+  record(pl, {bx.slice, bo.slice}, p, spread(static_cast<std::uint64_t>(x.rows())),
+         4ull * x.elements());
+}
+
+void Ops::copy(const Tensor& src, const Tensor& dst) {
+  require(src.bytes() == dst.bytes() && src.bytes() % 16 == 0, "copy",
+          "sizes differ or are not multiples of 16 bytes");
+  Bound bs = bind(src, "copy"), bd = bind(dst, "copy");
+  CopyPush p{u32(static_cast<std::int64_t>(src.bytes() / 16), "copy", "size"),
+             elements(bs, 16, "copy"), elements(bd, 16, "copy")};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("copy", "", false, 2, sizeof p, {wg});
+  record(pl, {bs.slice, bd.slice}, p, spread(ceil_div(p.n, wg)), 2 * src.bytes());
+}
+
+}  // namespace vkchat::ops

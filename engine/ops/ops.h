@@ -1,0 +1,125 @@
+// Recording the llama-family forward pass: named ops, each one kernel dispatch (or two), into
+// one command buffer.
+//
+//   vk::Context ctx = vk::Context::create();
+//   ops::Kernels kernels(ctx);               // pipelines, built once each on first use
+//   vk::CommandBuffer cmd(ctx);
+//   ops::Ops ops(kernels, cmd);
+//   ops.rmsnorm(x, attn_norm, xn, eps);      // Tensor views: buffer + offset + type + shape
+//   ops.linear(wq, xn, q);                   // any weight type; x and y f32
+//   ...
+//   cmd.submit_and_wait();
+//
+// Conventions
+// - Activations are f32 and contiguous, one row per token: a [T x n] tensor has ne = {n, T}.
+//   Weights are GGUF matrices (ne = {K, N}: N rows of K elements) of any type for which
+//   kernel_supports() holds; the kernels read their blocks in place.
+// - The KV caches are f16, one row per position of n_head_kv * head_dim values.
+// - Every op ends with a full compute barrier, so the next op sees its results. Coarse on
+//   purpose: the ops of a forward pass depend on each other in order; finer barriers come only
+//   with measurements.
+// - Ops that take positions (rope, kv_write, attention) carry them in push constants, so a
+//   decode step records the same bindings every token and reuses the cached descriptor sets.
+// - Tensors may sit at any offset in buffers of any size: bindings cover the whole buffer (or
+//   an aligned window of at most maxStorageBufferRange bytes) and offsets travel in push
+//   constants. Weight offsets must be multiples of 4 bytes (GGUF aligns them to 32).
+// - Shape mismatches throw std::invalid_argument naming the op.
+// - Fused weights (phi3's attn_qkv, its gate|up ffn_up) are split by rows with
+//   Tensor::row_range: three linear() calls write contiguous q, k, v, and linear_swiglu takes
+//   the two halves of ffn_up. Activations have no strides.
+#pragma once
+#include <cstdint>
+
+#include "ops/kernels.h"
+#include "ops/rope_table.h"
+#include "ops/tensor.h"
+#include "vk/command.h"
+
+namespace vkchat::ops {
+
+struct AttentionShape {
+  int n_head = 0;
+  int n_head_kv = 0;  // n_head is a multiple of it (grouped-query attention)
+  int head_dim = 0;   // even, at most 4 * KernelConfig::attn_wg
+  float scale = 0;    // usually 1 / sqrt(head_dim)
+};
+
+class Ops {
+ public:
+  Ops(Kernels& kernels, vk::CommandBuffer& cmd);
+
+  // y = x W^T for T = x.rows() tokens: x [T x K], y [T x N]. Picks matvec for few tokens and
+  // the tiled matmul for many (KernelConfig::matmul_min_tokens).
+  void linear(const Tensor& w, const Tensor& x, const Tensor& y);
+  // The two kernels behind linear(), callable directly: one pass over W per token, and
+  // shared-memory tiles of 32 rows x 32 tokens.
+  void matvec(const Tensor& w, const Tensor& x, const Tensor& y);
+  void matmul(const Tensor& w, const Tensor& x, const Tensor& y);
+  // y = silu(x W_gate^T) * (x W_up^T) in one pass over x (gate and up: same type and shape).
+  // For many tokens (KernelConfig::matmul_min_tokens), two matmuls and a swiglu, which need
+  // `tmp`: [T x N] f32 scratch (unused, may be empty, for fewer tokens).
+  void linear_swiglu(const Tensor& gate, const Tensor& up, const Tensor& x, const Tensor& y,
+                     const Tensor& tmp);
+
+  // out = row ids[t] of the table for each token t, dequantized bit-exactly: ids I32 [T],
+  // out [T x K]. Rows for ids outside the table are left unwritten.
+  void embedding(const Tensor& table, const Tensor& ids, const Tensor& out);
+
+  // Each row: out = x / sqrt(mean(x^2) + eps) * w (out may be x).
+  void rmsnorm(const Tensor& x, const Tensor& w, const Tensor& out, float eps);
+  // sum = a + b (the new residual stream), out = rmsnorm(sum) * w, in one pass.
+  void add_rmsnorm(const Tensor& a, const Tensor& b, const Tensor& sum, const Tensor& w,
+                   const Tensor& out, float eps);
+  // RMSNorm of each head_dim slice of x in place, times w (head_dim values): qwen3's q/k norm.
+  void head_rmsnorm(const Tensor& x, int n_heads, const Tensor& w, float eps);
+
+  // RoPE in place on x [T x n_heads * head_dim], token t at position pos0 + t.
+  void rope(const Tensor& x, int n_heads, int head_dim, std::int64_t pos0, const RopeTable& table);
+
+  // Rows pos0 .. pos0 + T - 1 of the f16 caches = k and v [T x n_head_kv * head_dim].
+  void kv_write(const Tensor& k, const Tensor& v, const Tensor& k_cache, const Tensor& v_cache,
+                std::int64_t pos0);
+
+  // Causal attention of q [T x n_head * head_dim] (token t at position pos0 + t, seeing cache
+  // rows 0 .. pos0 + t) into out (same shape). Long contexts are split over workgroups and
+  // combined by a second pass, which needs `scratch`: an f32 tensor of at least
+  // attention_scratch_floats() elements (below).
+  void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, const Tensor& out,
+                 const AttentionShape& shape, std::int64_t pos0, const Tensor& scratch);
+
+  void add(const Tensor& a, const Tensor& b, const Tensor& out);         // out = a + b
+  void add_bias(const Tensor& x, const Tensor& bias);                    // each row of x += bias
+  void swiglu(const Tensor& gate, const Tensor& up, const Tensor& out);  // silu(gate) * up
+  // out (I32, one per row of x) = index of the row's largest value, the first of equals.
+  void argmax(const Tensor& x, const Tensor& out);
+  // dst = src, as raw bytes (sizes multiple of 16 bytes, offsets of 16).
+  void copy(const Tensor& src, const Tensor& dst);
+
+  Kernels& kernels() const { return *kernels_; }
+  vk::CommandBuffer& command_buffer() const { return *cmd_; }
+
+ private:
+  struct Bound {
+    vk::BufferSlice slice;
+    std::uint64_t offset;  // bytes from the slice's start
+  };
+  Bound bind(const Tensor& t, const char* op) const;
+  std::uint32_t elements(const Bound& b, std::uint32_t unit, const char* op) const;
+  template <class Push>
+  void record(const vk::Pipeline& p, std::initializer_list<vk::BufferSlice> bindings,
+              const Push& push, vk::Groups groups, std::uint64_t bytes);
+  vk::Groups spread(std::uint64_t groups) const;  // 1-D group count over x (and y)
+  LinearPush linear_push(const Bound& bw, const Bound& bx, const Bound& by, const Tensor& w,
+                         const Tensor& x, const Tensor& y, std::int64_t row0, const char* op) const;
+  void matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const Tensor& y,
+                   std::int64_t row0);
+
+  Kernels* kernels_;
+  vk::CommandBuffer* cmd_;
+};
+
+// Floats of scratch that attention() needs for n_tok queries over a cache of n_ctx rows.
+std::uint64_t attention_scratch_floats(const Kernels& kernels, std::int64_t n_tok,
+                                       const AttentionShape& shape, std::int64_t n_ctx);
+
+}  // namespace vkchat::ops

@@ -1,0 +1,111 @@
+// Random GGUF blocks with sane scales.
+#include "ref/random_weights.h"
+
+#include <cstddef>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+#include "quant/blocks.h"
+#include "quant/dequantize.h"
+#include "quant/half.h"
+#include "util/errors.h"
+
+namespace vkchat::ref {
+
+using gguf::GgmlType;
+
+namespace {
+
+struct Rng {
+  std::mt19937_64 gen;
+  float uniform(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(gen); }
+  // A signed fp16 scale, occasionally subnormal.
+  std::uint16_t scale() {
+    if (gen() % 16 == 0) {
+      auto h = static_cast<std::uint16_t>(1 + gen() % 0x3ff);  // subnormal magnitude
+      return static_cast<std::uint16_t>(h | ((gen() & 1) << 15));
+    }
+    float v = uniform(0.002f, 0.05f) * (gen() & 1 ? -1.f : 1.f);
+    return quant::f32_to_fp16(v);
+  }
+};
+
+void put16(std::uint8_t* p, std::uint16_t v) {
+  std::memcpy(p, &v, 2);
+}
+
+}  // namespace
+
+std::vector<float> random_floats(std::size_t n, std::uint64_t seed, float lo, float hi) {
+  std::mt19937_64 gen(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(gen);
+  return v;
+}
+
+std::vector<std::uint8_t> random_weights(GgmlType type, std::int64_t rows, std::int64_t cols,
+                                         std::uint64_t seed) {
+  quant::require_dequant_supported(type);
+  const std::uint64_t row_bytes = quant::row_bytes(type, cols);
+  const std::uint64_t total = row_bytes * static_cast<std::uint64_t>(rows);
+  std::vector<std::uint8_t> out(total);
+  Rng rng{std::mt19937_64(seed)};
+  for (std::uint8_t& b : out) b = static_cast<std::uint8_t>(rng.gen());
+
+  const gguf::TypeTraits tr = gguf::traits(type);
+  const std::uint64_t n_blocks = total / tr.type_size;
+  auto block = [&](std::uint64_t i) { return out.data() + i * tr.type_size; };
+  switch (type) {
+    case GgmlType::F32:
+      for (std::uint64_t i = 0; i < n_blocks; ++i) {
+        float v = rng.uniform(-1.f, 1.f);
+        std::memcpy(block(i), &v, 4);
+      }
+      break;
+    case GgmlType::F16:
+      for (std::uint64_t i = 0; i < n_blocks; ++i)
+        put16(block(i), quant::f32_to_fp16(rng.uniform(-1.f, 1.f)));
+      break;
+    case GgmlType::BF16:
+      for (std::uint64_t i = 0; i < n_blocks; ++i)
+        put16(block(i), quant::f32_to_bf16(rng.uniform(-1.f, 1.f)));
+      break;
+    case GgmlType::Q4_0:
+    case GgmlType::Q5_0:
+    case GgmlType::Q8_0:
+      for (std::uint64_t i = 0; i < n_blocks; ++i) put16(block(i), rng.scale());  // d first
+      break;
+    case GgmlType::Q4_1:
+    case GgmlType::Q5_1:
+    case GgmlType::Q4_K:
+    case GgmlType::Q5_K:
+    case GgmlType::Q2_K:
+      for (std::uint64_t i = 0; i < n_blocks; ++i) {
+        std::uint8_t* b = block(i);
+        std::size_t d_at = type == GgmlType::Q2_K ? offsetof(quant::BlockQ2_K, d) : 0;
+        put16(b + d_at, rng.scale());
+        put16(b + d_at + 2, rng.scale());  // m or dmin
+      }
+      break;
+    case GgmlType::Q3_K:
+      for (std::uint64_t i = 0; i < n_blocks; ++i)
+        put16(block(i) + offsetof(quant::BlockQ3_K, d), rng.scale());
+      break;
+    case GgmlType::Q6_K:
+      for (std::uint64_t i = 0; i < n_blocks; ++i)
+        put16(block(i) + offsetof(quant::BlockQ6_K, d), rng.scale());
+      break;
+    case GgmlType::Q8_K:
+      for (std::uint64_t i = 0; i < n_blocks; ++i) {
+        float d = rng.uniform(0.002f, 0.05f);
+        std::memcpy(block(i), &d, 4);
+      }
+      break;
+    default: throw UnsupportedModel("random_weights: no generator for this type");
+  }
+  return out;
+}
+
+}  // namespace vkchat::ref

@@ -1,0 +1,134 @@
+// Byte-level BPE merging (see bpe.h).
+#include "tokenizer/bpe.h"
+
+#include <algorithm>
+#include <queue>
+
+#include "tokenizer/unicode_props.h"
+
+namespace vkchat::tokenizer::detail {
+namespace {
+
+std::uint64_t pair_key(std::int32_t a, std::int32_t b) {
+  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32) |
+         static_cast<std::uint32_t>(b);
+}
+
+}  // namespace
+
+std::int32_t BpeMerges::intern(std::string_view s) {
+  if (const auto it = symbol_ids_.find(s); it != symbol_ids_.end()) return it->second;
+  const auto id = static_cast<std::int32_t>(symbol_text_.size());
+  symbol_ids_.emplace(std::string(s), id);
+  symbol_text_.emplace_back(s);
+  return id;
+}
+
+BpeMerges::BpeMerges(std::span<const std::string_view> merges, const TokenMap& vocab) {
+  const auto& bytes = byte_to_unicode();
+  for (int b = 0; b < 256; ++b) byte_symbol_[b] = intern(bytes[static_cast<std::size_t>(b)]);
+  merges_.reserve(merges.size());
+  symbol_ids_.reserve(merges.size() + 256);
+  symbol_text_.reserve(merges.size() + 256);
+  std::string joined;
+  for (std::size_t rank = 0; rank < merges.size(); ++rank) {
+    // Like llama.cpp: split at the first space after the first byte; a line without one
+    // becomes the (useless) merge of two empty strings.
+    const std::string_view line = merges[rank];
+    const std::size_t space = line.find(' ', 1);
+    std::string_view left, right;
+    if (space != std::string_view::npos) {
+      left = line.substr(0, space);
+      right = line.substr(space + 1);
+    }
+    const std::int32_t l = intern(left), r = intern(right);
+    joined.assign(left);
+    joined.append(right);
+    const std::int32_t result = intern(joined);
+    merges_.try_emplace(pair_key(l, r), Merge{static_cast<std::int32_t>(rank), result});
+  }
+  symbol_token_.resize(symbol_text_.size());
+  for (std::size_t i = 0; i < symbol_text_.size(); ++i) {
+    symbol_token_[i] = lookup(vocab, symbol_text_[i]);
+  }
+}
+
+void BpeMerges::encode_word(std::string_view word, bool ignore_merges, const TokenMap& vocab,
+                            std::vector<std::int32_t>& out) const {
+  if (word.empty()) return;
+  const auto& bytes = byte_to_unicode();
+  if (ignore_merges) {
+    std::string encoded;
+    for (char c : word) encoded += bytes[static_cast<std::uint8_t>(c)];
+    if (const std::int32_t id = lookup(vocab, encoded); id >= 0) {
+      out.push_back(id);
+      return;
+    }
+  }
+
+  // One symbol per byte, linked as a list; merged symbols absorb their right neighbour.
+  struct Symbol {
+    std::int32_t id;
+    std::int32_t prev, next;
+    std::uint32_t len;  // bytes covered; 0 once absorbed
+  };
+  const auto n = static_cast<std::int32_t>(word.size());
+  std::vector<Symbol> sym(word.size());
+  for (std::int32_t i = 0; i < n; ++i) {
+    sym[static_cast<std::size_t>(i)] = {
+        byte_symbol_[static_cast<std::uint8_t>(word[static_cast<std::size_t>(i)])], i - 1,
+        i + 1 < n ? i + 1 : -1, 1};
+  }
+
+  struct Candidate {
+    std::int32_t rank, left, right;
+    std::uint32_t len;
+    std::int32_t result;
+    bool operator<(const Candidate& o) const {  // priority_queue pops the "largest"
+      return rank > o.rank || (rank == o.rank && left > o.left);
+    }
+  };
+  std::priority_queue<Candidate> queue;
+  const auto consider = [&](std::int32_t l, std::int32_t r) {
+    if (l < 0 || r < 0) return;
+    const Symbol& a = sym[static_cast<std::size_t>(l)];
+    const Symbol& b = sym[static_cast<std::size_t>(r)];
+    const auto it = merges_.find(pair_key(a.id, b.id));
+    if (it == merges_.end()) return;
+    queue.push({it->second.rank, l, r, a.len + b.len, it->second.result});
+  };
+  for (std::int32_t i = 1; i < n; ++i) consider(i - 1, i);
+
+  while (!queue.empty()) {
+    const Candidate c = queue.top();
+    queue.pop();
+    Symbol& a = sym[static_cast<std::size_t>(c.left)];
+    Symbol& b = sym[static_cast<std::size_t>(c.right)];
+    // Stale when either side was absorbed or grew since the candidate was queued.
+    if (a.len == 0 || b.len == 0 || a.len + b.len != c.len) continue;
+    a.id = c.result;
+    a.len += b.len;
+    b.len = 0;
+    a.next = b.next;
+    if (b.next >= 0) sym[static_cast<std::size_t>(b.next)].prev = c.left;
+    consider(a.prev, c.left);
+    consider(c.left, a.next);
+  }
+
+  for (std::int32_t i = 0; i >= 0; i = sym[static_cast<std::size_t>(i)].next) {
+    const Symbol& s = sym[static_cast<std::size_t>(i)];
+    const std::int32_t token = symbol_token_[static_cast<std::size_t>(s.id)];
+    if (token >= 0) {
+      out.push_back(token);
+      continue;
+    }
+    // Not in the vocabulary: llama.cpp looks up each byte of the encoded text on its own.
+    for (char c : symbol_text_[static_cast<std::size_t>(s.id)]) {
+      if (const std::int32_t id = lookup(vocab, std::string_view(&c, 1)); id >= 0) {
+        out.push_back(id);
+      }
+    }
+  }
+}
+
+}  // namespace vkchat::tokenizer::detail

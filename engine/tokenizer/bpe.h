@@ -1,0 +1,44 @@
+// Byte-level BPE: merges by rank over the GPT-2 byte<->unicode encoding of a word, the way
+// llama.cpp's llm_tokenizer_bpe_session does it (lowest rank first, leftmost among equals).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tokenizer/token_map.h"
+
+namespace vkchat::tokenizer::detail {
+
+class BpeMerges {
+ public:
+  // `merges` are "left right" strings in rank order; `vocab` maps token texts to ids.
+  BpeMerges(std::span<const std::string_view> merges, const TokenMap& vocab);
+
+  // Appends the tokens of one pre-tokenized word given as raw UTF-8 bytes.
+  void encode_word(std::string_view word, bool ignore_merges, const TokenMap& vocab,
+                   std::vector<std::int32_t>& out) const;
+
+ private:
+  std::int32_t intern(std::string_view s);
+
+  struct Merge {
+    std::int32_t rank;
+    std::int32_t result;  // symbol id of left+right
+  };
+  // Every string that takes part in a merge gets a symbol id; merges are keyed by id pairs.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::int32_t, Hash, std::equal_to<>> symbol_ids_;
+  std::vector<std::string> symbol_text_;
+  std::vector<std::int32_t> symbol_token_;  // vocabulary id of a symbol's text, or -1
+  std::unordered_map<std::uint64_t, Merge> merges_;
+  std::int32_t byte_symbol_[256] = {};
+};
+
+}  // namespace vkchat::tokenizer::detail

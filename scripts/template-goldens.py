@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Regenerates tests/engine/data/templates: each ../shared template rendered for each extra
+conversation (tools, tool calls, reasoning, several system messages, content parts) by Python
+Jinja2 the way Hugging Face's apply_chat_template renders it. These complement llama.cpp's
+renderings in ../shared/templates; the test ChatTemplate.MatchesJinja2OnRicherConversations
+checks the interpreter against them. A developer tool (needs python3-jinja2), not a build step.
+
+usage: scripts/template-goldens.py [SHARED_DIR]
+"""
+import datetime
+import json
+import pathlib
+import sys
+
+from jinja2.exceptions import TemplateError
+from jinja2.ext import loopcontrols
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared"
+OUT = ROOT / "tests/engine/data/templates"
+NOW = datetime.datetime(2026, 11, 26)  # the tests render with this date
+
+
+def raise_exception(message):
+    raise TemplateError(message)
+
+
+def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators,
+                      sort_keys=sort_keys)
+
+
+env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+env.filters["tojson"] = tojson
+env.globals["raise_exception"] = raise_exception
+env.globals["strftime_now"] = NOW.strftime
+
+for old in OUT.glob("*.txt"):
+    old.unlink()
+for old in OUT.glob("*.error"):
+    old.unlink()
+for template in sorted((SHARED / "templates").glob("*.jinja")):
+    source = template.read_text(encoding="utf-8")
+    for conv in sorted((OUT / "conversations").glob("*.json")):
+        context = json.loads(conv.read_text(encoding="utf-8"))
+        name = f"{template.stem}.{conv.stem}"
+        try:
+            text = env.from_string(source).render(**context)
+            (OUT / f"{name}.txt").write_bytes(text.encode("utf-8"))
+        except Exception as e:  # the template rejects this conversation: any error will do
+            (OUT / f"{name}.error").write_text(f"{type(e).__name__}: {e}\n", encoding="utf-8")

@@ -1,0 +1,155 @@
+// Causal attention over an f16 KV cache for n_tok queries at positions pos0 .. pos0 + n_tok - 1
+// (decode: n_tok = 1). Grouped-query heads: a workgroup takes up to MAX_G query heads that
+// share one KV head, so each K and V row is read once for all of them, and one CHUNK of cache
+// positions (split-K: long contexts spread over many workgroups). It computes that chunk's
+// scores, their max m and sum l of exp(score - m), and o = sum exp(score - m) v. A query whose
+// positions fit in one chunk is finished here; otherwise the partial (m, l, o) goes to the
+// scratch buffer and attn_reduce.comp combines the chunks.
+// Cache layout: row p holds n_head_kv heads of head_dim values; q and out: n_head * head_dim
+// per token. head_dim is even and at most 4 * the workgroup size.
+#version 450
+// fallback: nosg
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint CHUNK = 128;
+layout(constant_id = 2) const uint MAX_G = 8;
+#include "common.glsl"
+
+#define MAX_PAIRS 2u  // head-dim pairs per invocation
+
+// Mirrors AttentionPush in engine/ops/kernels.h.
+layout(push_constant) uniform Push {
+  uint n_head;
+  uint n_head_kv;
+  uint head_dim;
+  uint pos0;
+  uint n_tok;
+  uint q_off;        // elements
+  uint q_stride;     // elements between tokens (q and out)
+  uint kc_off;       // 32-bit words (element pairs)
+  uint vc_off;
+  uint out_off;
+  uint scratch_off;  // elements
+  uint n_chunks;     // chunks of the longest query (the grid's y)
+  uint g_per_wg;     // query heads per workgroup (<= MAX_G)
+  float scale;
+} pc;
+
+layout(std430, binding = 0) readonly buffer Q { float q[]; };
+layout(std430, binding = 1) readonly buffer Kc { uint kc[]; };
+layout(std430, binding = 1) readonly buffer Kc4 { uvec4 kc4[]; };  // 8 halves per load
+layout(std430, binding = 2) readonly buffer Vc { uint vc[]; };
+layout(std430, binding = 3) writeonly buffer Out { float o[]; };
+layout(std430, binding = 4) writeonly buffer Scratch { float scratch[]; };
+
+shared float qs[MAX_G * 4u * WG_SIZE];
+shared float sc[MAX_G * CHUNK];
+
+void main() {
+  uint tid = gl_LocalInvocationIndex;
+  uint group = pc.n_head / pc.n_head_kv;
+  uint splits = (group + pc.g_per_wg - 1u) / pc.g_per_wg;
+  uint kvh = gl_WorkGroupID.x / splits;
+  uint g0 = (gl_WorkGroupID.x % splits) * pc.g_per_wg;
+  uint G = min(pc.g_per_wg, group - g0);
+  uint h0 = kvh * group + g0;
+  uint c = gl_WorkGroupID.y;
+  uint t = gl_WorkGroupID.z;
+  uint hd = pc.head_dim;
+  uint n_kv = pc.pos0 + t + 1u;
+  uint start = c * CHUNK;
+  if (start >= n_kv) return;  // uniform: this query's keys end before this chunk
+  uint len = min(CHUNK, n_kv - start);
+  uint nct = (n_kv + CHUNK - 1u) / CHUNK;
+  uint row_words = pc.n_head_kv * hd / 2u;
+  uint head_words = kvh * hd / 2u;
+
+  uint qb = pc.q_off + t * pc.q_stride + h0 * hd;
+  for (uint i = tid; i < G * hd; i += WG_SIZE) qs[i] = q[qb + i];
+  barrier();  // the queries are in shared memory before the scores use them
+
+  float lmax[MAX_G];
+  [[unroll]] for (uint g = 0; g < MAX_G; ++g) lmax[g] = uintBitsToFloat(0xFF800000u);
+  for (uint j = tid; j < len; j += WG_SIZE) {
+    float dot[MAX_G];
+    [[unroll]] for (uint g = 0; g < MAX_G; ++g) dot[g] = 0.0;
+    uint kb = pc.kc_off + (start + j) * row_words + head_words;
+    if ((kb & 3u) == 0u && (hd & 7u) == 0u) {
+      // Aligned rows: 16-byte loads (uniform: kc_off, row_words and head_words decide).
+      for (uint d8 = 0; d8 < hd / 8u; ++d8) {
+        uvec4 w = kc4[kb / 4u + d8];
+        vec2 k0 = unpackHalf2x16(w.x), k1 = unpackHalf2x16(w.y);
+        vec2 k2 = unpackHalf2x16(w.z), k3 = unpackHalf2x16(w.w);
+        [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
+          if (g >= G) continue;
+          uint qi = g * hd + 8u * d8;
+          dot[g] += qs[qi] * k0.x + qs[qi + 1u] * k0.y + qs[qi + 2u] * k1.x + qs[qi + 3u] * k1.y +
+                    qs[qi + 4u] * k2.x + qs[qi + 5u] * k2.y + qs[qi + 6u] * k3.x +
+                    qs[qi + 7u] * k3.y;
+        }
+      }
+    } else {
+      for (uint d2 = 0; d2 < hd / 2u; ++d2) {
+        vec2 kk = unpackHalf2x16(kc[kb + d2]);
+        [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
+          if (g < G) dot[g] += qs[g * hd + 2u * d2] * kk.x + qs[g * hd + 2u * d2 + 1u] * kk.y;
+        }
+      }
+    }
+    [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
+      float s = dot[g] * pc.scale;
+      sc[g * CHUNK + j] = s;
+      lmax[g] = max(lmax[g], s);
+    }
+  }
+  float m[MAX_G], l[MAX_G];
+  [[unroll]] for (uint g = 0; g < MAX_G; ++g) m[g] = wg_max(lmax[g]);  // barriers: sc complete
+  [[unroll]] for (uint g = 0; g < MAX_G; ++g) lmax[g] = 0.0;  // now the local sums
+  for (uint j = tid; j < len; j += WG_SIZE) {
+    [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
+      float p = exp(sc[g * CHUNK + j] - m[g]);
+      sc[g * CHUNK + j] = p;
+      lmax[g] += p;
+    }
+  }
+  [[unroll]] for (uint g = 0; g < MAX_G; ++g) l[g] = wg_sum(lmax[g]);  // barriers: p complete
+
+  vec2 acc[MAX_G][MAX_PAIRS];
+  [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
+    [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) acc[g][i] = vec2(0.0);
+  }
+  uint vb = pc.vc_off + start * row_words + head_words;
+  for (uint j = 0; j < len; ++j) {
+    [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) {
+      uint dp = tid + i * WG_SIZE;
+      if (dp >= hd / 2u) continue;
+      vec2 vv = unpackHalf2x16(vc[vb + j * row_words + dp]);
+      [[unroll]] for (uint g = 0; g < MAX_G; ++g) acc[g][i] += sc[g * CHUNK + j] * vv;
+    }
+  }
+
+  [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
+    if (g >= G) continue;
+    uint h = h0 + g;
+    if (nct == 1u) {
+      uint ob = pc.out_off + t * pc.q_stride + h * hd;
+      [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) {
+        uint dp = tid + i * WG_SIZE;
+        if (dp >= hd / 2u) continue;
+        o[ob + 2u * dp] = acc[g][i].x / l[g];
+        o[ob + 2u * dp + 1u] = acc[g][i].y / l[g];
+      }
+    } else {
+      uint sb = pc.scratch_off + ((t * pc.n_head + h) * pc.n_chunks + c) * (hd + 2u);
+      if (tid == 0u) {
+        scratch[sb] = m[g];
+        scratch[sb + 1u] = l[g];
+      }
+      [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) {
+        uint dp = tid + i * WG_SIZE;
+        if (dp >= hd / 2u) continue;
+        scratch[sb + 2u + 2u * dp] = acc[g][i].x;
+        scratch[sb + 3u + 2u * dp] = acc[g][i].y;
+      }
+    }
+  }
+}

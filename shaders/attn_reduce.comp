@@ -1,0 +1,48 @@
+// Combines attn.comp's per-chunk partials (m, l, o) of each query head into the output:
+// M = max m_c, out = sum o_c e^(m_c - M) / sum l_c e^(m_c - M). Queries that fit in one chunk
+// were written by attn.comp and are skipped. One workgroup per (head, token).
+#version 450
+layout(local_size_x_id = 0) in;
+#include "common.glsl"
+
+// Mirrors AttnReducePush in engine/ops/kernels.h.
+layout(push_constant) uniform Push {
+  uint n_head;
+  uint head_dim;
+  uint pos0;
+  uint n_tok;
+  uint chunk;
+  uint n_chunks;
+  uint scratch_off;
+  uint out_off;
+  uint out_stride;
+} pc;
+
+layout(std430, binding = 0) readonly buffer Scratch { float scratch[]; };
+layout(std430, binding = 1) writeonly buffer Out { float o[]; };
+
+void main() {
+  uint h = gl_WorkGroupID.x;
+  uint t = gl_WorkGroupID.y;
+  uint n_kv = pc.pos0 + t + 1u;
+  uint nct = (n_kv + pc.chunk - 1u) / pc.chunk;
+  if (nct == 1u) return;
+  uint hd = pc.head_dim;
+  uint base = pc.scratch_off + (t * pc.n_head + h) * pc.n_chunks * (hd + 2u);
+  float M = uintBitsToFloat(0xFF800000u);
+  for (uint c = 0; c < nct; ++c) M = max(M, scratch[base + c * (hd + 2u)]);
+  float L = 0.0;
+  for (uint c = 0; c < nct; ++c) {
+    uint sb = base + c * (hd + 2u);
+    L += scratch[sb + 1u] * exp(scratch[sb] - M);
+  }
+  uint ob = pc.out_off + t * pc.out_stride + h * hd;
+  for (uint d = gl_LocalInvocationIndex; d < hd; d += WG_SIZE) {
+    float acc = 0.0;
+    for (uint c = 0; c < nct; ++c) {
+      uint sb = base + c * (hd + 2u);
+      acc += scratch[sb + 2u + d] * exp(scratch[sb] - M);
+    }
+    o[ob + d] = acc / L;
+  }
+}

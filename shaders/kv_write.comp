@@ -1,0 +1,33 @@
+// Writes n_tok rows of K and V (f32) into the f16 caches at rows pos0 .. pos0 + n_tok - 1.
+// Each invocation converts two neighbouring elements of K and of V.
+#version 450
+layout(local_size_x_id = 0) in;
+#include "common.glsl"
+
+// Mirrors KvWritePush in engine/ops/kernels.h.
+layout(push_constant) uniform Push {
+  uint row;         // elements per token row (n_head_kv * head_dim), even
+  uint n_tok;
+  uint pos0;
+  uint k_off;       // source element offsets
+  uint v_off;
+  uint src_stride;  // elements between tokens in K and V
+  uint kc_off;      // cache offsets in 32-bit words (element pairs)
+  uint vc_off;
+} pc;
+
+layout(std430, binding = 0) readonly buffer Ks { float k[]; };
+layout(std430, binding = 1) readonly buffer Vs { float v[]; };
+layout(std430, binding = 2) writeonly buffer Kc { uint kc[]; };
+layout(std430, binding = 3) writeonly buffer Vc { uint vc[]; };
+
+void main() {
+  uint pairs = pc.row / 2u;
+  uint p = gl_GlobalInvocationID.x;
+  uint t = gl_WorkGroupID.y;
+  if (p >= pairs || t >= pc.n_tok) return;
+  uint src = t * pc.src_stride + 2u * p;
+  uint dst = (pc.pos0 + t) * pairs + p;
+  kc[pc.kc_off + dst] = packHalf2x16(vec2(k[pc.k_off + src], k[pc.k_off + src + 1u]));
+  vc[pc.vc_off + dst] = packHalf2x16(vec2(v[pc.v_off + src], v[pc.v_off + src + 1u]));
+}

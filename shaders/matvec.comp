@@ -1,0 +1,117 @@
+// y = W x for each of n_tok vectors: decode's matrix x vector, reading W's GGUF blocks in place.
+// Workgroup: NUM_ROWS consecutive rows of W for one vector; its invocations take the parts of
+// the row in turn (weights.glsl: neighbours read neighbouring bytes) and the partial dot
+// products are summed across the workgroup.
+// With -DSWIGLU, binding 0 is the gate and binding 1 the up projection (same type and shape)
+// and y = silu(W_gate x) * (W_up x): the feed-forward's two matrices in one pass over x.
+#version 450
+// variant: f32 -DW_F32
+// variant: f16 -DW_F16
+// variant: bf16 -DW_BF16
+// variant: q4_0 -DW_Q4_0
+// variant: q4_1 -DW_Q4_1
+// variant: q5_0 -DW_Q5_0
+// variant: q5_1 -DW_Q5_1
+// variant: q8_0 -DW_Q8_0
+// variant: q4_k -DW_Q4_K
+// variant: q5_k -DW_Q5_K
+// variant: q6_k -DW_Q6_K
+// variant: swiglu_f32 -DW_F32 -DSWIGLU
+// variant: swiglu_f16 -DW_F16 -DSWIGLU
+// variant: swiglu_bf16 -DW_BF16 -DSWIGLU
+// variant: swiglu_q4_0 -DW_Q4_0 -DSWIGLU
+// variant: swiglu_q4_1 -DW_Q4_1 -DSWIGLU
+// variant: swiglu_q5_0 -DW_Q5_0 -DSWIGLU
+// variant: swiglu_q5_1 -DW_Q5_1 -DSWIGLU
+// variant: swiglu_q8_0 -DW_Q8_0 -DSWIGLU
+// variant: swiglu_q4_k -DW_Q4_K -DSWIGLU
+// variant: swiglu_q5_k -DW_Q5_K -DSWIGLU
+// variant: swiglu_q6_k -DW_Q6_K -DSWIGLU
+// fallback: nosg
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint NUM_ROWS = 1;
+#include "common.glsl"
+
+// Mirrors LinearPush in engine/ops/kernels.h.
+layout(push_constant) uniform Push {
+  uint K;          // elements per row (x's length)
+  uint N;          // rows (y's length)
+  uint row_bytes;  // bytes per row of W
+  uint w_off;      // byte offset of W (and of W_up at w2_off) in its binding
+  uint w2_off;
+  uint x_off;      // element offsets and per-vector strides of x and y
+  uint y_off;
+  uint x_stride;
+  uint y_stride;
+  uint n_tok;
+} pc;
+
+#define WNAME wa
+#define WBINDING 0
+#include "weights.glsl"
+#undef WNAME
+#undef WBINDING
+#ifdef SWIGLU
+#define WNAME wb
+#define WBINDING 1
+#include "weights.glsl"
+#define XBINDING 2
+#define YBINDING 3
+#else
+#define XBINDING 1
+#define YBINDING 2
+#endif
+
+layout(std430, binding = XBINDING) readonly buffer X { float x[]; };
+layout(std430, binding = YBINDING) writeonly buffer Y { float y[]; };
+
+void main() {
+  uint row0 = (gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x) * NUM_ROWS;
+  uint tok = gl_WorkGroupID.z;
+  if (row0 >= pc.N) return;  // uniform over the workgroup: no barrier is skipped by some only
+  uint tid = gl_LocalInvocationIndex;
+  uint xb = pc.x_off + tok * pc.x_stride;
+  uint parts = (pc.K + PART_ELEMS - 1u) / PART_ELEMS;
+
+  float acc[NUM_ROWS];
+#ifdef SWIGLU
+  float acc2[NUM_ROWS];
+#endif
+  [[unroll]] for (uint r = 0; r < NUM_ROWS; ++r) {
+    acc[r] = 0.0;
+#ifdef SWIGLU
+    acc2[r] = 0.0;
+#endif
+  }
+
+  for (uint p = tid; p < parts; p += WG_SIZE) {
+    float xv[PART_ELEMS];
+    [[unroll]] for (uint i = 0; i < PART_ELEMS; ++i) {
+      uint e = wa_part_elem(p, i);
+#if defined(W_F32) || defined(W_F16) || defined(W_BF16)
+      // Rows of any length: the index is clamped so that no load leaves x, then masked.
+      float v = x[xb + min(e, pc.K - 1u)];
+      xv[i] = e < pc.K ? v : 0.0;
+#else
+      xv[i] = x[xb + e];  // quantized rows are whole blocks
+#endif
+    }
+    [[unroll]] for (uint r = 0; r < NUM_ROWS; ++r) {
+      uint row = min(row0 + r, pc.N - 1u);  // past the end: recompute the last row, unused
+      acc[r] += wa_part_dot(pc.w_off + row * pc.row_bytes, p, pc.K, xv);
+#ifdef SWIGLU
+      acc2[r] += wb_part_dot(pc.w2_off + row * pc.row_bytes, p, pc.K, xv);
+#endif
+    }
+  }
+
+  uint yb = pc.y_off + tok * pc.y_stride;
+  [[unroll]] for (uint r = 0; r < NUM_ROWS; ++r) {
+    float total = wg_sum(acc[r]);
+#ifdef SWIGLU
+    float up = wg_sum(acc2[r]);
+    total = total / (1.0 + exp(-total)) * up;
+#endif
+    if (tid == 0u && row0 + r < pc.N) y[yb + row0 + r] = total;
+  }
+}

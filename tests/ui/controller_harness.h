@@ -1,0 +1,61 @@
+// A controller over a store thread on a fresh database file, as main() builds it, for tests.
+#pragma once
+#include <QTemporaryDir>
+#include <QTest>
+#include <memory>
+#include <stdexcept>
+
+#include "app_controller.h"
+#include "store/chat_store.h"
+#include "store_thread.h"
+
+namespace vkchat::test {
+
+class ControllerHarness {
+ public:
+  ControllerHarness() : db_(dir_.filePath(QStringLiteral("chats.sqlite"))) {}
+
+  const QString& dbPath() const { return db_; }
+  // A second connection to the same file, for the test to arrange and inspect the history.
+  store::ChatStore openStore() const { return store::ChatStore::open(db_.toStdString()); }
+
+  // Starts (or restarts) the store thread and the controller, and waits for the first view.
+  gui::AppController& start() {
+    controller_.reset();
+    store_.reset();
+    store_ = std::make_unique<gui::StoreThread>(db_);
+    controller_ = std::make_unique<gui::AppController>(*store_);
+    opened_ = false;
+    QObject::connect(store_.get(), &gui::StoreThread::opened, [this] { opened_ = true; });
+    QObject::connect(store_.get(), &gui::StoreThread::openFailed, [this] { opened_ = true; });
+    if (!QTest::qWaitFor([this] { return opened_; }, 5000)) {
+      throw std::runtime_error("the store thread did not open " + db_.toStdString());
+    }
+    settle();
+    return *controller_;
+  }
+
+  gui::AppController& controller() { return *controller_; }
+
+  // Lets the store thread finish what is queued and its answers reach the GUI thread.
+  void settle() {
+    for (int i = 0; i < 3; ++i) {
+      bool done = false;
+      store_->run(
+          controller_.get(), [](store::ChatStore&) { return 0; }, [&done](int) { done = true; });
+      if (!QTest::qWaitFor([&done] { return done; }, 5000)) {
+        throw std::runtime_error("the store thread did not answer");
+      }
+      QTest::qWait(5);
+    }
+  }
+
+ private:
+  QTemporaryDir dir_;
+  QString db_;
+  std::unique_ptr<gui::StoreThread> store_;
+  std::unique_ptr<gui::AppController> controller_;
+  bool opened_ = false;
+};
+
+}  // namespace vkchat::test

@@ -1,0 +1,350 @@
+// The real Main.qml, offscreen, over view-models the test fills: it loads without a QML warning,
+// every control has an accessible name and takes keyboard focus, the keyboard shortcuts and the
+// input box's Enter / Shift+Enter do what the issue says, and a screenshot is written to the
+// build folder for people to look at.
+#include <gtest/gtest.h>
+
+#include <QAccessible>
+#include <QGuiApplication>
+#include <QPalette>
+#include <QQmlApplicationEngine>
+#include <QQuickItem>
+#include <QQuickWindow>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "app_status.h"
+#include "chat_view_model.h"
+#include "conversations_view_model.h"
+#include "generation_settings.h"
+#include "model_state.h"
+
+namespace vkchat::ui {
+namespace {
+
+// QTest::keyClicks takes only widgets; this is the same for a window.
+void typeText(QWindow* window, const char* text) {
+  for (const char* c = text; *c; ++c) QTest::keyClick(window, *c);
+}
+
+QStringList g_warnings;
+QtMessageHandler g_previous = nullptr;
+
+void collect(QtMsgType type, const QMessageLogContext& context, const QString& message) {
+  if (type != QtDebugMsg && type != QtInfoMsg) g_warnings.append(message);
+  g_previous(type, context, message);
+}
+
+class Window : public ::testing::Test {
+ protected:
+  virtual void preparePalette() {}
+
+  void SetUp() override {
+    preparePalette();
+    g_warnings.clear();
+    g_previous = qInstallMessageHandler(collect);
+    fill();
+    engine_.setInitialProperties({
+        {"conversations", QVariant::fromValue(&conversations_)},
+        {"chat", QVariant::fromValue(&chat_)},
+        {"settings", QVariant::fromValue(&settings_)},
+        {"modelState", QVariant::fromValue(&model_)},
+        {"status", QVariant::fromValue(&status_)},
+    });
+    engine_.load(QUrl("qrc:/Vkchat/qml/Main.qml"));
+    ASSERT_EQ(engine_.rootObjects().size(), 1);
+    window_ = qobject_cast<QQuickWindow*>(engine_.rootObjects().constFirst());
+    ASSERT_NE(window_, nullptr);
+    window_->show();
+    window_->requestActivate();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_));
+    QTest::qWait(100);  // let layouts and Qt.callLater settle
+  }
+
+  void TearDown() override { qInstallMessageHandler(g_previous); }
+
+  void fill() {
+    conversations_.list()->setItems({{1, "Rust lifetimes", "Today", {}, 0},
+                                     {2, "Sourdough starter", "Yesterday", {}, 0},
+                                     {3, "Trip to Lisbon", "Previous 7 days", {}, 0}});
+    conversations_.setCurrent(1, "Rust lifetimes");
+    chat_.messages()->setItems(
+        {{10, "user", "How do I print a vector in Rust?", false, true, 0, 1, {}},
+         {11, "assistant",
+          "Use the **debug** formatter:\n\n```rust\nlet v = vec![1, 2, 3];\nprintln!(\"{:?}\", "
+          "v);\n```\n\nIt prints `[1, 2, 3]`.",
+          false, true, 1, 2, "41.3 tok/s · 85 ms to first token · temp 0.80"}});
+    ModelInfo info;
+    info.path = "/models/stories260K.gguf";
+    info.name = "stories260K";
+    info.architecture = "llama";
+    info.quant = "F32";
+    info.parameters = 260000;
+    info.fileSize = 1200000;
+    info.contextLength = 512;
+    info.memoryEstimate = 3 * 1024 * 1024;
+    info.deviceBudget = qint64{8} * 1024 * 1024 * 1024;
+    info.deviceName = "llvmpipe";
+    model_.setReady(info);
+    model_.recent()->setItems({info});
+    status_.setDeviceName("llvmpipe (LLVM 15.0.6, 256 bits)");
+    status_.setSpeed(41.3, 85);
+    status_.setContext(180, 512);
+  }
+
+  template <class Pred>
+  QList<QQuickItem*> items(Pred pred) const {
+    QList<QQuickItem*> out;
+    QList<QQuickItem*> todo{window_->contentItem()};
+    while (!todo.isEmpty()) {
+      QQuickItem* item = todo.takeLast();
+      if (pred(item)) out.append(item);
+      todo.append(item->childItems());
+    }
+    return out;
+  }
+
+  QQuickItem* byAccessibleName(const QString& name) const {
+    const auto found = items([&](QQuickItem* item) {
+      QAccessibleInterface* a = QAccessible::queryAccessibleInterface(item);
+      return visibleInTree(item) && a && a->text(QAccessible::Name) == name;
+    });
+    return found.isEmpty() ? nullptr : found.first();
+  }
+
+  static bool visibleInTree(QQuickItem* item) {
+    for (QQuickItem* i = item; i; i = i->parentItem()) {
+      if (!i->isVisible()) return false;
+    }
+    return true;
+  }
+
+  ConversationsViewModel conversations_;
+  ChatViewModel chat_;
+  GenerationSettings settings_;
+  ModelState model_;
+  AppStatus status_;
+  QQmlApplicationEngine engine_;
+  QQuickWindow* window_ = nullptr;
+};
+
+TEST_F(Window, LoadsWithoutWarningsAndSavesAScreenshot) {
+  EXPECT_TRUE(g_warnings.isEmpty()) << g_warnings.join('\n').toStdString();
+  const QImage shot = window_->grabWindow();
+  ASSERT_FALSE(shot.isNull());
+  EXPECT_TRUE(shot.save("ui_window_test.png"));
+}
+
+TEST_F(Window, EveryControlHasAnAccessibleNameAndTakesKeyboardFocus) {
+  static const char* const kControls[] = {"QQuickAbstractButton", "QQuickTextInput",
+                                          "QQuickTextEdit",       "QQuickSlider",
+                                          "QQuickSpinBox",        "QQuickComboBox"};
+  const auto controls = items([](QQuickItem* item) {
+    for (const char* type : kControls) {
+      if (item->inherits(type)) return true;
+    }
+    return false;
+  });
+  ASSERT_GT(controls.size(), 20);
+  int checked = 0;
+  for (QQuickItem* item : controls) {
+    // Read-only text (messages, code) is reachable for selection by mouse; inputs must be named.
+    if (item->inherits("QQuickTextEdit") && item->property("readOnly").toBool()) continue;
+    // The text inputs inside a SpinBox belong to it, which has the name.
+    if (item->parentItem() && item->parentItem()->inherits("QQuickSpinBox")) continue;
+    // Hidden controls (a rename box, an edit box) have no accessible object until shown.
+    if (!visibleInTree(item)) continue;
+    QAccessibleInterface* a = QAccessible::queryAccessibleInterface(item);
+    ASSERT_NE(a, nullptr) << item->metaObject()->className() << " parent "
+                          << item->parentItem()->metaObject()->className() << " "
+                          << item->property("text").toString().toStdString() << " visible "
+                          << visibleInTree(item);
+    const QString name = a->text(QAccessible::Name);
+    EXPECT_FALSE(name.trimmed().isEmpty())
+        << item->metaObject()->className() << " at " << item->mapToScene({0, 0}).x() << ","
+        << item->mapToScene({0, 0}).y()
+        << " text=" << item->property("text").toString().toStdString();
+    if (item->isEnabled()) {
+      const QVariant policy = item->property("focusPolicy");
+      const bool tab =
+          item->activeFocusOnTab() || (policy.isValid() && (policy.toInt() & Qt::TabFocus) != 0);
+      EXPECT_TRUE(tab) << "not reachable by Tab: " << name.toStdString();
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 20);
+}
+
+TEST_F(Window, EnterSendsAndShiftEnterAddsALine) {
+  chat_.setSendBlockedReason({});
+  QSignalSpy sent(&chat_, &ChatViewModel::sendRequested);
+  QQuickItem* input = byAccessibleName("Message");
+  ASSERT_NE(input, nullptr);
+  input->forceActiveFocus();
+  typeText(window_, "first line");
+  QTest::keyClick(window_, Qt::Key_Return, Qt::ShiftModifier);
+  typeText(window_, "second");
+  EXPECT_EQ(sent.count(), 0);
+  QTest::keyClick(window_, Qt::Key_Return);
+  ASSERT_EQ(sent.count(), 1);
+  EXPECT_EQ(sent[0][0].toString(), "first line\nsecond");
+  EXPECT_TRUE(input->property("text").toString().isEmpty());
+
+  // Nothing is sent while sending is blocked; the reason is the placeholder.
+  chat_.setSendBlockedReason("Open a model to start chatting");
+  typeText(window_, "more");
+  QTest::keyClick(window_, Qt::Key_Return);
+  EXPECT_EQ(sent.count(), 1);
+  EXPECT_EQ(input->property("placeholderText").toString(), "Open a model to start chatting");
+}
+
+TEST_F(Window, KeyboardShortcuts) {
+  QSignalSpy created(&conversations_, &ConversationsViewModel::newRequested);
+  QTest::keyClick(window_, Qt::Key_N, Qt::ControlModifier);
+  EXPECT_EQ(created.count(), 1);
+
+  QTest::keyClick(window_, Qt::Key_K, Qt::ControlModifier);
+  QQuickItem* search = byAccessibleName("Search conversations");
+  ASSERT_NE(search, nullptr);
+  EXPECT_TRUE(search->hasActiveFocus());
+  QSignalSpy searched(&conversations_, &ConversationsViewModel::searchRequested);
+  typeText(window_, "lis");
+  ASSERT_GE(searched.count(), 1);
+  EXPECT_EQ(searched.last()[0].toString(), "lis");
+
+  const bool open = window_->property("settingsOpen").toBool();
+  QTest::keyClick(window_, Qt::Key_Comma, Qt::ControlModifier);
+  EXPECT_NE(window_->property("settingsOpen").toBool(), open);
+
+  QSignalSpy stopped(&chat_, &ChatViewModel::stopRequested);
+  QTest::keyClick(window_, Qt::Key_Escape);
+  EXPECT_EQ(stopped.count(), 0);  // nothing is being written
+  chat_.setGenerating(true);
+  QTest::keyClick(window_, Qt::Key_Escape);
+  EXPECT_EQ(stopped.count(), 1);
+}
+
+TEST_F(Window, SlidersShowAndSetTheirValues) {
+  QQuickItem* temperature = byAccessibleName("Temperature");
+  ASSERT_NE(temperature, nullptr);
+  QSignalSpy edited(&settings_, &GenerationSettings::edited);
+  temperature->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_Right);
+  EXPECT_EQ(edited.count(), 1);
+  EXPECT_NEAR(settings_.temperature(), 0.85, 1e-9);
+  QQuickItem* topP = byAccessibleName("Top-p");
+  ASSERT_NE(topP, nullptr);
+  topP->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_Left);
+  EXPECT_NEAR(settings_.topP(), 0.94, 1e-9);
+  // Values loaded from a conversation move the sliders.
+  SettingsValues v;
+  v.temperature = 1.5;
+  settings_.load(v, SettingsValues{});
+  EXPECT_NEAR(temperature->property("value").toDouble(), 1.5, 1e-9);
+}
+
+TEST_F(Window, LoadingProgressErrorBannerAndStreamingAnswer) {
+  model_.setLoading("Qwen2.5-7B-Instruct-Q4_K_M.gguf");
+  model_.setProgress(0.42);
+  status_.showError(
+      "stories.gguf: unsupported architecture \"mamba\" (supported: llama, qwen2, qwen3, phi3)");
+  chat_.setGenerating(true);
+  chat_.messages()->append({12, "user", "Write a haiku about GPUs", false, true, 0, 1, {}});
+  chat_.messages()->append({13, "assistant", "", true, true, 0, 1, {}});
+  chat_.messages()->appendText(13, "Silicon rivers\nthousands of tiny");
+  QTest::qWait(100);
+  EXPECT_TRUE(g_warnings.isEmpty()) << g_warnings.join('\n').toStdString();
+  EXPECT_NE(byAccessibleName("Cancel loading the model"), nullptr);
+  EXPECT_NE(byAccessibleName("Stop generating (Esc)"), nullptr);
+  EXPECT_NE(byAccessibleName("Dismiss error"), nullptr);
+  const QImage shot = window_->grabWindow();
+  EXPECT_TRUE(shot.save("ui_window_busy_test.png"));
+  QSignalSpy cancelled(&model_, &ModelState::cancelLoadRequested);
+  QQuickItem* cancel = byAccessibleName("Cancel loading the model");
+  ASSERT_NE(cancel, nullptr);
+  const QPointF centre = cancel->mapToScene(QPointF(cancel->width() / 2, cancel->height() / 2));
+  QTest::mouseClick(window_, Qt::LeftButton, {}, centre.toPoint());
+  EXPECT_EQ(cancelled.count(), 1);
+}
+
+TEST_F(Window, SidebarRenameAndDeleteFromTheKeyboard) {
+  QSignalSpy renamed(&conversations_, &ConversationsViewModel::renameRequested);
+  QSignalSpy deleted(&conversations_, &ConversationsViewModel::deleteRequested);
+  QQuickItem* row = byAccessibleName("Sourdough starter");
+  ASSERT_NE(row, nullptr);
+  row->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_F2);
+  QTest::keyClick(window_, Qt::Key_A, Qt::ControlModifier);
+  typeText(window_, "Bread");
+  QTest::keyClick(window_, Qt::Key_Return);
+  ASSERT_EQ(renamed.count(), 1);
+  EXPECT_EQ(renamed[0][0].toLongLong(), 2);
+  EXPECT_EQ(renamed[0][1].toString(), "Bread");
+
+  row->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_Delete);
+  ASSERT_EQ(deleted.count(), 1);
+  EXPECT_EQ(deleted[0][0].toLongLong(), 2);
+
+  QSignalSpy undone(&conversations_, &ConversationsViewModel::undoDeleteRequested);
+  conversations_.setUndo(2, "Sourdough starter");
+  QTest::qWait(50);
+  QQuickItem* undo = byAccessibleName("Undo delete");
+  ASSERT_NE(undo, nullptr);
+  undo->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_Space);
+  EXPECT_EQ(undone.count(), 1);
+}
+
+TEST_F(Window, EditingAQuestionSendsItAsABranch) {
+  chat_.setSendBlockedReason({});
+  QSignalSpy edits(&chat_, &ChatViewModel::editRequested);
+  QQuickItem* edit = byAccessibleName("Edit message");
+  ASSERT_NE(edit, nullptr);
+  edit->forceActiveFocus();
+  QTest::keyClick(window_, Qt::Key_Space);
+  QTest::keyClick(window_, Qt::Key_A, Qt::ControlModifier);
+  typeText(window_, "How do I print a map?");
+  QTest::keyClick(window_, Qt::Key_Return);
+  ASSERT_EQ(edits.count(), 1);
+  EXPECT_EQ(edits[0][0].toLongLong(), 10);
+  EXPECT_EQ(edits[0][1].toString(), "How do I print a map?");
+}
+
+// The system palette decides light or dark; the window follows it.
+class DarkWindow : public Window {
+ protected:
+  void preparePalette() override {
+    saved_ = QGuiApplication::palette();
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(0x20, 0x22, 0x25));
+    dark.setColor(QPalette::WindowText, QColor(0xe8, 0xea, 0xed));
+    dark.setColor(QPalette::Base, QColor(0x17, 0x18, 0x1a));
+    dark.setColor(QPalette::AlternateBase, QColor(0x26, 0x28, 0x2b));
+    dark.setColor(QPalette::Text, QColor(0xe8, 0xea, 0xed));
+    dark.setColor(QPalette::Button, QColor(0x2d, 0x2f, 0x33));
+    dark.setColor(QPalette::ButtonText, QColor(0xe8, 0xea, 0xed));
+    dark.setColor(QPalette::Highlight, QColor(0x8a, 0xb4, 0xf8));
+    dark.setColor(QPalette::HighlightedText, QColor(0x20, 0x22, 0x25));
+    dark.setColor(QPalette::PlaceholderText, QColor(0x9a, 0xa0, 0xa6));
+    QGuiApplication::setPalette(dark);
+  }
+  void TearDown() override {
+    Window::TearDown();
+    QGuiApplication::setPalette(saved_);
+  }
+  QPalette saved_;
+};
+
+TEST_F(DarkWindow, FollowsADarkSystemPalette) {
+  EXPECT_TRUE(g_warnings.isEmpty()) << g_warnings.join('\n').toStdString();
+  const QImage shot = window_->grabWindow();
+  ASSERT_FALSE(shot.isNull());
+  EXPECT_TRUE(shot.save("ui_window_dark_test.png"));
+  // The chat's background is the palette's dark window colour, not a light default.
+  EXPECT_LT(QColor(shot.pixel(shot.width() / 2, shot.height() / 2)).lightnessF(), 0.3);
+}
+
+}  // namespace
+}  // namespace vkchat::ui

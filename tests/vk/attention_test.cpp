@@ -1,0 +1,115 @@
+// KV-cache writes (f32 -> f16, round to nearest even) and causal grouped-query attention over
+// the f16 cache, decode and batched prefill, one chunk and split over many, against the CPU
+// reference reading the same f16 values.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "quant/half.h"
+#include "ref/random_weights.h"
+#include "ref/ref_ops.h"
+#include "vk/kernel_rig.h"
+#include "vk/vk_test_support.h"
+
+namespace vkchat::test {
+namespace {
+
+using gguf::GgmlType;
+
+TEST(KvWrite, RowsAtPositionAreRoundedToF16) {
+  std::uint64_t seed = test_seed() + 59;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig;
+  const std::int64_t row = 2 * 64, n_ctx = 10, T = 3, pos0 = 4;
+  std::vector<float> k = ref::random_floats(row * T, seed, -70000, 70000);  // past f16's range too
+  std::vector<float> v = ref::random_floats(row * T, seed + 1, -1e-6f, 1e-6f);  // subnormals
+  ops::Tensor kt = rig.f32(k, row, T), vt = rig.f32(v, row, T);
+  ops::Tensor kc = rig.poisoned(GgmlType::F16, row, n_ctx),
+              vc = rig.poisoned(GgmlType::F16, row, n_ctx);
+  rig.run([&](ops::Ops& ops) { ops.kv_write(kt, vt, kc, vc, pos0); });
+  std::vector<std::uint16_t> kg = rig.read_u16(kc), vg = rig.read_u16(vc);
+  for (std::int64_t t = 0; t < T; ++t) {
+    for (std::int64_t i = 0; i < row; ++i) {
+      std::size_t c = static_cast<std::size_t>((pos0 + t) * row + i),
+                  s = static_cast<std::size_t>(t * row + i);
+      ASSERT_EQ(kg[c], quant::f32_to_fp16(k[s]))
+          << "k token " << t << " element " << i << " " << k[s];
+      ASSERT_EQ(vg[c], quant::f32_to_fp16(v[s]))
+          << "v token " << t << " element " << i << " " << v[s];
+    }
+  }
+  // Rows other than pos0 .. pos0 + T - 1 are untouched (still the poison pattern).
+  EXPECT_EQ(kg[0], 0x0001);
+  EXPECT_EQ(vg[static_cast<std::size_t>((n_ctx - 1) * row)], 0x0001);
+}
+
+struct AttnCase {
+  const char* name;
+  int n_head, n_head_kv, head_dim;
+  std::int64_t pos0, n_tok;
+  bool subgroups = true;
+};
+
+class AttentionTest : public ::testing::TestWithParam<AttnCase> {};
+
+TEST_P(AttentionTest, MatchesReference) {
+  const AttnCase& c = GetParam();
+  std::uint64_t seed = test_seed() + 61;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig(c.subgroups);
+  const std::int64_t n_ctx = c.pos0 + c.n_tok + 3;
+  const std::int64_t q_row = std::int64_t{c.n_head} * c.head_dim;
+  const std::int64_t kv_row = std::int64_t{c.n_head_kv} * c.head_dim;
+  // The cache as f16 bits, and the same values as floats for the reference.
+  std::vector<float> kf = ref::random_floats(kv_row * n_ctx, seed, -2, 2);
+  std::vector<float> vf = ref::random_floats(kv_row * n_ctx, seed + 1, -2, 2);
+  std::vector<std::uint16_t> kh(kf.size()), vh(vf.size());
+  for (std::size_t i = 0; i < kf.size(); ++i) {
+    kh[i] = quant::f32_to_fp16(kf[i]);
+    kf[i] = quant::fp16_to_f32(kh[i]);
+    vh[i] = quant::f32_to_fp16(vf[i]);
+    vf[i] = quant::fp16_to_f32(vh[i]);
+  }
+  std::vector<float> q = ref::random_floats(q_row * c.n_tok, seed + 2, -2, 2);
+  ops::Tensor qt = rig.f32(q, q_row, c.n_tok);
+  auto cache = [&](const std::vector<std::uint16_t>& h) {
+    auto bytes = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(h.data()),
+                                               h.size() * 2);
+    return rig.weights(GgmlType::F16, bytes, kv_row, n_ctx);
+  };
+  ops::Tensor kc = cache(kh), vc = cache(vh);
+  ops::Tensor out = rig.poisoned(GgmlType::F32, q_row, c.n_tok);
+  ops::AttentionShape shape{c.n_head, c.n_head_kv, c.head_dim,
+                            1.f / std::sqrt(static_cast<float>(c.head_dim))};
+  ops::Tensor scratch =
+      rig.poisoned(GgmlType::F32, static_cast<std::int64_t>(ops::attention_scratch_floats(
+                                      rig.kernels(), c.n_tok, shape, n_ctx)));
+  rig.run([&](ops::Ops& ops) { ops.attention(qt, kc, vc, out, shape, c.pos0, scratch); });
+
+  std::vector<float> want(q.size());
+  for (std::int64_t t = 0; t < c.n_tok; ++t) {
+    ref::attention(std::span<const float>(q).subspan(t * q_row, q_row), kf, vf, c.pos0 + t + 1,
+                   c.n_head, c.n_head_kv, c.head_dim, shape.scale,
+                   std::span<float>(want).subspan(t * q_row, q_row));
+  }
+  EXPECT_LE(rel_l2(rig.read_f32(out), want), 1e-5);
+}
+
+// Chunks are KernelConfig::attn_chunk (128) positions: pos0 + n_tok past 128 splits the keys.
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, AttentionTest,
+    ::testing::Values(AttnCase{"decode_first_token", 4, 4, 64, 0, 1},
+                      AttnCase{"decode_gqa4", 8, 2, 64, 37, 1},
+                      AttnCase{"decode_split", 4, 2, 128, 300, 1},
+                      AttnCase{"decode_split_gqa7", 14, 2, 64, 700, 1},
+                      AttnCase{"decode_group_past_max_g", 12, 1, 32, 200, 1},
+                      AttnCase{"decode_head_dim_256", 2, 1, 256, 129, 1},
+                      AttnCase{"decode_head_dim_36_unaligned_rows", 4, 2, 36, 150, 1},
+                      AttnCase{"prefill_causal", 4, 2, 64, 0, 9},
+                      AttnCase{"prefill_after_cache_split", 6, 3, 32, 124, 7},
+                      AttnCase{"decode_split_shared_memory", 8, 2, 64, 260, 1, false},
+                      AttnCase{"prefill_shared_memory", 4, 4, 32, 120, 12, false}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace vkchat::test

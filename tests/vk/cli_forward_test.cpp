@@ -1,0 +1,191 @@
+// vkchat-cli generate, score and bench: the interfaces other checks rely on. generate and score
+// print the same JSON lines as peer.mjs greedy and score, and score holds the goldens'
+// tolerances over every MODEL.score.jsonl.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "gguf/gguf_reader.h"
+#include "support/golden.h"
+#include "support/mini_json.h"
+#include "support/quantized.h"
+#include "support/test_support.h"
+
+namespace vkchat::test {
+namespace {
+
+std::string quoted(const std::filesystem::path& p) {
+  return "'" + p.string() + "'";
+}
+
+std::vector<Json> json_lines(const std::string& out) {
+  std::vector<Json> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(parse_json(line));
+  }
+  return lines;
+}
+
+std::vector<TopEntry> top_of(const Json& line) {
+  std::vector<TopEntry> top;
+  for (const Json& e : line["top"].array()) {
+    top.push_back({static_cast<std::int32_t>(e.array().at(0).integer()), e.array().at(1).number()});
+  }
+  return top;
+}
+
+TEST(CliGenerate, Stories260KGreedyText) {
+  const CliRun r = run_cli("generate -m " + quoted(shared_path("models/stories260K.gguf")) +
+                           " -p 'Once upon a time' -n 40 --greedy");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string want =
+      ", there was a little girl named Lily. She loved to play outside in the park.";
+  EXPECT_EQ(r.out.substr(0, want.size()), want) << r.out;
+}
+
+TEST(CliGenerate, JsonLinesAsThePeerPrintsThem) {
+  const GoldenCase g = read_golden(shared_path("golden/stories260K.0.jsonl"));
+  const std::string prompt = read_file(shared_path("golden/stories260K.0.prompt.txt"));
+  const CliRun r = run_cli("generate -m " + quoted(shared_path("models/stories260K.gguf")) +
+                           " -p '" + prompt + "' -n 32 --greedy --json --top-probs 10");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::vector<Json> lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1 + 32 + 1u) << r.out;
+  const std::vector<Json> peer = json_lines(read_file(shared_path("golden/stories260K.0.jsonl")));
+  std::vector<std::int32_t> ids;
+  for (const Json& e : lines[0]["prompt"].array()) ids.push_back(static_cast<int>(e.integer()));
+  ASSERT_EQ(ids, std::vector<std::int32_t>(g.tokens.begin(), g.tokens.begin() + ids.size()));
+  for (std::size_t i = 0; i < 32; ++i) {
+    const Json& step = lines[1 + i];
+    EXPECT_EQ(step["step"].integer(), static_cast<long long>(i));
+    const std::vector<TopEntry> top = top_of(step);
+    ASSERT_EQ(top.size(), 10u);
+    EXPECT_EQ(step["token"].integer(), top[0].id);  // greedy takes the most probable
+    for (std::size_t k = 1; k < top.size(); ++k) EXPECT_GE(top[k - 1].p, top[k].p);
+    for (const TopEntry& want : g.steps[i]) {
+      double p = top.back().p;  // at most this when not listed
+      for (const TopEntry& e : top) {
+        if (e.id == want.id) p = e.p;
+      }
+      EXPECT_NEAR(p, want.p, 0.01) << "step " << i << " token " << want.id;
+    }
+    if (i + 1 < 32) {
+      EXPECT_EQ(step["token"].integer(), g.tokens[g.checked_from + 1 + i]);
+    }
+    EXPECT_EQ(step["piece"].string(), peer[1 + i]["piece"].string()) << "step " << i;
+  }
+  const Json& stats = lines.back()["stats"];
+  EXPECT_GT(stats["prefill_tps"].number(), 0);
+  EXPECT_GT(stats["decode_tps"].number(), 0);
+  EXPECT_GT(stats["ttft_ms"].number(), 0);
+}
+
+// Every MODEL.score.jsonl against `vkchat-cli score --json`: the goldens' tolerances on every
+// listed probability (the CLI's top 40, each golden entry absent from it bounded by the 40th)
+// and the top-1 rule.
+TEST(CliScore, EveryScoreGoldenWithinTolerance) {
+  int checked = 0;
+  for (const auto& path : golden_files()) {
+    const GoldenCase g = read_golden(path);
+    if (g.name != g.model + ".score") continue;
+    SCOPED_TRACE(g.name);
+    ++checked;
+    const auto model = shared_path("models/" + g.model + ".gguf");
+    const Tolerance tol = shared_golden_tolerance(is_quantized(gguf::GgufFile::open(model)));
+    const CliRun r = run_cli("score -m " + quoted(model) + " --file " +
+                             quoted(shared_path("golden/" + g.model + ".score.txt")) +
+                             " -n 48 --top-probs 40 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    const std::vector<Json> lines = json_lines(r.out);
+    ASSERT_EQ(lines.size(), g.steps.size() + 2);
+    const std::vector<Json>& tokens = lines[0]["tokens"].array();
+    ASSERT_GE(tokens.size(), g.tokens.size());
+    double nll = 0, min_p_next = 1;
+    int scored = 0;
+    GoldenReport report;
+    for (std::size_t i = 0; i < g.steps.size(); ++i) {
+      const Json& pos = lines[1 + i];
+      ASSERT_EQ(pos["pos"].integer(), static_cast<long long>(i));
+      const std::vector<TopEntry> top = top_of(pos);
+      ASSERT_EQ(top.size(), 40u);
+      ++report.steps;
+      const std::vector<TopEntry>& gold = g.steps[i];
+      if (gold.size() >= 2 && gold[0].p - gold[1].p >= 0.05) {
+        ++report.top1_checked;
+        report.top1_mismatch += top[0].id != gold[0].id;
+        EXPECT_EQ(top[0].id, gold[0].id) << "position " << i;
+      }
+      for (const TopEntry& want : gold) {
+        double p = top.back().p;  // an upper bound for what the CLI did not list
+        for (const TopEntry& e : top) {
+          if (e.id == want.id) p = e.p;
+        }
+        const double diff = std::fabs(p - want.p);
+        report.max_abs = std::max(report.max_abs, diff);
+        EXPECT_LE(diff, tol.abs + 1e-6) << "position " << i << " token " << want.id;
+        if (want.p >= 0.01) {
+          report.max_rel = std::max(report.max_rel, diff / want.p);
+          EXPECT_LE(diff / want.p, tol.rel) << "position " << i << " token " << want.id;
+        }
+      }
+      if (i + 1 < tokens.size()) {
+        EXPECT_EQ(pos["next"].integer(), tokens[i + 1].integer());
+        const double p_next = pos["p_next"].number();
+        min_p_next = std::min(min_p_next, p_next);
+        nll -= std::log(p_next);
+        ++scored;
+      }
+    }
+    std::printf("%-26s %s\n", g.name.c_str(), report.summary().c_str());
+    const double ppl = lines.back()["perplexity"].number();
+    EXPECT_TRUE(std::isfinite(ppl) && ppl >= 1) << ppl;
+    // From the printed p_next, rounded to 6 decimals: only where that rounding is small.
+    if (min_p_next >= 1e-3) {
+      EXPECT_NEAR(ppl, std::exp(nll / scored), 1e-3 * ppl);
+    }
+  }
+  EXPECT_GE(checked, 10);
+}
+
+TEST(CliScore, TextModePrintsThePerplexity) {
+  const CliRun r = run_cli("score -m " + quoted(shared_path("models/stories260K.gguf")) +
+                           " --text 'Once upon a time, there was a little girl.'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out.rfind("perplexity: ", 0), 0u) << r.out;
+  EXPECT_GT(std::stod(r.out.substr(12)), 1.0);
+}
+
+TEST(CliBench, PrintsLoadPrefillAndDecode) {
+  const CliRun r = run_cli("bench -m " + quoted(shared_path("models/stories260K.gguf")) +
+                           " -p 16 -n 4 -r 2 --json --profile");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const Json j = parse_json(r.out);
+  EXPECT_GT(j["load_ms"].number(), 0);
+  EXPECT_EQ(j["prompt_tokens"].integer(), 16);
+  EXPECT_GT(j["prefill_tps"].number(), 0);
+  EXPECT_EQ(j["decode_tokens"].integer(), 4);
+  EXPECT_GT(j["decode_tps"].number(), 0);
+  EXPECT_EQ(j["decode_tps_runs"].array().size(), 2u);
+  ASSERT_FALSE(j["profile"].array().empty());
+  EXPECT_GT(j["profile"].array()[0]["us_per_token"].number(), 0);
+}
+
+TEST(CliErrors, ClearMessagesAndExitCodes) {
+  const std::string model = quoted(shared_path("models/stories260K.gguf"));
+  CliRun r = run_cli("generate -m " + model + " -p hi --ctx 268435456 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("needs"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("available"), std::string::npos) << r.out;
+  r = run_cli("generate -m " + model + " 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("-p PROMPT is required"), std::string::npos) << r.out;
+  r = run_cli("score -m " + model + " --text a --file b 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  r = run_cli("generate -m /nonexistent/model.gguf -p hi 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+}
+
+}  // namespace
+}  // namespace vkchat::test

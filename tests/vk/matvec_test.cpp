@@ -1,0 +1,215 @@
+// Matrix x vector, matrix x matrix and the fused gate/up SwiGLU against the CPU reference, for
+// every weight type the kernels read: odd small shapes, several tokens, one realistic shape per
+// type family, and the shared-memory reduction fallback.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "ref/random_weights.h"
+#include "ref/ref_ops.h"
+#include "util/errors.h"
+#include "vk/kernel_rig.h"
+#include "vk/vk_test_support.h"
+
+namespace vkchat::test {
+namespace {
+
+using gguf::GgmlType;
+
+bool is_float(GgmlType t) {
+  return t == GgmlType::F32 || t == GgmlType::F16 || t == GgmlType::BF16;
+}
+// The tolerances: f32 weights 1e-5; others against the dequantized reference 1e-4.
+double tolerance(GgmlType t) {
+  return t == GgmlType::F32 ? 1e-5 : 1e-4;
+}
+std::int64_t block(GgmlType t) {
+  return gguf::traits(t).block_size;
+}
+
+enum class Kernel { Matvec, Matmul, Linear };
+
+// sum_k |W[r][k] x[t][k]| for each output: what the sum is made of before cancellation.
+std::vector<float> magnitudes(const quant::MatrixView& m, const std::vector<float>& x,
+                              std::int64_t T) {
+  std::vector<float> row(static_cast<std::size_t>(m.cols));
+  std::vector<float> out(static_cast<std::size_t>(T * m.rows));
+  for (std::int64_t r = 0; r < m.rows; ++r) {
+    m.dequantize_row(r, row.data());
+    for (std::int64_t t = 0; t < T; ++t) {
+      double s = 0;
+      for (std::int64_t k = 0; k < m.cols; ++k) s += std::fabs(double{row[k]} * x[t * m.cols + k]);
+      out[t * m.rows + r] = static_cast<float>(s);
+    }
+  }
+  return out;
+}
+
+// Relative L2 error, except that a result that cancels to almost nothing (one row whose terms
+// happen to sum near zero) is measured against a thousandth of its terms' magnitude: f32
+// rounding of the terms is then all that is left, and no kernel can do better.
+double conditioned_rel_l2(std::span<const float> got, std::span<const float> want,
+                          std::span<const float> mags) {
+  double want2 = 0, mag2 = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    want2 += double{want[i]} * want[i];
+    mag2 += double{mags[i]} * mags[i];
+  }
+  double err2 = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (std::isnan(got[i])) return std::numeric_limits<double>::infinity();  // unwritten
+    double d = double{got[i]} - want[i];
+    err2 += d * d;
+  }
+  return std::sqrt(err2) / std::max(std::sqrt(want2), std::sqrt(mag2) / 1000);
+}
+
+// y = x W^T on the GPU and on the CPU; returns the relative L2 error.
+double compare_linear(KernelRig& rig, GgmlType type, std::int64_t N, std::int64_t K, std::int64_t T,
+                      Kernel kernel, std::uint64_t seed) {
+  std::vector<std::uint8_t> wb = ref::random_weights(type, N, K, seed);
+  std::vector<float> x = ref::random_floats(static_cast<std::size_t>(T * K), seed + 1);
+  ops::Tensor w = rig.weights(type, wb, K, N);
+  ops::Tensor xt = rig.f32(x, K, T);
+  ops::Tensor y = rig.poisoned(GgmlType::F32, N, T);
+  rig.run([&](ops::Ops& ops) {
+    switch (kernel) {
+      case Kernel::Matvec: ops.matvec(w, xt, y); break;
+      case Kernel::Matmul: ops.matmul(w, xt, y); break;
+      case Kernel::Linear: ops.linear(w, xt, y); break;
+    }
+  });
+  std::vector<float> want(static_cast<std::size_t>(T * N));
+  quant::MatrixView m = view(type, wb, K, N);
+  ref::matmul(m, x, want, T);
+  return conditioned_rel_l2(rig.read_f32(y), want, magnitudes(m, x, T));
+}
+
+class LinearTest : public ::testing::TestWithParam<GgmlType> {};
+
+TEST_P(LinearTest, MatvecOddShapes) {
+  GgmlType type = GetParam();
+  std::uint64_t seed = test_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig;
+  // One row; K one block; K = 256 n + 32 (or an odd K for the float types); N not a multiple
+  // of the rows per workgroup; K longer than one pass of the workgroup over the row.
+  std::int64_t b = block(type);
+  std::int64_t k_odd = is_float(type) ? 97 : (b == 32 ? 256 * 2 + 32 : 256 * 3);
+  struct Shape {
+    std::int64_t N, K;
+  } shapes[] = {{1, b}, {1, k_odd}, {37, k_odd}, {5, 64 * 32 * 2 + (is_float(type) ? 33 : b)}};
+  for (const Shape& s : shapes) {
+    SCOPED_TRACE("N " + std::to_string(s.N) + " K " + std::to_string(s.K));
+    EXPECT_LE(compare_linear(rig, type, s.N, s.K, 1, Kernel::Matvec, seed), tolerance(type));
+  }
+}
+
+TEST_P(LinearTest, MatvecSeveralTokens) {
+  GgmlType type = GetParam();
+  std::uint64_t seed = test_seed() + 7;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig;
+  std::int64_t K = is_float(type) ? 75 : 256 + (block(type) == 32 ? 32 : 256);
+  EXPECT_LE(compare_linear(rig, type, 19, K, 3, Kernel::Matvec, seed), tolerance(type));
+}
+
+TEST_P(LinearTest, MatmulTiles) {
+  GgmlType type = GetParam();
+  std::uint64_t seed = test_seed() + 11;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig;
+  // Partial tiles in every direction: N and T not multiples of 32, K not a multiple of 64.
+  std::int64_t K = is_float(type) ? 101 : 256 + (block(type) == 32 ? 32 : 256);
+  EXPECT_LE(compare_linear(rig, type, 45, K, 37, Kernel::Matmul, seed), tolerance(type));
+  EXPECT_LE(compare_linear(rig, type, 1, block(type), 2, Kernel::Matmul, seed + 1),
+            tolerance(type));
+  // linear() takes the tiled path from KernelConfig::matmul_min_tokens tokens on.
+  EXPECT_LE(compare_linear(rig, type, 33, K, rig.kernels().config().matmul_min_tokens,
+                           Kernel::Linear, seed + 2),
+            tolerance(type));
+}
+
+TEST_P(LinearTest, SwigluGateUpFused) {
+  GgmlType type = GetParam();
+  std::uint64_t seed = test_seed() + 13;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig;
+  std::int64_t K = is_float(type) ? 67 : 256 + (block(type) == 32 ? 32 : 256), N = 29;
+  for (std::int64_t T :
+       {std::int64_t{1}, std::int64_t{2}, std::int64_t{rig.kernels().config().matmul_min_tokens}}) {
+    SCOPED_TRACE("tokens " + std::to_string(T));
+    std::vector<std::uint8_t> gb = ref::random_weights(type, N, K, seed);
+    std::vector<std::uint8_t> ub = ref::random_weights(type, N, K, seed + 1);
+    std::vector<float> x = ref::random_floats(static_cast<std::size_t>(T * K), seed + 2);
+    ops::Tensor g = rig.weights(type, gb, K, N), u = rig.weights(type, ub, K, N);
+    ops::Tensor xt = rig.f32(x, K, T);
+    ops::Tensor y = rig.poisoned(GgmlType::F32, N, T);
+    ops::Tensor tmp = rig.poisoned(GgmlType::F32, N, T);
+    rig.run([&](ops::Ops& ops) { ops.linear_swiglu(g, u, xt, y, tmp); });
+    std::vector<float> gate(static_cast<std::size_t>(T * N)), up(gate.size()), want(gate.size());
+    ref::matmul(view(type, gb, K, N), x, gate, T);
+    ref::matmul(view(type, ub, K, N), x, up, T);
+    ref::swiglu(gate, up, want);
+    EXPECT_LE(rel_l2(rig.read_f32(y), want), tolerance(type));
+  }
+}
+
+std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {
+  return std::string(gguf::type_name(info.param));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypes, LinearTest,
+                         ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::BF16,
+                                           GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
+                                           GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K,
+                                           GgmlType::Q5_K, GgmlType::Q6_K),
+                         type_name);
+
+// The realistic decode shape once per type family: float, 32-element blocks, K-quants.
+class RealisticTest : public ::testing::TestWithParam<GgmlType> {};
+
+TEST_P(RealisticTest, Matvec4096x4096) {
+  GgmlType type = GetParam();
+  std::uint64_t seed = test_seed() + 17;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig;
+  EXPECT_LE(compare_linear(rig, type, 4096, 4096, 1, Kernel::Matvec, seed), tolerance(type));
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, RealisticTest,
+                         ::testing::Values(GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_K),
+                         type_name);
+
+// The shared-memory reductions of the "_nosg" builds, for devices without subgroup arithmetic.
+TEST(LinearFallback, MatvecWithoutSubgroups) {
+  std::uint64_t seed = test_seed() + 19;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig(false);
+  ASSERT_FALSE(rig.kernels().config().subgroups);
+  for (GgmlType type : {GgmlType::F32, GgmlType::Q4_0, GgmlType::Q6_K}) {
+    SCOPED_TRACE(std::string(gguf::type_name(type)));
+    EXPECT_LE(compare_linear(rig, type, 21, 512, 2, Kernel::Matvec, seed), tolerance(type));
+  }
+}
+
+TEST(LinearChecks, ShapeMismatchAndUnsupportedTypeThrow) {
+  KernelRig rig;
+  std::vector<float> x(64, 1.f);
+  std::vector<std::uint8_t> wb = ref::random_weights(GgmlType::Q4_0, 4, 64, 1);
+  ops::Tensor w = rig.weights(GgmlType::Q4_0, wb, 64, 4);
+  ops::Tensor xt = rig.f32(x, 64);
+  ops::Tensor bad_y = rig.poisoned(GgmlType::F32, 5);
+  rig.run([&](ops::Ops& ops) {
+    EXPECT_THROW(ops.matvec(w, xt, bad_y), std::invalid_argument);
+    ops::Tensor q2 = w;
+    q2.type = GgmlType::Q2_K;
+    q2.ne = {256, 1, 1, 1};
+    EXPECT_THROW(ops.matvec(q2, xt, bad_y), vkchat::UnsupportedModel);
+  });
+}
+
+}  // namespace
+}  // namespace vkchat::test

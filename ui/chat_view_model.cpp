@@ -1,0 +1,20 @@
+#include "chat_view_model.h"
+
+namespace vkchat::ui {
+
+ChatViewModel::ChatViewModel(QObject* parent) : QObject(parent), messages_(this) {}
+
+void ChatViewModel::setGenerating(bool generating) {
+  if (generating == generating_) return;
+  generating_ = generating;
+  emit generatingChanged();
+  emit canSendChanged();
+}
+
+void ChatViewModel::setSendBlockedReason(const QString& reason) {
+  if (reason == sendBlockedReason_) return;
+  sendBlockedReason_ = reason;
+  emit canSendChanged();
+}
+
+}  // namespace vkchat::ui

@@ -1,0 +1,54 @@
+// The messages of the branch on screen, root first. An answer that is still streaming grows in
+// place through appendText(), which touches only its own row.
+#pragma once
+#include <QtQml/qqmlregistration.h>
+
+#include <QString>
+
+#include "keyed_list_model.h"
+
+namespace vkchat::ui {
+
+struct MessageItem {
+  qint64 id = 0;
+  QString role;  // "system", "user" or "assistant"
+  QString content;
+  bool streaming = false;  // the answer being written now
+  bool complete = true;    // false for an answer cut short by a crash
+  int siblingIndex = 0;    // branches: this message's place among its parent's children
+  int siblingCount = 1;
+  QString details;  // an answer's stats and sampler settings, one line for people
+
+  qint64 key() const { return id; }
+  bool operator==(const MessageItem&) const = default;
+};
+
+class MessageListModel : public KeyedListModel<MessageItem> {
+  Q_OBJECT
+  QML_ELEMENT
+  QML_UNCREATABLE("The app creates the chat's model")
+
+ public:
+  enum Role {
+    IdRole = Qt::UserRole + 1,
+    RoleRole,
+    ContentRole,
+    StreamingRole,
+    CompleteRole,
+    SiblingIndexRole,
+    SiblingCountRole,
+    DetailsRole,
+    BlocksRole  // the content split into prose and code blocks (markdown_blocks.h)
+  };
+  Q_ENUM(Role)
+
+  using KeyedListModel::KeyedListModel;
+
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QHash<int, QByteArray> roleNames() const override;
+
+  // Adds text to the end of message `id`; false when it is not on screen.
+  bool appendText(qint64 id, const QString& text);
+};
+
+}  // namespace vkchat::ui

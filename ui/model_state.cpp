@@ -1,0 +1,91 @@
+#include "model_state.h"
+
+#include "format.h"
+
+namespace vkchat::ui {
+
+QVariant RecentModelList::data(const QModelIndex& index, int role) const {
+  if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
+    return {};
+  }
+  const ModelInfo& item = at(index.row());
+  switch (role) {
+    case Qt::DisplayRole:
+    case NameRole: return item.name;
+    case PathRole: return item.path;
+    case ArchitectureRole: return item.architecture;
+    case QuantRole: return item.quant;
+    case SizeTextRole: return format_bytes(item.fileSize);
+    default: return {};
+  }
+}
+
+QHash<int, QByteArray> RecentModelList::roleNames() const {
+  return {{PathRole, "path"},
+          {NameRole, "name"},
+          {ArchitectureRole, "architecture"},
+          {QuantRole, "quant"},
+          {SizeTextRole, "sizeText"}};
+}
+
+ModelState::ModelState(QObject* parent) : QObject(parent), recent_(this) {}
+
+QString ModelState::parametersText() const {
+  return info_.parameters > 0 ? format_count(info_.parameters) : QString();
+}
+
+QString ModelState::sizeText() const {
+  return info_.fileSize > 0 ? format_bytes(info_.fileSize) : QString();
+}
+
+QString ModelState::memoryText() const {
+  if (info_.memoryEstimate <= 0) return {};
+  if (info_.deviceBudget <= 0) return format_bytes(info_.memoryEstimate);
+  return tr("%1 of %2").arg(format_bytes(info_.memoryEstimate), format_bytes(info_.deviceBudget));
+}
+
+double ModelState::memoryFraction() const {
+  if (info_.deviceBudget <= 0) return 0;
+  return static_cast<double>(info_.memoryEstimate) / static_cast<double>(info_.deviceBudget);
+}
+
+void ModelState::setPhase(Phase phase) {
+  if (phase == phase_) return;
+  phase_ = phase;
+  emit phaseChanged();
+}
+
+void ModelState::setLoading(const QString& name) {
+  loadingName_ = name;
+  setProgress(0);
+  if (phase_ == Phase::Loading) {
+    emit phaseChanged();  // the name changed
+  } else {
+    setPhase(Phase::Loading);
+  }
+}
+
+void ModelState::setProgress(double fraction) {
+  fraction = qBound(0.0, fraction, 1.0);
+  if (fraction == progress_) return;
+  progress_ = fraction;
+  emit progressChanged();
+}
+
+void ModelState::setReady(const ModelInfo& info) {
+  if (!(info == info_)) {
+    info_ = info;
+    emit infoChanged();
+  }
+  setPhase(Phase::Ready);
+}
+
+void ModelState::setEmpty() {
+  if (!(info_ == ModelInfo{})) {
+    info_ = {};
+    emit infoChanged();
+  }
+  setPhase(Phase::Empty);
+}
+
+}  // namespace vkchat::ui

@@ -1,0 +1,114 @@
+// The model: what is loaded (or loading, or why it failed), what it is, whether it fits the
+// device, and the recently opened models.
+#pragma once
+#include <QtQml/qqmlregistration.h>
+
+#include <QObject>
+#include <QString>
+#include <QUrl>
+
+#include "keyed_list_model.h"
+
+namespace vkchat::ui {
+
+// What the window shows of a model file, loaded or recent.
+struct ModelInfo {
+  QString path;
+  QString name;
+  QString architecture;
+  QString quant;        // the file's main weight type ("Q4_K_M", "F32")
+  qint64 fileSize = 0;  // bytes
+  qint64 parameters = 0;
+  int contextLength = 0;      // the context the session runs with
+  qint64 memoryEstimate = 0;  // device memory the engine will use, bytes
+  qint64 deviceBudget = 0;    // device memory available, bytes; 0 when unknown
+  QString deviceName;
+
+  QString key() const { return path; }
+  bool operator==(const ModelInfo&) const = default;
+};
+
+class RecentModelList : public KeyedListModel<ModelInfo> {
+  Q_OBJECT
+  QML_ELEMENT
+  QML_UNCREATABLE("The app creates the recent-models list")
+
+ public:
+  enum Role { PathRole = Qt::UserRole + 1, NameRole, ArchitectureRole, QuantRole, SizeTextRole };
+  Q_ENUM(Role)
+
+  using KeyedListModel::KeyedListModel;
+
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QHash<int, QByteArray> roleNames() const override;
+};
+
+class ModelState : public QObject {
+  Q_OBJECT
+  QML_ELEMENT
+  QML_UNCREATABLE("The app creates the model's view-model")
+  Q_PROPERTY(Phase phase READ phase NOTIFY phaseChanged)
+  Q_PROPERTY(double progress READ progress NOTIFY progressChanged)
+  Q_PROPERTY(QString loadingName READ loadingName NOTIFY phaseChanged)
+  Q_PROPERTY(QString name READ name NOTIFY infoChanged)
+  Q_PROPERTY(QString path READ path NOTIFY infoChanged)
+  Q_PROPERTY(QString architecture READ architecture NOTIFY infoChanged)
+  Q_PROPERTY(QString quant READ quant NOTIFY infoChanged)
+  Q_PROPERTY(QString parametersText READ parametersText NOTIFY infoChanged)
+  Q_PROPERTY(QString sizeText READ sizeText NOTIFY infoChanged)
+  Q_PROPERTY(int contextLength READ contextLength NOTIFY infoChanged)
+  Q_PROPERTY(QString memoryText READ memoryText NOTIFY infoChanged)
+  Q_PROPERTY(double memoryFraction READ memoryFraction NOTIFY infoChanged)
+  Q_PROPERTY(QString deviceName READ deviceName NOTIFY infoChanged)
+  Q_PROPERTY(RecentModelList* recent READ recent CONSTANT)
+
+ public:
+  enum class Phase { Empty, Loading, Ready };
+  Q_ENUM(Phase)
+
+  explicit ModelState(QObject* parent = nullptr);
+
+  Phase phase() const { return phase_; }
+  double progress() const { return progress_; }
+  QString loadingName() const { return loadingName_; }
+  const ModelInfo& info() const { return info_; }
+  QString name() const { return info_.name; }
+  QString path() const { return info_.path; }
+  QString architecture() const { return info_.architecture; }
+  QString quant() const { return info_.quant; }
+  QString parametersText() const;
+  QString sizeText() const;
+  int contextLength() const { return info_.contextLength; }
+  QString memoryText() const;     // "312 MiB of 7.8 GiB"
+  double memoryFraction() const;  // estimate / budget, 0 when the budget is unknown
+  QString deviceName() const { return info_.deviceName; }
+  RecentModelList* recent() { return &recent_; }
+
+  // Controller side.
+  void setLoading(const QString& name);
+  void setProgress(double fraction);
+  void setReady(const ModelInfo& info);
+  void setEmpty();
+
+ signals:
+  void phaseChanged();
+  void progressChanged();
+  void infoChanged();
+
+  // Intents, called from QML.
+  void openRequested(const QUrl& fileUrl);
+  void openPathRequested(const QString& path);  // a recent model
+  void cancelLoadRequested();
+  void forgetRecentRequested(const QString& path);
+
+ private:
+  void setPhase(Phase phase);
+
+  Phase phase_ = Phase::Empty;
+  double progress_ = 0;
+  QString loadingName_;
+  ModelInfo info_;
+  RecentModelList recent_;
+};
+
+}  // namespace vkchat::ui

@@ -1,0 +1,63 @@
+// The messages of the current branch in a column of readable width. While an answer streams the
+// view follows it, unless the user has scrolled up to read.
+import QtQuick
+import QtQuick.Controls
+import Vkchat
+
+Item {
+    id: view
+
+    required property Theme theme
+    required property ChatViewModel chat
+    required property Clipboard clipboard
+    readonly property alias count: list.count
+
+    ListView {
+        id: list
+
+        property bool follow: true
+
+        anchors.fill: parent
+        model: view.chat.messages
+        clip: true
+        spacing: 18
+        topMargin: 20
+        bottomMargin: 20
+        boundsBehavior: Flickable.StopAtBounds
+        activeFocusOnTab: true
+        keyNavigationEnabled: true
+        reuseItems: false
+        cacheBuffer: 2000
+        Accessible.name: qsTr("Messages")
+        Accessible.role: Accessible.List
+        ScrollBar.vertical: ScrollBar {}
+
+        onCountChanged: {
+            follow = true;
+            Qt.callLater(positionViewAtEnd);
+        }
+        onContentHeightChanged: if (follow) Qt.callLater(positionViewAtEnd)
+        onMovementEnded: follow = atYEnd
+        onFlickEnded: follow = atYEnd
+
+        delegate: MessageDelegate {
+            width: ListView.view.width
+            theme: view.theme
+            chat: view.chat
+            clipboard: view.clipboard
+        }
+    }
+
+    RoundButton {
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.bottom: parent.bottom
+        anchors.bottomMargin: 12
+        visible: !list.atYEnd && list.count > 0
+        text: "↓"
+        Accessible.name: qsTr("Scroll to the latest message")
+        onClicked: {
+            list.follow = true;
+            list.positionViewAtEnd();
+        }
+    }
+}

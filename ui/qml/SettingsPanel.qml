@@ -1,0 +1,305 @@
+// The right panel: the loaded model's facts, then the current conversation's sampler settings and
+// system prompt, with Reset to defaults and Save as defaults.
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Vkchat
+
+Rectangle {
+    id: panel
+
+    required property Theme theme
+    required property GenerationSettings settings
+    required property ModelState modelState
+
+    signal closeRequested
+
+    function focusFirst() {
+        temperature.slider.forceActiveFocus();
+    }
+
+    color: theme.panel
+
+    component SectionLabel: Label {
+        Layout.topMargin: 10
+        font.pixelSize: 11
+        font.weight: Font.DemiBold
+        font.capitalization: Font.AllUppercase
+        color: panel.theme.faintText
+    }
+
+    component Fact: RowLayout {
+        required property string name
+        required property string value
+        Layout.fillWidth: true
+        visible: value.length > 0
+        Label {
+            text: parent.name
+            color: panel.theme.mutedText
+        }
+        Label {
+            Layout.fillWidth: true
+            horizontalAlignment: Text.AlignRight
+            text: parent.value
+            elide: Text.ElideMiddle
+            color: panel.theme.text
+        }
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        RowLayout {
+            Layout.fillWidth: true
+            Layout.preferredHeight: 52
+            Layout.leftMargin: 16
+            Layout.rightMargin: 8
+            Label {
+                Layout.fillWidth: true
+                text: qsTr("Settings")
+                font.pixelSize: 16
+                font.weight: Font.DemiBold
+                color: panel.theme.text
+            }
+            IconButton {
+                glyph: "✕"
+                tip: qsTr("Close settings")
+                onClicked: panel.closeRequested()
+            }
+        }
+        Rectangle {
+            Layout.fillWidth: true
+            Layout.preferredHeight: 1
+            color: panel.theme.divider
+        }
+
+        ScrollView {
+            id: scroll
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            contentWidth: availableWidth
+            clip: true
+
+            ColumnLayout {
+                width: scroll.availableWidth - 32
+                x: 16
+                spacing: 10
+
+                SectionLabel {
+                    text: qsTr("Model")
+                }
+                Label {
+                    visible: panel.modelState.phase !== ModelState.Ready
+                    Layout.fillWidth: true
+                    wrapMode: Text.WordWrap
+                    color: panel.theme.mutedText
+                    text: panel.modelState.phase === ModelState.Loading ? qsTr("Loading %1…").arg(panel.modelState.loadingName) : qsTr("No model loaded")
+                }
+                ColumnLayout {
+                    visible: panel.modelState.phase === ModelState.Ready
+                    Layout.fillWidth: true
+                    spacing: 4
+                    Label {
+                        Layout.fillWidth: true
+                        text: panel.modelState.name
+                        font.weight: Font.DemiBold
+                        elide: Text.ElideMiddle
+                        color: panel.theme.text
+                    }
+                    Fact {
+                        name: qsTr("Architecture")
+                        value: panel.modelState.architecture
+                    }
+                    Fact {
+                        name: qsTr("Parameters")
+                        value: panel.modelState.parametersText
+                    }
+                    Fact {
+                        name: qsTr("Quantization")
+                        value: panel.modelState.quant
+                    }
+                    Fact {
+                        name: qsTr("Context")
+                        value: panel.modelState.contextLength > 0 ? qsTr("%1 tokens").arg(panel.modelState.contextLength) : ""
+                    }
+                    Fact {
+                        name: qsTr("File size")
+                        value: panel.modelState.sizeText
+                    }
+                    Fact {
+                        name: qsTr("Memory")
+                        value: panel.modelState.memoryText
+                    }
+                    Rectangle {
+                        visible: panel.modelState.memoryFraction > 0
+                        Layout.fillWidth: true
+                        Layout.preferredHeight: 6
+                        radius: 3
+                        color: panel.theme.divider
+                        Accessible.role: Accessible.ProgressBar
+                        Accessible.name: qsTr("Device memory needed: %1").arg(panel.modelState.memoryText)
+                        Rectangle {
+                            width: parent.width * Math.min(1, panel.modelState.memoryFraction)
+                            height: parent.height
+                            radius: 3
+                            color: panel.modelState.memoryFraction > 0.9 ? panel.theme.error : panel.theme.good
+                        }
+                    }
+                }
+
+                SectionLabel {
+                    text: qsTr("Sampling")
+                }
+                SliderRow {
+                    id: temperature
+                    Layout.fillWidth: true
+                    theme: panel.theme
+                    label: qsTr("Temperature")
+                    hint: qsTr("Higher is more varied, 0 always picks the likeliest token")
+                    value: panel.settings.temperature
+                    from: 0
+                    to: 2
+                    stepSize: 0.05
+                    onMoved: v => panel.settings.temperature = v
+                }
+                SliderRow {
+                    Layout.fillWidth: true
+                    theme: panel.theme
+                    label: qsTr("Top-p")
+                    hint: qsTr("Keep the likeliest tokens up to this probability mass")
+                    value: panel.settings.topP
+                    from: 0
+                    to: 1
+                    stepSize: 0.01
+                    onMoved: v => panel.settings.topP = v
+                }
+                SliderRow {
+                    Layout.fillWidth: true
+                    theme: panel.theme
+                    label: qsTr("Min-p")
+                    hint: qsTr("Drop tokens less likely than this fraction of the likeliest")
+                    value: panel.settings.minP
+                    from: 0
+                    to: 1
+                    stepSize: 0.01
+                    onMoved: v => panel.settings.minP = v
+                }
+                SliderRow {
+                    Layout.fillWidth: true
+                    theme: panel.theme
+                    label: qsTr("Repeat penalty")
+                    hint: qsTr("Above 1 discourages repeating recent tokens")
+                    value: panel.settings.repeatPenalty
+                    from: 1
+                    to: 2
+                    stepSize: 0.01
+                    onMoved: v => panel.settings.repeatPenalty = v
+                }
+                RowLayout {
+                    Layout.fillWidth: true
+                    Label {
+                        Layout.fillWidth: true
+                        text: qsTr("Top-k")
+                        color: panel.theme.text
+                    }
+                    SpinBox {
+                        from: 0
+                        to: 1000
+                        editable: true
+                        value: panel.settings.topK
+                        focusPolicy: Qt.StrongFocus
+                        Accessible.name: qsTr("Top-k")
+                        onValueModified: panel.settings.topK = value
+                    }
+                }
+                RowLayout {
+                    Layout.fillWidth: true
+                    Label {
+                        Layout.fillWidth: true
+                        text: qsTr("Max tokens")
+                        color: panel.theme.text
+                    }
+                    SpinBox {
+                        from: 1
+                        to: 32768
+                        stepSize: 64
+                        editable: true
+                        value: panel.settings.maxTokens
+                        focusPolicy: Qt.StrongFocus
+                        Accessible.name: qsTr("Maximum tokens per answer")
+                        onValueModified: panel.settings.maxTokens = value
+                    }
+                }
+                RowLayout {
+                    Layout.fillWidth: true
+                    Label {
+                        Layout.fillWidth: true
+                        text: qsTr("Seed")
+                        color: panel.theme.text
+                    }
+                    Switch {
+                        id: randomSeed
+                        text: checked ? qsTr("Random") : qsTr("Fixed")
+                        checked: panel.settings.randomSeed
+                        Accessible.name: qsTr("Random seed")
+                        onToggled: panel.settings.randomSeed = checked
+                    }
+                }
+                TextField {
+                    Layout.fillWidth: true
+                    visible: !panel.settings.randomSeed
+                    text: panel.settings.seed.toString()
+                    validator: RegularExpressionValidator {
+                        regularExpression: /[0-9]{1,15}/
+                    }
+                    inputMethodHints: Qt.ImhDigitsOnly
+                    placeholderText: qsTr("Seed")
+                    Accessible.name: qsTr("Seed value")
+                    onEditingFinished: panel.settings.seed = Number(text)
+                }
+
+                SectionLabel {
+                    text: qsTr("System prompt")
+                }
+                ScrollView {
+                    Layout.fillWidth: true
+                    Layout.preferredHeight: 120
+                    TextArea {
+                        id: systemPrompt
+                        wrapMode: TextEdit.Wrap
+                        placeholderText: qsTr("You are a helpful assistant.")
+                        text: panel.settings.systemPrompt
+                        Accessible.name: qsTr("System prompt")
+                        onTextChanged: if (text !== panel.settings.systemPrompt) panel.settings.systemPrompt = text
+                        background: Rectangle {
+                            radius: panel.theme.radius
+                            color: panel.theme.base
+                            border.color: systemPrompt.activeFocus ? panel.theme.accent : panel.theme.divider
+                        }
+                    }
+                }
+
+                RowLayout {
+                    Layout.fillWidth: true
+                    Layout.topMargin: 6
+                    Layout.bottomMargin: 16
+                    Button {
+                        Layout.fillWidth: true
+                        text: qsTr("Reset to defaults")
+                        enabled: !panel.settings.isDefault
+                        Accessible.name: qsTr("Reset settings to defaults")
+                        onClicked: panel.settings.resetToDefaultsRequested()
+                    }
+                    Button {
+                        Layout.fillWidth: true
+                        text: qsTr("Save as defaults")
+                        enabled: !panel.settings.isDefault
+                        Accessible.name: qsTr("Save these settings as the defaults for new chats")
+                        onClicked: panel.settings.saveAsDefaultsRequested()
+                    }
+                }
+            }
+        }
+    }
+}

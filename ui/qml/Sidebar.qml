@@ -1,0 +1,169 @@
+// The left sidebar: new chat, search over all messages, conversations grouped by date with rename,
+// export and delete (with undo).
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Dialogs
+import QtQuick.Layouts
+import Vkchat
+
+Rectangle {
+    id: sidebar
+
+    required property Theme theme
+    required property ConversationsViewModel conversations
+
+    property var exportTarget: ({ id: 0, format: "markdown" })
+
+    function focusSearch() {
+        search.forceActiveFocus();
+        search.selectAll();
+    }
+
+    function startExport(id, format, title) {
+        exportTarget = { id: id, format: format };
+        exportDialog.selectedFile = "file:" + (title.length > 0 ? title.replace(/[\/\\:*?"<>|]/g, "_") : "chat") + (format === "json" ? ".json" : ".md");
+        exportDialog.open();
+    }
+
+    color: theme.sidebar
+
+    FileDialog {
+        id: exportDialog
+        title: qsTr("Export conversation")
+        fileMode: FileDialog.SaveFile
+        nameFilters: sidebar.exportTarget.format === "json" ? [qsTr("JSON (*.json)")] : [qsTr("Markdown (*.md)")]
+        onAccepted: sidebar.conversations.exportRequested(sidebar.exportTarget.id, sidebar.exportTarget.format, selectedFile)
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: 10
+        spacing: 8
+
+        Button {
+            id: newButton
+            Layout.fillWidth: true
+            Layout.preferredHeight: 38
+            text: qsTr("New chat")
+            icon.width: 0
+            enabled: sidebar.conversations.available
+            Accessible.name: qsTr("New chat")
+            ToolTip.visible: hovered
+            ToolTip.delay: 600
+            ToolTip.text: qsTr("New chat (Ctrl+N)")
+            onClicked: sidebar.conversations.newRequested()
+
+            leftPadding: 12
+            rightPadding: 12
+            contentItem: RowLayout {
+                spacing: 8
+                Label {
+                    text: "+"
+                    font.pixelSize: 18
+                    color: sidebar.theme.text
+                }
+                Label {
+                    Layout.fillWidth: true
+                    text: newButton.text
+                    font.weight: Font.DemiBold
+                    color: sidebar.theme.text
+                }
+                Label {
+                    text: "Ctrl+N"
+                    font.pixelSize: 11
+                    color: sidebar.theme.faintText
+                }
+            }
+        }
+
+        TextField {
+            id: search
+            Layout.fillWidth: true
+            placeholderText: qsTr("Search chats  (Ctrl+K)")
+            enabled: sidebar.conversations.available
+            selectByMouse: true
+            Accessible.name: qsTr("Search conversations")
+            onTextChanged: sidebar.conversations.searchRequested(text)
+            Keys.onEscapePressed: text = ""
+            Keys.onDownPressed: list.forceActiveFocus()
+        }
+
+        ListView {
+            id: list
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            model: sidebar.conversations.list
+            spacing: 1
+            keyNavigationEnabled: true
+            activeFocusOnTab: true
+            boundsBehavior: Flickable.StopAtBounds
+            Accessible.name: qsTr("Conversations")
+            Accessible.role: Accessible.List
+            ScrollBar.vertical: ScrollBar {}
+
+            section.property: "section"
+            section.criteria: ViewSection.FullString
+            section.delegate: Label {
+                required property string section
+                width: ListView.view.width
+                topPadding: 12
+                bottomPadding: 4
+                leftPadding: 8
+                text: section
+                font.pixelSize: 11
+                font.weight: Font.DemiBold
+                font.capitalization: Font.AllUppercase
+                color: sidebar.theme.faintText
+            }
+
+            delegate: ConversationDelegate {
+                width: ListView.view.width
+                theme: sidebar.theme
+                conversations: sidebar.conversations
+                current: conversationId === sidebar.conversations.currentId
+                onExportAs: function (format) {
+                    sidebar.startExport(conversationId, format, title);
+                }
+            }
+
+            Label {
+                anchors.centerIn: parent
+                width: parent.width - 24
+                visible: list.count === 0
+                horizontalAlignment: Text.AlignHCenter
+                wrapMode: Text.WordWrap
+                color: sidebar.theme.faintText
+                text: !sidebar.conversations.available ? qsTr("Chat history is unavailable") : sidebar.conversations.searching ? qsTr("No messages match") : qsTr("No conversations yet")
+            }
+        }
+
+        Rectangle {
+            id: undoBar
+            Layout.fillWidth: true
+            Layout.preferredHeight: undoRow.implicitHeight + 16
+            visible: sidebar.conversations.canUndo
+            radius: sidebar.theme.radius
+            color: sidebar.theme.base
+            border.color: sidebar.theme.divider
+
+            RowLayout {
+                id: undoRow
+                anchors.fill: parent
+                anchors.margins: 8
+                Label {
+                    Layout.fillWidth: true
+                    elide: Text.ElideRight
+                    text: qsTr("Deleted “%1”").arg(sidebar.conversations.undoTitle)
+                    color: sidebar.theme.text
+                }
+                Button {
+                    text: qsTr("Undo")
+                    flat: true
+                    Accessible.name: qsTr("Undo delete")
+                    onClicked: sidebar.conversations.undoDeleteRequested()
+                }
+            }
+        }
+    }
+}
