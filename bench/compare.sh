@@ -16,12 +16,14 @@ Engines (--engines, comma-separated, in this order by default):
                 llama.cpp uses device 0 (lavapipe on a machine without a GPU, which it skips
                 unless told)
   peer-cpu      node peer.mjs bench MODEL --gpu cpu --threads T
+  peer-cpu:K    the same with K threads (several may be given: peer-cpu:2,peer-cpu:1; on a
+                busy 2-core machine llama.cpp's 2-thread barriers stall and 1 thread is faster)
 Options:
   -p N            prompt tokens (default 128)
   -n N            decoded tokens (default 32)
   -r N            repeats per engine and model (default 3)
   --engines LIST  engines to run (default vkchat,peer-vulkan,peer-cpu)
-  --threads T     llama.cpp CPU threads (default: every core, $(nproc))
+  --threads T     llama.cpp threads (default: every core, as nproc counts them)
   --cli PATH      vkchat-cli (default build/app/vkchat-cli)
   --peer DIR      the peer: a copy of ../shared/peer with node_modules installed (default
                   $VKCHAT_PEER, else build/peer, set up there with `npm ci` on first use)
@@ -76,8 +78,8 @@ for e in "${ENGINE_LIST[@]}"; do
         echo "compare.sh: $CLI has no working 'bench' command (build vkchat-cli, or leave vkchat out of --engines)" >&2
         exit 1
       fi ;;
-    peer-vulkan|peer-cpu) need_peer=1 ;;
-    *) echo "compare.sh: unknown engine '$e' (vkchat, peer-vulkan, peer-cpu)" >&2; exit 1 ;;
+    peer-vulkan|peer-cpu|peer-cpu:[1-9]|peer-cpu:[1-9][0-9]) need_peer=1 ;;
+    *) echo "compare.sh: unknown engine '$e' (vkchat, peer-vulkan, peer-cpu, peer-cpu:K)" >&2; exit 1 ;;
   esac
 done
 command -v node > /dev/null || { echo "compare.sh: node is needed (for the peer and for the report)" >&2; exit 1; }
@@ -103,6 +105,7 @@ run_engine() {
     vkchat) out=$("$CLI" bench -m "$model" -p "$P" -n "$N" -r 1 --json) ;;
     peer-vulkan) out=$(GGML_VK_VISIBLE_DEVICES=0 node "$PEER/peer.mjs" bench "$model" -p "$P" -n "$N" --gpu vulkan --threads "$THREADS") ;;
     peer-cpu) out=$(node "$PEER/peer.mjs" bench "$model" -p "$P" -n "$N" --gpu cpu --threads "$THREADS") ;;
+    peer-cpu:*) out=$(node "$PEER/peer.mjs" bench "$model" -p "$P" -n "$N" --gpu cpu --threads "${engine#peer-cpu:}") ;;
   esac
   printf '%s\n' "$out" | grep '^{' | tail -n 1
 }
@@ -149,8 +152,10 @@ const median = (v) => {
 };
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
 const cell = (v) => (v.length > 1 ? `${fmt(median(v))} (${fmt(Math.min(...v))}-${fmt(Math.max(...v))})` : fmt(v[0]));
-const label = { vkchat: "vkchat", "peer-vulkan": "llama.cpp Vulkan", "peer-cpu": "llama.cpp CPU" };
 const engines = env.ENGINES.split(",");
+const threadsOf = (e) => rows.find((x) => x.engine === e)?.threads;
+const label = Object.fromEntries(engines.map((e) => [e,
+  e === "vkchat" ? "vkchat" : e === "peer-vulkan" ? "llama.cpp Vulkan" : `llama.cpp CPU ${threadsOf(e)}T`]));
 const models = [...new Set(rows.map((r) => r.model))];
 const base = (m) => m.split("/").pop();
 const out = [];
@@ -160,10 +165,10 @@ for (const e of engines) {
   const r = rows.find((x) => x.engine === e);
   if (!r) continue;
   out.push(e === "vkchat" ? `- vkchat: ${r.device}.`
-    : e === "peer-cpu" ? `- llama.cpp CPU: ${r.threads} threads (${r.engine_name}).`
+    : e.startsWith("peer-cpu") ? `- ${label[e]}: llama.cpp's CPU backend, ${r.threads} thread${r.threads === 1 ? "" : "s"} (${r.engine_name}).`
     : `- llama.cpp Vulkan: ${r.device} (${r.engine_name}).`);
 }
-out.push(`- ${env.P}-token prompt, ${env.N} decoded tokens; ${env.R} repeats per engine, interleaved; median (min-max), tokens/s.`);
+out.push(`- ${env.P}-token prompt, ${env.N} decoded tokens; ${env.R} repeat${env.R === "1" ? "" : "s"} per engine, interleaved; median (min-max), tokens/s.`);
 if (env.NOTE) out.push(`- ${env.NOTE}`);
 out.push("", "| model | engine | prefill tok/s | decode tok/s |", "|---|---|---|---|");
 for (const m of models) {
@@ -182,9 +187,10 @@ for (const m of models) {
       out.push(`| | ${label[a]} ÷ ${label[b]} | ${(med[a].p / med[b].p).toFixed(2)}× | ${(med[a].d / med[b].d).toFixed(2)}× |`);
     }
   };
+  const cpus = engines.filter((e) => e.startsWith("peer-cpu"));
   ratio("vkchat", "peer-vulkan");
-  ratio("vkchat", "peer-cpu");
-  if (!med.vkchat) ratio("peer-vulkan", "peer-cpu");
+  for (const c of cpus) ratio("vkchat", c);
+  if (!med.vkchat) for (const c of cpus) ratio("peer-vulkan", c);
 }
 out.push("", "Reproduce: `" + env.CMDLINE.trim() + "`");
 fs.writeFileSync(reportPath, out.join("\n") + "\n");
