@@ -22,6 +22,8 @@ int run_bench_sampler(Args& args);
 extern const std::string_view kBenchSamplerHelp;
 int run_devices(Args& args);
 extern const std::string_view kDevicesHelp;
+int run_synth(Args& args);
+extern const std::string_view kSynthHelp;
 int run_bench_kernels(Args& args);
 extern const std::string_view kBenchKernelsHelp;
 int run_template(Args& args);
@@ -46,6 +48,8 @@ std::span<const Command> commands() {
        run_bench_sampler},
       {"devices", "list the Vulkan devices and their compute properties", kDevicesHelp,
        run_devices},
+      {"synth", "write a model at a real model's shapes with random weights", kSynthHelp,
+       run_synth},
       {"bench-kernels", "time matrix x vector per weight type against copy bandwidth",
        kBenchKernelsHelp, run_bench_kernels},
       {"template", "render a chat template for a conversation", kTemplateHelp, run_template},

@@ -1,5 +1,6 @@
-// Dequantization: every block type against blocks packed here by an independent encoder (the
-// packing loops of ggml's quantize_row_*_ref), then real GGUF tensors against their F32 source.
+// Dequantization: every block type against blocks packed from random levels (with the packers of
+// quant/quantize.h, ggml's quantize_row_*_ref layouts), then real GGUF tensors against their F32
+// source and its re-quantization.
 #include "quant/dequantize.h"
 
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 #include "gguf/gguf_reader.h"
 #include "quant/blocks.h"
 #include "quant/half.h"
+#include "quant/quantize.h"
 #include "support/test_support.h"
 
 using namespace vkchat::quant;
@@ -27,6 +29,7 @@ struct Rng {
   std::uint32_t seed = std::random_device{}();
   std::mt19937 gen{seed};
   int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(gen); }
+  std::uint8_t level(int hi) { return static_cast<std::uint8_t>(uniform(0, hi)); }
   // A positive fp16 scale of moderate size, as a quantizer would store.
   std::uint16_t scale() {
     return f32_to_fp16(std::uniform_real_distribution<float>(1e-3f, 0.1f)(gen));
@@ -113,12 +116,12 @@ TEST(Dequantize, Q4_0AndQ4_1) {
   std::vector<BlockQ4_1> b1(kBlocks);
   std::vector<float> want0, want1;
   for (int i = 0; i < kBlocks; ++i) {
-    int L[32];
-    for (int& l : L) l = rng.uniform(0, 15);
+    std::uint8_t L[32];
+    for (auto& l : L) l = rng.level(15);
     b0[i].d = b1[i].d = rng.scale();
     b1[i].m = f32_to_fp16(-0.37f * static_cast<float>(i + 1));
-    for (int j = 0; j < 16; ++j)
-      b0[i].qs[j] = b1[i].qs[j] = static_cast<std::uint8_t>(L[j] | (L[j + 16] << 4));
+    pack_nibbles32(L, b0[i].qs);
+    pack_nibbles32(L, b1[i].qs);
     const float d = fp16_to_f32(b0[i].d), m = fp16_to_f32(b1[i].m);
     for (int l : L) {
       want0.push_back(static_cast<float>(l - 8) * d);
@@ -135,18 +138,12 @@ TEST(Dequantize, Q5_0AndQ5_1) {
   std::vector<BlockQ5_1> b1(kBlocks);
   std::vector<float> want0, want1;
   for (int i = 0; i < kBlocks; ++i) {
-    int L[32];
-    for (int& l : L) l = rng.uniform(0, 31);
+    std::uint8_t L[32];
+    for (auto& l : L) l = rng.level(31);
     b0[i].d = b1[i].d = rng.scale();
     b1[i].m = f32_to_fp16(0.25f * static_cast<float>(i) - 0.6f);
-    std::uint32_t qh = 0;
-    for (int j = 0; j < 16; ++j) {
-      b0[i].qs[j] = b1[i].qs[j] = static_cast<std::uint8_t>((L[j] & 15) | ((L[j + 16] & 15) << 4));
-      qh |= static_cast<std::uint32_t>(L[j] >> 4) << j;
-      qh |= static_cast<std::uint32_t>(L[j + 16] >> 4) << (j + 16);
-    }
-    for (int k = 0; k < 4; ++k)
-      b0[i].qh[k] = b1[i].qh[k] = static_cast<std::uint8_t>(qh >> (8 * k));
+    pack_q5_32(L, b0[i].qh, b0[i].qs);
+    pack_q5_32(L, b1[i].qh, b1[i].qs);
     const float d = fp16_to_f32(b0[i].d), m = fp16_to_f32(b1[i].m);
     for (int l : L) {
       want0.push_back(static_cast<float>(l - 16) * d);
@@ -186,21 +183,6 @@ void pack_crumbs(const int* L, std::uint8_t* qs) {
     for (int l = 0; l < 32; ++l) {
       qs[j / 4 + l] = static_cast<std::uint8_t>(L[j + l] | (L[j + l + 32] << 2) |
                                                 (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
-    }
-  }
-}
-
-// 6-bit scale and min packing of Q4_K / Q5_K (quantize_row_q4_K_ref).
-void pack_scale_min(const int* ls, const int* lm, std::uint8_t* scales) {
-  std::memset(scales, 0, 12);
-  for (int j = 0; j < 8; ++j) {
-    if (j < 4) {
-      scales[j] = static_cast<std::uint8_t>(ls[j]);
-      scales[j + 4] = static_cast<std::uint8_t>(lm[j]);
-    } else {
-      scales[j + 4] = static_cast<std::uint8_t>((ls[j] & 0xF) | ((lm[j] & 0xF) << 4));
-      scales[j - 4] |= static_cast<std::uint8_t>((ls[j] >> 4) << 6);
-      scales[j] |= static_cast<std::uint8_t>((lm[j] >> 4) << 6);
     }
   }
 }
@@ -279,36 +261,19 @@ TEST(Dequantize, Q4_KAndQ5_K) {
   std::vector<BlockQ5_K> b5(kBlocks);
   std::vector<float> want4, want5;
   for (int i = 0; i < kBlocks; ++i) {
-    int L[256], ls[8], lm[8];
-    for (int& l : L) l = rng.uniform(0, 31);
+    std::uint8_t L[256], ls[8], lm[8];
+    for (auto& l : L) l = rng.level(31);
     for (int j = 0; j < 8; ++j) {
-      ls[j] = rng.uniform(0, 63);
-      lm[j] = rng.uniform(0, 63);
+      ls[j] = rng.level(63);
+      lm[j] = rng.level(63);
     }
-    pack_scale_min(ls, lm, b4[i].scales);
-    pack_scale_min(ls, lm, b5[i].scales);
+    pack_k4_scale_min(ls, lm, b4[i].scales);
+    pack_k4_scale_min(ls, lm, b5[i].scales);
     b4[i].d = b5[i].d = rng.scale();
     b4[i].dmin = b5[i].dmin = rng.scale();
-    // Q4_K keeps the low 4 bits; Q5_K adds the fifth in qh (quantize_row_q5_K_ref).
-    std::memset(b5[i].qh, 0, 32);
-    std::uint8_t m1 = 1, m2 = 2;
-    for (int n = 0; n < 256; n += 64) {
-      for (int j = 0; j < 32; ++j) {
-        int l1 = L[n + j], l2 = L[n + j + 32];
-        b4[i].qs[n / 2 + j] = static_cast<std::uint8_t>((l1 & 15) | ((l2 & 15) << 4));
-        if (l1 > 15) {
-          l1 -= 16;
-          b5[i].qh[j] |= m1;
-        }
-        if (l2 > 15) {
-          l2 -= 16;
-          b5[i].qh[j] |= m2;
-        }
-        b5[i].qs[n / 2 + j] = static_cast<std::uint8_t>(l1 | (l2 << 4));
-      }
-      m1 = static_cast<std::uint8_t>(m1 << 2);
-      m2 = static_cast<std::uint8_t>(m2 << 2);
-    }
+    // Q4_K keeps the low 4 bits; Q5_K adds the fifth in qh.
+    pack_q4_k_levels(L, b4[i].qs);
+    pack_q5_k_levels(L, b5[i].qh, b5[i].qs);
     const float d = fp16_to_f32(b4[i].d), dmin = fp16_to_f32(b4[i].dmin);
     for (int k = 0; k < 256; ++k) {
       const float dl = d * static_cast<float>(ls[k / 32]),
@@ -326,25 +291,10 @@ TEST(Dequantize, Q6_K) {
   std::vector<BlockQ6_K> blocks(kBlocks);
   std::vector<float> want;
   for (auto& b : blocks) {
-    int L[256];
-    for (int& l : L) l = rng.uniform(0, 63);
+    std::uint8_t L[256];
+    for (auto& l : L) l = rng.level(63);
     for (auto& s : b.scales) s = static_cast<std::int8_t>(rng.uniform(-128, 127));
-    // quantize_row_q6_K_ref's packing.
-    std::uint8_t* ql = b.ql;
-    std::uint8_t* qh = b.qh;
-    for (int j = 0; j < 256; j += 128) {
-      for (int l = 0; l < 32; ++l) {
-        const int q1 = L[j + l] & 0xF, q2 = L[j + l + 32] & 0xF;
-        const int q3 = L[j + l + 64] & 0xF, q4 = L[j + l + 96] & 0xF;
-        ql[l] = static_cast<std::uint8_t>(q1 | (q3 << 4));
-        ql[l + 32] = static_cast<std::uint8_t>(q2 | (q4 << 4));
-        qh[l] =
-            static_cast<std::uint8_t>((L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) |
-                                      ((L[j + l + 64] >> 4) << 4) | ((L[j + l + 96] >> 4) << 6));
-      }
-      ql += 64;
-      qh += 32;
-    }
+    pack_q6_k_levels(L, b.ql, b.qh);
     b.d = rng.scale();
     const float d = fp16_to_f32(b.d);
     for (int k = 0; k < 256; ++k) {
@@ -357,51 +307,6 @@ TEST(Dequantize, Q6_K) {
 // ---- real files ----
 
 namespace {
-
-// ggml's reference quantizers for the two legacy types llama-quantize writes without an
-// imatrix (quantize_row_q8_0_ref, quantize_row_q4_0_ref), re-derived here to check that the
-// file's bytes are exactly what the F32 source quantizes to.
-std::vector<std::uint8_t> quantize_q8_0(const std::vector<float>& x) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i < x.size(); i += 32) {
-    float amax = 0;
-    for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[i + j]));
-    const float d = amax / 127;
-    const float id = d != 0 ? 1.0f / d : 0.0f;
-    BlockQ8_0 b;
-    b.d = f32_to_fp16(d);
-    for (int j = 0; j < 32; ++j) b.qs[j] = static_cast<std::int8_t>(std::round(x[i + j] * id));
-    const auto* p = reinterpret_cast<const std::uint8_t*>(&b);
-    out.insert(out.end(), p, p + sizeof b);
-  }
-  return out;
-}
-
-std::vector<std::uint8_t> quantize_q4_0(const std::vector<float>& x) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i < x.size(); i += 32) {
-    float amax = 0, max = 0;
-    for (int j = 0; j < 32; ++j) {
-      if (amax < std::fabs(x[i + j])) {
-        amax = std::fabs(x[i + j]);
-        max = x[i + j];
-      }
-    }
-    const float d = max / -8;
-    const float id = d != 0 ? 1.0f / d : 0.0f;
-    BlockQ4_0 b;
-    b.d = f32_to_fp16(d);
-    for (int j = 0; j < 16; ++j) {
-      const int x0 = std::min(15, static_cast<int>(static_cast<std::int8_t>(x[i + j] * id + 8.5f)));
-      const int x1 =
-          std::min(15, static_cast<int>(static_cast<std::int8_t>(x[i + 16 + j] * id + 8.5f)));
-      b.qs[j] = static_cast<std::uint8_t>(x0 | (x1 << 4));
-    }
-    const auto* p = reinterpret_cast<const std::uint8_t*>(&b);
-    out.insert(out.end(), p, p + sizeof b);
-  }
-  return out;
-}
 
 // Largest |x - y| allowed for one element of a block with scale d (see quantize_row_*_ref):
 // half a step from rounding (a whole step where Q4_0 clamps its top value), plus the largest
@@ -455,7 +360,8 @@ TEST(Dequantize, Stories260KQuantizedFilesMatchF32Source) {
           break;
         case GgmlType::Q8_0:
         case GgmlType::Q4_0: {
-          const auto bytes = t.type == GgmlType::Q8_0 ? quantize_q8_0(x) : quantize_q4_0(x);
+          // llama-quantize used ggml's reference quantizer, which quantize() reproduces.
+          const auto bytes = quantize(t.type, x);
           ASSERT_EQ(bytes.size(), t.data.size());
           EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), t.data.begin()))
               << "file bytes differ from ggml's reference quantization of the F32 source";

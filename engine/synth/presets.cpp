@@ -1,0 +1,50 @@
+// The presets' hyperparameters, as in each model's config.json on its publisher's page.
+#include "synth/presets.h"
+
+#include <array>
+
+namespace vkchat::synth {
+
+namespace {
+
+constexpr Llama3RopeScaling kLlama31Scaling{8, 1, 4, 8192};
+constexpr Llama3RopeScaling kLlama32Scaling{32, 1, 4, 8192};
+
+// clang-format off
+const std::array kPresets = {
+    // meta-llama/Llama-3.2-1B: tied embeddings, rope scaling factor 32.
+    Preset{"llama-3.2-1b", "llama", "llama-bpe", 2048, 16, 32, 8, 64, 8192, 131072, 500000.f, 1e-5f,
+           true, false, false, kLlama32Scaling},
+    // meta-llama/Llama-3.1-8B.
+    Preset{"llama-3.1-8b", "llama", "llama-bpe", 4096, 32, 32, 8, 128, 14336, 131072, 500000.f,
+           1e-5f, false, false, false, kLlama31Scaling},
+    // Qwen/Qwen2.5-0.5B: QKV biases, tied embeddings.
+    Preset{"qwen2.5-0.5b", "qwen2", "qwen2", 896, 24, 14, 2, 64, 4864, 32768, 1000000.f, 1e-6f,
+           true, true, false, std::nullopt},
+    // Qwen/Qwen3-0.6B: q/k RMSNorm, head_dim 128 (not n_embd / n_head), tied embeddings.
+    Preset{"qwen3-0.6b", "qwen3", "qwen2", 1024, 28, 16, 8, 128, 3072, 40960, 1000000.f, 1e-6f,
+           true, false, true, std::nullopt},
+    // Small shapes of each architecture for quick checks (any vocab fits them).
+    Preset{"tiny", "llama", "llama-spm", 256, 2, 4, 2, 64, 768, 4096, 10000.f, 1e-5f,
+           false, false, false, std::nullopt},
+    Preset{"tiny-qwen2", "qwen2", "qwen2", 256, 2, 4, 2, 64, 768, 4096, 1000000.f, 1e-6f,
+           true, true, false, std::nullopt},
+    Preset{"tiny-qwen3", "qwen3", "qwen2", 256, 2, 4, 2, 128, 768, 4096, 1000000.f, 1e-6f,
+           true, false, true, std::nullopt},
+};
+// clang-format on
+
+}  // namespace
+
+std::span<const Preset> presets() {
+  return kPresets;
+}
+
+const Preset* find_preset(std::string_view name) {
+  for (const Preset& p : kPresets) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace vkchat::synth

@@ -1,0 +1,44 @@
+// Model shapes for synthetic GGUF files: the hyperparameters of real models (from their published
+// configs), so speed can be measured at real sizes without downloading any weights.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace vkchat::synth {
+
+// Llama 3.1's RoPE frequency rescaling (rope_scaling.rope_type "llama3"): llama.cpp stores it as
+// a rope_freqs tensor of per-pair divisors.
+struct Llama3RopeScaling {
+  double factor = 1;
+  double low_freq_factor = 1;
+  double high_freq_factor = 4;
+  std::int64_t original_context = 8192;
+};
+
+struct Preset {
+  std::string_view name;   // what --preset takes
+  std::string_view arch;   // general.architecture: llama, qwen2, qwen3
+  std::string_view vocab;  // the shared vocab it is meant for: ggml-vocab-<vocab>.gguf
+  std::int64_t n_embd = 0;
+  std::int64_t n_layer = 0;
+  std::int64_t n_head = 0;
+  std::int64_t n_head_kv = 0;
+  std::int64_t head_dim = 0;
+  std::int64_t n_ff = 0;
+  std::int64_t n_ctx = 0;  // context_length
+  float rope_base = 10000.f;
+  float rms_eps = 1e-5f;
+  bool tied_embeddings = false;  // no output.weight: logits reuse token_embd
+  bool qkv_bias = false;         // qwen2
+  bool qk_norm = false;          // qwen3
+  std::optional<Llama3RopeScaling> rope_scaling;
+};
+
+std::span<const Preset> presets();
+
+// nullptr when no preset has that name.
+const Preset* find_preset(std::string_view name);
+
+}  // namespace vkchat::synth

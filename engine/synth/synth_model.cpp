@@ -1,0 +1,309 @@
+// The synthetic model's tensor plan, metadata and weight generation.
+//
+// Scaling. Every block input is RMS-normalized (norm weights 1), so projections with
+// stddev 1/sqrt(fan_in) give unit-RMS activations: attention scores of unit spread and SwiGLU
+// products of RMS ~0.6. The output matrix has stddev kLogitSpread / sqrt(n_embd), so logits over
+// the normalized final state spread by kLogitSpread: wide enough that the largest of ~10^5 logits
+// stands clear of the rest (top probabilities mostly 0.2 to 0.9 rather than 10^-5).
+// Each feed-forward block adds RMS kResidual / sqrt(n_layer) to the residual stream and each
+// attention block kAttnShare times that, so the stream ends near RMS kResidual whatever the depth.
+// Two failure modes set these (found with llama.cpp's greedy decoding on qwen2.5-0.5b):
+// - the stream must be large against the embedding rows (RMS kLogitSpread / sqrt(n_embd)): with
+//   tied embeddings the current token's own row adds kLogitSpread^2 / kResidual to its own logit;
+// - attention must not dominate: when the state at each position is mostly an average over the
+//   context, it barely moves with the newest token, whose logit was the largest a step before, and
+//   greedy decoding repeats one token forever. With attention a quarter of the feed-forward, the
+//   next token depends mostly on the current one, shifted by the context, and the text wanders.
+#include "synth/synth_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <future>
+#include <numbers>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+
+#include "gguf/gguf_reader.h"
+#include "gguf/gguf_writer.h"
+#include "quant/dequantize.h"
+#include "quant/quantize.h"
+#include "util/errors.h"
+
+namespace vkchat::synth {
+
+using gguf::GgmlType;
+
+namespace {
+
+constexpr double kLogitSpread = 10.0;
+constexpr double kResidual = 6.0;
+constexpr double kSwigluRms = 0.596;  // RMS of silu(g) * u for unit normal g, u
+constexpr float kBiasStd = 0.1f;
+constexpr double kAttnShare = 0.25;
+// Rows are generated and written in batches of about this many output bytes.
+constexpr std::uint64_t kBatchBytes = 32ull << 20;
+
+// SplitMix64's output function: a bijective 64-bit mix.
+constexpr std::uint64_t mix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ull;
+
+std::uint64_t name_hash(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  return h;
+}
+
+// Row r of a tensor: a SplitMix64 stream keyed by seed, tensor name and row, each 64-bit draw
+// made an approximately normal value by summing its four 16-bit parts (Irwin-Hall, tails cut at
+// 3.5 sigma, which weights do not miss). Fast enough that quantization dominates.
+void fill_normal_row(float* out, std::int64_t n, float stddev, std::uint64_t key) {
+  constexpr double kMean = 4 * 65535.0 / 2;
+  const double sd4 = std::sqrt(4 * (65536.0 * 65536.0 - 1) / 12);
+  const float scale = static_cast<float>(stddev / sd4);
+  std::uint64_t s = key;
+  for (std::int64_t i = 0; i < n; ++i) {
+    s += kGolden;
+    const std::uint64_t z = mix64(s);
+    const std::uint32_t sum = static_cast<std::uint32_t>((z & 0xffff) + ((z >> 16) & 0xffff) +
+                                                         ((z >> 32) & 0xffff) + (z >> 48));
+    out[i] = static_cast<float>(static_cast<double>(sum) - kMean) * scale;
+  }
+}
+
+struct Planner {
+  const Preset& p;
+  const FileType& ft;
+  std::vector<TensorSpec> specs;
+
+  void vec(std::string name, std::int64_t n, Fill fill, float stddev = 0) {
+    specs.push_back(
+        {std::move(name), {static_cast<std::uint64_t>(n)}, GgmlType::F32, fill, stddev});
+  }
+  // A matrix with `cols` inputs (ne[0], the row length) and `rows` outputs.
+  void mat(std::string name, std::string_view role, std::int64_t layer, std::int64_t cols,
+           std::int64_t rows, double stddev, bool is_output = false) {
+    const GgmlType t = matrix_type(ft, role, layer, p.n_layer, cols, is_output);
+    specs.push_back({std::move(name),
+                     {static_cast<std::uint64_t>(cols), static_cast<std::uint64_t>(rows)},
+                     t,
+                     Fill::Normal,
+                     static_cast<float>(stddev)});
+  }
+};
+
+}  // namespace
+
+std::vector<float> llama3_rope_freqs(const Preset& p) {
+  // As llama.cpp's converter computes them from rope_scaling (rope_type "llama3").
+  const Llama3RopeScaling& s = p.rope_scaling.value();
+  const double low_wavelen = static_cast<double>(s.original_context) / s.low_freq_factor;
+  const double high_wavelen = static_cast<double>(s.original_context) / s.high_freq_factor;
+  std::vector<float> out;
+  for (std::int64_t i = 0; i < p.head_dim; i += 2) {
+    const double freq = 1.0 / std::pow(static_cast<double>(p.rope_base),
+                                       static_cast<double>(i) / static_cast<double>(p.head_dim));
+    const double wavelen = 2 * std::numbers::pi / freq;
+    double f;
+    if (wavelen < high_wavelen) {
+      f = 1;
+    } else if (wavelen > low_wavelen) {
+      f = s.factor;
+    } else {
+      const double smooth =
+          (static_cast<double>(s.original_context) / wavelen - s.low_freq_factor) /
+          (s.high_freq_factor - s.low_freq_factor);
+      f = 1 / ((1 - smooth) / s.factor + smooth);
+    }
+    out.push_back(static_cast<float>(f));
+  }
+  return out;
+}
+
+std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::int64_t n_vocab) {
+  Planner pl{p, ft, {}};
+  const std::int64_t E = p.n_embd, F = p.n_ff;
+  const std::int64_t q_dim = p.n_head * p.head_dim, kv_dim = p.n_head_kv * p.head_dim;
+  const double embd_std = kLogitSpread / std::sqrt(static_cast<double>(E));
+  const double in_std = 1 / std::sqrt(static_cast<double>(E));
+  const double residual = kResidual / std::sqrt(static_cast<double>(p.n_layer));
+
+  if (p.rope_scaling) pl.vec("rope_freqs.weight", p.head_dim / 2, Fill::RopeFreqs);
+  pl.mat("token_embd.weight", "token_embd.weight", 0, E, n_vocab, embd_std, p.tied_embeddings);
+  for (std::int64_t il = 0; il < p.n_layer; ++il) {
+    const std::string b = "blk." + std::to_string(il) + ".";
+    pl.vec(b + "attn_norm.weight", E, Fill::Ones);
+    pl.mat(b + "attn_q.weight", "attn_q.weight", il, E, q_dim, in_std);
+    pl.mat(b + "attn_k.weight", "attn_k.weight", il, E, kv_dim, in_std);
+    pl.mat(b + "attn_v.weight", "attn_v.weight", il, E, kv_dim, in_std);
+    if (p.qkv_bias) {
+      pl.vec(b + "attn_q.bias", q_dim, Fill::Normal, kBiasStd);
+      pl.vec(b + "attn_k.bias", kv_dim, Fill::Normal, kBiasStd);
+      pl.vec(b + "attn_v.bias", kv_dim, Fill::Normal, kBiasStd);
+    }
+    if (p.qk_norm) {
+      pl.vec(b + "attn_q_norm.weight", p.head_dim, Fill::Ones);
+      pl.vec(b + "attn_k_norm.weight", p.head_dim, Fill::Ones);
+    }
+    pl.mat(b + "attn_output.weight", "attn_output.weight", il, q_dim, E,
+           kAttnShare * residual / std::sqrt(static_cast<double>(q_dim)));
+    pl.vec(b + "ffn_norm.weight", E, Fill::Ones);
+    pl.mat(b + "ffn_gate.weight", "ffn_gate.weight", il, E, F, in_std);
+    pl.mat(b + "ffn_up.weight", "ffn_up.weight", il, E, F, in_std);
+    pl.mat(b + "ffn_down.weight", "ffn_down.weight", il, F, E,
+           residual / (kSwigluRms * std::sqrt(static_cast<double>(F))));
+  }
+  pl.vec("output_norm.weight", E, Fill::Ones);
+  if (!p.tied_embeddings) pl.mat("output.weight", "output.weight", 0, E, n_vocab, embd_std, true);
+  return std::move(pl.specs);
+}
+
+namespace {
+
+void write_metadata(gguf::GgufWriter& w, const Preset& p, const FileType& ft,
+                    const gguf::GgufFile& vocab, std::int64_t n_vocab, std::uint64_t seed) {
+  const std::string a = std::string(p.arch) + ".";
+  const auto u32 = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
+  w.set("general.architecture", p.arch);
+  w.set("general.name", "synthetic " + std::string(p.name));
+  w.set("general.description", "vkchat-cli synth: random weights at the shapes of " +
+                                   std::string(p.name) + ", seed " + std::to_string(seed));
+  w.set("general.file_type", ft.llama_ftype);
+  w.set("general.quantization_version", std::uint32_t{2});
+  w.set(a + "vocab_size", u32(n_vocab));
+  w.set(a + "context_length", u32(p.n_ctx));
+  w.set(a + "embedding_length", u32(p.n_embd));
+  w.set(a + "feed_forward_length", u32(p.n_ff));
+  w.set(a + "block_count", u32(p.n_layer));
+  w.set(a + "attention.head_count", u32(p.n_head));
+  w.set(a + "attention.head_count_kv", u32(p.n_head_kv));
+  w.set(a + "attention.key_length", u32(p.head_dim));
+  w.set(a + "attention.value_length", u32(p.head_dim));
+  w.set(a + "rope.dimension_count", u32(p.head_dim));
+  w.set(a + "rope.freq_base", p.rope_base);
+  w.set(a + "attention.layer_norm_rms_epsilon", p.rms_eps);
+  // The whole tokenizer: model, pre-tokenizer, tokens, scores, types, merges, special ids,
+  // add_bos / add_eos and the chat template, whichever the vocab file has.
+  for (const auto& [key, value] : vocab.metadata()) {
+    if (key.starts_with("tokenizer.")) w.set_value(key, value);
+  }
+}
+
+// Fills rows [r0, r1) of a tensor and encodes them at dst.
+void make_rows(const TensorSpec& t, std::uint64_t tensor_key, std::int64_t r0, std::int64_t r1,
+               std::uint8_t* dst, const std::vector<float>& fixed) {
+  const auto cols = static_cast<std::int64_t>(t.ne[0]);
+  const std::uint64_t rb = quant::row_bytes(t.type, cols);
+  std::vector<float> row(static_cast<std::size_t>(cols));
+  for (std::int64_t r = r0; r < r1; ++r) {
+    switch (t.fill) {
+      case Fill::Normal:
+        fill_normal_row(row.data(), cols, t.stddev,
+                        mix64(tensor_key + static_cast<std::uint64_t>(r) * kGolden));
+        break;
+      case Fill::Ones: std::fill(row.begin(), row.end(), 1.f); break;
+      case Fill::RopeFreqs: std::copy(fixed.begin(), fixed.end(), row.begin()); break;
+    }
+    quant::quantize_row(t.type, row.data(), dst + static_cast<std::uint64_t>(r - r0) * rb, cols);
+  }
+}
+
+// Rows [r0, r1) split between `threads` threads, the calling one included.
+void make_rows_parallel(const TensorSpec& t, std::uint64_t tensor_key, std::int64_t r0,
+                        std::int64_t r1, std::uint8_t* dst, const std::vector<float>& fixed,
+                        int threads) {
+  const std::uint64_t rb = quant::row_bytes(t.type, static_cast<std::int64_t>(t.ne[0]));
+  const std::int64_t n_threads = std::min<std::int64_t>(threads, r1 - r0);
+  const std::int64_t per = (r1 - r0 + n_threads - 1) / n_threads;
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(n_threads));
+  {
+    std::vector<std::jthread> pool;
+    for (std::int64_t k = 0; k < n_threads; ++k) {
+      const std::int64_t a = std::min(r1, r0 + k * per), b = std::min(r1, a + per);
+      auto job = [&, k, a, b] {
+        try {
+          make_rows(t, tensor_key, a, b, dst + static_cast<std::uint64_t>(a - r0) * rb, fixed);
+        } catch (...) {
+          errors[static_cast<std::size_t>(k)] = std::current_exception();
+        }
+      };
+      if (k + 1 == n_threads) {
+        job();  // the calling thread takes the last share
+      } else {
+        pool.emplace_back(job);
+      }
+    }
+  }  // joins
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
+}  // namespace
+
+SynthSummary write_synth_model(const Preset& p, const FileType& ft, const SynthOptions& opt) {
+  const gguf::GgufFile vocab = gguf::GgufFile::open(opt.vocab);
+  const std::span<const std::string_view> tokens =
+      vocab.get_array<std::string_view>("tokenizer.ggml.tokens");
+  SynthSummary sum;
+  sum.n_vocab = static_cast<std::int64_t>(tokens.size());
+  if (sum.n_vocab == 0) throw MetadataError(vocab.path() + ": tokenizer.ggml.tokens is empty");
+
+  const std::vector<TensorSpec> specs = plan_tensors(p, ft, sum.n_vocab);
+  gguf::GgufWriter w(opt.out);
+  write_metadata(w, p, ft, vocab, sum.n_vocab, opt.seed);
+  std::uint64_t total = 0;
+  for (const TensorSpec& t : specs) {
+    w.add_tensor(t.name, t.ne, t.type);
+    total += w.tensor_bytes(w.tensor_count() - 1);
+    std::uint64_t n = 1;
+    for (std::uint64_t d : t.ne) n *= d;
+    sum.n_params += n;
+    ++sum.tensors_by_type[t.type];
+  }
+  w.write_header();
+
+  const int threads = std::max(
+      1, opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency()));
+  const std::vector<float> rope_freqs =
+      p.rope_scaling ? llama3_rope_freqs(p) : std::vector<float>{};
+  // Two buffers: the threads fill one while the other is being written.
+  std::vector<std::uint8_t> bufs[2];
+  std::future<void> writing;
+  int cur = 0;
+  std::uint64_t done = 0;
+  const auto wait_for_write = [&] {
+    if (!writing.valid()) return;
+    writing.get();  // rethrows a write error
+    if (opt.progress) opt.progress(done, total);
+  };
+  for (const TensorSpec& t : specs) {
+    const std::uint64_t key = mix64(opt.seed ^ mix64(name_hash(t.name)));
+    const auto cols = static_cast<std::int64_t>(t.ne[0]);
+    const auto rows = static_cast<std::int64_t>(t.ne.size() > 1 ? t.ne[1] : 1);
+    const std::uint64_t rb = quant::row_bytes(t.type, cols);
+    const std::int64_t batch =
+        std::clamp<std::int64_t>(static_cast<std::int64_t>(kBatchBytes / rb), 1, rows);
+    for (std::int64_t b0 = 0; b0 < rows; b0 += batch) {
+      const std::int64_t b1 = std::min(rows, b0 + batch);
+      std::vector<std::uint8_t>& buf = bufs[cur];
+      buf.resize(static_cast<std::size_t>(static_cast<std::uint64_t>(b1 - b0) * rb));
+      make_rows_parallel(t, key, b0, b1, buf.data(), rope_freqs, threads);
+      wait_for_write();
+      writing = std::async(std::launch::async, [&w, &buf] { w.write_tensor_data(buf); });
+      done += buf.size();
+      cur ^= 1;
+    }
+  }
+  wait_for_write();
+  sum.file_bytes = w.file_size();
+  w.finish();
+  return sum;
+}
+
+}  // namespace vkchat::synth
