@@ -11,7 +11,7 @@ PACKAGES=(
   qml6-module-qt-labs-qmlmodels libgl-dev clang libclang-rt-14-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   libsqlite3-dev libicu-dev libgtest-dev
-  xvfb x11-utils imagemagick
+  xvfb x11-utils imagemagick xdotool
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
