@@ -184,7 +184,8 @@ for (const m of models) {
   }
   const ratio = (a, b) => {
     if (med[a] && med[b]) {
-      out.push(`| | ${label[a]} ÷ ${label[b]} | ${(med[a].p / med[b].p).toFixed(2)}× | ${(med[a].d / med[b].d).toFixed(2)}× |`);
+      const x = (v) => (v >= 1 ? v.toFixed(2) : v.toPrecision(2)) + "×";
+      out.push(`| | ${label[a]} ÷ ${label[b]} | ${x(med[a].p / med[b].p)} | ${x(med[a].d / med[b].d)} |`);
     }
   };
   const cpus = engines.filter((e) => e.startsWith("peer-cpu"));
