@@ -189,15 +189,13 @@ void CAT(WNAME, _unit)(uint rb, uint u, uint K, out float v[32]) {
 
 // Matrix x vector reads a row in parts that neighbouring invocations take in turn, so that a
 // subgroup's loads cover consecutive bytes: PART_ELEMS elements per part, 8 parts per 32-block,
-// 16 per Q4_K / Q5_K and 32 per Q6_K super-block, 4 consecutive elements for the float types.
+// 16 per Q4_K / Q5_K / Q6_K super-block, 4 consecutive elements for the float types.
 //   uint WNAME_part_elem(uint p, uint i): the row index of value i of part p
 //   float WNAME_part_dot(uint rb, uint p, uint K, float xv[PART_ELEMS]): that part's dot
 //     product with xv (xv[i] = x[part_elem(p, i)], zero past K).
 #ifndef PART_ELEMS
-#if defined(W_Q4_K) || defined(W_Q5_K)
+#if defined(W_Q4_K) || defined(W_Q5_K) || defined(W_Q6_K)
 #define PART_ELEMS 16u
-#elif defined(W_Q6_K)
-#define PART_ELEMS 8u
 #else
 #define PART_ELEMS 4u
 #endif
@@ -215,9 +213,9 @@ uint CAT(WNAME, _part_elem)(uint p, uint i) {
   uint l = p % 16u;
   return 256u * (p / 16u) + 64u * (l / 4u) + 8u * (l % 4u) + (i & 7u) + 32u * (i >> 3);
 #elif defined(W_Q6_K)
-  // Half h, positions 2k and 2k + 1 of each of the four 32-element runs s.
-  uint l = p % 32u;
-  return 256u * (p / 32u) + 128u * (l / 16u) + 2u * (l % 16u) + (i & 1u) + 32u * (i >> 1);
+  // Half h, positions 4k .. 4k + 3 of each of the four 32-element runs s (value i = 4 s + c).
+  uint l = p % 16u;
+  return 256u * (p / 16u) + 128u * (l / 8u) + 4u * (l % 8u) + (i & 3u) + 32u * (i >> 2);
 #endif
 }
 
@@ -346,27 +344,26 @@ float CAT(WNAME, _part_dot)(uint rb, uint p, uint K, float xv[PART_ELEMS]) {
   }
   return dm.x * (float(sc0) * s0 + float(sc1) * s1) - dm.y * (float(mn0) * x0 + float(mn1) * x1);
 #elif defined(W_Q6_K)
-  uint l = p % 32u;
-  uint hf = l / 16u, k = l % 16u;
-  uint b = rb / 2u + 105u * (p / 32u);
+  uint l = p % 16u;
+  uint hf = l / 8u, k = l % 8u;
+  uint b = rb / 2u + 105u * (p / 16u);
   float d = unpackHalf2x16(W16(b + 104u)).x;
-  uint qa = W16(b + 32u * hf + k);        // ql[64 h + 2k ..]: runs 0 (low), 2 (high)
-  uint qb = W16(b + 32u * hf + 16u + k);  // ql[64 h + 32 + 2k ..]: runs 1 (low), 3 (high)
-  uint qh = W16(b + 64u + 16u * hf + k);  // qh[32 h + 2k ..]: bits 2s of run s
-  uint sw0 = W16(b + 96u + 4u * hf), sw1 = W16(b + 97u + 4u * hf);
-  uint sw2 = W16(b + 98u + 4u * hf), sw3 = W16(b + 99u + 4u * hf);
-  uint sh = 8u * (k / 8u);  // scales[8 h + 2 s + (2k) / 16]: low or high byte of word s
-  float sc[4] = {float(bitfieldExtract(int(sw0), int(sh), 8)),
-                 float(bitfieldExtract(int(sw1), int(sh), 8)),
-                 float(bitfieldExtract(int(sw2), int(sh), 8)),
-                 float(bitfieldExtract(int(sw3), int(sh), 8))};
+  uint o = 32u * hf + 2u * k;
+  uint qa = W16(b + o) | (W16(b + o + 1u) << 16);         // ql[64 h + 4k ..]: runs 0, 2
+  uint qb = W16(b + o + 16u) | (W16(b + o + 17u) << 16);  // ql[64 h + 32 + 4k ..]: runs 1, 3
+  uint qh = W16(b + 64u + 16u * hf + 2u * k) | (W16(b + 65u + 16u * hf + 2u * k) << 16);
+  uint sh = 8u * (k / 4u);  // scales[8 h + 2 s + (4k) / 16]: low or high byte of word s
   float s = 0.0;
   [[unroll]] for (uint r = 0; r < 4u; ++r) {
     uint ql = r % 2u == 0u ? qa : qb;
     uint ls = 4u * (r / 2u);
-    int v0 = int(((ql >> ls) & 0xFu) | (((qh >> (2u * r)) & 3u) << 4)) - 32;
-    int v1 = int(((ql >> (8u + ls)) & 0xFu) | (((qh >> (8u + 2u * r)) & 3u) << 4)) - 32;
-    s += sc[r] * (float(v0) * xv[2u * r] + float(v1) * xv[2u * r + 1u]);
+    float sc = float(bitfieldExtract(int(W16(b + 96u + 4u * hf + r)), int(sh), 8));
+    float t = 0.0;
+    [[unroll]] for (uint c = 0; c < 4u; ++c) {
+      int v = int(((ql >> (8u * c + ls)) & 0xFu) | (((qh >> (8u * c + 2u * r)) & 3u) << 4)) - 32;
+      t += float(v) * xv[4u * r + c];
+    }
+    s += sc * t;
   }
   return d * s;
 #endif

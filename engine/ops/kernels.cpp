@@ -3,7 +3,9 @@
 
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "util/env.h"
@@ -15,9 +17,59 @@ namespace vkchat::ops {
 using gguf::GgmlType;
 
 KernelConfig KernelConfig::for_device(const vk::Context& ctx) {
+  const vk::DeviceInfo& info = ctx.info();
   KernelConfig c;
-  c.subgroups = ctx.info().subgroup_arithmetic() && !env_flag("VKCHAT_NO_SUBGROUP");
+  c.subgroups = info.subgroup_arithmetic() && !env_flag("VKCHAT_NO_SUBGROUP");
+  if (info.type == VK_PHYSICAL_DEVICE_TYPE_CPU) {
+    // A CPU driver (llvmpipe) runs each workgroup on one core thread, its invocations one SIMD
+    // row wide at a time: a workgroup of one SIMD row walking many rows of W keeps x in
+    // registers and spends few barriers per row (docs/PERFORMANCE.md, issue 8).
+    std::uint32_t simd = info.subgroup_size;
+    c.matvec_wg = simd >= 1 && simd <= 64 && (simd & (simd - 1)) == 0 ? simd : 8;
+    c.matvec_rows = 32;
+  }
+  if (std::optional<std::string> spec = env_value("VKCHAT_KERNELS")) c.apply(*spec);
   return c;
+}
+
+void KernelConfig::apply(std::string_view spec) {
+  struct Field {
+    std::string_view name;
+    std::uint32_t KernelConfig::*member;
+  };
+  static constexpr Field kFields[] = {
+      {"matvec_wg", &KernelConfig::matvec_wg},
+      {"matvec_rows", &KernelConfig::matvec_rows},
+      {"elementwise_wg", &KernelConfig::elementwise_wg},
+      {"norm_wg", &KernelConfig::norm_wg},
+      {"attn_wg", &KernelConfig::attn_wg},
+      {"attn_chunk", &KernelConfig::attn_chunk},
+      {"attn_max_g", &KernelConfig::attn_max_g},
+      {"matmul_min_tokens", &KernelConfig::matmul_min_tokens},
+  };
+  auto bad = [&](std::string_view why) {
+    return std::invalid_argument("kernel settings \"" + std::string(spec) +
+                                 "\": " + std::string(why));
+  };
+  while (!spec.empty()) {
+    std::size_t comma = spec.find(',');
+    std::string_view item = spec.substr(0, comma);
+    spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
+    std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos) throw bad("expected name=value");
+    std::string_view name = item.substr(0, eq), value = item.substr(eq + 1);
+    std::uint32_t v = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc{} || end != value.data() + value.size() || v == 0) {
+      throw bad("value of " + std::string(name) + " is not a positive integer");
+    }
+    const Field* f = nullptr;
+    for (const Field& x : kFields) {
+      if (x.name == name) f = &x;
+    }
+    if (!f) throw bad("unknown setting " + std::string(name));
+    this->*(f->member) = v;
+  }
 }
 
 namespace {

@@ -95,8 +95,13 @@ struct KernelConfig {
   std::uint32_t matmul_min_tokens = 8;
 
   // Defaults for the device: subgroups when it has subgroup arithmetic and VKCHAT_NO_SUBGROUP
-  // is not set.
+  // is not set; on a CPU device (llvmpipe) matvec workgroups one SIMD row wide over 32 rows of W,
+  // elsewhere 64 invocations over 2 rows. Then VKCHAT_KERNELS, if set, through apply().
   static KernelConfig for_device(const vk::Context& ctx);
+
+  // Overrides sizes from "name=value,name=value" (field names as above, positive integers), for
+  // tuning: "matvec_wg=64,matvec_rows=2". std::invalid_argument on an unknown name or bad value.
+  void apply(std::string_view spec);
 };
 
 // The weight types the matrix kernels and the embedding gather read directly.

@@ -32,6 +32,9 @@ ops::KernelConfig config(bool subgroups) {
 
 KernelRig::KernelRig(bool subgroups) : ctx_(&vk_context()), kernels_(*ctx_, config(subgroups)) {}
 
+KernelRig::KernelRig(const ops::KernelConfig& config)
+    : ctx_(&vk_context()), kernels_(*ctx_, config) {}
+
 vk::Buffer& KernelRig::buffer(std::uint64_t bytes) {
   // Round up so 32-bit loads at the end of odd-sized f16 data stay inside the buffer.
   buffers_.emplace_back(*ctx_, (bytes + 15) / 16 * 16, vk::BufferKind::Device, "test tensor");

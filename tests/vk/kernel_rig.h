@@ -22,6 +22,8 @@ double rel_l2(std::span<const float> got, std::span<const float> want);
 class KernelRig {
  public:
   explicit KernelRig(bool subgroups = true);
+  // Explicit kernel sizes instead of the device's defaults.
+  explicit KernelRig(const ops::KernelConfig& config);
 
   vk::Context& ctx() { return *ctx_; }
   ops::Kernels& kernels() { return kernels_; }

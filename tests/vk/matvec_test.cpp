@@ -195,6 +195,46 @@ TEST(LinearFallback, MatvecWithoutSubgroups) {
   }
 }
 
+// KernelConfig::for_device picks the matvec layout by device type (64 x 2 on GPUs, one SIMD row
+// x 32 rows on CPUs); whichever this device gets, every layout must compute the same thing.
+TEST(LinearLayouts, MatvecAndSwigluAtEveryWorkgroupShape) {
+  std::uint64_t seed = test_seed() + 23;
+  SCOPED_TRACE(seed_trace(seed));
+  struct Layout {
+    std::uint32_t wg, rows;
+  } layouts[] = {{64, 2}, {8, 32}, {4, 7}, {32, 1}, {1, 3}};
+  for (bool subgroups : {true, false}) {
+    for (const Layout& l : layouts) {
+      ops::KernelConfig c = ops::KernelConfig::for_device(vk_context());
+      c.subgroups = c.subgroups && subgroups;
+      c.matvec_wg = l.wg;
+      c.matvec_rows = l.rows;
+      KernelRig rig(c);
+      SCOPED_TRACE("wg " + std::to_string(l.wg) + " rows " + std::to_string(l.rows) +
+                   (c.subgroups ? "" : " nosg"));
+      for (GgmlType type : {GgmlType::F16, GgmlType::Q4_0, GgmlType::Q4_K}) {
+        SCOPED_TRACE(std::string(gguf::type_name(type)));
+        // N not a multiple of any row count above; K several passes of the widest workgroup.
+        EXPECT_LE(compare_linear(rig, type, 75, 256 * 9, 2, Kernel::Matvec, seed), tolerance(type));
+        std::int64_t N = 45, K = 512;
+        std::vector<std::uint8_t> gb = ref::random_weights(type, N, K, seed + 1);
+        std::vector<std::uint8_t> ub = ref::random_weights(type, N, K, seed + 2);
+        std::vector<float> x = ref::random_floats(static_cast<std::size_t>(K), seed + 3);
+        ops::Tensor g = rig.weights(type, gb, K, N), u = rig.weights(type, ub, K, N);
+        ops::Tensor xt = rig.f32(x, K, 1);
+        ops::Tensor y = rig.poisoned(GgmlType::F32, N, 1);
+        ops::Tensor tmp = rig.poisoned(GgmlType::F32, N, 1);
+        rig.run([&](ops::Ops& ops) { ops.linear_swiglu(g, u, xt, y, tmp); });
+        std::vector<float> gate(static_cast<std::size_t>(N)), up(gate.size()), want(gate.size());
+        ref::matmul(view(type, gb, K, N), x, gate, 1);
+        ref::matmul(view(type, ub, K, N), x, up, 1);
+        ref::swiglu(gate, up, want);
+        EXPECT_LE(rel_l2(rig.read_f32(y), want), tolerance(type));
+      }
+    }
+  }
+}
+
 TEST(LinearChecks, ShapeMismatchAndUnsupportedTypeThrow) {
   KernelRig rig;
   std::vector<float> x(64, 1.f);
