@@ -188,14 +188,19 @@ void CAT(WNAME, _unit)(uint rb, uint u, uint K, out float v[32]) {
 }
 
 // Matrix x vector reads a row in parts that neighbouring invocations take in turn, so that a
-// subgroup's loads cover consecutive bytes: PART_ELEMS elements per part, 8 parts per 32-block,
-// 16 per Q4_K / Q5_K / Q6_K super-block, 4 consecutive elements for the float types.
+// subgroup's loads cover consecutive bytes: PART_ELEMS elements per part, 8 parts per Q4_0 /
+// Q8_0 block, 4 per Q4_1 / Q5_0 / Q5_1 block, 16 per Q4_K / Q5_K / Q6_K super-block, 4
+// consecutive elements for the float types. (Q4_0 keeps 4-element parts: 8-element ones measured
+// 1.5x slower for it on llvmpipe, probably because 8 lanes then share one block and its scale;
+// Q4_1 / Q5_0 / Q5_1 measured 1.5-1.9x faster with 8. docs/PERFORMANCE.md, issue 8.)
 //   uint WNAME_part_elem(uint p, uint i): the row index of value i of part p
 //   float WNAME_part_dot(uint rb, uint p, uint K, float xv[PART_ELEMS]): that part's dot
 //     product with xv (xv[i] = x[part_elem(p, i)], zero past K).
 #ifndef PART_ELEMS
 #if defined(W_Q4_K) || defined(W_Q5_K) || defined(W_Q6_K)
 #define PART_ELEMS 16u
+#elif defined(W_Q4_1) || defined(W_Q5_0) || defined(W_Q5_1)
+#define PART_ELEMS 8u
 #else
 #define PART_ELEMS 4u
 #endif
@@ -204,9 +209,12 @@ void CAT(WNAME, _unit)(uint rb, uint u, uint K, out float v[32]) {
 uint CAT(WNAME, _part_elem)(uint p, uint i) {
 #if defined(W_F32) || defined(W_F16) || defined(W_BF16) || defined(W_Q8_0)
   return 4u * p + i;
-#elif defined(W_Q4_0) || defined(W_Q4_1) || defined(W_Q5_0) || defined(W_Q5_1)
+#elif defined(W_Q4_0)
   // Byte pair j of the block's nibbles: elements 2j, 2j + 1 (low) and 2j + 16, 2j + 17 (high).
   return 32u * (p / 8u) + 2u * (p % 8u) + (i & 1u) + 16u * (i >> 1);
+#elif defined(W_Q4_1) || defined(W_Q5_0) || defined(W_Q5_1)
+  // Bytes 4j .. 4j + 3 of the block's nibbles: elements 4j .. 4j + 3 (low), 4j + 16 .. (high).
+  return 32u * (p / 4u) + 4u * (p % 4u) + (i & 3u) + 16u * (i >> 2);
 #elif defined(W_Q4_K) || defined(W_Q5_K)
   // qs words 2l, 2l + 1 of the super-block: bytes 32 (l / 4) + 8 (l % 4) + 0..7 of one pair of
   // groups, low nibbles (group 2 (l / 4)) then high nibbles (the next group).
@@ -254,42 +262,46 @@ float CAT(WNAME, _part_dot)(uint rb, uint p, uint K, float xv[PART_ELEMS]) {
     }
   }
   return w[0] * xv[0] + w[1] * xv[1] + w[2] * xv[2] + w[3] * xv[3];
-#elif defined(W_Q4_0) || defined(W_Q4_1) || defined(W_Q5_0) || defined(W_Q5_1)
+#elif defined(W_Q4_0)
   uint blk = p / 8u, j = p % 8u;
-#if defined(W_Q4_0)
   uint b = rb / 2u + 9u * blk;
   float d = unpackHalf2x16(W16(b)).x;
   uint q = W16(b + 1u + j);
-#elif defined(W_Q4_1)
+  float q0 = float(q & 0xFu), q1 = float((q >> 8) & 0xFu);
+  float q2 = float((q >> 4) & 0xFu), q3 = float(q >> 12);
+  float s = q0 * xv[0] + q1 * xv[1] + q2 * xv[2] + q3 * xv[3];
+  return d * (s - 8.0 * (xv[0] + xv[1] + xv[2] + xv[3]));
+#elif defined(W_Q4_1) || defined(W_Q5_0) || defined(W_Q5_1)
+  uint blk = p / 4u, j = p % 4u;
+#if defined(W_Q4_1)
   uint b = rb / 2u + 10u * blk;
   vec2 dm = unpackHalf2x16(W16(b) | (W16(b + 1u) << 16));
-  uint q = W16(b + 2u + j);
+  uint q = W16(b + 2u + 2u * j) | (W16(b + 3u + 2u * j) << 16);
 #elif defined(W_Q5_0)
   uint b = rb / 2u + 11u * blk;
   float d = unpackHalf2x16(W16(b)).x;
-  uint qh = (W16(b + 1u) | (W16(b + 2u) << 16)) >> (2u * j);
-  uint q = W16(b + 3u + j);
+  uint qh = (W16(b + 1u) | (W16(b + 2u) << 16)) >> (4u * j);
+  uint q = W16(b + 3u + 2u * j) | (W16(b + 4u + 2u * j) << 16);
 #else
   uint b = rb / 2u + 12u * blk;
   vec2 dm = unpackHalf2x16(W16(b) | (W16(b + 1u) << 16));
-  uint qh = (W16(b + 2u) | (W16(b + 3u) << 16)) >> (2u * j);
-  uint q = W16(b + 4u + j);
+  uint qh = (W16(b + 2u) | (W16(b + 3u) << 16)) >> (4u * j);
+  uint q = W16(b + 4u + 2u * j) | (W16(b + 5u + 2u * j) << 16);
 #endif
-  float q0 = float(q & 0xFu), q1 = float((q >> 8) & 0xFu);
-  float q2 = float((q >> 4) & 0xFu), q3 = float(q >> 12);
+  // q: bytes 4j .. 4j + 3; value i < 4 is the low nibble of byte i, i >= 4 the high one of i - 4.
+  float s = 0.0, sx = 0.0;
+  [[unroll]] for (uint i = 0; i < 8u; ++i) {
+    float v = float((q >> (8u * (i & 3u) + 4u * (i >> 2))) & 0xFu);
 #if defined(W_Q5_0) || defined(W_Q5_1)
-  q0 += float((qh & 1u) << 4);
-  q1 += float(((qh >> 1) & 1u) << 4);
-  q2 += float(((qh >> 16) & 1u) << 4);
-  q3 += float(((qh >> 17) & 1u) << 4);
+    v += float(((qh >> ((i & 3u) + 16u * (i >> 2))) & 1u) << 4);
 #endif
-  float s = q0 * xv[0] + q1 * xv[1] + q2 * xv[2] + q3 * xv[3];
-#if defined(W_Q4_0)
-  return d * (s - 8.0 * (xv[0] + xv[1] + xv[2] + xv[3]));
-#elif defined(W_Q5_0)
-  return d * (s - 16.0 * (xv[0] + xv[1] + xv[2] + xv[3]));
+    s += v * xv[i];
+    sx += xv[i];
+  }
+#if defined(W_Q5_0)
+  return d * (s - 16.0 * sx);
 #else
-  return dm.x * s + dm.y * (xv[0] + xv[1] + xv[2] + xv[3]);
+  return dm.x * s + dm.y * sx;
 #endif
 #elif defined(W_Q8_0)
   uint b = rb / 2u + 17u * (p / 8u);
