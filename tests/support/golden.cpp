@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "support/mini_json.h"
+#include "util/json.h"
 #include "support/test_support.h"
 
 namespace vkchat::test {
@@ -19,17 +19,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<TopEntry> read_top(const Json& line) {
+std::vector<TopEntry> read_top(const json::Value& line) {
   std::vector<TopEntry> top;
-  for (const Json& e : line["top"].array()) {
-    top.push_back({static_cast<std::int32_t>(e.array().at(0).integer()), e.array().at(1).number()});
+  for (const json::Value& e : line["top"].as_array()) {
+    top.push_back({static_cast<std::int32_t>(e.as_array().at(0).as_int()), e.as_array().at(1).as_double()});
   }
   return top;
 }
 
-std::vector<std::int32_t> read_ids(const Json& arr) {
+std::vector<std::int32_t> read_ids(const json::Value& arr) {
   std::vector<std::int32_t> ids;
-  for (const Json& e : arr.array()) ids.push_back(static_cast<std::int32_t>(e.integer()));
+  for (const json::Value& e : arr.as_array()) ids.push_back(static_cast<std::int32_t>(e.as_int()));
   return ids;
 }
 
@@ -41,34 +41,34 @@ GoldenCase read_golden(const fs::path& jsonl) {
   g.model = fs::path(g.name).stem().string();  // drops ".0" / ".score"
   std::istringstream in(read_file(jsonl));
   std::string text;
-  std::vector<Json> lines;
+  std::vector<json::Value> lines;
   while (std::getline(in, text)) {
-    if (!text.empty()) lines.push_back(parse_json(text));
+    if (!text.empty()) lines.push_back(json::parse(text));
   }
   if (lines.size() < 2) throw std::runtime_error(jsonl.string() + ": fewer than two lines");
-  if (lines[0].contains("prompt")) {
+  if (lines[0].find("prompt") != nullptr) {
     // Greedy: the step i distribution follows prompt + tokens of steps 0..i-1.
     g.tokens = read_ids(lines[0]["prompt"]);
     g.checked_from = g.tokens.size() - 1;
     for (std::size_t i = 1; i < lines.size(); ++i) {
-      if (!lines[i].contains("step")) continue;
-      if (lines[i]["step"].integer() != static_cast<long long>(g.steps.size())) {
+      if (lines[i].find("step") == nullptr) continue;
+      if (lines[i]["step"].as_int() != static_cast<long long>(g.steps.size())) {
         throw std::runtime_error(jsonl.string() + ": steps out of order");
       }
       g.steps.push_back(read_top(lines[i]));
-      g.tokens.push_back(static_cast<std::int32_t>(lines[i]["token"].integer()));
+      g.tokens.push_back(static_cast<std::int32_t>(lines[i]["token"].as_int()));
     }
     g.tokens.pop_back();  // the last greedy token is never fed
   } else {
     // Score: position i's distribution follows tokens[0..i].
     const std::vector<std::int32_t> all = read_ids(lines[0]["tokens"]);
     for (std::size_t i = 1; i < lines.size(); ++i) {
-      if (!lines[i].contains("pos")) continue;
-      const auto pos = static_cast<std::size_t>(lines[i]["pos"].integer());
+      if (lines[i].find("pos") == nullptr) continue;
+      const auto pos = static_cast<std::size_t>(lines[i]["pos"].as_int());
       // The last position of the text has no next token ("next": null).
       const bool last = pos + 1 == all.size();
       if (pos != g.steps.size() || pos >= all.size() ||
-          (!last && lines[i]["next"].integer() != all[pos + 1])) {
+          (!last && lines[i]["next"].as_int() != all[pos + 1])) {
         throw std::runtime_error(jsonl.string() + ": position " + std::to_string(pos) +
                                  " does not follow the token list");
       }

@@ -46,9 +46,7 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 CliRun run_cli(const std::string& args) {
-  const char* cli = std::getenv("VKCHAT_CLI");
-  if (!cli || !*cli) throw std::runtime_error("VKCHAT_CLI is not set (ctest sets it)");
-  FILE* p = popen(("'" + std::string(cli) + "' " + args).c_str(), "r");
+  FILE* p = popen(("'" + cli_path().string() + "' " + args).c_str(), "r");
   if (!p) throw std::runtime_error("popen failed for " + args);
   CliRun r;
   char buf[4096];

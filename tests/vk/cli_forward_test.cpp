@@ -8,7 +8,7 @@
 
 #include "gguf/gguf_reader.h"
 #include "support/golden.h"
-#include "support/mini_json.h"
+#include "util/json.h"
 #include "support/quantized.h"
 #include "support/test_support.h"
 
@@ -19,19 +19,19 @@ std::string quoted(const std::filesystem::path& p) {
   return "'" + p.string() + "'";
 }
 
-std::vector<Json> json_lines(const std::string& out) {
-  std::vector<Json> lines;
+std::vector<json::Value> json_lines(const std::string& out) {
+  std::vector<json::Value> lines;
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(parse_json(line));
+    if (!line.empty()) lines.push_back(json::parse(line));
   }
   return lines;
 }
 
-std::vector<TopEntry> top_of(const Json& line) {
+std::vector<TopEntry> top_of(const json::Value& line) {
   std::vector<TopEntry> top;
-  for (const Json& e : line["top"].array()) {
-    top.push_back({static_cast<std::int32_t>(e.array().at(0).integer()), e.array().at(1).number()});
+  for (const json::Value& e : line["top"].as_array()) {
+    top.push_back({static_cast<std::int32_t>(e.as_array().at(0).as_int()), e.as_array().at(1).as_double()});
   }
   return top;
 }
@@ -51,18 +51,18 @@ TEST(CliGenerate, JsonLinesAsThePeerPrintsThem) {
   const CliRun r = run_cli("generate -m " + quoted(shared_path("models/stories260K.gguf")) +
                            " -p '" + prompt + "' -n 32 --greedy --json --top-probs 10");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  const std::vector<Json> lines = json_lines(r.out);
+  const std::vector<json::Value> lines = json_lines(r.out);
   ASSERT_EQ(lines.size(), 1 + 32 + 1u) << r.out;
-  const std::vector<Json> peer = json_lines(read_file(shared_path("golden/stories260K.0.jsonl")));
+  const std::vector<json::Value> peer = json_lines(read_file(shared_path("golden/stories260K.0.jsonl")));
   std::vector<std::int32_t> ids;
-  for (const Json& e : lines[0]["prompt"].array()) ids.push_back(static_cast<int>(e.integer()));
+  for (const json::Value& e : lines[0]["prompt"].as_array()) ids.push_back(static_cast<int>(e.as_int()));
   ASSERT_EQ(ids, std::vector<std::int32_t>(g.tokens.begin(), g.tokens.begin() + ids.size()));
   for (std::size_t i = 0; i < 32; ++i) {
-    const Json& step = lines[1 + i];
-    EXPECT_EQ(step["step"].integer(), static_cast<long long>(i));
+    const json::Value& step = lines[1 + i];
+    EXPECT_EQ(step["step"].as_int(), static_cast<long long>(i));
     const std::vector<TopEntry> top = top_of(step);
     ASSERT_EQ(top.size(), 10u);
-    EXPECT_EQ(step["token"].integer(), top[0].id);  // greedy takes the most probable
+    EXPECT_EQ(step["token"].as_int(), top[0].id);  // greedy takes the most probable
     for (std::size_t k = 1; k < top.size(); ++k) EXPECT_GE(top[k - 1].p, top[k].p);
     for (const TopEntry& want : g.steps[i]) {
       double p = top.back().p;  // at most this when not listed
@@ -72,14 +72,14 @@ TEST(CliGenerate, JsonLinesAsThePeerPrintsThem) {
       EXPECT_NEAR(p, want.p, 0.01) << "step " << i << " token " << want.id;
     }
     if (i + 1 < 32) {
-      EXPECT_EQ(step["token"].integer(), g.tokens[g.checked_from + 1 + i]);
+      EXPECT_EQ(step["token"].as_int(), g.tokens[g.checked_from + 1 + i]);
     }
-    EXPECT_EQ(step["piece"].string(), peer[1 + i]["piece"].string()) << "step " << i;
+    EXPECT_EQ(step["piece"].as_string(), peer[1 + i]["piece"].as_string()) << "step " << i;
   }
-  const Json& stats = lines.back()["stats"];
-  EXPECT_GT(stats["prefill_tps"].number(), 0);
-  EXPECT_GT(stats["decode_tps"].number(), 0);
-  EXPECT_GT(stats["ttft_ms"].number(), 0);
+  const json::Value& stats = lines.back()["stats"];
+  EXPECT_GT(stats["prefill_tps"].as_double(), 0);
+  EXPECT_GT(stats["decode_tps"].as_double(), 0);
+  EXPECT_GT(stats["ttft_ms"].as_double(), 0);
 }
 
 // Every MODEL.score.jsonl against `vkchat-cli score --json`: the goldens' tolerances on every
@@ -98,16 +98,16 @@ TEST(CliScore, EveryScoreGoldenWithinTolerance) {
                              quoted(shared_path("golden/" + g.model + ".score.txt")) +
                              " -n 48 --top-probs 40 --json");
     ASSERT_EQ(r.exit_code, 0) << r.out;
-    const std::vector<Json> lines = json_lines(r.out);
+    const std::vector<json::Value> lines = json_lines(r.out);
     ASSERT_EQ(lines.size(), g.steps.size() + 2);
-    const std::vector<Json>& tokens = lines[0]["tokens"].array();
+    const std::vector<json::Value>& tokens = lines[0]["tokens"].as_array();
     ASSERT_GE(tokens.size(), g.tokens.size());
     double nll = 0, min_p_next = 1;
     int scored = 0;
     GoldenReport report;
     for (std::size_t i = 0; i < g.steps.size(); ++i) {
-      const Json& pos = lines[1 + i];
-      ASSERT_EQ(pos["pos"].integer(), static_cast<long long>(i));
+      const json::Value& pos = lines[1 + i];
+      ASSERT_EQ(pos["pos"].as_int(), static_cast<long long>(i));
       const std::vector<TopEntry> top = top_of(pos);
       ASSERT_EQ(top.size(), 40u);
       ++report.steps;
@@ -131,15 +131,15 @@ TEST(CliScore, EveryScoreGoldenWithinTolerance) {
         }
       }
       if (i + 1 < tokens.size()) {
-        EXPECT_EQ(pos["next"].integer(), tokens[i + 1].integer());
-        const double p_next = pos["p_next"].number();
+        EXPECT_EQ(pos["next"].as_int(), tokens[i + 1].as_int());
+        const double p_next = pos["p_next"].as_double();
         min_p_next = std::min(min_p_next, p_next);
         nll -= std::log(p_next);
         ++scored;
       }
     }
     std::printf("%-26s %s\n", g.name.c_str(), report.summary().c_str());
-    const double ppl = lines.back()["perplexity"].number();
+    const double ppl = lines.back()["perplexity"].as_double();
     EXPECT_TRUE(std::isfinite(ppl) && ppl >= 1) << ppl;
     // From the printed p_next, rounded to 6 decimals: only where that rounding is small.
     if (min_p_next >= 1e-3) {
@@ -161,15 +161,15 @@ TEST(CliBench, PrintsLoadPrefillAndDecode) {
   const CliRun r = run_cli("bench -m " + quoted(shared_path("models/stories260K.gguf")) +
                            " -p 16 -n 4 -r 2 --json --profile");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  const Json j = parse_json(r.out);
-  EXPECT_GT(j["load_ms"].number(), 0);
-  EXPECT_EQ(j["prompt_tokens"].integer(), 16);
-  EXPECT_GT(j["prefill_tps"].number(), 0);
-  EXPECT_EQ(j["decode_tokens"].integer(), 4);
-  EXPECT_GT(j["decode_tps"].number(), 0);
-  EXPECT_EQ(j["decode_tps_runs"].array().size(), 2u);
-  ASSERT_FALSE(j["profile"].array().empty());
-  EXPECT_GT(j["profile"].array()[0]["us_per_token"].number(), 0);
+  const json::Value j = json::parse(r.out);
+  EXPECT_GT(j["load_ms"].as_double(), 0);
+  EXPECT_EQ(j["prompt_tokens"].as_int(), 16);
+  EXPECT_GT(j["prefill_tps"].as_double(), 0);
+  EXPECT_EQ(j["decode_tokens"].as_int(), 4);
+  EXPECT_GT(j["decode_tps"].as_double(), 0);
+  EXPECT_EQ(j["decode_tps_runs"].as_array().size(), 2u);
+  ASSERT_FALSE(j["profile"].as_array().empty());
+  EXPECT_GT(j["profile"].as_array()[0]["us_per_token"].as_double(), 0);
 }
 
 TEST(CliErrors, ClearMessagesAndExitCodes) {
