@@ -218,6 +218,15 @@ struct Cutter {
   }
 };
 
+// \s+(?!\S)|\s+ (the tail both hand matchers share) for a run of `spaces` whitespace at pos:
+// where a non-space follows, the run's last space is left to prefix the next piece. With no
+// whitespace, the single codepoint at pos is its own piece. Returns the end of the piece.
+std::size_t whitespace_run_end(const ChunkView& v, std::size_t pos, std::size_t spaces) {
+  if (spaces > 1 && v.cp(pos + spaces) != kOutside) return pos + spaces - 1;
+  if (spaces > 0) return pos + spaces;
+  return pos + 1;
+}
+
 // 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 void split_gpt2(const ChunkView& v, std::size_t begin, std::vector<std::size_t>& out) {
   Cutter c{out, begin};
@@ -255,17 +264,8 @@ void split_gpt2(const ChunkView& v, std::size_t begin, std::vector<std::size_t>&
     }
     std::size_t spaces = 0;
     while (v.flags(pos + spaces).whitespace) ++spaces;
-    if (spaces > 1 && v.cp(pos + spaces) != kOutside) {
-      pos += spaces - 1;
-      c.cut(pos);
-      continue;
-    }
-    if (spaces > 0) {
-      pos += spaces;
-      c.cut(pos);
-      continue;
-    }
-    c.cut(++pos);
+    pos = whitespace_run_end(v, pos, spaces);
+    c.cut(pos);
   }
 }
 
@@ -329,17 +329,8 @@ void split_llama3(const ChunkView& v, std::size_t begin, std::vector<std::size_t
       c.cut(pos);
       continue;
     }
-    if (spaces > 1 && v.cp(pos + spaces) != kOutside) {
-      pos += spaces - 1;
-      c.cut(pos);
-      continue;
-    }
-    if (spaces > 0) {
-      pos += spaces;
-      c.cut(pos);
-      continue;
-    }
-    c.cut(++pos);
+    pos = whitespace_run_end(v, pos, spaces);
+    c.cut(pos);
   }
 }
 
