@@ -251,16 +251,10 @@ TEST(Synth, NextTokenDistributionsArePeakedAndGreedyTextMoves) {
 }
 
 TEST(Synth, CliRejectsBadArgumentsClearly) {
-  const char* cli = std::getenv("VKCHAT_CLI");
-  ASSERT_NE(cli, nullptr) << "VKCHAT_CLI is set by ctest";
   TempDir dir;
   const auto run = [&](const std::string& args) {
-    FILE* p = popen(("'" + std::string(cli) + "' synth " + args + " 2>&1").c_str(), "r");
-    std::string out;
-    char buf[512];
-    while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-    const int status = p ? pclose(p) : -1;
-    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
+    const vkchat::test::CliRun r = vkchat::test::run_cli("synth " + args + " 2>&1");
+    return std::make_pair(r.exit_code, r.out);
   };
   const std::string out = " -o '" + (dir / "x.gguf").string() + "'";
   const std::string spm = " --vocab '" + vocab("llama-spm").string() + "'";

@@ -360,16 +360,11 @@ TEST(Tokenizer, PreTokenizerFamiliesMatchPeer) {
 
 namespace {
 
+// stdout of a vkchat-cli run that must succeed.
 std::string run_cli(const std::string& args) {
-  const char* cli = std::getenv("VKCHAT_CLI");
-  if (!cli) throw std::runtime_error("VKCHAT_CLI is not set");
-  FILE* p = popen((std::string(cli) + " " + args).c_str(), "r");
-  if (!p) throw std::runtime_error("popen failed");
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  EXPECT_EQ(pclose(p), 0) << args;
-  return out;
+  const vkchat::test::CliRun r = vkchat::test::run_cli(args);
+  EXPECT_EQ(r.exit_code, 0) << args;
+  return r.out;
 }
 
 }  // namespace
