@@ -1,6 +1,8 @@
 // Rotary position embedding settings, shared by the model's hyperparameters, the CPU reference
-// and the GPU kernels.
+// and the GPU kernels, and the angles both rotate by.
 #pragma once
+#include <cstdint>
+#include <span>
 
 namespace vkchat::model {
 
@@ -15,5 +17,18 @@ struct RopeParams {
   float freq_base = 10000.f;
   float freq_scale = 1.f;  // linear scaling: position * freq_scale
 };
+
+// How the angles are evaluated: in double, or as ggml's CPU backend evaluates them
+// (ggml_rope_cache_init): theta_scale = powf(freq_base, -2 / n_rot), the angle multiplied by it
+// pair after pair in float starting from the position, divided by the pair's factor, times
+// freq_scale, then cosf / sinf. The two differ by a few float ulps, which matters only to
+// comparisons that should see llama.cpp's rounding.
+enum class RopeAngles { Exact, LlamaCpp };
+
+// cs[2i], cs[2i + 1] = cos and sin of pair i's angle at position pos, for i < n_rot / 2: pos *
+// freq_scale * freq_base^(-2i / n_rot) / freq_factors[i]. freq_factors is empty or holds n_rot / 2
+// divisors (llama 3's rope_freqs tensor); cs holds n_rot floats. The caller checks the sizes.
+void rope_cos_sin(const RopeParams& p, std::int64_t pos, std::span<const float> freq_factors,
+                  RopeAngles angles, std::span<float> cs);
 
 }  // namespace vkchat::model

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "quant/act_rounding.h"
 #include "quant/dequantize.h"
 #include "quant/half.h"
 #include "ref/ref_ops.h"
@@ -15,8 +16,9 @@ namespace vkchat::ref {
 using model::Arch;
 using model::TensorRef;
 
-RefForward::RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPrecision kv)
-    : spec_(spec), n_ctx_(n_ctx), kv_(kv) {
+RefForward::RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPrecision kv,
+                       Rounding rounding)
+    : spec_(spec), n_ctx_(n_ctx), kv_(kv), rounding_(rounding) {
   if (n_ctx <= 0) throw std::invalid_argument("RefForward: n_ctx must be positive");
   if (spec.w.rope_freqs) rope_freqs_ = quant::dequantize_tensor(*spec.w.rope_freqs);
   const auto& hp = spec.hp;
@@ -112,7 +114,14 @@ RefForward::Rows RefForward::norm(const Rows& x, TensorRef weight) const {
 RefForward::Rows RefForward::project(TensorRef w, const Rows& x) const {
   const quant::MatrixView m = quant::MatrixView::of(*w);
   Rows y(x.n, m.rows);
-  matmul(m, x.data, y.data, x.n);
+  if (rounding_ == Rounding::Exact) {
+    matmul(m, x.data, y.data, x.n);
+    return y;
+  }
+  Rows rounded = x;
+  const quant::ActGrid grid = quant::act_grid_for(m.type);
+  for (std::int64_t t = 0; t < x.n; ++t) quant::round_to_grid(grid, rounded.row(t));
+  matmul(m, rounded.data, y.data, x.n);
   return y;
 }
 
@@ -143,7 +152,8 @@ void RefForward::head_norm(Rows& x, std::int64_t n_heads, TensorRef weight) cons
 void RefForward::rope(Rows& x, std::int64_t n_heads) const {
   for (std::int64_t t = 0; t < x.n; ++t) {
     ref::rope(x.row(t), static_cast<int>(n_heads), static_cast<int>(spec_.hp.head_dim), pos_ + t,
-              spec_.hp.rope, rope_freqs_);
+              spec_.hp.rope, rope_freqs_,
+              rounding_ == Rounding::LlamaCpp ? RopeAngles::LlamaCpp : RopeAngles::Exact);
   }
 }
 
@@ -163,9 +173,10 @@ RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Row
   }
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hp.head_dim)));
   Rows out(q.n, hp.n_embd_attn_out());
+  const auto attend_one = rounding_ == Rounding::LlamaCpp ? attention_llama_cpp : attention;
   for (std::int64_t t = 0; t < q.n; ++t) {
-    attention(q.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
-              static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim), scale, out.row(t));
+    attend_one(q.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
+               static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim), scale, out.row(t));
   }
   return out;
 }

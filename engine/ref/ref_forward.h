@@ -15,10 +15,16 @@ namespace vkchat::ref {
 // llama.cpp's) stores them, for comparisons that should see the same rounding.
 enum class KvPrecision { F32, F16 };
 
+// Whether the reference computes every product exactly or rounds like llama.cpp's CPU backend:
+// each matrix product's input to its weight type's grid (quant/act_rounding.h) and attention as
+// ggml's flash attention does it (ref::attention_llama_cpp).
+enum class Rounding { Exact, LlamaCpp };
+
 class RefForward {
  public:
   // The spec (and the GgufFile behind it) must outlive this object. n_ctx: positions cached.
-  RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPrecision kv = KvPrecision::F32);
+  RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPrecision kv = KvPrecision::F32,
+             Rounding rounding = Rounding::Exact);
 
   // Runs tokens at positions position() .. position() + n - 1 as one batch (causal attention)
   // and returns their logits: n rows of n_vocab. Throws std::out_of_range when a token is not in
@@ -63,6 +69,7 @@ class RefForward {
   const model::ModelSpec& spec_;
   std::int64_t n_ctx_;
   KvPrecision kv_;
+  Rounding rounding_;
   std::int64_t pos_ = 0;
   std::vector<float> rope_freqs_;                      // empty unless the model has them
   std::vector<std::vector<float>> k_cache_, v_cache_;  // per layer: n_ctx rows of n_embd_k/v_gqa

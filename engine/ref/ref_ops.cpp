@@ -1,10 +1,13 @@
 // The reference ops: clarity over speed, double accumulation everywhere a sum is formed.
 #include "ref/ref_ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "quant/half.h"
 
 namespace vkchat::ref {
 
@@ -81,7 +84,7 @@ void add_bias(std::span<float> x, std::span<const float> bias) {
 }
 
 void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const RopeParams& p,
-          std::span<const float> freq_factors) {
+          std::span<const float> freq_factors, RopeAngles angles) {
   require(x.size() == static_cast<std::size_t>(n_heads) * static_cast<std::size_t>(head_dim),
           "rope", sizes(x.size(), static_cast<std::size_t>(n_heads * head_dim)));
   require(p.n_rot > 0 && p.n_rot % 2 == 0 && p.n_rot <= head_dim, "rope",
@@ -90,13 +93,12 @@ void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const
   const int half = p.n_rot / 2;
   require(freq_factors.empty() || freq_factors.size() == static_cast<std::size_t>(half),
           "rope freq_factors", sizes(freq_factors.size(), static_cast<std::size_t>(half)));
+  std::vector<float> cs(static_cast<std::size_t>(p.n_rot));
+  model::rope_cos_sin(p, pos, freq_factors, angles, cs);
   for (int h = 0; h < n_heads; ++h) {
     float* v = x.data() + static_cast<std::size_t>(h) * head_dim;
     for (int i = 0; i < half; ++i) {
-      double theta = static_cast<double>(pos) * p.freq_scale *
-                     std::pow(static_cast<double>(p.freq_base), -2.0 * i / p.n_rot);
-      if (!freq_factors.empty()) theta /= freq_factors[i];
-      const double c = std::cos(theta), s = std::sin(theta);
+      const double c = cs[2 * i], s = cs[2 * i + 1];
       // Normal pairs neighbours; NeoX pairs element i with its partner half a rotation away.
       const int i0 = p.type == RopeType::Normal ? 2 * i : i;
       const int i1 = p.type == RopeType::Normal ? 2 * i + 1 : i + half;
@@ -136,6 +138,50 @@ void attention(std::span<const float> q, std::span<const float> k_cache,
       for (std::int64_t t = 0; t < n_kv; ++t) acc += score[t] * v_cache[t * kv_row + kv_off + d];
       out[static_cast<std::size_t>(h) * head_dim + d] = static_cast<float>(acc / sum);
     }
+  }
+}
+
+void attention_llama_cpp(std::span<const float> q, std::span<const float> k_cache,
+                         std::span<const float> v_cache, std::int64_t n_kv, int n_head,
+                         int n_head_kv, int head_dim, float scale, std::span<float> out) {
+  require(n_head > 0 && n_head_kv > 0 && n_head % n_head_kv == 0, "attention",
+          "n_head " + std::to_string(n_head) + " is not a multiple of n_head_kv " +
+              std::to_string(n_head_kv));
+  const auto q_len = static_cast<std::size_t>(n_head) * head_dim;
+  const auto kv_row = static_cast<std::size_t>(n_head_kv) * head_dim;
+  require(q.size() == q_len, "attention query", sizes(q.size(), q_len));
+  require(out.size() == q_len, "attention output", sizes(out.size(), q_len));
+  require(n_kv > 0 && k_cache.size() >= n_kv * kv_row && v_cache.size() >= n_kv * kv_row,
+          "attention cache", "fewer than n_kv = " + std::to_string(n_kv) + " cached rows");
+  const auto f16 = [](float v) { return quant::fp16_to_f32(quant::f32_to_fp16(v)); };
+  const int group = n_head / n_head_kv;
+  std::vector<float> qh(static_cast<std::size_t>(head_dim)), acc(qh.size());
+  for (int h = 0; h < n_head; ++h) {
+    for (int d = 0; d < head_dim; ++d) qh[d] = f16(q[static_cast<std::size_t>(h) * head_dim + d]);
+    const std::size_t kv_off = static_cast<std::size_t>(h / group) * head_dim;
+    std::fill(acc.begin(), acc.end(), 0.f);
+    float max = -INFINITY, sum = 0.f;
+    for (std::int64_t t = 0; t < n_kv; ++t) {
+      // ggml sums the fp16 products in float lanes; the double sum rounds once, the difference
+      // is a float rounding error.
+      const float s =
+          static_cast<float>(dot(qh.data(), k_cache.data() + t * kv_row + kv_off, head_dim)) *
+          scale;
+      float ms = 1.f, vs = 1.f;
+      if (s > max) {
+        ms = std::exp(max - s);
+        max = s;
+        for (float& a : acc) a = f16(a * ms);
+      } else {
+        vs = std::exp(s - max);
+      }
+      const float* v = v_cache.data() + t * kv_row + kv_off;
+      for (int d = 0; d < head_dim; ++d) acc[d] = f16(std::fma(v[d], vs, acc[d]));
+      sum = sum * ms + vs;
+    }
+    const float inv = 1.f / sum;
+    for (int d = 0; d < head_dim; ++d)
+      out[static_cast<std::size_t>(h) * head_dim + d] = acc[d] * inv;
   }
 }
 

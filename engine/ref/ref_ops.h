@@ -33,14 +33,16 @@ void add(std::span<const float> a, std::span<const float> b, std::span<float> ou
 // x += bias (bias add of qwen2's Q/K/V projections).
 void add_bias(std::span<float> x, std::span<const float> bias);
 
+using model::RopeAngles;
 using model::RopeParams;
 using model::RopeType;
 
 // Rotates each of n_heads head_dim-long slices of x in place for position pos: pair i turns by
-// pos * freq_scale * freq_base^(-2i / n_rot) / freq_factors[i]. freq_factors is empty or holds
+// pos * freq_scale * freq_base^(-2i / n_rot) / freq_factors[i], its cos and sin from
+// model::rope_cos_sin (float values, evaluated as `angles` says). freq_factors is empty or holds
 // n_rot / 2 divisors (llama 3's rope_freqs tensor).
 void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const RopeParams& p,
-          std::span<const float> freq_factors = {});
+          std::span<const float> freq_factors = {}, RopeAngles angles = RopeAngles::Exact);
 
 // Scaled dot-product attention of one query over cached positions 0..n_kv-1 (the causal mask is
 // the caller's choice of n_kv). q: n_head * head_dim; k_cache, v_cache: at least n_kv rows of
@@ -49,6 +51,16 @@ void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const
 void attention(std::span<const float> q, std::span<const float> k_cache,
                std::span<const float> v_cache, std::int64_t n_kv, int n_head, int n_head_kv,
                int head_dim, float scale, std::span<float> out);
+
+// attention() as ggml's CPU flash attention computes it for a query that walks its cache rows
+// one by one (ggml_compute_forward_flash_attn_ext_f16_one_chunk, f16 caches: llama.cpp's decode
+// and every batch under 64 tokens): the query rounded to fp16, each score in float, and an online
+// softmax whose running output stays in fp16: rescaled (one rounding) when a row brings a new
+// maximum, then v * exp(score - max) added with one fused rounding per row, and divided by the
+// float sum at the end. The caches must hold fp16 values.
+void attention_llama_cpp(std::span<const float> q, std::span<const float> k_cache,
+                         std::span<const float> v_cache, std::int64_t n_kv, int n_head,
+                         int n_head_kv, int head_dim, float scale, std::span<float> out);
 
 // In place: x = exp(x - max) / sum.
 void softmax(std::span<float> x);
