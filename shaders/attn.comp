@@ -7,12 +7,21 @@
 // scratch buffer and attn_reduce.comp combines the chunks.
 // Cache layout: row p holds n_head_kv heads of head_dim values; q and out: n_head * head_dim
 // per token. head_dim is even and at most 4 * the workgroup size.
+// The "llama" variant rounds as ggml's CPU flash attention does (ref::attention_llama_cpp): the
+// query to fp16, and o kept in fp16 as the cache rows are taken in order, each row first
+// rescaling o when its score is a new running maximum, then adding v * exp(score - max).
+// "llama_qscaled" is that for llama.cpp's phi3 graph, which multiplies the query by the scale
+// before attention (so the scaled query is what rounds to fp16) and attends with scale 1.
 #version 450
+// variant: exact
+// variant: llama -DLLAMA_CPP
+// variant: llama_qscaled -DLLAMA_CPP -DSCALED_QUERY
 // fallback: nosg
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint CHUNK = 128;
 layout(constant_id = 2) const uint MAX_G = 8;
 #include "common.glsl"
+#include "rounding.glsl"
 
 #define MAX_PAIRS 2u  // head-dim pairs per invocation
 
@@ -43,6 +52,12 @@ layout(std430, binding = 4) writeonly buffer Scratch { float scratch[]; };
 
 shared float qs[MAX_G * 4u * WG_SIZE];
 shared float sc[MAX_G * CHUNK];
+#ifdef LLAMA_CPP
+// Per row: the factor that rescales o (stored negated: a new running maximum) or the weight of v.
+shared float wt[MAX_G * CHUNK];
+shared float wsum[MAX_G];  // the softmax sum, formed row by row as ggml forms it
+shared float wmax[MAX_G];  // the chunk's largest score
+#endif
 
 void main() {
   uint tid = gl_LocalInvocationIndex;
@@ -64,7 +79,13 @@ void main() {
   uint head_words = kvh * hd / 2u;
 
   uint qb = pc.q_off + t * pc.q_stride + h0 * hd;
+#if defined(SCALED_QUERY)
+  for (uint i = tid; i < G * hd; i += WG_SIZE) qs[i] = round_fp16(q[qb + i] * pc.scale);
+#elif defined(LLAMA_CPP)
+  for (uint i = tid; i < G * hd; i += WG_SIZE) qs[i] = round_fp16(q[qb + i]);
+#else
   for (uint i = tid; i < G * hd; i += WG_SIZE) qs[i] = q[qb + i];
+#endif
   barrier();  // the queries are in shared memory before the scores use them
 
   float lmax[MAX_G];
@@ -96,13 +117,57 @@ void main() {
       }
     }
     [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
+#ifdef SCALED_QUERY
+      float s = dot[g];
+#else
       float s = dot[g] * pc.scale;
+#endif
       sc[g * CHUNK + j] = s;
       lmax[g] = max(lmax[g], s);
     }
   }
   float m[MAX_G], l[MAX_G];
   [[unroll]] for (uint g = 0; g < MAX_G; ++g) m[g] = wg_max(lmax[g]);  // barriers: sc complete
+#ifdef LLAMA_CPP
+  // Row j's step of the online softmax, from the running maximum of rows 0 .. j-1 (scores stay in
+  // sc).
+  float run[MAX_G];
+  [[unroll]] for (uint g = 0; g < MAX_G; ++g) run[g] = uintBitsToFloat(0xFF800000u);
+  uint seen = 0u;
+  for (uint j = tid; j < len; j += WG_SIZE) {
+    for (; seen < j; ++seen) {
+      [[unroll]] for (uint g = 0; g < MAX_G; ++g) run[g] = max(run[g], sc[g * CHUNK + seen]);
+    }
+    [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
+      float s = sc[g * CHUNK + j];
+      // A new maximum rescales o by exp(old - new) (0 for the first row); otherwise v weighs
+      // exp(s - max).
+      float r = run[g];
+      wt[g * CHUNK + j] = s <= r                              ? exp(s - r)
+                          : r == uintBitsToFloat(0xFF800000u) ? uintBitsToFloat(0x80000000u)
+                                                              : -exp(r - s);
+    }
+  }
+  barrier();  // wt complete
+  if (tid == 0u) {
+    // sum = sum * rescale + weight, row by row, each operation rounded (ggml's order).
+    [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
+      precise float sum = 0.0;
+      for (uint j = 0; j < len; ++j) {
+        float w = wt[g * CHUNK + j];
+        if ((floatBitsToUint(w) & 0x80000000u) != 0u) {
+          precise float scaled = sum * -w;
+          sum = scaled + 1.0;
+        } else {
+          sum = sum + w;
+        }
+      }
+      wsum[g] = sum;
+      wmax[g] = m[g];
+    }
+  }
+  barrier();  // wsum and wmax complete
+#else
   [[unroll]] for (uint g = 0; g < MAX_G; ++g) lmax[g] = 0.0;  // now the local sums
   for (uint j = tid; j < len; j += WG_SIZE) {
     [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
@@ -112,7 +177,53 @@ void main() {
     }
   }
   [[unroll]] for (uint g = 0; g < MAX_G; ++g) l[g] = wg_sum(lmax[g]);  // barriers: p complete
+#endif
 
+#ifdef LLAMA_CPP
+  // One query head at a time (G of them, MAX_G not unrolled: each row costs two fp16 roundings
+  // per element).
+  uint vb = pc.vc_off + start * row_words + head_words;
+  for (uint g = 0; g < G; ++g) {
+    vec2 acc[MAX_PAIRS];
+    [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) acc[i] = vec2(0.0);
+    for (uint j = 0; j < len; ++j) {
+      // Rescaling by 1 leaves the fp16 value as it is: no branch.
+      float w = wt[g * CHUNK + j];
+      bool rescale = (floatBitsToUint(w) & 0x80000000u) != 0u;
+      float ms = rescale ? -w : 1.0, vs = rescale ? 1.0 : w;
+      [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) {
+        uint dp = tid + i * WG_SIZE;
+        if (dp >= hd / 2u) continue;
+        vec2 vv = unpackHalf2x16(vc[vb + j * row_words + dp]);
+        acc[i] = round_fp16(fma(vv, vec2(vs), round_fp16(acc[i] * ms)));
+      }
+    }
+    uint h = h0 + g;
+    float sum = wsum[g];
+    if (nct == 1u) {
+      uint ob = pc.out_off + t * pc.q_stride + h * hd;
+      float inv = div_rn(1.0, sum);  // ggml multiplies by 1 / sum
+      [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) {
+        uint dp = tid + i * WG_SIZE;
+        if (dp >= hd / 2u) continue;
+        o[ob + 2u * dp] = acc[i].x * inv;
+        o[ob + 2u * dp + 1u] = acc[i].y * inv;
+      }
+    } else {
+      uint sb = pc.scratch_off + ((t * pc.n_head + h) * pc.n_chunks + c) * (hd + 2u);
+      if (tid == 0u) {
+        scratch[sb] = wmax[g];
+        scratch[sb + 1u] = sum;
+      }
+      [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) {
+        uint dp = tid + i * WG_SIZE;
+        if (dp >= hd / 2u) continue;
+        scratch[sb + 2u + 2u * dp] = acc[i].x;
+        scratch[sb + 3u + 2u * dp] = acc[i].y;
+      }
+    }
+  }
+#else
   vec2 acc[MAX_G][MAX_PAIRS];
   [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
     [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) acc[g][i] = vec2(0.0);
@@ -152,4 +263,5 @@ void main() {
       }
     }
   }
+#endif
 }

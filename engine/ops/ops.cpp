@@ -419,8 +419,11 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   }
   std::uint32_t splits = (group + p.g_per_wg - 1) / p.g_per_wg;
   vk::Groups g{p.n_head_kv * splits, p.n_chunks, p.n_tok};
-  const vk::Pipeline& pl =
-      kernels_->get("attn", "", true, 5, sizeof p, {cfg.attn_wg, cfg.attn_chunk, cfg.attn_max_g});
+  const std::string_view variant = !s.llama_cpp_rounding ? "exact"
+                                   : s.scale_query_first ? "llama_qscaled"
+                                                         : "llama";
+  const vk::Pipeline& pl = kernels_->get("attn_", variant, true, 5, sizeof p,
+                                         {cfg.attn_wg, cfg.attn_chunk, cfg.attn_max_g});
   std::uint64_t kv_bytes = 2ull * 2 * static_cast<std::uint64_t>(n_kv) * k_cache.cols();
   record(pl, {bq.slice, bk.slice, bv.slice, bo.slice, bs.slice}, p, g,
          kv_bytes + 8ull * q.elements());
@@ -509,6 +512,73 @@ void Ops::copy(const Tensor& src, const Tensor& dst) {
   const std::uint32_t wg = kernels_->config().elementwise_wg;
   const vk::Pipeline& pl = kernels_->get("copy", "", false, 2, sizeof p, {wg});
   record(pl, {bs.slice, bd.slice}, p, spread(ceil_div(p.n, wg)), 2 * src.bytes());
+}
+
+// ---- llama.cpp-compatible rounding ---------------------------------------------------------
+
+namespace {
+
+// shaders/round_act.comp (here rather than in kernels.h: the op is private to this file).
+struct RoundActPush {
+  std::uint32_t n, rows, x_off, x_stride, out_off, out_stride;
+};
+static_assert(sizeof(RoundActPush) == 6 * 4);
+
+}  // namespace
+
+void Ops::round_activations(const Tensor& x, const Tensor& out, quant::ActGrid grid) {
+  const char* op = "round_activations";
+  require_f32(x, op, "x");
+  require_f32(out, op, "out");
+  require(out.ne == x.ne, op, "x " + dims(x) + ", out " + dims(out));
+  const std::uint32_t block = static_cast<std::uint32_t>(quant::act_grid_block(grid));
+  require(x.cols() % block == 0, op,
+          "rows of " + std::to_string(x.cols()) + " are not whole " +
+              std::string(quant::act_grid_name(grid)) + " blocks");
+  if (grid == quant::ActGrid::Exact) {
+    if (out.buffer != x.buffer || out.offset != x.offset) copy(x, out);
+    return;
+  }
+  Bound bx = bind(x, op), bo = bind(out, op);
+  RoundActPush p{};
+  p.n = u32(x.cols(), op, "n");
+  p.rows = u32(x.rows(), op, "rows");
+  p.x_off = elements(bx, 4, op);
+  p.x_stride = p.n;
+  p.out_off = elements(bo, 4, op);
+  p.out_stride = p.n;
+  const std::uint64_t n = static_cast<std::uint64_t>(p.n) * p.rows;
+  if (grid == quant::ActGrid::F16 || grid == quant::ActGrid::BF16) {
+    const std::uint32_t wg = kernels_->config().elementwise_wg;
+    const vk::Pipeline& pl =
+        kernels_->get("round_act_", quant::act_grid_name(grid), false, 2, sizeof p, {wg});
+    record(pl, {bx.slice, bo.slice}, p, spread(ceil_div(n, wg)), 8 * n);
+    return;
+  }
+  // Q8_1 holds the same values as Q8_0 (quant/act_rounding.h).
+  const std::string_view variant = grid == quant::ActGrid::Q8_K ? "q8_k" : "q8_0";
+  const vk::Pipeline& pl = kernels_->get("round_act_", variant, true, 2, sizeof p, {block});
+  record(pl, {bx.slice, bo.slice}, p, spread(n / block), 8 * n);
+}
+
+RoundedInput::RoundedInput(Ops& ops, const Tensor& x, const Tensor& scratch, bool enabled)
+    : ops_(&ops), x_(x), rounded_(scratch), enabled_(enabled) {
+  if (!enabled_) return;
+  require_f32(scratch, "rounded input", "scratch");
+  require(scratch.elements() >= x.elements(), "rounded input",
+          "scratch of " + std::to_string(scratch.elements()) + " floats for x " + dims(x));
+  rounded_.ne = x.ne;
+}
+
+const Tensor& RoundedInput::for_weight(const Tensor& w) {
+  const quant::ActGrid grid = quant::act_grid_for(w.type);
+  if (!enabled_ || grid == quant::ActGrid::Exact) return x_;
+  if (!have_ || grid != grid_) {
+    ops_->round_activations(x_, rounded_, grid);
+    grid_ = grid;
+    have_ = true;
+  }
+  return rounded_;
 }
 
 }  // namespace vkchat::ops

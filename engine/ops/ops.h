@@ -33,6 +33,7 @@
 #include "ops/kernels.h"
 #include "ops/rope_table.h"
 #include "ops/tensor.h"
+#include "quant/act_rounding.h"
 #include "vk/command.h"
 
 namespace vkchat::ops {
@@ -42,6 +43,13 @@ struct AttentionShape {
   int n_head_kv = 0;  // n_head is a multiple of it (grouped-query attention)
   int head_dim = 0;   // even, at most 4 * KernelConfig::attn_wg
   float scale = 0;    // usually 1 / sqrt(head_dim)
+  // Round as ggml's CPU flash attention does (ref::attention_llama_cpp): the query to fp16 and
+  // the running output in fp16 after every cache row. Within each cache chunk of
+  // KernelConfig::attn_chunk rows; chunks combine in float.
+  bool llama_cpp_rounding = false;
+  // With llama_cpp_rounding: multiply the query by `scale` before rounding it and take the
+  // scores unscaled, as llama.cpp's phi3 graph does (it scales Q ahead of attention).
+  bool scale_query_first = false;
 };
 
 class Ops {
@@ -95,6 +103,11 @@ class Ops {
   // dst = src, as raw bytes (sizes multiple of 16 bytes, offsets of 16).
   void copy(const Tensor& src, const Tensor& dst);
 
+  // out = x rounded row by row to `grid` (quant/act_rounding.h: how llama.cpp's CPU backend
+  // converts a matrix product's input), bit for bit as quant::round_to_grid; out has x's shape
+  // and may be x. Rows must be whole blocks of the grid; Exact is a copy.
+  void round_activations(const Tensor& x, const Tensor& out, quant::ActGrid grid);
+
   Kernels& kernels() const { return *kernels_; }
   vk::CommandBuffer& command_buffer() const { return *cmd_; }
 
@@ -116,6 +129,25 @@ class Ops {
 
   Kernels* kernels_;
   vk::CommandBuffer* cmd_;
+};
+
+// A matrix product's input as llama.cpp's CPU backend feeds it to each weight: x itself, or x
+// rounded to the weight type's grid (Ops::round_activations) into `scratch`. The rounding is
+// recorded on the first product of each grid and reused by the products after it that share the
+// grid (Q, K and V from one normalized row), so one object serves one value of x: make a new one
+// once x is overwritten. scratch: f32 with at least x.elements() elements.
+class RoundedInput {
+ public:
+  RoundedInput(Ops& ops, const Tensor& x, const Tensor& scratch, bool enabled);
+  // The input for a product with weight w (only w's type matters).
+  const Tensor& for_weight(const Tensor& w);
+
+ private:
+  Ops* ops_;
+  Tensor x_, rounded_;
+  bool enabled_;
+  bool have_ = false;
+  quant::ActGrid grid_ = quant::ActGrid::Exact;
 };
 
 // Floats of scratch that attention() needs for n_tok queries over a cache of n_ctx rows.
