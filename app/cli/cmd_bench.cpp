@@ -19,6 +19,7 @@ namespace vkchat::cli {
 extern const std::string_view kBenchHelp;
 const std::string_view kBenchHelp =
     "usage: vkchat-cli bench -m MODEL [-p 512] [-n 128] [-r 3] [--json] [--profile]\n"
+    "                        [--exact-activations]\n"
     "\n"
     "Loads the model, warms up (pipelines, caches), then per repeat: prefills a P-token prompt\n"
     "in one feed and decodes N tokens greedily one by one, each token's logits read back as a\n"
@@ -26,7 +27,7 @@ const std::string_view kBenchHelp =
     "  -m, --model MODEL   GGUF file\n"
     "  -p N                prompt tokens (512)\n"
     "  -n N                decoded tokens (128)\n"
-    "  -r N                repeats (3)\n"
+    "  -r N                repeats (3)\n" VKCHAT_EXACT_ACTIVATIONS_HELP
     "  --json              one JSON object instead of text\n"
     "  --profile           GPU timestamps around every kernel (the speeds then include their\n"
     "                      cost), and the GPU time per decoded token of each kernel\n";
@@ -77,12 +78,14 @@ int run_bench(Args& args) {
   const std::int64_t repeats = args.integer("-r").value_or(3);
   const bool json = args.flag("--json");
   const bool profile = args.flag("--profile");
+  const bool llama_cpp_rounding = llama_cpp_rounding_flag(args);
   if (!args.positionals().empty()) throw UsageError("bench takes no positional arguments");
   if (n_prompt < 1 || n_gen < 1 || repeats < 1) throw UsageError("-p, -n and -r must be positive");
 
   llm::LoadOptions options;
   options.n_ctx = n_prompt + n_gen + 16;
   options.device.profile = profile;
+  options.llama_cpp_rounding = llama_cpp_rounding;
   const Clock::time_point t0 = Clock::now();
   const auto model = llm::Model::load(path, options);
   const double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();

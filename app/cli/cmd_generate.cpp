@@ -19,7 +19,7 @@ extern const std::string_view kGenerateHelp;
 const std::string_view kGenerateHelp =
     "usage: vkchat-cli generate -m MODEL -p PROMPT [-n N] [--greedy] [--temp T --top-p P\n"
     "                           --top-k K --min-p M --repeat-penalty R --seed S] [--ctx N]\n"
-    "                           [--json] [--top-probs K]\n"
+    "                           [--json] [--top-probs K] [--exact-activations]\n"
     "\n"
     "Tokenizes PROMPT (BOS as the model's metadata says, special tokens parsed), runs it on the\n"
     "GPU and streams the continuation to stdout; speeds go to stderr. Stops after N tokens, at an\n"
@@ -34,7 +34,7 @@ const std::string_view kGenerateHelp =
     "{\"stats\":{\"prefill_tps\":...,\"decode_tps\":...,\"ttft_ms\":...}}\n"
     "  --top-probs K       the K most probable next tokens per step under softmax of the raw\n"
     "                      logits (temperature 1, no filtering); default 10 with --json; in\n"
-    "                      text mode they go to stderr\n"
+    "                      text mode they go to stderr\n" VKCHAT_EXACT_ACTIVATIONS_HELP
     "\n" VKCHAT_SAMPLING_FLAGS_HELP;
 
 int run_generate(Args& args) {
@@ -44,6 +44,7 @@ int run_generate(Args& args) {
   const std::int64_t n_ctx = args.integer("--ctx").value_or(0);
   const bool json = args.flag("--json");
   const auto top_k_flag = args.integer("--top-probs");
+  const bool llama_cpp_rounding = llama_cpp_rounding_flag(args);
   const sampler::SamplerSettings settings = parse_sampling_flags(args);
   if (!args.positionals().empty()) throw UsageError("generate takes no positional arguments");
   if (!prompt) throw UsageError("-p PROMPT is required");
@@ -54,6 +55,7 @@ int run_generate(Args& args) {
 
   llm::LoadOptions options;
   options.n_ctx = n_ctx;
+  options.llama_cpp_rounding = llama_cpp_rounding;
   const auto model = llm::Model::load(path, options);
   const tokenizer::Tokenizer& tok = model->tokenizer();
   const std::vector<std::int32_t> ids = tok.encode(*prompt, true, true);

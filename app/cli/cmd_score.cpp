@@ -19,7 +19,7 @@ namespace vkchat::cli {
 extern const std::string_view kScoreHelp;
 const std::string_view kScoreHelp =
     "usage: vkchat-cli score -m MODEL (--text T | --file F) [-n N] [--top-probs K] [--json]\n"
-    "                        [--ctx N]\n"
+    "                        [--ctx N] [--exact-activations]\n"
     "\n"
     "Tokenizes the text (BOS as the model's metadata says, special tokens parsed), feeds its\n"
     "first N tokens and, after each, takes the probability of the token that follows. Prints\n"
@@ -27,7 +27,7 @@ const std::string_view kScoreHelp =
     "  -m, --model MODEL   GGUF file\n"
     "  --text T            the text\n"
     "  --file F            the text, from a file\n"
-    "  -n N                positions to score (64, as peer.mjs)\n"
+    "  -n N                positions to score (64, as peer.mjs)\n" VKCHAT_EXACT_ACTIVATIONS_HELP
     "  --top-probs K       with --json: the K most probable next tokens per position (10)\n"
     "  --ctx N             context size (at least N; default min(the model's, 4096))\n"
     "  --json              JSON lines: {\"tokens\":[ids]}, then per position\n"
@@ -43,6 +43,7 @@ int run_score(Args& args) {
   const std::int64_t n_top = args.integer("--top-probs").value_or(10);
   const std::int64_t n_ctx = args.integer("--ctx").value_or(0);
   const bool json = args.flag("--json");
+  const bool llama_cpp_rounding = llama_cpp_rounding_flag(args);
   if (!args.positionals().empty()) throw UsageError("score takes no positional arguments");
   if (text_flag.has_value() == file_flag.has_value()) {
     throw UsageError("give exactly one of --text and --file");
@@ -61,6 +62,7 @@ int run_score(Args& args) {
 
   llm::LoadOptions options;
   options.n_ctx = n_ctx;
+  options.llama_cpp_rounding = llama_cpp_rounding;
   const auto model = llm::Model::load(path, options);
   const std::vector<std::int32_t> tokens = model->tokenizer().encode(text, true, true);
   if (tokens.empty()) throw UsageError("the text has no tokens");

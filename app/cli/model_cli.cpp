@@ -12,6 +12,10 @@ std::string model_flag(Args& args) {
   return *m;
 }
 
+bool llama_cpp_rounding_flag(Args& args) {
+  return !args.flag("--exact-activations");
+}
+
 std::string json_prob(double p) {
   if (!std::isfinite(p)) return "null";
   char buf[64];

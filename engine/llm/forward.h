@@ -10,15 +10,23 @@
 
 namespace vkchat::llm {
 
+// How the pass rounds: exactly in float, or like llama.cpp's CPU backend (LoadOptions::
+// llama_cpp_rounding): every matrix product's input rounded to its weight type's grid
+// (ops::RoundedInput, into s.xq) and attention as ggml's flash attention rounds it.
+struct ForwardRounding {
+  bool llama_cpp = false;
+};
+
 // Records the transformer over n_tok tokens (ids already in s.ids) at positions pos0 ..
 // pos0 + n_tok - 1: their K and V enter the cache, and rows 0 .. n_tok - 1 of s.xn end up holding
 // the final normalized hidden states, ready for record_logits. n_tok <= s.shape().max_tokens.
 void record_forward(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
-                    const KvCache& kv, const Scratch& s, std::int64_t pos0, std::int64_t n_tok);
+                    const KvCache& kv, const Scratch& s, std::int64_t pos0, std::int64_t n_tok,
+                    ForwardRounding rounding);
 
 // Records logits rows 0 .. n - 1 = output projection of s.xn rows first .. first + n - 1
 // (n <= s.shape().logit_rows).
 void record_logits(ops::Ops& ops, const DeviceWeights& w, const Scratch& s, std::int64_t first,
-                   std::int64_t n);
+                   std::int64_t n, ForwardRounding rounding);
 
 }  // namespace vkchat::llm

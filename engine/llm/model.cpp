@@ -42,6 +42,7 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Load
   s.n_layer = hp.n_layer;
   s.n_embd = hp.n_embd;
   s.device = info.name;
+  s.llama_cpp_rounding = options.llama_cpp_rounding;
   s.memory.n_ctx = s.n_ctx;
   s.memory.weights = plan.device_bytes();
   s.memory.kv_cache = Session::kv_bytes(hp, s.n_ctx);

@@ -51,6 +51,14 @@ struct LoadOptions {
   std::optional<std::uint64_t> memory_budget;
   // Checked between uploaded pieces; when it becomes true load() throws Cancelled.
   const std::atomic<bool>* cancel = nullptr;
+  // llama.cpp-compatible rounding: round what llama.cpp's CPU backend rounds, so that the
+  // probabilities follow llama.cpp's on quantized models as closely as on float ones. Every
+  // matrix product's input goes to its weight type's grid first (8-bit blocks for quantized
+  // weights, fp16 / bf16 for F16 / BF16 ones; quant/act_rounding.h), attention rounds the query
+  // and its running output to fp16 as ggml's flash attention does, and the RoPE angles are
+  // evaluated as ggml evaluates them. Off: every product in float on the weights as stored
+  // (dequantized exactly), which is closer to the model's own arithmetic.
+  bool llama_cpp_rounding = true;
 };
 
 // Called after each uploaded piece (and once with done == 0 before the first).
@@ -66,9 +74,10 @@ struct ModelSummary {
   std::int64_t n_ctx_train = 0;  // the model's context length
   std::int64_t n_ctx = 0;        // the context a session gets by default
   std::int64_t n_vocab = 0, n_layer = 0, n_embd = 0;
-  std::string device;        // the Vulkan device's name
-  MemoryEstimate memory;     // for n_ctx
-  std::uint64_t budget = 0;  // what the estimate was checked against
+  std::string device;              // the Vulkan device's name
+  bool llama_cpp_rounding = true;  // LoadOptions::llama_cpp_rounding
+  MemoryEstimate memory;           // for n_ctx
+  std::uint64_t budget = 0;        // what the estimate was checked against
 };
 
 class Model {

@@ -31,7 +31,7 @@ struct Layout {
     std::uint64_t offset;
     std::int64_t cols, rows;
   };
-  Slot x, xn, q, k, v, attn, proj, ffn, ffn_tmp, partials, logits, argmax;
+  Slot x, xn, q, k, v, attn, proj, ffn, ffn_tmp, xq, partials, logits, argmax;
   std::uint64_t end = 0;
 
   Layout(const model::HParams& hp, const ScratchShape& s) {
@@ -50,6 +50,7 @@ struct Layout {
     proj = take(hp.n_embd, T);
     ffn = take(hp.n_ff, T);
     ffn_tmp = take(hp.n_ff, T);
+    xq = take(std::max({hp.n_embd, hp.n_embd_attn_out(), hp.n_ff}), T);
     partials = take(static_cast<std::int64_t>(std::max<std::uint64_t>(s.attn_floats, 1)), 1);
     // Last, so one copy to the read-back buffer takes logits and argmax together.
     logits = take(hp.n_vocab, s.logit_rows);
@@ -80,8 +81,9 @@ ScratchShape ScratchShape::plan(const model::HParams& hp, std::int64_t n_ctx,
 }
 
 Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n_ctx,
-                 std::span<const float> rope_freq_factors)
-    : rope(ops::RopeTable::create(kernels.context(), hp.rope, n_ctx, rope_freq_factors)),
+                 std::span<const float> rope_freq_factors, model::RopeAngles rope_angles)
+    : rope(ops::RopeTable::create(kernels.context(), hp.rope, n_ctx, rope_freq_factors,
+                                  rope_angles)),
       shape_(ScratchShape::plan(hp, n_ctx, kernels)) {
   vk::Context& ctx = kernels.context();
   const Layout layout(hp, shape_);
@@ -104,6 +106,7 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
   proj = f32(layout.proj);
   ffn = f32(layout.ffn);
   ffn_tmp = f32(layout.ffn_tmp);
+  xq = f32(layout.xq);
   attn_partials = f32(layout.partials);
   logits = f32(layout.logits);
   argmax = ops::Tensor{&act_, layout.argmax.offset, gguf::GgmlType::I32, {1, 1, 1, 1}};

@@ -37,8 +37,10 @@ struct ScratchShape {
 
 class Scratch {
  public:
+  // rope_angles: how the RoPE table is evaluated (llama.cpp's float sequence when the model
+  // rounds like llama.cpp).
   Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n_ctx,
-          std::span<const float> rope_freq_factors);
+          std::span<const float> rope_freq_factors, model::RopeAngles rope_angles);
   // The tensors point into this object's buffers.
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
@@ -52,6 +54,9 @@ class Scratch {
   ops::Tensor q, k, v, attn;  // [n_embd_q], [n_embd_k_gqa], [n_embd_v_gqa], [n_embd_attn_out]
   ops::Tensor proj;           // a block's output before it joins x [n_embd]
   ops::Tensor ffn, ffn_tmp;   // [n_ff]
+  // A product's input rounded as llama.cpp rounds it (ops::RoundedInput), as wide as the widest
+  // input: [max(n_embd, n_embd_attn_out, n_ff)].
+  ops::Tensor xq;
   ops::Tensor logits;         // [logit_rows x n_vocab]
   ops::Tensor argmax;         // I32 [1]
   ops::Tensor attn_partials;  // f32 [attn_floats]

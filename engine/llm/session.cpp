@@ -56,7 +56,9 @@ std::uint64_t Session::scratch_bytes(const model::HParams& hp, std::int64_t n_ct
 Session::Session(Model& model, std::int64_t n_ctx)
     : model_(&model),
       kv_(model.context(), model.hparams(), checked_ctx(model, n_ctx)),
-      scratch_(model.kernels(), model.hparams(), kv_.n_ctx(), rope_freq_factors(model)),
+      scratch_(model.kernels(), model.hparams(), kv_.n_ctx(), rope_freq_factors(model),
+               model.summary().llama_cpp_rounding ? model::RopeAngles::LlamaCpp
+                                                  : model::RopeAngles::Exact),
       cmd_(model.context()),
       logits_(static_cast<std::size_t>(model.hparams().n_vocab)) {}
 
@@ -84,19 +86,20 @@ void Session::run(std::span<const std::int32_t> tokens, Output out) {
   cmd_.begin();
   ops::Ops ops(model_->kernels(), cmd_);
   const DeviceWeights& w = model_->weights();
-  record_forward(ops, model_->hparams(), w, kv_, scratch_, pos_, n);
+  const ForwardRounding rounding{model_->summary().llama_cpp_rounding};
+  record_forward(ops, model_->hparams(), w, kv_, scratch_, pos_, n, rounding);
   switch (out) {
     case Output::None: break;
     case Output::LastLogits:
-      record_logits(ops, w, scratch_, n - 1, 1);
+      record_logits(ops, w, scratch_, n - 1, 1, rounding);
       scratch_.copy_out(cmd_, scratch_.logits.row_range(0, 1));
       break;
     case Output::AllLogits:
-      record_logits(ops, w, scratch_, 0, n);
+      record_logits(ops, w, scratch_, 0, n, rounding);
       scratch_.copy_out(cmd_, scratch_.logits.row_range(0, n));
       break;
     case Output::Argmax:
-      record_logits(ops, w, scratch_, n - 1, 1);
+      record_logits(ops, w, scratch_, n - 1, 1, rounding);
       ops.argmax(scratch_.logits.row_range(0, 1), scratch_.argmax);
       scratch_.copy_out(cmd_, scratch_.argmax);
       break;

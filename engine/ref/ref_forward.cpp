@@ -171,12 +171,27 @@ RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Row
     store(k.row(t), kc.data() + (pos_ + t) * k.width);
     store(v.row(t), vc.data() + (pos_ + t) * v.width);
   }
-  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hp.head_dim)));
+  // 1 / sqrt(head_dim) as llama.cpp computes it, in float.
+  const float scale = 1.f / std::sqrt(static_cast<float>(hp.head_dim));
   Rows out(q.n, hp.n_embd_attn_out());
-  const auto attend_one = rounding_ == Rounding::LlamaCpp ? attention_llama_cpp : attention;
+  if (rounding_ == Rounding::Exact) {
+    for (std::int64_t t = 0; t < q.n; ++t) {
+      attention(q.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
+                static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim), scale, out.row(t));
+    }
+    return out;
+  }
+  // llama.cpp's phi3 graph scales the query before attention and attends with scale 1, so the
+  // scaled query is what its flash attention rounds to fp16.
+  const bool scale_query_first = hp.arch == Arch::Phi3;
+  Rows qq = q;
+  if (scale_query_first) {
+    for (float& x : qq.data) x *= scale;
+  }
   for (std::int64_t t = 0; t < q.n; ++t) {
-    attend_one(q.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
-               static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim), scale, out.row(t));
+    attention_llama_cpp(qq.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
+                        static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim),
+                        scale_query_first ? 1.f : scale, out.row(t));
   }
   return out;
 }

@@ -155,10 +155,12 @@ void expect_clean(const std::string& name, const GoldenReport& report) {
 
 std::string GoldenReport::summary() const {
   char buf[200];
-  std::snprintf(buf, sizeof buf,
-                "%d steps, top-1 %d/%d equal where decisive, max |dp| %.5f, max rel %.4f%s", steps,
-                top1_checked - top1_mismatch, top1_checked, max_abs, max_rel,
-                failures.empty() ? "" : " FAILED");
+  std::snprintf(
+      buf, sizeof buf,
+      "%d steps (%d reproduced), top-1 %d/%d equal where decisive, max |dp| %.5f, max rel "
+      "%.4f%s",
+      steps, reproduced, top1_checked - top1_mismatch, top1_checked, max_abs, max_rel,
+      failures.empty() ? "" : " FAILED");
   return buf;
 }
 
@@ -174,6 +176,7 @@ void compare_step(std::span<const float> logits, const std::vector<TopEntry>& go
   };
 
   ++report.steps;
+  double step_abs = 0;
   if (golden.size() >= 2 && golden[0].p - golden[1].p >= 0.05) {
     ++report.top1_checked;
     const auto best = std::max_element(logits.begin(), logits.end()) - logits.begin();
@@ -190,6 +193,7 @@ void compare_step(std::span<const float> logits, const std::vector<TopEntry>& go
     const double p = prob(e.id);
     const double diff = std::fabs(p - e.p);
     report.max_abs = std::max(report.max_abs, diff);
+    step_abs = std::max(step_abs, diff);
     if (diff > tol.abs) {
       fail("token " + std::to_string(e.id) + " p " + std::to_string(p) + " vs " +
            std::to_string(e.p));
@@ -203,6 +207,7 @@ void compare_step(std::span<const float> logits, const std::vector<TopEntry>& go
       }
     }
   }
+  if (step_abs <= kReproducedAbs) ++report.reproduced;
 }
 
 }  // namespace vkchat::test

@@ -42,15 +42,20 @@ struct Tolerance {
 // The tolerances: F32/F16 models 0.01 and 2%, quantized 0.03 and 10%.
 Tolerance golden_tolerance(bool quantized);
 
-// The tolerance an engine that computes in float is held to against ../shared/golden: the
-// issue's, except that for quantized models the relative bound is kQuantizedActivationNoiseRel.
-// llama.cpp's CPU backend rounds activations to 8 bits (Q8_0 / Q8_K) for every product with a
-// quantized weight. On these small models that moves single probabilities by up to ~22% relative
-// at sensitive positions, beyond the 10%, in no systematic direction; emulating the
-// rounding does not reduce it (the noise realizations differ). Float engines instead match
-// llama.cpp run on the same weights dequantized to F32 (dequant_golden_files) within the F32/F16
-// tolerances. So the quantized goldens are held to the top-1 rule and absolute
-// tolerance, and to this measured relative bound.
+// The tolerance an engine is held to against ../shared/golden: the issue's, except that for
+// quantized models the relative bound is kQuantizedActivationNoiseRel instead of 10%.
+// llama.cpp's CPU backend rounds every quantized product's input to 8 bits (Q8_0 / Q8_K blocks)
+// and its flash attention rounds to fp16; the engine emulates both (quant/act_rounding.h,
+// LoadOptions::llama_cpp_rounding, on by default), which makes many steps come out equal to
+// llama.cpp's (GoldenReport::reproduced). But each rounding is a discontinuity: where a value
+// lies within float noise of a grid midpoint, any other summation order sends it to the other
+// neighbour, a whole 8-bit step, and these tiny models amplify that to 10-20% of a small
+// probability at sensitive positions. llama.cpp itself does not meet 10% against these goldens
+// (made by its AVX-512 build) when its AVX2 build (10.2%, synth-llama-q6_k) or its SSE4.2 build
+// (13.7%, synth-llama-q4_k_m) runs the same files. So the quantized goldens are held to the
+// top-1 rule, the absolute tolerance, and this measured relative bound (worst seen: 19%
+// on lavapipe with the rounding, 21% without). Float engines match llama.cpp run on the same
+// weights dequantized to F32 (dequant_golden_files) within the F32/F16 tolerances.
 inline constexpr double kQuantizedActivationNoiseRel = 0.25;
 Tolerance shared_golden_tolerance(bool quantized);
 
@@ -60,6 +65,8 @@ std::vector<std::string> golden_models();
 // A model stem as a test name: "stories260K-q4_0" -> "stories260K_q4_0".
 std::string test_name(std::string model);
 
+inline constexpr double kReproducedAbs = 1e-4;
+
 // What a comparison found; failures name the step, token and numbers.
 struct GoldenReport {
   int steps = 0;
@@ -67,6 +74,10 @@ struct GoldenReport {
   int top1_mismatch = 0;
   double max_abs = 0;  // largest |p - p_golden| over every listed entry
   double max_rel = 0;  // largest relative deviation over listed entries with p >= 0.01
+  // Steps whose every listed probability is within kReproducedAbs of llama.cpp's: reproduced
+  // up to float rounding, which happens often only when every rounding llama.cpp applies is
+  // emulated (llama.cpp-compatible rounding).
+  int reproduced = 0;
   std::vector<std::string> failures;
   std::string summary() const;
 };

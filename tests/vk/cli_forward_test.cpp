@@ -112,6 +112,7 @@ TEST(CliScore, EveryScoreGoldenWithinTolerance) {
       ASSERT_EQ(top.size(), 40u);
       ++report.steps;
       const std::vector<TopEntry>& gold = g.steps[i];
+      double step_abs = 0;
       if (gold.size() >= 2 && gold[0].p - gold[1].p >= 0.05) {
         ++report.top1_checked;
         report.top1_mismatch += top[0].id != gold[0].id;
@@ -124,12 +125,14 @@ TEST(CliScore, EveryScoreGoldenWithinTolerance) {
         }
         const double diff = std::fabs(p - want.p);
         report.max_abs = std::max(report.max_abs, diff);
+        step_abs = std::max(step_abs, diff);
         EXPECT_LE(diff, tol.abs + 1e-6) << "position " << i << " token " << want.id;
         if (want.p >= 0.01) {
           report.max_rel = std::max(report.max_rel, diff / want.p);
           EXPECT_LE(diff / want.p, tol.rel) << "position " << i << " token " << want.id;
         }
       }
+      report.reproduced += step_abs <= kReproducedAbs;
       if (i + 1 < tokens.size()) {
         EXPECT_EQ(pos["next"].as_int(), tokens[i + 1].as_int());
         const double p_next = pos["p_next"].as_double();
