@@ -32,9 +32,9 @@ std::vector<float> test_rows(std::uint64_t seed, std::int64_t n, std::int64_t ro
       // Block 2 (32 values): amax 127, so the multiplier is 1 and these are exact ties.
       row[64] = -127.f;
       for (int j = 1; j < 32; ++j) row[64 + j] = static_cast<float>(j - 16) + 0.5f;
-      // Block 4: all zero; the second 256-block of the row starts negative-heavy.
+      // Block 4: all zero; the last 256-block of the row gets a negative maximum.
       for (int j = 0; j < 32; ++j) row[128 + j] = 0.f;
-      row[300] = -4 * s;
+      row[static_cast<std::size_t>(n) - 20] = -4 * s;
     }
     x.insert(x.end(), row.begin(), row.end());
   }
