@@ -25,6 +25,10 @@ layout(push_constant) uniform Push {
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) writeonly buffer Out { float o[]; };
 
+#ifdef GRID_Q8
+shared float block_mul, block_d;
+#endif
+
 void main() {
 #ifdef GRID_Q8
   // Uniform per workgroup: the block.
@@ -35,21 +39,23 @@ void main() {
   uint col = (block % per_row) * BLOCK + gl_LocalInvocationIndex;
   float v = x[pc.x_off + row * pc.x_stride + col];
   float amax = wg_max(abs(v));
+  // The block's multiplier and scale, once: the exact divisions are long.
+  if (gl_LocalInvocationIndex == 0u) {
 #ifdef GRID_Q8_K
-  // quantize_row_q8_K_ref: iscale = -127 / max, d = 1 / iscale (f32); the sign of max cancels
-  // in q * d.
-  float r = 0.0;
-  if (amax != 0.0) {
-    float iscale = div_rn(127.0, amax);
-    precise float q = min(roundEven(v * iscale), 127.0);
-    r = q * div_rn(1.0, iscale);
-  }
+    // quantize_row_q8_K_ref: iscale = -127 / max, d = 1 / iscale (f32); the sign of max cancels
+    // in q * d.
+    float iscale = amax != 0.0 ? div_rn(127.0, amax) : 0.0;
+    block_mul = iscale;
+    block_d = amax != 0.0 ? div_rn(1.0, iscale) : 0.0;
 #else
-  // quantize_row_q8_0 / q8_1 (x86): multiplier 127 / amax, scale amax / 127 stored as fp16.
-  float id = amax != 0.0 ? div_rn(127.0, amax) : 0.0;
-  precise float q = clamp(roundEven(v * id), -128.0, 127.0);
-  float r = q * round_fp16(div_rn(amax, 127.0));
+    // quantize_row_q8_0 / q8_1 (x86): multiplier 127 / amax, scale amax / 127 stored as fp16.
+    block_mul = amax != 0.0 ? div_rn(127.0, amax) : 0.0;
+    block_d = round_fp16(div_rn(amax, 127.0));
 #endif
+  }
+  barrier();
+  precise float q = clamp(roundEven(v * block_mul), -128.0, 127.0);
+  float r = q * block_d;
   o[pc.out_off + row * pc.out_stride + col] = r;
 #else
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * WG_SIZE;
