@@ -9,6 +9,7 @@
 #include "cli/cli_common.h"
 #include "ops/kernels.h"
 #include "ops/ops.h"
+#include "ops/weight_upload.h"
 #include "ref/random_weights.h"
 #include "vk/command.h"
 #include "vk/context.h"
@@ -77,12 +78,12 @@ Row time_matvec(vk::Context& ctx, ops::Kernels& kernels, GgmlType type, std::int
                 std::int64_t K, int iters) {
   std::vector<std::uint8_t> w = ref::random_weights(type, N, K, 1234);
   std::vector<float> x = ref::random_floats(static_cast<std::size_t>(K), 99);
-  vk::Buffer wb(ctx, w.size(), vk::BufferKind::Device, "bench weights");
+  vk::Buffer wb(ctx, ops::matrix_bytes(type, K, N), vk::BufferKind::Device, "bench weights");
   vk::Buffer xb(ctx, x.size() * 4, vk::BufferKind::Device, "bench x");
   vk::Buffer yb(ctx, static_cast<std::uint64_t>(N) * 4, vk::BufferKind::Device, "bench y");
-  ctx.upload(wb, 0, std::as_bytes(std::span<const std::uint8_t>(w)));
   ctx.upload(xb, 0, std::as_bytes(std::span<const float>(x)));
-  ops::Tensor wt = ops::Tensor::matrix(wb, type, K, N);
+  ops::Tensor wt =
+      ops::upload_matrix(ctx, wb, 0, type, K, N, std::as_bytes(std::span<const std::uint8_t>(w)));
   ops::Tensor xt = ops::Tensor::f32(xb, K), yt = ops::Tensor::f32(yb, N);
   vk::CommandBuffer cmd(ctx);
   ops::Ops ops(kernels, cmd);

@@ -110,7 +110,8 @@ Kernels::Kernels(vk::Context& ctx, const KernelConfig& config) : ctx_(&ctx), con
 
 const vk::Pipeline& Kernels::get(std::string_view shader, std::string_view variant, bool reduces,
                                  std::uint32_t bindings, std::uint32_t push_size,
-                                 std::initializer_list<std::uint32_t> spec) {
+                                 std::initializer_list<std::uint32_t> spec,
+                                 std::uint32_t texel_bindings) {
   // Key "shader+variant[_nosg]:spec0:spec1...", formatted without touching the heap.
   char buf[128];
   std::size_t n = 0;
@@ -132,8 +133,8 @@ const vk::Pipeline& Kernels::get(std::string_view shader, std::string_view varia
   std::string_view key(buf, n);
   auto it = pipelines_.find(key);
   if (it == pipelines_.end()) {
-    vk::PipelineDesc desc{std::string_view(buf, name_len), bindings, push_size,
-                          std::vector<std::uint32_t>(spec), std::string(key)};
+    vk::PipelineDesc desc{std::string_view(buf, name_len),  bindings,         push_size,
+                          std::vector<std::uint32_t>(spec), std::string(key), texel_bindings};
     it = pipelines_.emplace(std::string(key), vk::Pipeline(*ctx_, desc)).first;
   }
   return it->second;

@@ -118,10 +118,12 @@ class Kernels {
 
   // The pipeline of embedded shader `shader` + `variant` ("matvec_" + "q4_k"; "_nosg" appended
   // when `reduces` and subgroups are off) with specialization constants `spec`, built on first
-  // use. A lookup allocates nothing.
+  // use; `texel_bindings` as in vk::PipelineDesc (the same shader and variant always come with
+  // the same mask). A lookup allocates nothing.
   const vk::Pipeline& get(std::string_view shader, std::string_view variant, bool reduces,
                           std::uint32_t bindings, std::uint32_t push_size,
-                          std::initializer_list<std::uint32_t> spec);
+                          std::initializer_list<std::uint32_t> spec,
+                          std::uint32_t texel_bindings = 0);
 
   vk::Context& context() const { return *ctx_; }
   const KernelConfig& config() const { return config_; }
