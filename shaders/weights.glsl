@@ -180,12 +180,38 @@ void CAT(WNAME, _unit)(uint rb, uint u, uint K, out float v[32]) {
 #endif
 }
 
+// Four partial sums: short dependency chains for the CPU's pipelined FMAs.
 float CAT(WNAME, _unit_dot)(uint rb, uint u, uint K, float xv[32]) {
+#if defined(W_Q8_0)
+  // The scale once per unit, not per value.
+  uint nb = K / 32u;
+  uvec4 q0 = WT(rb / 16u + 2u * u), q1 = WT(rb / 16u + 2u * u + 1u);
+  float d = unpackHalf2x16(CAT(WNAME, _half)(rb + 32u * nb + 2u * u)).x;
+  vec4 s = vec4(0.0);
+  [[unroll]] for (uint j = 0; j < 16u; j += 2u) {
+    s[j / 2u % 4u] += float(TSBYTE(q0, j)) * xv[j] + float(TSBYTE(q0, j + 1u)) * xv[j + 1u];
+    s[(j / 2u + 2u) % 4u] +=
+        float(TSBYTE(q1, j)) * xv[j + 16u] + float(TSBYTE(q1, j + 1u)) * xv[j + 17u];
+  }
+  return d * ((s.x + s.y) + (s.z + s.w));
+#elif defined(W_Q4_0)
+  // d (sum q x - 8 sum x): the offset once per unit.
+  uint nb = K / 32u;
+  uvec4 q = WT(rb / 16u + u);
+  float d = unpackHalf2x16(CAT(WNAME, _half)(rb + 16u * nb + 2u * u)).x;
+  vec4 s = vec4(0.0), sx = vec4(0.0);
+  [[unroll]] for (uint j = 0; j < 16u; ++j) {
+    s[j % 4u] += float(TBYTE(q, j) & 0xFu) * xv[j] + float(TBYTE(q, j) >> 4) * xv[j + 16u];
+    sx[j % 4u] += xv[j] + xv[j + 16u];
+  }
+  return d * (((s.x + s.y) + (s.z + s.w)) - 8.0 * ((sx.x + sx.y) + (sx.z + sx.w)));
+#else
   float v[32];
   CAT(WNAME, _unit)(rb, u, K, v);
-  float s = 0.0;
-  [[unroll]] for (uint i = 0; i < 32u; ++i) s += v[i] * xv[i];
-  return s;
+  vec4 s = vec4(0.0);
+  [[unroll]] for (uint i = 0; i < 32u; ++i) s[i % 4u] += v[i] * xv[i];
+  return (s.x + s.y) + (s.z + s.w);
+#endif
 }
 
 #undef WT

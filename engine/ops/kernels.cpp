@@ -27,6 +27,7 @@ KernelConfig KernelConfig::for_device(const vk::Context& ctx) {
     std::uint32_t simd = info.subgroup_size;
     c.matvec_wg = simd >= 1 && simd <= 64 && (simd & (simd - 1)) == 0 ? simd : 8;
     c.matvec_rows = 32;
+    c.matmul_rows = 8;
   }
   if (std::optional<std::string> spec = env_value("VKCHAT_KERNELS")) c.apply(*spec);
   return c;
@@ -36,6 +37,7 @@ void KernelConfig::apply(std::string_view spec) {
   struct Field {
     std::string_view name;
     std::uint32_t KernelConfig::*member;
+    bool zero_ok = false;
   };
   static constexpr Field kFields[] = {
       {"matvec_wg", &KernelConfig::matvec_wg},
@@ -46,6 +48,8 @@ void KernelConfig::apply(std::string_view spec) {
       {"attn_chunk", &KernelConfig::attn_chunk},
       {"attn_max_g", &KernelConfig::attn_max_g},
       {"matmul_min_tokens", &KernelConfig::matmul_min_tokens},
+      {"matmul_rows", &KernelConfig::matmul_rows, true},
+      {"matmul_tokens", &KernelConfig::matmul_tokens},
   };
   auto bad = [&](std::string_view why) {
     return std::invalid_argument("kernel settings \"" + std::string(spec) +
@@ -60,14 +64,14 @@ void KernelConfig::apply(std::string_view spec) {
     std::string_view name = item.substr(0, eq), value = item.substr(eq + 1);
     std::uint32_t v = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc{} || end != value.data() + value.size() || v == 0) {
-      throw bad("value of " + std::string(name) + " is not a positive integer");
-    }
     const Field* f = nullptr;
     for (const Field& x : kFields) {
       if (x.name == name) f = &x;
     }
     if (!f) throw bad("unknown setting " + std::string(name));
+    if (ec != std::errc{} || end != value.data() + value.size() || (v == 0 && !f->zero_ok)) {
+      throw bad("value of " + std::string(name) + " is not a positive integer");
+    }
     this->*(f->member) = v;
   }
 }

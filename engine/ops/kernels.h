@@ -93,14 +93,20 @@ struct KernelConfig {
   std::uint32_t attn_max_g = 8;    // query heads sharing a KV head per workgroup
   // matvec (one pass over W per token) up to this many tokens, the tiled matmul beyond.
   std::uint32_t matmul_min_tokens = 8;
+  // 0: the matmul tiles W and X in shared memory (matmul.comp); else each invocation keeps
+  // matmul_rows rows x matmul_tokens tokens in registers (matmul_rows.comp, CPU devices).
+  std::uint32_t matmul_rows = 0;
+  std::uint32_t matmul_tokens = 8;
 
   // Defaults for the device: subgroups when it has subgroup arithmetic and VKCHAT_NO_SUBGROUP
-  // is not set; on a CPU device (llvmpipe) matvec workgroups one SIMD row wide over 32 rows of W,
-  // elsewhere 64 invocations over 2 rows. Then VKCHAT_KERNELS, if set, through apply().
+  // is not set; on a CPU device (llvmpipe) matvec workgroups one SIMD row wide over 32 rows of W
+  // and the register-tiled matmul, elsewhere 64 invocations over 2 rows and shared-memory tiles.
+  // Then VKCHAT_KERNELS, if set, through apply().
   static KernelConfig for_device(const vk::Context& ctx);
 
-  // Overrides sizes from "name=value,name=value" (field names as above, positive integers), for
-  // tuning: "matvec_wg=64,matvec_rows=2". std::invalid_argument on an unknown name or bad value.
+  // Overrides sizes from "name=value,name=value" (field names as above, positive integers; 0 too
+  // for matmul_rows), for tuning: "matvec_wg=64,matvec_rows=2". std::invalid_argument on an
+  // unknown name or bad value.
   void apply(std::string_view spec);
 };
 

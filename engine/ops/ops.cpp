@@ -198,11 +198,21 @@ void Ops::matmul(const Tensor& w, const Tensor& x, const Tensor& y) {
     Tensor wc = w.row_range(r0, std::min(step, w.rows() - r0));
     Bound bw = bind(wc, "matmul", true), bx = bind(x, "matmul", true), by = bind(y, "matmul");
     LinearPush p = linear_push(bw, bx, by, wc, x, y, r0, "matmul");
-    vk::Groups g{ceil_div(p.N, kMatmulTileRows), ceil_div(p.n_tok, kMatmulTileTokens)};
-    const vk::Pipeline& pl =
-        kernels_->get("matmul_", kernel_type_suffix(w.type), false, 3, sizeof p, {}, 0b011);
+    const KernelConfig& cfg = kernels_->config();
+    std::string_view suffix = kernel_type_suffix(w.type);
+    vk::Groups g;
+    const vk::Pipeline* pl = nullptr;
+    if (cfg.matmul_rows == 0) {
+      g = {ceil_div(p.N, kMatmulTileRows), ceil_div(p.n_tok, kMatmulTileTokens)};
+      pl = &kernels_->get("matmul_", suffix, false, 3, sizeof p, {}, 0b011);
+    } else {
+      const std::uint32_t wg = cfg.matvec_wg;  // one SIMD row on CPU devices
+      g = {ceil_div(p.N, wg * cfg.matmul_rows), ceil_div(p.n_tok, cfg.matmul_tokens)};
+      pl = &kernels_->get("matmul_rows_", suffix, false, 3, sizeof p,
+                          {wg, cfg.matmul_rows, cfg.matmul_tokens}, 0b011);
+    }
     std::uint64_t bytes = wc.bytes() * g.y + 4ull * p.n_tok * (p.K + p.N);
-    record(pl, {bw.slice, bx.slice, by.slice}, p, g, bytes);
+    record(*pl, {bw.slice, bx.slice, by.slice}, p, g, bytes);
   }
 }
 

@@ -235,6 +235,33 @@ TEST(LinearLayouts, MatvecAndSwigluAtEveryWorkgroupShape) {
   }
 }
 
+// KernelConfig::for_device picks the matmul by device type (shared-memory tiles on GPUs,
+// register blocks on CPUs); whichever this device gets, both must compute the same thing, for
+// every type and at register-block shapes that leave partial blocks in both directions.
+TEST(LinearLayouts, MatmulSharedTilesAndRegisterBlocks) {
+  std::uint64_t seed = test_seed() + 29;
+  SCOPED_TRACE(seed_trace(seed));
+  struct Layout {
+    std::uint32_t wg, rows, tokens;  // rows 0: the shared-memory tiles
+  } layouts[] = {{64, 0, 8}, {8, 8, 8}, {4, 3, 5}, {1, 1, 1}};
+  for (const Layout& l : layouts) {
+    ops::KernelConfig c = ops::KernelConfig::for_device(vk_context());
+    c.matvec_wg = l.wg;
+    c.matmul_rows = l.rows;
+    c.matmul_tokens = l.tokens;
+    KernelRig rig(c);
+    SCOPED_TRACE("wg " + std::to_string(l.wg) + " rows " + std::to_string(l.rows) + " tokens " +
+                 std::to_string(l.tokens));
+    for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0,
+                          GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
+                          GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+      SCOPED_TRACE(std::string(gguf::type_name(type)));
+      std::int64_t K = is_float(type) ? 101 : 256 + (block(type) == 32 ? 32 : 256);
+      EXPECT_LE(compare_linear(rig, type, 45, K, 19, Kernel::Matmul, seed), tolerance(type));
+    }
+  }
+}
+
 TEST(LinearChecks, ShapeMismatchAndUnsupportedTypeThrow) {
   KernelRig rig;
   std::vector<float> x(64, 1.f);
