@@ -75,9 +75,11 @@ void main() {
     [[unroll]] for (uint i = 0; i < 32u; ++i) ws[(32u * lhalf + i) * BM + lrow] = v[i];
 
     uint tok = t0 + lrow;
-    x_load32(pc.x_off + min(tok, pc.n_tok - 1u) * pc.x_stride, k0 + 32u * lhalf, pc.K, v);
+    if (u < units) {
+      x_load32(pc.x_off + min(tok, pc.n_tok - 1u) * pc.x_stride, 32u * u, pc.K, v);
+    }
     [[unroll]] for (uint i = 0; i < 32u; ++i) {
-      xs[(32u * lhalf + i) * BN + lrow] = tok < pc.n_tok ? v[i] : 0.0;
+      xs[(32u * lhalf + i) * BN + lrow] = tok < pc.n_tok && u < units ? v[i] : 0.0;
     }
     barrier();  // tiles complete before anyone multiplies
 

@@ -3,12 +3,13 @@
 // uimageBuffer); it declares
 //   void VNAME_load32(uint base, uint e0, uint K, out float v[32])
 // which sets v[i] to element base + e0 + i for e0 + i < K and to 0 past K, never loading past
-// element base + K - 1.
+// element base + K - 1 (e0 < K, a multiple of 32).
+// The test is on values the whole dispatch shares (base is per vector, K per dispatch), so
+// a CPU driver branches instead of running both paths under a lane mask; e0 is a multiple of 32.
 void CAT(VNAME, _load32)(uint base, uint e0, uint K, out float v[32]) {
-  uint first = base + e0;
-  if ((first & 3u) == 0u && e0 + 32u <= K) {  // whole aligned texels
+  if ((base & 3u) == 0u && (K & 31u) == 0u) {  // whole aligned texels
     [[unroll]] for (uint i = 0; i < 8u; ++i) {
-      vec4 f = uintBitsToFloat(imageLoad(VTEX, int(first / 4u + i)));
+      vec4 f = uintBitsToFloat(imageLoad(VTEX, int((base + e0) / 4u + i)));
       v[4u * i] = f.x;
       v[4u * i + 1u] = f.y;
       v[4u * i + 2u] = f.z;
