@@ -18,7 +18,7 @@ namespace vkchat::cli {
 
 extern const std::string_view kBenchKernelsHelp;
 const std::string_view kBenchKernelsHelp =
-    "usage: vkchat-cli bench-kernels [--json] [--iters N] [--types LIST]\n"
+    "usage: vkchat-cli bench-kernels [--json] [--iters N] [--types LIST] [--shapes LIST]\n"
     "\n"
     "Times the matrix x vector kernel (decode) for N x K = 4096 x 4096 and 4096 x 14336 in\n"
     "each weight type on random weights, with GPU timestamps: microseconds per call and\n"
@@ -27,7 +27,8 @@ const std::string_view kBenchKernelsHelp =
     "The device is chosen as everywhere else (VKCHAT_DEVICE).\n"
     "  --json        one JSON object instead of a table\n"
     "  --iters N     timed calls per shape (default 10; the first call is a warm-up)\n"
-    "  --types LIST  comma-separated subset, e.g. q4_0,q4_k (default: every type)\n";
+    "  --types LIST  comma-separated subset, e.g. q4_0,q4_k (default: every type)\n"
+    "  --shapes LIST comma-separated NxK instead, e.g. 896x896,151936x896\n";
 
 namespace {
 
@@ -107,6 +108,7 @@ int run_bench_kernels(Args& args) {
   bool json = args.flag("--json");
   int iters = static_cast<int>(args.integer("--iters").value_or(10));
   std::optional<std::string> types = args.value("--types");
+  std::optional<std::string> shape_list = args.value("--shapes");
   if (!args.positionals().empty()) throw UsageError("bench-kernels takes no arguments");
   if (iters < 1) throw UsageError("--iters must be at least 1");
   std::vector<GgmlType> selected;
@@ -121,6 +123,20 @@ int run_bench_kernels(Args& args) {
     }
   }
   if (selected.empty()) throw UsageError("--types names no known weight type");
+  std::vector<std::pair<std::int64_t, std::int64_t>> shapes = {{4096, 4096}, {4096, 14336}};
+  if (shape_list) {
+    shapes.clear();
+    std::stringstream ss(*shape_list);
+    for (std::string item; std::getline(ss, item, ',');) {
+      long long n = 0, k = 0;
+      char tail = 0;
+      if (std::sscanf(item.c_str(), "%lldx%lld%c", &n, &k, &tail) != 2 || n < 1 || k < 1) {
+        throw UsageError("--shapes: expected NxK, got \"" + item + "\"");
+      }
+      shapes.emplace_back(n, k);
+    }
+    if (shapes.empty()) throw UsageError("--shapes names no shape");
+  }
 
   vk::ContextOptions options = vk::ContextOptions::from_env();
   options.profile = true;
@@ -136,7 +152,7 @@ int run_bench_kernels(Args& args) {
 
   std::vector<Row> rows;
   for (GgmlType t : selected) {
-    for (auto [n, k] : {std::pair<std::int64_t, std::int64_t>{4096, 4096}, {4096, 14336}}) {
+    for (auto [n, k] : shapes) {
       rows.push_back(time_matvec(ctx, kernels, t, n, k, iters));
       if (!json) std::fprintf(stderr, ".");
     }
