@@ -68,7 +68,6 @@ void decode_greedy(llm::Session& s, std::int64_t n) {
     token = static_cast<std::int32_t>(ref::argmax(s.decode(token)));
 }
 
-
 // The profiler's kernels as text lines or JSON objects, per token of `per` tokens.
 std::string format_profile(const vk::Profiler& p, double per, bool json) {
   std::string out;

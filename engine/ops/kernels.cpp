@@ -27,6 +27,7 @@ KernelConfig KernelConfig::for_device(const vk::Context& ctx) {
     std::uint32_t simd = info.subgroup_size;
     c.matvec_wg = simd >= 1 && simd <= 64 && (simd & (simd - 1)) == 0 ? simd : 8;
     c.matvec_rows = 32;
+    c.matvec_stream_rows = 32;
     c.matmul_rows = 8;
   }
   if (std::optional<std::string> spec = env_value("VKCHAT_KERNELS")) c.apply(*spec);
@@ -42,6 +43,8 @@ void KernelConfig::apply(std::string_view spec) {
   static constexpr Field kFields[] = {
       {"matvec_wg", &KernelConfig::matvec_wg},
       {"matvec_rows", &KernelConfig::matvec_rows},
+      {"matvec_stream_rows", &KernelConfig::matvec_stream_rows, true},
+      {"matvec_stream_max_units", &KernelConfig::matvec_stream_max_units},
       {"elementwise_wg", &KernelConfig::elementwise_wg},
       {"norm_wg", &KernelConfig::norm_wg},
       {"attn_wg", &KernelConfig::attn_wg},

@@ -86,6 +86,11 @@ struct KernelConfig {
   bool subgroups = true;  // subgroup reductions; false picks the shared-memory "_nosg" builds
   std::uint32_t matvec_wg = 64;
   std::uint32_t matvec_rows = 2;  // rows of W per workgroup
+  // >0: the streaming matvec (matvec_stream.comp, CPU devices) with this many rows of W per
+  // workgroup, for rows of up to matvec_stream_max_units units per invocation; else, and
+  // beyond, the matvec above.
+  std::uint32_t matvec_stream_rows = 0;
+  std::uint32_t matvec_stream_max_units = 64;
   std::uint32_t elementwise_wg = 256;
   std::uint32_t norm_wg = 256;
   std::uint32_t attn_wg = 64;
@@ -99,14 +104,14 @@ struct KernelConfig {
   std::uint32_t matmul_tokens = 8;
 
   // Defaults for the device: subgroups when it has subgroup arithmetic and VKCHAT_NO_SUBGROUP
-  // is not set; on a CPU device (llvmpipe) matvec workgroups one SIMD row wide over 32 rows of W
-  // and the register-tiled matmul, elsewhere 64 invocations over 2 rows and shared-memory tiles.
+  // is not set; on a CPU device (llvmpipe) the streaming matvec one SIMD row wide over 32 rows of
+  // W and the register-tiled matmul, elsewhere 64 invocations over 2 rows and shared-memory tiles.
   // Then VKCHAT_KERNELS, if set, through apply().
   static KernelConfig for_device(const vk::Context& ctx);
 
   // Overrides sizes from "name=value,name=value" (field names as above, positive integers; 0 too
-  // for matmul_rows), for tuning: "matvec_wg=64,matvec_rows=2". std::invalid_argument on an
-  // unknown name or bad value.
+  // for matmul_rows and matvec_stream_rows), for tuning: "matvec_wg=64,matvec_rows=2".
+  // std::invalid_argument on an unknown name or bad value.
   void apply(std::string_view spec);
 };
 

@@ -174,20 +174,29 @@ void Ops::matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const 
   const KernelConfig& cfg = kernels_->config();
   Bound bw = bind(w, op, true), bx = bind(x, op, true), by = bind(y, op);
   LinearPush p = linear_push(bw, bx, by, w, x, y, row0, op);
-  vk::Groups g = spread(ceil_div(p.N, cfg.matvec_rows));
-  g.z = p.n_tok;
   std::uint64_t bytes = w.bytes() * (w2 ? 2 : 1) + 4ull * p.n_tok * (p.K + p.N);
-  std::string_view shader = w2 ? "matvec_swiglu_" : "matvec_";
+  // The streaming matvec holds a whole row's units of x per invocation: up to a bound.
+  const std::uint32_t upl = ceil_div(ceil_div(p.K, 32), cfg.matvec_wg);
+  const bool stream = cfg.matvec_stream_rows > 0 && upl <= cfg.matvec_stream_max_units;
+  const std::uint32_t rows = stream ? cfg.matvec_stream_rows : cfg.matvec_rows;
+  vk::Groups g = spread(ceil_div(p.N, rows));
+  g.z = p.n_tok;
+  std::string_view shader = stream ? (w2 ? "matvec_stream_swiglu_" : "matvec_stream_")
+                                   : (w2 ? "matvec_swiglu_" : "matvec_");
+  auto pipeline = [&](std::uint32_t bindings, std::uint32_t texels) -> const vk::Pipeline& {
+    if (stream) {
+      return kernels_->get(shader, kernel_type_suffix(w.type), true, bindings, sizeof p,
+                           {cfg.matvec_wg, rows, upl}, texels);
+    }
+    return kernels_->get(shader, kernel_type_suffix(w.type), true, bindings, sizeof p,
+                         {cfg.matvec_wg, rows}, texels);
+  };
   if (w2) {
     Bound bw2 = bind(*w2, op, true);
     p.w2_off = elements(bw2, kWeightAlign, op) * kWeightAlign;
-    const vk::Pipeline& pl = kernels_->get(shader, kernel_type_suffix(w.type), true, 4, sizeof p,
-                                           {cfg.matvec_wg, cfg.matvec_rows}, 0b0111);
-    record(pl, {bw.slice, bw2.slice, bx.slice, by.slice}, p, g, bytes);
+    record(pipeline(4, 0b0111), {bw.slice, bw2.slice, bx.slice, by.slice}, p, g, bytes);
   } else {
-    const vk::Pipeline& pl = kernels_->get(shader, kernel_type_suffix(w.type), true, 3, sizeof p,
-                                           {cfg.matvec_wg, cfg.matvec_rows}, 0b011);
-    record(pl, {bw.slice, bx.slice, by.slice}, p, g, bytes);
+    record(pipeline(3, 0b011), {bw.slice, bx.slice, by.slice}, p, g, bytes);
   }
 }
 

@@ -195,22 +195,28 @@ TEST(LinearFallback, MatvecWithoutSubgroups) {
   }
 }
 
-// KernelConfig::for_device picks the matvec layout by device type (64 x 2 on GPUs, one SIMD row
-// x 32 rows on CPUs); whichever this device gets, every layout must compute the same thing.
+// KernelConfig::for_device picks the matvec by device type (64 x 2 on GPUs, the streaming one
+// SIMD row x 32 rows on CPUs); whichever this device gets, every layout must compute the same
+// thing. stream 0: matvec.comp with `rows` rows; else matvec_stream.comp with `stream` rows
+// (max_units 2 sends the widest rows below back to matvec.comp).
 TEST(LinearLayouts, MatvecAndSwigluAtEveryWorkgroupShape) {
   std::uint64_t seed = test_seed() + 23;
   SCOPED_TRACE(seed_trace(seed));
   struct Layout {
-    std::uint32_t wg, rows;
-  } layouts[] = {{64, 2}, {8, 32}, {4, 7}, {32, 1}, {1, 3}};
+    std::uint32_t wg, rows, stream, max_units;
+  } layouts[] = {{64, 2, 0, 64}, {8, 32, 0, 64}, {4, 7, 0, 64}, {32, 1, 0, 64}, {1, 3, 0, 64},
+                 {8, 2, 32, 64}, {4, 2, 5, 64},  {2, 2, 1, 64}, {8, 4, 32, 2}};
   for (bool subgroups : {true, false}) {
     for (const Layout& l : layouts) {
       ops::KernelConfig c = ops::KernelConfig::for_device(vk_context());
       c.subgroups = c.subgroups && subgroups;
       c.matvec_wg = l.wg;
       c.matvec_rows = l.rows;
+      c.matvec_stream_rows = l.stream;
+      c.matvec_stream_max_units = l.max_units;
       KernelRig rig(c);
-      SCOPED_TRACE("wg " + std::to_string(l.wg) + " rows " + std::to_string(l.rows) +
+      SCOPED_TRACE("wg " + std::to_string(l.wg) + " rows " + std::to_string(l.rows) + " stream " +
+                   std::to_string(l.stream) + " max units " + std::to_string(l.max_units) +
                    (c.subgroups ? "" : " nosg"));
       for (GgmlType type : {GgmlType::F16, GgmlType::Q4_0, GgmlType::Q4_K}) {
         SCOPED_TRACE(std::string(gguf::type_name(type)));
