@@ -1,7 +1,10 @@
 // `vkchat-cli bench-kernels [--json]`: matrix x vector speed per weight type next to the same
 // device's copy bandwidth, timed with GPU timestamps.
 #include <algorithm>
+#include <chrono>
+#include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,7 +26,8 @@ const std::string_view kBenchKernelsHelp =
     "Times the matrix x vector kernel (decode) for N x K = 4096 x 4096 and 4096 x 14336 in\n"
     "each weight type on random weights, with GPU timestamps: microseconds per call and\n"
     "effective GB/s (weight bytes read / time). Also times a plain buffer copy on the same\n"
-    "device (GB/s = bytes read + written / time) and prints each kernel's ratio to it.\n"
+    "device (GB/s = bytes read + written / time) and prints each kernel's ratio to it,\n"
+    "and the host's std::memcpy bandwidth (the machine's memory, for comparison).\n"
     "The device is chosen as everywhere else (VKCHAT_DEVICE).\n"
     "  --json        one JSON object instead of a table\n"
     "  --iters N     timed calls per shape (default 10; the first call is a warm-up)\n"
@@ -51,6 +55,22 @@ double mean_us(vk::Context& ctx) {
   auto stats = ctx.profiler().stats();
   if (stats.empty()) throw std::runtime_error("no timestamps were recorded");
   return stats.front().us_per_call();
+}
+
+// The host's memory bandwidth, for comparison: std::memcpy of 256 MiB, best of `iters`, GB/s
+// counting bytes read + written like the device copy.
+double host_memcpy_gbps(int iters) {
+  const std::size_t bytes = std::size_t{256} << 20;
+  std::vector<std::byte> src(bytes, std::byte{1}), dst(bytes, std::byte{0});
+  double best_s = 1e30;
+  for (int i = 0; i < std::max(iters, 2); ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::memcpy(dst.data(), src.data(), bytes);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best_s = std::min(best_s, s);
+  }
+  if (dst[bytes / 2] != std::byte{1}) throw std::runtime_error("host memcpy lost bytes");
+  return 2.0 * static_cast<double>(bytes) / best_s / 1e9;
 }
 
 double time_copy(vk::Context& ctx, ops::Kernels& kernels, int iters, std::uint64_t& bytes_out) {
@@ -149,6 +169,7 @@ int run_bench_kernels(Args& args) {
   std::uint64_t copy_bytes = 0;
   double copy_us = time_copy(ctx, kernels, iters, copy_bytes);
   double copy_gbps = 2.0 * copy_bytes / (copy_us * 1e3);
+  double host_gbps = host_memcpy_gbps(iters);
 
   std::vector<Row> rows;
   for (GgmlType t : selected) {
@@ -166,6 +187,8 @@ int run_bench_kernels(Args& args) {
     char buf[160];
     std::snprintf(buf, sizeof buf, ",\"copy\":{\"bytes\":%llu,\"us\":%.3f,\"gb_per_s\":%.3f}",
                   static_cast<unsigned long long>(copy_bytes), copy_us, copy_gbps);
+    o += buf;
+    std::snprintf(buf, sizeof buf, ",\"host_memcpy_gb_per_s\":%.3f", host_gbps);
     o += buf;
     o += ",\"matvec\":[";
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -185,6 +208,8 @@ int run_bench_kernels(Args& args) {
     std::printf("device: %s (%s)\n", ctx.info().name.c_str(), ctx.info().driver_info.c_str());
     std::printf("copy:   %s in %.1f us = %.2f GB/s (read + write)\n",
                 human_bytes(copy_bytes).c_str(), copy_us, copy_gbps);
+    std::printf("host:   std::memcpy of 256 MiB at %.2f GB/s (read + write, best of %d)\n",
+                host_gbps, std::max(iters, 2));
     std::printf("\n%-6s %6s %6s %10s %11s %9s %8s\n", "type", "N", "K", "weights", "us/call",
                 "GB/s", "vs copy");
     for (const Row& r : rows) {
