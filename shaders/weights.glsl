@@ -180,13 +180,26 @@ void CAT(WNAME, _unit)(uint rb, uint u, uint K, out float v[32]) {
 #endif
 }
 
-// Four partial sums: short dependency chains for the CPU's pipelined FMAs.
-float CAT(WNAME, _unit_dot)(uint rb, uint u, uint K, float xv[32]) {
+#if defined(W_Q8_0) || defined(W_Q4_0)
+// Q8_0 and Q4_0 keep their fp16 scales in a plane of their own (after the qs plane), eight to a
+// texel: a caller walking consecutive units loads each scale texel once for eight units.
+#define W_SCALE_TEXELS
+// The texel with the scales of units u & ~7 .. u | 7.
+uvec4 CAT(WNAME, _scales)(uint rb, uint u, uint K) {
 #if defined(W_Q8_0)
-  // The scale once per unit, not per value.
-  uint nb = K / 32u;
+  uint plane = 32u * (K / 32u);
+#else
+  uint plane = 16u * (K / 32u);
+#endif
+  return WT((rb + plane) / 16u + u / 8u);
+}
+
+// Four partial sums: short dependency chains for the CPU's pipelined FMAs. The scale once per
+// unit, not per value; `sc` from WNAME_scales.
+float CAT(WNAME, _unit_dot_scaled)(uint rb, uint u, float xv[32], uvec4 sc) {
+  float d = unpackHalf2x16(texel_word(sc, (u >> 1) & 3u) >> (16u * (u & 1u))).x;
+#if defined(W_Q8_0)
   uvec4 q0 = WT(rb / 16u + 2u * u), q1 = WT(rb / 16u + 2u * u + 1u);
-  float d = unpackHalf2x16(CAT(WNAME, _half)(rb + 32u * nb + 2u * u)).x;
   vec4 s = vec4(0.0);
   [[unroll]] for (uint j = 0; j < 16u; j += 2u) {
     s[j / 2u % 4u] += float(TSBYTE(q0, j)) * xv[j] + float(TSBYTE(q0, j + 1u)) * xv[j + 1u];
@@ -194,17 +207,22 @@ float CAT(WNAME, _unit_dot)(uint rb, uint u, uint K, float xv[32]) {
         float(TSBYTE(q1, j)) * xv[j + 16u] + float(TSBYTE(q1, j + 1u)) * xv[j + 17u];
   }
   return d * ((s.x + s.y) + (s.z + s.w));
-#elif defined(W_Q4_0)
+#else
   // d (sum q x - 8 sum x): the offset once per unit.
-  uint nb = K / 32u;
   uvec4 q = WT(rb / 16u + u);
-  float d = unpackHalf2x16(CAT(WNAME, _half)(rb + 16u * nb + 2u * u)).x;
-  vec4 s = vec4(0.0), sx = vec4(0.0);
+  vec4 s = vec4(0.0);
   [[unroll]] for (uint j = 0; j < 16u; ++j) {
-    s[j % 4u] += float(TBYTE(q, j) & 0xFu) * xv[j] + float(TBYTE(q, j) >> 4) * xv[j + 16u];
-    sx[j % 4u] += xv[j] + xv[j + 16u];
+    uint b = TBYTE(q, j);
+    s[j % 4u] += float(int(b & 0xFu) - 8) * xv[j] + float(int(b >> 4) - 8) * xv[j + 16u];
   }
-  return d * (((s.x + s.y) + (s.z + s.w)) - 8.0 * ((sx.x + sx.y) + (sx.z + sx.w)));
+  return d * ((s.x + s.y) + (s.z + s.w));
+#endif
+}
+#endif
+
+float CAT(WNAME, _unit_dot)(uint rb, uint u, uint K, float xv[32]) {
+#ifdef W_SCALE_TEXELS
+  return CAT(WNAME, _unit_dot_scaled)(rb, u, xv, CAT(WNAME, _scales)(rb, u, K));
 #else
   float v[32];
   CAT(WNAME, _unit)(rb, u, K, v);
