@@ -22,6 +22,9 @@ shared uint red_u[WG_SIZE];
 // all invocations (it holds barriers). The shared-memory form needs a power-of-two WG_SIZE.
 float wg_sum(float v) {
 #ifndef NO_SUBGROUP
+  // One subgroup (llvmpipe's one-SIMD-row matvec): no shared memory, no barrier. The driver
+  // folds the test once the workgroup size is specialized.
+  if (gl_NumSubgroups == 1u) return subgroupAdd(v);
   v = subgroupAdd(v);
   if (subgroupElect()) red_f[gl_SubgroupID] = v;
   barrier();
@@ -45,6 +48,7 @@ float wg_sum(float v) {
 
 float wg_max(float v) {
 #ifndef NO_SUBGROUP
+  if (gl_NumSubgroups == 1u) return subgroupMax(v);
   v = subgroupMax(v);
   if (subgroupElect()) red_f[gl_SubgroupID] = v;
   barrier();

@@ -1,4 +1,4 @@
-// Y = X W^T for a batch of tokens (prefill): W's GGUF blocks are dequantized into shared-memory
+// Y = X W^T for a batch of tokens (prefill): W's blocks (weights.glsl) are dequantized into shared-memory
 // tiles, and each invocation accumulates a 4 x 4 block of outputs. Tile: BM = 32 rows of W by
 // BN = 32 tokens, BK = 64 elements (two 32-element units) per step; 64 invocations.
 #version 450
@@ -38,8 +38,11 @@ layout(push_constant) uniform Push {
 #define WBINDING 0
 #include "weights.glsl"
 
-layout(std430, binding = 1) readonly buffer X { float x[]; };
+layout(binding = 1, rgba32ui) uniform readonly uimageBuffer x_tex;  // f32 as texels
 layout(std430, binding = 2) writeonly buffer Y { float y[]; };
+#define VNAME x
+#define VTEX x_tex
+#include "vector_load.glsl"
 
 shared float ws[BK * BM];  // ws[k * BM + row]
 shared float xs[BK * BN];  // xs[k * BN + token]
@@ -72,16 +75,11 @@ void main() {
     [[unroll]] for (uint i = 0; i < 32u; ++i) ws[(32u * lhalf + i) * BM + lrow] = v[i];
 
     uint tok = t0 + lrow;
-    uint kb = k0 + 32u * lhalf;
-    uint xb = pc.x_off + tok * pc.x_stride;
-    if (tok < pc.n_tok && kb + 32u <= pc.K) {
-      [[unroll]] for (uint i = 0; i < 32u; ++i) xs[(32u * lhalf + i) * BN + lrow] = x[xb + kb + i];
-    } else {
-      [[unroll]] for (uint i = 0; i < 32u; ++i) {
-        // Clamped so that no load leaves x, then masked.
-        float v = x[pc.x_off + min(tok, pc.n_tok - 1u) * pc.x_stride + min(kb + i, pc.K - 1u)];
-        xs[(32u * lhalf + i) * BN + lrow] = tok < pc.n_tok && kb + i < pc.K ? v : 0.0;
-      }
+    if (u < units) {
+      x_load32(pc.x_off + min(tok, pc.n_tok - 1u) * pc.x_stride, 32u * u, pc.K, v);
+    }
+    [[unroll]] for (uint i = 0; i < 32u; ++i) {
+      xs[(32u * lhalf + i) * BN + lrow] = tok < pc.n_tok && u < units ? v[i] : 0.0;
     }
     barrier();  // tiles complete before anyone multiplies
 

@@ -1,7 +1,8 @@
-// y = W x for each of n_tok vectors: decode's matrix x vector, reading W's GGUF blocks in place.
-// Workgroup: NUM_ROWS consecutive rows of W for one vector; its invocations take the parts of
-// the row in turn (weights.glsl: neighbours read neighbouring bytes) and the partial dot
-// products are summed across the workgroup.
+// y = W x for each of n_tok vectors: decode's matrix x vector, reading W's blocks in place
+// (weights.glsl: device row layout, 16-byte texel loads).
+// Workgroup: NUM_ROWS consecutive rows of W for one vector; its invocations take the row's
+// 32-element units in turn, each loading its unit of x once (as texels) for all NUM_ROWS rows,
+// and the partial dot products are summed across the workgroup.
 // With -DSWIGLU, binding 0 is the gate and binding 1 the up projection (same type and shape)
 // and y = silu(W_gate x) * (W_up x): the feed-forward's two matrices in one pass over x.
 #version 450
@@ -36,7 +37,7 @@ layout(constant_id = 1) const uint NUM_ROWS = 1;
 layout(push_constant) uniform Push {
   uint K;          // elements per row (x's length)
   uint N;          // rows (y's length)
-  uint row_bytes;  // bytes per row of W
+  uint row_bytes;  // bytes per row of W (device layout: a multiple of 16)
   uint w_off;      // byte offset of W (and of W_up at w2_off) in its binding
   uint w2_off;
   uint x_off;      // element offsets and per-vector strides of x and y
@@ -62,8 +63,12 @@ layout(push_constant) uniform Push {
 #define YBINDING 2
 #endif
 
-layout(std430, binding = XBINDING) readonly buffer X { float x[]; };
+// x as texels of four floats: one load per four elements (vector_load.glsl).
+layout(binding = XBINDING, rgba32ui) uniform readonly uimageBuffer x_tex;
 layout(std430, binding = YBINDING) writeonly buffer Y { float y[]; };
+#define VNAME x
+#define VTEX x_tex
+#include "vector_load.glsl"
 
 void main() {
   uint row0 = (gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x) * NUM_ROWS;
@@ -71,7 +76,7 @@ void main() {
   if (row0 >= pc.N) return;  // uniform over the workgroup: no barrier is skipped by some only
   uint tid = gl_LocalInvocationIndex;
   uint xb = pc.x_off + tok * pc.x_stride;
-  uint parts = (pc.K + PART_ELEMS - 1u) / PART_ELEMS;
+  uint units = (pc.K + 31u) / 32u;
 
   float acc[NUM_ROWS];
 #ifdef SWIGLU
@@ -84,23 +89,14 @@ void main() {
 #endif
   }
 
-  for (uint p = tid; p < parts; p += WG_SIZE) {
-    float xv[PART_ELEMS];
-    [[unroll]] for (uint i = 0; i < PART_ELEMS; ++i) {
-      uint e = wa_part_elem(p, i);
-#if defined(W_F32) || defined(W_F16) || defined(W_BF16)
-      // Rows of any length: the index is clamped so that no load leaves x, then masked.
-      float v = x[xb + min(e, pc.K - 1u)];
-      xv[i] = e < pc.K ? v : 0.0;
-#else
-      xv[i] = x[xb + e];  // quantized rows are whole blocks
-#endif
-    }
+  for (uint u = tid; u < units; u += WG_SIZE) {
+    float xv[32];
+    x_load32(xb, 32u * u, pc.K, xv);
     [[unroll]] for (uint r = 0; r < NUM_ROWS; ++r) {
       uint row = min(row0 + r, pc.N - 1u);  // past the end: recompute the last row, unused
-      acc[r] += wa_part_dot(pc.w_off + row * pc.row_bytes, p, pc.K, xv);
+      acc[r] += wa_unit_dot(pc.w_off + row * pc.row_bytes, u, pc.K, xv);
 #ifdef SWIGLU
-      acc2[r] += wb_part_dot(pc.w2_off + row * pc.row_bytes, p, pc.K, xv);
+      acc2[r] += wb_unit_dot(pc.w2_off + row * pc.row_bytes, u, pc.K, xv);
 #endif
     }
   }

@@ -1,387 +1,237 @@
-// Reading GGUF weight rows straight from their blocks in device memory (layouts as in
-// engine/quant/blocks.h). A row is cut into units of 32 consecutive elements: one block of the
-// 32-element types, one eighth of a K-quant super-block, 32 values of F32/F16/BF16.
+// Reading weight rows straight from their quantized blocks in device memory, in the device row
+// layout of engine/quant/device_layout.h: each row starts at a 16-byte boundary and holds its
+// blocks' fields in planes (Q4_0: all qs, then all d; Q6_K: ql, qh, scales, d; Q4_K and Q5_K
+// keep GGUF's 144- and 176-byte blocks), so that every load is one aligned 16-byte texel. The
+// weights are a storage texel buffer (rgba32ui): on a CPU driver a texel load is a vector
+// gather, where a storage-buffer load loops over the SIMD lanes (docs/PERFORMANCE.md).
+//
+// A row is cut into units of 32 consecutive elements: one block of the 32-element types, one
+// eighth of a K-quant super-block, 32 values of F32/F16/BF16.
 //
 // Include once per weight binding, with WNAME (a prefix for its names), WBINDING and one
 // W_<TYPE> define (W_F32, W_F16, W_BF16, W_Q4_0, W_Q4_1, W_Q5_0, W_Q5_1, W_Q8_0, W_Q4_K,
 // W_Q5_K, W_Q6_K). It declares the binding and
 //   void WNAME_unit(uint rb, uint u, uint K, out float v[32])
-// which sets v to unit u of the row that starts at byte rb of the binding (K: elements per row,
-// used by the float types, whose last unit may be short and is padded with zeros).
-// Byte offsets: multiples of 4 for F32, Q4_1, Q5_1, Q4_K, Q5_K; of 2 otherwise.
+// which sets v to unit u of the row that starts at byte rb (a multiple of 16) of the binding
+// (K: elements per row; the float types' last unit may be short and is padded with zeros), and
+//   float WNAME_unit_dot(uint rb, uint u, uint K, float xv[32])
+// the dot product of that unit with xv (zero past K).
 // Define PRECISE as `precise` to forbid fused multiply-adds, so that values match ggml's
 // dequantization bit for bit.
 #ifndef PRECISE
 #define PRECISE
 #endif
 
-layout(std430, binding = WBINDING) readonly buffer CAT(WNAME, Words16) {
-  uint16_t CAT(WNAME, _w16)[];
-};
-layout(std430, binding = WBINDING) readonly buffer CAT(WNAME, Words32) {
-  uint CAT(WNAME, _w32)[];
-};
-#define W16(i) uint(CAT(WNAME, _w16)[i])
-#define W32(i) CAT(WNAME, _w32)[i]
-// Byte i counted from 16-bit word index b16 / 32-bit word index b32.
-#define B16(b16, i) ((W16((b16) + ((i) >> 1)) >> (8u * ((i) & 1u))) & 0xFFu)
-#define B32(b32, i) ((W32((b32) + ((i) >> 2)) >> (8u * ((i) & 3u))) & 0xFFu)
+layout(binding = WBINDING, rgba32ui) uniform readonly uimageBuffer CAT(WNAME, _tex);
+#define WT(i) imageLoad(CAT(WNAME, _tex), int(i))
+// Byte j (a constant after unrolling) of texel t, and its signed value.
+#define TBYTE(t, j) (((t)[(j) >> 2] >> (8u * ((j) & 3u))) & 0xFFu)
+#define TSBYTE(t, j) bitfieldExtract(int((t)[(j) >> 2]), int(8u * ((j) & 3u)), 8)
+
+#ifndef WEIGHTS_GLSL_HELPERS
+#define WEIGHTS_GLSL_HELPERS
+// Component c (0..3, not constant) of t.
+uint texel_word(uvec4 t, uint c) {
+  return c == 0u ? t.x : c == 1u ? t.y : c == 2u ? t.z : t.w;
+}
+#endif
+
+// The 32-bit word at byte b (a multiple of 4) and the 16 bits at byte b (a multiple of 2).
+uint CAT(WNAME, _word)(uint b) {
+  return texel_word(WT(b >> 4), (b >> 2) & 3u);
+}
+uint CAT(WNAME, _half)(uint b) {
+  return (CAT(WNAME, _word)(b & ~3u) >> (8u * (b & 2u))) & 0xFFFFu;
+}
 
 void CAT(WNAME, _unit)(uint rb, uint u, uint K, out float v[32]) {
+  uint rt = rb >> 4;  // the row's first texel
 #if defined(W_F32)
   uint e0 = 32u * u;
-  uint base = rb / 4u + e0;
-  if (e0 + 32u <= K) {
-    [[unroll]] for (uint i = 0; i < 32u; ++i) v[i] = uintBitsToFloat(W32(base + i));
-  } else {
-    [[unroll]] for (uint i = 0; i < 32u; ++i) {
-      float w = uintBitsToFloat(W32(base + min(i, K - 1u - e0)));  // never past the row
-      v[i] = e0 + i < K ? w : 0.0;
+  uint last = rt + (4u * K - 1u) / 16u;  // the row's last texel: no load leaves the row
+  [[unroll]] for (uint i = 0; i < 8u; ++i) {
+    uvec4 t = WT(min(rt + 8u * u + i, last));
+    [[unroll]] for (uint c = 0; c < 4u; ++c) {
+      v[4u * i + c] = e0 + 4u * i + c < K ? uintBitsToFloat(t[c]) : 0.0;
     }
   }
 #elif defined(W_F16) || defined(W_BF16)
   uint e0 = 32u * u;
-  uint base = rb / 2u + e0;
-  if (e0 + 32u <= K && (base & 1u) == 0u) {
-    [[unroll]] for (uint i = 0; i < 16u; ++i) {
-      uint w = W32(base / 2u + i);
-#if defined(W_F16)
-      vec2 f = unpackHalf2x16(w);
-      v[2u * i] = f.x;
-      v[2u * i + 1u] = f.y;
-#else
-      v[2u * i] = uintBitsToFloat(w << 16);
-      v[2u * i + 1u] = uintBitsToFloat(w & 0xFFFF0000u);
-#endif
-    }
-  } else {
-    [[unroll]] for (uint i = 0; i < 32u; ++i) {
-      uint h = W16(base + min(i, K - 1u - e0));  // never past the row
-      h = e0 + i < K ? h : 0u;
-#if defined(W_F16)
-      v[i] = unpackHalf2x16(h).x;
-#else
-      v[i] = uintBitsToFloat(h << 16);
-#endif
-    }
-  }
-#elif defined(W_Q4_0)
-  uint b = rb / 2u + 9u * u;  // 18 bytes: d, qs[16]
-  float d = unpackHalf2x16(W16(b)).x;
-  [[unroll]] for (uint j = 0; j < 8u; ++j) {
-    uint q = W16(b + 1u + j);  // bytes 2j, 2j+1
-    v[2u * j] = float(int(q & 0xFu) - 8) * d;
-    v[2u * j + 1u] = float(int((q >> 8) & 0xFu) - 8) * d;
-    v[2u * j + 16u] = float(int((q >> 4) & 0xFu) - 8) * d;
-    v[2u * j + 17u] = float(int((q >> 12) & 0xFu) - 8) * d;
-  }
-#elif defined(W_Q4_1)
-  uint b = rb / 4u + 5u * u;  // 20 bytes: d, m, qs[16]
-  vec2 dm = unpackHalf2x16(W32(b));
+  uint last = rt + (2u * K - 1u) / 16u;
   [[unroll]] for (uint i = 0; i < 4u; ++i) {
-    uint q = W32(b + 1u + i);  // bytes 4i .. 4i+3
+    uvec4 t = WT(min(rt + 4u * u + i, last));
     [[unroll]] for (uint c = 0; c < 4u; ++c) {
-      PRECISE float lo = float((q >> (8u * c)) & 0xFu) * dm.x + dm.y;
-      PRECISE float hi = float((q >> (8u * c + 4u)) & 0xFu) * dm.x + dm.y;
-      v[4u * i + c] = lo;
-      v[4u * i + c + 16u] = hi;
+      uint e = e0 + 8u * i + 2u * c;
+#if defined(W_F16)
+      vec2 f = unpackHalf2x16(t[c]);
+#else
+      vec2 f = vec2(uintBitsToFloat(t[c] << 16), uintBitsToFloat(t[c] & 0xFFFF0000u));
+#endif
+      v[e - e0] = e < K ? f.x : 0.0;
+      v[e - e0 + 1u] = e + 1u < K ? f.y : 0.0;
     }
   }
+#elif defined(W_Q4_0) || defined(W_Q4_1) || defined(W_Q5_0) || defined(W_Q5_1)
+  uint nb = K / 32u;
+  uvec4 q = WT(rt + u);  // qs plane: 16 bytes per block
+#if defined(W_Q5_0) || defined(W_Q5_1)
+  uint qh = CAT(WNAME, _word)(rb + 16u * nb + 4u * u);  // qh plane: 4 bytes per block
+#endif
+#if defined(W_Q4_0)
+  float d = unpackHalf2x16(CAT(WNAME, _half)(rb + 16u * nb + 2u * u)).x;
 #elif defined(W_Q5_0)
-  uint b = rb / 2u + 11u * u;  // 22 bytes: d, qh[4], qs[16]
-  float d = unpackHalf2x16(W16(b)).x;
-  uint qh = W16(b + 1u) | (W16(b + 2u) << 16);
-  [[unroll]] for (uint j = 0; j < 8u; ++j) {
-    uint q = W16(b + 3u + j);  // bytes 2j, 2j+1
-    uint e = 2u * j;
-    v[e] = float(int((q & 0xFu) | (((qh >> e) & 1u) << 4)) - 16) * d;
-    v[e + 1u] = float(int(((q >> 8) & 0xFu) | (((qh >> (e + 1u)) & 1u) << 4)) - 16) * d;
-    v[e + 16u] = float(int(((q >> 4) & 0xFu) | (((qh >> (e + 16u)) & 1u) << 4)) - 16) * d;
-    v[e + 17u] = float(int(((q >> 12) & 0xFu) | (((qh >> (e + 17u)) & 1u) << 4)) - 16) * d;
-  }
-#elif defined(W_Q5_1)
-  uint b = rb / 4u + 6u * u;  // 24 bytes: d, m, qh[4], qs[16]
-  vec2 dm = unpackHalf2x16(W32(b));
-  uint qh = W32(b + 1u);
-  [[unroll]] for (uint i = 0; i < 4u; ++i) {
-    uint q = W32(b + 2u + i);
-    [[unroll]] for (uint c = 0; c < 4u; ++c) {
-      uint e = 4u * i + c;
-      uint lo = ((q >> (8u * c)) & 0xFu) | (((qh >> e) & 1u) << 4);
-      uint hi = ((q >> (8u * c + 4u)) & 0xFu) | (((qh >> (e + 16u)) & 1u) << 4);
-      PRECISE float vlo = float(lo) * dm.x + dm.y;
-      PRECISE float vhi = float(hi) * dm.x + dm.y;
-      v[e] = vlo;
-      v[e + 16u] = vhi;
-    }
+  float d = unpackHalf2x16(CAT(WNAME, _half)(rb + 20u * nb + 2u * u)).x;
+#elif defined(W_Q4_1)
+  vec2 dm = unpackHalf2x16(CAT(WNAME, _word)(rb + 16u * nb + 4u * u));
+#else
+  vec2 dm = unpackHalf2x16(CAT(WNAME, _word)(rb + 20u * nb + 4u * u));
+#endif
+  [[unroll]] for (uint j = 0; j < 16u; ++j) {
+    uint lo = TBYTE(q, j) & 0xFu, hi = TBYTE(q, j) >> 4;
+#if defined(W_Q5_0) || defined(W_Q5_1)
+    lo |= ((qh >> j) & 1u) << 4;
+    hi |= ((qh >> (j + 16u)) & 1u) << 4;
+#endif
+#if defined(W_Q4_0)
+    v[j] = float(int(lo) - 8) * d;
+    v[j + 16u] = float(int(hi) - 8) * d;
+#elif defined(W_Q5_0)
+    v[j] = float(int(lo) - 16) * d;
+    v[j + 16u] = float(int(hi) - 16) * d;
+#else
+    PRECISE float vlo = float(lo) * dm.x + dm.y;
+    PRECISE float vhi = float(hi) * dm.x + dm.y;
+    v[j] = vlo;
+    v[j + 16u] = vhi;
+#endif
   }
 #elif defined(W_Q8_0)
-  uint b = rb / 2u + 17u * u;  // 34 bytes: d, qs[32]
-  float d = unpackHalf2x16(W16(b)).x;
+  uint nb = K / 32u;
+  uvec4 q0 = WT(rt + 2u * u), q1 = WT(rt + 2u * u + 1u);  // qs plane: 32 bytes per block
+  float d = unpackHalf2x16(CAT(WNAME, _half)(rb + 32u * nb + 2u * u)).x;
   [[unroll]] for (uint j = 0; j < 16u; ++j) {
-    int q = int(W16(b + 1u + j));
-    v[2u * j] = float(bitfieldExtract(q, 0, 8)) * d;
-    v[2u * j + 1u] = float(bitfieldExtract(q, 8, 8)) * d;
+    v[j] = float(TSBYTE(q0, j)) * d;
+    v[j + 16u] = float(TSBYTE(q1, j)) * d;
   }
 #elif defined(W_Q4_K) || defined(W_Q5_K)
+  uint g = u % 8u;  // the group in the super-block
 #if defined(W_Q4_K)
-  uint b = rb / 4u + 36u * (u / 8u);  // 144 bytes: d, dmin, scales[12], qs[128]
-  uint qs = b + 4u;
+  uint st = rt + 9u * (u / 8u);  // 144 bytes: d, dmin, scales[12] | qs[128]
+  uint qt = st + 1u;
 #else
-  uint b = rb / 4u + 44u * (u / 8u);  // 176 bytes: d, dmin, scales[12], qh[32], qs[128]
-  uint qs = b + 12u;
+  uint st = rt + 11u * (u / 8u);  // 176 bytes: d, dmin, scales[12] | qh[32] | qs[128]
+  uint qt = st + 3u;
+  uvec4 h0 = WT(st + 1u), h1 = WT(st + 2u);
 #endif
-  uint g = u % 8u;
-  vec2 dm = unpackHalf2x16(W32(b));
+  uvec4 hd = WT(st);
+  vec2 dm = unpackHalf2x16(hd.x);
+  uvec4 sb = uvec4(hd.y, hd.z, hd.w, 0u);  // scales[12] as bytes 0..11
   uint sc, mn;  // ggml's get_scale_min_k4
   if (g < 4u) {
-    sc = B32(b + 1u, g) & 63u;
-    mn = B32(b + 1u, g + 4u) & 63u;
+    sc = (texel_word(sb, g >> 2) >> (8u * (g & 3u))) & 63u;
+    mn = (texel_word(sb, (g + 4u) >> 2) >> (8u * (g & 3u))) & 63u;
   } else {
-    sc = (B32(b + 1u, g + 4u) & 0xFu) | ((B32(b + 1u, g - 4u) >> 6) << 4);
-    mn = (B32(b + 1u, g + 4u) >> 4) | ((B32(b + 1u, g) >> 6) << 4);
+    uint b4 = (texel_word(sb, (g + 4u) >> 2) >> (8u * (g & 3u))) & 0xFFu;  // scales[g + 4]
+    uint bm = (texel_word(sb, (g - 4u) >> 2) >> (8u * (g & 3u))) & 0xFFu;  // scales[g - 4]
+    uint bg = (texel_word(sb, g >> 2) >> (8u * (g & 3u))) & 0xFFu;         // scales[g]
+    sc = (b4 & 0xFu) | ((bm >> 6) << 4);
+    mn = (b4 >> 4) | ((bg >> 6) << 4);
   }
   PRECISE float dl = dm.x * float(sc);
   PRECISE float ml = dm.y * float(mn);
   uint shift = 4u * (g % 2u);
-  [[unroll]] for (uint i = 0; i < 8u; ++i) {
-    uint q = W32(qs + 8u * (g / 2u) + i);  // bytes 4i .. 4i+3 of this group's 32
+  uvec4 qa = WT(qt + 2u * (g / 2u)), qb = WT(qt + 2u * (g / 2u) + 1u);
+  [[unroll]] for (uint j = 0; j < 16u; ++j) {
+    uint va = (TBYTE(qa, j) >> shift) & 0xFu, vb = (TBYTE(qb, j) >> shift) & 0xFu;
 #if defined(W_Q5_K)
-    uint h = W32(b + 4u + i);  // qh bytes 4i .. 4i+3
+    va |= ((TBYTE(h0, j) >> g) & 1u) << 4;
+    vb |= ((TBYTE(h1, j) >> g) & 1u) << 4;
 #endif
-    [[unroll]] for (uint c = 0; c < 4u; ++c) {
-      uint val = (q >> (8u * c + shift)) & 0xFu;
-#if defined(W_Q5_K)
-      val |= ((h >> (8u * c + g)) & 1u) << 4;
-#endif
-      PRECISE float r = dl * float(val) - ml;
-      v[4u * i + c] = r;
-    }
+    PRECISE float ra = dl * float(va) - ml;
+    PRECISE float rb2 = dl * float(vb) - ml;
+    v[j] = ra;
+    v[j + 16u] = rb2;
   }
 #elif defined(W_Q6_K)
-  uint b = rb / 2u + 105u * (u / 8u);  // 210 bytes: ql[128], qh[64], scales[16], d
-  uint g = u % 8u;
-  uint half_ = g / 4u;
-  uint s = g % 4u;
-  float d = unpackHalf2x16(W16(b + 104u)).x;
-  uint ql = b + 32u * half_ + 16u * (s % 2u);  // 16-bit word of ql[64 half + 32 (s % 2)]
-  uint qh = b + 64u + 16u * half_;               // 16-bit word of qh[32 half]
-  uint lshift = 4u * (s / 2u);
-  uint hshift = 2u * s;
-  uint sw = W16(b + 96u + 4u * half_ + s);  // scales[8 half + 2 s] and [8 half + 2 s + 1]
+  // Planes of a row of nsb super-blocks: ql 128, qh 64, scales 16, d 2 bytes each.
+  uint nsb = K / 256u;
+  uint s = u / 8u, g = u % 8u;
+  uint n = g / 4u, q = g % 4u;  // ggml's half (128 values) and quarter (32 values) of it
+  uint qlt = rt + 8u * s + 4u * n + 2u * (q % 2u);  // ql[64 n + 32 (q % 2) ..]
+  uint qht = rt + 8u * nsb + 4u * s + 2u * n;       // qh[32 n ..]
+  uvec4 l0 = WT(qlt), l1 = WT(qlt + 1u), h0 = WT(qht), h1 = WT(qht + 1u);
+  uvec4 sct = WT(rt + 12u * nsb + s);
+  float d = unpackHalf2x16(CAT(WNAME, _half)(rb + 208u * nsb + 2u * s)).x;
+  uint si = 8u * n + 2u * q;  // scales[si] for values 0..15, scales[si + 1] for 16..31
+  uint sw = texel_word(sct, si >> 2) >> (8u * (si & 3u));
   PRECISE float d0 = d * float(bitfieldExtract(int(sw), 0, 8));
   PRECISE float d1 = d * float(bitfieldExtract(int(sw), 8, 8));
+  uint ls = 4u * (q / 2u), hs = 2u * q;
   [[unroll]] for (uint j = 0; j < 16u; ++j) {
-    uint lw = W16(ql + j);
-    uint hw = W16(qh + j);
-    [[unroll]] for (uint c = 0; c < 2u; ++c) {
-      uint l = 2u * j + c;
-      uint lo = (lw >> (8u * c + lshift)) & 0xFu;
-      uint hi = (hw >> (8u * c + hshift)) & 3u;
-      PRECISE float r = (l < 16u ? d0 : d1) * float(int(lo | (hi << 4)) - 32);
-      v[l] = r;
-    }
+    int a = int(((TBYTE(l0, j) >> ls) & 0xFu) | (((TBYTE(h0, j) >> hs) & 3u) << 4)) - 32;
+    int b = int(((TBYTE(l1, j) >> ls) & 0xFu) | (((TBYTE(h1, j) >> hs) & 3u) << 4)) - 32;
+    PRECISE float ra = d0 * float(a);
+    PRECISE float rb2 = d1 * float(b);
+    v[j] = ra;
+    v[j + 16u] = rb2;
   }
 #else
 #error "weights.glsl: define one W_<TYPE>"
 #endif
 }
 
-// Matrix x vector reads a row in parts that neighbouring invocations take in turn, so that a
-// subgroup's loads cover consecutive bytes: PART_ELEMS elements per part, 8 parts per Q4_0 /
-// Q8_0 block, 4 per Q4_1 / Q5_0 / Q5_1 block, 16 per Q4_K / Q5_K / Q6_K super-block, 4
-// consecutive elements for the float types. (Q4_0 keeps 4-element parts: 8-element ones measured
-// 1.5x slower for it on llvmpipe, probably because 8 lanes then share one block and its scale;
-// Q4_1 / Q5_0 / Q5_1 measured 1.5-1.9x faster with 8. docs/PERFORMANCE.md, issue 8.)
-//   uint WNAME_part_elem(uint p, uint i): the row index of value i of part p
-//   float WNAME_part_dot(uint rb, uint p, uint K, float xv[PART_ELEMS]): that part's dot
-//     product with xv (xv[i] = x[part_elem(p, i)], zero past K).
-#ifndef PART_ELEMS
-#if defined(W_Q4_K) || defined(W_Q5_K) || defined(W_Q6_K)
-#define PART_ELEMS 16u
-#elif defined(W_Q4_1) || defined(W_Q5_0) || defined(W_Q5_1)
-#define PART_ELEMS 8u
+#if defined(W_Q8_0) || defined(W_Q4_0)
+// Q8_0 and Q4_0 keep their fp16 scales in a plane of their own (after the qs plane), eight to a
+// texel: a caller walking consecutive units loads each scale texel once for eight units.
+#define W_SCALE_TEXELS
+// The texel with the scales of units u & ~7 .. u | 7.
+uvec4 CAT(WNAME, _scales)(uint rb, uint u, uint K) {
+#if defined(W_Q8_0)
+  uint plane = 32u * (K / 32u);
 #else
-#define PART_ELEMS 4u
+  uint plane = 16u * (K / 32u);
 #endif
+  return WT((rb + plane) / 16u + u / 8u);
+}
+
+// Four partial sums: short dependency chains for the CPU's pipelined FMAs. The scale once per
+// unit, not per value; `sc` from WNAME_scales.
+float CAT(WNAME, _unit_dot_scaled)(uint rb, uint u, float xv[32], uvec4 sc) {
+  float d = unpackHalf2x16(texel_word(sc, (u >> 1) & 3u) >> (16u * (u & 1u))).x;
+#if defined(W_Q8_0)
+  uvec4 q0 = WT(rb / 16u + 2u * u), q1 = WT(rb / 16u + 2u * u + 1u);
+  vec4 s = vec4(0.0);
+  [[unroll]] for (uint j = 0; j < 16u; j += 2u) {
+    s[j / 2u % 4u] += float(TSBYTE(q0, j)) * xv[j] + float(TSBYTE(q0, j + 1u)) * xv[j + 1u];
+    s[(j / 2u + 2u) % 4u] +=
+        float(TSBYTE(q1, j)) * xv[j + 16u] + float(TSBYTE(q1, j + 1u)) * xv[j + 17u];
+  }
+  return d * ((s.x + s.y) + (s.z + s.w));
+#else
+  // d (sum q x - 8 sum x): the offset once per unit.
+  uvec4 q = WT(rb / 16u + u);
+  vec4 s = vec4(0.0);
+  [[unroll]] for (uint j = 0; j < 16u; ++j) {
+    uint b = TBYTE(q, j);
+    s[j % 4u] += float(int(b & 0xFu) - 8) * xv[j] + float(int(b >> 4) - 8) * xv[j + 16u];
+  }
+  return d * ((s.x + s.y) + (s.z + s.w));
+#endif
+}
 #endif
 
-uint CAT(WNAME, _part_elem)(uint p, uint i) {
-#if defined(W_F32) || defined(W_F16) || defined(W_BF16) || defined(W_Q8_0)
-  return 4u * p + i;
-#elif defined(W_Q4_0)
-  // Byte pair j of the block's nibbles: elements 2j, 2j + 1 (low) and 2j + 16, 2j + 17 (high).
-  return 32u * (p / 8u) + 2u * (p % 8u) + (i & 1u) + 16u * (i >> 1);
-#elif defined(W_Q4_1) || defined(W_Q5_0) || defined(W_Q5_1)
-  // Bytes 4j .. 4j + 3 of the block's nibbles: elements 4j .. 4j + 3 (low), 4j + 16 .. (high).
-  return 32u * (p / 4u) + 4u * (p % 4u) + (i & 3u) + 16u * (i >> 2);
-#elif defined(W_Q4_K) || defined(W_Q5_K)
-  // qs words 2l, 2l + 1 of the super-block: bytes 32 (l / 4) + 8 (l % 4) + 0..7 of one pair of
-  // groups, low nibbles (group 2 (l / 4)) then high nibbles (the next group).
-  uint l = p % 16u;
-  return 256u * (p / 16u) + 64u * (l / 4u) + 8u * (l % 4u) + (i & 7u) + 32u * (i >> 3);
-#elif defined(W_Q6_K)
-  // Half h, positions 4k .. 4k + 3 of each of the four 32-element runs s (value i = 4 s + c).
-  uint l = p % 16u;
-  return 256u * (p / 16u) + 128u * (l / 8u) + 4u * (l % 8u) + (i & 3u) + 32u * (i >> 2);
+float CAT(WNAME, _unit_dot)(uint rb, uint u, uint K, float xv[32]) {
+#ifdef W_SCALE_TEXELS
+  return CAT(WNAME, _unit_dot_scaled)(rb, u, xv, CAT(WNAME, _scales)(rb, u, K));
+#else
+  float v[32];
+  CAT(WNAME, _unit)(rb, u, K, v);
+  vec4 s = vec4(0.0);
+  [[unroll]] for (uint i = 0; i < 32u; ++i) s[i % 4u] += v[i] * xv[i];
+  return (s.x + s.y) + (s.z + s.w);
 #endif
 }
 
-float CAT(WNAME, _part_dot)(uint rb, uint p, uint K, float xv[PART_ELEMS]) {
-#if defined(W_F32)
-  uint e = 4u * p;
-  uint base = rb / 4u + e;
-  float s = 0.0;
-  [[unroll]] for (uint i = 0; i < 4u; ++i) {
-    float w = uintBitsToFloat(W32(base + min(i, K - 1u - e)));  // never past the row
-    s += e + i < K ? w * xv[i] : 0.0;
-  }
-  return s;
-#elif defined(W_F16) || defined(W_BF16)
-  uint e = 4u * p;
-  uint base = rb / 2u + e;
-  float w[4];
-  if (e + 4u <= K && (base & 1u) == 0u) {
-    uint a = W32(base / 2u), b = W32(base / 2u + 1u);
-#if defined(W_F16)
-    vec2 fa = unpackHalf2x16(a), fb = unpackHalf2x16(b);
-    w[0] = fa.x; w[1] = fa.y; w[2] = fb.x; w[3] = fb.y;
-#else
-    w[0] = uintBitsToFloat(a << 16); w[1] = uintBitsToFloat(a & 0xFFFF0000u);
-    w[2] = uintBitsToFloat(b << 16); w[3] = uintBitsToFloat(b & 0xFFFF0000u);
-#endif
-  } else {
-    [[unroll]] for (uint i = 0; i < 4u; ++i) {
-      uint h = W16(base + min(i, K - 1u - e));  // never past the row
-      h = e + i < K ? h : 0u;
-#if defined(W_F16)
-      w[i] = unpackHalf2x16(h).x;
-#else
-      w[i] = uintBitsToFloat(h << 16);
-#endif
-    }
-  }
-  return w[0] * xv[0] + w[1] * xv[1] + w[2] * xv[2] + w[3] * xv[3];
-#elif defined(W_Q4_0)
-  uint blk = p / 8u, j = p % 8u;
-  uint b = rb / 2u + 9u * blk;
-  float d = unpackHalf2x16(W16(b)).x;
-  uint q = W16(b + 1u + j);
-  float q0 = float(q & 0xFu), q1 = float((q >> 8) & 0xFu);
-  float q2 = float((q >> 4) & 0xFu), q3 = float(q >> 12);
-  float s = q0 * xv[0] + q1 * xv[1] + q2 * xv[2] + q3 * xv[3];
-  return d * (s - 8.0 * (xv[0] + xv[1] + xv[2] + xv[3]));
-#elif defined(W_Q4_1) || defined(W_Q5_0) || defined(W_Q5_1)
-  uint blk = p / 4u, j = p % 4u;
-#if defined(W_Q4_1)
-  uint b = rb / 2u + 10u * blk;
-  vec2 dm = unpackHalf2x16(W16(b) | (W16(b + 1u) << 16));
-  uint q = W16(b + 2u + 2u * j) | (W16(b + 3u + 2u * j) << 16);
-#elif defined(W_Q5_0)
-  uint b = rb / 2u + 11u * blk;
-  float d = unpackHalf2x16(W16(b)).x;
-  uint qh = (W16(b + 1u) | (W16(b + 2u) << 16)) >> (4u * j);
-  uint q = W16(b + 3u + 2u * j) | (W16(b + 4u + 2u * j) << 16);
-#else
-  uint b = rb / 2u + 12u * blk;
-  vec2 dm = unpackHalf2x16(W16(b) | (W16(b + 1u) << 16));
-  uint qh = (W16(b + 2u) | (W16(b + 3u) << 16)) >> (4u * j);
-  uint q = W16(b + 4u + 2u * j) | (W16(b + 5u + 2u * j) << 16);
-#endif
-  // q: bytes 4j .. 4j + 3; value i < 4 is the low nibble of byte i, i >= 4 the high one of i - 4.
-  float s = 0.0, sx = 0.0;
-  [[unroll]] for (uint i = 0; i < 8u; ++i) {
-    float v = float((q >> (8u * (i & 3u) + 4u * (i >> 2))) & 0xFu);
-#if defined(W_Q5_0) || defined(W_Q5_1)
-    v += float(((qh >> ((i & 3u) + 16u * (i >> 2))) & 1u) << 4);
-#endif
-    s += v * xv[i];
-    sx += xv[i];
-  }
-#if defined(W_Q5_0)
-  return d * (s - 16.0 * sx);
-#else
-  return dm.x * s + dm.y * sx;
-#endif
-#elif defined(W_Q8_0)
-  uint b = rb / 2u + 17u * (p / 8u);
-  uint j = p % 8u;
-  float d = unpackHalf2x16(W16(b)).x;
-  int q01 = int(W16(b + 1u + 2u * j)), q23 = int(W16(b + 2u + 2u * j));
-  return d * (float(bitfieldExtract(q01, 0, 8)) * xv[0] + float(bitfieldExtract(q01, 8, 8)) * xv[1] +
-              float(bitfieldExtract(q23, 0, 8)) * xv[2] + float(bitfieldExtract(q23, 8, 8)) * xv[3]);
-#elif defined(W_Q4_K) || defined(W_Q5_K)
-  uint l = p % 16u;
-#if defined(W_Q4_K)
-  uint b = rb / 4u + 36u * (p / 16u);
-  uint qw = b + 4u + 2u * l;
-#else
-  uint b = rb / 4u + 44u * (p / 16u);
-  uint qw = b + 12u + 2u * l;
-  uint hw = b + 4u + 2u * (l % 4u);  // qh bytes 8 (l % 4) .. +7
-  uint hshift = 2u * (l / 4u);       // bit of the low group; +1 for the high group
-#endif
-  vec2 dm = unpackHalf2x16(W32(b));
-  uint g = 2u * (l / 4u);  // the low nibbles' group; g + 1 the high nibbles'
-  uint sc0, mn0, sc1, mn1;
-  if (g < 4u) {
-    sc0 = B32(b + 1u, g) & 63u;
-    mn0 = B32(b + 1u, g + 4u) & 63u;
-    sc1 = B32(b + 1u, g + 1u) & 63u;
-    mn1 = B32(b + 1u, g + 5u) & 63u;
-  } else {
-    sc0 = (B32(b + 1u, g + 4u) & 0xFu) | ((B32(b + 1u, g - 4u) >> 6) << 4);
-    mn0 = (B32(b + 1u, g + 4u) >> 4) | ((B32(b + 1u, g) >> 6) << 4);
-    sc1 = (B32(b + 1u, g + 5u) & 0xFu) | ((B32(b + 1u, g - 3u) >> 6) << 4);
-    mn1 = (B32(b + 1u, g + 5u) >> 4) | ((B32(b + 1u, g + 1u) >> 6) << 4);
-  }
-  float s0 = 0.0, s1 = 0.0, x0 = 0.0, x1 = 0.0;
-  [[unroll]] for (uint w = 0; w < 2u; ++w) {
-    uint q = W32(qw + w);
-#if defined(W_Q5_K)
-    uint h = W32(hw + w) >> hshift;
-#endif
-    [[unroll]] for (uint c = 0; c < 4u; ++c) {
-      uint lo = (q >> (8u * c)) & 0xFu;
-      uint hi = (q >> (8u * c + 4u)) & 0xFu;
-#if defined(W_Q5_K)
-      lo |= ((h >> (8u * c)) & 1u) << 4;
-      hi |= ((h >> (8u * c + 1u)) & 1u) << 4;
-#endif
-      s0 += float(lo) * xv[4u * w + c];
-      s1 += float(hi) * xv[4u * w + c + 8u];
-      x0 += xv[4u * w + c];
-      x1 += xv[4u * w + c + 8u];
-    }
-  }
-  return dm.x * (float(sc0) * s0 + float(sc1) * s1) - dm.y * (float(mn0) * x0 + float(mn1) * x1);
-#elif defined(W_Q6_K)
-  uint l = p % 16u;
-  uint hf = l / 8u, k = l % 8u;
-  uint b = rb / 2u + 105u * (p / 16u);
-  float d = unpackHalf2x16(W16(b + 104u)).x;
-  uint o = 32u * hf + 2u * k;
-  uint qa = W16(b + o) | (W16(b + o + 1u) << 16);         // ql[64 h + 4k ..]: runs 0, 2
-  uint qb = W16(b + o + 16u) | (W16(b + o + 17u) << 16);  // ql[64 h + 32 + 4k ..]: runs 1, 3
-  uint qh = W16(b + 64u + 16u * hf + 2u * k) | (W16(b + 65u + 16u * hf + 2u * k) << 16);
-  uint sh = 8u * (k / 4u);  // scales[8 h + 2 s + (4k) / 16]: low or high byte of word s
-  float s = 0.0;
-  [[unroll]] for (uint r = 0; r < 4u; ++r) {
-    uint ql = r % 2u == 0u ? qa : qb;
-    uint ls = 4u * (r / 2u);
-    float sc = float(bitfieldExtract(int(W16(b + 96u + 4u * hf + r)), int(sh), 8));
-    float t = 0.0;
-    [[unroll]] for (uint c = 0; c < 4u; ++c) {
-      int v = int(((ql >> (8u * c + ls)) & 0xFu) | (((qh >> (8u * c + 2u * r)) & 3u) << 4)) - 32;
-      t += float(v) * xv[4u * r + c];
-    }
-    s += sc * t;
-  }
-  return d * s;
-#endif
-}
-
-#undef W16
-#undef W32
-#undef B16
-#undef B32
+#undef WT
+#undef TBYTE
+#undef TSBYTE

@@ -69,6 +69,33 @@ void decode_greedy(llm::Session& s, std::int64_t n) {
     token = static_cast<std::int32_t>(ref::argmax(s.decode(token)));
 }
 
+// The profiler's kernels as text lines or JSON objects, per token of `per` tokens.
+std::string format_profile(const vk::Profiler& p, double per, bool json) {
+  std::string out;
+  double total_us = 0;
+  for (const vk::KernelStats& k : p.stats()) total_us += k.total_us / per;
+  char buf[256];
+  for (const vk::KernelStats& k : p.stats()) {
+    if (json) {
+      std::snprintf(buf, sizeof buf,
+                    "%s{\"kernel\":%s,\"calls_per_token\":%.2f,"
+                    "\"us_per_token\":%.2f}",
+                    out.empty() ? "" : ",", json_quote(k.name).c_str(),
+                    static_cast<double>(k.count) / per, k.total_us / per);
+    } else {
+      std::snprintf(buf, sizeof buf, "  %-28s %6.2f calls %10.2f us  %5.1f%%\n", k.name.c_str(),
+                    static_cast<double>(k.count) / per, k.total_us / per,
+                    total_us > 0 ? 100 * k.total_us / per / total_us : 0.0);
+    }
+    out += buf;
+  }
+  if (!json) {
+    std::snprintf(buf, sizeof buf, "  %-28s %17.2f us\n", "total GPU time per token", total_us);
+    out += buf;
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_bench(Args& args) {
@@ -101,55 +128,35 @@ int run_bench(Args& args) {
   decode_greedy(session, 4);
 
   std::vector<double> prefill_tps, decode_tps;
+  vk::Profiler& profiler = model->context().profiler();
+  std::string prof, prefill_prof;  // the last repeat's, per token
   for (std::int64_t r = 0; r < repeats; ++r) {
     session.truncate(0);
     session.reset_stats();
+    profiler.clear();
     session.feed(prompt);
-    model->context().profiler().clear();  // the profile covers decoding only
+    if (profile) prefill_prof = format_profile(profiler, static_cast<double>(n_prompt), json);
+    profiler.clear();
     decode_greedy(session, n_gen);
+    if (profile) prof = format_profile(profiler, static_cast<double>(n_gen), json);
     prefill_tps.push_back(session.stats().prefill_tps());
     decode_tps.push_back(session.stats().decode_tps());
   }
+  profiler.clear();  // reported here, not again when the context closes
 
   const llm::ModelSummary& m = model->summary();
-  std::string prof;
-  if (profile) {
-    vk::Profiler& p = model->context().profiler();
-    const double per = static_cast<double>(n_gen);
-    double total_us = 0;
-    for (const vk::KernelStats& k : p.stats()) total_us += k.total_us / per;
-    char buf[256];
-    for (const vk::KernelStats& k : p.stats()) {
-      if (json) {
-        std::snprintf(buf, sizeof buf,
-                      "%s{\"kernel\":%s,\"calls_per_token\":%.2f,"
-                      "\"us_per_token\":%.2f}",
-                      prof.empty() ? "" : ",", json_quote(k.name).c_str(),
-                      static_cast<double>(k.count) / per, k.total_us / per);
-      } else {
-        std::snprintf(buf, sizeof buf, "  %-28s %6.2f calls %10.2f us  %5.1f%%\n", k.name.c_str(),
-                      static_cast<double>(k.count) / per, k.total_us / per,
-                      total_us > 0 ? 100 * k.total_us / per / total_us : 0.0);
-      }
-      prof += buf;
-    }
-    if (!json) {
-      std::snprintf(buf, sizeof buf, "  %-28s %17.2f us\n", "total GPU time per token", total_us);
-      prof += buf;
-    }
-    p.clear();  // reported here, not again when the context closes
-  }
 
   if (json) {
     std::printf(
         "{\"model\":%s,\"arch\":%s,\"file_type\":%s,\"device\":%s,\"load_ms\":%.3f,"
         "\"prompt_tokens\":%lld,\"prefill_tps\":%.3f,\"decode_tokens\":%lld,\"decode_tps\":%.3f,"
-        "\"repeats\":%lld,\"prefill_tps_runs\":%s,\"decode_tps_runs\":%s%s%s%s}\n",
+        "\"repeats\":%lld,\"prefill_tps_runs\":%s,\"decode_tps_runs\":%s%s%s%s%s%s%s}\n",
         json_quote(m.path).c_str(), json_quote(m.arch).c_str(), json_quote(m.file_type).c_str(),
         json_quote(m.device).c_str(), load_ms, static_cast<long long>(n_prompt),
         median(prefill_tps), static_cast<long long>(n_gen), median(decode_tps),
         static_cast<long long>(repeats), json_numbers(prefill_tps).c_str(),
         json_numbers(decode_tps).c_str(), profile ? ",\"profile\":[" : "", prof.c_str(),
+        profile ? "]" : "", profile ? ",\"prefill_profile\":[" : "", prefill_prof.c_str(),
         profile ? "]" : "");
   } else {
     std::printf("model:   %s (%s, %s) on %s\n", m.path.c_str(), m.arch.c_str(), m.file_type.c_str(),
@@ -161,7 +168,10 @@ int run_bench(Args& args) {
     std::printf("decode:  %lld tokens, %.1f tok/s (median of %lld: %s)\n",
                 static_cast<long long>(n_gen), median(decode_tps), static_cast<long long>(repeats),
                 text_numbers(decode_tps).c_str());
-    if (profile) std::printf("GPU time per decoded token, by kernel:\n%s", prof.c_str());
+    if (profile) {
+      std::printf("GPU time per decoded token, by kernel:\n%s", prof.c_str());
+      std::printf("GPU time per prefilled token, by kernel:\n%s", prefill_prof.c_str());
+    }
   }
   return kExitOk;
 }

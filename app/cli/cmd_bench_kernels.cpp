@@ -1,7 +1,10 @@
 // `vkchat-cli bench-kernels [--json]`: matrix x vector speed per weight type next to the same
 // device's copy bandwidth, timed with GPU timestamps.
 #include <algorithm>
+#include <chrono>
+#include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -9,6 +12,7 @@
 #include "cli/cli_common.h"
 #include "ops/kernels.h"
 #include "ops/ops.h"
+#include "ops/weight_upload.h"
 #include "ref/random_weights.h"
 #include "vk/command.h"
 #include "vk/context.h"
@@ -17,16 +21,18 @@ namespace vkchat::cli {
 
 extern const std::string_view kBenchKernelsHelp;
 const std::string_view kBenchKernelsHelp =
-    "usage: vkchat-cli bench-kernels [--json] [--iters N] [--types LIST]\n"
+    "usage: vkchat-cli bench-kernels [--json] [--iters N] [--types LIST] [--shapes LIST]\n"
     "\n"
     "Times the matrix x vector kernel (decode) for N x K = 4096 x 4096 and 4096 x 14336 in\n"
     "each weight type on random weights, with GPU timestamps: microseconds per call and\n"
     "effective GB/s (weight bytes read / time). Also times a plain buffer copy on the same\n"
-    "device (GB/s = bytes read + written / time) and prints each kernel's ratio to it.\n"
+    "device (GB/s = bytes read + written / time) and prints each kernel's ratio to it,\n"
+    "and the host's std::memcpy bandwidth (the machine's memory, for comparison).\n"
     "The device is chosen as everywhere else (VKCHAT_DEVICE).\n"
     "  --json        one JSON object instead of a table\n"
     "  --iters N     timed calls per shape (default 10; the first call is a warm-up)\n"
-    "  --types LIST  comma-separated subset, e.g. q4_0,q4_k (default: every type)\n";
+    "  --types LIST  comma-separated subset, e.g. q4_0,q4_k (default: every type)\n"
+    "  --shapes LIST comma-separated NxK instead, e.g. 896x896,151936x896\n";
 
 namespace {
 
@@ -49,6 +55,22 @@ double mean_us(vk::Context& ctx) {
   auto stats = ctx.profiler().stats();
   if (stats.empty()) throw std::runtime_error("no timestamps were recorded");
   return stats.front().us_per_call();
+}
+
+// The host's memory bandwidth, for comparison: std::memcpy of 256 MiB, best of `iters`, GB/s
+// counting bytes read + written like the device copy.
+double host_memcpy_gbps(int iters) {
+  const std::size_t bytes = std::size_t{256} << 20;
+  std::vector<std::byte> src(bytes, std::byte{1}), dst(bytes, std::byte{0});
+  double best_s = 1e30;
+  for (int i = 0; i < std::max(iters, 2); ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::memcpy(dst.data(), src.data(), bytes);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best_s = std::min(best_s, s);
+  }
+  if (dst[bytes / 2] != std::byte{1}) throw std::runtime_error("host memcpy lost bytes");
+  return 2.0 * static_cast<double>(bytes) / best_s / 1e9;
 }
 
 double time_copy(vk::Context& ctx, ops::Kernels& kernels, int iters, std::uint64_t& bytes_out) {
@@ -77,12 +99,12 @@ Row time_matvec(vk::Context& ctx, ops::Kernels& kernels, GgmlType type, std::int
                 std::int64_t K, int iters) {
   std::vector<std::uint8_t> w = ref::random_weights(type, N, K, 1234);
   std::vector<float> x = ref::random_floats(static_cast<std::size_t>(K), 99);
-  vk::Buffer wb(ctx, w.size(), vk::BufferKind::Device, "bench weights");
+  vk::Buffer wb(ctx, ops::matrix_bytes(type, K, N), vk::BufferKind::Device, "bench weights");
   vk::Buffer xb(ctx, x.size() * 4, vk::BufferKind::Device, "bench x");
   vk::Buffer yb(ctx, static_cast<std::uint64_t>(N) * 4, vk::BufferKind::Device, "bench y");
-  ctx.upload(wb, 0, std::as_bytes(std::span<const std::uint8_t>(w)));
   ctx.upload(xb, 0, std::as_bytes(std::span<const float>(x)));
-  ops::Tensor wt = ops::Tensor::matrix(wb, type, K, N);
+  ops::Tensor wt =
+      ops::upload_matrix(ctx, wb, 0, type, K, N, std::as_bytes(std::span<const std::uint8_t>(w)));
   ops::Tensor xt = ops::Tensor::f32(xb, K), yt = ops::Tensor::f32(yb, N);
   vk::CommandBuffer cmd(ctx);
   ops::Ops ops(kernels, cmd);
@@ -106,6 +128,7 @@ int run_bench_kernels(Args& args) {
   bool json = args.flag("--json");
   int iters = static_cast<int>(args.integer("--iters").value_or(10));
   std::optional<std::string> types = args.value("--types");
+  std::optional<std::string> shape_list = args.value("--shapes");
   if (!args.positionals().empty()) throw UsageError("bench-kernels takes no arguments");
   if (iters < 1) throw UsageError("--iters must be at least 1");
   std::vector<GgmlType> selected;
@@ -120,6 +143,20 @@ int run_bench_kernels(Args& args) {
     }
   }
   if (selected.empty()) throw UsageError("--types names no known weight type");
+  std::vector<std::pair<std::int64_t, std::int64_t>> shapes = {{4096, 4096}, {4096, 14336}};
+  if (shape_list) {
+    shapes.clear();
+    std::stringstream ss(*shape_list);
+    for (std::string item; std::getline(ss, item, ',');) {
+      long long n = 0, k = 0;
+      char tail = 0;
+      if (std::sscanf(item.c_str(), "%lldx%lld%c", &n, &k, &tail) != 2 || n < 1 || k < 1) {
+        throw UsageError("--shapes: expected NxK, got \"" + item + "\"");
+      }
+      shapes.emplace_back(n, k);
+    }
+    if (shapes.empty()) throw UsageError("--shapes names no shape");
+  }
 
   vk::ContextOptions options = vk::ContextOptions::from_env();
   options.profile = true;
@@ -132,10 +169,11 @@ int run_bench_kernels(Args& args) {
   std::uint64_t copy_bytes = 0;
   double copy_us = time_copy(ctx, kernels, iters, copy_bytes);
   double copy_gbps = 2.0 * copy_bytes / (copy_us * 1e3);
+  double host_gbps = host_memcpy_gbps(iters);
 
   std::vector<Row> rows;
   for (GgmlType t : selected) {
-    for (auto [n, k] : {std::pair<std::int64_t, std::int64_t>{4096, 4096}, {4096, 14336}}) {
+    for (auto [n, k] : shapes) {
       rows.push_back(time_matvec(ctx, kernels, t, n, k, iters));
       if (!json) std::fprintf(stderr, ".");
     }
@@ -149,6 +187,8 @@ int run_bench_kernels(Args& args) {
     char buf[160];
     std::snprintf(buf, sizeof buf, ",\"copy\":{\"bytes\":%llu,\"us\":%.3f,\"gb_per_s\":%.3f}",
                   static_cast<unsigned long long>(copy_bytes), copy_us, copy_gbps);
+    o += buf;
+    std::snprintf(buf, sizeof buf, ",\"host_memcpy_gb_per_s\":%.3f", host_gbps);
     o += buf;
     o += ",\"matvec\":[";
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -168,6 +208,8 @@ int run_bench_kernels(Args& args) {
     std::printf("device: %s (%s)\n", ctx.info().name.c_str(), ctx.info().driver_info.c_str());
     std::printf("copy:   %s in %.1f us = %.2f GB/s (read + write)\n",
                 human_bytes(copy_bytes).c_str(), copy_us, copy_gbps);
+    std::printf("host:   std::memcpy of 256 MiB at %.2f GB/s (read + write, best of %d)\n",
+                host_gbps, std::max(iters, 2));
     std::printf("\n%-6s %6s %6s %10s %11s %9s %8s\n", "type", "N", "K", "weights", "us/call",
                 "GB/s", "vs copy");
     for (const Row& r : rows) {

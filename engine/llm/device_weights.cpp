@@ -8,6 +8,7 @@
 
 #include "ops/kernels.h"
 #include "quant/dequantize.h"
+#include "quant/device_layout.h"
 #include "util/errors.h"
 #include "vk/context.h"
 
@@ -82,7 +83,7 @@ WeightPlan plan_weights(const model::ModelSpec& spec, const vk::DeviceInfo& info
                                std::string(gguf::type_name(t->type)) +
                                ", which no GPU kernel reads");
       }
-      e.bytes = t->size;
+      e.bytes = quant::device_row_bytes(t->type, static_cast<std::int64_t>(t->ne[0])) * t->rows();
     }
     if (info.max_allocation_size && e.bytes > info.max_allocation_size) {
       throw UnsupportedModel("tensor " + std::string(t->name) + " of " + std::to_string(e.bytes) +
@@ -116,21 +117,37 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
   std::map<TensorRef, ops::Tensor> views;
   for (const WeightPlan::Entry& e : plan.entries) {
     const vk::Buffer& buf = w.buffers[e.buffer];
-    std::vector<float> widened;
-    std::span<const std::byte> bytes = std::as_bytes(e.tensor->data);
-    if (e.to_f32) {
-      widened = quant::dequantize_tensor(*e.tensor);
-      bytes = std::as_bytes(std::span<const float>(widened));
-    }
-    for (std::uint64_t off = 0; off < bytes.size(); off += kUploadPiece) {
-      if (cancel && cancel->load()) throw Cancelled("loading cancelled");
-      const std::uint64_t n = std::min<std::uint64_t>(kUploadPiece, bytes.size() - off);
-      ctx.upload(buf, e.offset + off, bytes.subspan(off, n));
-      done += n;
-      if (progress) progress(done, total);
-    }
     const auto cols = static_cast<std::int64_t>(e.tensor->ne[0]);
     const auto rows = static_cast<std::int64_t>(e.tensor->rows());
+    auto check_cancel = [&] {
+      if (cancel && cancel->load()) throw Cancelled("loading cancelled");
+    };
+    if (e.to_f32) {
+      check_cancel();
+      std::vector<float> widened = quant::dequantize_tensor(*e.tensor);
+      ctx.upload(buf, e.offset, std::as_bytes(std::span<const float>(widened)));
+      done += e.bytes;
+      if (progress) progress(done, total);
+    } else {
+      // Whole rows per piece, regrouped into the device row layout on the way.
+      const std::uint64_t src_row = quant::row_bytes(e.tensor->type, cols);
+      const std::uint64_t dst_row = e.bytes / static_cast<std::uint64_t>(rows);
+      const auto piece_rows =
+          static_cast<std::int64_t>(std::max<std::uint64_t>(1, kUploadPiece / dst_row));
+      std::span<const std::byte> src = std::as_bytes(e.tensor->data);
+      std::vector<std::byte> staged;
+      for (std::int64_t r = 0; r < rows; r += piece_rows) {
+        check_cancel();
+        const std::int64_t n = std::min(piece_rows, rows - r);
+        const auto un = static_cast<std::uint64_t>(n), ur = static_cast<std::uint64_t>(r);
+        staged.resize(un * dst_row);
+        quant::to_device_rows(e.tensor->type, cols, n, src.subspan(ur * src_row, un * src_row),
+                              staged);
+        ctx.upload(buf, e.offset + ur * dst_row, staged);
+        done += staged.size();
+        if (progress) progress(done, total);
+      }
+    }
     views[e.tensor] = is_vector(*e.tensor)
                           ? ops::Tensor::f32(buf, cols, 1, e.offset)
                           : ops::Tensor::matrix(buf, e.tensor->type, cols, rows, e.offset);

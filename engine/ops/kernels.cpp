@@ -27,6 +27,8 @@ KernelConfig KernelConfig::for_device(const vk::Context& ctx) {
     std::uint32_t simd = info.subgroup_size;
     c.matvec_wg = simd >= 1 && simd <= 64 && (simd & (simd - 1)) == 0 ? simd : 8;
     c.matvec_rows = 32;
+    c.matvec_stream_rows = 32;
+    c.matmul_rows = 8;
   }
   if (std::optional<std::string> spec = env_value("VKCHAT_KERNELS")) c.apply(*spec);
   return c;
@@ -36,16 +38,21 @@ void KernelConfig::apply(std::string_view spec) {
   struct Field {
     std::string_view name;
     std::uint32_t KernelConfig::*member;
+    bool zero_ok = false;
   };
   static constexpr Field kFields[] = {
       {"matvec_wg", &KernelConfig::matvec_wg},
       {"matvec_rows", &KernelConfig::matvec_rows},
+      {"matvec_stream_rows", &KernelConfig::matvec_stream_rows, true},
+      {"matvec_stream_max_units", &KernelConfig::matvec_stream_max_units},
       {"elementwise_wg", &KernelConfig::elementwise_wg},
       {"norm_wg", &KernelConfig::norm_wg},
       {"attn_wg", &KernelConfig::attn_wg},
       {"attn_chunk", &KernelConfig::attn_chunk},
       {"attn_max_g", &KernelConfig::attn_max_g},
       {"matmul_min_tokens", &KernelConfig::matmul_min_tokens},
+      {"matmul_rows", &KernelConfig::matmul_rows, true},
+      {"matmul_tokens", &KernelConfig::matmul_tokens},
   };
   auto bad = [&](std::string_view why) {
     return std::invalid_argument("kernel settings \"" + std::string(spec) +
@@ -60,14 +67,14 @@ void KernelConfig::apply(std::string_view spec) {
     std::string_view name = item.substr(0, eq), value = item.substr(eq + 1);
     std::uint32_t v = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc{} || end != value.data() + value.size() || v == 0) {
-      throw bad("value of " + std::string(name) + " is not a positive integer");
-    }
     const Field* f = nullptr;
     for (const Field& x : kFields) {
       if (x.name == name) f = &x;
     }
     if (!f) throw bad("unknown setting " + std::string(name));
+    if (ec != std::errc{} || end != value.data() + value.size() || (v == 0 && !f->zero_ok)) {
+      throw bad("value of " + std::string(name) + " is not a positive integer");
+    }
     this->*(f->member) = v;
   }
 }
@@ -110,7 +117,8 @@ Kernels::Kernels(vk::Context& ctx, const KernelConfig& config) : ctx_(&ctx), con
 
 const vk::Pipeline& Kernels::get(std::string_view shader, std::string_view variant, bool reduces,
                                  std::uint32_t bindings, std::uint32_t push_size,
-                                 std::initializer_list<std::uint32_t> spec) {
+                                 std::initializer_list<std::uint32_t> spec,
+                                 std::uint32_t texel_bindings) {
   // Key "shader+variant[_nosg]:spec0:spec1...", formatted without touching the heap.
   char buf[128];
   std::size_t n = 0;
@@ -132,8 +140,8 @@ const vk::Pipeline& Kernels::get(std::string_view shader, std::string_view varia
   std::string_view key(buf, n);
   auto it = pipelines_.find(key);
   if (it == pipelines_.end()) {
-    vk::PipelineDesc desc{std::string_view(buf, name_len), bindings, push_size,
-                          std::vector<std::uint32_t>(spec), std::string(key)};
+    vk::PipelineDesc desc{std::string_view(buf, name_len),  bindings,         push_size,
+                          std::vector<std::uint32_t>(spec), std::string(key), texel_bindings};
     it = pipelines_.emplace(std::string(key), vk::Pipeline(*ctx_, desc)).first;
   }
   return it->second;

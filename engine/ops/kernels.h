@@ -86,6 +86,11 @@ struct KernelConfig {
   bool subgroups = true;  // subgroup reductions; false picks the shared-memory "_nosg" builds
   std::uint32_t matvec_wg = 64;
   std::uint32_t matvec_rows = 2;  // rows of W per workgroup
+  // >0: the streaming matvec (matvec_stream.comp, CPU devices) with this many rows of W per
+  // workgroup, for rows of up to matvec_stream_max_units units per invocation; else, and
+  // beyond, the matvec above.
+  std::uint32_t matvec_stream_rows = 0;
+  std::uint32_t matvec_stream_max_units = 64;
   std::uint32_t elementwise_wg = 256;
   std::uint32_t norm_wg = 256;
   std::uint32_t attn_wg = 64;
@@ -93,14 +98,20 @@ struct KernelConfig {
   std::uint32_t attn_max_g = 8;    // query heads sharing a KV head per workgroup
   // matvec (one pass over W per token) up to this many tokens, the tiled matmul beyond.
   std::uint32_t matmul_min_tokens = 8;
+  // 0: the matmul tiles W and X in shared memory (matmul.comp); else each invocation keeps
+  // matmul_rows rows x matmul_tokens tokens in registers (matmul_rows.comp, CPU devices).
+  std::uint32_t matmul_rows = 0;
+  std::uint32_t matmul_tokens = 8;
 
   // Defaults for the device: subgroups when it has subgroup arithmetic and VKCHAT_NO_SUBGROUP
-  // is not set; on a CPU device (llvmpipe) matvec workgroups one SIMD row wide over 32 rows of W,
-  // elsewhere 64 invocations over 2 rows. Then VKCHAT_KERNELS, if set, through apply().
+  // is not set; on a CPU device (llvmpipe) the streaming matvec one SIMD row wide over 32 rows of
+  // W and the register-tiled matmul, elsewhere 64 invocations over 2 rows and shared-memory tiles.
+  // Then VKCHAT_KERNELS, if set, through apply().
   static KernelConfig for_device(const vk::Context& ctx);
 
-  // Overrides sizes from "name=value,name=value" (field names as above, positive integers), for
-  // tuning: "matvec_wg=64,matvec_rows=2". std::invalid_argument on an unknown name or bad value.
+  // Overrides sizes from "name=value,name=value" (field names as above, positive integers; 0 too
+  // for matmul_rows and matvec_stream_rows), for tuning: "matvec_wg=64,matvec_rows=2".
+  // std::invalid_argument on an unknown name or bad value.
   void apply(std::string_view spec);
 };
 
@@ -118,10 +129,12 @@ class Kernels {
 
   // The pipeline of embedded shader `shader` + `variant` ("matvec_" + "q4_k"; "_nosg" appended
   // when `reduces` and subgroups are off) with specialization constants `spec`, built on first
-  // use. A lookup allocates nothing.
+  // use; `texel_bindings` as in vk::PipelineDesc (the same shader and variant always come with
+  // the same mask). A lookup allocates nothing.
   const vk::Pipeline& get(std::string_view shader, std::string_view variant, bool reduces,
                           std::uint32_t bindings, std::uint32_t push_size,
-                          std::initializer_list<std::uint32_t> spec);
+                          std::initializer_list<std::uint32_t> spec,
+                          std::uint32_t texel_bindings = 0);
 
   vk::Context& context() const { return *ctx_; }
   const KernelConfig& config() const { return config_; }

@@ -38,17 +38,14 @@ std::uint32_t ceil_div(std::uint64_t a, std::uint64_t b) {
   return static_cast<std::uint32_t>((a + b - 1) / b);
 }
 
-// Weight rows start at byte offsets the shader reads with 32-bit words for these types.
-bool needs_word_alignment(GgmlType t) {
-  return t == GgmlType::F32 || t == GgmlType::Q4_1 || t == GgmlType::Q5_1 || t == GgmlType::Q4_K ||
-         t == GgmlType::Q5_K;
-}
+// Weight rows start at texel boundaries: weights.glsl reads them in 16-byte texels.
+constexpr std::uint32_t kWeightAlign = 16;
 
 }  // namespace
 
 Ops::Ops(Kernels& kernels, vk::CommandBuffer& cmd) : kernels_(&kernels), cmd_(&cmd) {}
 
-Ops::Bound Ops::bind(const Tensor& t, const char* op) const {
+Ops::Bound Ops::bind(const Tensor& t, const char* op, bool texel) const {
   require(t.buffer != nullptr && static_cast<bool>(*t.buffer), op, "tensor without a buffer");
   const vk::Buffer& b = *t.buffer;
   std::uint64_t bytes = t.bytes();
@@ -56,11 +53,16 @@ Ops::Bound Ops::bind(const Tensor& t, const char* op) const {
           "tensor of " + std::to_string(bytes) + " bytes at " + std::to_string(t.offset) +
               " outside buffer '" + b.name() + "' of " + std::to_string(b.size()));
   const vk::DeviceInfo& info = kernels_->context().info();
-  if (b.size() <= info.max_storage_buffer_range) return {b.whole(), t.offset};
-  // Too big to bind whole: an aligned window that holds the tensor.
+  const std::uint64_t texel_size = texel ? vk::kTexelBytes : 1;
+  if (b.size() <= info.max_storage_buffer_range && b.size() % texel_size == 0) {
+    return {b.whole(), t.offset};
+  }
+  // Too big to bind whole (or not whole texels): an aligned window that holds the tensor.
   std::uint64_t align = info.min_storage_buffer_offset_alignment;
+  if (texel) align = std::max(align, info.min_texel_buffer_offset_alignment);
   std::uint64_t start = t.offset / align * align;
-  std::uint64_t size = std::min(b.size() - start, info.max_storage_buffer_range);
+  std::uint64_t size =
+      std::min(b.size() - start, info.max_storage_buffer_range) / texel_size * texel_size;
   require(t.offset + bytes <= start + size, op,
           "tensor of " + std::to_string(bytes) +
               " bytes exceeds the device's storage buffer range (" +
@@ -122,12 +124,11 @@ std::int64_t rows_per_dispatch(const Tensor& w, const vk::DeviceInfo& info) {
 LinearPush Ops::linear_push(const Bound& bw, const Bound& bx, const Bound& by, const Tensor& w,
                             const Tensor& x, const Tensor& y, std::int64_t row0,
                             const char* op) const {
-  std::uint32_t walign = needs_word_alignment(w.type) ? 4 : 2;
   LinearPush p{};
   p.K = u32(w.cols(), op, "K");
   p.N = u32(w.rows(), op, "N");
   p.row_bytes = u32(static_cast<std::int64_t>(w.row_bytes()), op, "row bytes");
-  p.w_off = elements(bw, walign, op) * walign;
+  p.w_off = elements(bw, kWeightAlign, op) * kWeightAlign;
   p.x_off = elements(bx, 4, op);
   p.y_off = elements(by, 4, op) + u32(row0, op, "row");
   p.x_stride = p.K;
@@ -171,23 +172,31 @@ void Ops::matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const 
                       std::int64_t row0) {
   const char* op = w2 ? "linear_swiglu" : "matvec";
   const KernelConfig& cfg = kernels_->config();
-  Bound bw = bind(w, op), bx = bind(x, op), by = bind(y, op);
+  Bound bw = bind(w, op, true), bx = bind(x, op, true), by = bind(y, op);
   LinearPush p = linear_push(bw, bx, by, w, x, y, row0, op);
-  vk::Groups g = spread(ceil_div(p.N, cfg.matvec_rows));
-  g.z = p.n_tok;
   std::uint64_t bytes = w.bytes() * (w2 ? 2 : 1) + 4ull * p.n_tok * (p.K + p.N);
-  std::string_view shader = w2 ? "matvec_swiglu_" : "matvec_";
+  // The streaming matvec holds a whole row's units of x per invocation: up to a bound.
+  const std::uint32_t upl = ceil_div(ceil_div(p.K, 32), cfg.matvec_wg);
+  const bool stream = cfg.matvec_stream_rows > 0 && upl <= cfg.matvec_stream_max_units;
+  const std::uint32_t rows = stream ? cfg.matvec_stream_rows : cfg.matvec_rows;
+  vk::Groups g = spread(ceil_div(p.N, rows));
+  g.z = p.n_tok;
+  std::string_view shader = stream ? (w2 ? "matvec_stream_swiglu_" : "matvec_stream_")
+                                   : (w2 ? "matvec_swiglu_" : "matvec_");
+  auto pipeline = [&](std::uint32_t bindings, std::uint32_t texels) -> const vk::Pipeline& {
+    if (stream) {
+      return kernels_->get(shader, kernel_type_suffix(w.type), true, bindings, sizeof p,
+                           {cfg.matvec_wg, rows, upl}, texels);
+    }
+    return kernels_->get(shader, kernel_type_suffix(w.type), true, bindings, sizeof p,
+                         {cfg.matvec_wg, rows}, texels);
+  };
   if (w2) {
-    Bound bw2 = bind(*w2, op);
-    std::uint32_t walign = needs_word_alignment(w.type) ? 4 : 2;
-    p.w2_off = elements(bw2, walign, op) * walign;
-    const vk::Pipeline& pl = kernels_->get(shader, kernel_type_suffix(w.type), true, 4, sizeof p,
-                                           {cfg.matvec_wg, cfg.matvec_rows});
-    record(pl, {bw.slice, bw2.slice, bx.slice, by.slice}, p, g, bytes);
+    Bound bw2 = bind(*w2, op, true);
+    p.w2_off = elements(bw2, kWeightAlign, op) * kWeightAlign;
+    record(pipeline(4, 0b0111), {bw.slice, bw2.slice, bx.slice, by.slice}, p, g, bytes);
   } else {
-    const vk::Pipeline& pl = kernels_->get(shader, kernel_type_suffix(w.type), true, 3, sizeof p,
-                                           {cfg.matvec_wg, cfg.matvec_rows});
-    record(pl, {bw.slice, bx.slice, by.slice}, p, g, bytes);
+    record(pipeline(3, 0b011), {bw.slice, bx.slice, by.slice}, p, g, bytes);
   }
 }
 
@@ -196,13 +205,23 @@ void Ops::matmul(const Tensor& w, const Tensor& x, const Tensor& y) {
   std::int64_t step = rows_per_dispatch(w, kernels_->context().info());
   for (std::int64_t r0 = 0; r0 < w.rows(); r0 += step) {
     Tensor wc = w.row_range(r0, std::min(step, w.rows() - r0));
-    Bound bw = bind(wc, "matmul"), bx = bind(x, "matmul"), by = bind(y, "matmul");
+    Bound bw = bind(wc, "matmul", true), bx = bind(x, "matmul", true), by = bind(y, "matmul");
     LinearPush p = linear_push(bw, bx, by, wc, x, y, r0, "matmul");
-    vk::Groups g{ceil_div(p.N, kMatmulTileRows), ceil_div(p.n_tok, kMatmulTileTokens)};
-    const vk::Pipeline& pl =
-        kernels_->get("matmul_", kernel_type_suffix(w.type), false, 3, sizeof p, {});
+    const KernelConfig& cfg = kernels_->config();
+    std::string_view suffix = kernel_type_suffix(w.type);
+    vk::Groups g;
+    const vk::Pipeline* pl = nullptr;
+    if (cfg.matmul_rows == 0) {
+      g = {ceil_div(p.N, kMatmulTileRows), ceil_div(p.n_tok, kMatmulTileTokens)};
+      pl = &kernels_->get("matmul_", suffix, false, 3, sizeof p, {}, 0b011);
+    } else {
+      const std::uint32_t wg = cfg.matvec_wg;  // one SIMD row on CPU devices
+      g = {ceil_div(p.N, wg * cfg.matmul_rows), ceil_div(p.n_tok, cfg.matmul_tokens)};
+      pl = &kernels_->get("matmul_rows_", suffix, false, 3, sizeof p,
+                          {wg, cfg.matmul_rows, cfg.matmul_tokens}, 0b011);
+    }
     std::uint64_t bytes = wc.bytes() * g.y + 4ull * p.n_tok * (p.K + p.N);
-    record(pl, {bw.slice, bx.slice, by.slice}, p, g, bytes);
+    record(*pl, {bw.slice, bx.slice, by.slice}, p, g, bytes);
   }
 }
 
@@ -219,23 +238,22 @@ void Ops::embedding(const Tensor& table, const Tensor& ids, const Tensor& out) {
   const KernelConfig& cfg = kernels_->config();
   Bound bi = bind(ids, op);
   Bound bo = bind(out, op);
-  std::uint32_t walign = needs_word_alignment(table.type) ? 4 : 2;
   std::int64_t step = rows_per_dispatch(table, kernels_->context().info());
   for (std::int64_t r0 = 0; r0 < table.rows(); r0 += step) {
     Tensor tc = table.row_range(r0, std::min(step, table.rows() - r0));
-    Bound bt = bind(tc, op);
+    Bound bt = bind(tc, op, true);
     EmbedPush p{};
     p.K = u32(tc.cols(), op, "K");
     p.n_rows = u32(tc.rows(), op, "rows");
     p.row_bytes = u32(static_cast<std::int64_t>(tc.row_bytes()), op, "row bytes");
-    p.w_off = elements(bt, walign, op) * walign;
+    p.w_off = elements(bt, kWeightAlign, op) * kWeightAlign;
     p.ids_off = elements(bi, 4, op);
     p.out_off = elements(bo, 4, op);
     p.out_stride = p.K;
     p.n_tok = u32(ids.elements(), op, "tokens");
     p.row_base = u32(r0, op, "row");
     const vk::Pipeline& pl = kernels_->get("embed_", kernel_type_suffix(table.type), false, 3,
-                                           sizeof p, {cfg.elementwise_wg});
+                                           sizeof p, {cfg.elementwise_wg}, 0b001);
     vk::Groups g{ceil_div(ceil_div(p.K, 32), cfg.elementwise_wg), p.n_tok};
     record(pl, {bt.slice, bi.slice, bo.slice}, p, g, 4ull * p.n_tok * (p.K + 1));
   }

@@ -116,7 +116,9 @@ class Ops {
     vk::BufferSlice slice;
     std::uint64_t offset;  // bytes from the slice's start
   };
-  Bound bind(const Tensor& t, const char* op) const;
+  // `texel`: for a storage texel binding (a slice of whole 16-byte texels at a texel-aligned
+  // offset).
+  Bound bind(const Tensor& t, const char* op, bool texel = false) const;
   std::uint32_t elements(const Bound& b, std::uint32_t unit, const char* op) const;
   template <class Push>
   void record(const vk::Pipeline& p, std::initializer_list<vk::BufferSlice> bindings,

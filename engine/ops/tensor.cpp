@@ -5,11 +5,12 @@
 #include <string>
 
 #include "quant/dequantize.h"
+#include "quant/device_layout.h"
 
 namespace vkchat::ops {
 
 std::uint64_t Tensor::row_bytes() const {
-  return quant::row_bytes(type, ne[0]);
+  return device_rows ? quant::device_row_bytes(type, ne[0]) : quant::row_bytes(type, ne[0]);
 }
 
 Tensor Tensor::row_range(std::int64_t first, std::int64_t count) const {
@@ -25,17 +26,17 @@ Tensor Tensor::row_range(std::int64_t first, std::int64_t count) const {
 
 Tensor Tensor::f32(const vk::Buffer& b, std::int64_t cols, std::int64_t rows,
                    std::uint64_t offset) {
-  return {&b, offset, gguf::GgmlType::F32, {cols, rows, 1, 1}};
+  return {&b, offset, gguf::GgmlType::F32, {cols, rows, 1, 1}, false};
 }
 
 Tensor Tensor::f16(const vk::Buffer& b, std::int64_t cols, std::int64_t rows,
                    std::uint64_t offset) {
-  return {&b, offset, gguf::GgmlType::F16, {cols, rows, 1, 1}};
+  return {&b, offset, gguf::GgmlType::F16, {cols, rows, 1, 1}, false};
 }
 
 Tensor Tensor::matrix(const vk::Buffer& b, gguf::GgmlType type, std::int64_t cols,
                       std::int64_t rows, std::uint64_t offset) {
-  return {&b, offset, type, {cols, rows, 1, 1}};
+  return {&b, offset, type, {cols, rows, 1, 1}, true};
 }
 
 }  // namespace vkchat::ops

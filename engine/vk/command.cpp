@@ -117,12 +117,21 @@ void CommandBuffer::dispatch(const Pipeline& p, std::span<const BufferSlice> bin
     if (s.size == 0 || s.offset + s.size > s.buffer->size()) {
       throw std::logic_error(where() + "slice outside buffer '" + s.buffer->name() + "'");
     }
-    if (s.offset % info.min_storage_buffer_offset_alignment != 0) {
+    const bool texel = (p.texel_bindings() >> i & 1u) != 0;
+    const std::uint64_t align =
+        texel ? info.min_texel_buffer_offset_alignment : info.min_storage_buffer_offset_alignment;
+    if (s.offset % align != 0) {
       throw std::logic_error(where() + "offset " + std::to_string(s.offset) +
-                             " not a multiple of " +
-                             std::to_string(info.min_storage_buffer_offset_alignment));
+                             " not a multiple of " + std::to_string(align));
     }
-    if (s.size > info.max_storage_buffer_range) {
+    if (texel &&
+        (s.size % kTexelBytes != 0 || s.size / kTexelBytes > info.max_texel_buffer_elements)) {
+      throw std::logic_error(where() + std::to_string(s.size) +
+                             " bytes are not a whole number of texels within "
+                             "maxTexelBufferElements " +
+                             std::to_string(info.max_texel_buffer_elements));
+    }
+    if (!texel && s.size > info.max_storage_buffer_range) {
       throw std::logic_error(where() + std::to_string(s.size) +
                              " bytes exceed maxStorageBufferRange " +
                              std::to_string(info.max_storage_buffer_range));
@@ -135,7 +144,8 @@ void CommandBuffer::dispatch(const Pipeline& p, std::span<const BufferSlice> bin
                            std::to_string(groups.z) + " out of range");
   }
 
-  VkDescriptorSet set = core_->descriptors.get(core_->device, p.set_layout(), bindings);
+  VkDescriptorSet set =
+      core_->descriptors.get(core_->device, p.set_layout(), bindings, p.texel_bindings());
   vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.handle());
   vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout(), 0, 1, &set, 0, nullptr);
   if (!push.empty()) {

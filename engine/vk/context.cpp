@@ -19,26 +19,26 @@ Core::~Core() {
   if (device == VK_NULL_HANDLE) return;
   vkDeviceWaitIdle(device);
   descriptors.destroy(device);
-  for (VkDescriptorSetLayout l : set_layouts) {
-    if (l != VK_NULL_HANDLE) vkDestroyDescriptorSetLayout(device, l, nullptr);
-  }
+  for (auto& [key, l] : set_layouts) vkDestroyDescriptorSetLayout(device, l, nullptr);
   if (command_pool != VK_NULL_HANDLE) vkDestroyCommandPool(device, command_pool, nullptr);
   vkDestroyDevice(device, nullptr);
 }
 
-VkDescriptorSetLayout Core::set_layout(std::uint32_t n) {
+VkDescriptorSetLayout Core::set_layout(std::uint32_t n, std::uint32_t texel_mask) {
   if (n > kMaxBindings) throw std::invalid_argument("too many bindings");
-  if (set_layouts[n] != VK_NULL_HANDLE) return set_layouts[n];
+  const std::uint32_t key = n | texel_mask << 8;
+  if (auto it = set_layouts.find(key); it != set_layouts.end()) return it->second;
   std::vector<VkDescriptorSetLayoutBinding> b(n);
   for (std::uint32_t i = 0; i < n; ++i) {
-    b[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    b[i] = {i, descriptor_type(texel_mask, i), 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
   }
   VkDescriptorSetLayoutCreateInfo ci{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
   ci.bindingCount = n;
   ci.pBindings = b.data();
-  check(vkCreateDescriptorSetLayout(device, &ci, nullptr, &set_layouts[n]),
-        "vkCreateDescriptorSetLayout");
-  return set_layouts[n];
+  VkDescriptorSetLayout layout = VK_NULL_HANDLE;
+  check(vkCreateDescriptorSetLayout(device, &ci, nullptr, &layout), "vkCreateDescriptorSetLayout");
+  set_layouts.emplace(key, layout);
+  return layout;
 }
 
 std::uint32_t Core::memory_type(BufferKind kind, std::uint32_t allowed, bool& mapped) const {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 
 #include "vk/buffer.h"
 #include "vk/descriptor_cache.h"
@@ -22,8 +23,9 @@ struct Core {
   VkQueue queue = VK_NULL_HANDLE;
   VkCommandPool command_pool = VK_NULL_HANDLE;
   VkPhysicalDeviceMemoryProperties memory{};
-  // Layout "n storage buffers" for each n, shared by every pipeline with n bindings.
-  std::array<VkDescriptorSetLayout, kMaxBindings + 1> set_layouts{};
+  // Layout "n bindings, these of them texel buffers", shared by every pipeline with that
+  // binding pattern; key: n | texel mask << 8.
+  std::map<std::uint32_t, VkDescriptorSetLayout> set_layouts;
   DescriptorCache descriptors;
   Profiler profiler;
   bool profile = false;
@@ -34,7 +36,7 @@ struct Core {
   Core& operator=(const Core&) = delete;
   ~Core();
 
-  VkDescriptorSetLayout set_layout(std::uint32_t bindings);
+  VkDescriptorSetLayout set_layout(std::uint32_t bindings, std::uint32_t texel_mask);
   // The memory type for a buffer of `kind` among `allowed` (a VkMemoryRequirements mask);
   // sets `mapped` when it is host-visible.
   std::uint32_t memory_type(BufferKind kind, std::uint32_t allowed, bool& mapped) const;

@@ -111,6 +111,8 @@ DeviceInfo query_device_info(VkPhysicalDevice dev, std::uint32_t index) {
   info.max_push_constants = lim.maxPushConstantsSize;
   info.max_storage_buffer_range = lim.maxStorageBufferRange;
   info.min_storage_buffer_offset_alignment = lim.minStorageBufferOffsetAlignment;
+  info.max_texel_buffer_elements = lim.maxTexelBufferElements;
+  info.min_texel_buffer_offset_alignment = lim.minTexelBufferOffsetAlignment;
   info.max_allocation_size = m3.maxMemoryAllocationSize;
   info.timestamp_period_ns = lim.timestampPeriod;
 

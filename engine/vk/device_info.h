@@ -44,6 +44,8 @@ struct DeviceInfo {
   std::uint32_t max_push_constants = 0;
   std::uint64_t max_storage_buffer_range = 0;
   std::uint64_t min_storage_buffer_offset_alignment = 0;
+  std::uint64_t max_texel_buffer_elements = 0;
+  std::uint64_t min_texel_buffer_offset_alignment = 0;
   std::uint64_t max_allocation_size = 0;
 
   std::vector<MemoryHeapInfo> heaps;

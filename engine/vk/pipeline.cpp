@@ -15,7 +15,8 @@ Pipeline::Pipeline(Context& ctx, const PipelineDesc& desc)
     : core_(&ctx.core()),
       name_(desc.name.empty() ? std::string(desc.shader) : desc.name),
       bindings_(desc.bindings),
-      push_size_(desc.push_size) {
+      push_size_(desc.push_size),
+      texel_bindings_(desc.texel_bindings) {
   const DeviceInfo& info = core_->info;
   if (desc.bindings > detail::kMaxBindings) {
     throw std::invalid_argument("pipeline " + name_ + ": too many bindings");
@@ -27,7 +28,10 @@ Pipeline::Pipeline(Context& ctx, const PipelineDesc& desc)
   }
   std::span<const std::uint32_t> words = find_shader(desc.shader);
   VkDevice dev = core_->device;
-  set_layout_ = core_->set_layout(desc.bindings);
+  if (desc.texel_bindings >> desc.bindings != 0) {
+    throw std::invalid_argument("pipeline " + name_ + ": texel binding beyond the binding count");
+  }
+  set_layout_ = core_->set_layout(desc.bindings, desc.texel_bindings);
 
   VkShaderModule module = VK_NULL_HANDLE;
   try {
@@ -77,7 +81,8 @@ Pipeline::Pipeline(Pipeline&& o) noexcept
       set_layout_(std::exchange(o.set_layout_, VK_NULL_HANDLE)),
       name_(std::move(o.name_)),
       bindings_(o.bindings_),
-      push_size_(o.push_size_) {}
+      push_size_(o.push_size_),
+      texel_bindings_(o.texel_bindings_) {}
 
 Pipeline& Pipeline::operator=(Pipeline&& o) noexcept {
   if (this != &o) {
@@ -89,6 +94,7 @@ Pipeline& Pipeline::operator=(Pipeline&& o) noexcept {
     name_ = std::move(o.name_);
     bindings_ = o.bindings_;
     push_size_ = o.push_size_;
+    texel_bindings_ = o.texel_bindings_;
   }
   return *this;
 }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "ops/weight_upload.h"
 #include "vk/command.h"
 #include "vk/vk_test_support.h"
 
@@ -55,13 +56,12 @@ ops::Tensor KernelRig::i32(std::span<const std::int32_t> v) {
 
 ops::Tensor KernelRig::weights(gguf::GgmlType type, std::span<const std::uint8_t> bytes,
                                std::int64_t cols, std::int64_t rows) {
-  vk::Buffer& b = buffer(bytes.size());
-  ctx_->upload(b, 0, std::as_bytes(bytes));
-  return ops::Tensor::matrix(b, type, cols, rows);
+  vk::Buffer& b = buffer(ops::matrix_bytes(type, cols, rows));
+  return ops::upload_matrix(*ctx_, b, 0, type, cols, rows, std::as_bytes(bytes));
 }
 
 ops::Tensor KernelRig::poisoned(gguf::GgmlType type, std::int64_t cols, std::int64_t rows) {
-  ops::Tensor t{nullptr, 0, type, {cols, rows, 1, 1}};
+  ops::Tensor t{nullptr, 0, type, {cols, rows, 1, 1}, false};
   vk::Buffer& b = buffer(t.bytes());
   std::vector<std::uint32_t> nan((b.size() + 3) / 4, 0x7fc00001u);
   ctx_->upload(b, 0, std::as_bytes(std::span<const std::uint32_t>(nan)).first(b.size()));

@@ -195,22 +195,28 @@ TEST(LinearFallback, MatvecWithoutSubgroups) {
   }
 }
 
-// KernelConfig::for_device picks the matvec layout by device type (64 x 2 on GPUs, one SIMD row
-// x 32 rows on CPUs); whichever this device gets, every layout must compute the same thing.
+// KernelConfig::for_device picks the matvec by device type (64 x 2 on GPUs, the streaming one
+// SIMD row x 32 rows on CPUs); whichever this device gets, every layout must compute the same
+// thing. stream 0: matvec.comp with `rows` rows; else matvec_stream.comp with `stream` rows
+// (max_units 2 sends the widest rows below back to matvec.comp).
 TEST(LinearLayouts, MatvecAndSwigluAtEveryWorkgroupShape) {
   std::uint64_t seed = test_seed() + 23;
   SCOPED_TRACE(seed_trace(seed));
   struct Layout {
-    std::uint32_t wg, rows;
-  } layouts[] = {{64, 2}, {8, 32}, {4, 7}, {32, 1}, {1, 3}};
+    std::uint32_t wg, rows, stream, max_units;
+  } layouts[] = {{64, 2, 0, 64}, {8, 32, 0, 64}, {4, 7, 0, 64}, {32, 1, 0, 64}, {1, 3, 0, 64},
+                 {8, 2, 32, 64}, {4, 2, 5, 64},  {2, 2, 1, 64}, {8, 4, 32, 2}};
   for (bool subgroups : {true, false}) {
     for (const Layout& l : layouts) {
       ops::KernelConfig c = ops::KernelConfig::for_device(vk_context());
       c.subgroups = c.subgroups && subgroups;
       c.matvec_wg = l.wg;
       c.matvec_rows = l.rows;
+      c.matvec_stream_rows = l.stream;
+      c.matvec_stream_max_units = l.max_units;
       KernelRig rig(c);
-      SCOPED_TRACE("wg " + std::to_string(l.wg) + " rows " + std::to_string(l.rows) +
+      SCOPED_TRACE("wg " + std::to_string(l.wg) + " rows " + std::to_string(l.rows) + " stream " +
+                   std::to_string(l.stream) + " max units " + std::to_string(l.max_units) +
                    (c.subgroups ? "" : " nosg"));
       for (GgmlType type : {GgmlType::F16, GgmlType::Q4_0, GgmlType::Q4_K}) {
         SCOPED_TRACE(std::string(gguf::type_name(type)));
@@ -231,6 +237,33 @@ TEST(LinearLayouts, MatvecAndSwigluAtEveryWorkgroupShape) {
         ref::swiglu(gate, up, want);
         EXPECT_LE(rel_l2(rig.read_f32(y), want), tolerance(type));
       }
+    }
+  }
+}
+
+// KernelConfig::for_device picks the matmul by device type (shared-memory tiles on GPUs,
+// register blocks on CPUs); whichever this device gets, both must compute the same thing, for
+// every type and at register-block shapes that leave partial blocks in both directions.
+TEST(LinearLayouts, MatmulSharedTilesAndRegisterBlocks) {
+  std::uint64_t seed = test_seed() + 29;
+  SCOPED_TRACE(seed_trace(seed));
+  struct Layout {
+    std::uint32_t wg, rows, tokens;  // rows 0: the shared-memory tiles
+  } layouts[] = {{64, 0, 8}, {8, 8, 8}, {4, 3, 5}, {1, 1, 1}};
+  for (const Layout& l : layouts) {
+    ops::KernelConfig c = ops::KernelConfig::for_device(vk_context());
+    c.matvec_wg = l.wg;
+    c.matmul_rows = l.rows;
+    c.matmul_tokens = l.tokens;
+    KernelRig rig(c);
+    SCOPED_TRACE("wg " + std::to_string(l.wg) + " rows " + std::to_string(l.rows) + " tokens " +
+                 std::to_string(l.tokens));
+    for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0,
+                          GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
+                          GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+      SCOPED_TRACE(std::string(gguf::type_name(type)));
+      std::int64_t K = is_float(type) ? 101 : 256 + (block(type) == 32 ? 32 : 256);
+      EXPECT_LE(compare_linear(rig, type, 45, K, 19, Kernel::Matmul, seed), tolerance(type));
     }
   }
 }

@@ -1,0 +1,179 @@
+// GGUF rows <-> device rows. Each type is a list of planes, each plane one field (a byte range of
+// the block); one loop moves the fields in either direction, with a memcpy per field of a block
+// (a single memcpy per row when the plane is the whole block).
+#include "quant/device_layout.h"
+
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+
+#include "quant/blocks.h"
+#include "quant/dequantize.h"
+
+namespace vkchat::quant {
+
+using gguf::GgmlType;
+
+namespace {
+
+constexpr std::uint64_t kRowAlign = 16;  // one rgba32ui texel
+
+// Bytes [offset, offset + size) of a block.
+struct Field {
+  std::uint32_t offset = 0;
+  std::uint32_t size = 0;
+};
+
+// The planes of a row in device order. No planes: the block as it is (one plane of the whole
+// block, whose size comes from the type's traits).
+struct Layout {
+  GgmlType type;
+  std::array<Field, 4> planes{};
+  std::size_t count = 0;
+};
+
+// Whether the fields cover each of the block's `size` bytes exactly once.
+constexpr bool covers(const Layout& l, std::size_t size) {
+  for (std::size_t byte = 0; byte < size; ++byte) {
+    int hits = 0;
+    for (std::size_t p = 0; p < l.count; ++p) {
+      if (byte >= l.planes[p].offset && byte < l.planes[p].offset + l.planes[p].size) ++hits;
+    }
+    if (hits != 1) return false;
+  }
+  std::size_t total = 0;
+  for (std::size_t p = 0; p < l.count; ++p) total += l.planes[p].size;
+  return total == size;
+}
+
+constexpr Layout planes(GgmlType type, std::initializer_list<Field> fields) {
+  Layout l{type};
+  for (Field f : fields) l.planes[l.count++] = f;
+  return l;
+}
+
+constexpr Layout kQ4_0 = planes(GgmlType::Q4_0, {{offsetof(BlockQ4_0, qs), sizeof(BlockQ4_0::qs)},
+                                                 {offsetof(BlockQ4_0, d), sizeof(BlockQ4_0::d)}});
+constexpr Layout kQ4_1 =
+    planes(GgmlType::Q4_1, {{offsetof(BlockQ4_1, qs), sizeof(BlockQ4_1::qs)},
+                            {offsetof(BlockQ4_1, d), sizeof(BlockQ4_1::d) + sizeof(BlockQ4_1::m)}});
+constexpr Layout kQ5_0 = planes(GgmlType::Q5_0, {{offsetof(BlockQ5_0, qs), sizeof(BlockQ5_0::qs)},
+                                                 {offsetof(BlockQ5_0, qh), sizeof(BlockQ5_0::qh)},
+                                                 {offsetof(BlockQ5_0, d), sizeof(BlockQ5_0::d)}});
+constexpr Layout kQ5_1 =
+    planes(GgmlType::Q5_1, {{offsetof(BlockQ5_1, qs), sizeof(BlockQ5_1::qs)},
+                            {offsetof(BlockQ5_1, qh), sizeof(BlockQ5_1::qh)},
+                            {offsetof(BlockQ5_1, d), sizeof(BlockQ5_1::d) + sizeof(BlockQ5_1::m)}});
+constexpr Layout kQ8_0 = planes(GgmlType::Q8_0, {{offsetof(BlockQ8_0, qs), sizeof(BlockQ8_0::qs)},
+                                                 {offsetof(BlockQ8_0, d), sizeof(BlockQ8_0::d)}});
+constexpr Layout kQ6_K =
+    planes(GgmlType::Q6_K, {{offsetof(BlockQ6_K, ql), sizeof(BlockQ6_K::ql)},
+                            {offsetof(BlockQ6_K, qh), sizeof(BlockQ6_K::qh)},
+                            {offsetof(BlockQ6_K, scales), sizeof(BlockQ6_K::scales)},
+                            {offsetof(BlockQ6_K, d), sizeof(BlockQ6_K::d)}});
+// A plane list that skipped or repeated a byte (say d without m) would not round-trip.
+static_assert(covers(kQ4_0, sizeof(BlockQ4_0)) && covers(kQ4_1, sizeof(BlockQ4_1)) &&
+              covers(kQ5_0, sizeof(BlockQ5_0)) && covers(kQ5_1, sizeof(BlockQ5_1)) &&
+              covers(kQ8_0, sizeof(BlockQ8_0)) && covers(kQ6_K, sizeof(BlockQ6_K)));
+
+// Every type the GPU kernels read (ops/kernels.cpp's kKernelTypes).
+constexpr Layout kLayouts[] = {
+    {GgmlType::F32}, {GgmlType::F16},  {GgmlType::BF16}, kQ4_0, kQ4_1, kQ5_0, kQ5_1,
+    kQ8_0,           {GgmlType::Q4_K}, {GgmlType::Q5_K}, kQ6_K,
+};
+
+// One row's geometry.
+struct RowShape {
+  std::int64_t blocks = 0;
+  std::uint32_t block_bytes = 0;
+  std::uint64_t gguf_bytes = 0;
+  std::uint64_t device_bytes = 0;
+  std::array<Field, 4> planes{};
+  std::size_t count = 0;
+};
+
+RowShape row_shape(GgmlType type, std::int64_t cols) {
+  const Layout* layout = nullptr;
+  for (const Layout& l : kLayouts) {
+    if (l.type == type) layout = &l;
+  }
+  if (!layout) {
+    throw std::invalid_argument("tensor type " + std::string(gguf::type_name(type)) +
+                                " has no device layout: no GPU kernel reads it");
+  }
+  const gguf::TypeTraits tr = gguf::traits(type);
+  RowShape s;
+  s.gguf_bytes = row_bytes(type, cols);  // throws for a partial block
+  s.blocks = cols / tr.block_size;
+  s.block_bytes = tr.type_size;
+  s.device_bytes = (s.gguf_bytes + kRowAlign - 1) / kRowAlign * kRowAlign;
+  s.planes = layout->planes;
+  s.count = layout->count;
+  if (s.count == 0) s.planes[s.count++] = {0, tr.type_size};
+  return s;
+}
+
+enum class Direction { ToDevice, FromDevice };
+
+void repack(GgmlType type, std::int64_t cols, std::int64_t rows, std::span<const std::byte> src,
+            std::span<std::byte> dst, Direction dir) {
+  const RowShape s = row_shape(type, cols);
+  if (rows < 0) throw std::invalid_argument(std::to_string(rows) + " rows");
+  const bool to_device = dir == Direction::ToDevice;
+  const std::uint64_t src_row = to_device ? s.gguf_bytes : s.device_bytes;
+  const std::uint64_t dst_row = to_device ? s.device_bytes : s.gguf_bytes;
+  const auto n = static_cast<std::uint64_t>(rows);
+  if (src.size() != n * src_row || dst.size() != n * dst_row) {
+    throw std::invalid_argument(
+        std::to_string(rows) + " rows of " + std::to_string(cols) + " " +
+        std::string(gguf::type_name(type)) + " need " + std::to_string(n * src_row) + " -> " +
+        std::to_string(n * dst_row) + " bytes, got " + std::to_string(src.size()) + " -> " +
+        std::to_string(dst.size()) + (to_device ? " (GGUF -> device)" : " (device -> GGUF)"));
+  }
+  const auto nb = static_cast<std::uint64_t>(s.blocks);
+  if (nb == 0) return;  // empty rows: nothing to move (and no null pointer reaches memcpy)
+  for (std::uint64_t r = 0; r < n; ++r) {
+    const std::byte* in = src.data() + r * src_row;
+    std::byte* out = dst.data() + r * dst_row;
+    std::uint64_t plane = 0;  // start of the current plane in the device row
+    for (std::size_t p = 0; p < s.count; ++p) {
+      const Field f = s.planes[p];
+      if (f.size == s.block_bytes) {
+        std::memcpy(out, in, nb * f.size);
+      } else {
+        for (std::uint64_t b = 0; b < nb; ++b) {
+          const std::uint64_t in_block = b * s.block_bytes + f.offset;
+          const std::uint64_t in_plane = plane + b * f.size;
+          if (to_device) {
+            std::memcpy(out + in_plane, in + in_block, f.size);
+          } else {
+            std::memcpy(out + in_block, in + in_plane, f.size);
+          }
+        }
+      }
+      plane += nb * f.size;
+    }
+    if (to_device) std::memset(out + s.gguf_bytes, 0, s.device_bytes - s.gguf_bytes);
+  }
+}
+
+}  // namespace
+
+std::uint64_t device_row_bytes(GgmlType type, std::int64_t cols) {
+  return row_shape(type, cols).device_bytes;
+}
+
+void to_device_rows(GgmlType type, std::int64_t cols, std::int64_t rows,
+                    std::span<const std::byte> src, std::span<std::byte> dst) {
+  repack(type, cols, rows, src, dst, Direction::ToDevice);
+}
+
+void from_device_rows(GgmlType type, std::int64_t cols, std::int64_t rows,
+                      std::span<const std::byte> src, std::span<std::byte> dst) {
+  repack(type, cols, rows, src, dst, Direction::FromDevice);
+}
+
+}  // namespace vkchat::quant
