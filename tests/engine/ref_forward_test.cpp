@@ -38,11 +38,9 @@ class RefGolden : public ::testing::TestWithParam<std::string> {};
 
 }  // namespace
 
-// Computing exactly: the tolerances (golden.h). Rounding like llama.cpp: the top-1 rule,
-// and a fifth of the steps or more reproduced to 1e-4 (test::kReproducedAbs), as computing
-// exactly reproduces few steps of a quantized model, if any. Its worst steps are no closer than
-// exact computation's (a grid step that lands the other way weighs as much as the rounding
-// itself), which is why the tolerances hold the exact mode.
+// Computing exactly and rounding like llama.cpp, each with its tolerances (golden.h); rounding
+// must also reproduce a fifth of the steps or more to 1e-4 (test::kReproducedAbs), where
+// computing exactly reproduces few steps of a quantized model, if any.
 TEST_P(RefGolden, TeacherForcingMatchesLlamaCpp) {
   const std::string model = GetParam();
   const GgufFile f = GgufFile::open(test::shared_path("models/" + model + ".gguf"));

@@ -112,6 +112,12 @@ Tolerance shared_golden_tolerance(bool quantized) {
   return tol;
 }
 
+Tolerance rounded_golden_tolerance(bool quantized) {
+  Tolerance tol = shared_golden_tolerance(quantized);
+  if (quantized) tol.abs = kQuantizedRoundingNoiseAbs;
+  return tol;
+}
+
 std::vector<std::string> golden_models() {
   std::vector<std::string> models;
   try {

@@ -91,8 +91,13 @@ TEST(Forward, Stories260KGreedyContinuesAsLlamaCpp) {
 
 class GpuGolden : public ::testing::TestWithParam<std::string> {};
 
-// Teacher forcing: each golden's tokens through feed_all (prefill kernels, chunks of 32), with
-// llama.cpp's rounding (the default).
+// Teacher forcing: each golden's tokens through feed_all (prefill kernels, chunks of 32).
+GoldenReport run_golden(Session& s, const GoldenCase& g, Tolerance tol) {
+  s.truncate(0);
+  return compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()), tol);
+}
+
+// Rounding like llama.cpp (the default): its tolerances (golden.h).
 TEST_P(GpuGolden, TeacherForcingMatchesLlamaCpp) {
   const std::string name = GetParam();
   const auto model = load(name);
@@ -103,30 +108,34 @@ TEST_P(GpuGolden, TeacherForcingMatchesLlamaCpp) {
     const GoldenCase g = read_golden(path);
     if (g.model != name) continue;
     ++cases;
-    s.truncate(0);
-    expect_clean(g.name,
-                 compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()),
-                                shared_golden_tolerance(quantized)));
+    expect_clean(g.name, run_golden(s, g, rounded_golden_tolerance(quantized)));
   }
   EXPECT_GT(cases, 0) << "no golden for " << name;
 }
 
-// llama.cpp on the same weights dequantized to F32 rounds no product's input (its float path):
-// computing in float (--exact-activations) must match it to the F32 tolerances (see golden.h).
-TEST_P(GpuGolden, ExactActivationsMatchLlamaCppOnDequantizedWeights) {
+// Computing in float (--exact-activations): the tolerances but the relative bound of
+// quantized models (golden.h); and against llama.cpp on the same weights dequantized to F32,
+// which rounds no product's input (its float path), the F32 tolerances.
+TEST_P(GpuGolden, ExactActivationsMatchLlamaCpp) {
   const std::string name = GetParam();
   const auto model = load(name, 0, false);
-  if (!is_quantized(model->gguf())) return;
+  const bool quantized = is_quantized(model->gguf());
   Session s(*model, 128);
   int cases = 0;
+  for (const auto& path : golden_files()) {
+    const GoldenCase g = read_golden(path);
+    if (g.model != name) continue;
+    ++cases;
+    expect_clean(g.name + " (exact)", run_golden(s, g, shared_golden_tolerance(quantized)));
+  }
+  EXPECT_GT(cases, 0) << "no golden for " << name;
+  if (!quantized) return;
+  cases = 0;
   for (const auto& path : dequant_golden_files()) {
     const GoldenCase g = read_golden(path);
     if (g.model != name) continue;
     ++cases;
-    s.truncate(0);
-    expect_clean(g.name + " (dequantized)",
-                 compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()),
-                                golden_tolerance(false)));
+    expect_clean(g.name + " (dequantized)", run_golden(s, g, golden_tolerance(false)));
   }
   EXPECT_GT(cases, 0) << "no dequantized-weights golden for " << name;
 }
@@ -176,8 +185,9 @@ INSTANTIATE_TEST_SUITE_P(Rounding, CpuReference, ::testing::Bool(), [](const aut
 // input on its weight's 8-bit (or fp16) grid (bit for bit the same rounding, see
 // round_act_test.cpp). Where the GPU's float sums and the reference's double sums put a value on
 // either side of a grid midpoint, one input moves by a whole step of the grid; such steps are
-// rare (synth-phi3-q8_0 and synth-qwen2-q4_0 agree to float rounding over these 16 positions)
-// but each moves the logits by up to ~1% (relative L2 per position).
+// rare (most models agree to float rounding over these 16 positions), but each moves the
+// logits of the positions after it by up to a few percent (relative L2); at least half the
+// positions agree to 1e-3.
 TEST(Forward, QuantizedModelsRoundLikeTheCpuReference) {
   for (const char* name : {"stories260K-q4_0", "synth-llama-q4_k_m", "synth-llama-q6_k",
                            "synth-phi3-q8_0", "synth-qwen2-q4_0", "synth-qwen3-f16"}) {
@@ -192,12 +202,16 @@ TEST(Forward, QuantizedModelsRoundLikeTheCpuReference) {
     const std::vector<float> got = s.feed_all(tokens);
     const auto V = static_cast<std::size_t>(s.n_vocab());
     double worst = 0;
+    int close = 0;
     for (std::size_t t = 0; t < tokens.size(); ++t) {
-      worst = std::max(worst,
-                       rel_l2(std::span(got).subspan(t * V, V), std::span(want).subspan(t * V, V)));
+      const double e = rel_l2(std::span(got).subspan(t * V, V), std::span(want).subspan(t * V, V));
+      worst = std::max(worst, e);
+      close += e <= 1e-3;
     }
-    std::printf("%s: relative L2 %.3g, worst position %.3g\n", name, rel_l2(got, want), worst);
-    EXPECT_LE(worst, 0.03);
+    std::printf("%s: relative L2 %.3g, worst position %.3g, %d of %zu positions within 1e-3\n",
+                name, rel_l2(got, want), worst, close, tokens.size());
+    EXPECT_LE(worst, 0.06);
+    EXPECT_GE(close, 8);
   }
 }
 
