@@ -19,7 +19,7 @@ namespace vkchat::cli {
 extern const std::string_view kBenchHelp;
 const std::string_view kBenchHelp =
     "usage: vkchat-cli bench -m MODEL [-p 512] [-n 128] [-r 3] [--json] [--profile]\n"
-    "                        [--exact-activations]\n"
+    "                        [--llama-rounding]\n"
     "\n"
     "Loads the model, warms up (pipelines, caches), then per repeat: prefills a P-token prompt\n"
     "in one feed and decodes N tokens greedily one by one, each token's logits read back as a\n"
@@ -27,7 +27,7 @@ const std::string_view kBenchHelp =
     "  -m, --model MODEL   GGUF file\n"
     "  -p N                prompt tokens (512)\n"
     "  -n N                decoded tokens (128)\n"
-    "  -r N                repeats (3)\n" VKCHAT_EXACT_ACTIVATIONS_HELP
+    "  -r N                repeats (3)\n" VKCHAT_LLAMA_ROUNDING_HELP
     "  --json              one JSON object instead of text\n"
     "  --profile           GPU timestamps around every kernel (the speeds then include their\n"
     "                      cost), and the GPU time per decoded token of each kernel\n";

@@ -19,7 +19,7 @@ extern const std::string_view kGenerateHelp;
 const std::string_view kGenerateHelp =
     "usage: vkchat-cli generate -m MODEL -p PROMPT [-n N] [--greedy] [--temp T --top-p P\n"
     "                           --top-k K --min-p M --repeat-penalty R --seed S] [--ctx N]\n"
-    "                           [--json] [--top-probs K] [--exact-activations]\n"
+    "                           [--json] [--top-probs K] [--llama-rounding]\n"
     "\n"
     "Tokenizes PROMPT (BOS as the model's metadata says, special tokens parsed), runs it on the\n"
     "GPU and streams the continuation to stdout; speeds go to stderr. Stops after N tokens, at an\n"
@@ -34,7 +34,7 @@ const std::string_view kGenerateHelp =
     "{\"stats\":{\"prefill_tps\":...,\"decode_tps\":...,\"ttft_ms\":...}}\n"
     "  --top-probs K       the K most probable next tokens per step under softmax of the raw\n"
     "                      logits (temperature 1, no filtering); default 10 with --json; in\n"
-    "                      text mode they go to stderr\n" VKCHAT_EXACT_ACTIVATIONS_HELP
+    "                      text mode they go to stderr\n" VKCHAT_LLAMA_ROUNDING_HELP
     "\n" VKCHAT_SAMPLING_FLAGS_HELP;
 
 int run_generate(Args& args) {

@@ -19,7 +19,7 @@ namespace vkchat::cli {
 extern const std::string_view kScoreHelp;
 const std::string_view kScoreHelp =
     "usage: vkchat-cli score -m MODEL (--text T | --file F) [-n N] [--top-probs K] [--json]\n"
-    "                        [--ctx N] [--exact-activations]\n"
+    "                        [--ctx N] [--llama-rounding]\n"
     "\n"
     "Tokenizes the text (BOS as the model's metadata says, special tokens parsed), feeds its\n"
     "first N tokens and, after each, takes the probability of the token that follows. Prints\n"
@@ -27,7 +27,7 @@ const std::string_view kScoreHelp =
     "  -m, --model MODEL   GGUF file\n"
     "  --text T            the text\n"
     "  --file F            the text, from a file\n"
-    "  -n N                positions to score (64, as peer.mjs)\n" VKCHAT_EXACT_ACTIVATIONS_HELP
+    "  -n N                positions to score (64, as peer.mjs)\n" VKCHAT_LLAMA_ROUNDING_HELP
     "  --top-probs K       with --json: the K most probable next tokens per position (10)\n"
     "  --ctx N             context size (at least N; default min(the model's, 4096))\n"
     "  --json              JSON lines: {\"tokens\":[ids]}, then per position\n"

@@ -13,7 +13,7 @@ std::string model_flag(Args& args) {
 }
 
 bool llama_cpp_rounding_flag(Args& args) {
-  return !args.flag("--exact-activations");
+  return args.flag("--llama-rounding");
 }
 
 std::string json_prob(double p) {

@@ -12,14 +12,14 @@ namespace vkchat::cli {
 // The model path from -m / --model; a UsageError when absent.
 std::string model_flag(Args& args);
 
-// Help line for --exact-activations, spliced into each command's help text.
-#define VKCHAT_EXACT_ACTIVATIONS_HELP                                                       \
-  "  --exact-activations compute every matrix product in float on the weights as stored,\n" \
-  "                      instead of rounding like llama.cpp's CPU backend (the default:\n"  \
-  "                      8-bit inputs for quantized weights, fp16 ones for F16 weights,\n"  \
-  "                      fp16 attention), which its probabilities follow more closely\n"
+// Help line for --llama-rounding, spliced into each command's help text.
+#define VKCHAT_LLAMA_ROUNDING_HELP                                                          \
+  "  --llama-rounding    round like llama.cpp's CPU backend (8-bit inputs for quantized\n"  \
+  "                      weights, fp16 ones for F16 weights, fp16 attention) instead of\n"  \
+  "                      computing every product in float on the weights as stored (the\n" \
+  "                      default); docs/ROUNDING.md\n"
 
-// LoadOptions::llama_cpp_rounding: on unless --exact-activations is given.
+// LoadOptions::llama_cpp_rounding: on when --llama-rounding is given.
 bool llama_cpp_rounding_flag(Args& args);
 
 // p rounded to 6 decimals, printed as JavaScript prints Number(p.toFixed(6)): "0.968719", "0",

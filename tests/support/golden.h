@@ -42,7 +42,7 @@ struct Tolerance {
 // The tolerances: F32/F16 models 0.01 and 2%, quantized 0.03 and 10%.
 Tolerance golden_tolerance(bool quantized);
 
-// The tolerance an engine computing in float (--exact-activations) is held to against
+// The tolerance an engine computing in float (the default) is held to against
 // ../shared/golden: the issue's, except that for quantized models the relative bound is
 // kQuantizedActivationNoiseRel instead of 10%. llama.cpp's CPU backend rounds every quantized
 // product's input to 8 bits (Q8_0 / Q8_K blocks) and its flash attention rounds to fp16; at
@@ -52,8 +52,8 @@ Tolerance golden_tolerance(bool quantized);
 inline constexpr double kQuantizedActivationNoiseRel = 0.25;
 Tolerance shared_golden_tolerance(bool quantized);
 
-// The tolerance the engine rounding like llama.cpp (LoadOptions::llama_cpp_rounding, the
-// default; quant/act_rounding.h) is held to against ../shared/golden. The emulation makes many
+// The tolerance the engine rounding like llama.cpp (LoadOptions::llama_cpp_rounding,
+// --llama-rounding; quant/act_rounding.h) is held to against ../shared/golden. The emulation makes many
 // steps come out equal to llama.cpp's (GoldenReport::reproduced; about half of them for most
 // quantized models), but each rounding is a discontinuity: where a value lies within float noise
 // of a grid midpoint, any other summation order sends it to the other neighbour, a whole 8-bit

@@ -93,7 +93,7 @@ TEST(CliScore, EveryScoreGoldenWithinTolerance) {
     SCOPED_TRACE(g.name);
     ++checked;
     const auto model = shared_path("models/" + g.model + ".gguf");
-    const Tolerance tol = rounded_golden_tolerance(is_quantized(gguf::GgufFile::open(model)));
+    const Tolerance tol = shared_golden_tolerance(is_quantized(gguf::GgufFile::open(model)));
     const CliRun r = run_cli("score -m " + quoted(model) + " --file " +
                              quoted(shared_path("golden/" + g.model + ".score.txt")) +
                              " -n 48 --top-probs 40 --json");

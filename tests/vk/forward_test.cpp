@@ -33,7 +33,7 @@ namespace {
 using llm::Model;
 using llm::Session;
 
-llm::LoadOptions validated(std::int64_t n_ctx = 0, bool llama_cpp_rounding = true) {
+llm::LoadOptions validated(std::int64_t n_ctx = 0, bool llama_cpp_rounding = false) {
   llm::LoadOptions o;
   o.n_ctx = n_ctx;
   o.device.validation = true;
@@ -42,7 +42,7 @@ llm::LoadOptions validated(std::int64_t n_ctx = 0, bool llama_cpp_rounding = tru
 }
 
 std::unique_ptr<Model> load(const std::string& name, std::int64_t n_ctx = 0,
-                            bool llama_cpp_rounding = true) {
+                            bool llama_cpp_rounding = false) {
   return Model::load(shared_path("models/" + name + ".gguf"), validated(n_ctx, llama_cpp_rounding));
 }
 
@@ -97,10 +97,10 @@ GoldenReport run_golden(Session& s, const GoldenCase& g, Tolerance tol) {
   return compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()), tol);
 }
 
-// Rounding like llama.cpp (the default): its tolerances (golden.h).
+// Rounding like llama.cpp (--llama-rounding): its tolerances (golden.h).
 TEST_P(GpuGolden, TeacherForcingMatchesLlamaCpp) {
   const std::string name = GetParam();
-  const auto model = load(name);
+  const auto model = load(name, 0, true);
   const bool quantized = is_quantized(model->gguf());
   Session s(*model, 128);
   int cases = 0;
@@ -113,7 +113,7 @@ TEST_P(GpuGolden, TeacherForcingMatchesLlamaCpp) {
   EXPECT_GT(cases, 0) << "no golden for " << name;
 }
 
-// Computing in float (--exact-activations): the tolerances but the relative bound of
+// Computing in float (the default): the tolerances but the relative bound of
 // quantized models (golden.h); and against llama.cpp on the same weights dequantized to F32,
 // which rounds no product's input (its float path), the F32 tolerances.
 TEST_P(GpuGolden, ExactActivationsMatchLlamaCpp) {
@@ -192,7 +192,7 @@ TEST(Forward, QuantizedModelsRoundLikeTheCpuReference) {
   for (const char* name : {"stories260K-q4_0", "synth-llama-q4_k_m", "synth-llama-q6_k",
                            "synth-phi3-q8_0", "synth-qwen2-q4_0", "synth-qwen3-f16"}) {
     SCOPED_TRACE(name);
-    const auto model = load(name);
+    const auto model = load(name, 0, true);
     std::vector<std::int32_t> tokens =
         read_golden(shared_path(std::string("golden/") + name + ".score.jsonl")).tokens;
     tokens.resize(16);
