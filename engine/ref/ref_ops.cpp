@@ -109,9 +109,12 @@ void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const
   }
 }
 
-void attention(std::span<const float> q, std::span<const float> k_cache,
-               std::span<const float> v_cache, std::int64_t n_kv, int n_head, int n_head_kv,
-               int head_dim, float scale, std::span<float> out) {
+namespace {
+
+// The shapes both attention references check; returns the length of one cache row.
+std::size_t check_attention(std::span<const float> q, std::span<const float> k_cache,
+                            std::span<const float> v_cache, std::int64_t n_kv, int n_head,
+                            int n_head_kv, int head_dim, std::span<float> out) {
   require(n_head > 0 && n_head_kv > 0 && n_head % n_head_kv == 0, "attention",
           "n_head " + std::to_string(n_head) + " is not a multiple of n_head_kv " +
               std::to_string(n_head_kv));
@@ -121,6 +124,16 @@ void attention(std::span<const float> q, std::span<const float> k_cache,
   require(out.size() == q_len, "attention output", sizes(out.size(), q_len));
   require(n_kv > 0 && k_cache.size() >= n_kv * kv_row && v_cache.size() >= n_kv * kv_row,
           "attention cache", "fewer than n_kv = " + std::to_string(n_kv) + " cached rows");
+  return kv_row;
+}
+
+}  // namespace
+
+void attention(std::span<const float> q, std::span<const float> k_cache,
+               std::span<const float> v_cache, std::int64_t n_kv, int n_head, int n_head_kv,
+               int head_dim, float scale, std::span<float> out) {
+  const std::size_t kv_row =
+      check_attention(q, k_cache, v_cache, n_kv, n_head, n_head_kv, head_dim, out);
   const int group = n_head / n_head_kv;
   std::vector<double> score(static_cast<std::size_t>(n_kv));
   for (int h = 0; h < n_head; ++h) {
@@ -144,15 +157,8 @@ void attention(std::span<const float> q, std::span<const float> k_cache,
 void attention_llama_cpp(std::span<const float> q, std::span<const float> k_cache,
                          std::span<const float> v_cache, std::int64_t n_kv, int n_head,
                          int n_head_kv, int head_dim, float scale, std::span<float> out) {
-  require(n_head > 0 && n_head_kv > 0 && n_head % n_head_kv == 0, "attention",
-          "n_head " + std::to_string(n_head) + " is not a multiple of n_head_kv " +
-              std::to_string(n_head_kv));
-  const auto q_len = static_cast<std::size_t>(n_head) * head_dim;
-  const auto kv_row = static_cast<std::size_t>(n_head_kv) * head_dim;
-  require(q.size() == q_len, "attention query", sizes(q.size(), q_len));
-  require(out.size() == q_len, "attention output", sizes(out.size(), q_len));
-  require(n_kv > 0 && k_cache.size() >= n_kv * kv_row && v_cache.size() >= n_kv * kv_row,
-          "attention cache", "fewer than n_kv = " + std::to_string(n_kv) + " cached rows");
+  const std::size_t kv_row =
+      check_attention(q, k_cache, v_cache, n_kv, n_head, n_head_kv, head_dim, out);
   const auto f16 = [](float v) { return quant::fp16_to_f32(quant::f32_to_fp16(v)); };
   const int group = n_head / n_head_kv;
   std::vector<float> qh(static_cast<std::size_t>(head_dim)), acc(qh.size());

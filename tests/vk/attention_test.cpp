@@ -52,6 +52,34 @@ struct AttnCase {
   bool subgroups = true;
 };
 
+// A random query and f16 cache for a case: the cache uploaded as f16 and, for the reference,
+// the same values as floats.
+struct AttnInputs {
+  std::int64_t q_row = 0;
+  std::vector<float> q, kf, vf;
+  ops::Tensor qt, kc, vc;
+};
+
+AttnInputs attn_inputs(KernelRig& rig, const AttnCase& c, std::int64_t n_ctx, std::uint64_t seed) {
+  AttnInputs in;
+  in.q_row = std::int64_t{c.n_head} * c.head_dim;
+  const std::int64_t kv_row = std::int64_t{c.n_head_kv} * c.head_dim;
+  in.kf = ref::random_floats(kv_row * n_ctx, seed, -2, 2);
+  in.vf = ref::random_floats(kv_row * n_ctx, seed + 1, -2, 2);
+  std::vector<std::uint16_t> kh(in.kf.size()), vh(in.vf.size());
+  for (std::size_t i = 0; i < in.kf.size(); ++i) {
+    kh[i] = quant::f32_to_fp16(in.kf[i]);
+    in.kf[i] = quant::fp16_to_f32(kh[i]);
+    vh[i] = quant::f32_to_fp16(in.vf[i]);
+    in.vf[i] = quant::fp16_to_f32(vh[i]);
+  }
+  in.q = ref::random_floats(in.q_row * c.n_tok, seed + 2, -2, 2);
+  in.qt = rig.f32(in.q, in.q_row, c.n_tok);
+  in.kc = rig.f16(kh, kv_row, n_ctx);
+  in.vc = rig.f16(vh, kv_row, n_ctx);
+  return in;
+}
+
 class AttentionTest : public ::testing::TestWithParam<AttnCase> {};
 
 TEST_P(AttentionTest, MatchesReference) {
@@ -60,26 +88,10 @@ TEST_P(AttentionTest, MatchesReference) {
   SCOPED_TRACE(seed_trace(seed));
   KernelRig rig(c.subgroups);
   const std::int64_t n_ctx = c.pos0 + c.n_tok + 3;
-  const std::int64_t q_row = std::int64_t{c.n_head} * c.head_dim;
-  const std::int64_t kv_row = std::int64_t{c.n_head_kv} * c.head_dim;
-  // The cache as f16 bits, and the same values as floats for the reference.
-  std::vector<float> kf = ref::random_floats(kv_row * n_ctx, seed, -2, 2);
-  std::vector<float> vf = ref::random_floats(kv_row * n_ctx, seed + 1, -2, 2);
-  std::vector<std::uint16_t> kh(kf.size()), vh(vf.size());
-  for (std::size_t i = 0; i < kf.size(); ++i) {
-    kh[i] = quant::f32_to_fp16(kf[i]);
-    kf[i] = quant::fp16_to_f32(kh[i]);
-    vh[i] = quant::f32_to_fp16(vf[i]);
-    vf[i] = quant::fp16_to_f32(vh[i]);
-  }
-  std::vector<float> q = ref::random_floats(q_row * c.n_tok, seed + 2, -2, 2);
-  ops::Tensor qt = rig.f32(q, q_row, c.n_tok);
-  auto cache = [&](const std::vector<std::uint16_t>& h) {
-    auto bytes = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(h.data()),
-                                               h.size() * 2);
-    return rig.weights(GgmlType::F16, bytes, kv_row, n_ctx);
-  };
-  ops::Tensor kc = cache(kh), vc = cache(vh);
+  const AttnInputs in = attn_inputs(rig, c, n_ctx, seed);
+  const std::int64_t q_row = in.q_row;
+  const std::vector<float>&q = in.q, &kf = in.kf, &vf = in.vf;
+  const ops::Tensor &qt = in.qt, &kc = in.kc, &vc = in.vc;
   ops::Tensor out = rig.poisoned(GgmlType::F32, q_row, c.n_tok);
   ops::AttentionShape shape{c.n_head, c.n_head_kv, c.head_dim,
                             1.f / std::sqrt(static_cast<float>(c.head_dim))};
@@ -110,25 +122,10 @@ TEST_P(GgmlAttentionTest, RoundsLikeGgml) {
   SCOPED_TRACE(seed_trace(seed));
   KernelRig rig(c.subgroups);
   const std::int64_t n_ctx = c.pos0 + c.n_tok;
-  const std::int64_t q_row = std::int64_t{c.n_head} * c.head_dim;
-  const std::int64_t kv_row = std::int64_t{c.n_head_kv} * c.head_dim;
-  std::vector<float> kf = ref::random_floats(kv_row * n_ctx, seed, -2, 2);
-  std::vector<float> vf = ref::random_floats(kv_row * n_ctx, seed + 1, -2, 2);
-  std::vector<std::uint16_t> kh(kf.size()), vh(vf.size());
-  for (std::size_t i = 0; i < kf.size(); ++i) {
-    kh[i] = quant::f32_to_fp16(kf[i]);
-    kf[i] = quant::fp16_to_f32(kh[i]);
-    vh[i] = quant::f32_to_fp16(vf[i]);
-    vf[i] = quant::fp16_to_f32(vh[i]);
-  }
-  const std::vector<float> q = ref::random_floats(q_row * c.n_tok, seed + 2, -2, 2);
-  ops::Tensor qt = rig.f32(q, q_row, c.n_tok);
-  auto cache = [&](const std::vector<std::uint16_t>& h) {
-    auto bytes = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(h.data()),
-                                               h.size() * 2);
-    return rig.weights(GgmlType::F16, bytes, kv_row, n_ctx);
-  };
-  ops::Tensor kc = cache(kh), vc = cache(vh);
+  const AttnInputs in = attn_inputs(rig, c, n_ctx, seed);
+  const std::int64_t q_row = in.q_row;
+  const std::vector<float>&q = in.q, &kf = in.kf, &vf = in.vf;
+  const ops::Tensor &qt = in.qt, &kc = in.kc, &vc = in.vc;
   for (bool scale_query_first : {false, true}) {
     SCOPED_TRACE(scale_query_first ? "query scaled first" : "scores scaled");
     ops::AttentionShape shape{c.n_head,   c.n_head_kv,

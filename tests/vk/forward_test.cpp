@@ -97,20 +97,27 @@ GoldenReport run_golden(Session& s, const GoldenCase& g, Tolerance tol) {
   return compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()), tol);
 }
 
+// Every golden of `files` made on model `name`, each checked under `tol`; returns how many.
+int run_goldens(Session& s, const std::vector<std::filesystem::path>& files,
+                const std::string& name, const std::string& label, Tolerance tol) {
+  int cases = 0;
+  for (const auto& path : files) {
+    const GoldenCase g = read_golden(path);
+    if (g.model != name) continue;
+    ++cases;
+    expect_clean(g.name + label, run_golden(s, g, tol));
+  }
+  return cases;
+}
+
 // Rounding like llama.cpp (--llama-rounding): its tolerances (golden.h).
 TEST_P(GpuGolden, TeacherForcingMatchesLlamaCpp) {
   const std::string name = GetParam();
   const auto model = load(name, 0, true);
   const bool quantized = is_quantized(model->gguf());
   Session s(*model, 128);
-  int cases = 0;
-  for (const auto& path : golden_files()) {
-    const GoldenCase g = read_golden(path);
-    if (g.model != name) continue;
-    ++cases;
-    expect_clean(g.name, run_golden(s, g, rounded_golden_tolerance(quantized)));
-  }
-  EXPECT_GT(cases, 0) << "no golden for " << name;
+  EXPECT_GT(run_goldens(s, golden_files(), name, "", rounded_golden_tolerance(quantized)), 0)
+      << "no golden for " << name;
 }
 
 // Computing in float (the default): the tolerances but the relative bound of
@@ -121,23 +128,12 @@ TEST_P(GpuGolden, ExactActivationsMatchLlamaCpp) {
   const auto model = load(name, 0, false);
   const bool quantized = is_quantized(model->gguf());
   Session s(*model, 128);
-  int cases = 0;
-  for (const auto& path : golden_files()) {
-    const GoldenCase g = read_golden(path);
-    if (g.model != name) continue;
-    ++cases;
-    expect_clean(g.name + " (exact)", run_golden(s, g, shared_golden_tolerance(quantized)));
-  }
-  EXPECT_GT(cases, 0) << "no golden for " << name;
+  EXPECT_GT(run_goldens(s, golden_files(), name, " (exact)", shared_golden_tolerance(quantized)), 0)
+      << "no golden for " << name;
   if (!quantized) return;
-  cases = 0;
-  for (const auto& path : dequant_golden_files()) {
-    const GoldenCase g = read_golden(path);
-    if (g.model != name) continue;
-    ++cases;
-    expect_clean(g.name + " (dequantized)", run_golden(s, g, golden_tolerance(false)));
-  }
-  EXPECT_GT(cases, 0) << "no dequantized-weights golden for " << name;
+  EXPECT_GT(run_goldens(s, dequant_golden_files(), name, " (dequantized)", golden_tolerance(false)),
+            0)
+      << "no dequantized-weights golden for " << name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Goldens, GpuGolden, ::testing::ValuesIn(golden_models()),

@@ -48,6 +48,13 @@ ops::Tensor KernelRig::f32(std::span<const float> v, std::int64_t cols, std::int
   return ops::Tensor::f32(b, cols, rows);
 }
 
+ops::Tensor KernelRig::f16(std::span<const std::uint16_t> bits, std::int64_t cols,
+                           std::int64_t rows) {
+  vk::Buffer& b = buffer(bits.size_bytes());
+  ctx_->upload(b, 0, std::as_bytes(bits));
+  return ops::Tensor::f16(b, cols, rows);
+}
+
 ops::Tensor KernelRig::i32(std::span<const std::int32_t> v) {
   vk::Buffer& b = buffer(v.size_bytes());
   ctx_->upload(b, 0, std::as_bytes(v));

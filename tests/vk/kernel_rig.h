@@ -30,6 +30,8 @@ class KernelRig {
 
   ops::Tensor f32(std::span<const float> v, std::int64_t cols, std::int64_t rows = 1);
   ops::Tensor i32(std::span<const std::int32_t> v);
+  // Dense f16 rows (a KV cache), not a weight matrix.
+  ops::Tensor f16(std::span<const std::uint16_t> bits, std::int64_t cols, std::int64_t rows);
   ops::Tensor weights(gguf::GgmlType type, std::span<const std::uint8_t> bytes, std::int64_t cols,
                       std::int64_t rows);
   // A tensor whose bytes all read as a quiet NaN (f32) until a kernel writes them.
