@@ -44,9 +44,16 @@ layout(push_constant) uniform Push {
 } pc;
 
 layout(std430, binding = 0) readonly buffer Q { float q[]; };
-layout(std430, binding = 1) readonly buffer Kc { uint kc[]; };
-layout(std430, binding = 1) readonly buffer Kc4 { uvec4 kc4[]; };  // 8 halves per load
-layout(std430, binding = 2) readonly buffer Vc { uint vc[]; };
+// The caches as storage texel buffers (rgba32ui, 8 halves per texel): a CPU driver gathers them
+// as vectors (weights.glsl); kc(i) / vc(i) is 32-bit word i (a pair of halves).
+layout(binding = 1, rgba32ui) uniform readonly uimageBuffer kc_t;
+layout(binding = 2, rgba32ui) uniform readonly uimageBuffer vc_t;
+uint cache_word(uvec4 t, uint c) {
+  return c == 0u ? t.x : c == 1u ? t.y : c == 2u ? t.z : t.w;
+}
+#define kc4(i) imageLoad(kc_t, int(i))
+#define kc(i) cache_word(imageLoad(kc_t, int((i) >> 2)), (i) & 3u)
+#define vc(i) cache_word(imageLoad(vc_t, int((i) >> 2)), (i) & 3u)
 layout(std430, binding = 3) writeonly buffer Out { float o[]; };
 layout(std430, binding = 4) writeonly buffer Scratch { float scratch[]; };
 
@@ -97,7 +104,7 @@ void main() {
     if ((kb & 3u) == 0u && (hd & 7u) == 0u) {
       // Aligned rows: 16-byte loads (uniform: kc_off, row_words and head_words decide).
       for (uint d8 = 0; d8 < hd / 8u; ++d8) {
-        uvec4 w = kc4[kb / 4u + d8];
+        uvec4 w = kc4(kb / 4u + d8);
         vec2 k0 = unpackHalf2x16(w.x), k1 = unpackHalf2x16(w.y);
         vec2 k2 = unpackHalf2x16(w.z), k3 = unpackHalf2x16(w.w);
         [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
@@ -110,7 +117,7 @@ void main() {
       }
     } else {
       for (uint d2 = 0; d2 < hd / 2u; ++d2) {
-        vec2 kk = unpackHalf2x16(kc[kb + d2]);
+        vec2 kk = unpackHalf2x16(kc(kb + d2));
         [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
           if (g < G) dot[g] += qs[g * hd + 2u * d2] * kk.x + qs[g * hd + 2u * d2 + 1u] * kk.y;
         }
@@ -194,7 +201,7 @@ void main() {
       [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) {
         uint dp = tid + i * WG_SIZE;
         if (dp >= hd / 2u) continue;
-        vec2 vv = unpackHalf2x16(vc[vb + j * row_words + dp]);
+        vec2 vv = unpackHalf2x16(vc(vb + j * row_words + dp));
         acc[i] = round_fp16(fma(vv, vec2(vs), round_fp16(acc[i] * ms)));
       }
     }
@@ -233,7 +240,7 @@ void main() {
     [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) {
       uint dp = tid + i * WG_SIZE;
       if (dp >= hd / 2u) continue;
-      vec2 vv = unpackHalf2x16(vc[vb + j * row_words + dp]);
+      vec2 vv = unpackHalf2x16(vc(vb + j * row_words + dp));
       [[unroll]] for (uint g = 0; g < MAX_G; ++g) acc[g][i] += sc[g * CHUNK + j] * vv;
     }
   }

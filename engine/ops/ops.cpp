@@ -419,7 +419,8 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   std::uint32_t group = p.n_head / p.n_head_kv;
   p.g_per_wg = std::min(group, cfg.attn_max_g);
   p.scale = s.scale;
-  Bound bq = bind(q, op), bk = bind(k_cache, op), bv = bind(v_cache, op), bo = bind(out, op);
+  Bound bq = bind(q, op), bk = bind(k_cache, op, true), bv = bind(v_cache, op, true),
+        bo = bind(out, op);
   p.q_off = elements(bq, 4, op);
   p.kc_off = elements(bk, 4, op);
   p.vc_off = elements(bv, 4, op);
@@ -441,7 +442,7 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
                                    : s.scale_query_first ? "llama_qscaled"
                                                          : "llama";
   const vk::Pipeline& pl = kernels_->get("attn_", variant, true, 5, sizeof p,
-                                         {cfg.attn_wg, cfg.attn_chunk, cfg.attn_max_g});
+                                         {cfg.attn_wg, cfg.attn_chunk, cfg.attn_max_g}, 0b00110);
   std::uint64_t kv_bytes = 2ull * 2 * static_cast<std::uint64_t>(n_kv) * k_cache.cols();
   record(pl, {bq.slice, bk.slice, bv.slice, bo.slice, bs.slice}, p, g,
          kv_bytes + 8ull * q.elements());

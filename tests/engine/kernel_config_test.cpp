@@ -18,6 +18,13 @@ TEST(KernelConfigApply, SetsNamedSizesAndLeavesTheRest) {
   EXPECT_EQ(c.norm_wg, d.norm_wg);
   EXPECT_EQ(c.matmul_min_tokens, d.matmul_min_tokens);
   EXPECT_EQ(c.subgroups, d.subgroups);
+  // The CPU-device kernel choices can be switched off (0) for A/B runs; sizes cannot be 0.
+  c.apply("matmul_rows=0,matvec_stream_rows=0,matmul_tokens=4");
+  EXPECT_EQ(c.matmul_rows, 0u);
+  EXPECT_EQ(c.matvec_stream_rows, 0u);
+  EXPECT_EQ(c.matmul_tokens, 4u);
+  EXPECT_THROW(c.apply("matmul_tokens=0"), std::invalid_argument);
+  EXPECT_THROW(c.apply("matvec_stream_max_units=0"), std::invalid_argument);
   c.apply("");
   EXPECT_EQ(c.matvec_wg, 8u);
 }
