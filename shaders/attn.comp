@@ -48,12 +48,9 @@ layout(std430, binding = 0) readonly buffer Q { float q[]; };
 // as vectors (weights.glsl); kc(i) / vc(i) is 32-bit word i (a pair of halves).
 layout(binding = 1, rgba32ui) uniform readonly uimageBuffer kc_t;
 layout(binding = 2, rgba32ui) uniform readonly uimageBuffer vc_t;
-uint cache_word(uvec4 t, uint c) {
-  return c == 0u ? t.x : c == 1u ? t.y : c == 2u ? t.z : t.w;
-}
 #define kc4(i) imageLoad(kc_t, int(i))
-#define kc(i) cache_word(imageLoad(kc_t, int((i) >> 2)), (i) & 3u)
-#define vc(i) cache_word(imageLoad(vc_t, int((i) >> 2)), (i) & 3u)
+#define kc(i) texel_word(imageLoad(kc_t, int((i) >> 2)), (i) & 3u)
+#define vc(i) texel_word(imageLoad(vc_t, int((i) >> 2)), (i) & 3u)
 layout(std430, binding = 3) writeonly buffer Out { float o[]; };
 layout(std430, binding = 4) writeonly buffer Scratch { float scratch[]; };
 

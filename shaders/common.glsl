@@ -14,6 +14,12 @@
 
 #define WG_SIZE gl_WorkGroupSize.x
 
+// Component c (0..3, not a constant) of a texel: the 32-bit word at word index 4 t + c of a
+// storage texel buffer (weights.glsl, vector_load.glsl, attn.comp).
+uint texel_word(uvec4 t, uint c) {
+  return c == 0u ? t.x : c == 1u ? t.y : c == 2u ? t.z : t.w;
+}
+
 // Scratch for the reductions; one slot per invocation covers any subgroup size.
 shared float red_f[WG_SIZE];
 shared uint red_u[WG_SIZE];

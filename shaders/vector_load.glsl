@@ -19,8 +19,7 @@ void CAT(VNAME, _load32)(uint base, uint e0, uint K, out float v[32]) {
     [[unroll]] for (uint i = 0; i < 32u; ++i) {
       uint e = base + min(e0 + i, K - 1u);
       uvec4 t = imageLoad(VTEX, int(e / 4u));
-      uint w = (e & 3u) == 0u ? t.x : (e & 3u) == 1u ? t.y : (e & 3u) == 2u ? t.z : t.w;
-      v[i] = e0 + i < K ? uintBitsToFloat(w) : 0.0;
+      v[i] = e0 + i < K ? uintBitsToFloat(texel_word(t, e & 3u)) : 0.0;
     }
   }
 }

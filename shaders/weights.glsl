@@ -28,14 +28,6 @@ layout(binding = WBINDING, rgba32ui) uniform readonly uimageBuffer CAT(WNAME, _t
 #define TBYTE(t, j) (((t)[(j) >> 2] >> (8u * ((j) & 3u))) & 0xFFu)
 #define TSBYTE(t, j) bitfieldExtract(int((t)[(j) >> 2]), int(8u * ((j) & 3u)), 8)
 
-#ifndef WEIGHTS_GLSL_HELPERS
-#define WEIGHTS_GLSL_HELPERS
-// Component c (0..3, not constant) of t.
-uint texel_word(uvec4 t, uint c) {
-  return c == 0u ? t.x : c == 1u ? t.y : c == 2u ? t.z : t.w;
-}
-#endif
-
 // The 32-bit word at byte b (a multiple of 4) and the 16 bits at byte b (a multiple of 2).
 uint CAT(WNAME, _word)(uint b) {
   return texel_word(WT(b >> 4), (b >> 2) & 3u);
