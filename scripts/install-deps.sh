@@ -8,7 +8,7 @@ PACKAGES=(
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtquick-dialogs
   qml6-module-qtqml-workerscript qml6-module-qt-labs-platform qml6-module-qtqml-models
   qml6-module-qttest qml6-module-qtquick-shapes qml6-module-qtqml qml6-module-qt-labs-settings
-  qml6-module-qt-labs-qmlmodels libgl-dev clang libclang-rt-14-dev
+  qml6-module-qt-labs-qmlmodels qml6-module-qt-labs-folderlistmodel libgl-dev clang libclang-rt-14-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   libsqlite3-dev libicu-dev libgtest-dev
   xvfb x11-utils imagemagick xdotool
