@@ -68,6 +68,12 @@ void ConversationsViewModel::setHistoryState(bool readOnly, const QString& probl
   emit historyChanged();
 }
 
+void ConversationsViewModel::setMovedAsideTo(const QString& path) {
+  if (path == movedAsideTo_) return;
+  movedAsideTo_ = path;
+  emit historyChanged();
+}
+
 void ConversationsViewModel::setCurrentDamage(const QString& damage) {
   if (damage == currentDamage_) return;
   currentDamage_ = damage;

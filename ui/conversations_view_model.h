@@ -33,6 +33,8 @@ class ConversationsViewModel : public QObject {
   // Why the history is read-only or unavailable, for people; empty when all is well.
   Q_PROPERTY(QString historyProblem READ historyProblem NOTIFY historyChanged)
   Q_PROPERTY(bool canStartNewHistory READ canStartNewHistory NOTIFY historyChanged)
+  // Where "Start a new history" moved the old file, shown until the user dismisses it.
+  Q_PROPERTY(QString movedAsideTo READ movedAsideTo NOTIFY historyChanged)
   // What the current conversation's damaged message tree hides, for people; empty when whole.
   Q_PROPERTY(QString currentDamage READ currentDamage NOTIFY currentDamageChanged)
   // Where the export dialog starts: the user's documents folder (home when there is none).
@@ -56,6 +58,8 @@ class ConversationsViewModel : public QObject {
   bool readOnly() const { return readOnly_; }
   QString historyProblem() const { return historyProblem_; }
   bool canStartNewHistory() const { return canStartNewHistory_; }
+  QString movedAsideTo() const { return movedAsideTo_; }
+  Q_INVOKABLE void dismissMovedAside() { setMovedAsideTo({}); }
   QString currentDamage() const { return currentDamage_; }
   QUrl exportFolder() const;
 
@@ -69,6 +73,7 @@ class ConversationsViewModel : public QObject {
   // problem empty: the history is healthy; readOnly: it can be read; canStartNew: the file exists
   // and can be set aside for a new history.
   void setHistoryState(bool readOnly, const QString& problem, bool canStartNew);
+  void setMovedAsideTo(const QString& path);
   void setCurrentDamage(const QString& damage);  // cleared by setCurrent() with another id
 
  signals:
@@ -108,6 +113,7 @@ class ConversationsViewModel : public QObject {
   bool readOnly_ = false;
   QString historyProblem_;
   bool canStartNewHistory_ = false;
+  QString movedAsideTo_;
   QString currentDamage_;
 };
 

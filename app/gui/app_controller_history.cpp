@@ -36,8 +36,8 @@ void AppController::connectHistory() {
   });
   connect(&store_, &StoreThread::movedAside, this, [this](const QString& where) {
     status_.dismissError();
-    status_.showNotice(tr("The old history was moved to %1; a new history has started.")
-                           .arg(QDir::toNativeSeparators(where)));
+    conversations_.setMovedAsideTo(QDir::toNativeSeparators(where));
+    status_.showNotice(tr("A new history has started; the old one is kept beside it."));
   });
 
   connect(&conversations_, &ui::ConversationsViewModel::restoreRequested, this,
@@ -108,7 +108,9 @@ void AppController::refreshTrash() {
           items.append({c.id, QString::fromStdString(c.title),
                         QString::fromStdString(
                             std::string(store::date_group_label(store::date_group(deleted, now)))),
-                        tr("Removed for good in %n day(s)", nullptr, days), 0});
+                        days == 1 ? tr("Removed for good in 1 day")
+                                  : tr("Removed for good in %1 days").arg(days),
+                        0});
         }
         conversations_.setTrashItems(std::move(items));
       });
@@ -139,7 +141,8 @@ void AppController::emptyTrash() {
   store_.run(
       this, [](store::ChatStore& s) { return s.purge_deleted_conversations(); },
       [this](int removed) {
-        status_.showNotice(tr("Removed %n conversation(s) for good", nullptr, removed));
+        status_.showNotice(removed == 1 ? tr("Removed 1 conversation for good")
+                                        : tr("Removed %1 conversations for good").arg(removed));
         refreshTrash();
       });
 }

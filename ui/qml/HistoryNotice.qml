@@ -1,6 +1,6 @@
 // Under the sidebar's list when the history file cannot be used as it is: read-only (damaged or
-// write-protected) or not openable at all. Offers to set the file aside and start a new history;
-// the banner above the chat names the file.
+// write-protected) or not openable at all. Offers to set the file aside and start a new history
+// (the banner above the chat names the file), then says where the old file went.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -12,7 +12,7 @@ Rectangle {
     required property Theme theme
     required property ConversationsViewModel conversations
 
-    visible: conversations.historyProblem.length > 0
+    visible: conversations.historyProblem.length > 0 || conversations.movedAsideTo.length > 0
     implicitHeight: column.implicitHeight + 16
     radius: theme.radius
     color: theme.base
@@ -29,10 +29,11 @@ Rectangle {
         Label {
             id: label
             Layout.fillWidth: true
-            wrapMode: Text.Wrap
+            wrapMode: Text.WrapAtWordBoundaryOrAnywhere
             textFormat: Text.PlainText
             color: notice.theme.text
-            text: notice.conversations.readOnly ? qsTr("This history is read-only: %1.").arg(notice.conversations.historyProblem) : qsTr("This history cannot be opened: %1.").arg(notice.conversations.historyProblem)
+            // Short: the banner above the chat has the file and the reason.
+            text: notice.conversations.movedAsideTo.length > 0 ? qsTr("The old history is kept at %1").arg(notice.conversations.movedAsideTo) : notice.conversations.readOnly ? qsTr("This history is read-only. Its chats can be read; new ones need a new history.") : qsTr("This history cannot be opened.")
         }
         Button {
             objectName: "startNewHistory"
@@ -44,6 +45,14 @@ Rectangle {
             ToolTip.delay: 500
             ToolTip.text: qsTr("Moves the old file aside under a dated name; nothing is deleted")
             onClicked: notice.conversations.startNewHistoryRequested()
+        }
+        Button {
+            Layout.alignment: Qt.AlignRight
+            visible: notice.conversations.movedAsideTo.length > 0
+            text: qsTr("OK")
+            flat: true
+            Accessible.name: qsTr("Dismiss where the old history is kept")
+            onClicked: notice.conversations.dismissMovedAside()
         }
     }
 }
