@@ -183,6 +183,31 @@ TEST(ControllerHistory, ALockedHistoryIsRetriedAndSaysWhenItIsFree) {
   EXPECT_EQ(ChatStore::open(path.toStdString()).conversation(id).title, "Renamed while locked");
 }
 
+TEST(ControllerHistory, AHistoryLockedAtStartOpensOnceItIsFree) {
+  QTemporaryDir dir;
+  const QString path = dir.filePath("chats.sqlite");
+  {
+    ChatStore s = ChatStore::open(path.toStdString());
+    chat(s, "waiting for the lock");
+  }
+  // Another program holds the file exclusively: nobody else can even read it.
+  std::optional<Database> other(Database::open(path.toStdString()));
+  other->exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE");
+  gui::StoreThread store(path, nullptr, 100);
+  QSignalSpy locked(&store, &gui::StoreThread::locked);
+  QSignalSpy opened(&store, &gui::StoreThread::opened);
+  gui::AppController c(store);
+  ASSERT_TRUE(QTest::qWaitFor([&] { return locked.count() == 1; }, 5000));
+  EXPECT_TRUE(c.status()->errorText().contains("locked")) << c.status()->errorText().toStdString();
+  EXPECT_EQ(opened.count(), 0);
+  other->exec("COMMIT");
+  other.reset();  // the other program closes the file: the lock is gone
+  ASSERT_TRUE(QTest::qWaitFor([&] { return opened.count() == 1; }, 5000));
+  ASSERT_TRUE(QTest::qWaitFor([&] { return c.conversations()->list()->rowCount() == 1; }, 5000));
+  EXPECT_TRUE(c.status()->errorText().isEmpty());
+  EXPECT_TRUE(c.status()->noticeText().contains("free again"));
+}
+
 // A history whose messages index is damaged: open() refuses it, but it reads.
 void damageAnIndex(const QString& path) {
   {
