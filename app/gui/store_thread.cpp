@@ -101,10 +101,11 @@ void StoreThread::startNewHistory() {
           const std::filesystem::path aside =
               store::move_aside(path_.toStdString(), store::now_ms());
           emit movedAside(QString::fromStdString(aside.string()));
+          openStore();
         } catch (const store::StoreError& e) {
+          openStore();  // the old history again, as it was; then why it stays
           emit failed(tr("Could not move the history aside: %1").arg(people(e)));
         }
-        openStore();
       },
       Qt::QueuedConnection);
 }
