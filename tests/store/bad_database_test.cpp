@@ -157,6 +157,7 @@ TEST(BadDatabase, RandomDamageNeverCrashes) {
       try {
         for (const Conversation& c : store.list_conversations()) {
           store.active_path(c.id);
+          store.tree_damage(c.id);
           store.export_json(c.id);
         }
         store.search("question answer");
