@@ -5,8 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "store/chat_store.h"
 #include "store/sqlite_db.h"
 #include "store/temp_dir.h"
@@ -14,13 +12,9 @@
 
 using namespace vkchat::store;
 namespace fs = std::filesystem;
+using vkchat::test::write_bytes;
 
 namespace {
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 // A closed history with two conversations, one with a question and an answer about owls.
 void make_history(const fs::path& path) {
