@@ -35,6 +35,9 @@ class ChatViewModel : public QObject {
  signals:
   void generatingChanged();
   void canSendChanged();
+  // Controller side: the text of a sendRequested is in the history now. Until then the composer
+  // keeps it (a failed save, such as a full disk, must not lose what the user typed).
+  void sendSaved(const QString& text);
 
   // Intents, called from QML.
   void sendRequested(const QString& text);

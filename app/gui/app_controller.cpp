@@ -135,7 +135,8 @@ AppController::AppController(StoreThread& store, QObject* parent) : QObject(pare
   connect(&settingsDebounce_, &QTimer::timeout, this, &AppController::persistSettings);
   undoTimer_.setSingleShot(true);
   undoTimer_.setInterval(kUndoMs);
-  connect(&undoTimer_, &QTimer::timeout, this, [this] { conversations_.setUndo(0, {}); });
+  connect(&undoTimer_, &QTimer::timeout, this,
+          [this] { conversations_.setUndoNoticeVisible(false); });
 
   connect(&store_, &StoreThread::opened, this, [this] {
     storeReady_ = true;
@@ -209,6 +210,7 @@ AppController::AppController(StoreThread& store, QObject* parent) : QObject(pare
     refreshRecent();
   });
 
+  connectHistory();
   conversations_.setAvailable(false);
   updateSendBlocked();
 }
@@ -284,6 +286,7 @@ void AppController::showConversation(ChatSnapshot snapshot) {
   // How much of the context an existing conversation fills is known after its next answer.
   if (switched) {
     status_.setContext(snapshot.path.empty() ? 0 : -1, loaded_ ? loaded_->contextLength : 0);
+    checkDamage(c.id);
   }
 }
 
@@ -315,7 +318,7 @@ void AppController::startNewChat() {
 
 void AppController::persistSettings() {
   settingsDebounce_.stop();
-  if (settingsConversationId_ == 0) return;
+  if (settingsConversationId_ == 0 || refuseWrite(tr("The settings were not saved"))) return;
   store_.post([id = settingsConversationId_, values = to_store(settings_.values())](
                   store::ChatStore& s) { s.set_conversation_settings(id, values); });
 }
@@ -339,31 +342,34 @@ void AppController::flush() {
 // ---- Conversations ---------------------------------------------------------------------------
 
 void AppController::rename(qint64 id, const QString& title) {
+  if (refuseWrite(tr("The conversation was not renamed"))) return;
   store_.post([id, t = title.toStdString()](store::ChatStore& s) { s.rename_conversation(id, t); });
   if (id == currentId_) conversations_.setCurrent(id, title);
   refreshList();
 }
 
 void AppController::remove(qint64 id) {
+  if (refuseWrite(tr("The conversation was not deleted"))) return;
   if (generation_ && generation_->conversationId == id) stop();
   QString title;
   const int row = conversations_.list()->indexOfKey(id);
   if (row >= 0) title = conversations_.list()->at(row).title;
   store_.post([id](store::ChatStore& s) { s.delete_conversation(id); });
-  conversations_.setUndo(id, title);
+  deleted_.emplace_back(id, title);
+  setUndoTop();
+  conversations_.setUndoNoticeVisible(true);
   undoTimer_.start();
   if (id == currentId_) startNewChat();
   refreshList();
+  refreshTrash();
 }
 
 void AppController::undoRemove() {
-  const qint64 id = conversations_.undoId();
-  if (id == 0) return;
+  if (deleted_.empty()) return;
+  const qint64 id = deleted_.back().first;
   undoTimer_.stop();
-  conversations_.setUndo(0, {});
-  store_.post([id](store::ChatStore& s) { s.restore_conversation(id); });
-  refreshList();
-  selectConversation(id, 0);
+  conversations_.setUndoNoticeVisible(false);
+  restoreFromTrash(id);
 }
 
 void AppController::search(const QString& text) {
@@ -373,8 +379,8 @@ void AppController::search(const QString& text) {
 }
 
 void AppController::exportConversation(qint64 id, const QString& format, const QUrl& fileUrl) {
-  const QString path = fileUrl.isLocalFile() ? fileUrl.toLocalFile() : fileUrl.toString();
   const bool json = format == QLatin1String("json");
+  const QString path = exportPath(fileUrl, json ? QStringLiteral("json") : QStringLiteral("md"));
   store_.run(
       this,
       [id, json, path](store::ChatStore& s) {
@@ -399,6 +405,7 @@ void AppController::exportConversation(qint64 id, const QString& format, const Q
 // ---- Settings --------------------------------------------------------------------------------
 
 void AppController::resetSettings() {
+  if (refuseWrite(tr("The settings were not reset"))) return;
   store_.run(
       this, [](store::ChatStore& s) { return s.default_chat_settings(); },
       [this](store::ChatSettings defaults) {
@@ -413,6 +420,7 @@ void AppController::resetSettings() {
 }
 
 void AppController::saveDefaults() {
+  if (refuseWrite(tr("The defaults were not saved"))) return;
   const store::ChatSettings values = to_store(settings_.values());
   defaults_ = values;
   settings_.load(settings_.values(), settings_.values());
@@ -458,7 +466,10 @@ void AppController::send(const QString& text) {
         s.begin_assistant_message(conv, used);
         return ChatSnapshot{s.conversation(conv), s.active_path(conv), std::nullopt};
       },
-      [this](ChatSnapshot snapshot) { generate(std::move(snapshot)); },
+      [this, trimmed](ChatSnapshot snapshot) {
+        emit chat_.sendSaved(trimmed);  // only now may the composer let the text go
+        generate(std::move(snapshot));
+      },
       [this](const QString& reason) { startFailed(reason); });
 }
 
@@ -618,7 +629,7 @@ void AppController::onModelLoaded(qint64 requestId, const LoadedModel& model) {
   recent.architecture = model.architecture.toStdString();
   recent.size_bytes = model.fileSize;
   recent.quant = model.quant.toStdString();
-  if (storeReady_) {
+  if (storeReady_ && !readOnly_) {
     store_.post([recent](store::ChatStore& s) { s.remember_model(recent); });
     refreshRecent();
   }
@@ -638,6 +649,8 @@ void AppController::updateSendBlocked() {
   QString reason;
   if (!storeReady_) {
     reason = tr("Chat history is unavailable");
+  } else if (readOnly_) {
+    reason = tr("The chat history is read-only: start a new history to chat");
   } else if (loadRequestId_ != 0) {
     reason = tr("Loading the model…");
   } else if (!loaded_) {

@@ -28,7 +28,7 @@ class AppController : public QObject {
  public:
   // How often a streaming answer is saved: often enough that a crash loses under a second.
   static constexpr int kCheckpointMs = 500;
-  // How long a deleted conversation can be brought back from the sidebar.
+  // How long the "Deleted …  Undo" bar stays; Ctrl+Z and the Trash restore after that too.
   static constexpr int kUndoMs = 10000;
 
   explicit AppController(StoreThread& store, QObject* parent = nullptr);
@@ -90,6 +90,22 @@ class AppController : public QObject {
   void rename(qint64 id, const QString& title);
   void remove(qint64 id);
   void undoRemove();
+
+  // The history file's state, the Trash and damaged conversations (store_history in the .cpp).
+  void connectHistory();
+  void onHistoryOpened(bool readOnly, const QString& reason);
+  void refreshTrash();
+  void restoreFromTrash(qint64 id);
+  void purgeFromTrash(qint64 id);
+  void emptyTrash();
+  void startNewHistory();
+  void checkDamage(qint64 id);
+  // True (after saying why) when the history is read-only and `what` would write to it.
+  bool refuseWrite(const QString& what);
+  // The file an export writes: the dialog's choice as an absolute path, with `suffix` added when
+  // the name has none.
+  static QString exportPath(const QUrl& chosen, const QString& suffix);
+  void setUndoTop();
   void search(const QString& text);
   void exportConversation(qint64 id, const QString& format, const QUrl& fileUrl);
   void resetSettings();
@@ -124,6 +140,10 @@ class AppController : public QObject {
   QTimer settingsDebounce_;
   qint64 settingsConversationId_ = 0;  // whose settings the pending edit belongs to
   QTimer undoTimer_;
+  bool readOnly_ = false;
+  // Conversations deleted in this session, last one last, with their titles: what Ctrl+Z restores.
+  std::vector<std::pair<qint64, QString>> deleted_;
+  QString lockedError_;  // the banner shown while the history is locked, to clear when it is not
 };
 
 }  // namespace vkchat::gui

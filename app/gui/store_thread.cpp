@@ -2,33 +2,33 @@
 
 #include <exception>
 
+#include "store/history_file.h"
+
 namespace vkchat::gui {
 
-StoreThread::StoreThread(const QString& path, QObject* parent)
+namespace {
+
+QString people(const store::StoreError& e) {
+  return QString::fromStdString(e.detail());
+}
+
+}  // namespace
+
+StoreThread::StoreThread(const QString& path, QObject* parent, int busyTimeoutMs)
     : QObject(parent),
       path_(path),
+      busyTimeoutMs_(busyTimeoutMs),
       host_(std::make_unique<QObject>()),
       store_(std::make_unique<std::optional<store::ChatStore>>()) {
   thread_.setObjectName(QStringLiteral("vkchat-store"));
   host_->moveToThread(&thread_);
   thread_.start();
   QMetaObject::invokeMethod(
-      host_.get(),
-      [this, file = path.toStdString()] {
-        try {
-          store_->emplace(store::ChatStore::open(file));
-          // Deleted conversations stay restorable only until the app closes.
-          (*store_)->purge_deleted_conversations();
-          emit opened();
-        } catch (const std::exception& e) {
-          store_->reset();
-          emit openFailed(QString::fromStdString(e.what()));
-        }
-      },
-      Qt::QueuedConnection);
+      host_.get(), [this] { openStore(); }, Qt::QueuedConnection);
 }
 
 StoreThread::~StoreThread() {
+  closing_ = true;  // a job waiting for another program's lock gives up
   // Queued behind every job posted so far: they all finish, then the store closes on its thread.
   QMetaObject::invokeMethod(
       host_.get(),
@@ -40,21 +40,114 @@ StoreThread::~StoreThread() {
   thread_.wait();
 }
 
-void StoreThread::post(std::function<void(store::ChatStore&)> job) {
+bool StoreThread::waitForLock(bool& wasLocked, const store::StoreError& e) {
+  if (closing_) return false;
+  if (!wasLocked) {
+    wasLocked = true;
+    emit locked(people(e));
+  }
+  constexpr int kStepMs = 50;
+  for (int waited = 0; waited < kRetryMs && !closing_; waited += kStepMs) QThread::msleep(kStepMs);
+  return !closing_;
+}
+
+void StoreThread::openStore() {
+  const std::filesystem::path file = path_.toStdString();
+  bool wasLocked = false;
+  for (;;) {
+    try {
+      store_->emplace(store::ChatStore::open(file, busyTimeoutMs_));
+      if ((*store_)->read_only()) {
+        if (wasLocked) emit unlocked();
+        emit openedReadOnly(tr("the file or its folder is write-protected"));
+        emit opened();
+        return;
+      }
+      (*store_)->purge_deleted_before(store::now_ms() - store::kTrashKeepMs);
+      if (wasLocked) emit unlocked();
+      emit opened();
+      return;
+    } catch (const store::StoreError& e) {
+      store_->reset();
+      if (e.busy() && waitForLock(wasLocked, e)) continue;
+      // What cannot be opened for writing may still be read: a damaged file (whose undamaged
+      // pages read), a write-protected one, or one in a folder the app cannot write.
+      if (!e.busy()) {
+        try {
+          store_->emplace(store::ChatStore::open_read_only(file, busyTimeoutMs_));
+          emit openedReadOnly(people(e));
+          emit opened();
+          return;
+        } catch (const std::exception&) {
+          store_->reset();
+        }
+      }
+      emit openFailed(people(e));
+      return;
+    } catch (const std::exception& e) {
+      store_->reset();
+      emit openFailed(QString::fromUtf8(e.what()));
+      return;
+    }
+  }
+}
+
+void StoreThread::startNewHistory() {
   QMetaObject::invokeMethod(
       host_.get(),
-      [this, job = std::move(job)] {
-        if (!store_->has_value()) {
-          emit failed(tr("Chat history is unavailable."));
-          return;
-        }
+      [this] {
+        store_->reset();  // closed: the WAL is folded back and the file can move
         try {
-          job(**store_);
-        } catch (const std::exception& e) {
-          emit failed(QString::fromStdString(e.what()));
+          const std::filesystem::path aside =
+              store::move_aside(path_.toStdString(), store::now_ms());
+          emit movedAside(QString::fromStdString(aside.string()));
+          openStore();
+        } catch (const store::StoreError& e) {
+          openStore();  // the old history again, as it was; then why it stays
+          emit failed(tr("Could not move the history aside: %1").arg(people(e)));
         }
       },
       Qt::QueuedConnection);
+}
+
+std::optional<QString> StoreThread::runJob(const Job& job) {
+  if (!store_->has_value()) return tr("Chat history is unavailable.");
+  bool wasLocked = false;
+  for (;;) {
+    try {
+      (*store_)->atomically([&] { job(**store_); });
+      if (wasLocked) emit unlocked();
+      return std::nullopt;
+    } catch (const store::StoreError& e) {
+      // A busy error rolled the whole job back: trying it again cannot do anything twice.
+      if (e.busy() && waitForLock(wasLocked, e)) continue;
+      if (e.read_only() && (*store_)->read_only()) {
+        return tr("the chat history is open read-only, so nothing can be saved");
+      }
+      return QString::fromUtf8(e.what());
+    } catch (const std::exception& e) {
+      return QString::fromUtf8(e.what());
+    }
+  }
+}
+
+void StoreThread::enqueue(Job job, std::function<void()> committed,
+                          std::function<void(const QString&)> jobFailed) {
+  QMetaObject::invokeMethod(
+      host_.get(),
+      [this, job = std::move(job), committed = std::move(committed),
+       jobFailed = std::move(jobFailed)] {
+        if (const std::optional<QString> error = runJob(job)) {
+          jobFailed(*error);
+        } else if (committed) {
+          committed();
+        }
+      },
+      Qt::QueuedConnection);
+}
+
+void StoreThread::post(Job job) {
+  enqueue(std::move(job), {}, [this](const QString& reason) { emit failed(reason); });
 }
 
 }  // namespace vkchat::gui

@@ -1,5 +1,6 @@
-// Exporting a conversation's active branch: Markdown for people, JSON for programs. The JSON is
-// built by SQLite's JSON functions, so every string is escaped by the same code that reads it.
+// Exporting a conversation: its active branch as Markdown for people, its whole tree as JSON for
+// programs. The JSON is built by SQLite's JSON functions, so every string is escaped by the same
+// code that reads it.
 #include <ctime>
 
 #include "store/chat_store.h"
@@ -59,19 +60,19 @@ std::string ChatStore::export_markdown(std::int64_t conversation_id) const {
 
 std::string ChatStore::export_json(std::int64_t conversation_id) const {
   conversation(conversation_id);  // an unknown id is an error, not an empty export
-  Statement rows_st =
-      db_.prepare(std::string(rows::kActivePathCte) +
-                  "SELECT json_object('id', m.id, 'parent_id', m.parent_id, 'role', m.role,"
-                  " 'content', m.content, 'created_at', m.created_at, 'token_count', m.token_count,"
-                  " 'complete', json(CASE WHEN m.complete THEN 'true' ELSE 'false' END),"
-                  " 'sampling', json(CASE WHEN m.seed_mode IS NULL THEN NULL ELSE json_object("
-                  "  'seed_mode', m.seed_mode, 'seed', m.seed, 'temperature', m.temperature,"
-                  "  'top_p', m.top_p, 'top_k', m.top_k, 'min_p', m.min_p,"
-                  "  'repeat_penalty', m.repeat_penalty, 'max_tokens', m.max_tokens) END),"
-                  " 'stats', json(CASE WHEN m.finish_reason IS NULL THEN NULL ELSE json_object("
-                  "  'prefill_tokens_per_s', m.prefill_tps, 'decode_tokens_per_s', m.decode_tps,"
-                  "  'time_to_first_token_ms', m.ttft_ms, 'finish_reason', m.finish_reason) END))"
-                  " FROM path JOIN messages m ON m.id = path.id ORDER BY path.depth DESC");
+  // Every message of every branch, oldest first; parent_id links them into the tree.
+  Statement rows_st = db_.prepare(
+      "SELECT json_object('id', m.id, 'parent_id', m.parent_id, 'role', m.role,"
+      " 'content', m.content, 'created_at', m.created_at, 'token_count', m.token_count,"
+      " 'complete', json(CASE WHEN m.complete THEN 'true' ELSE 'false' END),"
+      " 'sampling', json(CASE WHEN m.seed_mode IS NULL THEN NULL ELSE json_object("
+      "  'seed_mode', m.seed_mode, 'seed', m.seed, 'temperature', m.temperature,"
+      "  'top_p', m.top_p, 'top_k', m.top_k, 'min_p', m.min_p,"
+      "  'repeat_penalty', m.repeat_penalty, 'max_tokens', m.max_tokens) END),"
+      " 'stats', json(CASE WHEN m.finish_reason IS NULL THEN NULL ELSE json_object("
+      "  'prefill_tokens_per_s', m.prefill_tps, 'decode_tokens_per_s', m.decode_tps,"
+      "  'time_to_first_token_ms', m.ttft_ms, 'finish_reason', m.finish_reason) END))"
+      " FROM messages m WHERE m.conversation_id = ?1 ORDER BY m.id");
   rows_st.bind(conversation_id);
   std::string messages = "[";
   while (rows_st.step()) {
@@ -79,17 +80,25 @@ std::string ChatStore::export_json(std::int64_t conversation_id) const {
     messages += rows_st.text(0);
   }
   messages += ']';
+  std::string path = "[";
+  for (const Message& m : active_path(conversation_id)) {
+    if (path.size() > 1) path += ',';
+    path += std::to_string(m.id);
+  }
+  path += ']';
+  const std::string damage = tree_damage(conversation_id);
 
   Statement st = db_.prepare(
-      "SELECT json_object('format', 'vkchat.conversation', 'version', 1, 'id', id,"
+      "SELECT json_object('format', 'vkchat.conversation', 'version', 2, 'id', id,"
       " 'title', title, 'created_at', created_at, 'updated_at', updated_at,"
       " 'model', json_object('path', model_path, 'hash', model_hash),"
       " 'settings', json_object('temperature', temperature, 'top_p', top_p, 'top_k', top_k,"
       "  'min_p', min_p, 'repeat_penalty', repeat_penalty, 'max_tokens', max_tokens,"
       "  'seed_mode', seed_mode, 'seed', seed, 'system_prompt', system_prompt),"
-      " 'messages', json(?2))"
+      " 'active_path', json(?3), 'messages', json(?2), 'damage', ?4)"
       " FROM conversations WHERE id = ?1");
-  st.bind(conversation_id, messages);
+  st.bind(conversation_id, messages, path,
+          damage.empty() ? std::optional<std::string_view>() : std::string_view(damage));
   st.step();
   return st.text(0);
 }

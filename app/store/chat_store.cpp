@@ -48,9 +48,10 @@ std::int64_t ChatStore::next_time() {
   return last_time_;
 }
 
-ChatStore ChatStore::open(const std::filesystem::path& path) {
+ChatStore ChatStore::open(const std::filesystem::path& path, int busy_timeout_ms) {
   Database db = Database::open(path);
-  db.exec("PRAGMA busy_timeout = 5000");
+  // PRAGMA takes no bound parameters; the value is an int of ours.
+  db.exec("PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms));
   // Read-only and before anything writes: a foreign file fails here with "file is not a
   // database", and a damaged one is refused before we add to the damage.
   std::string quick;
@@ -78,6 +79,21 @@ ChatStore ChatStore::open(const std::filesystem::path& path) {
     db.fail_logic("PRAGMA foreign_keys = ON", "this SQLite cannot enforce foreign keys");
   }
   migrate(db);
+  return ChatStore(std::move(db));
+}
+
+ChatStore ChatStore::open_read_only(const std::filesystem::path& path, int busy_timeout_ms) {
+  Database db = Database::open(path, Database::Mode::ReadOnly);
+  db.exec("PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms) + "; PRAGMA query_only = 1");
+  // The first read: a file that is not a database fails here.
+  const int found = schema_version(db);
+  if (found != kSchemaVersion) {
+    db.fail_logic("open read-only",
+                  found == 0 ? "the file is not a vkchat chat history"
+                             : "the history has schema version " + std::to_string(found) +
+                                   " and this vkchat reads only version " +
+                                   std::to_string(kSchemaVersion) + " without changing the file");
+  }
   return ChatStore(std::move(db));
 }
 
@@ -185,8 +201,22 @@ void ChatStore::purge_conversation(std::int64_t id) {
   }
 }
 
+std::vector<Conversation> ChatStore::list_deleted_conversations() const {
+  Statement st = db_.prepare("SELECT " + std::string(rows::kConversationColumns) +
+                             " FROM conversations WHERE deleted_at IS NOT NULL"
+                             " ORDER BY deleted_at DESC, id DESC");
+  std::vector<Conversation> out;
+  while (st.step()) out.push_back(rows::conversation(st));
+  return out;
+}
+
 int ChatStore::purge_deleted_conversations() {
   db_.prepare("DELETE FROM conversations WHERE deleted_at IS NOT NULL").run();
+  return db_.changes();
+}
+
+int ChatStore::purge_deleted_before(std::int64_t cutoff_ms) {
+  db_.prepare("DELETE FROM conversations WHERE deleted_at < ?1").bind(cutoff_ms).run();
   return db_.changes();
 }
 

@@ -18,13 +18,15 @@
 // - Streaming: begin_assistant_message(), then checkpoint() with the whole text so far at least
 //   once a second, then finish_assistant_message(). A message whose writer died stays with
 //   complete == false and the text of its last checkpoint.
-// - Deleting a conversation hides it (undo with restore_conversation); purge_* removes it for good.
+// - Deleting a conversation moves it to the Trash (restore_conversation brings it back);
+//   purge_* removes it for good.
 #pragma once
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "store/sqlite_db.h"
@@ -35,7 +37,14 @@ namespace vkchat::store {
 
 class ChatStore {
  public:
-  static ChatStore open(const std::filesystem::path& path);
+  // busy_timeout_ms: how long a call waits for another connection's lock before it fails with a
+  // StoreError whose busy() is true.
+  static ChatStore open(const std::filesystem::path& path, int busy_timeout_ms = 5000);
+  // Opens an existing history for reading only, when open() cannot write it or refuses it as
+  // damaged: nothing is checked, created, migrated or written (a damaged file stays as it is),
+  // and every write fails with a StoreError whose read_only() is true. Reads of damaged pages
+  // fail as they come. Refuses a file that is not a vkchat database of this schema version.
+  static ChatStore open_read_only(const std::filesystem::path& path, int busy_timeout_ms = 5000);
 
   ChatStore(ChatStore&&) noexcept = default;
   ChatStore& operator=(ChatStore&&) noexcept = default;
@@ -43,6 +52,24 @@ class ChatStore {
   ChatStore& operator=(const ChatStore&) = delete;
 
   const std::string& path() const { return db_.path(); }
+  // Opened with open_read_only(), or SQLite could only read the file (write-protected).
+  bool read_only() const { return db_.read_only(); }
+
+  // Runs f() as one transaction, taking no lock until f reads or writes: every write in it is
+  // kept, or none (store calls inside become savepoints). For a batch of calls that must not
+  // half-happen, such as the app's jobs, which it retries whole when the file is locked.
+  template <class F>
+  auto atomically(F&& f) -> decltype(f()) {
+    Transaction tx(db_, Transaction::Kind::Deferred);
+    if constexpr (std::is_void_v<decltype(f())>) {
+      f();
+      tx.commit();
+    } else {
+      auto result = f();
+      tx.commit();
+      return result;
+    }
+  }
   // Runs PRAGMA integrity_check plus the search index's own check: "ok", or what is wrong.
   std::string integrity_check() const;
 
@@ -56,10 +83,16 @@ class ChatStore {
   void set_conversation_model(std::int64_t id, std::string_view model_path,
                               std::string_view model_hash);
   void set_conversation_settings(std::int64_t id, const ChatSettings& settings);
-  void delete_conversation(std::int64_t id);  // hides it; restore_conversation undoes
+  // The Trash. Deleting moves a conversation there (deleted_at is set); restoring brings it back
+  // as it was; purging removes it for good. The app empties what has been in the Trash longer
+  // than kTrashKeepMs when it starts.
+  void delete_conversation(std::int64_t id);
   void restore_conversation(std::int64_t id);
-  void purge_conversation(std::int64_t id);  // removes a deleted conversation for good
-  int purge_deleted_conversations();         // all of them (at start-up); returns how many
+  // Deleted conversations, most recently deleted first.
+  std::vector<Conversation> list_deleted_conversations() const;
+  void purge_conversation(std::int64_t id);          // removes a deleted conversation for good
+  int purge_deleted_conversations();                 // empties the Trash; returns how many
+  int purge_deleted_before(std::int64_t cutoff_ms);  // those deleted before `cutoff_ms`
 
   // Full-text search over message text (all branches) of conversations not deleted. Each word of
   // `text` must match, as a word prefix; case and diacritics are ignored. One hit per
@@ -74,6 +107,13 @@ class ChatStore {
   // Shows the branch through `message_id`: it and, below it, the newest child at each level.
   // Returns the new active leaf.
   std::int64_t select_branch(std::int64_t message_id);
+  // What is wrong with the conversation's message tree, for people; empty when nothing is. A file
+  // edited by hand (or by another program) can hold a loop of parents, messages whose parent is
+  // missing, or an active leaf in another conversation. Every walk of the tree stays bounded by
+  // the conversation's message count on such a file, and the rest of the history stays usable:
+  // the active path ends where the loop or the missing parent is, and a leaf outside the
+  // conversation is not followed (its newest message is the leaf instead).
+  std::string tree_damage(std::int64_t conversation_id) const;
 
   // Appends a user message below the active leaf. The first user message titles a conversation
   // whose title was never set by the user.
@@ -105,7 +145,9 @@ class ChatStore {
   std::vector<RecentModel> recent_models(int limit = 10) const;
   void forget_model(std::string_view path);
 
-  // The conversation's active branch, for people (Markdown) or programs (JSON, one object).
+  // Markdown, for people: the conversation's active branch. JSON, for programs (one object,
+  // format "vkchat.conversation" version 2): every message of every branch with its parent_id,
+  // the ids of the active branch ("active_path") and, for a damaged tree, "damage".
   std::string export_markdown(std::int64_t conversation_id) const;
   std::string export_json(std::int64_t conversation_id) const;
 
@@ -117,6 +159,9 @@ class ChatStore {
                               std::string_view content);
   void touch(std::int64_t conversation_id, std::int64_t now);
   void set_active_leaf(std::int64_t conversation_id, std::int64_t leaf_id);
+  // The end of the branch on screen (store_rows.h, kActiveLeaf); none for an empty conversation.
+  std::optional<std::int64_t> active_leaf(std::int64_t conversation_id) const;
+  std::int64_t message_count(std::int64_t conversation_id) const;
   // now_ms(), but strictly increasing over this store's writes: two writes within one
   // millisecond still sort in the order they happened (the sidebar sorts by time).
   std::int64_t next_time();
@@ -127,5 +172,8 @@ class ChatStore {
 
 // Milliseconds since the Unix epoch, now: the clock of every timestamp the store writes.
 std::int64_t now_ms();
+
+// How long a deleted conversation stays in the Trash before the app purges it: 30 days.
+inline constexpr std::int64_t kTrashKeepMs = 30LL * 24 * 60 * 60 * 1000;
 
 }  // namespace vkchat::store

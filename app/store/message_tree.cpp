@@ -1,5 +1,8 @@
 // Messages as a tree: appending, branching (edit, regenerate), the active path, and streaming
 // answers written through checkpoints.
+#include <algorithm>
+#include <unordered_set>
+
 #include "store/chat_store.h"
 #include "store/store_rows.h"
 
@@ -74,14 +77,36 @@ Message ChatStore::message(std::int64_t id) const {
   return rows::message(st);
 }
 
+std::optional<std::int64_t> ChatStore::active_leaf(std::int64_t conversation_id) const {
+  Statement st = db_.prepare("SELECT " + std::string(rows::kActiveLeaf));
+  st.bind(conversation_id);
+  st.step();
+  return st.optional_int64(0);
+}
+
+std::int64_t ChatStore::message_count(std::int64_t conversation_id) const {
+  Statement st = db_.prepare("SELECT count(*) FROM messages WHERE conversation_id = ?1");
+  st.bind(conversation_id);
+  st.step();
+  return st.int64(0);
+}
+
 std::vector<Message> ChatStore::active_path(std::int64_t conversation_id) const {
   conversation(conversation_id);  // an unknown id is an error, not an empty conversation
-  Statement st = db_.prepare(
-      std::string(rows::kActivePathCte) + "SELECT " + std::string(rows::kMessageColumns) +
-      " FROM path JOIN messages m ON m.id = path.id ORDER BY path.depth DESC");
+  Statement st =
+      db_.prepare(rows::active_path_cte() + "SELECT " + std::string(rows::kMessageColumns) +
+                  " FROM path JOIN messages m ON m.id = path.id AND m.conversation_id = ?1"
+                  " ORDER BY path.depth");
   st.bind(conversation_id);
+  // Leaf first; a repeated id means the parents loop (a damaged tree): the path ends there.
   std::vector<Message> out;
-  while (st.step()) out.push_back(rows::message(st));
+  std::unordered_set<std::int64_t> seen;
+  while (st.step()) {
+    Message m = rows::message(st);
+    if (!seen.insert(m.id).second) break;
+    out.push_back(std::move(m));
+  }
+  std::reverse(out.begin(), out.end());
   return out;
 }
 
@@ -99,18 +124,81 @@ std::vector<Message> ChatStore::siblings(std::int64_t message_id) const {
 std::int64_t ChatStore::select_branch(std::int64_t message_id) {
   Transaction tx(db_);
   Message from = message(message_id);
+  // Down through the newest child, within the conversation, never more steps than it has
+  // messages and never onto a message twice (a damaged tree can loop).
+  const std::int64_t steps = message_count(from.conversation_id);
   std::int64_t leaf = from.id;
-  Statement newest = db_.prepare("SELECT max(id) FROM messages WHERE parent_id = ?1");
-  for (;;) {
+  std::unordered_set<std::int64_t> seen{leaf};
+  Statement newest =
+      db_.prepare("SELECT max(id) FROM messages WHERE parent_id = ?1 AND conversation_id = ?2");
+  for (std::int64_t step = 0; step < steps; ++step) {
     newest.reset();
-    newest.bind(leaf);
+    newest.bind(leaf, from.conversation_id);
     newest.step();
     if (newest.is_null(0)) break;
-    leaf = newest.int64(0);
+    const std::int64_t child = newest.int64(0);
+    if (!seen.insert(child).second) break;
+    leaf = child;
   }
   set_active_leaf(from.conversation_id, leaf);
   tx.commit();
   return leaf;
+}
+
+std::string ChatStore::tree_damage(std::int64_t conversation_id) const {
+  const Conversation c = conversation(conversation_id);
+  std::vector<std::string> problems;
+  if (c.active_leaf_id) {
+    Statement leaf = db_.prepare("SELECT conversation_id FROM messages WHERE id = ?1");
+    leaf.bind(*c.active_leaf_id);
+    if (!leaf.step() || leaf.int64(0) != conversation_id) {
+      problems.push_back("its branch on screen pointed to message " +
+                         std::to_string(*c.active_leaf_id) + ", which is not one of its messages");
+    }
+  }
+  // Every message descends from a top message or from one whose parent is missing; what neither
+  // reaches sits in (or below) a loop of parents. The walk down cannot loop: a message in a loop
+  // has no ancestor outside it.
+  Statement st = db_.prepare(
+      "WITH RECURSIVE own(id, parent_id) AS ("
+      "  SELECT id, parent_id FROM messages WHERE conversation_id = ?1),"
+      " reach(id, depth, from_top) AS ("
+      "  SELECT id, 0, parent_id IS NULL FROM own"
+      "  WHERE parent_id IS NULL OR parent_id NOT IN (SELECT id FROM own)"
+      "  UNION ALL"
+      "  SELECT m.id, r.depth + 1, r.from_top FROM reach r"
+      "  JOIN messages m ON m.parent_id = r.id AND m.conversation_id = ?1"
+      "  WHERE r.depth < (SELECT count(*) FROM own))"
+      " SELECT (SELECT count(*) FROM own),"
+      "  (SELECT count(*) FROM own WHERE parent_id IS NOT NULL"
+      "   AND parent_id NOT IN (SELECT id FROM own)),"
+      "  (SELECT count(DISTINCT id) FROM reach WHERE NOT from_top),"
+      "  (SELECT count(DISTINCT id) FROM reach)");
+  st.bind(conversation_id);
+  st.step();
+  const std::int64_t total = st.int64(0), orphans = st.int64(1), below_orphans = st.int64(2),
+                     reached = st.int64(3);
+  auto messages = [](std::int64_t n) {
+    return std::to_string(n) + (n == 1 ? " message" : " messages");
+  };
+  if (orphans > 0) {
+    problems.push_back(messages(orphans) + (orphans == 1 ? " answers" : " answer") +
+                       " a message that is missing" +
+                       (below_orphans > orphans ? " (and " + messages(below_orphans - orphans) +
+                                                      (orphans == 1 ? " below it)" : " below them)")
+                                                : std::string()));
+  }
+  if (total > reached) {
+    problems.push_back(messages(total - reached) + (total - reached == 1 ? " forms" : " form") +
+                       " a loop of replies (or follow one)");
+  }
+  if (problems.empty()) return {};
+  std::string report = "the message tree is damaged: ";
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    if (i > 0) report += "; ";
+    report += problems[i];
+  }
+  return report;
 }
 
 Message ChatStore::insert_message(std::int64_t conversation_id,
@@ -142,8 +230,9 @@ Message ChatStore::insert_user_message(const Conversation& c, std::optional<std:
   Message m = insert_message(c.id, parent_id, Role::User, content, nullptr);
   // Titles follow the first user message of the branch, until the user names the conversation.
   if (c.title_is_auto) {
-    Statement users = db_.prepare(std::string(rows::kActivePathCte) +
-                                  "SELECT count(*) FROM path JOIN messages m ON m.id = path.id "
+    Statement users = db_.prepare(rows::active_path_cte() +
+                                  "SELECT count(DISTINCT m.id) FROM path JOIN messages m "
+                                  "ON m.id = path.id AND m.conversation_id = ?1 "
                                   "WHERE m.role = 'user'");
     users.bind(c.id);
     users.step();
@@ -159,7 +248,7 @@ Message ChatStore::insert_user_message(const Conversation& c, std::optional<std:
 Message ChatStore::add_user_message(std::int64_t conversation_id, std::string_view content) {
   Transaction tx(db_);
   Conversation c = conversation(conversation_id);
-  Message m = insert_user_message(c, c.active_leaf_id, content);
+  Message m = insert_user_message(c, active_leaf(conversation_id), content);
   tx.commit();
   return m;
 }
@@ -179,8 +268,9 @@ Message ChatStore::edit_user_message(std::int64_t message_id, std::string_view c
 Message ChatStore::begin_assistant_message(std::int64_t conversation_id,
                                            const SamplingSettings& used) {
   Transaction tx(db_);
-  Conversation c = conversation(conversation_id);
-  Message m = insert_message(conversation_id, c.active_leaf_id, Role::Assistant, "", &used);
+  conversation(conversation_id);  // an unknown id is an error
+  Message m =
+      insert_message(conversation_id, active_leaf(conversation_id), Role::Assistant, "", &used);
   tx.commit();
   return m;
 }

@@ -50,6 +50,16 @@ bool StoreError::damaged() const {
   return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
 }
 
+bool StoreError::busy() const {
+  int primary = sqlite_code_ & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+bool StoreError::read_only() const {
+  int primary = sqlite_code_ & 0xff;
+  return primary == SQLITE_READONLY || primary == SQLITE_PERM;
+}
+
 StoreError::StoreError(std::string database, std::string context, std::string detail,
                        int sqlite_code)
     : std::runtime_error("chat store " + database + ": " + detail + " (while: " + context + ")"),
@@ -63,9 +73,10 @@ void Database::Closer::operator()(sqlite3* db) const {
   sqlite3_close_v2(db);
 }
 
-Database Database::open(const std::filesystem::path& path) {
+Database Database::open(const std::filesystem::path& path, Mode mode) {
   std::string name = path.string();
-  if (name != ":memory:" && path.has_parent_path()) {
+  const bool writable = mode == Mode::ReadWrite;
+  if (writable && name != ":memory:" && path.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
     if (ec) {
@@ -73,7 +84,8 @@ Database Database::open(const std::filesystem::path& path) {
     }
   }
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(name.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+  int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
   std::unique_ptr<sqlite3, Closer> db(raw);
   if (rc != SQLITE_OK) {
     std::string detail = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
@@ -109,6 +121,9 @@ int Database::changes() const {
 }
 bool Database::in_transaction() const {
   return sqlite3_get_autocommit(handle()) == 0;
+}
+bool Database::read_only() const {
+  return sqlite3_db_readonly(handle(), "main") == 1;
 }
 
 void Database::fail(int rc, std::string_view context) const {
@@ -201,8 +216,8 @@ std::optional<double> Statement::optional_real(int column) const {
   return real(column);
 }
 
-Transaction::Transaction(const Database& db) : db_(db), nested_(db.in_transaction()) {
-  db_.exec(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
+Transaction::Transaction(const Database& db, Kind kind) : db_(db), nested_(db.in_transaction()) {
+  db_.exec(nested_ ? "SAVEPOINT nested" : kind == Kind::Immediate ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 Transaction::~Transaction() {

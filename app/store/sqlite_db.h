@@ -21,9 +21,12 @@ class Statement;
 
 class Database {
  public:
-  // Opens (creating when missing, along with its folder) a database file with extended result
-  // codes on. ":memory:" gives a private in-memory database. Throws StoreError.
-  static Database open(const std::filesystem::path& path);
+  enum class Mode { ReadWrite, ReadOnly };
+  // Opens a database file with extended result codes on: ReadWrite creates it when missing,
+  // along with its folder (and SQLite falls back to reading only a write-protected file:
+  // read_only() says so); ReadOnly never writes or creates anything. ":memory:" gives a private
+  // in-memory database. Throws StoreError.
+  static Database open(const std::filesystem::path& path, Mode mode = Mode::ReadWrite);
 
   Database(Database&&) noexcept = default;
   Database& operator=(Database&&) noexcept = default;
@@ -38,6 +41,7 @@ class Database {
   std::int64_t last_insert_rowid() const;
   int changes() const;  // rows touched by the last INSERT/UPDATE/DELETE
   bool in_transaction() const;
+  bool read_only() const;  // opened ReadOnly, or the file or its folder is write-protected
 
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_.get(); }
@@ -117,12 +121,16 @@ class Statement {
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
 };
 
-// A write transaction. Outermost: BEGIN IMMEDIATE (the write lock is taken at once, waiting up
-// to the busy timeout, so two writers never deadlock upgrading read locks). Inside another: a
-// SAVEPOINT, so store operations compose. Rolled back on destruction unless commit() was called.
+// A transaction. Outermost and Immediate: BEGIN IMMEDIATE (the write lock is taken at once,
+// waiting up to the busy timeout, so two writers never deadlock upgrading read locks). Outermost
+// and Deferred: BEGIN, which takes no lock until the first read or write (for a batch of calls that
+// may only read; a write after a read can then fail at once with SQLITE_BUSY, and the caller
+// retries the whole batch). Inside another: a SAVEPOINT, so store operations compose. Rolled back
+// on destruction unless commit() was called.
 class Transaction {
  public:
-  explicit Transaction(const Database& db);
+  enum class Kind { Immediate, Deferred };
+  explicit Transaction(const Database& db, Kind kind = Kind::Immediate);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;

@@ -18,6 +18,11 @@ class StoreError : public std::runtime_error {
   int sqlite_code() const { return sqlite_code_; }           // extended result code, or 0
   // The file is not a database, or its pages are damaged (SQLITE_NOTADB / SQLITE_CORRUPT).
   bool damaged() const;
+  // Another connection (another program, another vkchat) holds a lock longer than the busy
+  // timeout (SQLITE_BUSY / SQLITE_LOCKED): nothing was written, and trying again later can work.
+  bool busy() const;
+  // The file, or the store, cannot be written (SQLITE_READONLY / SQLITE_PERM).
+  bool read_only() const;
 
  private:
   std::string database_;

@@ -34,6 +34,17 @@ std::string_view to_string(FinishReason reason) {
 
 namespace rows {
 
+std::string active_path_cte() {
+  return "WITH RECURSIVE path(id, depth) AS ("
+         " SELECT m.id, 0 FROM messages m WHERE m.id = " +
+         std::string(kActiveLeaf) +
+         " UNION ALL"
+         " SELECT m.parent_id, p.depth + 1 FROM path p"
+         " JOIN messages m ON m.id = p.id AND m.conversation_id = ?1"
+         " WHERE m.parent_id IS NOT NULL"
+         " AND p.depth < (SELECT count(*) FROM messages WHERE conversation_id = ?1)) ";
+}
+
 Role role_at(const Statement& st, int column) {
   return enum_at<Role>(st, column, kRoles);
 }

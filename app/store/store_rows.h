@@ -35,14 +35,19 @@ inline constexpr std::string_view kMessageColumns =
     " AND s.parent_id IS m.parent_id)";
 Message message(const Statement& st);
 
-// A CTE `path(id, depth)`: the active branch of conversation ?1, depth 0 at the leaf. The depth
-// bound keeps a hand-damaged parent cycle from looping for ever.
-inline constexpr std::string_view kActivePathCte =
-    "WITH RECURSIVE path(id, depth) AS ("
-    " SELECT active_leaf_id, 0 FROM conversations WHERE id = ?1 AND active_leaf_id IS NOT NULL"
-    " UNION ALL"
-    " SELECT m.parent_id, p.depth + 1 FROM messages m JOIN path p ON m.id = p.id"
-    " WHERE m.parent_id IS NOT NULL AND p.depth < 1000000) ";
+// The leaf of conversation ?1's branch on screen: its active_leaf_id when that is one of its own
+// messages, else its newest message. A leaf pointing into another conversation (a hand-edited
+// file) is never followed: that would show another conversation's messages.
+inline constexpr std::string_view kActiveLeaf =
+    "coalesce((SELECT m.id FROM conversations c JOIN messages m ON m.id = c.active_leaf_id"
+    " AND m.conversation_id = c.id WHERE c.id = ?1),"
+    " (SELECT max(id) FROM messages WHERE conversation_id = ?1))";
+
+// A CTE `path(id, depth)`: the active branch of conversation ?1 (kActiveLeaf), depth 0 at the
+// leaf, following parents only within the conversation. A damaged tree can hold a cycle of
+// parents, so the walk takes at most as many steps as the conversation has messages; readers
+// drop the repeats (ChatStore::active_path). The last row's id may be a missing parent: join it.
+std::string active_path_cte();
 
 // Text forms as stored; a value outside the schema's CHECK lists is a StoreError.
 Role role_at(const Statement& st, int column);

@@ -52,7 +52,7 @@ struct Conversation {
   std::string model_hash;
   ChatSettings settings;
   std::optional<std::int64_t> active_leaf_id;  // the end of the branch on screen
-  std::optional<std::int64_t> deleted_at;      // set while the delete can still be undone
+  std::optional<std::int64_t> deleted_at;      // set while it is in the Trash
 };
 
 // How an assistant message came about; set when it finishes.

@@ -2,7 +2,6 @@
 // with which file, never a crash, and never a silent repair.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <random>
 
 #include "store/chat_store.h"
@@ -12,13 +11,9 @@
 
 using namespace vkchat::store;
 namespace fs = std::filesystem;
+using vkchat::test::write_bytes;
 
 namespace {
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 // A healthy store with enough rows to span many pages; closed, so the WAL is folded back in
 // and the whole database is in the one file.
@@ -157,6 +152,7 @@ TEST(BadDatabase, RandomDamageNeverCrashes) {
       try {
         for (const Conversation& c : store.list_conversations()) {
           store.active_path(c.id);
+          store.tree_damage(c.id);
           store.export_json(c.id);
         }
         store.search("question answer");

@@ -1,5 +1,6 @@
-// Export of a conversation's active branch: Markdown in order with its settings, and JSON that
-// parses (SQLite reads it back here) with every field, awkward characters included.
+// Export of a conversation: Markdown of the active branch in order with its settings, and JSON of
+// the whole tree that parses (SQLite reads it back here) with every field, awkward characters
+// included.
 #include <gtest/gtest.h>
 
 #include "store/chat_store.h"
@@ -74,27 +75,41 @@ TEST(ChatExport, JsonParsesWithEveryField) {
   ASSERT_EQ(valid.int64(0), 1) << json;
 
   EXPECT_EQ(json_at(db, json, "$.format"), "vkchat.conversation");
+  EXPECT_EQ(json_at(db, json, "$.version"), "2");
   EXPECT_EQ(json_at(db, json, "$.id"), std::to_string(c));
   EXPECT_EQ(json_at(db, json, "$.model.path"), "/m/stories.gguf");
   EXPECT_EQ(json_at(db, json, "$.settings.temperature"), "0.5");
   EXPECT_EQ(json_at(db, json, "$.settings.seed_mode"), "fixed");
   EXPECT_EQ(json_at(db, json, "$.settings.system_prompt"), "Answer in \"quotes\".");
+  EXPECT_EQ(json_at(db, json, "$.damage"), "");  // absent for a healthy tree
+  // Every branch: the edited-away question is there, beside its edit (both at the top).
   Statement len = db.prepare("SELECT json_array_length(?1, '$.messages')");
   len.bind(json);
   len.step();
-  EXPECT_EQ(len.int64(0), 4);
+  EXPECT_EQ(len.int64(0), 5);
+  EXPECT_EQ(json_at(db, json, "$.messages[0].content"), "old question");
+  EXPECT_EQ(json_at(db, json, "$.messages[0].parent_id"), "");
+  EXPECT_EQ(json_at(db, json, "$.messages[1].parent_id"), "");
   // Strings come back exactly, control characters and all.
-  EXPECT_EQ(json_at(db, json, "$.messages[0].content"),
+  EXPECT_EQ(json_at(db, json, "$.messages[1].content"),
             "Tab\there, \"quote\", back\\slash, caf\xC3\xA9 \xF0\x9F\x98\x80");
-  EXPECT_EQ(json_at(db, json, "$.messages[1].content"), "```cpp\nint x = 1;\n```\n\x01 done");
-  EXPECT_EQ(json_at(db, json, "$.messages[1].role"), "assistant");
-  EXPECT_EQ(json_at(db, json, "$.messages[1].token_count"), "12");
-  EXPECT_EQ(json_at(db, json, "$.messages[1].complete"), "1");
-  EXPECT_EQ(json_at(db, json, "$.messages[1].stats.decode_tokens_per_s"), "25.0");
-  EXPECT_EQ(json_at(db, json, "$.messages[1].stats.finish_reason"), "stop");
-  EXPECT_EQ(json_at(db, json, "$.messages[1].sampling.seed"), "11");
-  EXPECT_EQ(json_at(db, json, "$.messages[0].stats"), "");  // null for user messages
-  EXPECT_EQ(json_at(db, json, "$.messages[3].complete"), "0");
-  EXPECT_EQ(json_at(db, json, "$.messages[1].parent_id"), json_at(db, json, "$.messages[0].id"));
+  EXPECT_EQ(json_at(db, json, "$.messages[2].content"), "```cpp\nint x = 1;\n```\n\x01 done");
+  EXPECT_EQ(json_at(db, json, "$.messages[2].role"), "assistant");
+  EXPECT_EQ(json_at(db, json, "$.messages[2].token_count"), "12");
+  EXPECT_EQ(json_at(db, json, "$.messages[2].complete"), "1");
+  EXPECT_EQ(json_at(db, json, "$.messages[2].stats.decode_tokens_per_s"), "25.0");
+  EXPECT_EQ(json_at(db, json, "$.messages[2].stats.finish_reason"), "stop");
+  EXPECT_EQ(json_at(db, json, "$.messages[2].sampling.seed"), "11");
+  EXPECT_EQ(json_at(db, json, "$.messages[1].stats"), "");  // null for user messages
+  EXPECT_EQ(json_at(db, json, "$.messages[4].complete"), "0");
+  EXPECT_EQ(json_at(db, json, "$.messages[2].parent_id"), json_at(db, json, "$.messages[1].id"));
+  EXPECT_EQ(json_at(db, json, "$.messages[3].parent_id"), json_at(db, json, "$.messages[2].id"));
+  // The branch on screen, top first, without the old question.
+  std::string path;
+  for (const Message& m : store.active_path(c)) {
+    path += (path.empty() ? "[" : ",") + std::to_string(m.id);
+  }
+  EXPECT_EQ(json_at(db, json, "$.active_path"), path + "]");
+  EXPECT_EQ(json_at(db, json, "$.active_path[0]"), json_at(db, json, "$.messages[1].id"));
   EXPECT_THROW(store.export_json(999), StoreError);
 }

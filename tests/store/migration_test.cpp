@@ -116,6 +116,8 @@ TEST(Migration, Version1DatabaseUpgradesWithItsData) {
   EXPECT_EQ(store.recent_models().size(), 1u);
   store.delete_conversation(7);
   EXPECT_TRUE(store.search("shellac").empty());
+  ASSERT_EQ(store.list_deleted_conversations().size(), 1u);  // the Trash needs no new version
+  EXPECT_EQ(store.list_deleted_conversations()[0].title, "Old chat");
   store.restore_conversation(7);
   Message next = store.add_user_message(7, "And a wax cylinder?");
   EXPECT_EQ(next.parent_id, 2);

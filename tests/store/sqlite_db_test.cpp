@@ -6,6 +6,7 @@
 
 #include <limits>
 
+#include "store/chat_store.h"
 #include "store/temp_dir.h"
 
 using vkchat::store::Database;
@@ -141,4 +142,24 @@ TEST(SqliteDb, OpenCreatesTheFolderAndReportsWhatFailed) {
     EXPECT_NE(std::string(e.what()).find((dir / "d.db").string()), std::string::npos) << e.what();
     EXPECT_NE(e.detail().find("unable to open"), std::string::npos) << e.what();
   }
+}
+
+TEST(SqliteDb, ALockHeldElsewhereIsABusyErrorThatGoesAwayWithTheLock) {
+  // What the app's store thread retries on: another connection holds the write lock past the
+  // busy timeout; nothing was written, and once the lock is gone the same write works.
+  vkchat::test::TempDir dir;
+  vkchat::store::ChatStore store = vkchat::store::ChatStore::open(dir / "chat.db", 50);
+  const std::int64_t id = store.create_conversation().id;
+  Database other = Database::open(dir / "chat.db");
+  other.exec("BEGIN IMMEDIATE");
+  try {
+    store.rename_conversation(id, "while locked");
+    FAIL() << "wrote through another connection's lock";
+  } catch (const StoreError& e) {
+    EXPECT_TRUE(e.busy()) << e.what();
+    EXPECT_FALSE(e.damaged());
+  }
+  other.exec("COMMIT");
+  store.rename_conversation(id, "after the lock");
+  EXPECT_EQ(store.conversation(id).title, "after the lock");
 }

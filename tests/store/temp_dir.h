@@ -1,8 +1,10 @@
-// A fresh folder for one test's database files, removed with everything in it afterwards.
+// A fresh folder for one test's database files, removed with everything in it afterwards, and
+// writing a crafted file there.
 #pragma once
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -28,5 +30,11 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Writes `bytes` as the whole of `path` (a damaged database, a file that is not one).
+inline void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
 
 }  // namespace vkchat::test

@@ -189,6 +189,9 @@ TEST_F(Window, EnterSendsAndShiftEnterAddsALine) {
   QTest::keyClick(window_, Qt::Key_Return);
   ASSERT_EQ(sent.count(), 1);
   EXPECT_EQ(sent[0][0].toString(), "first line\nsecond");
+  // The text stays until the controller says the history has it (a failed save keeps it).
+  EXPECT_EQ(input->property("text").toString(), "first line\nsecond");
+  emit chat_.sendSaved("first line\nsecond");
   EXPECT_TRUE(input->property("text").toString().isEmpty());
 
   // Nothing is sent while sending is blocked; the reason is the placeholder.
@@ -322,6 +325,7 @@ TEST_F(Window, SidebarRenameAndDeleteFromTheKeyboard) {
 
   QSignalSpy undone(&conversations_, &ConversationsViewModel::undoDeleteRequested);
   conversations_.setUndo(2, "Sourdough starter");
+  conversations_.setUndoNoticeVisible(true);
   QTest::qWait(50);
   QQuickItem* undo = byAccessibleName("Undo delete");
   ASSERT_NE(undo, nullptr);

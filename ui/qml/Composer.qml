@@ -20,7 +20,15 @@ Item {
         if (text.length === 0 || !chat.canSend)
             return;
         chat.sendRequested(text);
-        input.clear();
+    }
+
+    // The text stays in the box until the history has it: a failed save keeps it for another try.
+    Connections {
+        target: composer.chat
+        function onSendSaved(text) {
+            if (input.text.trim() === text)
+                input.clear();
+        }
     }
 
     implicitHeight: box.implicitHeight + 28

@@ -132,6 +132,11 @@ ApplicationWindow {
         onActivated: window.chat.stopRequested()
     }
     Shortcut {
+        sequences: [StandardKey.Undo]
+        enabled: window.conversations.canUndo
+        onActivated: window.conversations.undoDeleteRequested()
+    }
+    Shortcut {
         sequence: "Ctrl+B"
         onActivated: window.sidebarOpen = !window.sidebarOpen
     }

@@ -13,7 +13,7 @@ Rectangle {
     opacity: status.noticeText.length > 0 ? 1 : 0
     width: Math.min(label.implicitWidth + 32, 560)
     height: label.implicitHeight + 18
-    radius: height / 2
+    radius: Math.min(height / 2, 16)
     color: theme.dark ? Qt.lighter(theme.window, 1.6) : Qt.darker(theme.window, 1.6)
     Accessible.role: Accessible.StaticText
     Accessible.name: status.noticeText
@@ -29,7 +29,8 @@ Rectangle {
         anchors.centerIn: parent
         width: Math.min(implicitWidth, 528)
         text: notice.status.noticeText
-        elide: Text.ElideMiddle
+        // Wrapped, never elided: a notice such as "Exported to PATH" must show the whole path.
+        wrapMode: Text.WrapAnywhere
         color: notice.theme.dark ? "black" : "white"
     }
 

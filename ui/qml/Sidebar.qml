@@ -1,5 +1,5 @@
 // The left sidebar: new chat, search over all messages, conversations grouped by date with rename,
-// export and delete (with undo).
+// export and delete (with undo), the Trash, and what to do about an unusable history file.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Dialogs
@@ -13,6 +13,7 @@ Rectangle {
     required property ConversationsViewModel conversations
 
     property var exportTarget: ({ id: 0, format: "markdown" })
+    property bool trashOpen: false
 
     function focusSearch() {
         search.forceActiveFocus();
@@ -21,7 +22,10 @@ Rectangle {
 
     function startExport(id, format, title) {
         exportTarget = { id: id, format: format };
-        exportDialog.selectedFile = "file:" + (title.length > 0 ? title.replace(/[\/\\:*?"<>|]/g, "_") : "chat") + (format === "json" ? ".json" : ".md");
+        const name = (title.length > 0 ? title.replace(/[\/\\:*?"<>|]/g, "_") : "chat") + (format === "json" ? ".json" : ".md");
+        // An absolute start, so the file goes to the folder shown in the dialog.
+        exportDialog.currentFolder = sidebar.conversations.exportFolder;
+        exportDialog.selectedFile = sidebar.conversations.exportFolder.toString() + "/" + encodeURIComponent(name);
         exportDialog.open();
     }
 
@@ -30,7 +34,9 @@ Rectangle {
     FileDialog {
         id: exportDialog
         title: qsTr("Export conversation")
+        objectName: "exportDialog"
         fileMode: FileDialog.SaveFile
+        acceptLabel: qsTr("Save")
         nameFilters: sidebar.exportTarget.format === "json" ? [qsTr("JSON (*.json)")] : [qsTr("Markdown (*.md)")]
         onAccepted: sidebar.conversations.exportRequested(sidebar.exportTarget.id, sidebar.exportTarget.format, selectedFile)
     }
@@ -92,6 +98,7 @@ Rectangle {
             id: list
             Layout.fillWidth: true
             Layout.fillHeight: true
+            visible: !sidebar.trashOpen
             clip: true
             model: sidebar.conversations.list
             spacing: 1
@@ -138,11 +145,36 @@ Rectangle {
             }
         }
 
+        TrashPanel {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            visible: sidebar.trashOpen
+            theme: sidebar.theme
+            conversations: sidebar.conversations
+        }
+
+        HistoryNotice {
+            Layout.fillWidth: true
+            theme: sidebar.theme
+            conversations: sidebar.conversations
+        }
+
+        Button {
+            id: trashButton
+            objectName: "trashButton"
+            Layout.fillWidth: true
+            flat: true
+            enabled: sidebar.conversations.available
+            text: sidebar.trashOpen ? qsTr("‹  Back to chats") : sidebar.conversations.trashCount > 0 ? qsTr("Trash (%1)").arg(sidebar.conversations.trashCount) : qsTr("Trash")
+            Accessible.name: sidebar.trashOpen ? qsTr("Back to the conversations") : qsTr("Show the Trash")
+            onClicked: sidebar.trashOpen = !sidebar.trashOpen
+        }
+
         Rectangle {
             id: undoBar
             Layout.fillWidth: true
             Layout.preferredHeight: undoRow.implicitHeight + 16
-            visible: sidebar.conversations.canUndo
+            visible: sidebar.conversations.undoNoticeVisible
             radius: sidebar.theme.radius
             color: sidebar.theme.base
             border.color: sidebar.theme.divider
@@ -154,7 +186,7 @@ Rectangle {
                 Label {
                     Layout.fillWidth: true
                     elide: Text.ElideRight
-                    text: qsTr("Deleted “%1”").arg(sidebar.conversations.undoTitle)
+                    text: qsTr("Moved “%1” to the Trash").arg(sidebar.conversations.undoTitle)
                     color: sidebar.theme.text
                 }
                 Button {
