@@ -108,6 +108,10 @@ int run_bench(Args& args) {
   const bool llama_cpp_rounding = llama_cpp_rounding_flag(args);
   if (!args.positionals().empty()) throw UsageError("bench takes no positional arguments");
   if (n_prompt < 1 || n_gen < 1 || repeats < 1) throw UsageError("-p, -n and -r must be positive");
+  if (n_prompt > llm::kMaxContext || n_gen > llm::kMaxContext || repeats > 1000) {
+    throw UsageError("-p and -n must be at most " + std::to_string(llm::kMaxContext) +
+                     ", -r at most 1000");
+  }
 
   llm::LoadOptions options;
   options.n_ctx = n_prompt + n_gen + 16;

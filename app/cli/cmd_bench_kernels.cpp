@@ -38,6 +38,10 @@ namespace {
 
 using gguf::GgmlType;
 
+// --shapes bounds: 2^28 weights are 1 GiB as F32 (the default shapes have 2^24 and 2^26).
+constexpr std::int64_t kMaxShapeSide = std::int64_t{1} << 20;
+constexpr std::int64_t kMaxShapeWeights = std::int64_t{1} << 28;
+
 struct Row {
   std::string type;
   std::int64_t n, k;
@@ -126,11 +130,13 @@ Row time_matvec(vk::Context& ctx, ops::Kernels& kernels, GgmlType type, std::int
 
 int run_bench_kernels(Args& args) {
   bool json = args.flag("--json");
-  int iters = static_cast<int>(args.integer("--iters").value_or(10));
+  const std::int64_t iters64 = args.integer("--iters").value_or(10);
   std::optional<std::string> types = args.value("--types");
   std::optional<std::string> shape_list = args.value("--shapes");
   if (!args.positionals().empty()) throw UsageError("bench-kernels takes no arguments");
-  if (iters < 1) throw UsageError("--iters must be at least 1");
+  if (iters64 < 1 || iters64 > 1000000) throw UsageError("--iters must be from 1 to 1000000");
+  const int iters = static_cast<int>(iters64);
+
   std::vector<GgmlType> selected;
   for (GgmlType t : kTypes) {
     if (!types) {
@@ -152,6 +158,12 @@ int run_bench_kernels(Args& args) {
       char tail = 0;
       if (std::sscanf(item.c_str(), "%lldx%lld%c", &n, &k, &tail) != 2 || n < 1 || k < 1) {
         throw UsageError("--shapes: expected NxK, got \"" + item + "\"");
+      }
+      // The random weights are made on the host first: bounded before anything is allocated.
+      if (n > kMaxShapeSide || k > kMaxShapeSide || n * k > kMaxShapeWeights) {
+        throw UsageError("--shapes: " + item + " is too large: N and K from 1 to " +
+                         std::to_string(kMaxShapeSide) + ", N x K at most " +
+                         std::to_string(kMaxShapeWeights));
       }
       shapes.emplace_back(n, k);
     }

@@ -141,6 +141,7 @@ chat::ChatOptions with_setting(chat::ChatOptions o, const std::string& key,
   } else {
     throw std::invalid_argument("unknown setting '" + key + "' (see /help)");
   }
+  check_sampling_ranges(s, "");
   return o;
 }
 
@@ -285,12 +286,11 @@ int run_chat(Args& args) {
   const std::string model_path = model_flag(args);
   const auto system = args.value("--system");
   const std::int64_t max_tokens = args.integer("-n", "--n-predict").value_or(-1);
-  const std::int64_t n_ctx = args.integer("--ctx").value_or(0);
+  const std::int64_t n_ctx = context_flag(args);
   const auto policy = args.value("--context-policy");
   chat::ChatOptions options;
   options.sampling = parse_sampling_flags(args);
   if (!args.positionals().empty()) throw UsageError("chat takes no positional arguments");
-  if (n_ctx < 0) throw UsageError("--ctx must not be negative");
   options.system_prompt = system.value_or("");
   options.max_tokens = max_tokens;
   if (policy) options.context_policy = parse_policy(*policy);

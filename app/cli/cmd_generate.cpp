@@ -41,7 +41,7 @@ int run_generate(Args& args) {
   const std::string path = model_flag(args);
   const auto prompt = args.value("-p", "--prompt");
   const std::int64_t n_predict = args.integer("-n", "--n-predict").value_or(128);
-  const std::int64_t n_ctx = args.integer("--ctx").value_or(0);
+  const std::int64_t n_ctx = context_flag(args);
   const bool json = args.flag("--json");
   const auto top_k_flag = args.integer("--top-probs");
   const bool llama_cpp_rounding = llama_cpp_rounding_flag(args);
@@ -49,7 +49,6 @@ int run_generate(Args& args) {
   if (!args.positionals().empty()) throw UsageError("generate takes no positional arguments");
   if (!prompt) throw UsageError("-p PROMPT is required");
   if (n_predict < 0) throw UsageError("-n must not be negative");
-  if (n_ctx < 0) throw UsageError("--ctx must not be negative");
   if (top_k_flag && *top_k_flag < 0) throw UsageError("--top-probs must not be negative");
   const auto n_top = static_cast<std::size_t>(top_k_flag.value_or(json ? 10 : 0));
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/cli_common.h"
+#include "gguf/file_type.h"
 #include "gguf/gguf_reader.h"
 
 namespace vkchat::cli {
@@ -24,7 +25,8 @@ struct ModelFacts {
   std::uint64_t n_params = 0, n_bytes = 0, vocab = 0;
   std::optional<std::uint64_t> ctx, embd, layers, heads, kv_heads, ff;
   bool chat_template = false;
-  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> histogram;  // type -> (count, bytes)
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>
+      histogram;  // type -> (count, bytes)
 };
 
 ModelFacts collect(const gguf::GgufFile& f) {
@@ -42,9 +44,7 @@ ModelFacts collect(const gguf::GgufFile& f) {
   m.tok_pre = f.get_optional<std::string>("tokenizer.ggml.pre").value_or("");
   if (const gguf::Array* toks = f.find_array("tokenizer.ggml.tokens")) m.vocab = toks->size();
   m.chat_template = f.contains("tokenizer.chat_template");
-  if (auto ft = f.get_optional<std::uint32_t>("general.file_type")) {
-    m.file_type = std::string(gguf::file_type_name(*ft));
-  }
+  m.file_type = gguf::file_type_label(f);
   for (const gguf::TensorInfo& t : f.tensors()) {
     m.n_params += t.n_elements;
     m.n_bytes += t.size;
@@ -57,15 +57,23 @@ ModelFacts collect(const gguf::GgufFile& f) {
 
 std::string human_count(std::uint64_t n) {
   char buf[32];
-  if (n >= 1'000'000'000) std::snprintf(buf, sizeof buf, "%.2fB", n / 1e9);
-  else if (n >= 1'000'000) std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
-  else if (n >= 1'000) std::snprintf(buf, sizeof buf, "%.1fK", n / 1e3);
-  else std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(n));
+  if (n >= 1'000'000'000)
+    std::snprintf(buf, sizeof buf, "%.2fB", n / 1e9);
+  else if (n >= 1'000'000)
+    std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
+  else if (n >= 1'000)
+    std::snprintf(buf, sizeof buf, "%.1fK", n / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(n));
   return buf;
 }
 
-std::string opt(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "-"; }
-std::string opt_json(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "null"; }
+std::string opt(const std::optional<std::uint64_t>& v) {
+  return v ? std::to_string(*v) : "-";
+}
+std::string opt_json(const std::optional<std::uint64_t>& v) {
+  return v ? std::to_string(*v) : "null";
+}
 
 void print_text(const gguf::GgufFile& f, const ModelFacts& m, bool tensors) {
   std::printf("file:            %s\n", f.path().c_str());
@@ -138,7 +146,8 @@ void print_json(const gguf::GgufFile& f, const ModelFacts& m, bool tensors) {
       o += "{\"name\":" + json_quote(t.name) + ",\"type\":" + json_quote(gguf::type_name(t.type)) +
            ",\"shape\":[";
       for (std::uint32_t d = 0; d < t.n_dims; ++d) o += (d ? "," : "") + std::to_string(t.ne[d]);
-      o += "],\"offset\":" + std::to_string(t.offset) + ",\"bytes\":" + std::to_string(t.size) + "}";
+      o +=
+          "],\"offset\":" + std::to_string(t.offset) + ",\"bytes\":" + std::to_string(t.size) + "}";
     }
     o += "]";
   }
@@ -155,8 +164,10 @@ int run_info(Args& args) {
   if (pos.size() != 1) throw UsageError("expected exactly one MODEL path");
   auto f = gguf::GgufFile::open(pos[0]);
   ModelFacts m = collect(f);
-  if (json) print_json(f, m, tensors);
-  else print_text(f, m, tensors);
+  if (json)
+    print_json(f, m, tensors);
+  else
+    print_text(f, m, tensors);
   return kExitOk;
 }
 

@@ -41,7 +41,7 @@ int run_score(Args& args) {
   const auto file_flag = args.value("--file");
   const std::int64_t limit = args.integer("-n").value_or(64);
   const std::int64_t n_top = args.integer("--top-probs").value_or(10);
-  const std::int64_t n_ctx = args.integer("--ctx").value_or(0);
+  const std::int64_t n_ctx = context_flag(args);
   const bool json = args.flag("--json");
   const bool llama_cpp_rounding = llama_cpp_rounding_flag(args);
   if (!args.positionals().empty()) throw UsageError("score takes no positional arguments");
@@ -50,7 +50,6 @@ int run_score(Args& args) {
   }
   if (limit < 1) throw UsageError("-n must be positive");
   if (n_top < 0) throw UsageError("--top-probs must not be negative");
-  if (n_ctx < 0) throw UsageError("--ctx must not be negative");
   std::string text;
   if (text_flag) {
     text = *text_flag;

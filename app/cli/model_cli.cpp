@@ -3,6 +3,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <string>
+
+#include "llm/model.h"
 
 namespace vkchat::cli {
 
@@ -10,6 +13,16 @@ std::string model_flag(Args& args) {
   auto m = args.value("-m", "--model");
   if (!m) throw UsageError("-m MODEL is required");
   return *m;
+}
+
+std::int64_t context_flag(Args& args) {
+  const std::optional<std::int64_t> n = args.integer("--ctx");
+  if (!n) return 0;
+  if (*n < 1 || *n > llm::kMaxContext) {
+    throw UsageError("--ctx must be from 1 to " + std::to_string(llm::kMaxContext) + ", got " +
+                     std::to_string(*n));
+  }
+  return *n;
 }
 
 bool llama_cpp_rounding_flag(Args& args) {

@@ -12,10 +12,14 @@ namespace vkchat::cli {
 // The model path from -m / --model; a UsageError when absent.
 std::string model_flag(Args& args);
 
+// --ctx N: 0 when absent (the model's default), else N from 1 to llm::kMaxContext; anything else
+// is a UsageError naming the range.
+std::int64_t context_flag(Args& args);
+
 // Help line for --llama-rounding, spliced into each command's help text.
-#define VKCHAT_LLAMA_ROUNDING_HELP                                                          \
-  "  --llama-rounding    round like llama.cpp's CPU backend (8-bit inputs for quantized\n"  \
-  "                      weights, fp16 ones for F16 weights, fp16 attention) instead of\n"  \
+#define VKCHAT_LLAMA_ROUNDING_HELP                                                         \
+  "  --llama-rounding    round like llama.cpp's CPU backend (8-bit inputs for quantized\n" \
+  "                      weights, fp16 ones for F16 weights, fp16 attention) instead of\n" \
   "                      computing every product in float on the weights as stored (the\n" \
   "                      default); docs/ROUNDING.md\n"
 

@@ -21,7 +21,12 @@ namespace vkchat::cli {
   "  --seed N                RNG seed, -1 = random; the same seed and settings give the same\n"  \
   "                          tokens (-1)\n"
 
-// Reads the flags above on top of `base`; out-of-range values are a UsageError.
+// Reads the flags above on top of `base`; out-of-range values are a UsageError naming the flag
+// and its range ("--top-p must be from 0 to 1, got 7").
 sampler::SamplerSettings parse_sampling_flags(Args& args, sampler::SamplerSettings base = {});
+
+// The ranges parse_sampling_flags enforces, for settings changed elsewhere (chat's /set): throws
+// std::invalid_argument naming each setting as `prefix` + its flag's name ("top-p" for "").
+void check_sampling_ranges(const sampler::SamplerSettings& s, std::string_view prefix);
 
 }  // namespace vkchat::cli

@@ -52,18 +52,6 @@ QString file_identity(const QString& path) {
       .arg(info.lastModified().toMSecsSinceEpoch());
 }
 
-// The file's weight type as people name it: general.file_type when the file says, else the type
-// holding most of the bytes ("F32" for stories260K).
-QString weight_type(const llm::Model& model) {
-  const std::string& named = model.summary().file_type;
-  if (!named.empty() && named != "unknown") return qstr(named);
-  std::map<gguf::GgmlType, std::uint64_t> bytes;
-  for (const gguf::TensorInfo& t : model.gguf().tensors()) bytes[t.type] += t.size;
-  const auto most = std::max_element(
-      bytes.begin(), bytes.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
-  return most == bytes.end() ? qstr(named) : qstr(std::string(gguf::type_name(most->first)));
-}
-
 LoadedModel loaded_model(const llm::Model& model, const QString& path) {
   const llm::ModelSummary& s = model.summary();
   LoadedModel m;
@@ -71,7 +59,7 @@ LoadedModel loaded_model(const llm::Model& model, const QString& path) {
   // The file's name is what people picked and recognise; general.name is often generic.
   m.name = QFileInfo(path).completeBaseName();
   m.architecture = qstr(s.arch);
-  m.quant = weight_type(model);
+  m.quant = qstr(s.file_type);
   m.hash = file_identity(path);
   m.fileSize = QFileInfo(path).size();
   m.parameters = static_cast<qint64>(s.n_params);

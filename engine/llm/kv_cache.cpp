@@ -3,28 +3,34 @@
 
 #include <string>
 
+#include "util/checked_math.h"
 #include "vk/context.h"
 
 namespace vkchat::llm {
 
 namespace {
 
+// Saturating: a context or a model too large for any device gives an estimate that fails the
+// memory check instead of wrapping to a small number.
 std::uint64_t k_bytes(const model::HParams& hp, std::int64_t n_ctx) {
-  return static_cast<std::uint64_t>(n_ctx * hp.n_embd_k_gqa()) * 2;
+  return sat_mul(
+      {static_cast<std::uint64_t>(n_ctx), static_cast<std::uint64_t>(hp.n_embd_k_gqa()), 2});
 }
 std::uint64_t v_bytes(const model::HParams& hp, std::int64_t n_ctx) {
-  return static_cast<std::uint64_t>(n_ctx * hp.n_embd_v_gqa()) * 2;
+  return sat_mul(
+      {static_cast<std::uint64_t>(n_ctx), static_cast<std::uint64_t>(hp.n_embd_v_gqa()), 2});
 }
 // V starts at an offset every device can bind.
 constexpr std::uint64_t kAlign = 256;
 std::uint64_t v_offset(const model::HParams& hp, std::int64_t n_ctx) {
-  return (k_bytes(hp, n_ctx) + kAlign - 1) / kAlign * kAlign;
+  return sat_add(k_bytes(hp, n_ctx), kAlign - 1) / kAlign * kAlign;
 }
 
 }  // namespace
 
 std::uint64_t KvCache::bytes(const model::HParams& hp, std::int64_t n_ctx) {
-  return static_cast<std::uint64_t>(hp.n_layer) * (v_offset(hp, n_ctx) + v_bytes(hp, n_ctx));
+  return sat_mul(static_cast<std::uint64_t>(hp.n_layer),
+                 sat_add(v_offset(hp, n_ctx), v_bytes(hp, n_ctx)));
 }
 
 KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx) : n_ctx_(n_ctx) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "util/checked_math.h"
 #include "vk/device_info.h"
 
 namespace vkchat::llm {
@@ -14,7 +15,7 @@ struct MemoryEstimate {
   std::uint64_t scratch = 0;   // activations of one prefill chunk, logits, attention partials,
                                // RoPE table
   std::int64_t n_ctx = 0;
-  std::uint64_t total() const { return weights + kv_cache + scratch; }
+  std::uint64_t total() const { return sat_add(sat_add(weights, kv_cache), scratch); }
   // "1.20 GiB (weights 1.00 GiB, KV cache 128.0 MiB for 4096 positions, scratch 72.0 MiB)".
   std::string describe() const;
 };

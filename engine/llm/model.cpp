@@ -2,7 +2,10 @@
 #include "llm/model.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
+#include "gguf/file_type.h"
 #include "llm/session.h"
 #include "util/errors.h"
 
@@ -12,7 +15,24 @@ namespace vkchat::llm {
 Model::Model(Key, gguf::GgufFile file)
     : file_(std::move(file)),
       spec_(model::read_model_spec(file_)),
-      tokenizer_(tokenizer::Tokenizer::from_gguf(file_)) {}
+      tokenizer_(tokenizer::Tokenizer::from_gguf(file_)) {
+  // Every id the tokenizer makes must have an embedding row and a logit, and every logit a token.
+  // (output.weight's rows were checked against token_embd's by read_model_spec.)
+  const std::int64_t n_tokens = tokenizer_.vocab_size();
+  if (n_tokens != spec_.hp.n_vocab) {
+    throw MetadataError(file_.path() + ": the vocabulary has " + std::to_string(n_tokens) +
+                        " tokens (tokenizer.ggml.tokens), but token_embd.weight has " +
+                        std::to_string(spec_.hp.n_vocab) + " rows");
+  }
+}
+
+void check_context_size(std::int64_t n_ctx) {
+  if (n_ctx < 0) throw std::invalid_argument("n_ctx must not be negative");
+  if (n_ctx > kMaxContext) {
+    throw InputError("a context of " + std::to_string(n_ctx) + " positions is above the limit of " +
+                     std::to_string(kMaxContext));
+  }
+}
 
 Model::~Model() = default;
 
@@ -22,19 +42,26 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Load
   // architecture never touches the device.
   auto m = std::make_unique<Model>(Key(), gguf::GgufFile::open(path));
   const model::HParams& hp = m->spec_.hp;
-  if (options.n_ctx < 0) throw std::invalid_argument("n_ctx must not be negative");
+  check_context_size(options.n_ctx);
 
   m->context_ = std::make_unique<vk::Context>(vk::Context::create(options.device));
   m->kernels_ = std::make_unique<ops::Kernels>(*m->context_);
   const vk::DeviceInfo& info = m->context_->info();
+  // The attention kernel holds a head in its workgroup's registers (ops.h: AttentionShape).
+  const std::int64_t max_head_dim = 4 * std::int64_t{m->kernels_->config().attn_wg};
+  if (hp.head_dim % 2 != 0 || hp.head_dim > max_head_dim) {
+    throw UnsupportedModel(path.string() + ": head dimension " + std::to_string(hp.head_dim) +
+                           " (" + hp.arch_name +
+                           ".attention.key_length) must be even and at most " +
+                           std::to_string(max_head_dim) + " on " + info.name);
+  }
   const WeightPlan plan = plan_weights(m->spec_, info);
 
   ModelSummary& s = m->summary_;
   s.path = path.string();
   s.name = m->file_.get_optional<std::string>("general.name").value_or(path.stem().string());
   s.arch = hp.arch_name;
-  const auto ftype = m->file_.get_optional<std::uint32_t>("general.file_type");
-  s.file_type = ftype ? std::string(gguf::file_type_name(*ftype)) : "unknown";
+  s.file_type = gguf::file_type_label(m->file_);
   for (const gguf::TensorInfo& t : m->file_.tensors()) s.n_params += t.n_elements;
   s.n_ctx_train = hp.n_ctx_train;
   s.n_ctx = options.n_ctx > 0 ? options.n_ctx : std::min(hp.n_ctx_train, kDefaultMaxContext);

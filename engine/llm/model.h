@@ -38,6 +38,12 @@ namespace vkchat::llm {
 
 // The context size when none is asked for: min(the model's context length, this).
 inline constexpr std::int64_t kDefaultMaxContext = 4096;
+// The largest context a model or session accepts (2^30 positions, far beyond any model's
+// training), so that every size computed from it is exact.
+inline constexpr std::int64_t kMaxContext = std::int64_t{1} << 30;
+
+// Throws InputError unless 0 <= n_ctx <= kMaxContext (0: the default), naming `what`.
+void check_context_size(std::int64_t n_ctx);
 
 struct LoadOptions {
   // Positions of the KV cache a session gets by default (0: min(context_length, 4096)). The
@@ -72,21 +78,23 @@ struct ModelSummary {
   std::string path;
   std::string name;       // general.name, or the file's stem
   std::string arch;       // "llama", "qwen2", ...
-  std::string file_type;  // general.file_type as llama.cpp names it ("Q4_K_M"), or "unknown"
+  std::string file_type;  // gguf::file_type_label: "Q4_K_M", or "F32" for a file without the key
   std::uint64_t n_params = 0;
   std::int64_t n_ctx_train = 0;  // the model's context length
   std::int64_t n_ctx = 0;        // the context a session gets by default
   std::int64_t n_vocab = 0, n_layer = 0, n_embd = 0;
-  std::string device;              // the Vulkan device's name
+  std::string device;               // the Vulkan device's name
   bool llama_cpp_rounding = false;  // LoadOptions::llama_cpp_rounding
-  MemoryEstimate memory;           // for n_ctx
-  std::uint64_t budget = 0;        // what the estimate was checked against
+  MemoryEstimate memory;            // for n_ctx
+  std::uint64_t budget = 0;         // what the estimate was checked against
 };
 
 class Model {
  public:
-  // Throws FileError, GgufError, UnsupportedModel, MetadataError, InsufficientMemory, Cancelled,
-  // vk::NoDeviceError or vk::VulkanError; each message names the file or the numbers involved.
+  // Throws FileError, GgufError, UnsupportedModel, MetadataError (also when the tokenizer's
+  // token count differs from token_embd's rows), InsufficientMemory, Cancelled, InputError (a
+  // context above kMaxContext), vk::NoDeviceError or vk::VulkanError; each message names the
+  // file or the numbers involved.
   static std::unique_ptr<Model> load(const std::filesystem::path& path,
                                      const LoadOptions& options = {},
                                      const LoadProgress& progress = {});

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -23,9 +24,23 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// Sampling from NaN logits silently yields nothing useful (an empty answer, or token 0 over and
+// over); a model that computes them is broken, and the user is told so. One pass over the
+// vocabulary per token, negligible beside the forward pass.
+void check_finite(std::span<const float> logits, std::int64_t position, const Model& model) {
+  for (const float x : logits) {
+    if (std::isfinite(x)) continue;
+    throw NonFiniteOutput(model.summary().path + ": the model computed " +
+                              (std::isnan(x) ? "NaN" : "infinite") + " logits at position " +
+                              std::to_string(position) +
+                              ": its weights or metadata hold NaN, infinite or absurd values",
+                          position);
+  }
+}
+
 // The context a session gets, after checking that its memory fits beside the weights.
 std::int64_t checked_ctx(Model& model, std::int64_t n_ctx) {
-  if (n_ctx < 0) throw std::invalid_argument("n_ctx must not be negative");
+  check_context_size(n_ctx);
   if (n_ctx == 0) n_ctx = model.summary().n_ctx;
   MemoryEstimate need;
   need.n_ctx = n_ctx;
@@ -121,6 +136,7 @@ void Session::feed(std::span<const std::int32_t> tokens) {
     run(tokens.subspan(off, n), off + n == tokens.size() ? Output::LastLogits : Output::None);
   }
   std::memcpy(logits_.data(), scratch_.host_view(scratch_.logits), logits_.size() * sizeof(float));
+  check_finite(logits_, pos_ - 1, *model_);
   have_logits_ = true;
   const double dt = seconds_since(t0);
   stats_.prefill_tokens += static_cast<std::int64_t>(tokens.size());
@@ -140,6 +156,10 @@ std::vector<float> Session::feed_all(std::span<const std::int32_t> tokens) {
     const std::size_t n = std::min(tokens.size() - off, step);
     run(tokens.subspan(off, n), Output::AllLogits);
     std::memcpy(all.data() + off * V, scratch_.host_view(scratch_.logits), n * V * sizeof(float));
+    for (std::size_t i = 0; i < n; ++i) {
+      check_finite(std::span<const float>(all).subspan((off + i) * V, V),
+                   pos_ - static_cast<std::int64_t>(n - i), *model_);
+    }
   }
   if (!tokens.empty()) {
     std::copy(all.end() - static_cast<std::ptrdiff_t>(V), all.end(), logits_.begin());
@@ -156,6 +176,7 @@ std::span<const float> Session::decode(std::int32_t token) {
   const Clock::time_point t0 = Clock::now();
   run(std::span(&token, 1), Output::LastLogits);
   std::memcpy(logits_.data(), scratch_.host_view(scratch_.logits), logits_.size() * sizeof(float));
+  check_finite(logits_, pos_ - 1, *model_);
   have_logits_ = true;
   stats_.decode_tokens += 1;
   stats_.decode_seconds += seconds_since(t0);

@@ -12,6 +12,9 @@
 //   descriptor update; only the logits come back (decode_argmax: only the argmax).
 // - Ids outside the vocabulary and overflowing the context throw std::out_of_range before
 //   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix).
+// - Logits that come back (feed, feed_all, decode) are checked: a NaN or infinity throws
+//   NonFiniteOutput naming the position (NaN weights, a NaN rope base); decode_argmax's id is
+//   not checked, but a generation always starts with feed().
 // - The cancellation flag, when set, is checked before each token or chunk: Cancelled is thrown
 //   and the position stays where the last completed chunk left it.
 // - One thread at a time; the Model must outlive the Session.

@@ -1,6 +1,9 @@
 // Hyperparameters from `{arch}.*` metadata keys, with llama.cpp's defaults where a key is absent.
 #include "model/hparams.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -19,16 +22,29 @@ Arch parse_arch(std::string_view name) {
   throw UnsupportedModel("unsupported architecture " + std::string(name.empty() ? "(none)" : name));
 }
 
-// A positive count from metadata.
-std::int64_t positive(const gguf::GgufFile& f, const std::string& key,
-                      std::optional<std::int64_t> fallback = {}) {
+// A count from metadata, from 1 to `max`: checked before anything narrows or multiplies it, so
+// that 2^32 is not read as 0 nor 2^33 + 2 as 2.
+std::int64_t count(const gguf::GgufFile& f, const std::string& key, std::int64_t max,
+                   std::optional<std::int64_t> fallback = {}) {
   const std::optional<std::int64_t> v = f.get_optional<std::int64_t>(key);
   if (!v && !fallback) throw MetadataError(f.path() + ": missing metadata key '" + key + "'");
   const std::int64_t n = v ? *v : *fallback;
-  if (n <= 0)
+  if (n <= 0 || n > max) {
     throw MetadataError(f.path() + ": metadata '" + key + "' is " + std::to_string(n) +
-                        ", expected a positive count");
+                        ", expected a count from 1 to " + std::to_string(max));
+  }
   return n;
+}
+
+// A float from metadata that must be finite and at least `min` (NaN is named as such, not as
+// "negative").
+float finite(const gguf::GgufFile& f, const std::string& key, float value, float min,
+             const char* expected) {
+  if (!std::isfinite(value) || value < min) {
+    throw MetadataError(f.path() + ": metadata '" + key + "' is " + std::to_string(value) +
+                        ", expected " + expected);
+  }
+  return value;
 }
 
 }  // namespace
@@ -49,42 +65,54 @@ HParams read_hparams(const gguf::GgufFile& f) {
   hp.arch_name = std::string(f.architecture());
   const std::string a = hp.arch_name + ".";
 
-  hp.n_embd = positive(f, a + "embedding_length");
-  hp.n_layer = positive(f, a + "block_count");
-  hp.n_head = positive(f, a + "attention.head_count");
-  hp.n_head_kv = positive(f, a + "attention.head_count_kv", hp.n_head);
+  hp.n_embd = count(f, a + "embedding_length", kMaxWidth);
+  // Every layer has several tensors, so a file cannot hold more layers than tensors.
+  hp.n_layer =
+      count(f, a + "block_count",
+            std::clamp<std::int64_t>(static_cast<std::int64_t>(f.tensors().size()), 1, kMaxLayers));
+  hp.n_head = count(f, a + "attention.head_count", kMaxHeads);
+  hp.n_head_kv = count(f, a + "attention.head_count_kv", hp.n_head, hp.n_head);
   if (hp.n_head % hp.n_head_kv != 0) {
-    throw MetadataError(f.path() + ": head_count " + std::to_string(hp.n_head) +
-                        " is not a multiple of head_count_kv " + std::to_string(hp.n_head_kv));
+    throw MetadataError(f.path() + ": " + a + "attention.head_count " + std::to_string(hp.n_head) +
+                        " is not a multiple of " + a + "attention.head_count_kv " +
+                        std::to_string(hp.n_head_kv));
   }
   if (hp.n_embd % hp.n_head != 0 && !f.contains(a + "attention.key_length")) {
-    throw MetadataError(f.path() + ": embedding_length " + std::to_string(hp.n_embd) +
-                        " is not a multiple of head_count " + std::to_string(hp.n_head));
+    throw MetadataError(f.path() + ": " + a + "embedding_length " + std::to_string(hp.n_embd) +
+                        " is not a multiple of " + a + "attention.head_count " +
+                        std::to_string(hp.n_head));
   }
-  hp.head_dim = positive(f, a + "attention.key_length", hp.n_embd / hp.n_head);
-  hp.head_dim_v = positive(f, a + "attention.value_length", hp.n_embd / hp.n_head);
+  hp.head_dim = count(f, a + "attention.key_length", kMaxWidth, hp.n_embd / hp.n_head);
+  hp.head_dim_v = count(f, a + "attention.value_length", kMaxWidth, hp.n_embd / hp.n_head);
   if (hp.head_dim_v != hp.head_dim) {
     throw UnsupportedModel(f.path() + ": attention.key_length " + std::to_string(hp.head_dim) +
                            " differs from value_length " + std::to_string(hp.head_dim_v));
   }
-  hp.n_ff = positive(f, a + "feed_forward_length");
-  hp.n_ctx_train = positive(f, a + "context_length");
-  hp.rms_eps = f.get<float>(a + "attention.layer_norm_rms_epsilon");
-  if (!(hp.rms_eps >= 0.f)) {
-    throw MetadataError(f.path() + ": layer_norm_rms_epsilon must not be negative");
-  }
+  hp.n_ff = count(f, a + "feed_forward_length", kMaxWidth);
+  hp.n_ctx_train = count(f, a + "context_length", kMaxContextLength);
+  const std::string eps_key = a + "attention.layer_norm_rms_epsilon";
+  hp.rms_eps = finite(f, eps_key, f.get<float>(eps_key), 0.f, "a finite number of at least 0");
   if (const gguf::TensorInfo* emb = f.find_tensor("token_embd.weight")) {
+    // Token ids are int32 everywhere; the reader has bounded the shape by the file's size.
+    if (emb->ne[1] > static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max())) {
+      throw UnsupportedModel(f.path() + ": token_embd.weight has " + std::to_string(emb->ne[1]) +
+                             " rows, more than token ids can number");
+    }
     hp.n_vocab = static_cast<std::int64_t>(emb->ne[1]);
   }
 
   hp.rope.type = hp.arch == Arch::Llama ? RopeType::Normal : RopeType::NeoX;
-  hp.rope.n_rot = static_cast<int>(positive(f, a + "rope.dimension_count", hp.head_dim));
-  if (hp.rope.n_rot > hp.head_dim || hp.rope.n_rot % 2 != 0) {
-    throw MetadataError(f.path() + ": rope.dimension_count " + std::to_string(hp.rope.n_rot) +
-                        " must be even and at most the head dimension " +
-                        std::to_string(hp.head_dim));
+  // Bounded by the width first, so that the narrowing below is exact.
+  const std::int64_t n_rot = count(f, a + "rope.dimension_count", kMaxWidth, hp.head_dim);
+  if (n_rot > hp.head_dim || n_rot % 2 != 0) {
+    throw MetadataError(f.path() + ": metadata '" + a + "rope.dimension_count' is " +
+                        std::to_string(n_rot) + ", expected an even count of at most the head " +
+                        "dimension " + std::to_string(hp.head_dim));
   }
-  hp.rope.freq_base = f.get_optional<float>(a + "rope.freq_base").value_or(10000.f);
+  hp.rope.n_rot = static_cast<int>(n_rot);
+  const std::string base_key = a + "rope.freq_base";
+  hp.rope.freq_base = finite(f, base_key, f.get_optional<float>(base_key).value_or(10000.f),
+                             std::numeric_limits<float>::min(), "a finite number above 0");
   // Linear scaling divides positions by the factor; other kinds (yarn, longrope) change the
   // frequencies in ways this engine does not implement.
   const std::string scaling = f.get_optional<std::string>(a + "rope.scaling.type").value_or("none");
@@ -92,9 +120,10 @@ HParams read_hparams(const gguf::GgufFile& f) {
     throw UnsupportedModel(f.path() + ": rope scaling '" + scaling + "' is not supported");
   }
   // As llama.cpp: the newer key, else the older one; 0 means no scaling.
-  const float factor = f.get_optional<float>(a + "rope.scaling.factor")
-                           .value_or(f.get_optional<float>(a + "rope.scale_linear").value_or(0.f));
-  if (factor < 0.f) throw MetadataError(f.path() + ": rope scaling factor must not be negative");
+  const std::string factor_key =
+      f.contains(a + "rope.scaling.factor") ? a + "rope.scaling.factor" : a + "rope.scale_linear";
+  const float factor = finite(f, factor_key, f.get_optional<float>(factor_key).value_or(0.f), 0.f,
+                              "a finite number of at least 0");
   hp.rope.freq_scale = factor == 0.f ? 1.f : 1.f / factor;
   return hp;
 }

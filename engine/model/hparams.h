@@ -35,11 +35,20 @@ struct HParams {
   std::int64_t n_embd_attn_out() const { return n_head * head_dim_v; }
 };
 
+// Upper bounds of the counts read_hparams accepts, far above any real model: they keep every
+// product of two of them (a projection's width, a tensor's size) and a context's sizes exact in
+// 64 bits.
+inline constexpr std::int64_t kMaxWidth = std::int64_t{1} << 20;   // embedding, head, feed-forward
+inline constexpr std::int64_t kMaxHeads = std::int64_t{1} << 14;   // head_count, head_count_kv
+inline constexpr std::int64_t kMaxLayers = std::int64_t{1} << 12;  // block_count
+inline constexpr std::int64_t kMaxContextLength = std::int64_t{1} << 30;  // context_length
+
 // The architecture's name, e.g. "phi3".
 std::string_view arch_name(Arch a);
 
 // Reads and checks the hyperparameters. Throws UnsupportedModel ("unsupported architecture X")
-// for other architectures or rope scaling kinds, MetadataError for missing or inconsistent keys.
+// for other architectures or rope scaling kinds, MetadataError naming the key for one that is
+// missing, out of range (counts above, non-finite floats) or inconsistent with another.
 HParams read_hparams(const gguf::GgufFile& f);
 
 }  // namespace vkchat::model

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "util/checked_math.h"
 #include "vk/context.h"
 
 namespace vkchat::ops {
@@ -380,7 +381,8 @@ void Ops::kv_write(const Tensor& k, const Tensor& v, const Tensor& k_cache, cons
 std::uint64_t attention_scratch_floats(const Kernels& kernels, std::int64_t n_tok,
                                        const AttentionShape& s, std::int64_t n_ctx) {
   std::uint64_t chunks = ceil_div(static_cast<std::uint64_t>(n_ctx), kernels.config().attn_chunk);
-  return static_cast<std::uint64_t>(n_tok) * s.n_head * chunks * (s.head_dim + 2);
+  return sat_mul({static_cast<std::uint64_t>(n_tok), static_cast<std::uint64_t>(s.n_head), chunks,
+                  static_cast<std::uint64_t>(s.head_dim) + 2});
 }
 
 void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,

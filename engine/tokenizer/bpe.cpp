@@ -5,6 +5,7 @@
 #include <queue>
 
 #include "tokenizer/unicode_props.h"
+#include "util/errors.h"
 
 namespace vkchat::tokenizer::detail {
 namespace {
@@ -32,18 +33,25 @@ BpeMerges::BpeMerges(std::span<const std::string_view> merges, const TokenMap& v
   symbol_text_.reserve(merges.size() + 256);
   std::string joined;
   for (std::size_t rank = 0; rank < merges.size(); ++rank) {
-    // Like llama.cpp: split at the first space after the first byte; a line without one
-    // becomes the (useless) merge of two empty strings.
+    // Like llama.cpp: split at the first space after the first byte. Every real vocabulary's
+    // merges join two of its tokens into a third; anything else is a damaged file.
     const std::string_view line = merges[rank];
     const std::size_t space = line.find(' ', 1);
-    std::string_view left, right;
-    if (space != std::string_view::npos) {
-      left = line.substr(0, space);
-      right = line.substr(space + 1);
+    if (space == std::string_view::npos) {
+      throw MetadataError("merge " + std::to_string(rank) + " '" + std::string(line) +
+                          "' is not two tokens separated by a space");
     }
-    const std::int32_t l = intern(left), r = intern(right);
+    const std::string_view left = line.substr(0, space), right = line.substr(space + 1);
     joined.assign(left);
     joined.append(right);
+    for (const std::string_view part : {left, right, std::string_view(joined)}) {
+      if (lookup(vocab, part) < 0) {
+        throw MetadataError("merge " + std::to_string(rank) + " '" + std::string(line) +
+                            "' refers to '" + std::string(part) +
+                            "', which is not in the vocabulary");
+      }
+    }
+    const std::int32_t l = intern(left), r = intern(right);
     const std::int32_t result = intern(joined);
     merges_.try_emplace(pair_key(l, r), Merge{static_cast<std::int32_t>(rank), result});
   }

@@ -15,7 +15,9 @@ namespace vkchat::tokenizer::detail {
 
 class BpeMerges {
  public:
-  // `merges` are "left right" strings in rank order; `vocab` maps token texts to ids.
+  // `merges` are "left right" strings in rank order; `vocab` maps token texts to ids. Throws
+  // MetadataError (without the file's name) for a merge that is not two tokens of `vocab` whose
+  // concatenation is a token too.
   BpeMerges(std::span<const std::string_view> merges, const TokenMap& vocab);
 
   // Appends the tokens of one pre-tokenized word given as raw UTF-8 bytes.

@@ -2,6 +2,8 @@
 #include "tokenizer/special_tokens.h"
 
 #include <algorithm>
+#include <map>
+#include <utility>
 
 namespace vkchat::tokenizer::detail {
 namespace {
@@ -34,12 +36,15 @@ SpecialMatcher::SpecialMatcher(std::vector<SpecialToken> tokens) : tokens_(std::
 std::vector<Fragment> SpecialMatcher::partition(std::string_view text, bool parse_special) const {
   std::vector<Fragment> frags;
   if (text.empty()) return frags;
-  frags.push_back({-1, 0, text.size()});
-  if (tokens_.empty()) return frags;
+  if (tokens_.empty()) {
+    frags.push_back({-1, 0, text.size()});
+    return frags;
+  }
 
-  // Which tokens occur anywhere in the text.
-  std::vector<bool> present(tokens_.size(), false);
-  bool any = false;
+  // Every occurrence of a token that may match, as (index into tokens_, position). Of tokens
+  // with the same text only the first that may match counts: it takes every occurrence before
+  // the others get their turn.
+  std::vector<std::pair<std::int32_t, std::size_t>> found;
   for (std::size_t pos = 0; pos < text.size(); ++pos) {
     if (!first_byte_[static_cast<std::uint8_t>(text[pos])]) continue;
     std::int32_t node = 0;
@@ -50,52 +55,52 @@ std::vector<Fragment> SpecialMatcher::partition(std::string_view text, bool pars
       if (it == trie_.end()) break;
       node = it->second;
       for (std::int32_t t : ends_[static_cast<std::size_t>(node)]) {
-        present[static_cast<std::size_t>(t)] = true;
-        any = true;
-      }
-    }
-  }
-  if (!any) return frags;
-
-  for (std::size_t t = 0; t < tokens_.size(); ++t) {
-    if (!present[t]) continue;
-    const SpecialToken& tok = tokens_[t];
-    if (!parse_special && !tok.always) continue;
-    std::vector<Fragment> next;
-    next.reserve(frags.size() + 2);
-    for (const Fragment& f : frags) {
-      if (f.token >= 0) {
-        next.push_back(f);
-        continue;
-      }
-      std::size_t base = f.offset, len = f.length;
-      for (;;) {
-        const std::size_t match = text.substr(0, base + len).find(tok.text, base);
-        if (match == std::string_view::npos) {
-          if (len > 0) next.push_back({-1, base, len});
+        if (parse_special || tokens_[static_cast<std::size_t>(t)].always) {
+          found.emplace_back(t, pos);
           break;
         }
-        std::size_t left_len = match - base;
-        if (tok.lstrip) {
-          while (left_len > 0 && c_space(text[base + left_len - 1])) --left_len;
-        }
-        if (left_len > 0) next.push_back({-1, base, left_len});
-        next.push_back({tok.id, 0, 0});
-        std::size_t right = match + tok.text.size();
-        std::size_t right_len = base + len - right;
-        if (tok.rstrip) {
-          while (right_len > 0 && c_space(text[right])) {
-            ++right;
-            --right_len;
-          }
-        }
-        base = right;
-        len = right_len;
-        if (len == 0) break;
       }
     }
-    frags = std::move(next);
   }
+  if (found.empty()) {
+    frags.push_back({-1, 0, text.size()});
+    return frags;
+  }
+  // llama.cpp's order: by priority, and each token's occurrences from the left.
+  std::sort(found.begin(), found.end());
+
+  std::map<std::size_t, std::size_t> free{{0, text.size()}};  // text fragments: start -> end
+  std::vector<std::pair<std::size_t, std::int32_t>> matched;  // (position, token id)
+  for (const auto& [t, pos] : found) {
+    const SpecialToken& tok = tokens_[static_cast<std::size_t>(t)];
+    auto it = free.upper_bound(pos);
+    if (it == free.begin()) continue;
+    --it;
+    const std::size_t begin = it->first, end = it->second;
+    // Not inside one fragment: it overlaps an earlier match or the whitespace one stripped.
+    if (pos + tok.text.size() > end) continue;
+    free.erase(it);
+    std::size_t left_end = pos;
+    if (tok.lstrip) {
+      while (left_end > begin && c_space(text[left_end - 1])) --left_end;
+    }
+    if (left_end > begin) free.emplace(begin, left_end);
+    std::size_t right = pos + tok.text.size();
+    if (tok.rstrip) {
+      while (right < end && c_space(text[right])) ++right;
+    }
+    if (right < end) free.emplace(right, end);
+    matched.emplace_back(pos, tok.id);
+  }
+
+  std::sort(matched.begin(), matched.end());
+  frags.reserve(free.size() + matched.size());
+  auto m = matched.begin();
+  for (const auto& [begin, end] : free) {
+    for (; m != matched.end() && m->first < begin; ++m) frags.push_back({m->second, 0, 0});
+    frags.push_back({-1, begin, end - begin});
+  }
+  for (; m != matched.end(); ++m) frags.push_back({m->second, 0, 0});
   return frags;
 }
 

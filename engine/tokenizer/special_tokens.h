@@ -1,6 +1,10 @@
-// Splitting text around special tokens before tokenization, exactly as llama.cpp's
-// tokenizer_st_partition does: tokens are tried longest text first, each splitting every text
-// fragment at all of its occurrences, with the lstrip/rstrip attributes trimming whitespace.
+// Splitting text around special tokens before tokenization, with exactly the result of llama.cpp's
+// tokenizer_st_partition: tokens are tried longest text first, each splitting every text fragment
+// at all of its occurrences from the left, with the lstrip/rstrip attributes trimming whitespace.
+// llama.cpp makes one pass over the fragments per token (tokens x text); here one trie walk finds
+// every occurrence, and the occurrences are then taken in that same order (token, then position),
+// each accepted when it still lies inside one text fragment: linear in the text for a given
+// vocabulary (times the depth of the trie walks, which is the length of the special tokens).
 #pragma once
 #include <cstdint>
 #include <span>
@@ -34,8 +38,7 @@ class SpecialMatcher {
 
  private:
   std::vector<SpecialToken> tokens_;
-  // A byte trie over the token texts finds which tokens occur at all in one pass, so that only
-  // those take part in the (quadratic in the number of tokens) llama.cpp-order splitting.
+  // A byte trie over the token texts.
   std::unordered_map<std::uint64_t, std::int32_t> trie_;  // (node << 8 | byte) -> node
   std::vector<std::vector<std::int32_t>> ends_;           // node -> indexes into tokens_
   bool first_byte_[256] = {};

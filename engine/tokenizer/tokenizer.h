@@ -48,10 +48,15 @@ enum class TokenType : std::uint8_t {
 
 enum class VocabKind { Spm, Bpe };
 
+// The longest vocabulary entry from_gguf accepts, in bytes: real vocabularies stay under 1 KiB.
+inline constexpr std::size_t kMaxTokenBytes = 16384;
+
 class Tokenizer {
  public:
   // Throws UnsupportedModel (unknown tokenizer model or pre-tokenizer, named in the message) or
-  // MetadataError (missing or malformed tokenizer keys).
+  // MetadataError (missing or malformed tokenizer keys, a token longer than kMaxTokenBytes, a
+  // merge that is not two of the vocabulary's tokens making a third). Loading is linear in the
+  // size of the metadata.
   static Tokenizer from_gguf(const gguf::GgufFile& file);
 
   Tokenizer(Tokenizer&&) noexcept;

@@ -82,15 +82,19 @@ constexpr std::string_view kEogTexts[] = {"<|eot_id|>",
                                           "<｜end▁of▁sentence｜>",
                                           "[e~["};
 
+// llama.cpp marks a character outside the byte map with "[UNK_BYTE_0x<its bytes in hex><the
+// whole token>]": that costs the token's length for each such character, the square of it in all.
+// No real vocabulary has such characters in a normal token, so here the marker leaves the token
+// out and a piece stays linear in its token.
 std::string bpe_piece(std::string_view text) {
   std::string out;
+  out.reserve(text.size());
   for (std::uint32_t cp : detail::decode_utf8(text)) {
     const int b = detail::unicode_to_byte(cp);
     if (b >= 0) {
       out.push_back(static_cast<char>(b));
       continue;
     }
-    // llama.cpp's marker for a character outside the byte map.
     std::string utf8;
     detail::append_utf8(utf8, cp);
     out += "[UNK_BYTE_0x";
@@ -99,7 +103,7 @@ std::string bpe_piece(std::string_view text) {
       out.push_back(kHex[static_cast<std::uint8_t>(c) >> 4]);
       out.push_back(kHex[static_cast<std::uint8_t>(c) & 15]);
     }
-    out += std::string(text) + "]";
+    out += "]";
   }
   return out;
 }
@@ -145,6 +149,13 @@ void load_vocabulary(const gguf::GgufFile& f, Tokenizer::Impl& im) {
   if ((types && !tt) || (tt && tt->size() < n)) {
     throw MetadataError(f.path() + ": tokenizer.ggml.token_type is not an int32 array of " +
                         std::to_string(n) + " entries");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (tokens[i].size() > kMaxTokenBytes) {
+      throw MetadataError(f.path() + ": tokenizer.ggml.tokens[" + std::to_string(i) + "] is " +
+                          std::to_string(tokens[i].size()) + " bytes long, more than the " +
+                          std::to_string(kMaxTokenBytes) + " a token may have");
+    }
   }
   im.text.resize(n);
   im.score.resize(n);
@@ -360,7 +371,11 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& f) {
     }
   } else {
     const auto merges = f.get_array<std::string_view>("tokenizer.ggml.merges");
-    im->merges = std::make_unique<detail::BpeMerges>(merges, im->token_to_id);
+    try {
+      im->merges = std::make_unique<detail::BpeMerges>(merges, im->token_to_id);
+    } catch (const MetadataError& e) {
+      throw MetadataError(f.path() + ": tokenizer.ggml.merges: " + e.what());
+    }
   }
   return Tokenizer(std::move(im));
 }

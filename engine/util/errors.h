@@ -58,8 +58,8 @@ class MetadataError : public InputError {
 class JsonError : public InputError {
  public:
   JsonError(int line, int column, const std::string& what)
-      : InputError("JSON at line " + std::to_string(line) + ", column " +
-                           std::to_string(column) + ": " + what),
+      : InputError("JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
+                   ": " + what),
         line_(line),
         column_(column),
         detail_(what) {}
@@ -81,7 +81,7 @@ class TemplateError : public InputError {
   enum class Kind { Syntax, Runtime, Raised, Limit };
   TemplateError(Kind kind, const std::string& name, int line, int column, const std::string& what)
       : InputError(name + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
-                           (kind == Kind::Raised ? "raise_exception: " : "") + what),
+                   (kind == Kind::Raised ? "raise_exception: " : "") + what),
         kind_(kind),
         line_(line),
         column_(column),
@@ -109,6 +109,18 @@ class InsufficientMemory : public InputError {
 
  private:
   std::uint64_t needed_, available_;
+};
+
+// A forward pass produced NaN or infinite logits: the model's weights or metadata hold values
+// (NaN, infinities, absurd magnitudes) that no input can make sensible. Carries the position.
+class NonFiniteOutput : public InputError {
+ public:
+  NonFiniteOutput(const std::string& what, std::int64_t position)
+      : InputError(what), position_(position) {}
+  std::int64_t position() const { return position_; }
+
+ private:
+  std::int64_t position_;
 };
 
 // Work stopped because its cancellation flag was set (model loading, evaluation).

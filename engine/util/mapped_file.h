@@ -9,7 +9,8 @@ namespace vkchat {
 
 class MappedFile {
  public:
-  // Maps `path`; throws vkchat::FileError (errors.h) with the path and errno text on failure.
+  // Maps `path`; throws vkchat::FileError (errors.h) with the path and errno text on failure, or
+  // when it is not a regular file (a directory, a FIFO, a device: never blocks on one).
   explicit MappedFile(const std::filesystem::path& path);
   MappedFile(MappedFile&& other) noexcept;
   MappedFile& operator=(MappedFile&& other) noexcept;
