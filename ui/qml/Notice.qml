@@ -29,6 +29,7 @@ Rectangle {
         anchors.centerIn: parent
         width: Math.min(implicitWidth, 528)
         text: notice.status.noticeText
+        textFormat: Text.PlainText
         elide: Text.ElideMiddle
         color: notice.theme.dark ? "black" : "white"
     }

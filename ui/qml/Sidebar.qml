@@ -11,6 +11,7 @@ Rectangle {
 
     required property Theme theme
     required property ConversationsViewModel conversations
+    required property Dialogs dialogs
 
     property var exportTarget: ({ id: 0, format: "markdown" })
 
@@ -19,10 +20,22 @@ Rectangle {
         search.selectAll();
     }
 
+    // Renames the current conversation in place (F2 anywhere in the window).
+    function renameCurrent() {
+        for (let i = 0; i < list.count; ++i) {
+            const item = list.itemAtIndex(i);
+            if (item && item.current) {
+                list.positionViewAtIndex(i, ListView.Contain);
+                item.startRename();
+                return;
+            }
+        }
+    }
+
     function startExport(id, format, title) {
         exportTarget = { id: id, format: format };
         exportDialog.selectedFile = "file:" + (title.length > 0 ? title.replace(/[\/\\:*?"<>|]/g, "_") : "chat") + (format === "json" ? ".json" : ".md");
-        exportDialog.open();
+        dialogs.open(exportDialog);
     }
 
     color: theme.sidebar
@@ -32,7 +45,11 @@ Rectangle {
         title: qsTr("Export conversation")
         fileMode: FileDialog.SaveFile
         nameFilters: sidebar.exportTarget.format === "json" ? [qsTr("JSON (*.json)")] : [qsTr("Markdown (*.md)")]
-        onAccepted: sidebar.conversations.exportRequested(sidebar.exportTarget.id, sidebar.exportTarget.format, selectedFile)
+        onAccepted: {
+            sidebar.conversations.exportRequested(sidebar.exportTarget.id, sidebar.exportTarget.format, selectedFile);
+            sidebar.dialogs.closed();
+        }
+        onRejected: sidebar.dialogs.closed()
     }
 
     ColumnLayout {
@@ -134,7 +151,8 @@ Rectangle {
                 horizontalAlignment: Text.AlignHCenter
                 wrapMode: Text.WordWrap
                 color: sidebar.theme.faintText
-                text: !sidebar.conversations.available ? qsTr("Chat history is unavailable") : sidebar.conversations.searching ? qsTr("No messages match") : qsTr("No conversations yet")
+                textFormat: Text.PlainText
+                text: !sidebar.conversations.available ? qsTr("Chat history is unavailable") : sidebar.conversations.searching ? qsTr("No results for “%1”").arg(sidebar.conversations.searchText) : qsTr("No conversations yet")
             }
         }
 
@@ -155,6 +173,7 @@ Rectangle {
                     Layout.fillWidth: true
                     elide: Text.ElideRight
                     text: qsTr("Deleted “%1”").arg(sidebar.conversations.undoTitle)
+                    textFormat: Text.PlainText
                     color: sidebar.theme.text
                 }
                 Button {
