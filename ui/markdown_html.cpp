@@ -59,11 +59,11 @@ void style_tables(QTextDocument& doc) {
   }
   for (QTextTable* table : tables) {
     QTextTableFormat format = table->format();
-    format.setBorderCollapse(true);
     format.setBorder(1);
     format.setBorderBrush(QColor(128, 128, 128, 110));
     format.setCellPadding(5);
     format.setCellSpacing(0);
+    format.setBorderStyle(QTextFrameFormat::BorderStyle_Solid);
     table->setFormat(format);
     if (table->rows() < 2) continue;
     for (int column = 0; column < table->columns(); ++column) {

@@ -26,6 +26,17 @@ bool is_table_delimiter(const QString& line) {
   return line.contains(u'-') && delimiter.match(line).hasMatch();
 }
 
+bool has_table(const QString& prose) {
+  QStringView previous;
+  for (const QStringView line : QStringView(prose).split(u'\n')) {
+    if (line.contains(u'|') && previous.contains(u'|') && is_table_delimiter(line.toString())) {
+      return true;
+    }
+    previous = line;
+  }
+  return false;
+}
+
 // Cuts one block's text into pieces of at most `max` characters at line ends (a line longer
 // than that is cut too). In prose, a piece that starts inside a table begins with the table's
 // header and delimiter rows again.
@@ -103,7 +114,12 @@ RenderPlan plan_render(const QString& text, bool markdown, qsizetype limit) {
     }
     return plan;
   }
-  for (const MarkdownBlock& block : split_markdown(shown)) {
+  for (MarkdownBlock block : split_markdown(shown)) {
+    if (block.kind == MarkdownBlock::Kind::Prose && block.text.size() > kLargeTableChars &&
+        has_table(block.text)) {
+      block.kind = MarkdownBlock::Kind::Code;
+      block.language = QStringLiteral("table");
+    }
     const bool prose = block.kind != MarkdownBlock::Kind::Code;
     bool continued = false;
     for (const QString& piece : cut_pieces(block.text, kPieceChars, prose)) {

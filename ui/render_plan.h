@@ -18,7 +18,10 @@ inline constexpr qsizetype kMoreChars = 128 * 1024;
 inline constexpr qsizetype kMaxShownChars = 2 * 1024 * 1024;
 // The most characters in one text item (a table piece: fewer, tables lay out slowly).
 inline constexpr qsizetype kPieceChars = 4 * 1024;
-inline constexpr qsizetype kTablePieceChars = 2 * 1024;
+inline constexpr qsizetype kTablePieceChars = 1024;
+// Prose with a table beyond this is drawn as monospaced plain text: Qt lays out a table cell by
+// cell, some milliseconds each, too slow for a table of thousands of rows.
+inline constexpr qsizetype kLargeTableChars = 4 * 1024;
 
 struct RenderPiece {
   enum class Kind { Prose, Code, Quote, Plain };

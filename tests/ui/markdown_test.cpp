@@ -108,10 +108,11 @@ TEST(RenderPlan, AHugeCodeBlockIsCutIntoBoundedPiecesOfTheFirstCharacters) {
   for (const RenderPiece& piece : plan.pieces) EXPECT_LE(piece.text.size(), kPieceChars);
 }
 
-TEST(RenderPlan, AHugeTableKeepsItsHeaderInEveryPiece) {
+TEST(RenderPlan, ALongTableKeepsItsHeaderInEveryPiece) {
   QString table = "| name | value |\n|:-----|------:|\n";
-  for (int i = 0; table.size() < 2 * 1024 * 1024; ++i)
+  for (int i = 0; table.size() < kLargeTableChars - 200; ++i) {
     table += QString("| row %1 | %2 |\n").arg(i).arg(i * 7);
+  }
   const RenderPlan plan = plan_render("Numbers:\n\n" + table, true, kInitialChars);
   ASSERT_GT(plan.pieces.size(), 3);
   EXPECT_TRUE(plan.pieces[0].text.startsWith("Numbers:"));
@@ -125,6 +126,21 @@ TEST(RenderPlan, AHugeTableKeepsItsHeaderInEveryPiece) {
   QTextDocument doc;
   doc.setMarkdown(plan.pieces[1].text);
   EXPECT_EQ(doc.rootFrame()->childFrames().size(), 1);
+}
+
+TEST(RenderPlan, AHugeTableIsMonospacedText) {
+  QString table = "| name | value |\n|:-----|------:|\n";
+  for (int i = 0; table.size() < 2 * 1024 * 1024; ++i) {
+    table += QString("| row %1 | %2 |\n").arg(i).arg(i * 7);
+  }
+  const RenderPlan plan = plan_render(table, true, kInitialChars);
+  ASSERT_GT(plan.pieces.size(), 2);
+  for (const RenderPiece& piece : plan.pieces) {
+    EXPECT_EQ(piece.kind, PieceKind::Code);
+    EXPECT_EQ(piece.language, "table");
+    EXPECT_LE(piece.text.size(), kPieceChars);
+  }
+  EXPECT_TRUE(plan.pieces[0].text.startsWith("| name | value |"));
 }
 
 TEST(RenderPlan, AHugePlainMessageWithoutLineBreaksIsCutToo) {

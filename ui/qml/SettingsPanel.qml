@@ -242,7 +242,7 @@ Rectangle {
                     }
                     Switch {
                         id: randomSeed
-                        text: checked ? qsTr("Random: answers differ each time") : qsTr("Fixed: the same answer again")
+                        text: checked ? qsTr("Random each time") : qsTr("Fixed (repeatable)")
                         checked: panel.settings.randomSeed
                         Accessible.name: qsTr("Random seed")
                         onToggled: panel.settings.randomSeed = checked
