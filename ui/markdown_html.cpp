@@ -36,6 +36,8 @@ void defuse_images_and_links(QTextDocument& doc) {
         cursor.setPosition(fragment.position() + fragment.length(), QTextCursor::KeepAnchor);
         format.setAnchor(false);
         format.setAnchorHref({});
+        format.clearForeground();
+        format.setFontUnderline(false);
         cursor.setCharFormat(format);
       }
     }

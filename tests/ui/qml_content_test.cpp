@@ -277,3 +277,54 @@ TEST_F(Layout, HoldsFrom1400x900DownTo640x480) {
 
 }  // namespace
 }  // namespace vkchat::ui
+
+namespace vkchat::ui {
+namespace {
+
+// A long answer read from its top: its actions float at the bottom of the view, and copying says
+// so.
+TEST_F(Layout, ALongAnswersActionsStayInSightAndCopyingSaysSo) {
+  QString answer;
+  for (int i = 0; i < 120; ++i) answer += QString("Line %1 of a long answer.\n\n").arg(i);
+  chat_.messages()->setItems({{10, "user", "Tell me a lot", false, true, 0, 1, {}},
+                              {11, "assistant", answer, false, true, 0, 1, "12 tok/s"}});
+  QTest::qWait(500);
+  QQuickItem* list = byAccessibleName("Messages");
+  ASSERT_NE(list, nullptr);
+  list->setProperty("follow", false);
+  ASSERT_TRUE(QMetaObject::invokeMethod(list, "positionViewAtBeginning"));
+  QTest::qWait(200);
+  ASSERT_LT(list->property("contentY").toDouble(), 100);
+  QQuickItem* copy = nullptr;
+  for (QQuickItem* item : items([](QQuickItem* i) {
+         QAccessibleInterface* a = QAccessible::queryAccessibleInterface(i);
+         return a && a->text(QAccessible::Name) == "Regenerate answer" && visibleInTree(i);
+       })) {
+    copy = item;
+  }
+  ASSERT_NE(copy, nullptr);
+  const QRectF listRect = list->mapRectToScene({0, 0, list->width(), list->height()});
+  const QRectF r = copy->mapRectToScene({0, 0, copy->width(), copy->height()});
+  EXPECT_TRUE(listRect.contains(r))
+      << r.y() << " not in " << listRect.y() << "+" << listRect.height();
+  EXPECT_GT(copy->opacity(), 0.5);
+  window_->grabWindow().save("/tmp/qml-shots/ui_long_answer_top.png");
+
+  QQuickItem* copyButton = nullptr;
+  for (QQuickItem* item : items([](QQuickItem* i) {
+         QAccessibleInterface* a = QAccessible::queryAccessibleInterface(i);
+         return a && a->text(QAccessible::Name) == "Copy message" && visibleInTree(i);
+       })) {
+    const QRectF b = item->mapRectToScene({0, 0, item->width(), item->height()});
+    if (listRect.contains(b) && std::abs(b.y() - r.y()) < 4) copyButton = item;
+  }
+  ASSERT_NE(copyButton, nullptr);
+  const QPointF centre =
+      copyButton->mapToScene({copyButton->width() / 2, copyButton->height() / 2});
+  QTest::mouseClick(window_, Qt::LeftButton, {}, centre.toPoint());
+  QTest::qWait(50);
+  EXPECT_NE(byAccessibleName("Copied"), nullptr);
+}
+
+}  // namespace
+}  // namespace vkchat::ui

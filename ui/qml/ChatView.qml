@@ -39,6 +39,7 @@ Item {
             Qt.callLater(positionViewAtEnd);
         }
         onContentHeightChanged: if (follow) Qt.callLater(positionViewAtEnd)
+        onHeightChanged: if (follow) Qt.callLater(positionViewAtEnd)
         onMovementEnded: follow = atYEnd
         onFlickEnded: follow = atYEnd
 

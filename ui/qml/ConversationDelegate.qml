@@ -92,7 +92,7 @@ ItemDelegate {
             TextEdit {
                 id: snippetText
                 Layout.fillWidth: true
-                Layout.preferredHeight: Math.min(implicitHeight, 2 * fontMetrics.lineSpacing + 2)
+                Layout.preferredHeight: Math.min(implicitHeight, 2 * fontMetrics.height)
                 visible: row.snippet.length > 0
                 text: row.snippet
                 textFormat: TextEdit.PlainText

@@ -62,6 +62,8 @@ Rectangle {
                     visible: bar.modelState.phase === ModelState.Ready && bar.modelState.quant.length > 0
                     text: bar.modelState.quant
                     textFormat: Text.PlainText
+                    Layout.maximumWidth: 90
+                    elide: Text.ElideRight
                     font.pixelSize: 11
                     color: bar.theme.mutedText
                     leftPadding: 6
