@@ -5,7 +5,8 @@
 // For each: time to the first frame, the longest stall until every piece is drawn, and the same
 // after one "Show more".
 //
-// ui_render_bench [--repeat N]    prints one line per case; exit 0, or 2 when the window fails.
+// ui_render_bench [--repeat N] [--only TEXT]    prints one line per case (--only: the cases whose
+// name contains TEXT); exit 0, or 2 when the window fails.
 #include <QtQml/qqmlextensionplugin.h>
 
 #include <QElapsedTimer>
@@ -95,7 +96,11 @@ int main(int argc, char** argv) {
   QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
   QGuiApplication app(argc, argv);
   int repeat = 1;
-  if (argc == 3 && QByteArray(argv[1]) == "--repeat") repeat = std::max(1, atoi(argv[2]));
+  QString only;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (QByteArray(argv[i]) == "--repeat") repeat = std::max(1, atoi(argv[i + 1]));
+    if (QByteArray(argv[i]) == "--only") only = QString::fromLocal8Bit(argv[i + 1]);
+  }
 
   vkchat::ui::ConversationsViewModel conversations;
   vkchat::ui::ChatViewModel chat;
@@ -128,6 +133,7 @@ int main(int argc, char** argv) {
               "more total ms", "more stall ms");
   for (int r = 0; r < repeat; ++r) {
     for (const Case& c : cases) {
+      if (!QString::fromLatin1(c.name).contains(only)) continue;
       chat.messages()->setItems({});
       run_until([] { return false; }, 50);
       QQuickItem* delegate = nullptr;
