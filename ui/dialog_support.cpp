@@ -44,24 +44,29 @@ DialogSupport::DialogSupport(QObject* parent) : QObject(parent) {}
 QString DialogSupport::problem() {
   if (problem_) return *problem_;
   QQmlEngine* engine = qmlEngine(this);
-  const QStringList modules = dialog_implementation_imports();
-  QString reason;
-  if (!engine) {
-    reason = tr("no QML engine to check the file dialog with");
-  } else if (modules.isEmpty()) {
-    reason = tr("Qt Quick Dialogs' file dialog is not installed (qml6-module-qtquick-dialogs)");
-  }
-  for (const QString& module : modules) {
-    if (!reason.isEmpty()) break;
-    // Only the import is compiled: a module that is missing fails here as it would in the dialog.
+  // Importing the module loads the library whose resources hold the dialogs' QML.
+  const auto imports = [engine](const QString& module) {
     QQmlComponent probe(engine);
     probe.setData(QStringLiteral("import QtQml\nimport %1\nQtObject {}\n").arg(module).toUtf8(),
                   QUrl());
-    if (!probe.isReady()) {
-      const QList<QQmlError> errors = probe.errors();
-      reason = errors.isEmpty() ? tr("the QML module %1 cannot be loaded").arg(module)
-                                : errors.first().description();
-    }
+    const QList<QQmlError> errors = probe.errors();
+    return probe.isReady()    ? QString()
+           : errors.isEmpty() ? tr("the QML module %1 cannot be loaded").arg(module)
+                              : errors.first().description();
+  };
+  if (!engine) {
+    problem_ = tr("no QML engine to check the file dialog with");
+    return *problem_;
+  }
+  QString reason = imports(QStringLiteral("QtQuick.Dialogs"));
+  const QStringList modules = reason.isEmpty() ? dialog_implementation_imports() : QStringList();
+  if (reason.isEmpty() && modules.isEmpty()) {
+    reason = tr("Qt Quick Dialogs' file dialog is not installed (qml6-module-qtquick-dialogs)");
+  }
+  // Only the imports are compiled: a module that is missing fails here as it would in the dialog.
+  for (const QString& module : modules) {
+    if (!reason.isEmpty()) break;
+    reason = imports(module);
   }
   if (!reason.isEmpty())
     qWarning("vkchat: the file dialog cannot be shown: %s", qPrintable(reason));

@@ -13,7 +13,8 @@
 namespace vkchat::ui {
 
 // The QML modules that Qt Quick Dialogs' own file and folder dialogs import, in every style, read
-// from their QML in Qt's resources; sorted, without repeats. Empty when those resources are absent.
+// from their QML in Qt's resources; sorted, without repeats. Empty when those resources are absent,
+// which they are until an engine has imported QtQuick.Dialogs (its library holds them).
 QStringList dialog_implementation_imports();
 
 class DialogSupport : public QObject {

@@ -92,6 +92,10 @@ TEST(QmlFiles, EveryModuleTheWindowAndItsDialogsImportIsInstalledByTheDepsScript
   ASSERT_GT(packages.size(), 10) << "could not read the PACKAGES list of scripts/install-deps.sh";
   // What the window imports, what Qt's own file and folder dialogs import, and the style in use;
   // then what those modules' qmldir files import or depend on, until nothing new turns up.
+  QQmlEngine engine;  // importing QtQuick.Dialogs loads the library that holds its dialogs' QML
+  QQmlComponent dialogs(&engine);
+  dialogs.setData("import QtQml\nimport QtQuick.Dialogs\nQtObject {}\n", QUrl());
+  ASSERT_TRUE(dialogs.isReady()) << dialogs.errorString().toStdString();
   QStringList todo = dialog_implementation_imports();
   ASSERT_FALSE(todo.isEmpty()) << "Qt Quick Dialogs' own dialogs are not in Qt's resources";
   for (const QString& path : windowQmlFiles()) todo += importsOf(readAll(path));
