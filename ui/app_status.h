@@ -38,7 +38,7 @@ class AppStatus : public QObject {
   // A rate or time below 0 is unknown and shows as a dash.
   void setSpeed(double tokensPerSecond, double ttftMs);
   void setContext(int used, int size);
-  void showError(const QString& text);
+  Q_INVOKABLE void showError(const QString& text);
   void showNotice(const QString& text);
 
   Q_INVOKABLE void dismissError();

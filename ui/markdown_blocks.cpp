@@ -1,21 +1,22 @@
 #include "markdown_blocks.h"
 
 #include <QStringList>
-#include <QVariantMap>
 
 namespace vkchat::ui {
 namespace {
 
-// A fence line: up to three spaces, then at least three backticks or tildes (CommonMark).
+// A fence line: spaces (any number: a fence inside a list item is indented with the item), then
+// at least three backticks or tildes (CommonMark).
 struct Fence {
   QChar ch;
+  qsizetype indent = 0;
   qsizetype length = 0;
   QString info;
 };
 
 bool parse_fence(const QString& line, Fence& fence) {
   qsizetype i = 0;
-  while (i < line.size() && i < 3 && line[i] == u' ') ++i;
+  while (i < line.size() && line[i] == u' ') ++i;
   if (i >= line.size() || (line[i] != u'`' && line[i] != u'~')) return false;
   const QChar ch = line[i];
   qsizetype n = 0;
@@ -23,53 +24,98 @@ bool parse_fence(const QString& line, Fence& fence) {
   if (n < 3) return false;
   const QString info = line.mid(i + n).trimmed();
   if (ch == u'`' && info.contains(u'`')) return false;
-  fence = {ch, n, info};
+  fence = {ch, i, n, info};
   return true;
 }
 
-void flush_prose(QStringList& lines, QList<MarkdownBlock>& out) {
-  const QString text = lines.join(u'\n');
-  lines.clear();
-  if (!text.trimmed().isEmpty()) out.append({false, text, {}});
+// A block quote line: up to three spaces, then ">"; `rest` is the line without its marker.
+bool parse_quote(const QString& line, QString& rest) {
+  qsizetype i = 0;
+  while (i < line.size() && i < 3 && line[i] == u' ') ++i;
+  if (i >= line.size() || line[i] != u'>') return false;
+  ++i;
+  if (i < line.size() && line[i] == u' ') ++i;
+  rest = line.mid(i);
+  return true;
 }
+
+// A code line without up to `indent` leading spaces, as CommonMark strips a fence's indentation.
+QString unindent(const QString& line, qsizetype indent) {
+  qsizetype i = 0;
+  while (i < line.size() && i < indent && line[i] == u' ') ++i;
+  return line.mid(i);
+}
+
+class Splitter {
+ public:
+  void line(const QString& line) {
+    Fence fence;
+    if (in_code_) {
+      // A closing fence: the same character, at least as long, nothing after it.
+      if (parse_fence(line, fence) && fence.ch == open_.ch && fence.length >= open_.length &&
+          fence.info.isEmpty()) {
+        close_code();
+      } else {
+        lines_.append(unindent(line, open_.indent));
+      }
+      return;
+    }
+    if (parse_fence(line, fence)) {
+      flush();
+      open_ = fence;
+      in_code_ = true;
+      return;
+    }
+    QString rest;
+    const bool quote = parse_quote(line, rest);
+    // A quote goes on to its first blank line (lazy continuation lines belong to it).
+    const MarkdownBlock::Kind kind = quote || (kind_ == MarkdownBlock::Kind::Quote &&
+                                               !lines_.isEmpty() && !line.trimmed().isEmpty())
+                                         ? MarkdownBlock::Kind::Quote
+                                         : MarkdownBlock::Kind::Prose;
+    if (kind != kind_) flush();
+    kind_ = kind;
+    lines_.append(quote ? rest : line);
+  }
+
+  QList<MarkdownBlock> finish() {
+    if (in_code_) {
+      close_code();
+    } else {
+      flush();
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void close_code() {
+    out_.append({MarkdownBlock::Kind::Code, lines_.join(u'\n'), open_.info.section(u' ', 0, 0)});
+    lines_.clear();
+    in_code_ = false;
+    kind_ = MarkdownBlock::Kind::Prose;
+  }
+
+  void flush() {
+    const QString text = lines_.join(u'\n');
+    lines_.clear();
+    if (!text.trimmed().isEmpty()) out_.append({kind_, text, {}});
+  }
+
+  QList<MarkdownBlock> out_;
+  QStringList lines_;
+  MarkdownBlock::Kind kind_ = MarkdownBlock::Kind::Prose;
+  Fence open_;
+  bool in_code_ = false;
+};
 
 }  // namespace
 
 QList<MarkdownBlock> split_markdown(const QString& markdown) {
-  QList<MarkdownBlock> out;
-  QStringList prose;
-  QStringList code;
-  Fence open;
-  bool in_code = false;
-  const QStringList lines = markdown.split(u'\n');
-  for (const QString& line : lines) {
-    Fence fence;
-    if (!in_code) {
-      if (parse_fence(line, fence)) {
-        flush_prose(prose, out);
-        open = fence;
-        in_code = true;
-      } else {
-        prose.append(line);
-      }
-      continue;
-    }
-    // A closing fence: the same character, at least as long, nothing after it.
-    if (parse_fence(line, fence) && fence.ch == open.ch && fence.length >= open.length &&
-        fence.info.isEmpty()) {
-      out.append({true, code.join(u'\n'), open.info.section(u' ', 0, 0)});
-      code.clear();
-      in_code = false;
-    } else {
-      code.append(line);
-    }
+  Splitter splitter;
+  for (const QStringView line : QStringView(markdown).split(u'\n')) {
+    splitter.line(line.toString());
   }
-  if (in_code) {
-    out.append({true, code.join(u'\n'), open.info.section(u' ', 0, 0)});
-  } else {
-    flush_prose(prose, out);
-  }
-  return out;
+  return splitter.finish();
 }
 
 QString with_hard_breaks(const QString& prose) {
@@ -84,18 +130,6 @@ QString with_hard_breaks(const QString& prose) {
     lines[i] += QLatin1String("  ");
   }
   return lines.join(u'\n');
-}
-
-QVariantList markdown_blocks_variant(const QString& markdown) {
-  QVariantList out;
-  for (const MarkdownBlock& block : split_markdown(markdown)) {
-    out.append(QVariantMap{
-        {QStringLiteral("code"), block.code},
-        {QStringLiteral("text"), block.code ? block.text : with_hard_breaks(block.text)},
-        {QStringLiteral("language"), block.language},
-    });
-  }
-  return out;
 }
 
 }  // namespace vkchat::ui

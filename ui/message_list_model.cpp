@@ -1,6 +1,7 @@
 #include "message_list_model.h"
 
-#include "markdown_blocks.h"
+#include "markdown_html.h"
+#include "render_plan.h"
 
 namespace vkchat::ui {
 
@@ -19,7 +20,6 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     case SiblingIndexRole: return item.siblingIndex;
     case SiblingCountRole: return item.siblingCount;
     case DetailsRole: return item.details;
-    case BlocksRole: return markdown_blocks_variant(item.content);
     default: return {};
   }
 }
@@ -32,8 +32,7 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
           {CompleteRole, "complete"},
           {SiblingIndexRole, "siblingIndex"},
           {SiblingCountRole, "siblingCount"},
-          {DetailsRole, "details"},
-          {BlocksRole, "blocks"}};
+          {DetailsRole, "details"}};
 }
 
 bool MessageListModel::appendText(qint64 id, const QString& text) {
@@ -43,6 +42,16 @@ bool MessageListModel::appendText(qint64 id, const QString& text) {
   item.content += text;
   replaceAt(row, std::move(item));
   return true;
+}
+
+QVariantMap MessageListModel::renderPlan(const QString& text, const QString& role,
+                                         int limit) const {
+  return render_plan_variant(text, role == QLatin1String("assistant"),
+                             limit > 0 ? limit : kInitialChars);
+}
+
+QString MessageListModel::proseHtml(const QString& markdown) const {
+  return markdown_to_safe_html(markdown);
 }
 
 }  // namespace vkchat::ui

@@ -4,6 +4,7 @@
 #include <QtQml/qqmlregistration.h>
 
 #include <QString>
+#include <QVariantMap>
 
 #include "keyed_list_model.h"
 
@@ -37,8 +38,7 @@ class MessageListModel : public KeyedListModel<MessageItem> {
     CompleteRole,
     SiblingIndexRole,
     SiblingCountRole,
-    DetailsRole,
-    BlocksRole  // the content split into prose and code blocks (markdown_blocks.h)
+    DetailsRole
   };
   Q_ENUM(Role)
 
@@ -49,6 +49,13 @@ class MessageListModel : public KeyedListModel<MessageItem> {
 
   // Adds text to the end of message `id`; false when it is not on screen.
   bool appendText(qint64 id, const QString& text);
+
+  // What the window draws of a message with this text and role: its first `limit` characters
+  // (0: the first kInitialChars) in pieces, as render_plan_variant() (render_plan.h) gives them.
+  // Answers are Markdown, everything else is drawn as it is.
+  Q_INVOKABLE QVariantMap renderPlan(const QString& text, const QString& role, int limit) const;
+  // A prose or quote piece's Markdown as the HTML it is drawn from (markdown_html.h).
+  Q_INVOKABLE QString proseHtml(const QString& markdown) const;
 };
 
 }  // namespace vkchat::ui

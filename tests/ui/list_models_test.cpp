@@ -90,17 +90,25 @@ TEST(MessageListModel, StreamingTextGrowsOneRow) {
   EXPECT_EQ(model.data(model.index(0), MessageListModel::RoleRole).toString(), "user");
 }
 
-TEST(MessageListModel, BlocksSplitCodeFromProse) {
+TEST(MessageListModel, RenderPlanSplitsCodeFromProseInAnswersOnly) {
   MessageListModel model;
-  QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
-  model.setItems({{7, "assistant", "Try:\n```py\nprint(1)\n```\nDone.", false, true, 0, 1, {}}});
-  const QVariantList blocks = model.data(model.index(0), MessageListModel::BlocksRole).toList();
-  ASSERT_EQ(blocks.size(), 3);
-  EXPECT_FALSE(blocks[0].toMap()["code"].toBool());
-  EXPECT_TRUE(blocks[1].toMap()["code"].toBool());
-  EXPECT_EQ(blocks[1].toMap()["text"].toString(), "print(1)");
-  EXPECT_EQ(blocks[1].toMap()["language"].toString(), "py");
-  EXPECT_EQ(blocks[2].toMap()["text"].toString(), "Done.");
+  const QString text = "Try:\n```py\nprint(1)\n```\nDone.";
+  QVariantMap plan = model.renderPlan(text, "assistant", 0);
+  const QVariantList pieces = plan["pieces"].toList();
+  ASSERT_EQ(pieces.size(), 3);
+  EXPECT_EQ(pieces[0].toMap()["kind"].toString(), "prose");
+  EXPECT_EQ(pieces[1].toMap()["kind"].toString(), "code");
+  EXPECT_EQ(pieces[1].toMap()["text"].toString(), "print(1)");
+  EXPECT_EQ(pieces[1].toMap()["language"].toString(), "py");
+  EXPECT_EQ(pieces[2].toMap()["text"].toString(), "Done.");
+  EXPECT_EQ(plan["shown"].toLongLong(), text.size());
+  EXPECT_EQ(plan["total"].toLongLong(), text.size());
+  EXPECT_EQ(plan["more"].toLongLong(), 0);
+  // A user's text is drawn as it is.
+  plan = model.renderPlan(text, "user", 0);
+  ASSERT_EQ(plan["pieces"].toList().size(), 1);
+  EXPECT_EQ(plan["pieces"].toList()[0].toMap()["kind"].toString(), "plain");
+  EXPECT_EQ(plan["pieces"].toList()[0].toMap()["text"].toString(), text);
 }
 
 TEST(RecentModelList, RowsShowNameArchitectureQuantAndSize) {

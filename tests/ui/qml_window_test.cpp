@@ -4,133 +4,22 @@
 // build folder for people to look at.
 #include <gtest/gtest.h>
 
-#include <QAccessible>
 #include <QGuiApplication>
 #include <QPalette>
-#include <QQmlApplicationEngine>
-#include <QQuickItem>
-#include <QQuickWindow>
 #include <QSignalSpy>
-#include <QTest>
 
-#include "app_status.h"
-#include "chat_view_model.h"
-#include "conversations_view_model.h"
-#include "generation_settings.h"
-#include "model_state.h"
 #include "screenshots.h"
+#include "window_fixture.h"
 
 namespace vkchat::ui {
 namespace {
 
-// QTest::keyClicks takes only widgets; this is the same for a window.
-void typeText(QWindow* window, const char* text) {
-  for (const char* c = text; *c; ++c) QTest::keyClick(window, *c);
-}
+using test::typeText;
 
-QStringList g_warnings;
-QtMessageHandler g_previous = nullptr;
-
-void collect(QtMsgType type, const QMessageLogContext& context, const QString& message) {
-  if (type != QtDebugMsg && type != QtInfoMsg) g_warnings.append(message);
-  g_previous(type, context, message);
-}
-
-class Window : public ::testing::Test {
- protected:
-  virtual void preparePalette() {}
-
-  void SetUp() override {
-    preparePalette();
-    g_warnings.clear();
-    g_previous = qInstallMessageHandler(collect);
-    fill();
-    engine_.setInitialProperties({
-        {"conversations", QVariant::fromValue(&conversations_)},
-        {"chat", QVariant::fromValue(&chat_)},
-        {"settings", QVariant::fromValue(&settings_)},
-        {"modelState", QVariant::fromValue(&model_)},
-        {"status", QVariant::fromValue(&status_)},
-    });
-    engine_.load(QUrl("qrc:/Vkchat/qml/Main.qml"));
-    ASSERT_EQ(engine_.rootObjects().size(), 1);
-    window_ = qobject_cast<QQuickWindow*>(engine_.rootObjects().constFirst());
-    ASSERT_NE(window_, nullptr);
-    window_->show();
-    window_->requestActivate();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_));
-    QTest::qWait(100);  // let layouts and Qt.callLater settle
-  }
-
-  void TearDown() override { qInstallMessageHandler(g_previous); }
-
-  void fill() {
-    conversations_.list()->setItems({{1, "Rust lifetimes", "Today", {}, 0},
-                                     {2, "Sourdough starter", "Yesterday", {}, 0},
-                                     {3, "Trip to Lisbon", "Previous 7 days", {}, 0}});
-    conversations_.setCurrent(1, "Rust lifetimes");
-    chat_.messages()->setItems(
-        {{10, "user", "How do I print a vector in Rust?", false, true, 0, 1, {}},
-         {11, "assistant",
-          "Use the **debug** formatter:\n\n```rust\nlet v = vec![1, 2, 3];\nprintln!(\"{:?}\", "
-          "v);\n```\n\nIt prints `[1, 2, 3]`.",
-          false, true, 1, 2, "41.3 tok/s · 85 ms to first token · temp 0.80"}});
-    ModelInfo info;
-    info.path = "/models/stories260K.gguf";
-    info.name = "stories260K";
-    info.architecture = "llama";
-    info.quant = "F32";
-    info.parameters = 260000;
-    info.fileSize = 1200000;
-    info.contextLength = 512;
-    info.memoryEstimate = 3 * 1024 * 1024;
-    info.deviceBudget = qint64{8} * 1024 * 1024 * 1024;
-    info.deviceName = "llvmpipe";
-    model_.setReady(info);
-    model_.recent()->setItems({info});
-    status_.setDeviceName("llvmpipe (LLVM 15.0.6, 256 bits)");
-    status_.setSpeed(41.3, 85);
-    status_.setContext(180, 512);
-  }
-
-  template <class Pred>
-  QList<QQuickItem*> items(Pred pred) const {
-    QList<QQuickItem*> out;
-    QList<QQuickItem*> todo{window_->contentItem()};
-    while (!todo.isEmpty()) {
-      QQuickItem* item = todo.takeLast();
-      if (pred(item)) out.append(item);
-      todo.append(item->childItems());
-    }
-    return out;
-  }
-
-  QQuickItem* byAccessibleName(const QString& name) const {
-    const auto found = items([&](QQuickItem* item) {
-      QAccessibleInterface* a = QAccessible::queryAccessibleInterface(item);
-      return visibleInTree(item) && a && a->text(QAccessible::Name) == name;
-    });
-    return found.isEmpty() ? nullptr : found.first();
-  }
-
-  static bool visibleInTree(QQuickItem* item) {
-    for (QQuickItem* i = item; i; i = i->parentItem()) {
-      if (!i->isVisible()) return false;
-    }
-    return true;
-  }
-
-  ConversationsViewModel conversations_;
-  ChatViewModel chat_;
-  GenerationSettings settings_;
-  ModelState model_;
-  AppStatus status_;
-  QQmlApplicationEngine engine_;
-  QQuickWindow* window_ = nullptr;
-};
+class Window : public test::WindowFixture {};
 
 TEST_F(Window, LoadsWithoutWarningsAndSavesAScreenshot) {
-  EXPECT_TRUE(g_warnings.isEmpty()) << g_warnings.join('\n').toStdString();
+  EXPECT_TRUE(warnings().isEmpty()) << warningText();
   const QImage shot = window_->grabWindow();
   ASSERT_FALSE(shot.isNull());
   EXPECT_TRUE(shot.save(vkchat::test::screenshot_path("ui_window_test.png")));
@@ -258,7 +147,7 @@ TEST_F(Window, LoadingProgressErrorBannerAndStreamingAnswer) {
   chat_.messages()->append({13, "assistant", "", true, true, 0, 1, {}});
   chat_.messages()->appendText(13, "Silicon rivers\nthousands of tiny");
   QTest::qWait(100);
-  EXPECT_TRUE(g_warnings.isEmpty()) << g_warnings.join('\n').toStdString();
+  EXPECT_TRUE(warnings().isEmpty()) << warningText();
   EXPECT_NE(byAccessibleName("Cancel loading the model"), nullptr);
   EXPECT_NE(byAccessibleName("Stop generating (Esc)"), nullptr);
   EXPECT_NE(byAccessibleName("Dismiss error"), nullptr);
@@ -375,7 +264,7 @@ class DarkWindow : public Window {
 };
 
 TEST_F(DarkWindow, FollowsADarkSystemPalette) {
-  EXPECT_TRUE(g_warnings.isEmpty()) << g_warnings.join('\n').toStdString();
+  EXPECT_TRUE(warnings().isEmpty()) << warningText();
   const QImage shot = window_->grabWindow();
   ASSERT_FALSE(shot.isNull());
   EXPECT_TRUE(shot.save(vkchat::test::screenshot_path("ui_window_dark_test.png")));

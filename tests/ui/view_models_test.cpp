@@ -1,5 +1,5 @@
-// The plain view-models: settings clamp and tell edits from loads, Markdown splitting, number
-// formats, and the status line.
+// The plain view-models: settings clamp and tell edits from loads, number formats, and the
+// status line.
 #include <gtest/gtest.h>
 
 #include <QSignalSpy>
@@ -7,7 +7,6 @@
 #include "app_status.h"
 #include "format.h"
 #include "generation_settings.h"
-#include "markdown_blocks.h"
 #include "model_state.h"
 
 namespace vkchat::ui {
@@ -47,30 +46,6 @@ TEST(GenerationSettings, LoadIsNotAnEditAndIsDefaultCompares) {
   s.setTemperature(defaults.temperature);
   EXPECT_TRUE(s.isDefault());
   EXPECT_EQ(edited.count(), 1);
-}
-
-TEST(MarkdownBlocks, SplitsFencesAndKeepsAnOpenFenceStreaming) {
-  EXPECT_TRUE(split_markdown("").isEmpty());
-  auto blocks = split_markdown("Intro\n\n~~~~ cpp extra\nint x;\n~~~\nstill code\n~~~~\nEnd");
-  ASSERT_EQ(blocks.size(), 3);
-  EXPECT_EQ(blocks[0], (MarkdownBlock{false, "Intro\n", {}}));
-  EXPECT_EQ(blocks[1], (MarkdownBlock{true, "int x;\n~~~\nstill code", "cpp"}));
-  EXPECT_EQ(blocks[2], (MarkdownBlock{false, "End", {}}));
-
-  blocks = split_markdown("Here:\n```js\nlet a = 1;\nlet b");
-  ASSERT_EQ(blocks.size(), 2);
-  EXPECT_EQ(blocks[1], (MarkdownBlock{true, "let a = 1;\nlet b", "js"}));
-
-  // Inline backticks and short fences are prose.
-  blocks = split_markdown("Use `x` and ``y``\n``not a fence``");
-  ASSERT_EQ(blocks.size(), 1);
-  EXPECT_FALSE(blocks[0].code);
-}
-
-TEST(MarkdownBlocks, LineBreaksInsideParagraphsAreKept) {
-  EXPECT_EQ(with_hard_breaks("roses\nviolets\n\nnext"), "roses  \nviolets\n\nnext");
-  EXPECT_EQ(with_hard_breaks("one"), "one");
-  EXPECT_EQ(with_hard_breaks("a  \nb"), "a  \nb");
 }
 
 TEST(Format, NumbersReadAsPeopleWriteThem) {

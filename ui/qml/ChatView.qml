@@ -11,6 +11,8 @@ Item {
     required property ChatViewModel chat
     required property Clipboard clipboard
     readonly property alias count: list.count
+    // How much of each long message the user chose to see, kept while its delegate comes and goes.
+    property var expandedLimits: ({})
 
     ListView {
         id: list
@@ -37,6 +39,7 @@ Item {
             Qt.callLater(positionViewAtEnd);
         }
         onContentHeightChanged: if (follow) Qt.callLater(positionViewAtEnd)
+        onHeightChanged: if (follow) Qt.callLater(positionViewAtEnd)
         onMovementEnded: follow = atYEnd
         onFlickEnded: follow = atYEnd
 
@@ -45,6 +48,7 @@ Item {
             theme: view.theme
             chat: view.chat
             clipboard: view.clipboard
+            expandedLimits: view.expandedLimits
         }
     }
 

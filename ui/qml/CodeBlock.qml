@@ -1,5 +1,6 @@
-// A fenced code block: its language, a copy button, and the code in a monospaced font that scrolls
-// sideways rather than wrapping.
+// A fenced code block: its language, a copy button, and the code as plain monospaced text that
+// scrolls sideways rather than wrapping. A long block comes in pieces (render_plan.h): the pieces
+// after the first continue the box without a header.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -9,11 +10,13 @@ Rectangle {
     id: block
 
     required property Theme theme
-    required property Clipboard clipboard
     required property string code
     required property string language
+    property bool continued: false
 
-    implicitHeight: header.height + flick.height
+    signal copyRequested
+
+    implicitHeight: (header.visible ? header.height : 0) + flick.height
     radius: theme.radius
     color: theme.codeBackground
     border.color: theme.divider
@@ -21,6 +24,7 @@ Rectangle {
 
     Rectangle {
         id: header
+        visible: !block.continued
         width: parent.width
         height: 32
         color: block.theme.codeHeader
@@ -51,7 +55,7 @@ Rectangle {
                 font.pixelSize: 12
                 Accessible.name: qsTr("Copy code")
                 onClicked: {
-                    block.clipboard.copy(block.code);
+                    block.copyRequested();
                     copied = true;
                     copiedTimer.restart();
                 }
@@ -66,7 +70,7 @@ Rectangle {
 
     Flickable {
         id: flick
-        anchors.top: header.bottom
+        anchors.top: header.visible ? header.bottom : parent.top
         width: parent.width
         height: codeText.implicitHeight + 24 + (hbar.visible ? hbar.height : 0)
         contentWidth: codeText.implicitWidth + 24

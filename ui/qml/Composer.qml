@@ -5,7 +5,7 @@ import QtQuick.Controls
 import QtQuick.Layouts
 import Vkchat
 
-Item {
+FocusScope {
     id: composer
 
     required property Theme theme
@@ -58,12 +58,23 @@ Item {
 
                 TextArea {
                     id: input
+                    focus: true
                     wrapMode: TextEdit.Wrap
+                    textFormat: TextEdit.PlainText
                     font.pixelSize: 15
                     placeholderText: composer.chat.sendBlockedReason.length > 0 ? composer.chat.sendBlockedReason : qsTr("Message  (Enter to send, Shift+Enter for a new line)")
                     background: null
                     selectByMouse: true
                     Accessible.name: qsTr("Message")
+                    // Tab moves on to the send button and beyond, Shift+Tab back; Ctrl+Tab types a
+                    // tab, so that keyboard users are never trapped in the box.
+                    Keys.onTabPressed: function (event) {
+                        if (event.modifiers & Qt.ControlModifier)
+                            input.insert(input.cursorPosition, "\t");
+                        else
+                            input.nextItemInFocusChain(true).forceActiveFocus(Qt.TabFocusReason);
+                    }
+                    Keys.onBacktabPressed: input.nextItemInFocusChain(false).forceActiveFocus(Qt.BacktabFocusReason)
                     Keys.onReturnPressed: function (event) {
                         if (event.modifiers & Qt.ShiftModifier) {
                             event.accepted = false;

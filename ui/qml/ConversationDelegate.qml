@@ -1,5 +1,6 @@
 // One conversation in the sidebar: its title (or a search hit's snippet), inline rename, and a menu
-// with rename, export and delete. F2 renames, Delete deletes, Enter opens.
+// with rename, export and delete. Enter opens; F2 renames and Delete deletes the row that has focus
+// (the window's shortcuts, Main.qml).
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -49,15 +50,6 @@ ItemDelegate {
     }
     Keys.onReturnPressed: clicked()
     Keys.onEnterPressed: clicked()
-    Keys.onPressed: function (event) {
-        if (event.key === Qt.Key_F2) {
-            startRename();
-            event.accepted = true;
-        } else if (event.key === Qt.Key_Delete) {
-            conversations.deleteRequested(conversationId);
-            event.accepted = true;
-        }
-    }
 
     background: Rectangle {
         radius: row.theme.radius
@@ -79,6 +71,7 @@ ItemDelegate {
                 Layout.fillWidth: true
                 visible: !row.renaming
                 text: row.title.length > 0 ? row.title : qsTr("New chat")
+                textFormat: Text.PlainText
                 elide: Text.ElideRight
                 color: row.theme.text
                 font.weight: row.current ? Font.DemiBold : Font.Normal
@@ -95,15 +88,35 @@ ItemDelegate {
                     row.forceActiveFocus();
                 }
             }
-            Label {
+            // A search hit: two lines of the message, the searched words marked.
+            TextEdit {
+                id: snippetText
                 Layout.fillWidth: true
+                Layout.preferredHeight: Math.min(implicitHeight, 2 * fontMetrics.height)
                 visible: row.snippet.length > 0
                 text: row.snippet
-                elide: Text.ElideRight
-                maximumLineCount: 2
-                wrapMode: Text.Wrap
+                textFormat: TextEdit.PlainText
+                readOnly: true
+                activeFocusOnTab: false
+                activeFocusOnPress: false
+                selectByMouse: false
+                clip: true
+                wrapMode: TextEdit.Wrap
                 font.pixelSize: 12
                 color: row.theme.mutedText
+
+                FontMetrics {
+                    id: fontMetrics
+                    font: snippetText.font
+                }
+                MatchHighlighter {
+                    document: snippetText.textDocument
+                    query: row.conversations.searchText
+                    color: Qt.rgba(row.theme.accent.r, row.theme.accent.g, row.theme.accent.b, 0.3)
+                }
+                TapHandler {
+                    onTapped: row.clicked()
+                }
             }
         }
 

@@ -31,6 +31,7 @@ Item {
             font.pixelSize: 15
             color: empty.theme.mutedText
             text: empty.modelState.phase === ModelState.Ready ? qsTr("Chat with %1. Everything runs on this computer.").arg(empty.modelState.name) : empty.modelState.phase === ModelState.Loading ? qsTr("Loading %1…").arg(empty.modelState.loadingName) : qsTr("Open a GGUF model to start. Everything runs on this computer.")
+            textFormat: Text.PlainText
         }
 
         Button {
@@ -100,6 +101,7 @@ Item {
                         Label {
                             Layout.fillWidth: true
                             text: recentRow.name
+                            textFormat: Text.PlainText
                             font.weight: Font.DemiBold
                             elide: Text.ElideMiddle
                             color: empty.theme.text
@@ -107,6 +109,7 @@ Item {
                         Label {
                             Layout.fillWidth: true
                             text: recentRow.path
+                            textFormat: Text.PlainText
                             elide: Text.ElideMiddle
                             font.pixelSize: 11
                             color: empty.theme.faintText
@@ -114,6 +117,7 @@ Item {
                     }
                     Label {
                         text: [recentRow.architecture, recentRow.quant, recentRow.sizeText].filter(s => s.length > 0).join(" · ")
+                        textFormat: Text.PlainText
                         font.pixelSize: 12
                         color: empty.theme.mutedText
                     }

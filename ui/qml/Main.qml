@@ -1,6 +1,8 @@
 // The main window: conversations on the left, the chat in the centre, the settings of the
-// conversation on the right (collapsible), the model and status around them. The view-models come
-// from the app as required properties; this file only lays them out and forwards intents.
+// conversation on the right (collapsible), the model and status around them. Below a width the
+// sidebar and then the settings panel stop taking room and open over the chat instead. The
+// view-models come from the app as required properties; this file only lays them out and forwards
+// intents.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Dialogs
@@ -16,17 +18,68 @@ ApplicationWindow {
     required property ModelState modelState
     required property AppStatus status
 
+    // Docked panels take room beside the chat; narrower windows open them over it.
+    readonly property bool sidebarDocked: width >= 900
+    readonly property bool settingsDocked: width >= 1180
+    property bool sidebarOpen: true  // docked: shown; the user hides it with Ctrl+B
     property bool settingsOpen: true
-    property bool sidebarOpen: true
+    property bool sidebarOverlayOpen: false
+    property bool settingsOverlayOpen: false
+    readonly property bool sidebarShown: sidebarDocked ? sidebarOpen : sidebarOverlayOpen
+    readonly property bool settingsShown: settingsDocked ? settingsOpen : settingsOverlayOpen
+    readonly property bool overlayOpen: (!sidebarDocked && sidebarOverlayOpen) || (!settingsDocked && settingsOverlayOpen)
 
     function openModelDialog() {
-        openDialog.open();
+        dialogs.open(openDialog);
+    }
+
+    function showSidebar() {
+        if (sidebarDocked) {
+            sidebarOpen = true;
+        } else {
+            settingsOverlayOpen = false;
+            sidebarOverlayOpen = true;
+        }
+    }
+
+    function toggleSidebar() {
+        if (sidebarShown) {
+            if (sidebarDocked)
+                sidebarOpen = false;
+            else
+                closeOverlays();
+        } else {
+            showSidebar();
+        }
     }
 
     function toggleSettings() {
-        settingsOpen = !settingsOpen;
-        if (settingsOpen)
+        if (settingsDocked) {
+            settingsOpen = !settingsOpen;
+        } else {
+            sidebarOverlayOpen = false;
+            settingsOverlayOpen = !settingsOverlayOpen;
+        }
+        if (settingsShown)
             settingsPanel.focusFirst();
+        else
+            composer.focusInput();
+    }
+
+    function closeOverlays() {
+        sidebarOverlayOpen = false;
+        settingsOverlayOpen = false;
+        composer.focusInput();
+    }
+
+    // The conversation row that has focus, if one has (F2 and Delete act on it, else on the
+    // current conversation).
+    function focusedConversationRow() {
+        for (let item = window.activeFocusItem; item; item = item.parent) {
+            if (item.conversationId !== undefined && item.startRename !== undefined)
+                return item;
+        }
+        return null;
     }
 
     function isModelUrl(url) {
@@ -35,7 +88,7 @@ ApplicationWindow {
 
     width: 1280
     height: 800
-    minimumWidth: 760
+    minimumWidth: 640
     minimumHeight: 480
     visible: true
     color: theme.window
@@ -104,6 +157,17 @@ ApplicationWindow {
         id: clipboard
     }
 
+    Dialogs {
+        id: dialogs
+        status: window.status
+        returnFocusTo: composer
+    }
+
+    // The window's shortcuts work wherever focus is: text fields do not keep these.
+    ShortcutKeys {
+        sequences: ["Ctrl+K", "Ctrl+N", "Ctrl+B", "Ctrl+,", "Ctrl+Q", "Ctrl+O", "F2"]
+    }
+
     Shortcut {
         sequence: "Ctrl+N"
         onActivated: {
@@ -114,7 +178,7 @@ ApplicationWindow {
     Shortcut {
         sequence: "Ctrl+K"
         onActivated: {
-            window.sidebarOpen = true;
+            window.showSidebar();
             sidebar.focusSearch();
         }
     }
@@ -137,117 +201,201 @@ ApplicationWindow {
         onActivated: window.conversations.undoDeleteRequested()
     }
     Shortcut {
+        sequence: "Esc"
+        enabled: !window.chat.generating && window.overlayOpen
+        onActivated: window.closeOverlays()
+    }
+    Shortcut {
         sequence: "Ctrl+B"
-        onActivated: window.sidebarOpen = !window.sidebarOpen
+        onActivated: window.toggleSidebar()
+    }
+    Shortcut {
+        sequence: "F2"
+        onActivated: {
+            const row = window.focusedConversationRow();
+            if (row) {
+                row.startRename();
+            } else if (window.conversations.currentId !== 0) {
+                window.showSidebar();
+                sidebar.renameCurrent();
+            }
+        }
+    }
+    // Text fields keep Delete for themselves (the shortcut map asks them first).
+    Shortcut {
+        sequence: StandardKey.Delete
+        onActivated: {
+            const row = window.focusedConversationRow();
+            const id = row ? row.conversationId : window.conversations.currentId;
+            if (id !== 0)
+                window.conversations.deleteRequested(id);
+        }
+    }
+    Shortcut {
+        sequence: "Ctrl+Q"
+        context: Qt.ApplicationShortcut
+        onActivated: Qt.quit()
     }
 
     FileDialog {
         id: openDialog
         title: qsTr("Open model")
         nameFilters: [qsTr("GGUF models (*.gguf)"), qsTr("All files (*)")]
-        onAccepted: window.modelState.openRequested(selectedFile)
+        onAccepted: {
+            window.modelState.openRequested(selectedFile);
+            dialogs.closed();
+        }
+        onRejected: dialogs.closed()
     }
 
-    RowLayout {
+    Sidebar {
+        id: sidebar
+        x: 0
+        y: 0
+        z: 2
+        width: Math.min(theme.sidebarWidth, window.width - 48)
+        height: body.height
+        visible: window.sidebarShown
+        theme: theme
+        conversations: window.conversations
+        dialogs: dialogs
+
+        Rectangle {
+            anchors.right: parent.right
+            width: 1
+            height: parent.height
+            color: theme.divider
+        }
+    }
+
+    ColumnLayout {
         anchors.fill: parent
         spacing: 0
 
-        Sidebar {
-            id: sidebar
-            Layout.fillHeight: true
-            Layout.preferredWidth: theme.sidebarWidth
-            visible: window.sidebarOpen
-            theme: theme
-            conversations: window.conversations
-        }
-
-        Rectangle {
-            Layout.fillHeight: true
-            Layout.preferredWidth: 1
-            color: theme.divider
-            visible: sidebar.visible
-        }
-
-        ColumnLayout {
+        RowLayout {
+            id: body
             Layout.fillWidth: true
             Layout.fillHeight: true
             spacing: 0
 
-            TopBar {
-                Layout.fillWidth: true
-                theme: theme
-                modelState: window.modelState
-                conversations: window.conversations
-                sidebarOpen: window.sidebarOpen
-                settingsOpen: window.settingsOpen
-                onToggleSidebar: window.sidebarOpen = !window.sidebarOpen
-                onToggleSettings: window.toggleSettings()
-                onOpenModel: window.openModelDialog()
+            // Room for the docked sidebar, which lies over it.
+            Item {
+                Layout.fillHeight: true
+                Layout.preferredWidth: theme.sidebarWidth + 1
+                visible: window.sidebarDocked && window.sidebarOpen
             }
 
-            ErrorBanner {
+            ColumnLayout {
                 Layout.fillWidth: true
-                theme: theme
-                status: window.status
+                Layout.fillHeight: true
+                spacing: 0
+
+                TopBar {
+                    Layout.fillWidth: true
+                    theme: theme
+                    modelState: window.modelState
+                    conversations: window.conversations
+                    sidebarOpen: window.sidebarShown
+                    settingsOpen: window.settingsShown
+                    onToggleSidebar: window.toggleSidebar()
+                    onToggleSettings: window.toggleSettings()
+                    onOpenModel: window.openModelDialog()
+                }
+
+                ErrorBanner {
+                    Layout.fillWidth: true
+                    theme: theme
+                    status: window.status
+                }
+
+                Item {
+                    Layout.fillWidth: true
+                    Layout.fillHeight: true
+
+                    ChatView {
+                        id: chatView
+                        anchors.fill: parent
+                        visible: count > 0
+                        theme: theme
+                        chat: window.chat
+                        clipboard: clipboard
+                    }
+
+                    EmptyState {
+                        anchors.fill: parent
+                        visible: chatView.count === 0
+                        theme: theme
+                        modelState: window.modelState
+                        onOpenModel: window.openModelDialog()
+                    }
+                }
+
+                Composer {
+                    id: composer
+                    Layout.fillWidth: true
+                    theme: theme
+                    chat: window.chat
+                }
             }
 
             Item {
-                Layout.fillWidth: true
                 Layout.fillHeight: true
-
-                ChatView {
-                    id: chatView
-                    anchors.fill: parent
-                    visible: count > 0
-                    theme: theme
-                    chat: window.chat
-                    clipboard: clipboard
-                }
-
-                EmptyState {
-                    anchors.fill: parent
-                    visible: chatView.count === 0
-                    theme: theme
-                    modelState: window.modelState
-                    onOpenModel: window.openModelDialog()
-                }
+                Layout.preferredWidth: theme.panelWidth + 1
+                visible: window.settingsDocked && window.settingsOpen
             }
+        }
 
-            Composer {
-                id: composer
-                Layout.fillWidth: true
-                theme: theme
-                chat: window.chat
-            }
+        StatusBar {
+            Layout.fillWidth: true
+            theme: theme
+            status: window.status
+            modelState: window.modelState
+        }
+    }
 
-            StatusBar {
-                Layout.fillWidth: true
-                theme: theme
-                status: window.status
-                modelState: window.modelState
-            }
+    // Over the chat while a panel is open over it: a click outside the panel closes it.
+    Rectangle {
+        x: 0
+        y: 0
+        width: parent.width
+        height: body.height
+        z: 1
+        visible: window.overlayOpen
+        color: Qt.rgba(0, 0, 0, theme.dark ? 0.45 : 0.25)
+        MouseArea {
+            anchors.fill: parent
+            onClicked: window.closeOverlays()
+        }
+    }
+
+    SettingsPanel {
+        id: settingsPanel
+        x: window.width - width
+        y: 0
+        z: 2
+        width: Math.min(theme.panelWidth, window.width - 48)
+        height: body.height
+        visible: window.settingsShown
+        theme: theme
+        settings: window.settings
+        modelState: window.modelState
+        onCloseRequested: {
+            if (window.settingsDocked)
+                window.settingsOpen = false;
+            else
+                window.closeOverlays();
         }
 
         Rectangle {
-            Layout.fillHeight: true
-            Layout.preferredWidth: 1
+            anchors.left: parent.left
+            width: 1
+            height: parent.height
             color: theme.divider
-            visible: settingsPanel.visible
-        }
-
-        SettingsPanel {
-            id: settingsPanel
-            Layout.fillHeight: true
-            Layout.preferredWidth: theme.panelWidth
-            visible: window.settingsOpen
-            theme: theme
-            settings: window.settings
-            modelState: window.modelState
-            onCloseRequested: window.settingsOpen = false
         }
     }
 
     Notice {
+        z: 3
         anchors.horizontalCenter: parent.horizontalCenter
         anchors.bottom: parent.bottom
         anchors.bottomMargin: 96

@@ -1,6 +1,11 @@
-// One message. The user's sit in a tinted bubble on the right; answers span the column, rendered
-// as Markdown with code blocks in their own boxes. Under each: copy, edit (user) or regenerate
-// (answer), the branch switcher when there are siblings, and an answer's stats.
+// One message. The user's sit in a tinted bubble on the right as plain text; answers span the
+// column, rendered from Markdown with code blocks in their own boxes and quotes with a bar. Under
+// each: copy, edit (user) or regenerate (answer), the branch switcher when there are siblings,
+// and an answer's stats; on a message taller than the view they stay in sight.
+//
+// Whatever a message's size, what is drawn is bounded (render_plan.h): its first characters in
+// pieces of a few KB, added a few per event-loop turn so the window never stalls, and "Show more"
+// for the rest.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -12,6 +17,7 @@ FocusScope {
     required property Theme theme
     required property ChatViewModel chat
     required property Clipboard clipboard
+    required property var expandedLimits  // messageId -> limit, kept by the list across delegates
     required property var messageId
     required property string role
     required property string content
@@ -20,13 +26,24 @@ FocusScope {
     required property int siblingIndex
     required property int siblingCount
     required property string details
-    required property var blocks
     required property int index
 
     readonly property bool isUser: role === "user"
     readonly property bool isAssistant: role === "assistant"
     readonly property bool showActions: !streaming && (hover.hovered || activeFocus || (isAssistant && index === ListView.view.count - 1))
     property bool editing: false
+    property bool copied: false
+
+    // What is drawn: the first `limit` characters (0: the first few KB) as pieces.
+    property int limit: expandedLimits[messageId] || 0
+    readonly property var plan: chat.messages.renderPlan(content, role, limit)
+    readonly property bool drawnAll: pieces.count >= plan.pieces.length
+    // Characters added to `pieces` per event-loop turn: a few pieces, well under 100 ms of layout.
+    readonly property int charsPerTurn: 4096
+
+    // The view's visible part, in this delegate's coordinates.
+    readonly property real viewTop: ListView.view ? ListView.view.contentY - y : 0
+    readonly property real viewBottom: ListView.view ? viewTop + ListView.view.height : height
 
     function startEdit() {
         editing = true;
@@ -34,10 +51,74 @@ FocusScope {
         editor.forceActiveFocus();
     }
 
+    function copy() {
+        clipboard.copy(content);
+        copied = true;
+        copiedTimer.restart();
+    }
+
+    function showMore() {
+        limit = plan.more;
+        expandedLimits[messageId] = limit;
+    }
+
+    // The code of the block that piece `i` starts, all its pieces together.
+    function codeFrom(i) {
+        let code = pieces.get(i).text;
+        for (let j = i + 1; j < pieces.count && pieces.get(j).kind === "code" && pieces.get(j).continued; ++j)
+            code += "\n" + pieces.get(j).text;
+        return code;
+    }
+
+    function samePiece(a, b) {
+        return a.kind === b.kind && a.text === b.text && a.language === b.language && a.continued === b.continued;
+    }
+
+    // Updates the pieces in place (while an answer streams only its last piece changes), then
+    // adds the new ones a turn's worth at a time.
+    function syncPieces() {
+        const target = plan.pieces;
+        const common = Math.min(pieces.count, target.length);
+        for (let i = 0; i < common; ++i) {
+            if (!samePiece(pieces.get(i), target[i]))
+                pieces.set(i, target[i]);
+        }
+        if (pieces.count > target.length)
+            pieces.remove(target.length, pieces.count - target.length);
+        appendSome();
+    }
+
+    function appendSome() {
+        const target = plan.pieces;
+        let budget = charsPerTurn;
+        while (pieces.count < target.length && budget > 0) {
+            // Tables lay out several times slower than text (a text frame per cell).
+            const next = target[pieces.count];
+            budget -= next.kind === "prose" && next.text.indexOf("|") >= 0 ? 8 * next.text.length : next.text.length;
+            pieces.append(target[pieces.count]);
+        }
+        // The rest on the next turns of the event loop, so that input and frames come between.
+        if (pieces.count < target.length)
+            Qt.callLater(appendSome);
+    }
+
+    onPlanChanged: syncPieces()
+    Component.onCompleted: Qt.callLater(syncPieces)
+
     implicitHeight: column.implicitHeight
     activeFocusOnTab: true
     Accessible.role: Accessible.ListItem
-    Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + ": " + content
+    Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + ": " + (content.length > 300 ? content.substring(0, 300) + "…" : content)
+
+    ListModel {
+        id: pieces
+    }
+
+    Timer {
+        id: copiedTimer
+        interval: 1500
+        onTriggered: row.copied = false
+    }
 
     HoverHandler {
         id: hover
@@ -46,19 +127,20 @@ FocusScope {
     ColumnLayout {
         id: column
         anchors.horizontalCenter: parent.horizontalCenter
-        width: Math.min(row.width - 48, row.theme.contentMaxWidth)
+        width: Math.min(row.width - 32, row.theme.contentMaxWidth)
         spacing: 4
 
         Label {
             visible: row.role === "system"
             Layout.fillWidth: true
-            text: qsTr("System: ") + row.content
+            text: qsTr("System: ") + (row.content.length > 2000 ? row.content.substring(0, 2000) + "…" : row.content)
+            textFormat: Text.PlainText
             wrapMode: Text.Wrap
             color: row.theme.mutedText
             font.italic: true
         }
 
-        // The user's message, with its actions on its left.
+        // The user's message, with its actions on its left, at its top.
         RowLayout {
             visible: row.isUser && !row.editing
             Layout.fillWidth: true
@@ -68,6 +150,7 @@ FocusScope {
                 Layout.fillWidth: true
             }
             BranchSwitcher {
+                Layout.alignment: Qt.AlignTop
                 visible: row.siblingCount > 1
                 theme: row.theme
                 chat: row.chat
@@ -76,12 +159,14 @@ FocusScope {
                 siblingCount: row.siblingCount
             }
             IconButton {
-                glyph: "❐"
-                tip: qsTr("Copy message")
-                opacity: row.showActions ? 1 : 0
-                onClicked: row.clipboard.copy(row.content)
+                Layout.alignment: Qt.AlignTop
+                glyph: row.copied ? "✓" : "❐"
+                tip: row.copied ? qsTr("Copied") : qsTr("Copy message")
+                opacity: row.showActions || row.copied ? 1 : 0
+                onClicked: row.copy()
             }
             IconButton {
+                Layout.alignment: Qt.AlignTop
                 glyph: "✎"
                 tip: qsTr("Edit message")
                 opacity: row.showActions ? 1 : 0
@@ -89,28 +174,38 @@ FocusScope {
                 onClicked: row.startEdit()
             }
             Rectangle {
-                Layout.maximumWidth: column.width * 0.78
-                Layout.preferredWidth: userText.implicitWidth + 28
-                Layout.preferredHeight: userText.implicitHeight + 20
+                id: bubble
+                readonly property real maxTextWidth: Math.max(column.width * 0.8, 120) - 28
+                Layout.alignment: Qt.AlignTop
+                Layout.preferredWidth: bubbleText.width + 28
+                Layout.preferredHeight: bubbleText.height + 20
                 radius: 14
                 color: row.theme.userBubble
 
-                TextEdit {
-                    id: userText
-                    anchors.fill: parent
-                    anchors.margins: 10
-                    anchors.leftMargin: 14
-                    anchors.rightMargin: 14
-                    readOnly: true
-                    selectByMouse: true
-                    text: row.content
-                    textFormat: TextEdit.PlainText
-                    wrapMode: TextEdit.Wrap
-                    color: row.theme.text
-                    selectionColor: row.theme.accent
-                    selectedTextColor: row.theme.accentText
-                    font.pixelSize: 15
-                    Accessible.name: qsTr("Your message")
+                // A positioner, not a layout: pieces come one by one.
+                Column {
+                    id: bubbleText
+                    x: 14
+                    y: 10
+
+                    Repeater {
+                        model: row.isUser ? pieces : null
+                        delegate: TextEdit {
+                            required property var model
+                            text: model.text
+                            width: Math.min(implicitWidth, bubble.maxTextWidth)
+                            readOnly: true
+                            selectByMouse: true
+                            activeFocusOnTab: false
+                            textFormat: TextEdit.PlainText
+                            wrapMode: TextEdit.Wrap
+                            color: row.theme.text
+                            selectionColor: row.theme.accent
+                            selectedTextColor: row.theme.accentText
+                            font.pixelSize: 15
+                            Accessible.name: qsTr("Your message")
+                        }
+                    }
                 }
             }
         }
@@ -127,9 +222,18 @@ FocusScope {
                 TextArea {
                     id: editor
                     wrapMode: TextEdit.Wrap
+                    textFormat: TextEdit.PlainText
                     font.pixelSize: 15
                     Accessible.name: qsTr("New text of the message")
                     Keys.onEscapePressed: row.editing = false
+                    // Tab moves on, as everywhere in the window; Ctrl+Tab types a tab.
+                    Keys.onTabPressed: function (event) {
+                        if (event.modifiers & Qt.ControlModifier)
+                            editor.insert(editor.cursorPosition, "\t");
+                        else
+                            editor.nextItemInFocusChain(true).forceActiveFocus(Qt.TabFocusReason);
+                    }
+                    Keys.onBacktabPressed: editor.nextItemInFocusChain(false).forceActiveFocus(Qt.BacktabFocusReason)
                     Keys.onReturnPressed: function (event) {
                         if (event.modifiers & Qt.ShiftModifier) {
                             event.accepted = false;
@@ -159,15 +263,14 @@ FocusScope {
             }
         }
 
-        // An answer.
-        RowLayout {
+        // An answer. Positioners, not layouts, inside: pieces come and change size one by one.
+        Item {
             visible: row.isAssistant
             Layout.fillWidth: true
-            spacing: 12
+            Layout.preferredHeight: Math.max(answer.height, 30)
 
             Rectangle {
-                Layout.alignment: Qt.AlignTop
-                Layout.topMargin: 2
+                y: 2
                 width: 28
                 height: 28
                 radius: 14
@@ -180,23 +283,37 @@ FocusScope {
                 }
             }
 
-            ColumnLayout {
-                Layout.fillWidth: true
-                spacing: 8
+            Column {
+                id: answer
+                x: 40
+                width: parent.width - 40
 
                 Repeater {
-                    model: row.blocks
-                    delegate: Loader {
-                        required property var modelData
-                        Layout.fillWidth: true
-                        sourceComponent: modelData.code ? codeComponent : proseComponent
-                        property string blockText: modelData.text
-                        property string blockLanguage: modelData.language
+                    model: row.isAssistant ? pieces : null
+                    delegate: Item {
+                        id: piece
+                        required property int index
+                        required property string kind
+                        required property string text
+                        required property string language
+                        required property bool continued
+                        // A long code block goes on in the next piece: one box, no gap.
+                        readonly property real gap: index === 0 || (kind === "code" && continued) ? 0 : 8
+                        width: answer.width
+                        height: loader.height + gap
+
+                        Loader {
+                            id: loader
+                            y: piece.gap
+                            width: parent.width
+                            sourceComponent: piece.kind === "code" ? codeComponent : piece.kind === "quote" ? quoteComponent : proseComponent
+                        }
                     }
                 }
 
                 Label {
                     visible: row.streaming && row.content.length === 0
+                    topPadding: 4
                     text: qsTr("Thinking…")
                     color: row.theme.faintText
                     font.italic: true
@@ -217,6 +334,7 @@ FocusScope {
                 }
                 Label {
                     visible: !row.complete && !row.streaming
+                    topPadding: 8
                     text: qsTr("This answer was cut short.")
                     color: row.theme.warning
                     font.pixelSize: 12
@@ -224,25 +342,67 @@ FocusScope {
             }
         }
 
-        // An answer's actions and stats.
+        // The rest of a long message.
         RowLayout {
+            visible: row.plan.shown < row.plan.total
             Layout.fillWidth: true
-            Layout.leftMargin: 40
-            Layout.preferredHeight: 30
-            spacing: 2
+            Layout.leftMargin: row.isAssistant ? 40 : 0
+            spacing: 8
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.Wrap
+                color: row.theme.mutedText
+                font.pixelSize: 12
+                text: row.plan.more > 0 ? qsTr("Showing %1 of %2 characters.").arg(row.plan.shown.toLocaleString(Qt.locale(), 'f', 0)).arg(row.plan.total.toLocaleString(Qt.locale(), 'f', 0)) : qsTr("Showing %1 of %2 characters; copy the message to read the rest.").arg(row.plan.shown.toLocaleString(Qt.locale(), 'f', 0)).arg(row.plan.total.toLocaleString(Qt.locale(), 'f', 0))
+            }
+            Button {
+                visible: row.plan.more > 0
+                text: qsTr("Show more")
+                Accessible.name: qsTr("Show more of this message")
+                onClicked: row.showMore()
+            }
+        }
+
+        // Where an answer's actions sit; they float at the bottom of the view while the end of a
+        // long answer is out of sight.
+        Item {
+            id: actionsSlot
             visible: row.isAssistant
+            Layout.fillWidth: true
+            Layout.preferredHeight: 30
+        }
+    }
+
+    Rectangle {
+        id: actions
+        readonly property real slotY: column.y + actionsSlot.y
+        readonly property bool floating: y < slotY - 1
+        visible: row.isAssistant
+        x: column.x + 40 - 4
+        y: Math.max(0, Math.min(slotY, row.viewBottom - height - 4))
+        width: column.width - 40 + 8
+        height: 30
+        radius: row.theme.radius
+        color: floating ? row.theme.window : "transparent"
+        border.color: floating ? row.theme.divider : "transparent"
+
+        RowLayout {
+            anchors.fill: parent
+            anchors.leftMargin: 4
+            anchors.rightMargin: 4
+            spacing: 2
 
             IconButton {
-                glyph: "❐"
-                tip: qsTr("Copy message")
-                opacity: row.showActions ? 1 : 0
+                glyph: row.copied ? "✓" : "❐"
+                tip: row.copied ? qsTr("Copied") : qsTr("Copy message")
+                opacity: row.showActions || row.copied || actions.floating ? 1 : 0
                 enabled: row.content.length > 0
-                onClicked: row.clipboard.copy(row.content)
+                onClicked: row.copy()
             }
             IconButton {
                 glyph: "↻"
                 tip: qsTr("Regenerate answer")
-                opacity: row.showActions ? 1 : 0
+                opacity: row.showActions || actions.floating ? 1 : 0
                 enabled: row.chat.canSend
                 onClicked: row.chat.regenerateRequested(row.messageId)
             }
@@ -258,6 +418,7 @@ FocusScope {
                 Layout.leftMargin: 8
                 Layout.fillWidth: true
                 text: row.details
+                textFormat: Text.PlainText
                 color: row.theme.faintText
                 font.pixelSize: 11
                 elide: Text.ElideRight
@@ -267,21 +428,30 @@ FocusScope {
 
     Component {
         id: proseComponent
-        TextEdit {
-            readOnly: true
-            selectByMouse: true
-            text: parent ? parent.blockText : ""
-            textFormat: TextEdit.MarkdownText
-            wrapMode: TextEdit.Wrap
-            color: row.theme.text
-            selectionColor: row.theme.accent
-            selectedTextColor: row.theme.accentText
-            font.pixelSize: 15
-            onLinkActivated: function (link) {
-                Qt.openUrlExternally(link);
+        ProseText {
+            theme: row.theme
+            html: parent && parent.parent ? row.chat.messages.proseHtml(parent.parent.text) : ""
+        }
+    }
+
+    Component {
+        id: quoteComponent
+        Item {
+            implicitHeight: quoteText.implicitHeight + 4
+            Rectangle {
+                width: 3
+                height: parent.height
+                radius: 1.5
+                color: row.theme.divider
             }
-            HoverHandler {
-                cursorShape: parent.hoveredLink.length > 0 ? Qt.PointingHandCursor : Qt.IBeamCursor
+            ProseText {
+                id: quoteText
+                x: 14
+                y: 2
+                width: parent.width - 14
+                theme: row.theme
+                color: row.theme.mutedText
+                html: parent && parent.parent && parent.parent.parent ? row.chat.messages.proseHtml(parent.parent.parent.text) : ""
             }
         }
     }
@@ -290,9 +460,10 @@ FocusScope {
         id: codeComponent
         CodeBlock {
             theme: row.theme
-            clipboard: row.clipboard
-            code: parent ? parent.blockText : ""
-            language: parent ? parent.blockLanguage : ""
+            code: parent && parent.parent ? parent.parent.text : ""
+            language: parent && parent.parent ? parent.parent.language : ""
+            continued: parent && parent.parent ? parent.parent.continued : false
+            onCopyRequested: row.clipboard.copy(row.codeFrom(parent.parent.index))
         }
     }
 }

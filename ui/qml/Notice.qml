@@ -31,6 +31,7 @@ Rectangle {
         text: notice.status.noticeText
         // Wrapped, never elided: a notice such as "Exported to PATH" must show the whole path.
         wrapMode: Text.WrapAnywhere
+        textFormat: Text.PlainText
         color: notice.theme.dark ? "black" : "white"
     }
 

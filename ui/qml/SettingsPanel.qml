@@ -41,6 +41,7 @@ Rectangle {
             Layout.fillWidth: true
             horizontalAlignment: Text.AlignRight
             text: parent.value
+            textFormat: Text.PlainText
             elide: Text.ElideMiddle
             color: panel.theme.text
         }
@@ -103,6 +104,7 @@ Rectangle {
                     Label {
                         Layout.fillWidth: true
                         text: panel.modelState.name
+                        textFormat: Text.PlainText
                         font.weight: Font.DemiBold
                         elide: Text.ElideMiddle
                         color: panel.theme.text
@@ -240,7 +242,7 @@ Rectangle {
                     }
                     Switch {
                         id: randomSeed
-                        text: checked ? qsTr("Random") : qsTr("Fixed")
+                        text: checked ? qsTr("Random each time") : qsTr("Fixed (repeatable)")
                         checked: panel.settings.randomSeed
                         Accessible.name: qsTr("Random seed")
                         onToggled: panel.settings.randomSeed = checked
@@ -268,7 +270,7 @@ Rectangle {
                     TextArea {
                         id: systemPrompt
                         wrapMode: TextEdit.Wrap
-                        placeholderText: qsTr("You are a helpful assistant.")
+                        placeholderText: qsTr("None: the model's own default. For example: Answer briefly.")
                         text: panel.settings.systemPrompt
                         Accessible.name: qsTr("System prompt")
                         onTextChanged: if (text !== panel.settings.systemPrompt) panel.settings.systemPrompt = text

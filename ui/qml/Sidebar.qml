@@ -11,6 +11,7 @@ Rectangle {
 
     required property Theme theme
     required property ConversationsViewModel conversations
+    required property Dialogs dialogs
 
     property var exportTarget: ({ id: 0, format: "markdown" })
     property bool trashOpen: false
@@ -20,13 +21,25 @@ Rectangle {
         search.selectAll();
     }
 
+    // Renames the current conversation in place (F2 anywhere in the window).
+    function renameCurrent() {
+        for (let i = 0; i < list.count; ++i) {
+            const item = list.itemAtIndex(i);
+            if (item && item.current) {
+                list.positionViewAtIndex(i, ListView.Contain);
+                item.startRename();
+                return;
+            }
+        }
+    }
+
     function startExport(id, format, title) {
         exportTarget = { id: id, format: format };
         const name = (title.length > 0 ? title.replace(/[\/\\:*?"<>|]/g, "_") : "chat") + (format === "json" ? ".json" : ".md");
         // An absolute start, so the file goes to the folder shown in the dialog.
         exportDialog.currentFolder = sidebar.conversations.exportFolder;
         exportDialog.selectedFile = sidebar.conversations.exportFolder.toString() + "/" + encodeURIComponent(name);
-        exportDialog.open();
+        dialogs.open(exportDialog);
     }
 
     color: theme.sidebar
@@ -38,7 +51,11 @@ Rectangle {
         fileMode: FileDialog.SaveFile
         acceptLabel: qsTr("Save")
         nameFilters: sidebar.exportTarget.format === "json" ? [qsTr("JSON (*.json)")] : [qsTr("Markdown (*.md)")]
-        onAccepted: sidebar.conversations.exportRequested(sidebar.exportTarget.id, sidebar.exportTarget.format, selectedFile)
+        onAccepted: {
+            sidebar.conversations.exportRequested(sidebar.exportTarget.id, sidebar.exportTarget.format, selectedFile);
+            sidebar.dialogs.closed();
+        }
+        onRejected: sidebar.dialogs.closed()
     }
 
     ColumnLayout {
@@ -141,7 +158,8 @@ Rectangle {
                 horizontalAlignment: Text.AlignHCenter
                 wrapMode: Text.WordWrap
                 color: sidebar.theme.faintText
-                text: !sidebar.conversations.available ? qsTr("Chat history is unavailable") : sidebar.conversations.searching ? qsTr("No messages match") : qsTr("No conversations yet")
+                textFormat: Text.PlainText
+                text: !sidebar.conversations.available ? qsTr("Chat history is unavailable") : sidebar.conversations.searching ? qsTr("No results for “%1”").arg(sidebar.conversations.searchText) : qsTr("No conversations yet")
             }
         }
 
@@ -187,6 +205,7 @@ Rectangle {
                     Layout.fillWidth: true
                     elide: Text.ElideRight
                     text: qsTr("Moved “%1” to the Trash").arg(sidebar.conversations.undoTitle)
+                    textFormat: Text.PlainText
                     color: sidebar.theme.text
                 }
                 Button {

@@ -53,6 +53,7 @@ Rectangle {
                 Label {
                     Layout.fillWidth: true
                     text: bar.modelState.phase === ModelState.Ready ? bar.modelState.name : qsTr("Open a model…")
+                    textFormat: Text.PlainText
                     font.weight: Font.DemiBold
                     elide: Text.ElideMiddle
                     color: bar.theme.text
@@ -60,6 +61,9 @@ Rectangle {
                 Label {
                     visible: bar.modelState.phase === ModelState.Ready && bar.modelState.quant.length > 0
                     text: bar.modelState.quant
+                    textFormat: Text.PlainText
+                    Layout.maximumWidth: 90
+                    elide: Text.ElideRight
                     font.pixelSize: 11
                     color: bar.theme.mutedText
                     leftPadding: 6
@@ -86,6 +90,7 @@ Rectangle {
             Label {
                 Layout.maximumWidth: 200
                 text: qsTr("Loading %1").arg(bar.modelState.loadingName)
+                textFormat: Text.PlainText
                 elide: Text.ElideMiddle
                 color: bar.theme.text
             }
@@ -113,6 +118,7 @@ Rectangle {
             Layout.fillWidth: true
             horizontalAlignment: Text.AlignHCenter
             text: bar.conversations.currentTitle
+            textFormat: Text.PlainText
             elide: Text.ElideRight
             color: bar.theme.mutedText
         }
@@ -165,12 +171,14 @@ Rectangle {
                     Label {
                         Layout.fillWidth: true
                         text: name
+                        textFormat: Text.PlainText
                         elide: Text.ElideMiddle
                         color: bar.theme.text
                     }
                     Label {
                         Layout.fillWidth: true
                         text: [architecture, quant, sizeText].filter(s => s.length > 0).join(" · ")
+                        textFormat: Text.PlainText
                         font.pixelSize: 11
                         color: bar.theme.mutedText
                     }

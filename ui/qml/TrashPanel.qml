@@ -111,6 +111,7 @@ ColumnLayout {
                     Label {
                         Layout.fillWidth: true
                         text: row.snippet
+                        textFormat: Text.PlainText
                         elide: Text.ElideRight
                         font.pixelSize: 11
                         color: trash.theme.faintText
