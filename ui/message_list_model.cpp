@@ -19,6 +19,7 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     case SiblingIndexRole: return item.siblingIndex;
     case SiblingCountRole: return item.siblingCount;
     case DetailsRole: return item.details;
+    case ContextSectionRole: return item.contextSection;
     case BlocksRole: return markdown_blocks_variant(item.content);
     default: return {};
   }
@@ -33,6 +34,7 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
           {SiblingIndexRole, "siblingIndex"},
           {SiblingCountRole, "siblingCount"},
           {DetailsRole, "details"},
+          {ContextSectionRole, "contextSection"},
           {BlocksRole, "blocks"}};
 }
 
@@ -43,6 +45,25 @@ bool MessageListModel::appendText(qint64 id, const QString& text) {
   item.content += text;
   replaceAt(row, std::move(item));
   return true;
+}
+
+bool MessageListModel::setDetails(qint64 id, const QString& details) {
+  const int row = indexOfKey(id);
+  if (row < 0) return false;
+  MessageItem item = at(row);
+  item.details = details;
+  replaceAt(row, std::move(item));
+  return true;
+}
+
+void MessageListModel::setFirstInContext(int first) {
+  for (int row = 0; row < rowCount(); ++row) {
+    MessageItem item = at(row);
+    item.contextSection = first <= 0    ? QString()
+                          : row < first ? QStringLiteral("dropped")
+                                        : QStringLiteral("kept");
+    replaceAt(row, std::move(item));
+  }
 }
 
 }  // namespace vkchat::ui

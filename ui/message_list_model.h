@@ -18,6 +18,9 @@ struct MessageItem {
   int siblingIndex = 0;    // branches: this message's place among its parent's children
   int siblingCount = 1;
   QString details;  // an answer's stats and sampler settings, one line for people
+  // Where the message stands in the model's context, for the view's sections: empty when every
+  // message is in it, else "dropped" (left out by the context policy) or "kept".
+  QString contextSection;
 
   qint64 key() const { return id; }
   bool operator==(const MessageItem&) const = default;
@@ -38,6 +41,7 @@ class MessageListModel : public KeyedListModel<MessageItem> {
     SiblingIndexRole,
     SiblingCountRole,
     DetailsRole,
+    ContextSectionRole,
     BlocksRole  // the content split into prose and code blocks (markdown_blocks.h)
   };
   Q_ENUM(Role)
@@ -49,6 +53,9 @@ class MessageListModel : public KeyedListModel<MessageItem> {
 
   // Adds text to the end of message `id`; false when it is not on screen.
   bool appendText(qint64 id, const QString& text);
+  bool setDetails(qint64 id, const QString& details);
+  // The messages before row `first` are no longer in the model's context (0: all are).
+  void setFirstInContext(int first);
 };
 
 }  // namespace vkchat::ui
