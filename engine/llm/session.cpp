@@ -134,10 +134,12 @@ void Session::feed(std::span<const std::int32_t> tokens, const FeedProgress& pro
         off + n == total ? Output::LastLogits : Output::None);
     off += n;
     if (chunk_seconds_ > 0) {
-      // The next chunk from this one's rate; whole blocks of 8, the matmul kernels' tile.
+      // The next chunk from this one's rate: whole tiles when one fits the time, else as many
+      // tokens as fit (at least one; each chunk reads all the weights, so not fewer than that).
       const double per_token = seconds_since(c0) / static_cast<double>(n);
       const auto fit = static_cast<std::int64_t>(chunk_seconds_ / std::max(per_token, 1e-9));
-      chunk_tokens_ = std::clamp<std::int64_t>(fit / kMinChunk * kMinChunk, kMinChunk, most);
+      chunk_tokens_ = std::clamp<std::int64_t>(
+          fit >= kChunkTile ? fit / kChunkTile * kChunkTile : fit, 1, most);
     }
     if (progress) progress(off, total);
   }

@@ -8,11 +8,12 @@
 // Contract:
 // - feed() runs the tokens at positions position() .. in chunks of up to kMaxChunk (512) through
 //   the matrix x matrix kernels, one submit per chunk. With set_chunk_seconds(s) the chunks are
-//   sized from the measured prefill rate to take about s each (at least kMinChunk tokens), so that
-//   a cancel is seen within about s; the progress callback hears after each chunk. decode() runs
-//   one token: the whole forward pass recorded into one command buffer, one submit and one wait, no
-//   allocation and no descriptor update; only the logits come back (decode_argmax: only the
-//   argmax).
+//   sized from the measured prefill rate to take about s each (whole tiles of kChunkTile tokens
+//   when at least one fits, else fewer, down to one token), so that a cancel is seen within about
+//   s, or one token's time on a slow device; the progress callback hears after each chunk. decode()
+//   runs one token: the whole forward pass recorded into one command buffer, one submit and one
+//   wait, no allocation and no descriptor update; only the logits come back (decode_argmax: only
+//   the argmax).
 // - Ids outside the vocabulary and overflowing the context throw std::out_of_range before
 //   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix).
 // - The cancellation flag, when set, is checked before each token or chunk: Cancelled is thrown
@@ -47,9 +48,9 @@ using FeedProgress = std::function<void(std::int64_t done, std::int64_t total)>;
 
 class Session {
  public:
-  // The smallest chunk set_chunk_seconds() picks: below it the weights are read for too few
-  // tokens (each chunk reads all of them once).
-  static constexpr std::int64_t kMinChunk = 8;
+  // The matmul kernels' token tile: chunks set_chunk_seconds() picks are multiples of it when
+  // one tile fits the time (the first chunk of a session is one tile, to measure the rate).
+  static constexpr std::int64_t kChunkTile = 8;
 
   // n_ctx: positions of the KV cache; 0 takes the model's default. InsufficientMemory when the
   // cache and scratch do not fit beside the weights in the model's budget.
@@ -107,7 +108,7 @@ class Session {
   bool have_logits_ = false;
   const std::atomic<bool>* cancel_ = nullptr;
   double chunk_seconds_ = 0;
-  std::int64_t chunk_tokens_ = kMinChunk;  // learned from the last chunk when chunk_seconds_ > 0
+  std::int64_t chunk_tokens_ = kChunkTile;  // learned from the last chunk when chunk_seconds_ > 0
   SessionStats stats_;
 };
 

@@ -97,7 +97,7 @@ TEST_F(EngineContext, AFollowUpReusesTheCacheOfTheTurnBefore) {
 }
 
 TEST_F(EngineContext, StopWhileThePromptIsReadLandsWithinAChunk) {
-  start(/*prefillChunkSeconds=*/1e-9);  // chunks of llm::Session::kMinChunk tokens
+  start(/*prefillChunkSeconds=*/1e-9);  // one tile, then one token per chunk
   c_->settings()->setMaxTokens(64);
   QString text;
   for (int i = 0; i < 30; ++i) text += "The cat sat on the mat and looked at the sun. ";

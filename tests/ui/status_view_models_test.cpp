@@ -1,5 +1,6 @@
 // The status line's prefill progress, device and context texts, the chat's context sections, the
-// model's context-size choices against the memory budget, and a send refused with its reason.
+// model's context-size choices against the memory budget, the last model offered again, and a
+// send refused with its reason.
 #include <gtest/gtest.h>
 
 #include <QSignalSpy>
@@ -100,6 +101,24 @@ TEST(ModelState, ContextSizesAreCheckedAgainstTheMemoryEstimate) {
   QSignalSpy asked(&s, &ModelState::contextSizeRequested);
   emit s.contextSizeRequested(8192);
   EXPECT_EQ(asked.count(), 1);
+}
+
+TEST(ModelState, TheLastModelIsOfferedAgain) {
+  ModelState s;
+  QSignalSpy changed(&s, &ModelState::recentChanged);
+  EXPECT_TRUE(s.lastModelPath().isEmpty());
+  ModelInfo a;
+  a.path = "/models/a.gguf";
+  a.name = "a";
+  ModelInfo b;
+  b.path = "/models/b.gguf";
+  b.name = "b";
+  s.recent()->setItems({b, a});
+  EXPECT_EQ(s.lastModelPath(), "/models/b.gguf");
+  EXPECT_EQ(s.lastModelName(), "b");
+  EXPECT_GE(changed.count(), 1);
+  s.recent()->setItems({a, b});
+  EXPECT_EQ(s.lastModelName(), "a");
 }
 
 TEST(ChatViewModel, ASendThatCannotHappenSaysWhy) {

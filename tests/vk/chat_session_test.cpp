@@ -345,7 +345,7 @@ TEST(ChatSession, EditedHistoryReusesTheUnchangedPrefix) {
 
 TEST(ChatSession, PrefillReportsItsChunksAndStopsBetweenThem) {
   ChatSession chat(model("stories260K"), 512, greedy(8));
-  chat.set_prefill_chunk_seconds(1e-9);  // the least chunk, llm::Session::kMinChunk tokens
+  chat.set_prefill_chunk_seconds(1e-9);  // one tile to measure, then one token per chunk
   std::atomic<bool> stop{false};
   chat.set_stop_flag(&stop);
   std::string text;
@@ -359,17 +359,18 @@ TEST(ChatSession, PrefillReportsItsChunksAndStopsBetweenThem) {
   EXPECT_EQ(r.finish, FinishReason::Stopped);
   EXPECT_TRUE(r.text.empty());
   ASSERT_EQ(seen.size(), 3u);  // not one chunk more after the stop
-  EXPECT_EQ(seen[0].first, llm::Session::kMinChunk);
-  EXPECT_EQ(seen[2].first, 3 * llm::Session::kMinChunk);
+  EXPECT_EQ(seen[0].first, llm::Session::kChunkTile);
+  EXPECT_EQ(seen[1].first, llm::Session::kChunkTile + 1);
+  EXPECT_EQ(seen[2].first, llm::Session::kChunkTile + 2);
   EXPECT_GT(seen[0].second, 100);
-  EXPECT_EQ(chat.position(), 3 * llm::Session::kMinChunk);
+  EXPECT_EQ(chat.position(), seen[2].first);
 
   // The next turn reuses what was read and reports only the rest.
   stop = false;
   seen.clear();
   chat.set_prefill_chunk_seconds(0);
   const TurnResult again = chat.regenerate();
-  EXPECT_GE(again.stats.tokens_reused, 3 * llm::Session::kMinChunk);
+  EXPECT_GE(again.stats.tokens_reused, llm::Session::kChunkTile + 2);
   ASSERT_EQ(seen.size(), 1u);  // one chunk of up to 512
   EXPECT_EQ(seen[0].first, seen[0].second);
   EXPECT_EQ(seen[0].second, again.stats.tokens_prefilled);

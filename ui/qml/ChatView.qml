@@ -46,12 +46,15 @@ Item {
         section.property: "contextSection"
         section.criteria: ViewSection.FullString
         section.delegate: Item {
+            id: sectionItem
             required property string section
             width: ListView.view.width
+            // The ListView shows every section item itself: the "dropped" one takes no room and
+            // hides its content instead.
             height: section === "kept" ? marker.implicitHeight + 12 : 0
-            visible: section === "kept"
             RowLayout {
                 id: marker
+                visible: sectionItem.section === "kept"
                 anchors.centerIn: parent
                 width: Math.min(parent.width - 40, 720)
                 spacing: 10

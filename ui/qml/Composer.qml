@@ -16,11 +16,9 @@ Item {
     }
 
     function send() {
-        const text = input.text.trim();
-        if (text.length === 0 || !chat.canSend)
-            return;
-        chat.sendRequested(text);
-        input.clear();
+        // requestSend says why when nothing can be sent (no model yet, still loading).
+        if (chat.requestSend(input.text.trim()))
+            input.clear();
     }
 
     implicitHeight: box.implicitHeight + 28

@@ -149,6 +149,15 @@ Rectangle {
                             model: sizes
                             currentIndex: sizes.indexOf(panel.modelState.contextLength)
                             displayText: qsTr("%1 tokens").arg(panel.modelState.contextLength)
+                            // A label, not the style's (non-editable) text field: the box has the name.
+                            contentItem: Label {
+                                leftPadding: 8
+                                rightPadding: contextSize.indicator ? contextSize.indicator.width : 0
+                                verticalAlignment: Text.AlignVCenter
+                                text: contextSize.displayText
+                                color: panel.theme.text
+                                elide: Text.ElideRight
+                            }
                             Accessible.name: qsTr("Context size: %1 tokens").arg(panel.modelState.contextLength)
                             ToolTip.visible: hovered
                             ToolTip.text: qsTr("How many tokens of the conversation the model sees; more needs more memory")

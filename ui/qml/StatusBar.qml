@@ -35,19 +35,26 @@ Rectangle {
             color: bar.theme.mutedText
             font.pixelSize: 12
             elide: Text.ElideRight
-            Layout.maximumWidth: 280
+            Layout.fillWidth: true
+            Layout.maximumWidth: Math.min(280, implicitWidth)
             Accessible.name: qsTr("Device: %1").arg(bar.status.deviceText)
         }
         Item {
             Layout.fillWidth: true
         }
+        // Labels shrink (elided) before the bar overflows a narrow window.
         RowLayout {
             visible: bar.status.prefillText.length > 0
             spacing: 6
+            Layout.fillWidth: true
+            Layout.maximumWidth: implicitWidth
             Label {
                 text: bar.status.prefillText
                 color: bar.theme.mutedText
                 font.pixelSize: 12
+                elide: Text.ElideRight
+                Layout.fillWidth: true
+                Layout.maximumWidth: implicitWidth
                 Accessible.name: bar.status.prefillText
             }
             Rectangle {
@@ -64,15 +71,23 @@ Rectangle {
             }
         }
         Label {
+            visible: bar.status.prefillText.length === 0
             text: qsTr("Speed %1").arg(bar.status.speedText)
             color: bar.theme.mutedText
             font.pixelSize: 12
+            elide: Text.ElideRight
+            Layout.fillWidth: true
+            Layout.maximumWidth: implicitWidth
             Accessible.name: qsTr("Generation speed: %1").arg(bar.status.speedText)
         }
         Label {
+            visible: bar.status.prefillText.length === 0
             text: qsTr("First token %1").arg(bar.status.ttftText)
             color: bar.theme.mutedText
             font.pixelSize: 12
+            elide: Text.ElideRight
+            Layout.fillWidth: true
+            Layout.maximumWidth: implicitWidth
             Accessible.name: qsTr("Time to first token: %1").arg(bar.status.ttftText)
             HoverHandler {
                 id: ttftHover
@@ -82,6 +97,8 @@ Rectangle {
         }
         RowLayout {
             spacing: 6
+            Layout.fillWidth: true
+            Layout.maximumWidth: implicitWidth
             Label {
                 text: qsTr("Context")
                 color: bar.theme.mutedText
@@ -105,6 +122,14 @@ Rectangle {
                 text: bar.status.contextText
                 color: bar.status.contextDropped > 0 ? bar.theme.warning : bar.theme.mutedText
                 font.pixelSize: 12
+                elide: Text.ElideRight
+                Layout.fillWidth: true
+                Layout.maximumWidth: implicitWidth
+                ToolTip.visible: contextHover.hovered && truncated
+                ToolTip.text: text
+                HoverHandler {
+                    id: contextHover
+                }
             }
         }
     }
