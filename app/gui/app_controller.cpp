@@ -162,6 +162,8 @@ AppController::AppController(StoreThread& store, QObject* parent) : QObject(pare
 
   connect(&store_, &StoreThread::opened, this, [this] {
     storeReady_ = true;
+    if (!pendingOpen_.isEmpty() && loadRequestId_ != 0) requestLoad(loadRequestId_, pendingOpen_);
+    pendingOpen_.clear();
     conversations_.setAvailable(true);
     updateSendBlocked();
     refreshList();
@@ -183,6 +185,11 @@ AppController::AppController(StoreThread& store, QObject* parent) : QObject(pare
   });
   connect(&store_, &StoreThread::openFailed, this, [this](const QString& reason) {
     storeReady_ = false;
+    storeFailed_ = true;
+    if (!pendingOpen_.isEmpty() && loadRequestId_ != 0) {
+      emit loadModelRequested(loadRequestId_, pendingOpen_, 0);
+    }
+    pendingOpen_.clear();
     conversations_.setAvailable(false);
     updateSendBlocked();
     showError(tr("Could not open the chat history %1: %2").arg(store_.path(), reason));
@@ -692,9 +699,17 @@ void AppController::openModel(const QString& given) {
       given.isEmpty() ? given : QDir::cleanPath(QFileInfo(given).absoluteFilePath());
   const qint64 id = beginLoad(path);
   if (!storeReady_) {
-    emit loadModelRequested(id, path, 0);
+    if (storeFailed_) {
+      emit loadModelRequested(id, path, 0);
+    } else {
+      pendingOpen_ = path;  // vkchat --model: the saved context size is read once the store opens
+    }
     return;
   }
+  requestLoad(id, path);
+}
+
+void AppController::requestLoad(qint64 id, const QString& path) {
   // With the context size chosen for this model before, if any. A cancel meanwhile reaches the
   // worker first, which then ends the request as soon as it starts.
   auto request = [this, id, path](int contextSize) {

@@ -111,6 +111,8 @@ class AppController : public QObject {
   void setContextSize(int positions);
   // Ends what runs and shows `path` loading; returns the id of the load request to send.
   qint64 beginLoad(const QString& path);
+  // Sends load request `id` for `path` with the model's saved context size (a store read).
+  void requestLoad(qint64 id, const QString& path);
   // Where the model's context begins in the branch on screen: the row of the first message in
   // it (0: all are), for the marker, the status line and the next showConversation.
   void showContextStart(qint64 firstId);
@@ -131,6 +133,8 @@ class AppController : public QObject {
   ui::AppStatus status_;
 
   bool storeReady_ = false;
+  bool storeFailed_ = false;
+  QString pendingOpen_;   // a model opened before the store was open
   qint64 currentId_ = 0;  // 0: a new chat not yet written (created by its first message)
   qint64 nextRequestId_ = 0;
   qint64 loadRequestId_ = 0;  // the load in progress, 0 when none
