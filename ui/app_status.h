@@ -1,5 +1,6 @@
-// The status line (device, speed, time to first token, context use) and the messages the window
-// shows on top: an error banner that stays until dismissed, and short notices that fade.
+// The status line (device, speed, time to first token, context use, how much of the prompt has
+// been read) and the messages the window shows on top: an error banner that stays until
+// dismissed, and short notices that fade.
 #pragma once
 #include <QtQml/qqmlregistration.h>
 
@@ -13,6 +14,12 @@ class AppStatus : public QObject {
   QML_ELEMENT
   QML_UNCREATABLE("The app creates the status view-model")
   Q_PROPERTY(QString deviceName READ deviceName NOTIFY statsChanged)
+  Q_PROPERTY(QString deviceText READ deviceText NOTIFY statsChanged)
+  Q_PROPERTY(QString prefillText READ prefillText NOTIFY prefillChanged)
+  Q_PROPERTY(double prefillFraction READ prefillFraction NOTIFY prefillChanged)
+  Q_PROPERTY(int contextDropped READ contextDropped NOTIFY statsChanged)
+  Q_PROPERTY(QString contextText READ contextText NOTIFY statsChanged)
+  Q_PROPERTY(QString promptText READ promptText NOTIFY statsChanged)
   Q_PROPERTY(QString speedText READ speedText NOTIFY statsChanged)
   Q_PROPERTY(QString ttftText READ ttftText NOTIFY statsChanged)
   Q_PROPERTY(int contextUsed READ contextUsed NOTIFY statsChanged)
@@ -24,6 +31,22 @@ class AppStatus : public QObject {
   explicit AppStatus(QObject* parent = nullptr);
 
   QString deviceName() const { return deviceName_; }
+  // The device the engine uses, or will use before a model is loaded, or why there is none.
+  QString deviceText() const;
+  // "Reading the prompt: 128 of 900 tokens" while the prompt is read, else empty.
+  QString prefillText() const;
+  double prefillFraction() const;
+  int prefillDone() const { return prefillDone_; }
+  int prefillTotal() const { return prefillTotal_; }
+  // Messages of the conversation that no longer fit in the model's context.
+  int contextDropped() const { return contextDropped_; }
+  // "300 / 512", with the left-out messages when there are: "300 / 512 · 4 earlier messages
+  // left out"; "–" when nothing is known.
+  QString contextText() const;
+  // "Prompt 413 tokens, 353 reused": what the last answer read, and how much came from the cache.
+  QString promptText() const;
+  int promptTokens() const { return promptTokens_; }
+  int reusedTokens() const { return reusedTokens_; }
   QString speedText() const;
   QString ttftText() const;
   double tokensPerSecond() const { return tokensPerSecond_; }
@@ -35,6 +58,12 @@ class AppStatus : public QObject {
 
   // Controller side.
   void setDeviceName(const QString& name);
+  // Before a model is loaded: the device found, or (empty name) why none is usable.
+  void setDeviceProbe(const QString& name, const QString& problem);
+  // done < 0 when the prompt is not being read.
+  void setPrefill(int done, int total);
+  void setContextDropped(int messages);
+  void setPrompt(int tokens, int reused);
   // A rate or time below 0 is unknown and shows as a dash.
   void setSpeed(double tokensPerSecond, double ttftMs);
   void setContext(int used, int size);
@@ -46,11 +75,19 @@ class AppStatus : public QObject {
 
  signals:
   void statsChanged();
+  void prefillChanged();
   void errorChanged();
   void noticeChanged();
 
  private:
   QString deviceName_;
+  QString probedName_;
+  QString deviceProblem_;
+  int prefillDone_ = -1;
+  int prefillTotal_ = 0;
+  int contextDropped_ = 0;
+  int promptTokens_ = 0;
+  int reusedTokens_ = 0;
   double tokensPerSecond_ = -1;
   double ttftMs_ = -1;
   int contextUsed_ = 0;

@@ -17,4 +17,15 @@ void ChatViewModel::setSendBlockedReason(const QString& reason) {
   emit canSendChanged();
 }
 
+bool ChatViewModel::requestSend(const QString& text) {
+  if (text.trimmed().isEmpty()) return false;
+  if (!canSend()) {
+    emit sendRefused(generating_ ? tr("An answer is being written; Esc stops it")
+                                 : sendBlockedReason_);
+    return false;
+  }
+  emit sendRequested(text);
+  return true;
+}
+
 }  // namespace vkchat::ui

@@ -32,6 +32,10 @@ class ChatViewModel : public QObject {
   // Empty when a message can be sent; else why not ("Load a model to start chatting").
   void setSendBlockedReason(const QString& reason);
 
+  // From QML (Enter, the send button): sendRequested when a message can be sent (true: the box
+  // may be cleared), else sendRefused with the reason, for the window to say why nothing happens.
+  Q_INVOKABLE bool requestSend(const QString& text);
+
  signals:
   void generatingChanged();
   void canSendChanged();
@@ -41,6 +45,7 @@ class ChatViewModel : public QObject {
 
   // Intents, called from QML.
   void sendRequested(const QString& text);
+  void sendRefused(const QString& reason);
   void stopRequested();
   void regenerateRequested(qint64 assistantMessageId);
   void editRequested(qint64 userMessageId, const QString& text);

@@ -20,6 +20,7 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     case SiblingIndexRole: return item.siblingIndex;
     case SiblingCountRole: return item.siblingCount;
     case DetailsRole: return item.details;
+    case ContextSectionRole: return item.contextSection;
     default: return {};
   }
 }
@@ -32,7 +33,8 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
           {CompleteRole, "complete"},
           {SiblingIndexRole, "siblingIndex"},
           {SiblingCountRole, "siblingCount"},
-          {DetailsRole, "details"}};
+          {DetailsRole, "details"},
+          {ContextSectionRole, "contextSection"}};
 }
 
 bool MessageListModel::appendText(qint64 id, const QString& text) {
@@ -52,6 +54,25 @@ QVariantMap MessageListModel::renderPlan(const QString& text, const QString& rol
 
 QString MessageListModel::proseHtml(const QString& markdown) const {
   return markdown_to_safe_html(markdown);
+}
+
+bool MessageListModel::setDetails(qint64 id, const QString& details) {
+  const int row = indexOfKey(id);
+  if (row < 0) return false;
+  MessageItem item = at(row);
+  item.details = details;
+  replaceAt(row, std::move(item));
+  return true;
+}
+
+void MessageListModel::setFirstInContext(int first) {
+  for (int row = 0; row < rowCount(); ++row) {
+    MessageItem item = at(row);
+    item.contextSection = first <= 0    ? QString()
+                          : row < first ? QStringLiteral("dropped")
+                                        : QStringLiteral("kept");
+    replaceAt(row, std::move(item));
+  }
 }
 
 }  // namespace vkchat::ui

@@ -19,6 +19,9 @@ struct MessageItem {
   int siblingIndex = 0;    // branches: this message's place among its parent's children
   int siblingCount = 1;
   QString details;  // an answer's stats and sampler settings, one line for people
+  // Where the message stands in the model's context, for the view's sections: empty when every
+  // message is in it, else "dropped" (left out by the context policy) or "kept".
+  QString contextSection;
 
   qint64 key() const { return id; }
   bool operator==(const MessageItem&) const = default;
@@ -38,7 +41,8 @@ class MessageListModel : public KeyedListModel<MessageItem> {
     CompleteRole,
     SiblingIndexRole,
     SiblingCountRole,
-    DetailsRole
+    DetailsRole,
+    ContextSectionRole
   };
   Q_ENUM(Role)
 
@@ -56,6 +60,9 @@ class MessageListModel : public KeyedListModel<MessageItem> {
   Q_INVOKABLE QVariantMap renderPlan(const QString& text, const QString& role, int limit) const;
   // A prose or quote piece's Markdown as the HTML it is drawn from (markdown_html.h).
   Q_INVOKABLE QString proseHtml(const QString& markdown) const;
+  bool setDetails(qint64 id, const QString& details);
+  // The messages before row `first` are no longer in the model's context (0: all are).
+  void setFirstInContext(int first);
 };
 
 }  // namespace vkchat::ui

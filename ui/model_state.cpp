@@ -28,7 +28,21 @@ QHash<int, QByteArray> RecentModelList::roleNames() const {
           {SizeTextRole, "sizeText"}};
 }
 
-ModelState::ModelState(QObject* parent) : QObject(parent), recent_(this) {}
+ModelState::ModelState(QObject* parent) : QObject(parent), recent_(this) {
+  connect(&recent_, &QAbstractItemModel::rowsInserted, this, &ModelState::recentChanged);
+  connect(&recent_, &QAbstractItemModel::rowsRemoved, this, &ModelState::recentChanged);
+  connect(&recent_, &QAbstractItemModel::rowsMoved, this, &ModelState::recentChanged);
+  connect(&recent_, &QAbstractItemModel::dataChanged, this, &ModelState::recentChanged);
+  connect(&recent_, &QAbstractItemModel::modelReset, this, &ModelState::recentChanged);
+}
+
+QString ModelState::lastModelName() const {
+  return recent_.rowCount() > 0 ? recent_.at(0).name : QString();
+}
+
+QString ModelState::lastModelPath() const {
+  return recent_.rowCount() > 0 ? recent_.at(0).path : QString();
+}
 
 QString ModelState::parametersText() const {
   return info_.parameters > 0 ? format_count(info_.parameters) : QString();
@@ -47,6 +61,26 @@ QString ModelState::memoryText() const {
 double ModelState::memoryFraction() const {
   if (info_.deviceBudget <= 0) return 0;
   return static_cast<double>(info_.memoryEstimate) / static_cast<double>(info_.deviceBudget);
+}
+
+int ModelState::contextMax() const {
+  return info_.trainedContext > 0 ? info_.trainedContext : info_.contextLength;
+}
+
+qint64 ModelState::memoryFor(int positions) const {
+  return info_.memoryEstimate +
+         static_cast<qint64>(positions - info_.contextLength) * info_.bytesPerPosition;
+}
+
+QString ModelState::memoryTextFor(int positions) const {
+  if (info_.memoryEstimate <= 0) return {};
+  const QString need = format_bytes(memoryFor(positions));
+  return info_.deviceBudget > 0 ? tr("%1 of %2").arg(need, format_bytes(info_.deviceBudget)) : need;
+}
+
+bool ModelState::contextFits(int positions) const {
+  if (positions < kMinContext || positions > contextMax()) return false;
+  return info_.deviceBudget <= 0 || memoryFor(positions) <= info_.deviceBudget;
 }
 
 void ModelState::setPhase(Phase phase) {

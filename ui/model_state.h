@@ -19,9 +19,11 @@ struct ModelInfo {
   QString quant;        // the file's main weight type ("Q4_K_M", "F32")
   qint64 fileSize = 0;  // bytes
   qint64 parameters = 0;
-  int contextLength = 0;      // the context the session runs with
-  qint64 memoryEstimate = 0;  // device memory the engine will use, bytes
-  qint64 deviceBudget = 0;    // device memory available, bytes; 0 when unknown
+  int contextLength = 0;        // the context the session runs with
+  int trainedContext = 0;       // the most the model was trained for; 0 when unknown
+  qint64 memoryEstimate = 0;    // device memory the engine will use, bytes
+  qint64 deviceBudget = 0;      // device memory available, bytes; 0 when unknown
+  qint64 bytesPerPosition = 0;  // KV cache per context position
   QString deviceName;
 
   QString key() const { return path; }
@@ -57,10 +59,13 @@ class ModelState : public QObject {
   Q_PROPERTY(QString parametersText READ parametersText NOTIFY infoChanged)
   Q_PROPERTY(QString sizeText READ sizeText NOTIFY infoChanged)
   Q_PROPERTY(int contextLength READ contextLength NOTIFY infoChanged)
+  Q_PROPERTY(int contextMax READ contextMax NOTIFY infoChanged)
   Q_PROPERTY(QString memoryText READ memoryText NOTIFY infoChanged)
   Q_PROPERTY(double memoryFraction READ memoryFraction NOTIFY infoChanged)
   Q_PROPERTY(QString deviceName READ deviceName NOTIFY infoChanged)
   Q_PROPERTY(RecentModelList* recent READ recent CONSTANT)
+  Q_PROPERTY(QString lastModelName READ lastModelName NOTIFY recentChanged)
+  Q_PROPERTY(QString lastModelPath READ lastModelPath NOTIFY recentChanged)
 
  public:
   enum class Phase { Empty, Loading, Ready };
@@ -79,10 +84,20 @@ class ModelState : public QObject {
   QString parametersText() const;
   QString sizeText() const;
   int contextLength() const { return info_.contextLength; }
+  // The largest context the settings offer: what the model was trained for.
+  int contextMax() const;
+  static constexpr int kMinContext = 256;
+  // The estimate for a context of `positions`: "1.2 GiB of 7.8 GiB", and whether it fits.
+  Q_INVOKABLE QString memoryTextFor(int positions) const;
+  Q_INVOKABLE bool contextFits(int positions) const;
+  qint64 memoryFor(int positions) const;
   QString memoryText() const;     // "312 MiB of 7.8 GiB"
   double memoryFraction() const;  // estimate / budget, 0 when the budget is unknown
   QString deviceName() const { return info_.deviceName; }
   RecentModelList* recent() { return &recent_; }
+  // The model opened last, offered again at start; empty when there is none.
+  QString lastModelName() const;
+  QString lastModelPath() const;
 
   // Controller side.
   void setLoading(const QString& name);
@@ -94,11 +109,14 @@ class ModelState : public QObject {
   void phaseChanged();
   void progressChanged();
   void infoChanged();
+  void recentChanged();
 
   // Intents, called from QML.
   void openRequested(const QUrl& fileUrl);
   void openPathRequested(const QString& path);  // a recent model
   void cancelLoadRequested();
+  // A context of `positions` for the loaded model, kept for it next time.
+  void contextSizeRequested(int positions);
   void forgetRecentRequested(const QString& path);
 
  private:

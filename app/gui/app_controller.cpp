@@ -5,6 +5,7 @@
 #include <QFileInfo>
 #include <QRandomGenerator>
 #include <QUrl>
+#include <algorithm>
 
 #include "format.h"
 #include "sampler/sampler.h"
@@ -100,24 +101,45 @@ ui::ModelInfo to_info(const LoadedModel& m) {
   info.fileSize = m.fileSize;
   info.parameters = m.parameters;
   info.contextLength = m.contextLength;
+  info.trainedContext = m.trainedContext;
   info.memoryEstimate = m.memoryEstimate;
   info.deviceBudget = m.deviceBudget;
+  info.bytesPerPosition = m.bytesPerPosition;
   info.deviceName = m.deviceName;
   return info;
 }
 
-// The turns the model answers: the system prompt, then the path up to (not including) the answer
-// being written, which is its last message.
+// The turns the model reads: the system prompt, then the first `count` messages of the path (for
+// an answer being written: all but that answer, the path's last message).
 std::vector<ChatTurn> prompt_turns(const store::Conversation& c,
-                                   const std::vector<store::Message>& path) {
+                                   const std::vector<store::Message>& path, std::size_t count) {
   std::vector<ChatTurn> turns;
   if (!c.settings.system_prompt.empty()) {
     turns.push_back({store::Role::System, c.settings.system_prompt});
   }
-  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+  for (std::size_t i = 0; i < count && i < path.size(); ++i) {
     turns.push_back({path[i].role, path[i].content});
   }
   return turns;
+}
+
+std::vector<qint64> ids_of(const std::vector<store::Message>& path) {
+  std::vector<qint64> ids;
+  ids.reserve(path.size());
+  for (const store::Message& m : path) ids.push_back(m.id);
+  return ids;
+}
+
+// The message of `ids` at which the context begins when the engine rendered from turn
+// `firstRendered` (the system prompt, when there is one, is turn 0); 0 when nothing was left out.
+qint64 first_in_context(const std::vector<qint64>& ids, int firstRendered, bool hasSystem) {
+  const int row = firstRendered - (hasSystem ? 1 : 0);
+  return row > 0 && row < static_cast<int>(ids.size()) ? ids[static_cast<std::size_t>(row)] : 0;
+}
+
+// The settings key of a model's context size.
+std::string context_key(const QString& path) {
+  return "model_context:" + path.toStdString();
 }
 
 }  // namespace
@@ -126,6 +148,7 @@ AppController::AppController(StoreThread& store, QObject* parent) : QObject(pare
   qRegisterMetaType<GenerationRequest>();
   qRegisterMetaType<GenerationResult>();
   qRegisterMetaType<LoadedModel>();
+  qRegisterMetaType<ContextMeasure>();
 
   searchDebounce_.setSingleShot(true);
   searchDebounce_.setInterval(150);
@@ -140,6 +163,8 @@ AppController::AppController(StoreThread& store, QObject* parent) : QObject(pare
 
   connect(&store_, &StoreThread::opened, this, [this] {
     storeReady_ = true;
+    if (!pendingOpen_.isEmpty() && loadRequestId_ != 0) requestLoad(loadRequestId_, pendingOpen_);
+    pendingOpen_.clear();
     conversations_.setAvailable(true);
     updateSendBlocked();
     refreshList();
@@ -161,6 +186,11 @@ AppController::AppController(StoreThread& store, QObject* parent) : QObject(pare
   });
   connect(&store_, &StoreThread::openFailed, this, [this](const QString& reason) {
     storeReady_ = false;
+    storeFailed_ = true;
+    if (!pendingOpen_.isEmpty() && loadRequestId_ != 0) {
+      emit loadModelRequested(loadRequestId_, pendingOpen_, 0);
+    }
+    pendingOpen_.clear();
     conversations_.setAvailable(false);
     updateSendBlocked();
     showError(tr("Could not open the chat history %1: %2").arg(store_.path(), reason));
@@ -184,6 +214,8 @@ AppController::AppController(StoreThread& store, QObject* parent) : QObject(pare
           &AppController::exportConversation);
 
   connect(&chat_, &ui::ChatViewModel::sendRequested, this, &AppController::send);
+  connect(&chat_, &ui::ChatViewModel::sendRefused, this,
+          [this](const QString& reason) { status_.showNotice(reason); });
   connect(&chat_, &ui::ChatViewModel::stopRequested, this, &AppController::stop);
   connect(&chat_, &ui::ChatViewModel::regenerateRequested, this, &AppController::regenerate);
   connect(&chat_, &ui::ChatViewModel::editRequested, this, &AppController::edit);
@@ -202,6 +234,7 @@ AppController::AppController(StoreThread& store, QObject* parent) : QObject(pare
 
   connect(&model_, &ui::ModelState::openRequested, this, &AppController::openModelUrl);
   connect(&model_, &ui::ModelState::openPathRequested, this, &AppController::openModel);
+  connect(&model_, &ui::ModelState::contextSizeRequested, this, &AppController::setContextSize);
   connect(&model_, &ui::ModelState::cancelLoadRequested, this, [this] {
     if (loadRequestId_ != 0) emit cancelRequested(loadRequestId_);
   });
@@ -263,7 +296,7 @@ void AppController::refreshRecent() {
       });
 }
 
-void AppController::showConversation(ChatSnapshot snapshot) {
+void AppController::showConversation(ChatSnapshot snapshot, bool measure) {
   const store::Conversation& c = snapshot.conversation;
   if (snapshot.defaults) defaults_ = *snapshot.defaults;
   if (settingsDebounce_.isActive() && settingsConversationId_ != c.id) persistSettings();
@@ -283,11 +316,39 @@ void AppController::showConversation(ChatSnapshot snapshot) {
     items.append(std::move(item));
   }
   chat_.messages()->setItems(std::move(items));
-  // How much of the context an existing conversation fills is known after its next answer.
+  showContextStart(switched ? 0 : firstInContextId_);
   if (switched) {
     status_.setContext(snapshot.path.empty() ? 0 : -1, loaded_ ? loaded_->contextLength : 0);
     checkDamage(c.id);
+    status_.setPrompt(0, 0);
   }
+  // How much of the context this branch fills, and what no longer fits, from the engine.
+  if (measure && loaded_ && !generation_ && !snapshot.path.empty()) {
+    GenerationRequest request;
+    request.id = ++nextRequestId_;
+    request.turns = prompt_turns(c, snapshot.path, snapshot.path.size());
+    request.sampling = c.settings.sampling;
+    measureRequestId_ = request.id;
+    measureConversationId_ = c.id;
+    measurePath_ = ids_of(snapshot.path);
+    measureHasSystem_ = !c.settings.system_prompt.empty();
+    emit measureContextRequested(request);
+  }
+}
+
+void AppController::showContextStart(qint64 firstId) {
+  firstInContextId_ = firstId;
+  const int row = firstId != 0 ? chat_.messages()->indexOfKey(firstId) : 0;
+  chat_.messages()->setFirstInContext(std::max(row, 0));
+  status_.setContextDropped(std::max(row, 0));
+}
+
+void AppController::onContextMeasured(qint64 requestId, const ContextMeasure& measure) {
+  if (requestId != measureRequestId_ || measureConversationId_ != currentId_ || generation_) {
+    return;
+  }
+  status_.setContext(measure.promptTokens, loaded_ ? loaded_->contextLength : 0);
+  showContextStart(first_in_context(measurePath_, measure.firstRendered, measureHasSystem_));
 }
 
 void AppController::selectConversation(qint64 id, qint64 messageId) {
@@ -307,6 +368,8 @@ void AppController::startNewChat() {
   conversations_.setCurrent(0, {});
   chat_.messages()->clear();
   status_.setContext(0, loaded_ ? loaded_->contextLength : 0);
+  status_.setPrompt(0, 0);
+  showContextStart(0);
   if (!storeReady_) return;
   store_.run(
       this, [](store::ChatStore& s) { return s.default_chat_settings(); },
@@ -517,10 +580,16 @@ void AppController::generate(ChatSnapshot snapshot) {
   const store::Message& answer = snapshot.path.back();
   GenerationRequest request;
   request.id = ++nextRequestId_;
-  request.turns = prompt_turns(snapshot.conversation, snapshot.path);
+  request.turns = prompt_turns(snapshot.conversation, snapshot.path, snapshot.path.size() - 1);
   request.sampling = *answer.sampling;
-  generation_ = Generation{answer.id, snapshot.conversation.id, {}, 0, {}};
+  generation_ = Generation{};
+  generation_->messageId = answer.id;
+  generation_->conversationId = snapshot.conversation.id;
   generation_->sinceCheckpoint.start();
+  generation_->sinceStart.start();
+  generation_->hasSystem = !snapshot.conversation.settings.system_prompt.empty();
+  generation_->pathIds = ids_of(snapshot.path);
+  generation_->pathIds.pop_back();
   generationRequestId_ = request.id;
   showConversation(std::move(snapshot));
   refreshList();
@@ -550,12 +619,35 @@ void AppController::switchBranch(qint64 messageId, int offset) {
       [this](ChatSnapshot snapshot) { showConversation(std::move(snapshot)); });
 }
 
+void AppController::onPrefillProgress(qint64 requestId, int done, int total) {
+  if (!generation_ || requestId != generationRequestId_) return;
+  status_.setPrefill(done, total);
+  if (generation_->conversationId == currentId_) {
+    chat_.messages()->setDetails(generation_->messageId, status_.prefillText());
+  }
+}
+
 void AppController::onTokens(qint64 requestId, const QString& text, int tokenCount) {
   if (!generation_ || requestId != generationRequestId_) return;
   generation_->text += text;
   generation_->tokenCount = tokenCount;
-  if (generation_->conversationId == currentId_) {
-    chat_.messages()->appendText(generation_->messageId, text);
+  const bool shown = generation_->conversationId == currentId_;
+  if (status_.prefillDone() >= 0) {
+    status_.setPrefill(-1, 0);
+    if (shown) chat_.messages()->setDetails(generation_->messageId, {});
+  }
+  if (shown) chat_.messages()->appendText(generation_->messageId, text);
+  // The speed as it streams: tokens since the first batch over the time since it came. The
+  // engine's own numbers replace these when the answer ends.
+  const qint64 now = generation_->sinceStart.elapsed();
+  if (generation_->firstTokenMs < 0) {
+    generation_->firstTokenMs = now;
+    generation_->firstTokenCount = tokenCount;
+    status_.setSpeed(-1, static_cast<double>(now));
+  } else if (now - generation_->firstTokenMs >= 250) {
+    const double seconds = static_cast<double>(now - generation_->firstTokenMs) / 1000.0;
+    status_.setSpeed((tokenCount - generation_->firstTokenCount) / seconds,
+                     static_cast<double>(generation_->firstTokenMs));
   }
   if (generation_->sinceCheckpoint.elapsed() >= kCheckpointMs) {
     generation_->sinceCheckpoint.restart();
@@ -573,21 +665,35 @@ void AppController::onGenerationFinished(const GenerationResult& result) {
   if (result.stats.finish_reason == store::FinishReason::Error) {
     showError(tr("The answer failed: %1").arg(result.error));
   }
-  if (result.stats.decode_tokens_per_s > 0 || result.stats.time_to_first_token_ms > 0) {
-    status_.setSpeed(result.stats.decode_tokens_per_s, result.stats.time_to_first_token_ms);
-  }
-  if (done.conversationId == currentId_) {
+  status_.setPrefill(-1, 0);
+  // A rate needs two tokens: after a stop at the first one there is none (a dash, not 0.0).
+  const double rate = result.stats.decode_tokens_per_s > 0 ? result.stats.decode_tokens_per_s : -1;
+  const double ttft =
+      result.stats.time_to_first_token_ms > 0 ? result.stats.time_to_first_token_ms : -1;
+  if (rate > 0 || ttft > 0) status_.setSpeed(rate, ttft);
+  // An answer that failed before any text (the prompt did not fit, a device error) is not kept.
+  const bool discard =
+      result.stats.finish_reason == store::FinishReason::Error && result.text.isEmpty();
+  if (done.conversationId == currentId_ && !discard) {
     status_.setContext(result.contextUsed, loaded_ ? loaded_->contextLength : 0);
+    status_.setPrompt(result.promptTokens, result.tokensReused);
+    firstInContextId_ = first_in_context(done.pathIds, result.firstRendered, done.hasSystem);
   }
   store_.run(
       this,
       [id = done.messageId, conv = done.conversationId, text = result.text.toStdString(),
-       tokens = result.tokenCount, stats = result.stats](store::ChatStore& s) {
-        s.finish_assistant_message(id, text, tokens, stats);
+       tokens = result.tokenCount, stats = result.stats, discard](store::ChatStore& s) {
+        if (discard) {
+          s.discard_answer(id);
+        } else {
+          s.finish_assistant_message(id, text, tokens, stats);
+        }
         return ChatSnapshot{s.conversation(conv), s.active_path(conv), std::nullopt};
       },
-      [this](ChatSnapshot snapshot) {
-        if (snapshot.conversation.id == currentId_) showConversation(std::move(snapshot));
+      [this, discard](ChatSnapshot snapshot) {
+        // The finished answer brought its context numbers; a discarded one leaves the branch to
+        // be measured again.
+        if (snapshot.conversation.id == currentId_) showConversation(std::move(snapshot), discard);
         refreshList();
       });
 }
@@ -602,13 +708,53 @@ void AppController::openModel(const QString& given) {
   // Absolute, so the recent list and the conversations' record work from any folder.
   const QString path =
       given.isEmpty() ? given : QDir::cleanPath(QFileInfo(given).absoluteFilePath());
+  const qint64 id = beginLoad(path);
+  if (!storeReady_) {
+    if (storeFailed_) {
+      emit loadModelRequested(id, path, 0);
+    } else {
+      pendingOpen_ = path;  // vkchat --model: the saved context size is read once the store opens
+    }
+    return;
+  }
+  requestLoad(id, path);
+}
+
+void AppController::requestLoad(qint64 id, const QString& path) {
+  // With the context size chosen for this model before, if any. A cancel meanwhile reaches the
+  // worker first, which then ends the request as soon as it starts.
+  auto request = [this, id, path](int contextSize) {
+    if (id == loadRequestId_) emit loadModelRequested(id, path, contextSize);
+  };
+  store_.run(
+      this, [key = context_key(path)](store::ChatStore& s) { return s.setting(key); },
+      [request](std::optional<std::string> saved) {
+        request(saved ? QString::fromStdString(*saved).toInt() : 0);
+      },
+      [request](const QString&) { request(0); });
+}
+
+void AppController::setContextSize(int positions) {
+  if (!loaded_ || positions == loaded_->contextLength) return;
+  const int most = loaded_->trainedContext > 0 ? loaded_->trainedContext : positions;
+  positions = std::clamp(positions, ui::ModelState::kMinContext, std::max(most, 1));
+  const QString path = loaded_->path;
+  store_.post([key = context_key(path), positions](store::ChatStore& s) {
+    s.set_setting(key, std::to_string(positions));
+  });
+  emit loadModelRequested(beginLoad(path), path, positions);
+}
+
+qint64 AppController::beginLoad(const QString& path) {
   if (generation_) stop();
   if (loadRequestId_ != 0) emit cancelRequested(loadRequestId_);
   loadRequestId_ = ++nextRequestId_;
+  // The worker keeps the current model until the new one is ready (or it says otherwise).
+  if (loaded_) kept_ = loaded_;
   loaded_.reset();
   model_.setLoading(QFileInfo(path).fileName());
   updateSendBlocked();
-  emit loadModelRequested(loadRequestId_, path);
+  return loadRequestId_;
 }
 
 void AppController::onLoadProgress(qint64 requestId, double fraction) {
@@ -618,6 +764,7 @@ void AppController::onLoadProgress(qint64 requestId, double fraction) {
 void AppController::onModelLoaded(qint64 requestId, const LoadedModel& model) {
   if (requestId != loadRequestId_) return;
   loadRequestId_ = 0;
+  kept_.reset();
   loaded_ = model;
   model_.setReady(to_info(model));
   status_.setDeviceName(model.deviceName);
@@ -632,15 +779,33 @@ void AppController::onModelLoaded(qint64 requestId, const LoadedModel& model) {
   if (storeReady_ && !readOnly_) {
     store_.post([recent](store::ChatStore& s) { s.remember_model(recent); });
     refreshRecent();
+    // The new model (or context) holds the conversation differently: measure it again.
+    if (currentId_ != 0) selectConversation(currentId_, 0);
   }
 }
 
 void AppController::onLoadFailed(qint64 requestId, const QString& reason) {
   if (requestId != loadRequestId_) return;
   loadRequestId_ = 0;
-  model_.setEmpty();
+  if (kept_) {
+    // The model from before is still loaded: back to it.
+    loaded_ = std::move(kept_);
+    kept_.reset();
+    model_.setReady(to_info(*loaded_));
+  } else {
+    model_.setEmpty();
+    status_.setDeviceName({});
+  }
   updateSendBlocked();
   if (!reason.isEmpty()) showError(reason);  // empty: the user cancelled
+}
+
+void AppController::onModelReleased() {
+  kept_.reset();
+}
+
+void AppController::onDeviceFound(const QString& name, const QString& problem) {
+  status_.setDeviceProbe(name, problem);
 }
 
 // ---- Helpers ---------------------------------------------------------------------------------

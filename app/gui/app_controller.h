@@ -46,8 +46,10 @@ class AppController : public QObject {
 
  signals:
   // To the worker (queued; cancelRequested is direct and thread-safe: it sets an atomic flag).
-  void loadModelRequested(qint64 requestId, const QString& path);
+  // contextSize: positions of the KV cache, 0 for the model's default.
+  void loadModelRequested(qint64 requestId, const QString& path, int contextSize);
   void generateRequested(const vkchat::gui::GenerationRequest& request);
+  void measureContextRequested(const vkchat::gui::GenerationRequest& request);
   void cancelRequested(qint64 requestId);
 
  public slots:
@@ -57,6 +59,10 @@ class AppController : public QObject {
   void onLoadFailed(qint64 requestId, const QString& reason);
   void onTokens(qint64 requestId, const QString& text, int tokenCount);
   void onGenerationFinished(const vkchat::gui::GenerationResult& result);
+  void onModelReleased();
+  void onDeviceFound(const QString& name, const QString& problem);
+  void onPrefillProgress(qint64 requestId, int done, int total);
+  void onContextMeasured(qint64 requestId, const vkchat::gui::ContextMeasure& measure);
 
  private:
   struct Generation {
@@ -65,6 +71,11 @@ class AppController : public QObject {
     QString text;
     int tokenCount = 0;
     QElapsedTimer sinceCheckpoint;
+    QElapsedTimer sinceStart;     // from the request, for the live time to first token
+    qint64 firstTokenMs = -1;     // sinceStart when the first text came
+    int firstTokenCount = 0;      // tokens in that first batch
+    bool hasSystem = false;       // the request's turns begin with the system prompt
+    std::vector<qint64> pathIds;  // the branch the prompt holds (without the answer)
   };
   // What a store job hands back after it changed the branch on screen.
   struct ChatSnapshot {
@@ -76,7 +87,9 @@ class AppController : public QObject {
   // Store jobs and what to do with their results.
   void refreshList();
   void refreshRecent();
-  void showConversation(ChatSnapshot snapshot);
+  // measure: ask the worker how much of the context the branch fills (after a switch or an
+  // edit; a finished answer brings its own numbers).
+  void showConversation(ChatSnapshot snapshot, bool measure = true);
   void selectConversation(qint64 id, qint64 messageId);
   void startNewChat();
   void persistSettings();
@@ -111,6 +124,14 @@ class AppController : public QObject {
   void resetSettings();
   void saveDefaults();
   void openModelUrl(const QUrl& url);
+  void setContextSize(int positions);
+  // Ends what runs and shows `path` loading; returns the id of the load request to send.
+  qint64 beginLoad(const QString& path);
+  // Sends load request `id` for `path` with the model's saved context size (a store read).
+  void requestLoad(qint64 id, const QString& path);
+  // Where the model's context begins in the branch on screen: the row of the first message in
+  // it (0: all are), for the marker, the status line and the next showConversation.
+  void showContextStart(qint64 firstId);
 
   // Starts the answer whose empty message the snapshot's path ends with.
   void generate(ChatSnapshot snapshot);
@@ -128,10 +149,18 @@ class AppController : public QObject {
   ui::AppStatus status_;
 
   bool storeReady_ = false;
+  bool storeFailed_ = false;
+  QString pendingOpen_;   // a model opened before the store was open
   qint64 currentId_ = 0;  // 0: a new chat not yet written (created by its first message)
   qint64 nextRequestId_ = 0;
   qint64 loadRequestId_ = 0;  // the load in progress, 0 when none
   std::optional<LoadedModel> loaded_;
+  std::optional<LoadedModel> kept_;  // what the worker still holds while a load runs
+  qint64 firstInContextId_ = 0;      // the first message in the model's context; 0: all are
+  qint64 measureRequestId_ = 0;
+  qint64 measureConversationId_ = 0;
+  std::vector<qint64> measurePath_;  // the ids of the branch that was measured
+  bool measureHasSystem_ = false;
   std::optional<Generation> generation_;
   qint64 generationRequestId_ = 0;
   store::ChatSettings defaults_;

@@ -32,7 +32,18 @@ struct GenerationResult {
   int tokenCount = 0;
   store::GenerationStats stats;  // finish_reason says why it ended
   int contextUsed = 0;           // tokens in the context after the answer
-  QString error;                 // why, when stats.finish_reason is Error
+  int promptTokens = 0;          // the prompt the model read (after any drop)
+  int tokensReused = 0;          // of the prompt, found in the KV cache from the last turn
+  int firstRendered = 0;  // index in the request's turns of the first one in the context (the
+                          // ones before it, after the system prompt, were left out)
+  QString error;          // why, when stats.finish_reason is Error
+};
+
+// What answering `turns` now would hold in the context (no answer is written).
+struct ContextMeasure {
+  int promptTokens = 0;
+  int firstRendered = 0;  // as GenerationResult::firstRendered
+  bool fits = true;
 };
 
 // A model the worker has loaded.
@@ -45,8 +56,10 @@ struct LoadedModel {
   qint64 fileSize = 0;
   qint64 parameters = 0;
   int contextLength = 0;
+  int trainedContext = 0;  // the most the model was trained for
   qint64 memoryEstimate = 0;
   qint64 deviceBudget = 0;
+  qint64 bytesPerPosition = 0;  // KV cache per context position, for estimates at other sizes
   QString deviceName;
 };
 
@@ -55,3 +68,4 @@ struct LoadedModel {
 Q_DECLARE_METATYPE(vkchat::gui::GenerationRequest)
 Q_DECLARE_METATYPE(vkchat::gui::GenerationResult)
 Q_DECLARE_METATYPE(vkchat::gui::LoadedModel)
+Q_DECLARE_METATYPE(vkchat::gui::ContextMeasure)

@@ -11,8 +11,11 @@
 #include "gguf/ggml_types.h"
 #include "gguf/gguf_reader.h"
 #include "llm/model.h"
+#include "llm/session.h"
 #include "token_coalescer.h"
 #include "util/errors.h"
+#include "vk/device_info.h"
+#include "vk/instance.h"
 
 namespace vkchat::gui {
 namespace {
@@ -52,8 +55,19 @@ QString file_identity(const QString& path) {
       .arg(info.lastModified().toMSecsSinceEpoch());
 }
 
-LoadedModel loaded_model(const llm::Model& model, const QString& path) {
+std::vector<chat::Message> messages_of(const std::vector<ChatTurn>& turns) {
+  std::vector<chat::Message> messages;
+  messages.reserve(turns.size());
+  for (const ChatTurn& turn : turns) {
+    messages.push_back({std::string(store::to_string(turn.role)), turn.content});
+  }
+  return messages;
+}
+
+LoadedModel loaded_model(const llm::Model& model, const chat::ChatSession& session,
+                         const QString& path) {
   const llm::ModelSummary& s = model.summary();
+  const std::int64_t n_ctx = session.n_ctx();
   LoadedModel m;
   m.path = path;
   // The file's name is what people picked and recognise; general.name is often generic.
@@ -63,8 +77,12 @@ LoadedModel loaded_model(const llm::Model& model, const QString& path) {
   m.hash = file_identity(path);
   m.fileSize = QFileInfo(path).size();
   m.parameters = static_cast<qint64>(s.n_params);
-  m.contextLength = static_cast<int>(s.n_ctx);
-  m.memoryEstimate = static_cast<qint64>(s.memory.total());
+  m.contextLength = static_cast<int>(n_ctx);
+  m.trainedContext = static_cast<int>(s.n_ctx_train);
+  const std::uint64_t kv = llm::Session::kv_bytes(model.hparams(), n_ctx);
+  m.bytesPerPosition =
+      static_cast<qint64>(kv / static_cast<std::uint64_t>(std::max<std::int64_t>(1, n_ctx)));
+  m.memoryEstimate = static_cast<qint64>(s.memory.weights + kv + s.memory.scratch);
   m.deviceBudget = static_cast<qint64>(s.budget);
   m.deviceName = qstr(s.device);
   return m;
@@ -76,12 +94,15 @@ struct InferenceWorker::Engine {
   // Declared in destruction order: the session before the model it runs on.
   std::unique_ptr<llm::Model> model;
   std::unique_ptr<chat::ChatSession> session;
+  QString path;  // the loaded model's file
 
   ~Engine() { session.reset(); }
 };
 
-InferenceWorker::InferenceWorker(int device)
-    : engine_(std::make_unique<Engine>()), device_(device) {}
+InferenceWorker::InferenceWorker(int device, double prefillChunkSeconds)
+    : engine_(std::make_unique<Engine>()),
+      device_(device),
+      prefillChunkSeconds_(prefillChunkSeconds) {}
 
 InferenceWorker::~InferenceWorker() = default;
 
@@ -106,40 +127,109 @@ const std::atomic<bool>* InferenceWorker::begin(qint64 requestId) {
 void InferenceWorker::releaseEngine() {
   engine_->session.reset();
   engine_->model.reset();
+  engine_->path.clear();
 }
 
-void InferenceWorker::loadModel(qint64 requestId, const QString& path) {
-  const std::atomic<bool>* stop = begin(requestId);
-  // The old model's memory is needed for the new one.
-  engine_->session.reset();
-  engine_->model.reset();
+void InferenceWorker::probeDevice() {
   try {
-    llm::LoadOptions options;
-    if (device_ >= 0) options.device.device = std::to_string(device_);
-    options.cancel = stop;
-    int reported = -1;  // in whole percent, so the GUI thread gets at most 101 updates
-    engine_->model =
-        llm::Model::load(path.toStdString(), options, [&](std::uint64_t done, std::uint64_t total) {
-          const int percent = total > 0 ? static_cast<int>(done * 100 / total) : 0;
-          if (percent == reported) return;
-          reported = percent;
-          emit loadProgress(requestId, percent / 100.0);
-        });
-    engine_->session = std::make_unique<chat::ChatSession>(*engine_->model);
-    engine_->session->set_stop_flag(&stop_);
-    emit modelLoaded(requestId, loaded_model(*engine_->model, path));
+    const vk::ContextOptions options = vk::ContextOptions::from_env();
+    const vk::Instance instance = vk::Instance::create(false);
+    const std::vector<vk::DeviceInfo> devices = vk::list_devices(instance);
+    const std::optional<std::string> selector =
+        device_ >= 0 ? std::optional<std::string>(std::to_string(device_)) : options.device;
+    emit deviceFound(qstr(devices[vk::choose_device(devices, selector)].name), {});
+  } catch (const std::exception& e) {
+    emit deviceFound({}, QString::fromUtf8(e.what()));
+  }
+}
+
+void InferenceWorker::startSession(qint64 requestId, const QString& path, int contextSize) {
+  auto session = std::make_unique<chat::ChatSession>(*engine_->model, contextSize);
+  session->set_stop_flag(&stop_);
+  session->set_prefill_chunk_seconds(prefillChunkSeconds_);
+  engine_->session = std::move(session);
+  emit modelLoaded(requestId, loaded_model(*engine_->model, *engine_->session, path));
+}
+
+void InferenceWorker::load(qint64 requestId, const QString& path, int contextSize) {
+  llm::LoadOptions options;
+  if (device_ >= 0) options.device.device = std::to_string(device_);
+  options.cancel = &stop_;
+  options.n_ctx = contextSize;
+  int reported = -1;  // in whole percent, so the GUI thread gets at most 101 updates
+  const auto progress = [&](std::uint64_t done, std::uint64_t total) {
+    const int percent = total > 0 ? static_cast<int>(done * 100 / total) : 0;
+    if (percent == reported) return;
+    reported = percent;
+    emit loadProgress(requestId, percent / 100.0);
+  };
+  std::unique_ptr<llm::Model> next;
+  try {
+    next = llm::Model::load(path.toStdString(), options, progress);
+  } catch (const InsufficientMemory&) {
+    if (!engine_->model) throw;
+    // Both do not fit: the current model makes room, and a cancel now leaves none.
+    releaseEngine();
+    emit modelReleased();
+    reported = -1;
+    next = llm::Model::load(path.toStdString(), options, progress);
+  }
+  releaseEngine();
+  engine_->model = std::move(next);
+  engine_->path = path;
+  try {
+    startSession(requestId, path, 0);  // the context the model was loaded (and checked) for
+  } catch (...) {
+    releaseEngine();
+    emit modelReleased();
+    throw;
+  }
+}
+
+void InferenceWorker::loadModel(qint64 requestId, const QString& path, int contextSize) {
+  begin(requestId);
+  try {
+    if (engine_->model && engine_->path == path) {
+      // The same file with another context: a new session; the old one's memory goes first.
+      const auto previous = static_cast<int>(engine_->session ? engine_->session->n_ctx() : 0);
+      engine_->session.reset();
+      try {
+        startSession(requestId, path, contextSize);
+      } catch (const std::exception&) {
+        if (previous > 0) {
+          startSession(0, path, previous);  // back to what was there (announced as request 0)
+        }
+        throw;
+      }
+    } else {
+      load(requestId, path, contextSize);
+    }
   } catch (const Cancelled&) {
-    engine_->session.reset();
-    engine_->model.reset();
     emit loadFailed(requestId, {});
   } catch (const std::exception& e) {
-    engine_->session.reset();
-    engine_->model.reset();
     emit loadFailed(
         requestId,
         tr("Could not load %1: %2").arg(QFileInfo(path).fileName(), QString::fromUtf8(e.what())));
   }
   running_.store(0);
+}
+
+void InferenceWorker::measureContext(const GenerationRequest& request) {
+  if (!engine_->session) return;
+  try {
+    chat::ChatOptions options = engine_->session->options();
+    options.max_tokens = request.sampling.max_tokens;
+    engine_->session->set_options(std::move(options));
+    const std::vector<chat::Message> messages = messages_of(request.turns);
+    const chat::ContextUse use = engine_->session->measure(messages);
+    ContextMeasure m;
+    m.promptTokens = static_cast<int>(use.prompt_tokens);
+    m.firstRendered = static_cast<int>(use.first_rendered);
+    m.fits = use.fits;
+    emit contextMeasured(request.id, m);
+  } catch (const std::exception&) {
+    // A history the template cannot render is reported when it is answered; the meter waits.
+  }
 }
 
 void InferenceWorker::generate(const GenerationRequest& request) {
@@ -161,11 +251,10 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     options.sampling = sampler_settings(request.sampling);
     options.max_tokens = request.sampling.max_tokens;
     engine_->session->set_options(std::move(options));
-    std::vector<chat::Message> messages;
-    for (const ChatTurn& turn : request.turns) {
-      messages.push_back({std::string(store::to_string(turn.role)), turn.content});
-    }
-    engine_->session->set_messages(std::move(messages));
+    engine_->session->set_messages(messages_of(request.turns));
+    engine_->session->set_prefill_progress([&](std::int64_t done, std::int64_t total) {
+      emit prefillProgress(request.id, static_cast<int>(done), static_cast<int>(total));
+    });
     const chat::TurnResult r = engine_->session->respond([&](const chat::Piece& piece) {
       count = static_cast<int>(piece.tokens);
       streamed.append(piece.text);
@@ -182,6 +271,9 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     result.stats.time_to_first_token_ms = r.stats.ttft_ms;
     result.stats.finish_reason = finish_reason(r.finish);
     result.contextUsed = static_cast<int>(r.stats.position);
+    result.promptTokens = static_cast<int>(r.stats.prompt_tokens);
+    result.tokensReused = static_cast<int>(r.stats.tokens_reused);
+    result.firstRendered = static_cast<int>(engine_->session->first_rendered());
     result.error = QString::fromStdString(r.message);
   } catch (const Cancelled&) {
     // Stopped while the prompt was being read: an answer with whatever came (nothing, or little).
@@ -190,6 +282,11 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     result.stats.finish_reason = store::FinishReason::Cancelled;
     result.text = QString::fromStdString(streamed);
     result.tokenCount = count;
+  } catch (const chat::ContextFull& e) {
+    // Nothing was read: the window can offer the setting the message speaks of.
+    result.stats.finish_reason = store::FinishReason::Error;
+    result.error = tr("%1 (the context size is in the settings panel, under Model)")
+                       .arg(QString::fromUtf8(e.what()));
   } catch (const std::exception& e) {
     // The answer keeps what was streamed before the failure.
     const std::string rest = batches.finish();
@@ -199,12 +296,13 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     result.text = QString::fromStdString(streamed);
     result.tokenCount = count;
   }
+  engine_->session->set_prefill_progress({});
   running_.store(0);
   emit generationFinished(result);
 }
 
-WorkerThread::WorkerThread(AppController& controller, int device)
-    : worker_(std::make_unique<InferenceWorker>(device)) {
+WorkerThread::WorkerThread(AppController& controller, int device, double prefillChunkSeconds)
+    : worker_(std::make_unique<InferenceWorker>(device, prefillChunkSeconds)) {
   thread_.setObjectName(QStringLiteral("vkchat-inference"));
   worker_->moveToThread(&thread_);
   InferenceWorker* w = worker_.get();
@@ -212,6 +310,8 @@ WorkerThread::WorkerThread(AppController& controller, int device)
                    Qt::QueuedConnection);
   QObject::connect(&controller, &AppController::generateRequested, w, &InferenceWorker::generate,
                    Qt::QueuedConnection);
+  QObject::connect(&controller, &AppController::measureContextRequested, w,
+                   &InferenceWorker::measureContext, Qt::QueuedConnection);
   // Direct: the worker's thread is busy inside the engine; the flag is what reaches it.
   QObject::connect(
       &controller, &AppController::cancelRequested, w, [w](qint64 id) { w->cancel(id); },
@@ -226,7 +326,16 @@ WorkerThread::WorkerThread(AppController& controller, int device)
                    Qt::QueuedConnection);
   QObject::connect(w, &InferenceWorker::generationFinished, &controller,
                    &AppController::onGenerationFinished, Qt::QueuedConnection);
+  QObject::connect(w, &InferenceWorker::modelReleased, &controller, &AppController::onModelReleased,
+                   Qt::QueuedConnection);
+  QObject::connect(w, &InferenceWorker::deviceFound, &controller, &AppController::onDeviceFound,
+                   Qt::QueuedConnection);
+  QObject::connect(w, &InferenceWorker::prefillProgress, &controller,
+                   &AppController::onPrefillProgress, Qt::QueuedConnection);
+  QObject::connect(w, &InferenceWorker::contextMeasured, &controller,
+                   &AppController::onContextMeasured, Qt::QueuedConnection);
   thread_.start();
+  QMetaObject::invokeMethod(w, &InferenceWorker::probeDevice, Qt::QueuedConnection);
 }
 
 WorkerThread::~WorkerThread() {

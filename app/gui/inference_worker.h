@@ -1,8 +1,12 @@
 // The inference worker: owns the engine's model and chat session on a thread of its own. The GUI
 // thread asks through queued slots (loadModel, generate) and hears back through signals (load
-// progress, the loaded model, batches of tokens at about 30 a second, the finished answer), so
-// it never waits on the engine. cancel() is the one direct call: it sets an atomic flag that the
-// engine checks between tokens (and between tensors while loading).
+// progress, the loaded model, prefill progress, batches of tokens at about 30 a second, the
+// finished answer), so it never waits on the engine. cancel() is the one direct call: it sets an
+// atomic flag that the engine checks between tokens, between prefill chunks (sized to take about
+// kPrefillChunkSeconds) and between tensors while loading.
+//
+// A model being loaded replaces the current one only once it is ready: a cancelled or failed
+// load leaves the current model (modelReleased() says when it had to go first, for memory).
 #pragma once
 #include <QObject>
 #include <QString>
@@ -20,8 +24,12 @@ class InferenceWorker : public QObject {
   Q_OBJECT
 
  public:
+  // How long one prefill chunk may take: a Stop while the prompt is read lands within about this.
+  static constexpr double kPrefillChunkSeconds = 0.1;
+
   // device: a Vulkan device index, or -1 for the engine's choice (VKCHAT_DEVICE, else the best).
-  explicit InferenceWorker(int device);
+  // prefillChunkSeconds: see kPrefillChunkSeconds (tests pass less for chunks of the least size).
+  explicit InferenceWorker(int device, double prefillChunkSeconds = kPrefillChunkSeconds);
   ~InferenceWorker() override;
 
   // Thread-safe. Stops request `requestId` (a load or a generation) at its next check; a request
@@ -33,25 +41,40 @@ class InferenceWorker : public QObject {
  public slots:
   // Frees the model and session; the last thing run on the worker's thread.
   void releaseEngine();
-  // Drops the current model first (the memory is needed), then loads `path`.
-  void loadModel(qint64 requestId, const QString& path);
+  // Names the device a model will be loaded on (deviceFound), before any model is.
+  void probeDevice();
+  // Loads `path` with a context of `contextSize` positions (0: the model's default) and then
+  // drops the current model; when both do not fit, the current one is dropped first. The model
+  // that is already loaded only gets a new context.
+  void loadModel(qint64 requestId, const QString& path, int contextSize);
   void generate(const vkchat::gui::GenerationRequest& request);
+  // Renders and tokenizes the request's turns (ending with the user's message) under the context
+  // policy, evaluating nothing: contextMeasured.
+  void measureContext(const vkchat::gui::GenerationRequest& request);
 
  signals:
   void loadProgress(qint64 requestId, double fraction);
   void modelLoaded(qint64 requestId, const vkchat::gui::LoadedModel& model);
   void loadFailed(qint64 requestId, const QString& reason);  // empty reason: cancelled
+  void modelReleased();  // the loaded model is gone (a load needed its memory)
+  void deviceFound(const QString& name, const QString& problem);  // empty name: none, why
+  void prefillProgress(qint64 requestId, int done, int total);
   void tokens(qint64 requestId, const QString& text, int tokenCount);
   void generationFinished(const vkchat::gui::GenerationResult& result);
+  void contextMeasured(qint64 requestId, const vkchat::gui::ContextMeasure& measure);
 
  private:
   // Marks `requestId` as the one running and returns the flag the engine checks for it (already
   // set when it was cancelled before it started).
   const std::atomic<bool>* begin(qint64 requestId);
+  // Builds the chat session for the loaded model (throws InsufficientMemory) and announces it.
+  void startSession(qint64 requestId, const QString& path, int contextSize);
+  void load(qint64 requestId, const QString& path, int contextSize);
 
   struct Engine;  // the engine's model and chat session; only the .cpp sees engine types
   std::unique_ptr<Engine> engine_;
   int device_;
+  double prefillChunkSeconds_;
   std::atomic<bool> stop_{false};
   std::atomic<qint64> running_{0};
   std::atomic<qint64> cancelled_{0};
@@ -62,7 +85,8 @@ class InferenceWorker : public QObject {
 // frees the engine on the worker's thread before joining it.
 class WorkerThread {
  public:
-  WorkerThread(AppController& controller, int device);
+  WorkerThread(AppController& controller, int device,
+               double prefillChunkSeconds = InferenceWorker::kPrefillChunkSeconds);
   ~WorkerThread();
   WorkerThread(const WorkerThread&) = delete;
   WorkerThread& operator=(const WorkerThread&) = delete;

@@ -130,6 +130,9 @@ class ChatStore {
   void checkpoint(std::int64_t message_id, std::string_view text, int token_count);
   void finish_assistant_message(std::int64_t message_id, std::string_view text, int token_count,
                                 const GenerationStats& stats);
+  // Removes an answer that failed before it had any text (an assistant message without
+  // children); the branch on screen goes back to its newest sibling, else to its parent.
+  void discard_answer(std::int64_t message_id);
 
   // App settings: free-form keys; the chat defaults live under "defaults.*".
   std::optional<std::string> setting(std::string_view key) const;

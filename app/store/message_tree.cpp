@@ -325,4 +325,26 @@ void ChatStore::finish_assistant_message(std::int64_t message_id, std::string_vi
   tx.commit();
 }
 
+void ChatStore::discard_answer(std::int64_t message_id) {
+  Transaction tx(db_);
+  const Message m = message(message_id);
+  Statement children = db_.prepare("SELECT count(*) FROM messages WHERE parent_id = ?1");
+  children.bind(message_id);
+  children.step();
+  if (m.role != Role::Assistant || !m.parent_id || children.int64(0) != 0) {
+    db_.fail_logic("discard answer " + std::to_string(message_id),
+                   "only an assistant message without replies can be discarded");
+  }
+  db_.prepare("DELETE FROM messages WHERE id = ?1").bind(message_id).run();
+  Statement sibling = db_.prepare("SELECT max(id) FROM messages WHERE parent_id = ?1");
+  sibling.bind(*m.parent_id);
+  sibling.step();
+  if (!sibling.is_null(0)) {
+    select_branch(sibling.int64(0));
+  } else {
+    set_active_leaf(m.conversation_id, *m.parent_id);
+  }
+  tx.commit();
+}
+
 }  // namespace vkchat::store

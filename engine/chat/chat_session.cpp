@@ -90,9 +90,38 @@ void ChatSession::set_stop_flag(const std::atomic<bool>* stop) {
   session_->set_cancel_flag(stop);
 }
 
+void ChatSession::set_prefill_chunk_seconds(double seconds) {
+  session_->set_chunk_seconds(seconds);
+}
+
+std::size_t ChatSession::start_of(std::span<const Message> conv) const {
+  std::size_t first = leading_system(conv);
+  const bool same_dropped =
+      first_kept_ <= conv.size() && first_kept_ <= history_.size() &&
+      std::equal(conv.begin(), conv.begin() + static_cast<std::ptrdiff_t>(first_kept_),
+                 history_.begin(), [](const Message& a, const Message& b) {
+                   return a.role == b.role && a.content == b.content;
+                 });
+  if (same_dropped) first = std::max(first, first_kept_);
+  return std::min(first, last_user(conv));
+}
+
 void ChatSession::set_messages(std::vector<Message> messages) {
+  first_kept_ = start_of(messages);
   history_ = std::move(messages);
-  first_kept_ = 0;
+}
+
+ContextUse ChatSession::measure(std::span<const Message> messages) {
+  ContextUse use;
+  std::size_t first = start_of(messages);
+  std::optional<Prompt> p = fit(messages, first, "", answer_room(), use.messages_dropped);
+  use.fits = p.has_value();
+  use.prompt_tokens = static_cast<std::int64_t>(
+      p ? p->tokens.size() : build_prompt(messages, first, "").tokens.size());
+  use.first_rendered = first;
+  // Counted from the start of the history, not only what this call left out.
+  use.messages_dropped = static_cast<std::int64_t>(first - leading_system(messages));
+  return use;
 }
 
 void ChatSession::reset() {
@@ -120,6 +149,35 @@ std::uint64_t ChatSession::fresh_seed() const {
   std::random_device rd;
   const std::uint64_t s = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   return s == sampler::kRandomSeed ? s + 1 : s;
+}
+
+std::string ChatSession::too_long(std::span<const Message> conv, std::size_t first) {
+  // Name what the prompt holds, so that the user knows what to shorten.
+  const std::int64_t need = static_cast<std::int64_t>(build_prompt(conv, first, "").tokens.size());
+  auto count = [&](const std::string& text) {
+    return static_cast<std::int64_t>(tok_->encode(text, false, false).size());
+  };
+  std::int64_t system = options_.system_prompt.empty() ? 0 : count(options_.system_prompt);
+  const std::size_t lead = leading_system(conv);
+  for (std::size_t i = 0; i < lead; ++i) system += count(conv[i].content);
+  std::int64_t messages = 0;
+  const std::size_t from = std::max(first, lead);
+  for (std::size_t i = from; i < conv.size(); ++i) messages += count(conv[i].content);
+  const std::size_t kept = conv.size() - from;
+  std::string parts =
+      system > 0 ? "the system prompt (" + std::to_string(system) + " tokens) and " : "";
+  parts += kept == 1 ? "your message (" + std::to_string(messages) + " tokens)"
+                     : std::to_string(kept) + " messages (" + std::to_string(messages) + " tokens)";
+  const std::string holds = "the context holds " + std::to_string(n_ctx()) + " tokens";
+  const std::string room = " and room for the answer (" + std::to_string(answer_room()) + ")";
+  if (options_.context_policy == ContextPolicy::DropOldest) {
+    return "the message is too long: the prompt is " + parts + ", " + std::to_string(need) +
+           " tokens with the chat template, plus" + room + ", and " + holds +
+           "; shorten it or use a larger context";
+  }
+  return "the conversation does not fit: the prompt is " + parts + ", " + std::to_string(need) +
+         " tokens with the chat template, plus" + room + ", and " + holds +
+         "; start a new chat or use a larger context";
 }
 
 std::int64_t ChatSession::answer_room() const {
@@ -183,7 +241,7 @@ std::int64_t ChatSession::prefill(std::span<const std::int32_t> tokens, std::int
   session_->truncate(static_cast<std::int64_t>(reuse));
   cache_.resize(reuse);
   try {
-    session_->feed(tokens.subspan(reuse));
+    session_->feed(tokens.subspan(reuse), on_prefill_);
   } catch (...) {
     const auto at = static_cast<std::size_t>(
         std::clamp<std::int64_t>(session_->position(), static_cast<std::int64_t>(reuse),
@@ -229,19 +287,9 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
   TurnStats& st = res.stats;
   st.n_ctx = n_ctx();
 
-  std::size_t first = std::max(first_kept_, leading_system(conv));
-  first = std::min(first, last_user(conv));
+  std::size_t first = start_of(conv);
   std::optional<Prompt> prompt = fit(conv, first, "", answer_room(), st.messages_dropped);
-  if (!prompt) {
-    const std::string need = std::to_string(build_prompt(conv, first, "").tokens.size());
-    throw ContextFull(options_.context_policy == ContextPolicy::DropOldest
-                          ? "the message is too long: with the system prompt it needs " + need +
-                                " tokens and the context holds " + std::to_string(n_ctx()) +
-                                "; shorten it or use a larger context"
-                          : "the conversation needs " + need + " tokens and the context holds " +
-                                std::to_string(n_ctx()) +
-                                "; start a new chat or use a larger context");
-  }
+  if (!prompt) throw ContextFull(too_long(conv, first));
 
   std::vector<std::string> stops = prompt->stop_strings;
   stops.insert(stops.end(), options_.stop_strings.begin(), options_.stop_strings.end());

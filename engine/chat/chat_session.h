@@ -27,8 +27,10 @@
 //   the text), at a stop string (the template's, then options().stop_strings; the stop string and
 //   what follows are never shown, and text that could begin one is held back until it is
 //   decided), after options().max_tokens tokens, when the stop flag is set (checked between
-//   tokens and by the prefill, so at most the token being produced is finished; the caller clears
-//   the flag before the next turn), or when the context is full (below).
+//   tokens and between prefill chunks, so at most the token or chunk being produced is finished;
+//   set_prefill_chunk_seconds() bounds a chunk's time; the caller clears the flag before the next
+//   turn), or when the context is full (below). set_prefill_progress() hears how much of the
+//   prompt has been read after each chunk.
 // - The answer joins the history as {"assistant", text}, exactly the text that was streamed,
 //   also when stopped or cut short. A turn that throws leaves the history as it was.
 // - Context: a prompt needs room for a part of its answer (min(max_tokens, n_ctx / 4), at least
@@ -38,10 +40,12 @@
 //   reuse the cache again), then re-prefills; when the cache fills during an answer it does the
 //   same with the answer so far appended to the prompt, and continues the answer. The left-out
 //   messages stay in messages() but are no longer rendered (first_rendered());
-//   stats.messages_dropped counts them per turn. ContextPolicy::Error drops nothing. When the
-//   prompt cannot fit, send() and the others throw ContextFull with a message for the user;
-//   when an answer fills the context and nothing can be dropped, it ends with
-//   FinishReason::ContextFull and TurnResult::message says so.
+//   stats.messages_dropped counts them per turn. set_messages() with a history that keeps the
+//   left-out messages as they were keeps them out, as send() does, so the prompt still starts
+//   where the cache does. measure() tells what a prompt would hold without running it.
+//   ContextPolicy::Error drops nothing. When the prompt cannot fit, send() and the others throw
+//   ContextFull with a message for the user; when an answer fills the context and nothing can be
+//   dropped, it ends with FinishReason::ContextFull and TurnResult::message says so.
 // - One thread at a time (the Model's); only the stop flag may be set from elsewhere. The Model
 //   must outlive the ChatSession. Vulkan and device errors propagate (the history is unchanged).
 #pragma once
@@ -134,6 +138,16 @@ struct Piece {
   std::int64_t tokens = 0;
 };
 using OnPiece = std::function<void(const Piece&)>;
+// Prefill progress: prompt tokens read so far, and all that are to be read (after the reuse).
+using OnPrefill = std::function<void(std::int64_t done, std::int64_t total)>;
+
+// What answering a history would put in the context (ChatSession::measure).
+struct ContextUse {
+  std::int64_t prompt_tokens = 0;  // the rendered prompt, after any drop
+  std::size_t first_rendered = 0;  // as ChatSession::first_rendered()
+  std::int64_t messages_dropped = 0;
+  bool fits = true;  // false: it cannot fit even after dropping (send() would throw ContextFull)
+};
 
 class ChatSession {
  public:
@@ -158,7 +172,11 @@ class ChatSession {
 
   // The whole history, e.g. after the user edited a message (leading system messages allowed).
   // Nothing is evaluated now: the next answer reuses whatever prefix of the cache still matches.
+  // Messages left out of the context stay out when the new history begins with them unchanged.
   void set_messages(std::vector<Message> messages);
+  // The prompt that answering `messages` (ending with the user's message) would render under the
+  // context policy, starting from first_rendered() as set_messages() would; nothing is evaluated.
+  ContextUse measure(std::span<const Message> messages);
   // Forgets the history (the system prompt stays). The cache is kept for its prefix.
   void reset();
   const std::vector<Message>& messages() const { return history_; }
@@ -171,6 +189,10 @@ class ChatSession {
   const ChatOptions& options() const { return options_; }
   // Checked between tokens and by the prefill; nullptr for none. Must outlive its use.
   void set_stop_flag(const std::atomic<bool>* stop);
+  // The time one prefill chunk may take (llm::Session::set_chunk_seconds), so that a stop during
+  // a long prompt lands within about that; 0: the largest chunks (fastest).
+  void set_prefill_chunk_seconds(double seconds);
+  void set_prefill_progress(OnPrefill on_prefill) { on_prefill_ = std::move(on_prefill); }
 
   // The format of the last render (before any turn: of a probe conversation).
   const FormatInfo& format() const { return format_; }
@@ -199,7 +221,12 @@ class ChatSession {
   std::int64_t prefill(std::span<const std::int32_t> tokens, std::int64_t& fed);
   std::vector<std::int32_t> tokenize(const std::string& text) const;
   std::int64_t answer_room() const;
+  // The ContextFull message: what the prompt holds (system prompt, messages) against the context.
+  std::string too_long(std::span<const Message> conv, std::size_t first);
   std::uint64_t fresh_seed() const;
+  // Where rendering `conv` starts: first_kept_ when the messages before it are those left out
+  // last time, else after the leading system messages; never past the last user message.
+  std::size_t start_of(std::span<const Message> conv) const;
   bool stop_requested() const;
 
   const tokenizer::Tokenizer* tok_;
@@ -211,6 +238,7 @@ class ChatSession {
   std::size_t first_kept_ = 0;
   std::vector<std::int32_t> cache_;
   const std::atomic<bool>* stop_ = nullptr;
+  OnPrefill on_prefill_;
   std::optional<std::uint64_t> last_seed_;
   FormatInfo format_;
   TurnStats last_stats_;

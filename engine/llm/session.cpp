@@ -124,22 +124,45 @@ void Session::run(std::span<const std::int32_t> tokens, Output out) {
   pos_ += n;
 }
 
-void Session::feed(std::span<const std::int32_t> tokens) {
+void Session::set_chunk_seconds(double seconds) {
+  if (!(seconds >= 0)) throw std::invalid_argument("chunk seconds must not be negative");
+  chunk_seconds_ = seconds;
+}
+
+std::int64_t Session::chunk_tokens() const {
+  const std::int64_t most = scratch_.shape().max_tokens;
+  return chunk_seconds_ > 0 ? std::min(chunk_tokens_, most) : most;
+}
+
+void Session::feed(std::span<const std::int32_t> tokens, const FeedProgress& progress) {
   check(tokens);
   if (tokens.empty()) return;
   const Clock::time_point t0 = Clock::now();
   have_logits_ = false;
-  const std::int64_t step = scratch_.shape().max_tokens;
-  for (std::size_t off = 0; off < tokens.size(); off += static_cast<std::size_t>(step)) {
+  const auto total = static_cast<std::int64_t>(tokens.size());
+  const std::int64_t most = scratch_.shape().max_tokens;
+  for (std::int64_t off = 0; off < total;) {
     check_cancel();
-    const std::size_t n = std::min(tokens.size() - off, static_cast<std::size_t>(step));
-    run(tokens.subspan(off, n), off + n == tokens.size() ? Output::LastLogits : Output::None);
+    const std::int64_t n = std::min(total - off, chunk_tokens());
+    const Clock::time_point c0 = Clock::now();
+    run(tokens.subspan(static_cast<std::size_t>(off), static_cast<std::size_t>(n)),
+        off + n == total ? Output::LastLogits : Output::None);
+    off += n;
+    if (chunk_seconds_ > 0) {
+      // The next chunk from this one's rate: whole tiles when one fits the time, else as many
+      // tokens as fit (at least one; each chunk reads all the weights, so not fewer than that).
+      const double per_token = seconds_since(c0) / static_cast<double>(n);
+      const auto fit = static_cast<std::int64_t>(chunk_seconds_ / std::max(per_token, 1e-9));
+      chunk_tokens_ = std::clamp<std::int64_t>(
+          fit >= kChunkTile ? fit / kChunkTile * kChunkTile : fit, 1, most);
+    }
+    if (progress) progress(off, total);
   }
   std::memcpy(logits_.data(), scratch_.host_view(scratch_.logits), logits_.size() * sizeof(float));
   check_finite(logits_, pos_ - 1, *model_);
   have_logits_ = true;
   const double dt = seconds_since(t0);
-  stats_.prefill_tokens += static_cast<std::int64_t>(tokens.size());
+  stats_.prefill_tokens += total;
   stats_.prefill_seconds += dt;
   stats_.ttft_ms = dt * 1e3;
 }

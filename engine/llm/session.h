@@ -7,9 +7,13 @@
 //
 // Contract:
 // - feed() runs the tokens at positions position() .. in chunks of up to kMaxChunk (512) through
-//   the matrix x matrix kernels, one submit per chunk. decode() runs one token: the whole forward
-//   pass recorded into one command buffer, one submit and one wait, no allocation and no
-//   descriptor update; only the logits come back (decode_argmax: only the argmax).
+//   the matrix x matrix kernels, one submit per chunk. With set_chunk_seconds(s) the chunks are
+//   sized from the measured prefill rate to take about s each (whole tiles of kChunkTile tokens
+//   when at least one fits, else fewer, down to one token), so that a cancel is seen within about
+//   s, or one token's time on a slow device; the progress callback hears after each chunk. decode()
+//   runs one token: the whole forward pass recorded into one command buffer, one submit and one
+//   wait, no allocation and no descriptor update; only the logits come back (decode_argmax: only
+//   the argmax).
 // - Ids outside the vocabulary and overflowing the context throw std::out_of_range before
 //   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix).
 // - Logits that come back (feed, feed_all, decode) are checked: a NaN or infinity throws
@@ -21,6 +25,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -41,8 +46,15 @@ struct SessionStats {
   double decode_tps() const { return decode_seconds > 0 ? decode_tokens / decode_seconds : 0; }
 };
 
+// Prefill progress of one feed(): tokens evaluated so far, and all of them.
+using FeedProgress = std::function<void(std::int64_t done, std::int64_t total)>;
+
 class Session {
  public:
+  // The matmul kernels' token tile: chunks set_chunk_seconds() picks are multiples of it when
+  // one tile fits the time (the first chunk of a session is one tile, to measure the rate).
+  static constexpr std::int64_t kChunkTile = 8;
+
   // n_ctx: positions of the KV cache; 0 takes the model's default. InsufficientMemory when the
   // cache and scratch do not fit beside the weights in the model's budget.
   explicit Session(Model& model, std::int64_t n_ctx = 0);
@@ -50,7 +62,7 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   // Evaluates the tokens; afterwards logits() holds the distribution after the last one.
-  void feed(std::span<const std::int32_t> tokens);
+  void feed(std::span<const std::int32_t> tokens, const FeedProgress& progress = {});
   // Evaluates the tokens and returns the logits after each of them: tokens.size() rows of
   // n_vocab (teacher forcing, scoring).
   std::vector<float> feed_all(std::span<const std::int32_t> tokens);
@@ -71,6 +83,10 @@ class Session {
   void truncate(std::int64_t n);
 
   void set_cancel_flag(const std::atomic<bool>* cancel) { cancel_ = cancel; }
+  // Target seconds per prefill chunk; 0 (the default): the largest chunks, fastest prefill.
+  void set_chunk_seconds(double seconds);
+  // The size of the next prefill chunk (it follows the measured rate).
+  std::int64_t chunk_tokens() const;
   const SessionStats& stats() const { return stats_; }
   void reset_stats() { stats_ = {}; }
 
@@ -94,6 +110,8 @@ class Session {
   std::vector<float> logits_;  // n_vocab, allocated once
   bool have_logits_ = false;
   const std::atomic<bool>* cancel_ = nullptr;
+  double chunk_seconds_ = 0;
+  std::int64_t chunk_tokens_ = kChunkTile;  // learned from the last chunk when chunk_seconds_ > 0
   SessionStats stats_;
 };
 

@@ -21,14 +21,18 @@ class ControllerHarness {
   store::ChatStore openStore() const { return store::ChatStore::open(db_.toStdString()); }
 
   // Starts (or restarts) the store thread and the controller, and waits for the first view. With
-  // `engine`, the real inference worker on its thread answers the controller, as in main().
-  gui::AppController& start(bool engine = false) {
+  // `engine`, the real inference worker on its thread answers the controller, as in main(), with
+  // prefill chunks of about `prefillChunkSeconds` each.
+  gui::AppController& start(bool engine = false, double prefillChunkSeconds =
+                                                     gui::InferenceWorker::kPrefillChunkSeconds) {
     worker_.reset();
     controller_.reset();
     store_.reset();
     store_ = std::make_unique<gui::StoreThread>(db_);
     controller_ = std::make_unique<gui::AppController>(*store_);
-    if (engine) worker_ = std::make_unique<gui::WorkerThread>(*controller_, -1);
+    if (engine) {
+      worker_ = std::make_unique<gui::WorkerThread>(*controller_, -1, prefillChunkSeconds);
+    }
     opened_ = false;
     QObject::connect(store_.get(), &gui::StoreThread::opened, [this] { opened_ = true; });
     QObject::connect(store_.get(), &gui::StoreThread::openFailed, [this] { opened_ = true; });
@@ -40,6 +44,8 @@ class ControllerHarness {
   }
 
   gui::AppController& controller() { return *controller_; }
+  // The real worker (start(true) only), for tests that watch it on its own thread.
+  gui::InferenceWorker& worker() { return worker_->worker(); }
 
   // Lets the store thread finish what is queued and its answers reach the GUI thread.
   void settle() {

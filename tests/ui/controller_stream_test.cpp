@@ -22,10 +22,10 @@ class ControllerStream : public ::testing::Test {
     loads_ = std::make_unique<QSignalSpy>(c_, &gui::AppController::loadModelRequested);
     requests_ = std::make_unique<QSignalSpy>(c_, &gui::AppController::generateRequested);
     cancels_ = std::make_unique<QSignalSpy>(c_, &gui::AppController::cancelRequested);
-    c_->openModel("/models/tiny.gguf");
+    const qint64 loadId = open("/models/tiny.gguf");
     ASSERT_EQ(loads_->count(), 1);
-    const qint64 loadId = (*loads_)[0][0].toLongLong();
     EXPECT_EQ((*loads_)[0][1].toString(), "/models/tiny.gguf");
+    EXPECT_EQ((*loads_)[0][2].toInt(), 0);  // no context size chosen for it yet
     EXPECT_EQ(c_->modelState()->phase(), ui::ModelState::Phase::Loading);
     c_->onLoadProgress(loadId, 0.5);
     EXPECT_DOUBLE_EQ(c_->modelState()->progress(), 0.5);
@@ -39,6 +39,16 @@ class ControllerStream : public ::testing::Test {
     EXPECT_EQ(c_->modelState()->phase(), ui::ModelState::Phase::Ready);
     EXPECT_TRUE(c_->chat()->canSend());
     EXPECT_EQ(c_->status()->deviceName(), "Test GPU");
+  }
+
+  // Opens `path` and returns the load request the controller sends once it has read the model's
+  // saved context size.
+  qint64 open(const QString& path) {
+    const qsizetype before = loads_->count();
+    c_->openModel(path);
+    EXPECT_EQ(c_->modelState()->phase(), ui::ModelState::Phase::Loading);
+    EXPECT_TRUE(QTest::qWaitFor([&] { return loads_->count() > before; }, 5000));
+    return loads_->last()[0].toLongLong();
   }
 
   GenerationRequest lastRequest() const { return requests_->last()[0].value<GenerationRequest>(); }
@@ -226,25 +236,38 @@ TEST_F(ControllerStream, EditingAQuestionStartsABranch) {
   EXPECT_EQ(h_.openStore().siblings(question).size(), 2u);
 }
 
-TEST_F(ControllerStream, AFailedLoadIsABannerAndBlocksSending) {
-  c_->openModel("/models/broken.gguf");
-  const qint64 loadId = loads_->last()[0].toLongLong();
+TEST_F(ControllerStream, AFailedLoadIsABannerAndKeepsThePreviousModel) {
+  const qint64 loadId = open("/models/broken.gguf");
   EXPECT_FALSE(c_->chat()->canSend());
   c_->onLoadFailed(loadId, "broken.gguf: not a GGUF file");
-  EXPECT_EQ(c_->modelState()->phase(), ui::ModelState::Phase::Empty);
   EXPECT_EQ(c_->status()->errorText(), "broken.gguf: not a GGUF file");
+  EXPECT_EQ(c_->modelState()->phase(), ui::ModelState::Phase::Ready);
+  EXPECT_EQ(c_->modelState()->name(), "tiny");
+  EXPECT_TRUE(c_->chat()->canSend());
+}
+
+TEST_F(ControllerStream, AFailedLoadAfterTheWorkerReleasedTheModelLeavesNone) {
+  const qint64 loadId = open("/models/huge.gguf");
+  c_->onModelReleased();  // both did not fit: the worker dropped tiny first
+  c_->onLoadFailed(loadId, "huge.gguf: needs 80 GiB");
+  EXPECT_EQ(c_->modelState()->phase(), ui::ModelState::Phase::Empty);
   EXPECT_FALSE(c_->chat()->canSend());
 }
 
-TEST_F(ControllerStream, CancellingALoadAsksTheWorkerAndShowsNoError) {
-  c_->openModel("/models/big.gguf");
-  const qint64 loadId = loads_->last()[0].toLongLong();
+TEST_F(ControllerStream, CancellingALoadAsksTheWorkerAndKeepsThePreviousModel) {
+  const qint64 loadId = open("/models/big.gguf");
   emit c_->modelState()->cancelLoadRequested();
   ASSERT_GE(cancels_->count(), 1);
   EXPECT_EQ(cancels_->last()[0].toLongLong(), loadId);
   c_->onLoadFailed(loadId, {});
   EXPECT_TRUE(c_->status()->errorText().isEmpty());
-  EXPECT_EQ(c_->modelState()->phase(), ui::ModelState::Phase::Empty);
+  EXPECT_EQ(c_->modelState()->phase(), ui::ModelState::Phase::Ready);
+  EXPECT_EQ(c_->modelState()->name(), "tiny");
+  EXPECT_TRUE(c_->chat()->canSend());
+  // A second load cancelled after that still falls back to tiny.
+  const qint64 again = open("/models/big.gguf");
+  c_->onLoadFailed(again, {});
+  EXPECT_EQ(c_->modelState()->name(), "tiny");
 }
 
 TEST_F(ControllerStream, ALoadedModelJoinsTheRecentList) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "llm/model.h"
+#include "llm/session.h"
 #include "support/test_support.h"
 #include "tokenizer/tokenizer.h"
 
@@ -340,6 +341,87 @@ TEST(ChatSession, EditedHistoryReusesTheUnchangedPrefix) {
   EXPECT_THROW(chat.respond(), std::logic_error);
   chat.reset();
   EXPECT_THROW(chat.regenerate(), std::logic_error);
+}
+
+TEST(ChatSession, PrefillReportsItsChunksAndStopsBetweenThem) {
+  ChatSession chat(model("stories260K"), 512, greedy(8));
+  chat.set_prefill_chunk_seconds(1e-9);  // one tile to measure, then one token per chunk
+  std::atomic<bool> stop{false};
+  chat.set_stop_flag(&stop);
+  std::string text;
+  for (int i = 0; i < 20; ++i) text += "The cat sat on the mat. ";
+  std::vector<std::pair<std::int64_t, std::int64_t>> seen;
+  chat.set_prefill_progress([&](std::int64_t done, std::int64_t total) {
+    seen.emplace_back(done, total);
+    if (seen.size() == 3) stop = true;  // during the prompt, after three chunks
+  });
+  const TurnResult r = chat.send(text);
+  EXPECT_EQ(r.finish, FinishReason::Stopped);
+  EXPECT_TRUE(r.text.empty());
+  ASSERT_EQ(seen.size(), 3u);  // not one chunk more after the stop
+  EXPECT_EQ(seen[0].first, llm::Session::kChunkTile);
+  EXPECT_EQ(seen[1].first, llm::Session::kChunkTile + 1);
+  EXPECT_EQ(seen[2].first, llm::Session::kChunkTile + 2);
+  EXPECT_GT(seen[0].second, 100);
+  EXPECT_EQ(chat.position(), seen[2].first);
+
+  // The next turn reuses what was read and reports only the rest.
+  stop = false;
+  seen.clear();
+  chat.set_prefill_chunk_seconds(0);
+  const TurnResult again = chat.regenerate();
+  EXPECT_GE(again.stats.tokens_reused, llm::Session::kChunkTile + 2);
+  ASSERT_EQ(seen.size(), 1u);  // one chunk of up to 512
+  EXPECT_EQ(seen[0].first, seen[0].second);
+  EXPECT_EQ(seen[0].second, again.stats.tokens_prefilled);
+}
+
+TEST(ChatSession, SetMessagesKeepsLeftOutTurnsOutAndMeasureSaysSo) {
+  ChatOptions o = greedy(24);
+  o.system_prompt = "You tell stories.";
+  ChatSession chat(model("stories260K"), 256, o);
+  const char* msgs[] = {"Tell me about a cat.", "Now a dog.", "And a bird?", "What about a fish?"};
+  for (const char* msg : msgs) send(chat, msg);
+  const std::size_t first = chat.first_rendered();
+  ASSERT_GT(first, 0u);
+  // The app's way: the whole history set again each turn, with the next question.
+  std::vector<chat::Message> history = chat.messages();
+  history.push_back({"user", "One more, please."});
+  const chat::ContextUse use = chat.measure(history);
+  EXPECT_TRUE(use.fits);
+  EXPECT_GE(use.first_rendered, first);
+  EXPECT_EQ(use.messages_dropped, static_cast<std::int64_t>(use.first_rendered));
+  const std::int64_t cached = chat.position();
+  chat.set_messages(history);
+  EXPECT_EQ(chat.first_rendered(), first);
+  const TurnResult r = chat.respond();
+  EXPECT_EQ(r.stats.prompt_tokens, use.prompt_tokens);
+  if (r.stats.messages_dropped == 0) {
+    // Rendered from where the cache starts: the whole last turn is reused.
+    EXPECT_GE(r.stats.tokens_reused, cached - 8);
+  }
+  // A history that differs in a left-out message starts over from the system prompt.
+  history = chat.messages();
+  history[0].content = "Tell me about a horse.";
+  chat.set_messages(history);
+  EXPECT_EQ(chat.first_rendered(), 0u);
+}
+
+TEST(ChatSession, AMessageTooLongSaysWhatThePromptHolds) {
+  ChatOptions o = greedy(24);
+  o.system_prompt = "You tell stories.";
+  ChatSession chat(model("stories260K"), 256, o);
+  std::string huge;
+  for (int i = 0; i < 40; ++i) huge += "The cat sat on the mat. ";
+  try {
+    chat.send(huge);
+    FAIL() << "a message longer than the context was accepted";
+  } catch (const chat::ContextFull& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("the system prompt ("), std::string::npos) << m;
+    EXPECT_NE(m.find("your message ("), std::string::npos) << m;
+    EXPECT_NE(m.find("the context holds 256 tokens"), std::string::npos) << m;
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // view follows it, unless the user has scrolled up to read.
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Layouts
 import Vkchat
 
 Item {
@@ -42,6 +43,43 @@ Item {
         onHeightChanged: if (follow) Qt.callLater(positionViewAtEnd)
         onMovementEnded: follow = atYEnd
         onFlickEnded: follow = atYEnd
+
+        // Where the context policy left earlier turns out: a marker above the first message the
+        // model still reads (the "kept" section; messages are all in one section otherwise).
+        section.property: "contextSection"
+        section.criteria: ViewSection.FullString
+        section.delegate: Item {
+            id: sectionItem
+            required property string section
+            width: ListView.view.width
+            // The ListView shows every section item itself: the "dropped" one takes no room and
+            // hides its content instead.
+            height: section === "kept" ? marker.implicitHeight + 12 : 0
+            RowLayout {
+                id: marker
+                visible: sectionItem.section === "kept"
+                anchors.centerIn: parent
+                width: Math.min(parent.width - 40, 720)
+                spacing: 10
+                Rectangle {
+                    Layout.fillWidth: true
+                    Layout.preferredHeight: 1
+                    color: view.theme.divider
+                }
+                Label {
+                    objectName: "contextMarker"
+                    text: qsTr("Earlier messages are no longer in the model's context")
+                    color: view.theme.warning
+                    font.pixelSize: 12
+                    Accessible.name: text
+                }
+                Rectangle {
+                    Layout.fillWidth: true
+                    Layout.preferredHeight: 1
+                    color: view.theme.divider
+                }
+            }
+        }
 
         delegate: MessageDelegate {
             width: ListView.view.width

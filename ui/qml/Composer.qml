@@ -17,9 +17,8 @@ FocusScope {
 
     function send() {
         const text = input.text.trim();
-        if (text.length === 0 || !chat.canSend)
-            return;
-        chat.sendRequested(text);
+        // requestSend says why when nothing can be sent (no model yet, still loading).
+        chat.requestSend(text);
     }
 
     // The text stays in the box until the history has it: a failed save keeps it for another try.

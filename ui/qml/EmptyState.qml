@@ -34,11 +34,27 @@ Item {
             textFormat: Text.PlainText
         }
 
+        // The model used last time, one click (or Enter) away.
+        Button {
+            objectName: "openLastModel"
+            Layout.alignment: Qt.AlignHCenter
+            Layout.topMargin: 6
+            visible: empty.modelState.phase === ModelState.Empty && empty.modelState.lastModelPath.length > 0
+            highlighted: true
+            leftPadding: 22
+            rightPadding: 22
+            topPadding: 10
+            bottomPadding: 10
+            font.pixelSize: 15
+            text: qsTr("Open %1 again").arg(empty.modelState.lastModelName)
+            Accessible.name: qsTr("Open the last model, %1").arg(empty.modelState.lastModelName)
+            onClicked: empty.modelState.openPathRequested(empty.modelState.lastModelPath)
+        }
         Button {
             Layout.alignment: Qt.AlignHCenter
             Layout.topMargin: 6
             visible: empty.modelState.phase === ModelState.Empty
-            highlighted: true
+            highlighted: empty.modelState.lastModelPath.length === 0
             leftPadding: 22
             rightPadding: 22
             topPadding: 10

@@ -121,9 +121,61 @@ Rectangle {
                         name: qsTr("Quantization")
                         value: panel.modelState.quant
                     }
-                    Fact {
-                        name: qsTr("Context")
-                        value: panel.modelState.contextLength > 0 ? qsTr("%1 tokens").arg(panel.modelState.contextLength) : ""
+                    // The context size, kept per model; each size shows the memory it needs and
+                    // the ones that do not fit the device cannot be picked.
+                    RowLayout {
+                        Layout.fillWidth: true
+                        visible: panel.modelState.contextLength > 0
+                        Label {
+                            text: qsTr("Context")
+                            color: panel.theme.mutedText
+                        }
+                        Item {
+                            Layout.fillWidth: true
+                        }
+                        ComboBox {
+                            id: contextSize
+                            objectName: "contextSize"
+                            readonly property var sizes: {
+                                const current = panel.modelState.contextLength;
+                                const most = panel.modelState.contextMax;
+                                let list = [];
+                                for (let n = 256; n < most; n *= 2)
+                                    list.push(n);
+                                if (most > 0)
+                                    list.push(most);
+                                if (current > 0 && list.indexOf(current) < 0)
+                                    list.push(current);
+                                return list.sort((a, b) => a - b);
+                            }
+                            model: sizes
+                            currentIndex: sizes.indexOf(panel.modelState.contextLength)
+                            displayText: qsTr("%1 tokens").arg(panel.modelState.contextLength)
+                            // A label, not the style's (non-editable) text field: the box has the name.
+                            contentItem: Label {
+                                leftPadding: 8
+                                rightPadding: contextSize.indicator ? contextSize.indicator.width : 0
+                                verticalAlignment: Text.AlignVCenter
+                                text: contextSize.displayText
+                                color: panel.theme.text
+                                elide: Text.ElideRight
+                            }
+                            Accessible.name: qsTr("Context size: %1 tokens").arg(panel.modelState.contextLength)
+                            ToolTip.visible: hovered
+                            ToolTip.text: qsTr("How many tokens of the conversation the model sees; more needs more memory")
+                            delegate: ItemDelegate {
+                                required property int modelData
+                                required property int index
+                                width: ListView.view ? ListView.view.width : implicitWidth
+                                enabled: panel.modelState.contextFits(modelData)
+                                highlighted: contextSize.highlightedIndex === index
+                                text: qsTr("%1 tokens · %2").arg(modelData).arg(panel.modelState.memoryTextFor(modelData))
+                            }
+                            onActivated: index => {
+                                if (panel.modelState.contextFits(sizes[index]))
+                                    panel.modelState.contextSizeRequested(sizes[index]);
+                            }
+                        }
                     }
                     Fact {
                         name: qsTr("File size")

@@ -1,5 +1,6 @@
-// The status line: device, decode speed and time to first token of the last answer, and how much
-// of the context the conversation fills.
+// The status line: the device (before a model is loaded: the one that will be used), how much of
+// the prompt has been read, the decode speed (live while an answer streams) and time to first
+// token, and how much of the context the conversation fills, with the messages left out of it.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -30,30 +31,74 @@ Rectangle {
         spacing: 16
 
         Label {
-            text: bar.status.deviceName.length > 0 ? "▣ " + bar.status.deviceName : qsTr("No device")
+            text: "▣ " + bar.status.deviceText
             color: bar.theme.mutedText
             font.pixelSize: 12
             elide: Text.ElideRight
-            Layout.maximumWidth: 280
-            Accessible.name: qsTr("Device: %1").arg(bar.status.deviceName)
+            Layout.fillWidth: true
+            Layout.maximumWidth: Math.min(280, implicitWidth)
+            Accessible.name: qsTr("Device: %1").arg(bar.status.deviceText)
         }
         Item {
             Layout.fillWidth: true
         }
+        // Labels shrink (elided) before the bar overflows a narrow window.
+        RowLayout {
+            visible: bar.status.prefillText.length > 0
+            spacing: 6
+            Layout.fillWidth: true
+            Layout.maximumWidth: implicitWidth
+            Label {
+                text: bar.status.prefillText
+                color: bar.theme.mutedText
+                font.pixelSize: 12
+                elide: Text.ElideRight
+                Layout.fillWidth: true
+                Layout.maximumWidth: implicitWidth
+                Accessible.name: bar.status.prefillText
+            }
+            Rectangle {
+                Layout.preferredWidth: 60
+                Layout.preferredHeight: 6
+                radius: 3
+                color: bar.theme.divider
+                Rectangle {
+                    width: parent.width * bar.status.prefillFraction
+                    height: parent.height
+                    radius: 3
+                    color: bar.theme.accent
+                }
+            }
+        }
         Label {
+            visible: bar.status.prefillText.length === 0
             text: qsTr("Speed %1").arg(bar.status.speedText)
             color: bar.theme.mutedText
             font.pixelSize: 12
+            elide: Text.ElideRight
+            Layout.fillWidth: true
+            Layout.maximumWidth: implicitWidth
             Accessible.name: qsTr("Generation speed: %1").arg(bar.status.speedText)
         }
         Label {
+            visible: bar.status.prefillText.length === 0
             text: qsTr("First token %1").arg(bar.status.ttftText)
             color: bar.theme.mutedText
             font.pixelSize: 12
+            elide: Text.ElideRight
+            Layout.fillWidth: true
+            Layout.maximumWidth: implicitWidth
             Accessible.name: qsTr("Time to first token: %1").arg(bar.status.ttftText)
+            HoverHandler {
+                id: ttftHover
+            }
+            ToolTip.visible: ttftHover.hovered && bar.status.promptText.length > 0
+            ToolTip.text: bar.status.promptText
         }
         RowLayout {
             spacing: 6
+            Layout.fillWidth: true
+            Layout.maximumWidth: implicitWidth
             Label {
                 text: qsTr("Context")
                 color: bar.theme.mutedText
@@ -65,7 +110,7 @@ Rectangle {
                 radius: 3
                 color: bar.theme.divider
                 Accessible.role: Accessible.ProgressBar
-                Accessible.name: bar.status.contextUsed >= 0 ? qsTr("Context used: %1 of %2 tokens").arg(bar.status.contextUsed).arg(bar.status.contextSize) : qsTr("Context used: not known until the next answer")
+                Accessible.name: bar.status.contextUsed >= 0 ? qsTr("Context used: %1 tokens").arg(bar.status.contextText) : qsTr("Context used: not known yet")
                 Rectangle {
                     width: parent.width * Math.min(1, bar.contextFraction)
                     height: parent.height
@@ -74,9 +119,17 @@ Rectangle {
                 }
             }
             Label {
-                text: bar.status.contextSize > 0 ? (bar.status.contextUsed >= 0 ? bar.status.contextUsed : "–") + " / " + bar.status.contextSize : "–"
-                color: bar.theme.mutedText
+                text: bar.status.contextText
+                color: bar.status.contextDropped > 0 ? bar.theme.warning : bar.theme.mutedText
                 font.pixelSize: 12
+                elide: Text.ElideRight
+                Layout.fillWidth: true
+                Layout.maximumWidth: implicitWidth
+                ToolTip.visible: contextHover.hovered && truncated
+                ToolTip.text: text
+                HoverHandler {
+                    id: contextHover
+                }
             }
         }
     }
