@@ -146,7 +146,9 @@ ChatSession::Prompt ChatSession::build_prompt(std::span<const Message> conv, std
   msgs.insert(msgs.end(), conv.begin(), conv.begin() + static_cast<std::ptrdiff_t>(lead));
   msgs.insert(msgs.end(), conv.begin() + static_cast<std::ptrdiff_t>(std::max(first, lead)),
               conv.end());
-  RenderResult r = template_.render(msgs, true);
+  ChatRenderOptions render_opts;
+  render_opts.cancel = stop_;  // Stop also ends a template that takes long
+  RenderResult r = template_.render(msgs, true, render_opts);
   format_ = {r.format_name, r.used_fallback, r.fallback_reason};
   Prompt p;
   p.tokens = tokenize(r.text + std::string(answer_so_far));
