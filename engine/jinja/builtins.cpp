@@ -78,13 +78,13 @@ std::optional<std::string> opt_str(const Value* v, std::string_view what) {
 
 // A list of n items about to be built: charged, and bounded in length and memory.
 void check_items(Env& env, std::size_t n) {
-  charge(env, kItem * std::min<std::uint64_t>(n, UINT64_MAX / kItem));
   const Limits& limits = env.limits;
   if (n > limits.max_loop_iterations) {
     throw EvalError("a list of " + std::to_string(n) + " items exceeds the limit of " +
                         std::to_string(limits.max_loop_iterations),
                     TemplateError::Kind::Limit);
   }
+  charge(env, kItem * n);
   env.work.reserve(n * sizeof(Value));
 }
 
