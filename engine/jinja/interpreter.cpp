@@ -18,8 +18,11 @@ struct Frame {
   Frame* parent = nullptr;
   std::vector<std::pair<std::string, Value>> vars;
 
+  // Scopes hold a few names each; the scans are charged, so a template with thousands of
+  // names fails at the work limit instead of going quadratic.
   const Value* find(std::string_view name) const {
     for (const Frame* f = this; f; f = f->parent) {
+      spend(kStep + kItem * f->vars.size());
       for (const auto& [k, v] : f->vars) {
         if (k == name) return &v;
       }
@@ -28,6 +31,7 @@ struct Frame {
   }
 
   void set(const std::string& name, Value v) {
+    spend(kStep + kItem * vars.size());
     for (auto& [k, old] : vars) {
       if (k == name) {
         old = std::move(v);

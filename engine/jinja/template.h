@@ -43,7 +43,7 @@ struct ParseOptions {
   bool trim_blocks = true;
   bool lstrip_blocks = true;
   int max_nesting = 200;  // of statements, expressions and brackets (bounds all recursion)
-  std::size_t max_source_bytes = 1u << 20;  // real templates are under 10 KiB
+  std::size_t max_source_bytes = 256u << 10;  // real ones are under 10 KiB; bounds parse memory
 };
 
 struct Limits {
