@@ -73,8 +73,8 @@ Outcome run(const std::string& src, const json::Value& ctx = json::Value(json::O
   return o;
 }
 
-// A case that must render runs with the full default budget.
-Outcome run_ok(const std::string& src, const json::Value& ctx = json::Value(json::Object{})) {
+// A case that must render, or must reach a limit other than work, runs with the full budget.
+Outcome run_full(const std::string& src, const json::Value& ctx = json::Value(json::Object{})) {
   return run(src, ctx, jinja::RenderOptions{});
 }
 
@@ -119,7 +119,7 @@ TEST(JinjaLimits, BigStringIsSharedBySetFilterAndListLiteral) {
   for (std::string body : {"{% set c = s|first %}", "{% set c = s %}", "{% set d = [s, s, s, s] %}",
                            "{% set c = s|last %}"}) {
     std::string src = big + "{% for i in range(20000) %}" + body + "{% endfor %}{{ s|length }}";
-    Outcome o = run_ok(src);
+    Outcome o = run_full(src);
     EXPECT_TRUE(o.ok) << o.text << " in " << src;
     EXPECT_LT(o.cpu, kCpuGuardSeconds) << src;
   }
@@ -129,7 +129,7 @@ TEST(JinjaLimits, LengthFirstLastOfABigListDoNotCopyIt) {
   for (std::string f : {"length", "first", "last"}) {
     std::string src = "{% set l = range(300000) %}{% for i in range(20000) %}{% set c = l|" + f +
                       " %}{% endfor %}{{ c }}";
-    Outcome o = run_ok(src);
+    Outcome o = run_full(src);
     EXPECT_TRUE(o.ok) << o.text;
     EXPECT_LT(o.cpu, kCpuGuardSeconds) << src;
     // the million-element version is bounded too
@@ -142,13 +142,13 @@ TEST(JinjaLimits, LengthFirstLastOfABigListDoNotCopyIt) {
 // ---- builtins are O(n log n) at worst, and charged ----
 
 TEST(JinjaLimits, UniqueIsLinear) {
-  Outcome o = run_ok("{{ range(100000)|map('string')|list|unique|list|length }}");
+  Outcome o = run_full("{{ range(100000)|map('string')|list|unique|list|length }}");
   EXPECT_TRUE(o.ok) << o.text;
   EXPECT_EQ(o.text, "100000");
   EXPECT_LT(o.cpu, kCpuGuardSeconds);
   // 1 == 1.0 == true, and 'A' == 'a' unless case_sensitive
-  EXPECT_EQ(run_ok("{{ [1, 1.0, true, 'A', 'a', [1], [1]]|unique|list }}").text, "[1, 'A', [1]]");
-  EXPECT_EQ(run_ok("{{ ['A', 'a']|unique(case_sensitive=true)|list }}").text, "['A', 'a']");
+  EXPECT_EQ(run_full("{{ [1, 1.0, true, 'A', 'a', [1], [1]]|unique|list }}").text, "[1, 'A', [1]]");
+  EXPECT_EQ(run_full("{{ ['A', 'a']|unique(case_sensitive=true)|list }}").text, "['A', 'a']");
 }
 
 TEST(JinjaLimits, SortInALoopStopsAtTheWorkLimit) {
@@ -157,7 +157,7 @@ TEST(JinjaLimits, SortInALoopStopsAtTheWorkLimit) {
       "i] %}{% endfor %}{% for i in range(1000) %}{% set s = ns.l|sort %}{% endfor %}";
   expect_limit(run(src), "units of work", src);
   // one sort of the same list is fine
-  Outcome once = run_ok(
+  Outcome once = run_full(
       "{% set ns = namespace(l=[]) %}{% for i in range(1000) %}{% set ns.l = ns.l + ['x' * 1000 ~ "
       "(999 - i)] %}{% endfor %}{{ (ns.l|sort|first)[-3:] }}");
   EXPECT_TRUE(once.ok) << once.text;
@@ -179,7 +179,7 @@ TEST(JinjaLimits, SelectattrAndMapAttributeInALoopStopAtTheWorkLimit) {
     std::string src = "{% for m in messages %}{% set x = " + expr + " %}{% endfor %}";
     expect_limit(run(src, ctx), "units of work", src);
     // once is cheap
-    Outcome once = run_ok("{{ (" + expr + ")|length }}", ctx);
+    Outcome once = run_full("{{ (" + expr + ")|length }}", ctx);
     EXPECT_TRUE(once.ok) << once.text;
   }
 }
@@ -199,7 +199,7 @@ TEST(JinjaLimits, InAndEqualityOverDeepSharedStructuresAreCharged) {
     EXPECT_LT(o.cpu, kCpuGuardSeconds) << src;
   }
   // the same container is equal to itself without a walk
-  EXPECT_EQ(run_ok(build + "{{ ns.a in [ns.a] }}").text, "True");
+  EXPECT_EQ(run_full(build + "{{ ns.a in [ns.a] }}").text, "True");
 }
 
 TEST(JinjaLimits, IndexLookupsInALoopAreCharged) {
@@ -212,7 +212,7 @@ TEST(JinjaLimits, IndexLookupsInALoopAreCharged) {
   json::Object big;
   for (int i = 0; i < 100000; ++i) big.emplace_back("k" + std::to_string(i), json::Value(i));
   json::Value ctx(json::Object{{"d", json::Value(std::move(big))}});
-  Outcome o = run_ok(
+  Outcome o = run_full(
       "{% set s = 'ab' * 100000 %}{% set l = range(100000) %}{% set ns = namespace(n=0) %}"
       "{% for i in range(5000) %}{% set ns.n = ns.n + d['k' ~ i] + l[i] %}{% set c = s[i] %}"
       "{% endfor %}{{ ns.n }}",
@@ -240,7 +240,7 @@ TEST(JinjaLimits, MemoryHeldIsBounded) {
   std::string src =
       "{% set ns = namespace(l=[]) %}{% for i in range(100) %}{% set ns.l = ns.l + ['x' * "
       "10000000 ~ i] %}{% endfor %}";
-  expect_limit(run(src), "bytes, more than the limit", src);
+  expect_limit(run_full(src), "bytes, more than the limit", src);
   // a string of more than 16 MiB is refused before it is built
   expect_limit(run("{% set s = 'x' * 20000000 %}"), "exceeds the limit", "x * 20000000");
   // iterating the characters of a big string would build a value per character
@@ -248,7 +248,7 @@ TEST(JinjaLimits, MemoryHeldIsBounded) {
                "for c in big");
   // freed values give their memory back: a loop that builds and drops big strings renders
   Outcome o =
-      run_ok("{% for i in range(2) %}{% set s = 'x' * 10000000 ~ i %}{% endfor %}{{ s|length }}");
+      run_full("{% for i in range(2) %}{% set s = 'x' * 10000000 ~ i %}{% endfor %}{{ s|length }}");
   EXPECT_TRUE(o.ok) << o.text;
 }
 
@@ -309,7 +309,7 @@ TEST(JinjaLimits, ManyNamesAreCharged) {
   // parsing the largest template allowed is quick, whatever it holds
   std::string list = "{{ [";
   while (list.size() < 250000) list += "1,";
-  Outcome o = run_ok(list + "1]|length }}");
+  Outcome o = run_full(list + "1]|length }}");
   EXPECT_TRUE(o.ok) << o.text;
   EXPECT_LT(o.cpu, kCpuGuardSeconds);
 }
@@ -333,7 +333,7 @@ TEST(JinjaLimits, BigDictLiteralIsRefusedBySizeOrRendersFast) {
   for (; small.size() < 200000; ++n)
     small += "'k" + std::to_string(n) + "': " + std::to_string(n) + ", ";
   small += "} %}{{ d|length }}";
-  o = run_ok(small);
+  o = run_full(small);
   EXPECT_TRUE(o.ok) << o.text;
   EXPECT_EQ(o.text, std::to_string(n));
   EXPECT_LT(o.cpu, kCpuGuardSeconds);
