@@ -146,9 +146,7 @@ ChatSession::Prompt ChatSession::build_prompt(std::span<const Message> conv, std
   msgs.insert(msgs.end(), conv.begin(), conv.begin() + static_cast<std::ptrdiff_t>(lead));
   msgs.insert(msgs.end(), conv.begin() + static_cast<std::ptrdiff_t>(std::max(first, lead)),
               conv.end());
-  ChatRenderOptions render_opts;
-  render_opts.cancel = stop_;  // Stop also ends a template that takes long
-  RenderResult r = template_.render(msgs, true, render_opts);
+  RenderResult r = template_.render(msgs, true);
   format_ = {r.format_name, r.used_fallback, r.fallback_reason};
   Prompt p;
   p.tokens = tokenize(r.text + std::string(answer_so_far));
