@@ -7,11 +7,11 @@
 // `context` is a JSON object whose members become the template's variables (messages,
 // bos_token, eos_token, add_generation_prompt, tools, ...). Supported: {{ }}, {% if/elif/else %},
 // {% for %} with loop.*, else, an `if` filter, break/continue, {% set %} (also namespace
-// attributes and block form), {% macro %}, {% generation %}, comments, whitespace control with
-// trim_blocks and lstrip_blocks on by default (as Hugging Face renders chat templates), and the
-// filters, tests, str/dict methods and globals (raise_exception, namespace, range, strftime_now,
-// dict) that real templates use; see builtins.cpp. Semantics follow Python Jinja2: undefined
-// prints as "", is false and iterates as empty, but reading its attributes fails.
+// attributes and block form), {% macro %}, {% with %}, {% generation %}, comments, whitespace
+// control with trim_blocks and lstrip_blocks on by default (as Hugging Face renders chat
+// templates), and the filters, tests, str/dict methods and globals (raise_exception, namespace,
+// range, strftime_now, dict) that real templates use; see builtins.cpp. Semantics follow Python
+// Jinja2: undefined prints as "", is false and iterates as empty, but reading its attributes fails.
 //
 // Sandboxed: no I/O (no include/import/extends), lists and dicts are immutable (and shared, not
 // copied: strings, lists and dicts are reference-counted), the source is bounded in size and
