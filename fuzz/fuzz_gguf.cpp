@@ -7,7 +7,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    auto f = vkchat::gguf::GgufFile::from_memory(std::vector<std::uint8_t>(data, data + size), "fuzz");
+    auto f =
+        vkchat::gguf::GgufFile::from_memory(std::vector<std::uint8_t>(data, data + size), "fuzz");
     for (const auto& [key, value] : f.metadata()) (void)value.to_string();
     for (const auto& t : f.tensors()) (void)t.shape_string();
     (void)f.get_optional<std::string_view>("general.architecture");

@@ -123,7 +123,7 @@ RenderResult ChatTemplate::render(const json::Value& context, const ChatRenderOp
 
   if (template_) {
     try {
-      r.text = template_->render(ctx, {opts.limits, opts.now});
+      r.text = template_->render(ctx, {opts.limits, opts.now, opts.cancel});
       r.format_name = "jinja";
       add_stops(family_);
       return r;

@@ -7,14 +7,16 @@
 //
 // The model's tokenizer.chat_template runs in the sandboxed Jinja interpreter (jinja/). When the
 // model has no template, or it fails to parse or render (including a raise_exception, e.g. Gemma
-// rejecting a system message), a built-in format (chat_format.h) is used instead, unless the
-// caller asked for strict rendering; the result says so and why. The built-in format is the
-// one detected from the template's text, else from the vocabulary, else ChatML (llama.cpp's
+// rejecting a system message, or a sandbox limit), a built-in format (chat_format.h) is used
+// instead, unless the caller asked for strict rendering; the result says so and why
+// (used_fallback, format_name, fallback_reason), for the front end to show. The built-in format is
+// the one detected from the template's text, else from the vocabulary, else ChatML (llama.cpp's
 // default).
 //
 // About BOS: a model's template may put bos_token into the text itself; a built-in format
 // never does (the tokenizer adds BOS).
 #pragma once
+#include <atomic>
 #include <ctime>
 #include <optional>
 #include <span>
@@ -44,6 +46,9 @@ struct ChatRenderOptions {
   bool allow_fallback = true;  // false: a template error throws TemplateError instead
   std::optional<std::tm> now;  // what strftime_now() formats; the local time when absent
   jinja::Limits limits;
+  // The caller's stop flag (the app's Stop, a closed server request): once set, the template
+  // stops with vkchat::Cancelled, which is not a template failure and never falls back.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 class ChatTemplate {

@@ -56,6 +56,7 @@ enum class StmtKind {
   Macro,  // text: its name; names: parameters; exprs: their defaults (null if none); bodies: [body]
   Break,
   Continue,
+  With,  // names: targets; exprs: their values (evaluated outside); bodies: [body], its own scope
 };
 
 struct Stmt;

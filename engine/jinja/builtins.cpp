@@ -8,7 +8,9 @@
 #include <initializer_list>
 #include <limits>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "jinja/string_filters.h"
 #include "jinja/text.h"
 
 namespace vkchat::jinja {
@@ -74,22 +76,46 @@ std::optional<std::string> opt_str(const Value* v, std::string_view what) {
   return need_str(*v, what);
 }
 
+// A list of n items about to be built: charged, and bounded in length and memory.
 void check_items(Env& env, std::size_t n) {
-  charge(env, n);
   const Limits& limits = env.limits;
   if (n > limits.max_loop_iterations) {
     throw EvalError("a list of " + std::to_string(n) + " items exceeds the limit of " +
                         std::to_string(limits.max_loop_iterations),
                     TemplateError::Kind::Limit);
   }
+  charge(env, kItem * n);
+  env.work.reserve(n * sizeof(Value));
 }
 
-// Python's sort key comparison; strings compare case-insensitively unless case_sensitive.
+// Python's sort key: strings compare case-insensitively unless case_sensitive.
+Value sort_key(const Value& v, bool case_sensitive) {
+  if (!case_sensitive && v.is_string()) {
+    spend(v.str().size());
+    return Value(text::lower(v.str()));
+  }
+  return v;
+}
+
 int sort_compare(const Value& a, const Value& b, bool case_sensitive) {
   if (!case_sensitive && a.is_string() && b.is_string()) {
-    return compare(Value(text::lower(a.str())), Value(text::lower(b.str())));
+    return compare(sort_key(a, false), sort_key(b, false));
   }
   return compare(a, b);
+}
+
+// Stable sort of items by the keys computed once each (compare charges every comparison).
+Array sort_by_keys(Array items, std::vector<Value> keys, bool reverse) {
+  std::vector<std::size_t> order(items.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    int c = compare(keys[x], keys[y]);
+    return reverse ? c > 0 : c < 0;
+  });
+  Array out;
+  out.reserve(items.size());
+  for (std::size_t i : order) out.push_back(std::move(items[i]));
+  return out;
 }
 
 // "a.b.0" style attribute paths as the attribute= argument of sort, map, sum, ...
@@ -124,7 +150,7 @@ std::string replace_all(const std::string& s, const std::string& old, const std:
                         std::int64_t count, Env& env) {
   std::string out;
   if (old.empty()) {
-    std::u32string cps = text::decode(s);
+    std::u32string cps = decode_within_limits(s);
     std::int64_t done = 0;
     for (std::size_t i = 0; i <= cps.size(); ++i) {
       if (count < 0 || done < count) {
@@ -157,7 +183,7 @@ Value split(const std::string& s, const std::optional<std::string>& sep, std::in
             bool from_right) {
   std::vector<std::string> parts;
   if (!sep) {
-    std::u32string cps = text::decode(s);
+    std::u32string cps = decode_within_limits(s);
     std::vector<std::pair<std::size_t, std::size_t>> words;  // [begin, end) in code points
     std::size_t i = 0;
     while (i < cps.size()) {
@@ -319,11 +345,13 @@ Value f_trim(Env&, const Value& v, const Args& a) {
   return Value(text::strip(to_str(v), true, true, opt_str(a.get(0, "chars"), "trim")));
 }
 
-Value f_length(Env&, const Value& v, const Args& a) {
+Value f_length(Env& env, const Value& v, const Args& a) {
   bind(a, {}, "length");
   switch (v.kind()) {
     case Kind::Undefined: return Value(0);
-    case Kind::String: return Value(static_cast<std::int64_t>(text::length(v.str())));
+    case Kind::String:
+      charge(env, v.str().size());
+      return Value(static_cast<std::int64_t>(text::length(v.str())));
     case Kind::Array: return Value(static_cast<std::int64_t>(v.array().size()));
     case Kind::Object: return Value(static_cast<std::int64_t>(v.object().items.size()));
     case Kind::Namespace: return Value(static_cast<std::int64_t>(v.ns()->attrs.items.size()));
@@ -411,16 +439,36 @@ Value f_join(Env& env, const Value& v, const Args& a) {
   return Value(str_join(items, sep, env));
 }
 
+// first and last look at one end only: no copy of the list, no decoding of the whole string.
 Value f_first(Env&, const Value& v, const Args& a) {
   bind(a, {}, "first");
+  Value empty = Value::undefined("first(): the sequence is empty");
+  if (v.is_array()) return v.array().empty() ? empty : v.array().front();
+  if (v.is_string()) {
+    if (v.str().empty()) return empty;
+    std::u32string head = text::decode(std::string_view(v.str()).substr(0, 4));
+    return Value(text::encode(head.substr(0, 1)));
+  }
+  if (v.is_object())
+    return v.object().items.empty() ? empty : Value(v.object().items.front().first);
   std::vector<Value> items = iterate(v);
-  return items.empty() ? Value::undefined("first(): the sequence is empty") : items.front();
+  return items.empty() ? empty : items.front();
 }
 
 Value f_last(Env&, const Value& v, const Args& a) {
   bind(a, {}, "last");
+  Value empty = Value::undefined("last(): the sequence is empty");
+  if (v.is_array()) return v.array().empty() ? empty : v.array().back();
+  if (v.is_string()) {
+    const std::string& s = v.str();
+    if (s.empty()) return empty;
+    std::u32string tail =
+        text::decode(std::string_view(s).substr(s.size() - std::min<std::size_t>(s.size(), 4)));
+    return Value(text::encode(tail.substr(tail.size() - 1)));
+  }
+  if (v.is_object()) return v.object().items.empty() ? empty : Value(v.object().items.back().first);
   std::vector<Value> items = iterate(v);
-  return items.empty() ? Value::undefined("last(): the sequence is empty") : items.back();
+  return items.empty() ? empty : items.back();
 }
 
 Value f_replace(Env& env, const Value& v, const Args& a) {
@@ -515,7 +563,7 @@ Value f_map(Env& env, const Value& v, const Args& a) {
 
 Value f_string(Env&, const Value& v, const Args& a) {
   bind(a, {}, "string");
-  return Value(to_str(v));
+  return v.is_string() ? v : Value(to_str(v));
 }
 
 Value f_int(Env&, const Value& v, const Args& a) {
@@ -593,7 +641,7 @@ Value f_round(Env&, const Value& v, const Args& a) {
 Value f_reverse(Env&, const Value& v, const Args& a) {
   bind(a, {}, "reverse");
   if (v.is_string()) {
-    std::u32string cps = text::decode(v.str());
+    std::u32string cps = decode_within_limits(v.str());
     std::reverse(cps.begin(), cps.end());
     return Value(text::encode(cps));
   }
@@ -608,12 +656,10 @@ Value f_sort(Env&, const Value& v, const Args& a) {
   bool cs = opt_bool(a.get(1, "case_sensitive"), false);
   auto attr = opt_str(a.get(2, "attribute"), "sort attribute");
   std::vector<Value> items = iterate(v);
-  auto key = [&](const Value& x) { return attr ? attribute_path(x, *attr) : x; };
-  std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
-    int c = sort_compare(key(x), key(y), cs);
-    return reverse ? c > 0 : c < 0;
-  });
-  return Value(std::move(items));
+  std::vector<Value> keys;
+  keys.reserve(items.size());
+  for (const Value& x : items) keys.push_back(sort_key(attr ? attribute_path(x, *attr) : x, cs));
+  return Value(sort_by_keys(std::move(items), std::move(keys), reverse));
 }
 
 Value f_dictsort(Env&, const Value& v, const Args& a) {
@@ -625,26 +671,26 @@ Value f_dictsort(Env&, const Value& v, const Args& a) {
   Value pairs = items_of(v);
   std::vector<Value> items = pairs.array();
   std::size_t k = by == "key" ? 0 : 1;
-  std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
-    int c = sort_compare(x.array()[k], y.array()[k], cs);
-    return reverse ? c > 0 : c < 0;
-  });
-  return Value(std::move(items));
+  std::vector<Value> keys;
+  keys.reserve(items.size());
+  for (const Value& x : items) keys.push_back(sort_key(x.array()[k], cs));
+  return Value(sort_by_keys(std::move(items), std::move(keys), reverse));
 }
 
 Value f_unique(Env&, const Value& v, const Args& a) {
   bind(a, {"case_sensitive", "attribute"}, "unique");
   bool cs = opt_bool(a.get(0, "case_sensitive"), false);
   auto attr = opt_str(a.get(1, "attribute"), "unique attribute");
+  struct Hash {
+    std::size_t operator()(const Value& x) const { return hash_value(x); }
+  };
+  struct Eq {
+    bool operator()(const Value& x, const Value& y) const { return equals(x, y); }
+  };
   Array out;
-  std::vector<Value> seen;
+  std::unordered_set<Value, Hash, Eq> seen;
   for (const Value& x : iterate(v)) {
-    Value k = attr ? attribute_path(x, *attr) : x;
-    if (!cs && k.is_string()) k = Value(text::lower(k.str()));
-    if (std::none_of(seen.begin(), seen.end(), [&](const Value& s) { return equals(s, k); })) {
-      seen.push_back(k);
-      out.push_back(x);
-    }
+    if (seen.insert(sort_key(attr ? attribute_path(x, *attr) : x, cs)).second) out.push_back(x);
   }
   return Value(std::move(out));
 }
@@ -731,6 +777,63 @@ Value f_escape(Env&, const Value& v, const Args& a) {
   return Value(std::move(out));
 }
 
+Value f_format(Env& env, const Value& v, const Args& a) {
+  return Value(percent_format(env, to_str(v), a));
+}
+
+Value f_wordwrap(Env& env, const Value& v, const Args& a) {
+  bind(a, {"width", "break_long_words", "wrapstring", "break_on_hyphens"}, "wordwrap");
+  std::int64_t width = a.get(0, "width") ? need_int(*a.get(0, "width"), "wordwrap width") : 79;
+  bool break_long = opt_bool(a.get(1, "break_long_words"), true);
+  std::string wrap = opt_str(a.get(2, "wrapstring"), "wordwrap wrapstring").value_or("\n");
+  return Value(wordwrap(env, to_str(v), width, break_long, wrap));
+}
+
+Value f_wordcount(Env& env, const Value& v, const Args& a) {
+  bind(a, {}, "wordcount");
+  return Value(wordcount(env, to_str(v)));
+}
+
+Value f_urlencode(Env& env, const Value& v, const Args& a) {
+  bind(a, {}, "urlencode");
+  return Value(urlencode(env, v));
+}
+
+Value f_center(Env& env, const Value& v, const Args& a) {
+  bind(a, {"width"}, "center");
+  std::int64_t width = a.get(0, "width") ? need_int(*a.get(0, "width"), "center width") : 80;
+  std::string s = to_str(v);
+  std::int64_t len = static_cast<std::int64_t>(text::length(s));
+  if (width <= len) return Value(std::move(s));
+  std::size_t total = static_cast<std::size_t>(width - len);
+  check_size(env, s.size() + total);
+  // Python's str.center: the odd space goes left when the padding is odd and the width is odd
+  std::size_t left = total / 2 + (total & static_cast<std::size_t>(width) & 1);
+  return Value(std::string(left, ' ') + s + std::string(total - left, ' '));
+}
+
+Value f_truncate(Env& env, const Value& v, const Args& a) {
+  bind(a, {"length", "killwords", "end", "leeway"}, "truncate");
+  std::int64_t length = a.get(0, "length") ? need_int(*a.get(0, "length"), "truncate length") : 255;
+  bool killwords = opt_bool(a.get(1, "killwords"), false);
+  std::string end = opt_str(a.get(2, "end"), "truncate end").value_or("...");
+  std::int64_t leeway = a.get(3, "leeway") ? need_int(*a.get(3, "leeway"), "truncate leeway") : 5;
+  std::u32string cps = decode_within_limits(to_str(v));
+  std::int64_t n = static_cast<std::int64_t>(cps.size());
+  std::int64_t end_len = static_cast<std::int64_t>(text::length(end));
+  if (length < end_len)
+    throw EvalError("truncate(): expected length >= " + std::to_string(end_len));
+  if (leeway < 0) throw EvalError("truncate(): expected leeway >= 0");
+  if (n <= length + leeway) return Value(text::encode(cps));
+  std::u32string cut = cps.substr(0, static_cast<std::size_t>(length - end_len));
+  if (!killwords) {  // Jinja2: s[:length - len(end)].rsplit(" ", 1)[0]
+    std::size_t sp = cut.rfind(U' ');
+    if (sp != std::u32string::npos) cut.erase(sp);
+  }
+  check_size(env, cut.size() * 4 + end.size());
+  return Value(text::encode(cut) + end);
+}
+
 const std::unordered_map<std::string_view, FilterFn>& filters() {
   static const std::unordered_map<std::string_view, FilterFn> f = {
       {"trim", f_trim},
@@ -771,6 +874,12 @@ const std::unordered_map<std::string_view, FilterFn>& filters() {
       {"safe", f_safe},
       {"escape", f_escape},
       {"e", f_escape},
+      {"format", f_format},
+      {"wordwrap", f_wordwrap},
+      {"wordcount", f_wordcount},
+      {"urlencode", f_urlencode},
+      {"center", f_center},
+      {"truncate", f_truncate},
   };
   return f;
 }
@@ -854,7 +963,7 @@ std::optional<Value> string_method(Env& env, const std::string& s, std::string_v
     return Value(str_join(items, s, env));
   }
   auto all_cps = [&](auto pred) {
-    std::u32string cps = text::decode(s);
+    std::u32string cps = decode_within_limits(s);
     return Value(!cps.empty() && std::all_of(cps.begin(), cps.end(), pred));
   };
   if (name == "isspace") return all_cps([](char32_t c) { return text::is_space(c); });
@@ -937,7 +1046,12 @@ bool has_test(std::string_view name) {
 }
 
 Value apply_filter(Env& env, std::string_view name, const Value& input, const Args& args) {
-  charge(env, size_of(input));
+  // A filter may walk all of its input; these look at one end or at the size only.
+  static constexpr std::string_view kConstantTime[] = {"length",  "count", "first", "last",
+                                                       "default", "d",     "safe",  "string"};
+  bool constant = std::find(std::begin(kConstantTime), std::end(kConstantTime), name) !=
+                  std::end(kConstantTime);
+  charge(env, constant ? kStep : size_of(input));
   auto it = filters().find(name);
   if (it == filters().end()) throw EvalError("no filter named '" + std::string(name) + "'");
   return it->second(env, input, args);
@@ -1006,6 +1120,13 @@ Value call_builtin(Env& env, Builtin fn, const Args& a) {
   throw EvalError("unknown function");
 }
 
+// text::decode, once the render has room for the code points (4 bytes each).
+std::u32string decode_within_limits(std::string_view s) {
+  reserve(4 * s.size());
+  spend(4 * s.size());
+  return text::decode(s);
+}
+
 std::vector<Value> iterate(const Value& v) {
   switch (v.kind()) {
     case Kind::Undefined: return {};
@@ -1016,8 +1137,10 @@ std::vector<Value> iterate(const Value& v) {
       return keys;
     }
     case Kind::String: {
+      // each character becomes a string value of its own: check that they fit first
+      reserve(v.str().size() * (sizeof(Value) + 96));
       std::vector<Value> chars;
-      for (char32_t c : text::decode(v.str()))
+      for (char32_t c : decode_within_limits(v.str()))
         chars.emplace_back(text::encode(std::u32string(1, c)));
       return chars;
     }
@@ -1042,7 +1165,14 @@ Value get_item(const Value& obj, const Value& key) {
         if (i < 0 || i >= n) return Value::undefined("list index out of range");
         return obj.array()[static_cast<std::size_t>(i)];
       }
-      std::u32string cps = text::decode(obj.str());
+      const std::string& s = obj.str();
+      if (obj.is_ascii_string()) {  // no decoding: a byte is a code point
+        std::int64_t n = static_cast<std::int64_t>(s.size());
+        if (i < 0) i += n;
+        if (i < 0 || i >= n) return Value::undefined("string index out of range");
+        return Value(std::string(1, s[static_cast<std::size_t>(i)]));
+      }
+      std::u32string cps = decode_within_limits(s);
       std::int64_t n = static_cast<std::int64_t>(cps.size());
       if (i < 0) i += n;
       if (i < 0 || i >= n) return Value::undefined("string index out of range");
@@ -1083,7 +1213,7 @@ Value slice(const Value& obj, const Value& start_v, const Value& stop_v, const V
   if (obj.is_array()) {
     n = static_cast<std::int64_t>(obj.array().size());
   } else if (obj.is_string()) {
-    cps = text::decode(obj.str());
+    cps = decode_within_limits(obj.str());
     n = static_cast<std::int64_t>(cps.size());
   } else {
     throw EvalError("'" + type_name(obj) + "' object cannot be sliced");
@@ -1117,31 +1247,23 @@ Value slice(const Value& obj, const Value& start_v, const Value& stop_v, const V
 }
 
 void charge(Env& env, std::uint64_t units) {
-  env.work += units;
-  if (env.work > env.limits.max_work) {
-    throw EvalError(
-        "the template did more than " + std::to_string(env.limits.max_work) + " units of work",
-        TemplateError::Kind::Limit);
-  }
+  env.work.spend(units);
 }
 
 std::uint64_t size_of(const Value& v) {
   switch (v.kind()) {
     case Kind::String: return v.str().size();
-    case Kind::Array: return v.array().size();
-    case Kind::Object: return v.object().items.size();
+    case Kind::Array: return kItem * v.array().size();
+    case Kind::Object: return kItem * v.object().items.size();
     default: return 1;
   }
 }
 
+// No charge: the string is charged once, as a Value, when it is done (callers check its size
+// as it grows, and charging each check would make building a string quadratic).
 void check_size(Env& env, std::size_t bytes) {
-  charge(env, bytes);
-  const Limits& limits = env.limits;
-  if (bytes > limits.max_output_bytes) {
-    throw EvalError("a string of " + std::to_string(bytes) + " bytes exceeds the output limit of " +
-                        std::to_string(limits.max_output_bytes) + " bytes",
-                    TemplateError::Kind::Limit);
-  }
+  env.work.string_of(bytes);
+  env.work.reserve(bytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1192,6 +1314,7 @@ Value repeat(Env& env, const Value& seq, std::int64_t n) {
   if (seq.is_string()) {
     check_size(env, total);
     std::string out;
+    out.reserve(total);
     for (std::int64_t i = 0; i < n; ++i) out += seq.str();
     return Value(std::move(out));
   }

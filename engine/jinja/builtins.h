@@ -10,6 +10,7 @@
 
 #include "jinja/template.h"
 #include "jinja/value.h"
+#include "jinja/work.h"
 
 namespace vkchat::jinja {
 
@@ -27,13 +28,12 @@ struct Env {
   const Limits& limits;
   std::tm now;
   std::deque<Namespace>& namespaces;  // namespace() objects live as long as the render
-  std::uint64_t work = 0;             // units charged so far (see charge)
+  Work& work;                         // the render's account (work.h)
 };
 
-// Bounds the render's CPU time: every string or list built, every character or item an
-// operation walks, every loop iteration costs units; past Limits::max_work it is a Limit error.
+// Charges the render's work account (Work::spend).
 void charge(Env& env, std::uint64_t units);
-std::uint64_t size_of(const Value& v);  // what walking v costs: bytes, items or 1
+std::uint64_t size_of(const Value& v);  // what walking v costs, in units: bytes, or kItem each
 
 bool has_filter(std::string_view name);
 bool has_test(std::string_view name);
@@ -53,7 +53,8 @@ std::vector<Value> iterate(const Value& v);               // list items, dict ke
 Value get_item(const Value& obj, const Value& key);       // obj[key], undefined when absent
 Value get_attr(const Value& obj, std::string_view name);  // obj.name, undefined when absent
 Value slice(const Value& obj, const Value& start, const Value& stop, const Value& step);
-void check_size(Env& env, std::size_t bytes);  // charges, and fails past max_output_bytes
+void check_size(Env& env, std::size_t bytes);  // fails past max_output_bytes or the memory limit
+std::u32string decode_within_limits(std::string_view s);  // text::decode, charged and bounded
 
 // Operators: `needle in haystack`, and + - * / // % ** ~ with Python's semantics.
 bool contains(const Value& haystack, const Value& needle);

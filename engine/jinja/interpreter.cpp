@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "jinja/builtins.h"
+#include "jinja/work.h"
 
 namespace vkchat::jinja {
 
@@ -17,8 +18,11 @@ struct Frame {
   Frame* parent = nullptr;
   std::vector<std::pair<std::string, Value>> vars;
 
+  // Scopes hold a few names each; the scans are charged, so a template with thousands of
+  // names fails at the work limit instead of going quadratic.
   const Value* find(std::string_view name) const {
     for (const Frame* f = this; f; f = f->parent) {
+      spend(kStep + kItem * f->vars.size());
       for (const auto& [k, v] : f->vars) {
         if (k == name) return &v;
       }
@@ -27,6 +31,7 @@ struct Frame {
   }
 
   void set(const std::string& name, Value v) {
+    spend(kStep + kItem * vars.size());
     for (auto& [k, old] : vars) {
       if (k == name) {
         old = std::move(v);
@@ -49,19 +54,24 @@ std::tm local_now() {
 class Interpreter {
  public:
   Interpreter(const std::string& name, const RenderOptions& opts)
-      : name_(name),
+      : work_(opts.limits, opts.cancel),
+        name_(name),
         limits_(opts.limits),
-        env_{opts.limits, opts.now ? *opts.now : local_now(), namespaces_} {}
+        env_{opts.limits, opts.now ? *opts.now : local_now(), namespaces_, work_} {}
 
   std::string run(const Program& program, const json::Value& context) {
+    // The caller's context is not the template's doing: it is converted before the account opens.
     Frame globals;
     for (const auto& [k, v] : context.as_object()) globals.vars.emplace_back(k, from_json(v));
+    Work::Scope scope(work_);
     root_ = &globals;
     std::string out;
     out_ = &out;
-    exec(program.body, globals);
+    at(Pos{}, [&] { exec(program.body, globals); });
     return out;
   }
+
+  const Work& work() const { return work_; }
 
  private:
   [[noreturn]] void fail(Pos p, const std::string& what,
@@ -79,17 +89,18 @@ class Interpreter {
     }
   }
 
+  // Output, and the buffers of macro calls and set blocks, count as memory held.
   void emit(Pos p, std::string_view s) {
-    at(p, [&] { charge(env_, s.size()); });
     if (out_->size() + s.size() > limits_.max_output_bytes) {
       fail(p, "output exceeds the limit of " + std::to_string(limits_.max_output_bytes) + " bytes",
            TemplateError::Kind::Limit);
     }
+    at(p, [&] { work_.hold(s.size()); });
     out_->append(s);
   }
 
-  // Renders a body into a string of its own (macro calls, {% set %} blocks).
-  std::string capture(const Body& body, Frame& f) {
+  // Renders a body into a string value of its own (macro calls, {% set %} blocks).
+  Value capture(const Body& body, Frame& f, Pos p) {
     std::string buf;
     std::string* saved = out_;
     out_ = &buf;
@@ -97,10 +108,20 @@ class Interpreter {
       exec(body, f);
     } catch (...) {
       out_ = saved;
+      work_.release(buf.size());
       throw;
     }
     out_ = saved;
-    return buf;
+    const std::uint64_t held = buf.size();
+    Value v;
+    try {
+      v = at(p, [&] { return Value(std::move(buf)); });
+    } catch (...) {
+      work_.release(held);
+      throw;
+    }
+    work_.release(held);
+    return v;
   }
 
   // ---- statements ----
@@ -116,6 +137,7 @@ class Interpreter {
   // Any failure not already placed more precisely gets the statement's position.
   Flow exec(const Stmt& s, Frame& f) {
     try {
+      work_.spend(kStep);
       return exec_stmt(s, f);
     } catch (const EvalError& e) {
       fail(s.pos, e.what(), e.kind());
@@ -138,10 +160,18 @@ class Interpreter {
         return Flow::Normal;
       case StmtKind::For: return exec_for(s, f);
       case StmtKind::Set: assign(s, eval(*s.exprs[0], f), f); return Flow::Normal;
-      case StmtKind::SetBlock: assign(s, Value(capture(s.bodies[0], f)), f); return Flow::Normal;
+      case StmtKind::SetBlock: assign(s, capture(s.bodies[0], f, s.pos), f); return Flow::Normal;
       case StmtKind::Macro:
         f.set(s.text, Value(Callable{&s, Builtin::RaiseException}));
         return Flow::Normal;
+      case StmtKind::With: {
+        std::vector<Value> values;
+        for (const auto& e : s.exprs) values.push_back(eval(*e, f));
+        Frame scope{&f, {}};
+        for (std::size_t i = 0; i < s.names.size(); ++i)
+          scope.set(s.names[i], std::move(values[i]));
+        return exec(s.bodies[0], scope);
+      }
       case StmtKind::Break: return Flow::Break;
       case StmtKind::Continue: return Flow::Continue;
     }
@@ -178,20 +208,27 @@ class Interpreter {
   Flow exec_for(const Stmt& s, Frame& f) {
     const Expr& iter_expr = *s.exprs[0];
     Value iterable = eval(iter_expr, f);
-    std::vector<Value> items = at(iter_expr.pos, [&] {
-      charge(env_, size_of(iterable));
-      return iterate(iterable);
-    });
+    // A list is walked in place (the value keeps it alive); dict keys and characters are built.
+    std::vector<Value> built;
+    if (!iterable.is_array()) {
+      built = at(iter_expr.pos, [&] {
+        charge(env_, size_of(iterable));
+        return iterate(iterable);
+      });
+    }
+    const std::vector<Value>* list = iterable.is_array() ? &iterable.array() : &built;
     if (const Expr* cond = s.exprs[1].get()) {
       std::vector<Value> kept;
-      for (Value& item : items) {
+      for (const Value& item : *list) {
         count_iteration(s.pos);
         Frame scope{&f, {}};
         bind_targets(s, item, scope);
-        if (truthy(eval(*cond, scope))) kept.push_back(std::move(item));
+        if (truthy(eval(*cond, scope))) kept.push_back(item);
       }
-      items = std::move(kept);
+      built = std::move(kept);
+      list = &built;
     }
+    const std::vector<Value>& items = *list;
     if (items.empty()) return exec(s.bodies[1], f);
     const std::int64_t n = static_cast<std::int64_t>(items.size());
     for (std::int64_t i = 0; i < n; ++i) {
@@ -214,7 +251,7 @@ class Interpreter {
   }
 
   void count_iteration(Pos p) {
-    at(p, [&] { charge(env_, 1); });
+    at(p, [&] { charge(env_, kCall); });
     if (++iterations_ > limits_.max_loop_iterations) {
       fail(p, "more than " + std::to_string(limits_.max_loop_iterations) + " loop iterations",
            TemplateError::Kind::Limit);
@@ -237,6 +274,7 @@ class Interpreter {
   }
 
   Value eval(const Expr& e, Frame& f) {
+    at(e.pos, [&] { work_.spend(kStep); });
     switch (e.kind) {
       case ExprKind::Literal: return e.literal;
       case ExprKind::Name: return lookup(e.name, f);
@@ -263,10 +301,7 @@ class Interpreter {
       case ExprKind::GetItem: {
         Value obj = eval(*e.args[0], f);
         Value key = eval(*e.args[1], f);
-        return at(e.pos, [&] {
-          if (obj.is_string()) charge(env_, size_of(obj));  // indexing decodes the string
-          return get_item(obj, key);
-        });
+        return at(e.pos, [&] { return get_item(obj, key); });
       }
       case ExprKind::Slice: {
         Value obj = eval(*e.args[0], f);
@@ -401,17 +436,19 @@ class Interpreter {
       scope.set(m.names[i], m.exprs[i] ? eval(*m.exprs[i], scope)
                                        : Value::undefined("'" + m.names[i] + "' is undefined"));
     }
+    at(pos, [&] { work_.spend(kCall); });
     ++call_depth_;
     try {
-      std::string out = capture(m.bodies[0], scope);
+      Value out = capture(m.bodies[0], scope, pos);
       --call_depth_;
-      return Value(std::move(out));
+      return out;
     } catch (...) {
       --call_depth_;
       throw;
     }
   }
 
+  Work work_;  // first: destroyed last, after every value that holds memory on it
   const std::string& name_;
   const Limits& limits_;
   std::deque<Namespace> namespaces_;

@@ -179,6 +179,8 @@ class Parser {
       set_stmt(*s);
     } else if (tag == "macro") {
       macro_stmt(*s);
+    } else if (tag == "with") {
+      with_stmt(*s);
     } else if (tag == "break" || tag == "continue") {
       if (loop_depth_ == 0) fail_at(pos, "'" + tag + "' outside of a loop");
       s->kind = tag == "break" ? StmtKind::Break : StmtKind::Continue;
@@ -193,7 +195,7 @@ class Parser {
     } else if (tag == "include" || tag == "import" || tag == "from" || tag == "extends") {
       fail_at(pos, "'{% " + tag + " %}' is not allowed: templates cannot read other files");
     } else if (tag == "block" || tag == "call" || tag == "filter" || tag == "raw" ||
-               tag == "with" || tag == "autoescape") {
+               tag == "autoescape") {
       fail_at(pos, "'{% " + tag + " %}' is not supported");
     } else if (tag.starts_with("end") || tag == "elif" || tag == "else") {
       fail_at(pos, "unexpected '{% " + tag + " %}'");
@@ -278,6 +280,21 @@ class Parser {
     end_tag();
   }
 
+  // {% with a = x, b = y %} ... {% endwith %}
+  void with_stmt(Stmt& s) {
+    s.kind = StmtKind::With;
+    while (cur().kind != TokenKind::BlockEnd) {
+      s.names.push_back(expect_name("a variable name"));
+      expect_op("=");
+      s.exprs.push_back(expression(true));
+      if (!eat_op(",")) break;
+    }
+    end_tag();
+    s.bodies.push_back(body({"endwith"}));
+    tag_name();
+    end_tag();
+  }
+
   void macro_stmt(Stmt& s) {
     s.kind = StmtKind::Macro;
     s.text = expect_name("a macro name");
@@ -324,7 +341,11 @@ class Parser {
     while (is_name("if")) {
       Pos pos = next().pos;
       ExprPtr cond = or_expr();
-      ExprPtr other = eat_name("else") ? condexpr() : nullptr;
+      ExprPtr other;
+      if (eat_name("else")) {  // `a if c else b if d else ...` nests to the right
+        DepthGuard guard(*this);
+        other = condexpr();
+      }
       ExprPtr c = make_expr(ExprKind::Cond, pos);
       c->args.push_back(std::move(e));
       c->args.push_back(std::move(cond));

@@ -152,6 +152,11 @@ bool is_space(char32_t c) {
   }
 }
 
+bool is_word(char32_t c) {
+  if (c >= 0xDC80 && c <= 0xDCFF) return false;  // an escaped invalid byte
+  return c == '_' || u_isalnum(static_cast<UChar32>(c));
+}
+
 std::string strip(std::string_view s, bool left, bool right,
                   const std::optional<std::string>& chars) {
   std::u32string set = chars ? decode(*chars) : std::u32string();

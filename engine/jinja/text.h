@@ -15,6 +15,7 @@ std::string encode(std::u32string_view s);
 std::size_t length(std::string_view s);  // in code points
 
 bool is_space(char32_t c);  // Python's str.isspace()
+bool is_word(char32_t c);   // matches regex \w: a Unicode letter or digit, or '_'
 
 // str.strip / lstrip / rstrip: Unicode whitespace, or any of the code points in `chars`.
 std::string strip(std::string_view s, bool left, bool right,

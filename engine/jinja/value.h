@@ -1,14 +1,20 @@
 // The interpreter's value type: Python-like semantics for the subset of Python objects that chat
 // templates see (None, bool, int, float, str, list, dict), plus Jinja's undefined, namespaces
-// and callables. Lists and dicts are immutable once built (HF renders templates in an
-// ImmutableSandboxedEnvironment), so they are shared by pointer; the only mutable object is a
-// namespace, owned by the render that created it.
+// and callables. Strings, lists and dicts are immutable once built (HF renders templates in an
+// ImmutableSandboxedEnvironment), so a Value shares them by reference count: copying a Value,
+// {% set %}, passing an argument or putting a string into a list never copies its contents.
+// The only mutable object is a namespace, owned by the render that created it.
+//
+// Building a string, list or dict is charged to the render's work account (work.h), and so is
+// every node that comparing, printing or converting a value walks.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -27,11 +33,22 @@ struct Pos {
 class Value;
 using Array = std::vector<Value>;
 
-// A dict: insertion-ordered members (JSON objects keep their order through tojson).
+// A dict: insertion-ordered members (JSON objects keep their order through tojson). Large ones
+// keep a hash index, so that a lookup, a dict literal or a comparison stays linear overall;
+// members appended to `items` directly after indexing are still found (by a scan of the tail).
 struct Object {
   std::vector<std::pair<std::string, Value>> items;
   const Value* find(std::string_view key) const;
   void set(std::string key, Value v);
+  void index();  // builds the index when the dict is large (Value(Object) does)
+
+ private:
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::size_t, KeyHash, std::equal_to<>> index_;
+  std::size_t indexed_ = 0;  // items[0, indexed_) are in the index
 };
 
 // The object namespace() returns: attributes assignable with {% set ns.x = ... %}.
@@ -40,6 +57,21 @@ struct Namespace {
 };
 
 struct Stmt;  // a macro definition, owned by the parsed template
+class Work;
+
+// A shared string, list or dict, with the bytes it holds on its render's work account (none
+// for a value built outside a render, such as a template's literals); freed, it gives them back.
+template <class T>
+struct Counted {
+  T value;
+  Work* account = nullptr;
+  std::uint64_t bytes = 0;
+  bool ascii = false;  // a string of ASCII only: indexed by byte, without decoding
+  Counted(T v, Work* w, std::uint64_t b) : value(std::move(v)), account(w), bytes(b) {}
+  Counted(const Counted&) = delete;
+  Counted& operator=(const Counted&) = delete;
+  ~Counted();
+};
 
 enum class Builtin { RaiseException, Namespace, Range, StrftimeNow, Dict };
 
@@ -74,16 +106,18 @@ class Value {
   Value(int i) : v_(std::int64_t{i}) {}
   Value(std::int64_t i) : v_(i) {}
   Value(double d) : v_(d) {}
-  Value(std::string s) : v_(std::move(s)) {}
-  Value(const char* s) : v_(std::string(s)) {}
-  Value(Array a);   // throws EvalError (Limit) past kMaxValueDepth
+  Value(std::string s);  // charged as bytes built (work.h)
+  Value(const char* s) : Value(std::string(s)) {}
+  Value(Array a);   // throws EvalError (Limit) past kMaxValueDepth or a work limit
   Value(Object o);  // likewise
   Value(Namespace* ns) : v_(ns) {}
   Value(Callable c) : v_(c) {}
 
   static Value none() { return Value(NoneTag{}); }
   // An undefined value that remembers why, for error messages ("'foo' is undefined").
-  static Value undefined(std::string hint) { return Value(UndefinedTag{std::move(hint)}); }
+  static Value undefined(std::string hint) {
+    return Value(UndefinedTag{std::make_shared<const std::string>(std::move(hint))});
+  }
 
   Kind kind() const { return static_cast<Kind>(v_.index()); }
   bool is_undefined() const { return kind() == Kind::Undefined; }
@@ -102,12 +136,13 @@ class Value {
   bool as_bool() const { return std::get<bool>(v_); }
   std::int64_t as_int() const;  // Int or Bool
   double as_double() const;     // Int, Float or Bool
-  const std::string& str() const { return std::get<std::string>(v_); }
-  const Array& array() const { return *std::get<std::shared_ptr<const Array>>(v_); }
-  const Object& object() const { return *std::get<std::shared_ptr<const Object>>(v_); }
+  const std::string& str() const { return std::get<Shared<std::string>>(v_)->value; }
+  bool is_ascii_string() const { return std::get<Shared<std::string>>(v_)->ascii; }
+  const Array& array() const { return std::get<Shared<Array>>(v_)->value; }
+  const Object& object() const { return std::get<Shared<Object>>(v_)->value; }
   Namespace* ns() const { return std::get<Namespace*>(v_); }
   const Callable& callable() const { return std::get<Callable>(v_); }
-  const std::string& undefined_hint() const { return std::get<UndefinedTag>(v_).hint; }
+  const std::string& undefined_hint() const;
 
   // The same underlying list or dict (a cheap first check for equality).
   bool same_container(const Value& o) const;
@@ -115,14 +150,19 @@ class Value {
 
  private:
   struct UndefinedTag {
-    std::string hint;
+    std::shared_ptr<const std::string> hint;  // null: no hint
   };
   struct NoneTag {};
   explicit Value(NoneTag t) : v_(t) {}
   explicit Value(UndefinedTag t) : v_(std::move(t)) {}
 
-  std::variant<UndefinedTag, NoneTag, bool, std::int64_t, double, std::string,
-               std::shared_ptr<const Array>, std::shared_ptr<const Object>, Namespace*, Callable>
+  template <class T>
+  using Shared = std::shared_ptr<const Counted<T>>;
+  template <class T>
+  static std::shared_ptr<Counted<T>> share(T v, std::uint64_t bytes);
+
+  std::variant<UndefinedTag, NoneTag, bool, std::int64_t, double, Shared<std::string>,
+               Shared<Array>, Shared<Object>, Namespace*, Callable>
       v_;
   int depth_ = 0;
 };
@@ -140,6 +180,9 @@ std::string repr(const Value& v);
 
 // Python ==: numbers by value (bool counts as a number), lists and dicts deeply.
 bool equals(const Value& a, const Value& b);
+
+// A hash consistent with equals (1 == 1.0 == True hash alike; a dict's hash ignores order).
+std::size_t hash_value(const Value& v);
 
 // Python ordering for <, <=, >, >=: numbers, strings (by code point), lists lexicographically.
 // Other pairs throw EvalError. Returns <0, 0 or >0.

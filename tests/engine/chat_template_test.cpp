@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -249,6 +250,49 @@ TEST(ChatTemplate, BrokenTemplateFallsBackWithTheParseError) {
   chat::ChatRenderOptions strict;
   strict.allow_fallback = false;
   EXPECT_THROW(tmpl.render(sample_chat(), true, strict), TemplateError);
+}
+
+// A template vkchat cannot render falls back loudly: the result names the built-in format used
+// and why, for the front end to show; detection from the template's text picks the format.
+TEST(ChatTemplate, UnrenderableTemplateFallsBackAndNamesTheFormat) {
+  const std::string llama3_markers = "{{ '<|start_header_id|>' }}{{ '<|end_header_id|>' }}";
+  struct Case {
+    std::string source;
+    std::string reason;  // part of fallback_reason
+  };
+  const Case cases[] = {
+      {llama3_markers + "{% call foo() %}x{% endcall %}", "'{% call %}' is not supported"},
+      {llama3_markers + "{% for i in range(100000000) %}{% endfor %}", "items exceeds the limit"},
+      {llama3_markers +
+           "{% macro f(n) %}{% if n < 40 %}{{ f(n+1) }}{{ f(n+1) }}{% endif %}{% endmacro %}"
+           "{{ f(0) }}",
+       "units of work"},
+  };
+  for (const Case& c : cases) {
+    chat::ChatTemplate tmpl = chat::ChatTemplate::from_source(c.source, "", "", "model template");
+    chat::RenderResult r = tmpl.render(sample_chat(), true);
+    EXPECT_TRUE(r.used_fallback) << c.source;
+    EXPECT_EQ(r.format_name, "llama3") << c.source;
+    EXPECT_EQ(r.fallback_reason.rfind("model template:1:", 0), 0u) << r.fallback_reason;
+    EXPECT_NE(r.fallback_reason.find(c.reason), std::string::npos) << r.fallback_reason;
+    EXPECT_NE(r.text.find("<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"),
+              std::string::npos)
+        << r.text;
+  }
+}
+
+// The caller's stop flag ends a render; a stop is not a template failure, so it never falls back.
+TEST(ChatTemplate, RenderIsCancellableAndDoesNotFallBack) {
+  chat::ChatTemplate tmpl = chat::ChatTemplate::from_source(
+      "{% macro f(n) %}{% if n < 45 %}{{ f(n+1) }}{{ f(n+1) }}{% endif %}{% endmacro %}{{ f(0) }}");
+  std::atomic<bool> stop{true};
+  chat::ChatRenderOptions opts;
+  opts.cancel = &stop;
+  opts.limits.max_work = ~0ull;
+  EXPECT_THROW(tmpl.render(sample_chat(), true, opts), vkchat::Cancelled);
+  stop = false;
+  chat::ChatTemplate ok = chat::ChatTemplate::from_source("{{ messages|length }}");
+  EXPECT_EQ(ok.render(sample_chat(), true, opts).text, "4");
 }
 
 TEST(ChatTemplate, ContextDefaultsAndValidation) {

@@ -1,4 +1,6 @@
 // GGUF reader: every shared file parses, known facts hold, and corrupt input fails cleanly.
+#include "gguf/gguf_reader.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -6,12 +8,11 @@
 #include <random>
 #include <set>
 
-#include "gguf/gguf_reader.h"
 #include "support/test_support.h"
 
 using vkchat::GgufError;
-using vkchat::gguf::GgufFile;
 using vkchat::gguf::GgmlType;
+using vkchat::gguf::GgufFile;
 namespace fs = std::filesystem;
 
 namespace {
@@ -111,7 +112,8 @@ namespace {
 struct Layout {
   std::size_t n_tensors = 8, n_kv = 16;
   std::vector<std::size_t> key_lens, value_types, string_lens, array_counts, array_types;
-  std::vector<std::size_t> tensor_name_lens, tensor_ndims, tensor_dims, tensor_types, tensor_offsets;
+  std::vector<std::size_t> tensor_name_lens, tensor_ndims, tensor_dims, tensor_types,
+      tensor_offsets;
 };
 
 std::uint64_t rd64(const std::vector<std::uint8_t>& b, std::size_t at) {
@@ -215,7 +217,8 @@ TEST(GgufReader, TargetedMutationsAreRejected) {
     expect_rejected(mutate([&](auto& b) { put<std::uint32_t>(b, at, 13); }), "value type");
   }
   for (std::size_t at : l.string_lens) {
-    expect_rejected(mutate([&](auto& b) { put<std::uint64_t>(b, at, 1ull << 40); }), "string length");
+    expect_rejected(mutate([&](auto& b) { put<std::uint64_t>(b, at, 1ull << 40); }),
+                    "string length");
   }
   for (std::size_t at : l.array_counts) {
     expect_rejected(mutate([&](auto& b) { put<std::uint64_t>(b, at, 1ull << 61); }), "array count");
@@ -236,8 +239,10 @@ TEST(GgufReader, TargetedMutationsAreRejected) {
     expect_rejected(mutate([&](auto& b) { put<std::uint32_t>(b, at, 1000); }), "type id");
   }
   for (std::size_t at : l.tensor_offsets) {
-    expect_rejected(mutate([&](auto& b) { put<std::uint64_t>(b, at, rd64(b, at) + 4); }), "misaligned");
-    expect_rejected(mutate([&](auto& b) { put<std::uint64_t>(b, at, 1ull << 50); }), "out of range");
+    expect_rejected(mutate([&](auto& b) { put<std::uint64_t>(b, at, rd64(b, at) + 4); }),
+                    "misaligned");
+    expect_rejected(mutate([&](auto& b) { put<std::uint64_t>(b, at, 1ull << 50); }),
+                    "out of range");
   }
   // Two tensors at the same offset overlap.
   expect_rejected(mutate([&](auto& b) {
@@ -248,8 +253,10 @@ TEST(GgufReader, TargetedMutationsAreRejected) {
   expect_rejected(mutate([&](auto& b) {
                     std::size_t a = l.tensor_name_lens[0], c = l.tensor_name_lens[1];
                     std::uint64_t la = rd64(b, a), lc = rd64(b, c);
-                    if (la == lc) std::memcpy(b.data() + c + 8, b.data() + a + 8, la);
-                    else b[0] = 'X';  // keeps the expectation meaningful if lengths differ
+                    if (la == lc)
+                      std::memcpy(b.data() + c + 8, b.data() + a + 8, la);
+                    else
+                      b[0] = 'X';  // keeps the expectation meaningful if lengths differ
                   }),
                   "duplicate tensor");
 }
@@ -263,7 +270,8 @@ TEST(GgufReader, RandomByteFlipsNeverCrash) {
   for (int i = 0; i < 3000; ++i) {
     auto b = orig;
     int flips = 1 + static_cast<int>(rng() % 4);
-    for (int k = 0; k < flips; ++k) b[rng() % header_end] ^= static_cast<std::uint8_t>(1 + rng() % 255);
+    for (int k = 0; k < flips; ++k)
+      b[rng() % header_end] ^= static_cast<std::uint8_t>(1 + rng() % 255);
     try {
       GgufFile f = GgufFile::from_memory(std::move(b), "flip");
       for (const auto& [k, v] : f.metadata()) (void)v.to_string();
