@@ -197,14 +197,17 @@ std::vector<std::int32_t> ChatSession::tokenize(const std::string& text) const {
 }
 
 ChatSession::Prompt ChatSession::build_prompt(std::span<const Message> conv, std::size_t first,
-                                              std::string_view answer_so_far) {
+                                              std::string_view answer_so_far,
+                                              const std::atomic<bool>* cancel) {
   std::vector<Message> msgs;
   if (!options_.system_prompt.empty()) msgs.push_back({"system", options_.system_prompt});
   const std::size_t lead = leading_system(conv);
   msgs.insert(msgs.end(), conv.begin(), conv.begin() + static_cast<std::ptrdiff_t>(lead));
   msgs.insert(msgs.end(), conv.begin() + static_cast<std::ptrdiff_t>(std::max(first, lead)),
               conv.end());
-  RenderResult r = template_.render(msgs, true);
+  ChatRenderOptions render_options;
+  render_options.cancel = cancel;
+  RenderResult r = template_.render(msgs, true, render_options);
   format_ = {r.format_name, r.used_fallback, r.fallback_reason};
   Prompt p;
   p.tokens = tokenize(r.text + std::string(answer_so_far));
@@ -216,9 +219,10 @@ ChatSession::Prompt ChatSession::build_prompt(std::span<const Message> conv, std
 std::optional<ChatSession::Prompt> ChatSession::fit(std::span<const Message> conv,
                                                     std::size_t& first,
                                                     std::string_view answer_so_far,
-                                                    std::int64_t room, std::int64_t& dropped) {
+                                                    std::int64_t room, std::int64_t& dropped,
+                                                    const std::atomic<bool>* cancel) {
   const std::int64_t n = n_ctx();
-  Prompt p = build_prompt(conv, first, answer_so_far);
+  Prompt p = build_prompt(conv, first, answer_so_far, cancel);
   auto size = [&] { return static_cast<std::int64_t>(p.tokens.size()); };
   if (size() + room > n && options_.context_policy == ContextPolicy::DropOldest) {
     // Dropping costs a re-prefill of everything after the system prompt, so drop down to half
@@ -229,7 +233,7 @@ std::optional<ChatSession::Prompt> ChatSession::fit(std::span<const Message> con
       while (next < current && conv[next].role != "user") ++next;
       dropped += static_cast<std::int64_t>(next - first);
       first = next;
-      p = build_prompt(conv, first, answer_so_far);
+      p = build_prompt(conv, first, answer_so_far, cancel);
     }
   }
   if (size() + 1 > n) return std::nullopt;
@@ -288,7 +292,18 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
   st.n_ctx = n_ctx();
 
   std::size_t first = start_of(conv);
-  std::optional<Prompt> prompt = fit(conv, first, "", answer_room(), st.messages_dropped);
+  std::optional<Prompt> prompt;
+  try {
+    // The template renders with the stop flag: a Stop (or a closed request) ends even a slow one.
+    prompt = fit(conv, first, "", answer_room(), st.messages_dropped, stop_);
+  } catch (const Cancelled&) {
+    // Nothing was fed: the answer is empty and stopped, the cache as it was.
+    res.finish = FinishReason::Stopped;
+    st.position = position();
+    st.total_ms = ms_since(t0);
+    keep_turn(std::move(conv), res, first);
+    return res;
+  }
   if (!prompt) throw ContextFull(too_long(conv, first));
 
   std::vector<std::string> stops = prompt->stop_strings;
@@ -354,7 +369,7 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
         std::int64_t room = answer_room();
         if (options_.max_tokens > 0) room = std::min(room, options_.max_tokens - generated);
         std::optional<Prompt> shifted =
-            fit(conv, first, tok_->decode(res.tokens), room, st.messages_dropped);
+            fit(conv, first, tok_->decode(res.tokens), room, st.messages_dropped, stop_);
         if (!shifted) {
           res.finish = FinishReason::ContextFull;
           res.message = "the context of " + std::to_string(n_ctx()) + " tokens is full" +
@@ -391,13 +406,17 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
   st.position = position();
   st.total_ms = ms_since(t0);
 
+  keep_turn(std::move(conv), res, first);
+  last_prompt_ = prompt->text;
+  return res;
+}
+
+void ChatSession::keep_turn(std::vector<Message> conv, const TurnResult& res, std::size_t first) {
   conv.push_back({"assistant", res.text});
   history_ = std::move(conv);
   first_kept_ = first;
-  last_seed_ = seed;
-  last_stats_ = st;
-  last_prompt_ = prompt->text;
-  return res;
+  last_seed_ = res.seed;
+  last_stats_ = res.stats;
 }
 
 }  // namespace vkchat::chat

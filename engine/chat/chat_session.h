@@ -210,12 +210,15 @@ class ChatSession {
   struct Prompt;
 
   TurnResult run_turn(std::vector<Message> conv, std::uint64_t seed, const OnPiece& on_piece);
+  // The finished turn becomes the history: `conv` with the answer, what was left out, the stats.
+  void keep_turn(std::vector<Message> conv, const TurnResult& res, std::size_t first);
+  // `cancel`: the template's render stops with Cancelled once it is set (nullptr: never).
   Prompt build_prompt(std::span<const Message> conv, std::size_t first,
-                      std::string_view answer_so_far);
+                      std::string_view answer_so_far, const std::atomic<bool>* cancel = nullptr);
   // Drops turns (DropOldest) until the prompt leaves `room` tokens; nullopt when it cannot fit.
   std::optional<Prompt> fit(std::span<const Message> conv, std::size_t& first,
                             std::string_view answer_so_far, std::int64_t room,
-                            std::int64_t& dropped);
+                            std::int64_t& dropped, const std::atomic<bool>* cancel = nullptr);
   // Cuts the cache where it stops matching `tokens` and feeds the rest, adding the count fed to
   // `fed` (also when feeding throws, e.g. Cancelled); returns the count reused.
   std::int64_t prefill(std::span<const std::int32_t> tokens, std::int64_t& fed);

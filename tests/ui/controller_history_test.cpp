@@ -29,6 +29,7 @@ std::int64_t chat(ChatStore& s, const std::string& question) {
 void loadModel(gui::AppController& c) {
   QSignalSpy loads(&c, &gui::AppController::loadModelRequested);
   c.openModel("/models/tiny.gguf");
+  ASSERT_TRUE(QTest::qWaitFor([&] { return loads.count() > 0; }, 5000));  // the request is queued
   gui::LoadedModel model;
   model.path = "/models/tiny.gguf";
   model.name = "tiny";

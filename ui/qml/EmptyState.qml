@@ -47,6 +47,16 @@ Item {
             bottomPadding: 10
             font.pixelSize: 15
             text: qsTr("Open %1 again").arg(empty.modelState.lastModelName)
+            // The file's name is the user's (or a downloader's) text: drawn as it is, never as markup.
+            contentItem: Text {
+                text: parent.text
+                font: parent.font
+                textFormat: Text.PlainText
+                color: parent.highlighted ? parent.palette.highlightedText : parent.palette.buttonText
+                horizontalAlignment: Text.AlignHCenter
+                verticalAlignment: Text.AlignVCenter
+                elide: Text.ElideMiddle
+            }
             Accessible.name: qsTr("Open the last model, %1").arg(empty.modelState.lastModelName)
             onClicked: empty.modelState.openPathRequested(empty.modelState.lastModelPath)
         }
