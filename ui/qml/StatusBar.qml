@@ -42,18 +42,17 @@ Rectangle {
         Item {
             Layout.fillWidth: true
         }
-        // Labels shrink (elided) before the bar overflows a narrow window.
+        // Each label takes its own width and shrinks (elided) only when the window is too narrow:
+        // only the spacer takes the room left (labels that fill too would split it and elide).
         RowLayout {
             visible: bar.status.prefillText.length > 0
             spacing: 6
-            Layout.fillWidth: true
             Layout.maximumWidth: implicitWidth
             Label {
                 text: bar.status.prefillText
                 color: bar.theme.mutedText
                 font.pixelSize: 12
                 elide: Text.ElideRight
-                Layout.fillWidth: true
                 Layout.maximumWidth: implicitWidth
                 Accessible.name: bar.status.prefillText
             }
@@ -76,7 +75,6 @@ Rectangle {
             color: bar.theme.mutedText
             font.pixelSize: 12
             elide: Text.ElideRight
-            Layout.fillWidth: true
             Layout.maximumWidth: implicitWidth
             Accessible.name: qsTr("Generation speed: %1").arg(bar.status.speedText)
         }
@@ -86,7 +84,6 @@ Rectangle {
             color: bar.theme.mutedText
             font.pixelSize: 12
             elide: Text.ElideRight
-            Layout.fillWidth: true
             Layout.maximumWidth: implicitWidth
             Accessible.name: qsTr("Time to first token: %1").arg(bar.status.ttftText)
             HoverHandler {
@@ -97,7 +94,6 @@ Rectangle {
         }
         RowLayout {
             spacing: 6
-            Layout.fillWidth: true
             Layout.maximumWidth: implicitWidth
             Label {
                 text: qsTr("Context")
@@ -123,7 +119,6 @@ Rectangle {
                 color: bar.status.contextDropped > 0 ? bar.theme.warning : bar.theme.mutedText
                 font.pixelSize: 12
                 elide: Text.ElideRight
-                Layout.fillWidth: true
                 Layout.maximumWidth: implicitWidth
                 ToolTip.visible: contextHover.hovered && truncated
                 ToolTip.text: text
