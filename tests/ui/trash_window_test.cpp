@@ -4,25 +4,18 @@
 // read-only history offers "Start a new history". Leaves ui_trash_window.png in the build folder.
 #include <gtest/gtest.h>
 
-#include <QQmlApplicationEngine>
 #include <QQuickItem>
-#include <QQuickWindow>
 #include <QSignalSpy>
-#include <QTest>
 
-#include "app_status.h"
-#include "chat_view_model.h"
-#include "conversations_view_model.h"
-#include "generation_settings.h"
-#include "model_state.h"
 #include "screenshots.h"
+#include "window_fixture.h"
 
 namespace vkchat::ui {
 namespace {
 
-class TrashWindow : public ::testing::Test {
+class TrashWindow : public test::WindowFixture {
  protected:
-  void SetUp() override {
+  void prepareModels() override {
     conversations_.list()->setItems(
         {{1, "Rust lifetimes", "Today", {}, 0}, {2, "Sourdough starter", "Yesterday", {}, 0}});
     conversations_.setCurrent(1, "Rust lifetimes");
@@ -30,21 +23,6 @@ class TrashWindow : public ::testing::Test {
     conversations_.setTrashItems(
         {{7, "Trip to Lisbon", "Today", "Removed for good in 30 days", 0},
          {8, "Old shopping list", "Previous 7 days", "Removed for good in 26 days", 0}});
-    engine_.setInitialProperties({
-        {"conversations", QVariant::fromValue(&conversations_)},
-        {"chat", QVariant::fromValue(&chat_)},
-        {"settings", QVariant::fromValue(&settings_)},
-        {"modelState", QVariant::fromValue(&model_)},
-        {"status", QVariant::fromValue(&status_)},
-    });
-    engine_.load(QUrl("qrc:/Vkchat/qml/Main.qml"));
-    ASSERT_EQ(engine_.rootObjects().size(), 1);
-    window_ = qobject_cast<QQuickWindow*>(engine_.rootObjects().constFirst());
-    ASSERT_NE(window_, nullptr);
-    window_->show();
-    window_->requestActivate();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_));
-    QTest::qWait(100);
   }
 
   QObject* named(const char* name) const { return window_->findChild<QObject*>(name); }
@@ -54,14 +32,6 @@ class TrashWindow : public ::testing::Test {
     QTest::mouseClick(window_, Qt::LeftButton, {}, centre.toPoint());
     QTest::qWait(50);
   }
-
-  ConversationsViewModel conversations_;
-  ChatViewModel chat_;
-  GenerationSettings settings_;
-  ModelState model_;
-  AppStatus status_;
-  QQmlApplicationEngine engine_;
-  QQuickWindow* window_ = nullptr;
 };
 
 TEST_F(TrashWindow, TheTrashOpensFromTheSidebarAndListsWhatWasDeleted) {

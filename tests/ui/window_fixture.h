@@ -55,11 +55,13 @@ class WindowFixture : public ::testing::Test {
   virtual void preparePalette() {}
   virtual void prepareEngine(QQmlEngine&) {}
   virtual QSize windowSize() const { return {}; }  // empty: Main.qml's own
+  virtual void prepareModels() {}                  // after fill(): what one suite shows instead
 
   void SetUp() override {
     preparePalette();
     collector_ = std::make_unique<WarningCollector>();
     fill();
+    prepareModels();
     prepareEngine(engine_);
     engine_.setInitialProperties({
         {"conversations", QVariant::fromValue(&conversations_)},
