@@ -33,10 +33,14 @@ class ControllerHarness {
     if (engine) {
       worker_ = std::make_unique<gui::WorkerThread>(*controller_, -1, prefillChunkSeconds);
     }
-    opened_ = false;
-    QObject::connect(store_.get(), &gui::StoreThread::opened, [this] { opened_ = true; });
-    QObject::connect(store_.get(), &gui::StoreThread::openFailed, [this] { opened_ = true; });
-    if (!QTest::qWaitFor([this] { return opened_; }, 5000)) {
+    // The open is the store thread's first job, so a job queued now answers once it is done
+    // (opened or failed). Waiting for opened() instead could miss it: the thread may emit it
+    // before a connection made here exists.
+    bool answered = false;
+    store_->run(
+        controller_.get(), [](store::ChatStore&) { return 0; },
+        [&answered](int) { answered = true; }, [&answered](const QString&) { answered = true; });
+    if (!QTest::qWaitFor([&answered] { return answered; }, 10000)) {
       throw std::runtime_error("the store thread did not open " + db_.toStdString());
     }
     settle();
@@ -66,7 +70,6 @@ class ControllerHarness {
   std::unique_ptr<gui::StoreThread> store_;
   std::unique_ptr<gui::AppController> controller_;
   std::unique_ptr<gui::WorkerThread> worker_;  // declared last: it goes first
-  bool opened_ = false;
 };
 
 }  // namespace vkchat::test

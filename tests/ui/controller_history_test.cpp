@@ -130,9 +130,10 @@ TEST(ControllerHistory, AFailedSaveKeepsThePromptInTheComposer) {
   QSignalSpy saved(c.chat(), &ui::ChatViewModel::sendSaved);
   QSignalSpy requests(&c, &gui::AppController::generateRequested);
   // Every insert fails as a full disk would.
+  // The store thread may be writing (the model just loaded is remembered): wait for its lock.
   Database::open(h.dbPath().toStdString())
       .exec(
-          "CREATE TRIGGER disk_full BEFORE INSERT ON messages BEGIN "
+          "PRAGMA busy_timeout = 10000; CREATE TRIGGER disk_full BEFORE INSERT ON messages BEGIN "
           "SELECT RAISE(FAIL, 'database or disk is full'); END");
   emit c.chat()->sendRequested("Keep me");
   ASSERT_TRUE(QTest::qWaitFor([&] { return !c.chat()->generating(); }, 5000));
@@ -144,7 +145,8 @@ TEST(ControllerHistory, AFailedSaveKeepsThePromptInTheComposer) {
   // The job was one transaction: no conversation was left half-written.
   EXPECT_TRUE(h.openStore().list_conversations().empty());
 
-  Database::open(h.dbPath().toStdString()).exec("DROP TRIGGER disk_full");
+  Database::open(h.dbPath().toStdString())
+      .exec("PRAGMA busy_timeout = 10000; DROP TRIGGER disk_full");
   emit c.chat()->sendRequested("Keep me");
   ASSERT_TRUE(QTest::qWaitFor([&] { return saved.count() == 1; }, 5000));
   EXPECT_EQ(saved.at(0).at(0).toString(), "Keep me");
