@@ -1,4 +1,5 @@
-// The forward pass of the llama family (llama, qwen2, qwen3, phi3) as a sequence of recorded ops.
+// The forward pass as a sequence of recorded ops: record_forward picks the architecture's own
+// (llm/forward_family.h), record_logits projects to the vocabulary.
 #pragma once
 #include <cstdint>
 

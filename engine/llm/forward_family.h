@@ -1,0 +1,16 @@
+// The forward pass of each architecture family, one function per forward_<family>.cpp, all with
+// record_forward's contract (llm/forward.h). record_forward picks one by HParams::arch; a new
+// family adds its function here and its case there.
+#pragma once
+#include <cstdint>
+
+#include "llm/forward.h"
+
+namespace vkchat::llm {
+
+// llama, qwen2, qwen3, phi3: pre-norm blocks, RoPE attention over the cache, SwiGLU.
+void record_forward_llama(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                          const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                          std::int64_t n_tok, ForwardRounding rounding);
+
+}  // namespace vkchat::llm
