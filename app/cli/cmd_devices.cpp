@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cli/cli_common.h"
+#include "llm/memory_estimate.h"
 #include "util/env.h"
 #include "vk/device_info.h"
 #include "vk/instance.h"
@@ -16,7 +17,8 @@ const std::string_view kDevicesHelp =
     "\n"
     "Lists the Vulkan devices: type, vendor, driver, API version, subgroup size and operations,\n"
     "float16/int8 support, 8/16-bit storage, shared memory, workgroup limits, memory heaps with\n"
-    "their budget, timestamp period. '*' marks the device vkchat uses: the best of discrete >\n"
+    "their budget, the memory a model may use (on a CPU device the host's available memory less a\n"
+    "margin), timestamp period. '*' marks the device vkchat uses: the best of discrete >\n"
     "integrated > virtual > CPU, or VKCHAT_DEVICE (an index or a name substring).\n"
     "  --json      one JSON object instead of text\n";
 
@@ -74,6 +76,9 @@ void print_text(const std::vector<vk::DeviceInfo>& devs, std::optional<std::size
       std::printf("\n");
     }
     std::printf("    memory budget:    %s\n", d.memory_budget ? "VK_EXT_memory_budget" : "-");
+    std::printf(
+        "    models may use:   %s%s\n", human_bytes(llm::device_memory_budget(d)).c_str(),
+        d.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? " (host memory available, less a margin)" : "");
     std::printf("    unified memory:   %s\n", yes(d.unified_memory));
     std::printf("    timestamps:       %g ns/tick, %u bits\n", d.timestamp_period_ns,
                 d.timestamp_bits);
@@ -113,6 +118,7 @@ void print_json(const std::vector<vk::DeviceInfo>& devs, std::optional<std::size
     o += ",\"max_workgroup_invocations\":" + std::to_string(d.max_workgroup_invocations);
     o += ",\"max_storage_buffer_range\":" + std::to_string(d.max_storage_buffer_range);
     o += ",\"memory_budget\":" + std::string(jbool(d.memory_budget));
+    o += ",\"model_memory_bytes\":" + std::to_string(llm::device_memory_budget(d));
     o += ",\"unified_memory\":" + std::string(jbool(d.unified_memory));
     o += ",\"heaps\":[";
     for (std::size_t h = 0; h < d.heaps.size(); ++h) {

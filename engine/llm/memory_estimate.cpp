@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "util/errors.h"
+#include "util/host_memory.h"
 
 namespace vkchat::llm {
 
@@ -36,6 +38,11 @@ std::string MemoryEstimate::describe() const {
 }
 
 std::uint64_t device_memory_budget(const vk::DeviceInfo& info) {
+  // A CPU driver's heap is host memory, and its size is a made-up number (lavapipe says 2 GiB
+  // and allocates 5 GiB and more without complaint): the host's free memory is the limit.
+  if (info.type == VK_PHYSICAL_DEVICE_TYPE_CPU) {
+    if (std::optional<HostMemory> host = read_host_memory()) return cpu_device_budget(*host);
+  }
   std::uint64_t best = 0;
   bool any_local = std::any_of(info.heaps.begin(), info.heaps.end(),
                                [](const vk::MemoryHeapInfo& h) { return h.device_local; });

@@ -20,8 +20,10 @@ struct MemoryEstimate {
   std::string describe() const;
 };
 
-// Device memory this process may still allocate for buffers of BufferKind::Device: the largest
-// device-local heap's budget minus its usage (VK_EXT_memory_budget), else the heap's size.
+// Device memory this process may still allocate for buffers of BufferKind::Device: on a CPU
+// device (lavapipe) the host's available memory minus a margin (util/host_memory.h); elsewhere
+// the largest device-local heap's budget minus its usage (VK_EXT_memory_budget), else the
+// heap's size.
 std::uint64_t device_memory_budget(const vk::DeviceInfo& info);
 
 // Throws InsufficientMemory when `need` exceeds `budget`, naming `what` (the model file), the

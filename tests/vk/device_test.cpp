@@ -3,18 +3,20 @@
 // and a clean error when there is no driver at all.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
 
+#include "llm/memory_estimate.h"
+#include "support/test_support.h"
 #include "vk/command.h"
 #include "vk/device_core.h"
 #include "vk/instance.h"
 #include "vk/pipeline.h"
 #include "vk/vk_error.h"
-#include "support/test_support.h"
 #include "vk/vk_test_support.h"
 
 namespace vkchat::vk {
@@ -223,6 +225,34 @@ TEST(VkDevice, CliListsTheDeviceInUse) {
       << out;
   EXPECT_NE(out.find("\"subgroup_size\":"), std::string::npos);
   EXPECT_NE(out.find("\"max_compute_shared_memory\":"), std::string::npos);
+}
+
+// What the memory check promises a CPU device (the host's free memory, util/host_memory.h), the
+// device must deliver: buffers past lavapipe's reported 2 GiB heap allocate, map and keep their
+// bytes. Chunks respect maxMemoryAllocationSize, as the weight upload does.
+TEST(VkDevice, CpuDeviceAllocatesPastItsHeapUpToTheBudget) {
+  Context& ctx = vk_context();
+  const DeviceInfo& info = ctx.info();
+  ASSERT_EQ(info.type, VK_PHYSICAL_DEVICE_TYPE_CPU) << "the test devices are lavapipe";
+  const std::uint64_t heap = info.device_local_bytes();
+  const std::uint64_t budget = llm::device_memory_budget(info);
+  ASSERT_GT(budget, heap + (std::uint64_t{1} << 29))
+      << "this machine has too little free memory to show the CPU budget";
+  const std::uint64_t chunk = std::min<std::uint64_t>(
+      info.max_allocation_size ? info.max_allocation_size : heap, std::uint64_t{1} << 30);
+  const std::uint64_t total = heap + (std::uint64_t{1} << 29);
+  std::vector<Buffer> buffers;
+  for (std::uint64_t done = 0; done < total; done += chunk) {
+    buffers.emplace_back(ctx, std::min(chunk, total - done), BufferKind::Device, "beyond heap");
+    ASSERT_NE(buffers.back().mapped(), nullptr);
+    // Only the ends are touched: the pages in between are never faulted in.
+    buffers.back().mapped()[0] = std::byte{0x5a};
+    buffers.back().mapped()[buffers.back().size() - 1] = std::byte{0xa5};
+  }
+  for (const Buffer& b : buffers) {
+    EXPECT_EQ(b.mapped()[0], std::byte{0x5a});
+    EXPECT_EQ(b.mapped()[b.size() - 1], std::byte{0xa5});
+  }
 }
 
 }  // namespace
