@@ -83,6 +83,50 @@ TEST(GgufReader, QuantizedTypesAndSizes) {
   EXPECT_TRUE(types.count(GgmlType::Q6_K));
 }
 
+// Every file of models/quant (one per llama-quantize file type) and models/zoo (the newer
+// families) parses, including the newest type ids (NVFP4 40, Q1_0 41, Q2_0 42), and each
+// tensor's size is its block count times its type's bytes per block.
+TEST(GgufReader, EveryTypeOfTheQuantAndZooFilesParsesWithCheckedSizes) {
+  std::set<GgmlType> seen;
+  for (const char* dir : {"models/quant", "models/zoo"}) {
+    for (const auto& e : fs::directory_iterator(vkchat::test::shared_path(dir))) {
+      if (e.path().extension() != ".gguf") continue;
+      SCOPED_TRACE(e.path().string());
+      GgufFile f = GgufFile::open(e.path());
+      for (const auto& t : f.tensors()) {
+        seen.insert(t.type);
+        auto tr = vkchat::gguf::traits(t.type);
+        EXPECT_EQ(t.n_elements % tr.block_size, 0);
+        EXPECT_EQ(t.size, t.n_elements / tr.block_size * tr.type_size);
+      }
+    }
+  }
+  for (GgmlType want : {GgmlType::NVFP4, GgmlType::Q1_0, GgmlType::Q2_0, GgmlType::MXFP4,
+                        GgmlType::IQ1_M, GgmlType::TQ1_0}) {
+    EXPECT_TRUE(seen.count(want)) << vkchat::gguf::type_name(want);
+  }
+}
+
+// ggml.h's block geometry of the newest types, and llama.cpp's file type ids for them.
+TEST(GgufReader, NewestTypeTraitsAndFileTypes) {
+  auto nv = vkchat::gguf::type_traits(40), q1 = vkchat::gguf::type_traits(41),
+       q2 = vkchat::gguf::type_traits(42);
+  ASSERT_TRUE(nv && q1 && q2);
+  EXPECT_EQ(nv->name, "NVFP4");
+  EXPECT_EQ(nv->block_size, 64u);
+  EXPECT_EQ(nv->type_size, 36u);
+  EXPECT_EQ(q1->name, "Q1_0");
+  EXPECT_EQ(q1->block_size, 128u);
+  EXPECT_EQ(q1->type_size, 18u);
+  EXPECT_EQ(q2->name, "Q2_0");
+  EXPECT_EQ(q2->block_size, 64u);
+  EXPECT_EQ(q2->type_size, 18u);
+  EXPECT_FALSE(vkchat::gguf::type_traits(43));
+  EXPECT_EQ(vkchat::gguf::file_type_name(39), "NVFP4");
+  EXPECT_EQ(vkchat::gguf::file_type_name(40), "Q1_0");
+  EXPECT_EQ(vkchat::gguf::file_type_name(41), "Q2_0");
+}
+
 TEST(GgufReader, MissingFileIsFileError) {
   EXPECT_THROW(GgufFile::open("/nonexistent/model.gguf"), vkchat::FileError);
 }
