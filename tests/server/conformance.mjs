@@ -109,6 +109,19 @@ check('client disconnect mid-stream stops generation', async () => {
   assert.equal(r.usage.completion_tokens, 4);
   assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
 });
+check('chat --remote against the server', async () => {
+  const r = await client.chat.completions.create({ messages: msgs, max_tokens: 10, seed: 3, temperature: 0.8,
+                                                   top_p: 0.95, top_k: 40, min_p: 0.05 });
+  const out = await new Promise((resolve, reject) => {
+    const p = spawn(cli, ['chat', '--remote', `${base}/v1`, '--api-key', KEY, '--model', 'llama', '-n', '10',
+                          '--seed', '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let text = '';
+    p.stdout.on('data', (d) => { text += d; });
+    p.on('exit', (c) => (c === 0 ? resolve(text) : reject(new Error(`chat --remote exited ${c}`))));
+    p.stdin.end('Once upon a time\n');
+  });
+  assert.equal(out, `${r.choices[0].message.content}\n`);
+});
 check('load: 8 clients, 200 requests, memory flat', async () => {
   const one = async (i) => {
     try {
