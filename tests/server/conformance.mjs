@@ -28,6 +28,7 @@ for (let i = 0; ; ++i) {
 const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${srv.pid}/status`, 'utf8'))[1]);
 
 const client = new OpenAI({ apiKey: KEY, baseURL: `${base}/v1`, maxRetries: 0, timeout: 30000 });
+const NAME = (await client.models.list()).data[0].id; // the model's general.name
 const msgs = [{ role: 'user', content: 'Once upon a time' }];
 const checks = [];
 const check = (name, fn) => checks.push([name, fn]);
@@ -38,7 +39,7 @@ check('models', async () => {
   assert.equal(list.data[0].object, 'model');
 });
 check('chat, not streamed', async () => {
-  const r = await client.chat.completions.create({ model: 'llama', messages: msgs, max_tokens: 16, seed: 1 });
+  const r = await client.chat.completions.create({ model: NAME, messages: msgs, max_tokens: 16, seed: 1 });
   assert.equal(r.object, 'chat.completion');
   assert.equal(r.choices[0].message.role, 'assistant');
   assert.ok(r.choices[0].message.content.length > 0);
@@ -74,7 +75,7 @@ check('stop strings', async () => {
   assert.equal(b.choices[0].finish_reason, 'stop');
 });
 check('completions', async () => {
-  const r = await client.completions.create({ model: 'llama', prompt: 'Once upon a time', max_tokens: 8 });
+  const r = await client.completions.create({ model: NAME, prompt: 'Once upon a time', max_tokens: 8 });
   assert.equal(r.object, 'text_completion');
   assert.equal(r.usage.completion_tokens, 8);
 });
@@ -113,7 +114,7 @@ check('chat --remote against the server', async () => {
   const r = await client.chat.completions.create({ messages: msgs, max_tokens: 10, seed: 3, temperature: 0.8,
                                                    top_p: 0.95, top_k: 40, min_p: 0.05 });
   const out = await new Promise((resolve, reject) => {
-    const p = spawn(cli, ['chat', '--remote', `${base}/v1`, '--api-key', KEY, '--model', 'llama', '-n', '10',
+    const p = spawn(cli, ['chat', '--remote', `${base}/v1`, '--api-key', KEY, '--model', NAME, '-n', '10',
                           '--seed', '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
     let text = '';
     p.stdout.on('data', (d) => { text += d; });
