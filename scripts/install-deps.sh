@@ -10,19 +10,27 @@ PACKAGES=(
   qml6-module-qttest qml6-module-qtquick-shapes qml6-module-qtqml qml6-module-qt-labs-settings
   qml6-module-qt-labs-qmlmodels qml6-module-qt-labs-folderlistmodel libgl-dev clang libclang-rt-14-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
-  libsqlite3-dev libicu-dev libgtest-dev
+  libsqlite3-dev libicu-dev libgtest-dev libcpp-httplib-dev nlohmann-json3-dev nodejs
   xvfb x11-utils imagemagick xdotool
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The server's conformance test drives it with the official openai client (tests/server).
+SERVER_TESTS="$(dirname "$0")/../tests/server"
+if ! command -v npm >/dev/null; then
+  # Debian's nodejs comes without npm (a separate package); a nodesource nodejs brings its own.
+  $SUDO apt-get install -y -qq --no-install-recommends npm
+fi
+if [ ! -d "$SERVER_TESTS/node_modules/openai" ]; then
+  (cd "$SERVER_TESTS" && npm ci --no-audit --no-fund --silent)
+fi

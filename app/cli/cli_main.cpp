@@ -35,6 +35,8 @@ extern const std::string_view kGenerateHelp;
 int run_score(Args& args);
 extern const std::string_view kScoreHelp;
 int run_bench(Args& args);
+int run_serve(Args& args);
+extern const std::string_view kServeHelp;
 extern const std::string_view kBenchHelp;
 
 std::span<const Command> commands() {
@@ -56,6 +58,7 @@ std::span<const Command> commands() {
       {"chat", "chat with a model: a REPL on stdin/stdout", kChatHelp, run_chat},
       {"generate", "continue a prompt on the GPU, streaming the text", kGenerateHelp, run_generate},
       {"score", "teacher forcing over a text: probabilities and perplexity", kScoreHelp, run_score},
+      {"serve", "serve the model over the OpenAI chat API (HTTP)", kServeHelp, run_serve},
       {"bench", "time model loading, prefill and decode on the GPU", kBenchHelp, run_bench},
   };
   return table;

@@ -15,6 +15,7 @@
 #include "chat/chat_session.h"
 #include "cli/cli_common.h"
 #include "cli/model_cli.h"
+#include "cli/remote_chat.h"
 #include "cli/sampling_flags.h"
 #include "llm/model.h"
 
@@ -24,6 +25,8 @@ extern const std::string_view kChatHelp;
 const std::string_view kChatHelp =
     "usage: vkchat-cli chat -m MODEL [--system S] [-n MAX_TOKENS] [--ctx N]\n"
     "                       [--context-policy drop-oldest|error] [sampling flags]\n"
+    "       vkchat-cli chat --remote URL [--api-key KEY] --model NAME [--system S] [-n N]\n"
+    "                       [sampling flags]   (an OpenAI-compatible server, e.g. serve)\n"
     "\n"
     "A conversation in the model's chat template (or the built-in format it falls back to).\n"
     "Each line on stdin is a user message (end a line with \\ to continue it on the next);\n"
@@ -283,6 +286,19 @@ class Repl {
 }  // namespace
 
 int run_chat(Args& args) {
+  if (const auto remote = args.value("--remote")) {
+    RemoteChatOptions r;
+    r.url = *remote;
+    r.api_key = args.value("--api-key").value_or("");
+    const auto name = args.value("--model");
+    if (!name) throw UsageError("--remote needs --model NAME (one of the server's /v1/models)");
+    r.model = *name;
+    r.system_prompt = args.value("--system").value_or("");
+    r.max_tokens = args.integer("-n", "--n-predict").value_or(-1);
+    r.sampling = parse_sampling_flags(args);
+    if (!args.positionals().empty()) throw UsageError("chat takes no positional arguments");
+    return run_remote_chat(r);
+  }
   const std::string model_path = model_flag(args);
   const auto system = args.value("--system");
   const std::int64_t max_tokens = args.integer("-n", "--n-predict").value_or(-1);

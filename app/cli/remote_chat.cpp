@@ -1,0 +1,112 @@
+// `vkchat-cli chat --remote URL [--api-key KEY] --model NAME`: the chat REPL against any
+// OpenAI-compatible server (vkchat-cli serve, llama-server, vLLM, ...), streamed over SSE with
+// cpp-httplib's client. The conversation is kept here and sent whole each turn, so the server's
+// prefix reuse applies. Sampling flags become request fields.
+#include "cli/remote_chat.h"
+
+#include <httplib.h>
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace vkchat::cli {
+namespace {
+
+using json = nlohmann::json;
+
+// "http://host:port/v1" -> client base "http://host:port" and path prefix "/v1".
+std::pair<std::string, std::string> split_url(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos)
+    throw UsageError("--remote needs http:// or https://, got " + url);
+  const auto slash = url.find('/', scheme + 3);
+  std::string base = url.substr(0, slash);
+  std::string prefix = slash == std::string::npos ? "/v1" : url.substr(slash);
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  return {base, prefix};
+}
+
+}  // namespace
+
+int run_remote_chat(const RemoteChatOptions& o) {
+  const auto [base, prefix] = split_url(o.url);
+  httplib::Client client(base);
+  client.set_read_timeout(300, 0);
+  client.set_connection_timeout(10, 0);
+  httplib::Headers headers;
+  if (!o.api_key.empty()) headers.emplace("Authorization", "Bearer " + o.api_key);
+  json messages = json::array();
+  if (!o.system_prompt.empty())
+    messages.push_back({{"role", "system"}, {"content", o.system_prompt}});
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.empty()) continue;
+    if (line == "/quit") break;
+    if (line == "/reset") {
+      messages.erase(messages.begin() + (o.system_prompt.empty() ? 0 : 1), messages.end());
+      continue;
+    }
+    messages.push_back({{"role", "user"}, {"content", line}});
+    json body = {{"model", o.model},
+                 {"messages", messages},
+                 {"stream", true},
+                 {"temperature", o.sampling.temperature},
+                 {"top_p", o.sampling.top_p},
+                 {"top_k", o.sampling.top_k},
+                 {"min_p", o.sampling.min_p},
+                 {"repeat_penalty", o.sampling.repeat_penalty},
+                 {"presence_penalty", o.sampling.presence_penalty},
+                 {"frequency_penalty", o.sampling.frequency_penalty}};
+    if (o.sampling.seed != sampler::kRandomSeed) body["seed"] = o.sampling.seed;
+    if (o.max_tokens > 0) body["max_tokens"] = o.max_tokens;
+    std::string answer, pending, error_body;
+    httplib::Request req;
+    req.method = "POST";
+    req.path = prefix + "/chat/completions";
+    req.headers = headers;
+    req.body = body.dump();
+    req.set_header("Content-Type", "application/json");
+    req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
+      pending.append(data, n);
+      error_body.append(data, std::min<std::size_t>(n, 4096));
+      for (std::size_t end; (end = pending.find("\n\n")) != std::string::npos;) {
+        const std::string event = pending.substr(0, end);
+        pending.erase(0, end + 2);
+        if (event.rfind("data: ", 0) != 0 || event == "data: [DONE]") continue;
+        const json c = json::parse(event.substr(6), nullptr, false);
+        if (c.is_discarded() || !c.contains("choices") || c["choices"].empty()) continue;
+        const json& d = c["choices"][0]["delta"];
+        if (d.contains("content") && d["content"].is_string()) {
+          const std::string piece = d["content"].get<std::string>();
+          answer += piece;
+          std::fputs(piece.c_str(), stdout);
+          std::fflush(stdout);
+        }
+      }
+      return true;
+    };
+    httplib::Response res;
+    httplib::Error err = httplib::Error::Success;
+    const bool ok = client.send(req, res, err);
+    std::fputs("\n", stdout);
+    if (!ok) {
+      std::fprintf(stderr, "[connection failed: %s; partial answer kept]\n",
+                   httplib::to_string(err).c_str());
+    } else if (res.status != 200) {
+      const json e = json::parse(error_body, nullptr, false);
+      const std::string msg =
+          !e.is_discarded() && e.contains("error") && e["error"].contains("message")
+              ? e["error"]["message"].get<std::string>()
+              : error_body;
+      std::fprintf(stderr, "[HTTP %d: %s]\n", res.status, msg.c_str());
+      messages.erase(messages.end() - 1);
+      continue;
+    }
+    messages.push_back({{"role", "assistant"}, {"content", answer}});
+  }
+  return kExitOk;
+}
+
+}  // namespace vkchat::cli

@@ -1,0 +1,158 @@
+#include "server/openai_request.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace vkchat::server {
+namespace {
+
+using json = nlohmann::json;
+
+double number_field(const json& j, const char* name) {
+  const json& v = j.at(name);
+  if (!v.is_number()) throw RequestError(name, std::string("'") + name + "' must be a number");
+  const double d = v.get<double>();
+  if (!std::isfinite(d)) throw RequestError(name, std::string("'") + name + "' must be finite");
+  return d;
+}
+
+std::int64_t integer_field(const json& j, const char* name) {
+  const json& v = j.at(name);
+  if (!v.is_number_integer()) {
+    throw RequestError(name, std::string("'") + name + "' must be an integer");
+  }
+  return v.get<std::int64_t>();
+}
+
+bool bool_field(const json& j, const char* name) {
+  const json& v = j.at(name);
+  if (!v.is_boolean()) throw RequestError(name, std::string("'") + name + "' must be a boolean");
+  return v.get<bool>();
+}
+
+// OpenAI allows content as a string or as an array of {type:"text", text} parts.
+std::string content_text(const json& c) {
+  if (c.is_string()) return c.get<std::string>();
+  if (c.is_null()) return {};
+  if (!c.is_array()) throw RequestError("messages", "message content must be a string or an array");
+  std::string out;
+  for (const json& part : c) {
+    if (!part.is_object() || !part.contains("text") || !part["text"].is_string()) {
+      throw RequestError("messages", "only text content parts are supported");
+    }
+    out += part["text"].get<std::string>();
+  }
+  return out;
+}
+
+}  // namespace
+
+ChatRequest parse_chat_request(std::string_view body, bool is_chat) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw RequestError("", "the request body is not valid JSON");
+  if (!j.is_object()) throw RequestError("", "the request body must be a JSON object");
+  ChatRequest r;
+  r.is_chat = is_chat;
+  if (is_chat) {
+    if (!j.contains("messages") || !j["messages"].is_array() || j["messages"].empty()) {
+      throw RequestError("messages", "'messages' must be a non-empty array");
+    }
+    for (const json& m : j["messages"]) {
+      if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
+        throw RequestError("messages", "each message needs a string 'role'");
+      }
+      r.messages.push_back({m["role"].get<std::string>(),
+                            content_text(m.contains("content") ? m["content"] : json())});
+    }
+    if (r.messages.back().role != "user") {
+      throw RequestError("messages", "the last message must be the user's");
+    }
+  } else {
+    if (!j.contains("prompt") || !j["prompt"].is_string()) {
+      throw RequestError("prompt", "'prompt' must be a string");
+    }
+    r.prompt = j["prompt"].get<std::string>();
+  }
+  if (j.contains("model")) {
+    if (!j["model"].is_string()) throw RequestError("model", "'model' must be a string");
+    r.model = j["model"].get<std::string>();
+  }
+  // OpenAI's defaults where they differ from llama.cpp's: temperature 1, no top-k/min-p cut.
+  sampler::SamplerSettings& s = r.sampling;
+  s.temperature = 1.0f;
+  s.top_p = 1.0f;
+  s.top_k = 0;
+  s.min_p = 0.0f;
+  if (j.contains("temperature")) s.temperature = static_cast<float>(number_field(j, "temperature"));
+  if (j.contains("top_p")) s.top_p = static_cast<float>(number_field(j, "top_p"));
+  if (j.contains("top_k")) s.top_k = static_cast<std::int32_t>(integer_field(j, "top_k"));
+  if (j.contains("min_p")) s.min_p = static_cast<float>(number_field(j, "min_p"));
+  if (j.contains("presence_penalty")) {
+    s.presence_penalty = static_cast<float>(number_field(j, "presence_penalty"));
+  }
+  if (j.contains("frequency_penalty")) {
+    s.frequency_penalty = static_cast<float>(number_field(j, "frequency_penalty"));
+  }
+  if (j.contains("repeat_penalty")) {
+    s.repeat_penalty = static_cast<float>(number_field(j, "repeat_penalty"));
+  }
+  if (j.contains("seed") && !j["seed"].is_null()) {
+    const std::int64_t seed = integer_field(j, "seed");
+    s.seed = seed < 0 ? sampler::kRandomSeed : static_cast<std::uint64_t>(seed);
+  }
+  for (const char* name : {"max_tokens", "max_completion_tokens"}) {
+    if (j.contains(name) && !j[name].is_null()) {
+      r.max_tokens = integer_field(j, name);
+      if (r.max_tokens < 1) throw RequestError(name, std::string("'") + name + "' must be >= 1");
+    }
+  }
+  if (j.contains("stop") && !j["stop"].is_null()) {
+    const json& st = j["stop"];
+    if (st.is_string()) {
+      r.stop.push_back(st.get<std::string>());
+    } else if (st.is_array()) {
+      for (const json& x : st) {
+        if (!x.is_string()) throw RequestError("stop", "'stop' must hold strings");
+        r.stop.push_back(x.get<std::string>());
+      }
+    } else {
+      throw RequestError("stop", "'stop' must be a string or an array of strings");
+    }
+  }
+  if (j.contains("stream") && !j["stream"].is_null()) r.stream = bool_field(j, "stream");
+  if (j.contains("stream_options") && j["stream_options"].is_object() &&
+      j["stream_options"].contains("include_usage")) {
+    r.include_usage = bool_field(j["stream_options"], "include_usage");
+  }
+  if (j.contains("logprobs") && !j["logprobs"].is_null() && !j["logprobs"].is_boolean() &&
+      !is_chat && !j["logprobs"].is_number_integer()) {
+    throw RequestError("logprobs", "'logprobs' must be a boolean");
+  }
+  if (j.contains("top_logprobs") && !j["top_logprobs"].is_null()) {
+    integer_field(j, "top_logprobs");
+  }
+  try {
+    s.validate();
+  } catch (const std::invalid_argument& e) {
+    throw RequestError("", e.what());
+  }
+  return r;
+}
+
+std::string_view finish_reason(chat::FinishReason r) {
+  switch (r) {
+    case chat::FinishReason::MaxTokens:
+    case chat::FinishReason::ContextFull: return "length";
+    default: return "stop";
+  }
+}
+
+std::string error_json(std::string_view message, std::string_view type, std::string_view param,
+                       std::string_view code) {
+  json e = {{"message", message}, {"type", type}};
+  e["param"] = param.empty() ? json() : json(param);
+  e["code"] = code.empty() ? json() : json(code);
+  return json{{"error", e}}.dump();
+}
+
+}  // namespace vkchat::server

@@ -1,0 +1,161 @@
+// Conformance and load test: the official `openai` npm client drives `vkchat-cli serve`.
+//   node conformance.mjs VKCHAT_CLI MODEL.gguf
+// Starts the server on a free port with an API key, runs every check, stops it; exit 0 = pass.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+
+const [cli, model] = process.argv.slice(2);
+if (!cli || !model) { console.error('usage: node conformance.mjs VKCHAT_CLI MODEL'); process.exit(2); }
+readFileSync(model, { flag: 'r' }).subarray(0, 4); // a missing model fails, never skips
+
+const port = await new Promise((res) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
+});
+const KEY = 'test-key';
+const srv = spawn(cli, ['serve', '-m', model, '--port', String(port), '--api-key', KEY, '--queue', '4',
+                        '--max-body', '65536'], { stdio: ['ignore', 'inherit', 'pipe'] });
+let srvErr = '';
+srv.stderr.on('data', (d) => { srvErr += d; });
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; ; ++i) {
+  try { if ((await fetch(`${base}/health`)).ok) break; } catch { /* not up yet */ }
+  if (i > 300 || srv.exitCode !== null) throw new Error(`server did not start:\n${srvErr}`);
+  await new Promise((r) => setTimeout(r, 100));
+}
+const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${srv.pid}/status`, 'utf8'))[1]);
+
+const client = new OpenAI({ apiKey: KEY, baseURL: `${base}/v1`, maxRetries: 0, timeout: 30000 });
+const NAME = (await client.models.list()).data[0].id; // the model's general.name
+const msgs = [{ role: 'user', content: 'Once upon a time' }];
+const checks = [];
+const check = (name, fn) => checks.push([name, fn]);
+
+check('models', async () => {
+  const list = await client.models.list();
+  assert.equal(list.data.length, 1);
+  assert.equal(list.data[0].object, 'model');
+});
+check('chat, not streamed', async () => {
+  const r = await client.chat.completions.create({ model: NAME, messages: msgs, max_tokens: 16, seed: 1 });
+  assert.equal(r.object, 'chat.completion');
+  assert.equal(r.choices[0].message.role, 'assistant');
+  assert.ok(r.choices[0].message.content.length > 0);
+  assert.equal(r.choices[0].finish_reason, 'length');
+  assert.equal(r.usage.completion_tokens, 16);
+  assert.ok(r.usage.prompt_tokens > 0);
+});
+check('chat, streamed, with usage', async () => {
+  const s = await client.chat.completions.create({ messages: msgs, max_tokens: 12, seed: 5, stream: true,
+                                                   stream_options: { include_usage: true } });
+  let text = ''; let finish = null; let usage = null;
+  for await (const c of s) {
+    if (c.choices.length) { text += c.choices[0].delta.content ?? ''; finish = c.choices[0].finish_reason ?? finish; }
+    if (c.usage) usage = c.usage;
+  }
+  assert.equal(finish, 'length');
+  assert.equal(usage.completion_tokens, 12);
+  const r = await client.chat.completions.create({ messages: msgs, max_tokens: 12, seed: 5 });
+  assert.equal(r.choices[0].message.content, text, 'streamed and non-streamed text differ for one seed');
+});
+check('seed reproducibility', async () => {
+  const a = await client.chat.completions.create({ messages: msgs, max_tokens: 24, seed: 42, temperature: 1 });
+  const b = await client.chat.completions.create({ messages: msgs, max_tokens: 24, seed: 42, temperature: 1 });
+  assert.equal(a.choices[0].message.content, b.choices[0].message.content);
+});
+check('stop strings', async () => {
+  const a = await client.chat.completions.create({ messages: msgs, max_tokens: 40, seed: 7 });
+  const text = a.choices[0].message.content;
+  const word = text.trim().split(/\s+/)[2];
+  assert.ok(word, `answer too short: ${text}`);
+  const b = await client.chat.completions.create({ messages: msgs, max_tokens: 40, seed: 7, stop: [word] });
+  assert.equal(b.choices[0].message.content, text.slice(0, text.indexOf(word)));
+  assert.equal(b.choices[0].finish_reason, 'stop');
+});
+check('completions', async () => {
+  const r = await client.completions.create({ model: NAME, prompt: 'Once upon a time', max_tokens: 8 });
+  assert.equal(r.object, 'text_completion');
+  assert.equal(r.usage.completion_tokens, 8);
+});
+check('401 on a wrong key', async () => {
+  const bad = new OpenAI({ apiKey: 'wrong', baseURL: `${base}/v1`, maxRetries: 0 });
+  await assert.rejects(bad.models.list(), (e) => e.status === 401);
+});
+check('400 on malformed JSON and on a wrong type', async () => {
+  const r = await fetch(`${base}/v1/chat/completions`, { method: 'POST', body: '{"messages":[',
+    headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' } });
+  assert.equal(r.status, 400);
+  assert.ok((await r.json()).error.message);
+  await assert.rejects(client.chat.completions.create({ messages: msgs, temperature: 'hot' }),
+                       (e) => e.status === 400 && e.error.param === 'temperature');
+});
+check('413 on an oversized body', async () => {
+  await assert.rejects(client.chat.completions.create({ messages: [{ role: 'user', content: 'a'.repeat(100000) }] }),
+                       (e) => e.status === 413);
+});
+check('404 on an unknown model', async () => {
+  await assert.rejects(client.chat.completions.create({ model: 'nope', messages: msgs }), (e) => e.status === 404);
+});
+check('client disconnect mid-stream stops generation', async () => {
+  const s = await client.chat.completions.create({ messages: msgs, max_tokens: 100000, stream: true });
+  let n = 0;
+  for await (const c of s) { void c; if (++n === 3) break; } // break aborts the request
+  assert.equal(n, 3);
+  // The server is free again at once: a short request is answered quickly (an unstopped
+  // generation would hold the model until the context filled).
+  const t0 = Date.now();
+  const r = await client.chat.completions.create({ messages: msgs, max_tokens: 4 });
+  assert.equal(r.usage.completion_tokens, 4);
+  assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+});
+check('chat --remote against the server', async () => {
+  const r = await client.chat.completions.create({ messages: msgs, max_tokens: 10, seed: 3, temperature: 0.8,
+                                                   top_p: 0.95, top_k: 40, min_p: 0.05 });
+  const out = await new Promise((resolve, reject) => {
+    const p = spawn(cli, ['chat', '--remote', `${base}/v1`, '--api-key', KEY, '--model', NAME, '-n', '10',
+                          '--seed', '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let text = '';
+    p.stdout.on('data', (d) => { text += d; });
+    p.on('exit', (c) => (c === 0 ? resolve(text) : reject(new Error(`chat --remote exited ${c}`))));
+    p.stdin.end('Once upon a time\n');
+  });
+  assert.equal(out, `${r.choices[0].message.content}\n`);
+});
+check('load: 8 clients, 200 requests, memory flat', async () => {
+  const one = async (i) => {
+    try {
+      const r = await client.chat.completions.create({ messages: [{ role: 'user', content: `Tim ${i}` }], max_tokens: 8, seed: i });
+      assert.ok(r.usage.completion_tokens > 0); return 'ok';
+    } catch (e) { if (e.status === 503 || e.status === 429) return 'refused'; throw e; }
+  };
+  const run = async (count) => {
+    let next = 0; const out = { ok: 0, refused: 0 };
+    await Promise.all(Array.from({ length: 8 }, async () => { while (next < count) out[await one(next++)]++; }));
+    return out;
+  };
+  const t0 = Date.now();
+  const warm = await run(40);
+  const before = rss();
+  const rest = await run(160);
+  const after = rss();
+  const ms = Date.now() - t0;
+  console.log(`load: ${warm.ok + rest.ok} answered, ${warm.refused + rest.refused} refused, ${ms} ms, rss ${before} -> ${after} KiB`);
+  assert.ok(warm.ok + rest.ok > 0);
+  assert.equal(warm.ok + rest.ok + warm.refused + rest.refused, 200);
+  assert.ok(ms < 60000, `200 requests took ${ms} ms`);
+  assert.ok(after - before < 20 * 1024, `memory grew by ${after - before} KiB`);
+});
+
+let failed = 0;
+for (const [name, fn] of checks) {
+  const t0 = Date.now();
+  try { await fn(); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
+  catch (e) { failed++; console.log(`FAIL ${name}: ${e.stack ?? e}`); }
+}
+srv.kill('SIGTERM');
+const code = await new Promise((r) => srv.on('exit', (c, sig) => r(c ?? sig)));
+if (code !== 0) { failed++; console.log(`FAIL server exit: ${code}\n${srvErr}`); }
+console.log(failed ? `${failed} failed` : 'all passed');
+process.exit(failed ? 1 : 0);
