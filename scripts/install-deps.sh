@@ -29,6 +29,7 @@ fi
 SERVER_TESTS="$(dirname "$0")/../tests/server"
 if ! command -v npm >/dev/null; then
   # Debian's nodejs comes without npm (a separate package); a nodesource nodejs brings its own.
+  $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends npm
 fi
 if [ ! -d "$SERVER_TESTS/node_modules/openai" ]; then
