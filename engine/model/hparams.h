@@ -1,5 +1,6 @@
 // A model's hyperparameters as read from GGUF metadata, for the architectures the engine runs:
-// llama, qwen2, qwen3, phi3. Plain data: the CPU reference and the GPU forward pass both use it.
+// llama, qwen2, qwen3, phi3, qwen3moe (CPU reference only so far). Plain data: the CPU reference
+// and the GPU forward pass both use it.
 #pragma once
 #include <cstdint>
 #include <string>
