@@ -19,6 +19,7 @@ Arch parse_arch(std::string_view name) {
   if (name == "qwen2") return Arch::Qwen2;
   if (name == "qwen3") return Arch::Qwen3;
   if (name == "phi3") return Arch::Phi3;
+  if (name == "qwen3moe") return Arch::Qwen3Moe;
   throw UnsupportedModel("unsupported architecture " + std::string(name.empty() ? "(none)" : name));
 }
 
@@ -55,6 +56,7 @@ std::string_view arch_name(Arch a) {
     case Arch::Qwen2: return "qwen2";
     case Arch::Qwen3: return "qwen3";
     case Arch::Phi3: return "phi3";
+    case Arch::Qwen3Moe: return "qwen3moe";
   }
   return "?";
 }
@@ -125,6 +127,13 @@ HParams read_hparams(const gguf::GgufFile& f) {
   const float factor = finite(f, factor_key, f.get_optional<float>(factor_key).value_or(0.f), 0.f,
                               "a finite number of at least 0");
   hp.rope.freq_scale = factor == 0.f ? 1.f : 1.f / factor;
+  if (hp.arch == Arch::Qwen3Moe) {
+    hp.moe.n_expert = count(f, a + "expert_count", kMaxExperts);
+    hp.moe.n_expert_used = count(f, a + "expert_used_count", hp.moe.n_expert);
+    hp.moe.n_ff_exp = count(f, a + "expert_feed_forward_length", kMaxWidth);
+    // llama.cpp's qwen3moe graph renormalizes the chosen experts' weights; no key says so.
+    hp.moe.norm_top_k = true;
+  }
   return hp;
 }
 

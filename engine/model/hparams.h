@@ -1,9 +1,11 @@
 // A model's hyperparameters as read from GGUF metadata, for the architectures the engine runs:
-// llama, qwen2, qwen3, phi3. Plain data: the CPU reference and the GPU forward pass both use it.
+// llama, qwen2, qwen3, phi3, qwen3moe (CPU reference only so far). Plain data: the CPU reference
+// and the GPU forward pass both use it.
 #pragma once
 #include <cstdint>
 #include <string>
 
+#include "model/moe_hparams.h"
 #include "model/rope.h"
 
 namespace vkchat::gguf {
@@ -12,7 +14,7 @@ class GgufFile;
 
 namespace vkchat::model {
 
-enum class Arch { Llama, Qwen2, Qwen3, Phi3 };
+enum class Arch { Llama, Qwen2, Qwen3, Phi3, Qwen3Moe };
 
 struct HParams {
   Arch arch = Arch::Llama;
@@ -28,6 +30,7 @@ struct HParams {
   std::int64_t n_ctx_train = 0;  // context_length the model was trained for
   float rms_eps = 1e-5f;
   RopeParams rope;  // n_rot = rope.dimension_count, default head_dim
+  MoeParams moe;    // n_expert 0 for dense models
 
   std::int64_t n_embd_q() const { return n_head * head_dim; }         // Q projection width
   std::int64_t n_embd_k_gqa() const { return n_head_kv * head_dim; }  // K width per token

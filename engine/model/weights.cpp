@@ -80,12 +80,21 @@ Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
       l.bk = find.get(p + "attn_k.bias", {hp.n_embd_k_gqa()}, required);
       l.bv = find.get(p + "attn_v.bias", {hp.n_embd_v_gqa()}, required);
     }
-    if (hp.arch == Arch::Qwen3) {
+    if (hp.arch == Arch::Qwen3 || hp.arch == Arch::Qwen3Moe) {
       l.q_norm = find.get(p + "attn_q_norm.weight", {hp.head_dim});
       l.k_norm = find.get(p + "attn_k_norm.weight", {hp.head_dim});
     }
     l.wo = find.get(p + "attn_output.weight", {hp.n_embd_attn_out(), E});
     l.ffn_norm = find.get(p + "ffn_norm.weight", {E});
+    if (hp.moe.n_expert > 0) {
+      const std::int64_t X = hp.moe.n_expert, FX = hp.moe.n_ff_exp;
+      l.ffn_gate_inp = find.get(p + "ffn_gate_inp.weight", {E, X});
+      l.ffn_gate_exps = find.get(p + "ffn_gate_exps.weight", {E, FX, X});
+      l.ffn_up_exps = find.get(p + "ffn_up_exps.weight", {E, FX, X});
+      l.ffn_down_exps = find.get(p + "ffn_down_exps.weight", {FX, E, X});
+      w.layers.push_back(l);
+      continue;
+    }
     if (hp.arch == Arch::Phi3) {
       l.ffn_up = find.get(p + "ffn_up.weight", {E, 2 * F});
     } else {

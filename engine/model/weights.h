@@ -34,6 +34,12 @@ struct LayerWeights {
   // [n_embd, n_ff]; phi3: [n_embd, 2 * n_ff], the gate's rows first, then up's.
   TensorRef ffn_up = nullptr;
   TensorRef ffn_down = nullptr;  // [n_ff, n_embd]
+  // Mixture of experts (qwen3moe) instead of ffn_gate/up/down: the router and 3-D expert
+  // tensors, expert e's matrix being slice e of the last dimension.
+  TensorRef ffn_gate_inp = nullptr;   // [n_embd, n_expert]
+  TensorRef ffn_gate_exps = nullptr;  // [n_embd, n_ff_exp, n_expert]
+  TensorRef ffn_up_exps = nullptr;    // [n_embd, n_ff_exp, n_expert]
+  TensorRef ffn_down_exps = nullptr;  // [n_ff_exp, n_embd, n_expert]
 };
 
 struct Weights {

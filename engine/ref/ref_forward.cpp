@@ -9,6 +9,7 @@
 #include "quant/act_rounding.h"
 #include "quant/dequantize.h"
 #include "quant/half.h"
+#include "ref/ref_moe.h"
 #include "ref/ref_ops.h"
 
 namespace vkchat::ref {
@@ -41,7 +42,9 @@ std::vector<float> RefForward::feed(std::span<const std::int32_t> tokens) {
                             " tokens exceed n_ctx " + std::to_string(n_ctx_));
   }
   if (n == 0) return {};
-  Rows out = spec_.hp.arch == Arch::Phi3 ? forward_phi3(tokens) : forward_llama(tokens);
+  Rows out = spec_.hp.arch == Arch::Phi3       ? forward_phi3(tokens)
+             : spec_.hp.arch == Arch::Qwen3Moe ? forward_qwen3moe(tokens)
+                                               : forward_llama(tokens);
   pos_ += n;
   return std::move(out.data);
 }
@@ -95,6 +98,63 @@ RefForward::Rows RefForward::forward_phi3(std::span<const std::int32_t> tokens) 
     add_to(x, project(L.ffn_down, swiglu(gate, up)));
   }
   return logits(x);
+}
+
+// qwen3moe: qwen3's attention; the feed-forward is a mixture of experts (moe_ffn).
+RefForward::Rows RefForward::forward_qwen3moe(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    // Attention.
+    Rows h = norm(x, L.attn_norm);
+    Rows q = project(L.wq, h);
+    Rows k = project(L.wk, h);
+    Rows v = project(L.wv, h);
+    head_norm(q, hp.n_head, L.q_norm);
+    head_norm(k, hp.n_head_kv, L.k_norm);
+    rope(q, hp.n_head);
+    rope(k, hp.n_head_kv);
+    add_to(x, project(L.wo, attend(il, q, k, v)));
+    // Feed-forward.
+    add_to(x, moe_ffn(L, norm(x, L.ffn_norm)));
+  }
+  return logits(x);
+}
+
+// Per token: route (ref_moe.h), then each chosen expert's SwiGLU feed-forward, summed with the
+// route's weights.
+RefForward::Rows RefForward::moe_ffn(const model::LayerWeights& L, const Rows& x) const {
+  const model::MoeParams& moe = spec_.hp.moe;
+  const quant::MatrixView router = quant::MatrixView::of(*L.ffn_gate_inp);
+  Rows out(x.n, x.width);
+  std::vector<float> hidden(static_cast<std::size_t>(moe.n_ff_exp));
+  for (std::int64_t t = 0; t < x.n; ++t) {
+    const Route r =
+        route_softmax_top_k(matvec_rounded(router, x.row(t)), moe.n_expert_used, moe.norm_top_k);
+    std::span<float> o = out.row(t);
+    for (std::size_t j = 0; j < r.ids.size(); ++j) {
+      const std::vector<float> gate =
+          matvec_rounded(expert_matrix(*L.ffn_gate_exps, r.ids[j]), x.row(t));
+      const std::vector<float> up =
+          matvec_rounded(expert_matrix(*L.ffn_up_exps, r.ids[j]), x.row(t));
+      ref::swiglu(gate, up, hidden);
+      const std::vector<float> down =
+          matvec_rounded(expert_matrix(*L.ffn_down_exps, r.ids[j]), hidden);
+      for (std::size_t i = 0; i < o.size(); ++i) o[i] += r.weights[j] * down[i];
+    }
+  }
+  return out;
+}
+
+// y = m x, x first rounded to m's activation grid when rounding like llama.cpp (as project()).
+std::vector<float> RefForward::matvec_rounded(const quant::MatrixView& m,
+                                              std::span<const float> x) const {
+  std::vector<float> in(x.begin(), x.end());
+  if (rounding_ == Rounding::LlamaCpp) quant::round_to_grid(quant::act_grid_for(m.type), in);
+  std::vector<float> y(static_cast<std::size_t>(m.rows));
+  matvec(m, in, y);
+  return y;
 }
 
 RefForward::Rows RefForward::embed(std::span<const std::int32_t> tokens) const {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/weights.h"
+#include "quant/dequantize.h"
 
 namespace vkchat::ref {
 
@@ -52,6 +53,7 @@ class RefForward {
 
   Rows forward_llama(std::span<const std::int32_t> tokens);
   Rows forward_phi3(std::span<const std::int32_t> tokens);
+  Rows forward_qwen3moe(std::span<const std::int32_t> tokens);
 
   // The named steps the forward functions are made of.
   Rows embed(std::span<const std::int32_t> tokens) const;
@@ -63,6 +65,8 @@ class RefForward {
   void rope(Rows& x, std::int64_t n_heads) const;
   Rows attend(std::int64_t layer, const Rows& q, const Rows& k, const Rows& v);
   static Rows swiglu(const Rows& gate, const Rows& up);
+  Rows moe_ffn(const model::LayerWeights& L, const Rows& x) const;
+  std::vector<float> matvec_rounded(const quant::MatrixView& m, std::span<const float> x) const;
   static void add_to(Rows& x, const Rows& y);
   Rows logits(const Rows& x) const;
 

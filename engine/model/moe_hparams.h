@@ -1,0 +1,18 @@
+// Mixture-of-experts hyperparameters (qwen3moe): how many experts a layer has, how many each
+// token uses, their feed-forward width and how the chosen experts' weights are formed.
+#pragma once
+#include <cstdint>
+
+namespace vkchat::model {
+
+// Upper bound of expert_count accepted from metadata (real models: up to 512).
+inline constexpr std::int64_t kMaxExperts = std::int64_t{1} << 12;
+
+struct MoeParams {
+  std::int64_t n_expert = 0;       // experts per layer; 0: a dense model
+  std::int64_t n_expert_used = 0;  // experts each token is routed to (top-k)
+  std::int64_t n_ff_exp = 0;       // each expert's feed-forward width
+  bool norm_top_k = false;         // chosen weights divided by their sum
+};
+
+}  // namespace vkchat::model

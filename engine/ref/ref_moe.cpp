@@ -1,0 +1,51 @@
+#include "ref/ref_moe.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "gguf/gguf_reader.h"
+
+namespace vkchat::ref {
+
+Route route_softmax_top_k(std::span<const float> logits, std::int64_t k, bool normalize) {
+  const auto n = static_cast<std::int64_t>(logits.size());
+  if (k <= 0 || k > n) {
+    throw std::invalid_argument("route_softmax_top_k: k " + std::to_string(k) + " of " +
+                                std::to_string(n) + " experts");
+  }
+  const float max = *std::max_element(logits.begin(), logits.end());
+  std::vector<double> p(logits.size());
+  double sum = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) sum += p[i] = std::exp(double{logits[i]} - max);
+  for (double& v : p) v /= sum;
+
+  std::vector<std::int32_t> order(logits.size());
+  std::iota(order.begin(), order.end(), 0);
+  // Stable: of equal scores the lower expert id comes first.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::int32_t a, std::int32_t b) { return logits[a] > logits[b]; });
+  Route r;
+  r.ids.assign(order.begin(), order.begin() + k);
+  double chosen = 0;
+  for (std::int32_t id : r.ids) chosen += p[id];
+  const double div = normalize ? std::max(chosen, 6.103515625e-5) : 1.0;
+  for (std::int32_t id : r.ids) r.weights.push_back(static_cast<float>(p[id] / div));
+  return r;
+}
+
+quant::MatrixView expert_matrix(const gguf::TensorInfo& t, std::int64_t e) {
+  const auto cols = static_cast<std::int64_t>(t.ne[0]);
+  const auto rows = static_cast<std::int64_t>(t.ne[1]);
+  const auto n_expert = static_cast<std::int64_t>(t.ne[2]);
+  if (e < 0 || e >= n_expert) {
+    throw std::out_of_range("expert " + std::to_string(e) + " of " + std::to_string(n_expert) +
+                            " in " + std::string(t.name));
+  }
+  const std::uint64_t bytes = quant::row_bytes(t.type, cols) * static_cast<std::uint64_t>(rows);
+  return quant::MatrixView::of(t.type, cols, rows, t.data.subspan(e * bytes, bytes));
+}
+
+}  // namespace vkchat::ref
