@@ -38,9 +38,10 @@ std::string vocab_path(const std::string& name) {
 
 // llama.cpp's test-tokenizer-0 layout: each input is followed by "\n__ggml_vocab_test__\n";
 // the .out file has one line of space-separated ids per input.
-std::vector<Vector> load_vectors(const std::string& name) {
-  const std::string inp = vkchat::test::read_file(vocab_path(name) + ".inp");
-  const std::string out = vkchat::test::read_file(vocab_path(name) + ".out");
+// base: the path the .inp and .out files are named after.
+std::vector<Vector> load_vectors_at(const std::string& base) {
+  const std::string inp = vkchat::test::read_file(base + ".inp");
+  const std::string out = vkchat::test::read_file(base + ".out");
   const std::string sep = "\n__ggml_vocab_test__\n";
   std::vector<Vector> v;
   for (std::size_t at = 0;;) {
@@ -65,6 +66,10 @@ std::vector<Vector> load_vectors(const std::string& name) {
     }
   }
   return v;
+}
+
+std::vector<Vector> load_vectors(const std::string& name) {
+  return load_vectors_at(vocab_path(name));
 }
 
 Tokenizer load(const std::string& name) {
@@ -388,4 +393,17 @@ TEST(Tokenizer, CliTokenizeAndDetokenize) {
   }
   EXPECT_EQ(no_bos, want_no_bos + "\n");
   EXPECT_EQ(run_cli("detokenize '" + model + "' " + want_no_bos), "Hello world");
+}
+
+// Qwen 3.5's vocabulary ("qwen35" pre-tokenizer): llama.cpp's inputs, ids made with
+// `node peer.mjs tokenize` (tests/data/tokenizer), matched exactly.
+TEST(TokenizerQwen35, MatchesLlamaCpp) {
+  const Tokenizer tok = load("qwen35");
+  const auto vectors =
+      load_vectors_at(std::string(VKCHAT_TEST_DATA_DIR) + "/tokenizer/ggml-vocab-qwen35.gguf");
+  ASSERT_EQ(vectors.size(), 46u);
+  for (const Vector& v : vectors) {
+    SCOPED_TRACE("input: '" + v.text + "'");
+    EXPECT_EQ(tok.encode(v.text, false, false), v.ids);
+  }
 }
