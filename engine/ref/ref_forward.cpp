@@ -2,6 +2,7 @@
 // SwiGLU feed-forward, written as the sequence of ops it is.
 #include "ref/ref_forward.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -55,21 +56,8 @@ RefForward::Rows RefForward::forward_llama(std::span<const std::int32_t> tokens)
   Rows x = embed(tokens);
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
-    // Attention.
-    Rows h = norm(x, L.attn_norm);
-    Rows q = project(L.wq, h);
-    Rows k = project(L.wk, h);
-    Rows v = project(L.wv, h);
-    add_bias(q, L.bq);
-    add_bias(k, L.bk);
-    add_bias(v, L.bv);
-    head_norm(q, hp.n_head, L.q_norm);
-    head_norm(k, hp.n_head_kv, L.k_norm);
-    rope(q, hp.n_head);
-    rope(k, hp.n_head_kv);
-    add_to(x, project(L.wo, attend(il, q, k, v)));
-    // Feed-forward.
-    h = norm(x, L.ffn_norm);
+    add_to(x, self_attention(il, L, norm(x, L.attn_norm)));
+    Rows h = norm(x, L.ffn_norm);
     add_to(x, project(L.ffn_down, swiglu(project(L.ffn_gate, h), project(L.ffn_up, h))));
   }
   return logits(x);
@@ -106,20 +94,28 @@ RefForward::Rows RefForward::forward_qwen3moe(std::span<const std::int32_t> toke
   Rows x = embed(tokens);
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
-    // Attention.
-    Rows h = norm(x, L.attn_norm);
-    Rows q = project(L.wq, h);
-    Rows k = project(L.wk, h);
-    Rows v = project(L.wv, h);
-    head_norm(q, hp.n_head, L.q_norm);
-    head_norm(k, hp.n_head_kv, L.k_norm);
-    rope(q, hp.n_head);
-    rope(k, hp.n_head_kv);
-    add_to(x, project(L.wo, attend(il, q, k, v)));
-    // Feed-forward.
+    add_to(x, self_attention(il, L, norm(x, L.attn_norm)));
     add_to(x, moe_ffn(L, norm(x, L.ffn_norm)));
   }
   return logits(x);
+}
+
+// Attention of the llama block over separate Q/K/V projections, with the optional Q/K/V biases
+// (qwen2) and per-head Q/K norms (qwen3, qwen3moe); h is the normalized input.
+RefForward::Rows RefForward::self_attention(std::int64_t il, const model::LayerWeights& L,
+                                            const Rows& h) {
+  const auto& hp = spec_.hp;
+  Rows q = project(L.wq, h);
+  Rows k = project(L.wk, h);
+  Rows v = project(L.wv, h);
+  add_bias(q, L.bq);
+  add_bias(k, L.bk);
+  add_bias(v, L.bv);
+  head_norm(q, hp.n_head, L.q_norm);
+  head_norm(k, hp.n_head_kv, L.k_norm);
+  rope(q, hp.n_head);
+  rope(k, hp.n_head_kv);
+  return project(L.wo, attend(il, q, k, v));
 }
 
 // Per token: route (ref_moe.h), then each chosen expert's SwiGLU feed-forward, summed with the
@@ -128,33 +124,20 @@ RefForward::Rows RefForward::moe_ffn(const model::LayerWeights& L, const Rows& x
   const model::MoeParams& moe = spec_.hp.moe;
   const quant::MatrixView router = quant::MatrixView::of(*L.ffn_gate_inp);
   Rows out(x.n, x.width);
-  std::vector<float> hidden(static_cast<std::size_t>(moe.n_ff_exp));
   for (std::int64_t t = 0; t < x.n; ++t) {
+    Rows xt(1, x.width);
+    std::copy(x.row(t).begin(), x.row(t).end(), xt.data.begin());
     const Route r =
-        route_softmax_top_k(matvec_rounded(router, x.row(t)), moe.n_expert_used, moe.norm_top_k);
+        route_softmax_top_k(project(router, xt).data, moe.n_expert_used, moe.norm_top_k);
     std::span<float> o = out.row(t);
     for (std::size_t j = 0; j < r.ids.size(); ++j) {
-      const std::vector<float> gate =
-          matvec_rounded(expert_matrix(*L.ffn_gate_exps, r.ids[j]), x.row(t));
-      const std::vector<float> up =
-          matvec_rounded(expert_matrix(*L.ffn_up_exps, r.ids[j]), x.row(t));
-      ref::swiglu(gate, up, hidden);
-      const std::vector<float> down =
-          matvec_rounded(expert_matrix(*L.ffn_down_exps, r.ids[j]), hidden);
-      for (std::size_t i = 0; i < o.size(); ++i) o[i] += r.weights[j] * down[i];
+      const Rows hidden = swiglu(project(expert_matrix(*L.ffn_gate_exps, r.ids[j]), xt),
+                                 project(expert_matrix(*L.ffn_up_exps, r.ids[j]), xt));
+      const Rows down = project(expert_matrix(*L.ffn_down_exps, r.ids[j]), hidden);
+      for (std::size_t i = 0; i < o.size(); ++i) o[i] += r.weights[j] * down.data[i];
     }
   }
   return out;
-}
-
-// y = m x, x first rounded to m's activation grid when rounding like llama.cpp (as project()).
-std::vector<float> RefForward::matvec_rounded(const quant::MatrixView& m,
-                                              std::span<const float> x) const {
-  std::vector<float> in(x.begin(), x.end());
-  if (rounding_ == Rounding::LlamaCpp) quant::round_to_grid(quant::act_grid_for(m.type), in);
-  std::vector<float> y(static_cast<std::size_t>(m.rows));
-  matvec(m, in, y);
-  return y;
 }
 
 RefForward::Rows RefForward::embed(std::span<const std::int32_t> tokens) const {
@@ -172,7 +155,10 @@ RefForward::Rows RefForward::norm(const Rows& x, TensorRef weight) const {
 }
 
 RefForward::Rows RefForward::project(TensorRef w, const Rows& x) const {
-  const quant::MatrixView m = quant::MatrixView::of(*w);
+  return project(quant::MatrixView::of(*w), x);
+}
+
+RefForward::Rows RefForward::project(const quant::MatrixView& m, const Rows& x) const {
   Rows y(x.n, m.rows);
   if (rounding_ == Rounding::Exact) {
     matmul(m, x.data, y.data, x.n);

@@ -59,14 +59,16 @@ class RefForward {
   Rows embed(std::span<const std::int32_t> tokens) const;
   Rows norm(const Rows& x, model::TensorRef weight) const;
   Rows project(model::TensorRef w, const Rows& x) const;
+  // The same for a matrix view (an expert's slice of a 3-D tensor).
+  Rows project(const quant::MatrixView& m, const Rows& x) const;
   static Rows columns(const Rows& x, std::int64_t first, std::int64_t width);
   void add_bias(Rows& x, model::TensorRef bias) const;
   void head_norm(Rows& x, std::int64_t n_heads, model::TensorRef weight) const;
   void rope(Rows& x, std::int64_t n_heads) const;
   Rows attend(std::int64_t layer, const Rows& q, const Rows& k, const Rows& v);
+  Rows self_attention(std::int64_t layer, const model::LayerWeights& L, const Rows& h);
   static Rows swiglu(const Rows& gate, const Rows& up);
   Rows moe_ffn(const model::LayerWeights& L, const Rows& x) const;
-  std::vector<float> matvec_rounded(const quant::MatrixView& m, std::span<const float> x) const;
   static void add_to(Rows& x, const Rows& y);
   Rows logits(const Rows& x) const;
 
