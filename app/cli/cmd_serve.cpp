@@ -148,13 +148,16 @@ void handle_generate(Engine& engine, const httplib::Request& hreq, httplib::Resp
     return;
   }
   const std::string id = make_id(is_chat ? "chatcmpl-" : "cmpl-");
-  const char* object = is_chat ? "chat.completion" : "text_completion";
   if (!req.stream) {
+    // The queue place is given back however the request ends.
+    struct Leave {
+      Engine& e;
+      ~Leave() { e.leave(); }
+    } leave{engine};
     try {
       const chat::TurnResult r = engine.run(req, [](std::string_view) { return true; });
-      engine.leave();
       json out = {{"id", id},
-                  {"object", object},
+                  {"object", is_chat ? "chat.completion" : "text_completion"},
                   {"created", now_s()},
                   {"model", engine.name()},
                   {"system_fingerprint", "vkchat"},
@@ -162,63 +165,65 @@ void handle_generate(Engine& engine, const httplib::Request& hreq, httplib::Resp
                   {"usage", usage_json(r)}};
       res.set_content(out.dump(), "application/json");
     } catch (const std::exception& e) {
-      engine.leave();
       send_error(res, 400, e.what(), "invalid_request_error");
     }
     return;
   }
   res.set_header("Cache-Control", "no-cache");
-  res.set_chunked_content_provider("text/event-stream", [&engine, req, id, object](
-                                                            std::size_t, httplib::DataSink& sink) {
-    const char* chunk_object = req.is_chat ? "chat.completion.chunk" : "text_completion";
-    (void)object;
-    auto event = [&](const json& choice, const json* usage) {
-      json c = {{"id", id},
-                {"object", chunk_object},
-                {"created", now_s()},
-                {"model", engine.name()},
-                {"system_fingerprint", "vkchat"},
-                {"choices", choice.is_null() ? json::array() : json::array({choice})}};
-      if (usage) c["usage"] = *usage;
-      const std::string line = "data: " + c.dump() + "\n\n";
-      return sink.is_writable() && sink.write(line.data(), line.size());
-    };
-    auto delta = [&](std::string_view text, bool first) {
-      if (req.is_chat) {
-        json d = {{"content", text}};
-        if (first) d["role"] = "assistant";
-        return json{{"index", 0}, {"delta", d}, {"finish_reason", nullptr}, {"logprobs", nullptr}};
-      }
-      return json{{"index", 0}, {"text", text}, {"finish_reason", nullptr}, {"logprobs", nullptr}};
-    };
-    bool alive = event(delta("", true), nullptr);
-    try {
-      const chat::TurnResult r = engine.run(req, [&](std::string_view text) {
-        return alive = alive && event(delta(text, false), nullptr);
-      });
-      engine.leave();
-      if (alive) {
-        json last = delta("", false);
-        if (req.is_chat) last["delta"] = json::object();
-        last["finish_reason"] = server::finish_reason(r.finish);
-        event(last, nullptr);
-        if (req.include_usage) {
-          const json u = usage_json(r);
-          event(json(), &u);
+  // httplib calls the releaser when the response ends, also when the client left before the
+  // provider ever ran: that is where the queue place is given back.
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [&engine, req, id](std::size_t, httplib::DataSink& sink) {
+        const char* chunk_object = req.is_chat ? "chat.completion.chunk" : "text_completion";
+        auto event = [&](const json& choice, const json* usage) {
+          json c = {{"id", id},
+                    {"object", chunk_object},
+                    {"created", now_s()},
+                    {"model", engine.name()},
+                    {"system_fingerprint", "vkchat"},
+                    {"choices", choice.is_null() ? json::array() : json::array({choice})}};
+          if (usage) c["usage"] = *usage;
+          const std::string line = "data: " + c.dump() + "\n\n";
+          return sink.is_writable() && sink.write(line.data(), line.size());
+        };
+        auto delta = [&](std::string_view text, bool first) {
+          if (req.is_chat) {
+            json d = {{"content", text}};
+            if (first) d["role"] = "assistant";
+            return json{
+                {"index", 0}, {"delta", d}, {"finish_reason", nullptr}, {"logprobs", nullptr}};
+          }
+          return json{
+              {"index", 0}, {"text", text}, {"finish_reason", nullptr}, {"logprobs", nullptr}};
+        };
+        bool alive = event(delta("", true), nullptr);
+        try {
+          const chat::TurnResult r = engine.run(req, [&](std::string_view text) {
+            return alive = alive && event(delta(text, false), nullptr);
+          });
+          if (alive) {
+            json last = delta("", false);
+            if (req.is_chat) last["delta"] = json::object();
+            last["finish_reason"] = server::finish_reason(r.finish);
+            event(last, nullptr);
+            if (req.include_usage) {
+              const json u = usage_json(r);
+              event(json(), &u);
+            }
+            const std::string done = "data: [DONE]\n\n";
+            sink.write(done.data(), done.size());
+            sink.done();
+          }
+        } catch (const std::exception& e) {
+          const std::string line =
+              "data: " + server::error_json(e.what(), "server_error", "", "") + "\n\n";
+          sink.write(line.data(), line.size());
+          sink.done();
         }
-        const std::string done = "data: [DONE]\n\n";
-        sink.write(done.data(), done.size());
-        sink.done();
-      }
-    } catch (const std::exception& e) {
-      engine.leave();
-      const std::string line =
-          "data: " + server::error_json(e.what(), "server_error", "", "") + "\n\n";
-      sink.write(line.data(), line.size());
-      sink.done();
-    }
-    return alive;
-  });
+        return alive;
+      },
+      [&engine](bool) { engine.leave(); });
 }
 
 }  // namespace
