@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -70,15 +71,21 @@ int run_remote_chat(const RemoteChatOptions& o) {
     req.set_header("Content-Type", "application/json");
     req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
       pending.append(data, n);
-      error_body.append(data, std::min<std::size_t>(n, 4096));
+      // Only an error answer is shown, and only its start: keep the first 4 KiB, not the stream.
+      if (error_body.size() < 4096) error_body.append(data, std::min(n, 4096 - error_body.size()));
       for (std::size_t end; (end = pending.find("\n\n")) != std::string::npos;) {
         const std::string event = pending.substr(0, end);
         pending.erase(0, end + 2);
         if (event.rfind("data: ", 0) != 0 || event == "data: [DONE]") continue;
         const json c = json::parse(event.substr(6), nullptr, false);
-        if (c.is_discarded() || !c.contains("choices") || c["choices"].empty()) continue;
+        // A server's events are not trusted: anything but the expected shape is skipped (a
+        // const json's operator[] on a missing key is undefined behaviour).
+        if (!c.is_object() || !c.contains("choices") || !c["choices"].is_array() ||
+            c["choices"].empty() || !c["choices"][0].is_object() ||
+            !c["choices"][0].contains("delta"))
+          continue;
         const json& d = c["choices"][0]["delta"];
-        if (d.contains("content") && d["content"].is_string()) {
+        if (d.is_object() && d.contains("content") && d["content"].is_string()) {
           const std::string piece = d["content"].get<std::string>();
           answer += piece;
           std::fputs(piece.c_str(), stdout);
@@ -96,10 +103,11 @@ int run_remote_chat(const RemoteChatOptions& o) {
                    httplib::to_string(err).c_str());
     } else if (res.status != 200) {
       const json e = json::parse(error_body, nullptr, false);
-      const std::string msg =
-          !e.is_discarded() && e.contains("error") && e["error"].contains("message")
-              ? e["error"]["message"].get<std::string>()
-              : error_body;
+      const std::string msg = e.is_object() && e.contains("error") && e["error"].is_object() &&
+                                      e["error"].contains("message") &&
+                                      e["error"]["message"].is_string()
+                                  ? e["error"]["message"].get<std::string>()
+                                  : error_body;
       std::fprintf(stderr, "[HTTP %d: %s]\n", res.status, msg.c_str());
       messages.erase(messages.end() - 1);
       continue;
