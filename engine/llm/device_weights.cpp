@@ -37,7 +37,8 @@ std::vector<TensorRef> used_tensors(const model::ModelSpec& spec) {
   add(spec.w.token_embd);
   for (const model::LayerWeights& l : spec.w.layers) {
     for (TensorRef t : {l.attn_norm, l.wq, l.wk, l.wv, l.wqkv, l.bq, l.bk, l.bv, l.q_norm, l.k_norm,
-                        l.wo, l.ffn_norm, l.ffn_gate, l.ffn_up, l.ffn_down}) {
+                        l.wo, l.ffn_norm, l.ffn_gate, l.ffn_up, l.ffn_down, l.ffn_gate_inp,
+                        l.ffn_gate_exps, l.ffn_up_exps, l.ffn_down_exps}) {
       add(t);
     }
   }
@@ -148,9 +149,13 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
         if (progress) progress(done, total);
       }
     }
-    views[e.tensor] = is_vector(*e.tensor)
-                          ? ops::Tensor::f32(buf, cols, 1, e.offset)
-                          : ops::Tensor::matrix(buf, e.tensor->type, cols, rows, e.offset);
+    ops::Tensor v = is_vector(*e.tensor)
+                        ? ops::Tensor::f32(buf, cols, 1, e.offset)
+                        : ops::Tensor::matrix(buf, e.tensor->type, cols, rows, e.offset);
+    // A 3-D tensor (a mixture's experts) keeps its dimensions: rows() is unchanged, and expert
+    // e's matrix is rows [e * ne[1], (e + 1) * ne[1]) in the same device row layout.
+    for (std::size_t d = 1; d < 4; ++d) v.ne[d] = static_cast<std::int64_t>(e.tensor->ne[d]);
+    views[e.tensor] = v;
   }
 
   auto view = [&](TensorRef t) { return views.at(t); };
@@ -182,6 +187,14 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
     L.k_norm = optional_view(l.k_norm);
     L.wo = view(l.wo);
     L.ffn_norm = view(l.ffn_norm);
+    if (l.ffn_gate_exps) {  // a mixture of experts: no dense feed-forward
+      L.ffn_gate_inp = view(l.ffn_gate_inp);
+      L.ffn_gate_exps = view(l.ffn_gate_exps);
+      L.ffn_up_exps = view(l.ffn_up_exps);
+      L.ffn_down_exps = view(l.ffn_down_exps);
+      w.layers.push_back(L);
+      continue;
+    }
     if (l.ffn_gate) {
       L.ffn_gate = view(l.ffn_gate);
       L.ffn_up = view(l.ffn_up);

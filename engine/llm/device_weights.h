@@ -29,8 +29,15 @@ struct LayerTensors {
   std::optional<ops::Tensor> q_norm, k_norm;  // f32 [head_dim] (qwen3)
   ops::Tensor wo;                             // [n_embd_attn_out] -> n_embd
   ops::Tensor ffn_norm;                       // f32 [n_embd]
-  ops::Tensor ffn_gate, ffn_up;               // [n_embd] -> n_ff
-  ops::Tensor ffn_down;                       // [n_ff] -> n_embd
+  ops::Tensor ffn_gate, ffn_up;               // [n_embd] -> n_ff (dense models)
+  ops::Tensor ffn_down;                       // [n_ff] -> n_embd (dense models)
+  // Mixture of experts (qwen3moe) in place of the dense feed-forward: the router and the
+  // experts, each n_expert stacked matrices (ne = {K, N, n_expert}) that the by-id kernels
+  // index (ops.h: matvec_id).
+  std::optional<ops::Tensor> ffn_gate_inp;   // [n_embd] -> n_expert
+  std::optional<ops::Tensor> ffn_gate_exps;  // [n_embd] -> n_ff_exp, per expert
+  std::optional<ops::Tensor> ffn_up_exps;    // [n_embd] -> n_ff_exp, per expert
+  std::optional<ops::Tensor> ffn_down_exps;  // [n_ff_exp] -> n_embd, per expert
 };
 
 struct DeviceWeights {

@@ -13,4 +13,9 @@ void record_forward_llama(ops::Ops& ops, const model::HParams& hp, const DeviceW
                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
                           std::int64_t n_tok, ForwardRounding rounding);
 
+// qwen3moe: qwen3's attention; each feed-forward a mixture of experts, routed on the device.
+void record_forward_qwen3moe(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                             const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                             std::int64_t n_tok, ForwardRounding rounding);
+
 }  // namespace vkchat::llm

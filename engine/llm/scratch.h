@@ -55,8 +55,12 @@ class Scratch {
   ops::Tensor proj;           // a block's output before it joins x [n_embd]
   ops::Tensor ffn, ffn_tmp;   // [n_ff]
   // A product's input rounded as llama.cpp rounds it (ops::RoundedInput), as wide as the widest
-  // input: [max(n_embd, n_embd_attn_out, n_ff)].
+  // input: [max(n_embd, n_embd_attn_out, n_ff, n_expert_used * n_ff_exp)].
   ops::Tensor xq;
+  // A mixture of experts' feed-forward (ops.h: moe_route, matvec_id), k = n_expert_used slots
+  // per token: router logits [n_expert], ids I32 [k] and weights [k] per token; each slot's
+  // expert hidden state [n_ff_exp] and output [n_embd] (max_tokens * k rows).
+  ops::Tensor router, moe_ids, moe_weights, moe_hidden, moe_out;
   ops::Tensor logits;         // [logit_rows x n_vocab]
   ops::Tensor argmax;         // I32 [1]
   ops::Tensor attn_partials;  // f32 [attn_floats]

@@ -24,9 +24,13 @@ Route route_softmax_top_k(std::span<const float> logits, std::int64_t k, bool no
 
   std::vector<std::int32_t> order(logits.size());
   std::iota(order.begin(), order.end(), 0);
-  // Stable: of equal scores the lower expert id comes first.
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::int32_t a, std::int32_t b) { return logits[a] > logits[b]; });
+  // llama.cpp picks the experts with ggml_argsort_top_k, whose CPU kernel is std::sort over the
+  // ids with "greater score" as the comparator (ggml-cpu ops.cpp, cmp_argsort): not stable, so
+  // equal scores come out in the order libstdc++'s introsort leaves them. The same call here
+  // gives the same order; the device's routing kernel (shaders/moe_route.comp) replays that
+  // algorithm step by step. Up to 16 experts it is an insertion sort: the lower id first.
+  std::sort(order.begin(), order.end(),
+            [&](std::int32_t a, std::int32_t b) { return logits[a] > logits[b]; });
   Route r;
   r.ids.assign(order.begin(), order.begin() + k);
   double chosen = 0;

@@ -40,6 +40,30 @@ TEST(MoeRoute, TiesGoToTheLowerExpertId) {
   EXPECT_EQ(route_softmax_top_k(logits, 4, true).ids, (std::vector<std::int32_t>{1, 3, 4, 0}));
 }
 
+// Tie-heavy scores (many experts share each value) against ggml's own argsort: the chosen experts
+// and their order must be the ones llama.cpp picks, for every k, also beyond 16 experts where
+// its std::sort is not stable.
+TEST(MoeRoute, TiesInLlamaCppArgsortOrder) {
+  struct Golden {
+    int n, mul, add, mod;
+    std::vector<std::int32_t> ids;
+  };
+  const std::vector<Golden> goldens = {
+#include "data/ggml_argsort_ties.inc"
+  };
+  for (const Golden& g : goldens) {
+    std::vector<float> logits(static_cast<std::size_t>(g.n));
+    for (int i = 0; i < g.n; ++i)
+      logits[static_cast<std::size_t>(i)] = float((i * g.mul + g.add) % g.mod);
+    for (int k : {1, 2, 8, g.n}) {
+      if (k > g.n) continue;
+      const Route r = route_softmax_top_k(logits, k, true);
+      EXPECT_EQ(r.ids, std::vector<std::int32_t>(g.ids.begin(), g.ids.begin() + k))
+          << "n " << g.n << " mul " << g.mul << " add " << g.add << " mod " << g.mod << " k " << k;
+    }
+  }
+}
+
 TEST(MoeRoute, RejectsBadK) {
   const std::vector<float> logits{1.f, 2.f};
   EXPECT_THROW(route_softmax_top_k(logits, 0, true), std::invalid_argument);
