@@ -86,6 +86,15 @@ WeightPlan plan_weights(const model::ModelSpec& spec, const vk::DeviceInfo& info
       }
       e.bytes = quant::device_row_bytes(t->type, static_cast<std::int64_t>(t->ne[0])) * t->rows();
     }
+    // The by-id kernels bind a mixture's whole stack of experts at once (any slot may pick any
+    // expert), so it must fit one storage-buffer binding.
+    if (t->ne[2] > 1 && e.bytes > info.max_storage_buffer_range) {
+      throw UnsupportedModel("expert tensor " + std::string(t->name) + " of " +
+                             std::to_string(e.bytes) +
+                             " bytes exceeds the device's storage buffer range (" +
+                             std::to_string(info.max_storage_buffer_range) +
+                             " bytes); a smaller quantization may fit");
+    }
     if (info.max_allocation_size && e.bytes > info.max_allocation_size) {
       throw UnsupportedModel("tensor " + std::string(t->name) + " of " + std::to_string(e.bytes) +
                              " bytes exceeds the device's largest allocation (" +

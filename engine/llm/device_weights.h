@@ -64,7 +64,8 @@ struct WeightPlan {
 };
 
 // Lays the spec's tensors out in buffers the device can allocate. Throws UnsupportedModel for a
-// weight type no GPU kernel reads or a tensor larger than the device's largest allocation.
+// weight type no GPU kernel reads, a tensor larger than the device's largest allocation, or a
+// stack of experts larger than one storage-buffer binding.
 WeightPlan plan_weights(const model::ModelSpec& spec, const vk::DeviceInfo& info);
 
 using UploadProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;

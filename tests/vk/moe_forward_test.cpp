@@ -7,15 +7,23 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 
+#include "gguf/gguf_reader.h"
+#include "llm/device_weights.h"
 #include "llm/model.h"
 #include "llm/session.h"
+#include "model/weights.h"
+#include "quant/device_layout.h"
 #include "ref/ref_forward.h"
 #include "ref/ref_ops.h"
 #include "support/golden.h"
 #include "support/test_support.h"
+#include "util/errors.h"
 #include "vk/device_core.h"
+#include "vk/device_info.h"
 #include "vk/kernel_rig.h"
+#include "vk/profiler.h"
 
 namespace vkchat::test {
 namespace {
@@ -98,6 +106,67 @@ TEST(MoeForward, DecodeIsOneSubmitPerToken) {
   for (int i = 0; i < 6; ++i) t = s.decode_argmax(t);
   EXPECT_EQ(s.stats().submits - submits, 6);
   EXPECT_EQ(model->context().core().descriptors.size(), sets);
+}
+
+// What the profiler counts for a decoded token (bench --profile) follows the active experts: the
+// by-id kernels move k / n_expert of the experts' bytes (2 of 8 here), plus activations.
+TEST(MoeForward, DecodeReadsOnlyTheChosenExperts) {
+  llm::LoadOptions o;
+  o.device.validation = true;
+  o.device.profile = true;
+  const auto model = llm::Model::load(shared_path("models/zoo/" + kModel + ".gguf"), o);
+  double expert_bytes = 0;
+  for (const gguf::TensorInfo& t : model->gguf().tensors()) {
+    // In the device row layout the kernels read (rows padded to whole texels).
+    if (std::string_view(t.name).ends_with("_exps.weight")) {
+      expert_bytes +=
+          static_cast<double>(quant::device_row_bytes(t.type, static_cast<std::int64_t>(t.ne[0]))) *
+          static_cast<double>(t.rows());
+    }
+  }
+  llm::Session s(*model, 32);
+  s.feed(std::vector<std::int32_t>{1, 2, 3});
+  vk::Profiler& prof = model->context().profiler();
+  prof.clear();
+  const int n = 4;
+  std::int32_t t = 4;
+  for (int i = 0; i < n; ++i) t = s.decode_argmax(t);
+  double id_bytes = 0;
+  for (const vk::KernelStats& k : prof.stats()) {
+    if (k.name.starts_with("matvec_id")) id_bytes += static_cast<double>(k.bytes) / n;
+  }
+  prof.clear();
+  // Less the activations the by-id dispatches declare: per layer, gate/up read x [n_embd] and
+  // write k rows [n_ff_exp]; down reads those and writes k rows [n_embd]; each reads k ids.
+  const model::HParams& hp = model->spec().hp;
+  const double k = static_cast<double>(hp.moe.n_expert_used);
+  const double act = 4.0 * static_cast<double>(hp.n_layer) *
+                     (static_cast<double>(hp.n_embd) * (1 + k) +
+                      2 * k * static_cast<double>(hp.moe.n_ff_exp) + 2 * k);
+  const double share = (id_bytes - act) / expert_bytes;
+  const double want = k / static_cast<double>(hp.moe.n_expert);
+  std::printf(
+      "by-id kernels: %.0f bytes per token (%.0f of them activations), %.3f of the "
+      "experts' %.0f\n",
+      id_bytes, act, share, expert_bytes);
+  EXPECT_NEAR(share, want, 0.01 * want);  // every chosen expert's rows, and only those
+}
+
+// A stack of experts is bound whole by the by-id kernels: one that exceeds the device's storage
+// buffer range is refused at load, naming the tensor.
+TEST(MoeForward, ExpertsBeyondOneBindingAreRefusedByName) {
+  const auto f = gguf::GgufFile::open(shared_path("models/zoo/" + kModel + ".gguf"));
+  const model::ModelSpec spec = model::read_model_spec(f);
+  vk::DeviceInfo info;
+  info.max_storage_buffer_range = 16 * 1024;  // below one expert stack of the zoo model (52 KB)
+  info.min_storage_buffer_offset_alignment = 256;
+  try {
+    llm::plan_weights(spec, info);
+    ADD_FAILURE() << "no error";
+  } catch (const UnsupportedModel& e) {
+    EXPECT_NE(std::string(e.what()).find("_exps.weight"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("storage buffer range"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
