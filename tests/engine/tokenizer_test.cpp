@@ -276,6 +276,9 @@ TEST(Tokenizer, Gemma4SpecialTokensBosAndEog) {
   }
   EXPECT_FALSE(tok.is_eog(turn));
   EXPECT_TRUE(tok.is_hidden(end));
+  // Malformed UTF-8 is U+FFFD here too, never an exception.
+  EXPECT_EQ(tok.encode("x\xe4\xb8 y", false, false),
+            tok.encode("x\xef\xbf\xbd\xef\xbf\xbd y", false, false));
 
   // The file's tokenizer.ggml.add_bos_token turned off: still on.
   std::string bytes = vkchat::test::read_file(vocab_path("gemma-4"));
