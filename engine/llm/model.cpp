@@ -48,7 +48,7 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Load
     throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
                            " (mixture of experts) does not run on the GPU yet");
   }
-  if (hp.arch == model::Arch::Qwen35) {
+  if (hp.delta_net_hybrid()) {
     throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
                            " (gated delta net) does not run on the GPU yet");
   }

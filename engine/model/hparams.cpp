@@ -24,6 +24,7 @@ Arch parse_arch(std::string_view name) {
   if (name == "phi3") return Arch::Phi3;
   if (name == "qwen3moe") return Arch::Qwen3Moe;
   if (name == "qwen35") return Arch::Qwen35;
+  if (name == "qwen35moe") return Arch::Qwen35Moe;
   throw UnsupportedModel("unsupported architecture " + std::string(name.empty() ? "(none)" : name));
 }
 
@@ -144,6 +145,7 @@ std::string_view arch_name(Arch a) {
     case Arch::Phi3: return "phi3";
     case Arch::Qwen3Moe: return "qwen3moe";
     case Arch::Qwen35: return "qwen35";
+    case Arch::Qwen35Moe: return "qwen35moe";
   }
   return "?";
 }
@@ -186,7 +188,13 @@ HParams read_hparams(const gguf::GgufFile& f) {
     throw UnsupportedModel(f.path() + ": attention.key_length " + std::to_string(hp.head_dim) +
                            " differs from value_length " + std::to_string(hp.head_dim_v));
   }
-  hp.n_ff = count(f, a + "feed_forward_length", kMaxWidth);
+  // qwen35moe's conversion writes no feed_forward_length (only the experts' widths); llama.cpp
+  // then takes 0.
+  if (hp.arch == Arch::Qwen35Moe && !f.contains(a + "feed_forward_length")) {
+    hp.n_ff = 0;
+  } else {
+    hp.n_ff = count(f, a + "feed_forward_length", kMaxWidth);
+  }
   hp.n_ctx_train = count(f, a + "context_length", kMaxContextLength);
   const std::string eps_key = a + "attention.layer_norm_rms_epsilon";
   hp.rms_eps = finite(f, eps_key, f.get<float>(eps_key), 0.f, "a finite number of at least 0");
@@ -223,14 +231,25 @@ HParams read_hparams(const gguf::GgufFile& f) {
   const float factor = finite(f, factor_key, f.get_optional<float>(factor_key).value_or(0.f), 0.f,
                               "a finite number of at least 0");
   hp.rope.freq_scale = factor == 0.f ? 1.f : 1.f / factor;
-  if (hp.arch == Arch::Qwen3Moe) {
+  if (hp.arch == Arch::Qwen3Moe || hp.arch == Arch::Qwen35Moe) {
     hp.moe.n_expert = count(f, a + "expert_count", kMaxExperts);
     hp.moe.n_expert_used = count(f, a + "expert_used_count", hp.moe.n_expert);
     hp.moe.n_ff_exp = count(f, a + "expert_feed_forward_length", kMaxWidth);
     // llama.cpp's qwen3moe graph renormalizes the chosen experts' weights; no key says so.
     hp.moe.norm_top_k = true;
   }
-  if (hp.arch == Arch::Qwen35) read_delta_net(f, a, block_count, hp);
+  if (hp.arch == Arch::Qwen35Moe) {
+    // src/models/qwen35moe.cpp: the shared expert's width defaults to feed_forward_length.
+    hp.moe.n_ff_shexp = count(f, a + "expert_shared_feed_forward_length", kMaxWidth,
+                              hp.n_ff > 0 ? std::optional<std::int64_t>(hp.n_ff) : std::nullopt);
+    // build_moe_ffn scales the chosen weights by expert_weights_scale unless it is 0 or 1.
+    const float scale = f.get_optional<float>(a + "expert_weights_scale").value_or(0.f);
+    if (scale != 0.f && scale != 1.f) {
+      throw UnsupportedModel(f.path() + ": " + a + "expert_weights_scale " + std::to_string(scale) +
+                             " is not supported");
+    }
+  }
+  if (hp.delta_net_hybrid()) read_delta_net(f, a, block_count, hp);
   return hp;
 }
 

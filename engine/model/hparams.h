@@ -1,6 +1,6 @@
 // A model's hyperparameters as read from GGUF metadata, for the architectures the engine runs:
-// llama, qwen2, qwen3, phi3, qwen3moe and qwen35 (CPU reference only so far). Plain data: the CPU
-// reference and the GPU forward pass both use it.
+// llama, qwen2, qwen3, phi3, qwen3moe, qwen35 and qwen35moe (the last three CPU reference only so
+// far). Plain data: the CPU reference and the GPU forward pass both use it.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -16,7 +16,7 @@ class GgufFile;
 
 namespace vkchat::model {
 
-enum class Arch { Llama, Qwen2, Qwen3, Phi3, Qwen3Moe, Qwen35 };
+enum class Arch { Llama, Qwen2, Qwen3, Phi3, Qwen3Moe, Qwen35, Qwen35Moe };
 
 struct HParams {
   Arch arch = Arch::Llama;
@@ -41,6 +41,8 @@ struct HParams {
   std::vector<bool> recurrent;     // per layer; empty for architectures without recurrent layers
   std::int64_t n_layer_nextn = 0;  // nextn_predict_layers
 
+  // qwen35 and qwen35moe: the gated-delta-net hybrid.
+  bool delta_net_hybrid() const { return arch == Arch::Qwen35 || arch == Arch::Qwen35Moe; }
   bool is_recurrent(std::int64_t il) const {
     return !recurrent.empty() && recurrent[static_cast<std::size_t>(il)];
   }

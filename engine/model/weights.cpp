@@ -49,7 +49,8 @@ class Finder {
 };
 
 // One qwen35 layer (src/models/qwen35.cpp: load_block_trunk): a gated delta net or a full
-// attention with an output gate, then the dense SwiGLU feed-forward. The MTP blocks after
+// attention with an output gate, then the dense SwiGLU feed-forward (qwen35moe.cpp: routed
+// experts and a gated shared expert instead). The MTP blocks after
 // n_layer are not looked up: llama.cpp skips them unless it drafts with them.
 LayerWeights find_qwen35_layer(const Finder& find, const HParams& hp, std::int64_t il) {
   const std::int64_t E = hp.n_embd, F = hp.n_ff;
@@ -76,6 +77,18 @@ LayerWeights find_qwen35_layer(const Finder& find, const HParams& hp, std::int64
     l.k_norm = find.get(p + "attn_k_norm.weight", {hp.head_dim});
     l.wo = find.get(p + "attn_output.weight", {hp.n_embd_attn_out(), E});
   }
+  if (hp.moe.n_expert > 0) {
+    const std::int64_t X = hp.moe.n_expert, FX = hp.moe.n_ff_exp, FS = hp.moe.n_ff_shexp;
+    l.ffn_gate_inp = find.get(p + "ffn_gate_inp.weight", {E, X});
+    l.ffn_gate_exps = find.get(p + "ffn_gate_exps.weight", {E, FX, X});
+    l.ffn_up_exps = find.get(p + "ffn_up_exps.weight", {E, FX, X});
+    l.ffn_down_exps = find.get(p + "ffn_down_exps.weight", {FX, E, X});
+    l.ffn_gate_inp_shexp = find.get(p + "ffn_gate_inp_shexp.weight", {E});
+    l.ffn_gate_shexp = find.get(p + "ffn_gate_shexp.weight", {E, FS});
+    l.ffn_up_shexp = find.get(p + "ffn_up_shexp.weight", {E, FS});
+    l.ffn_down_shexp = find.get(p + "ffn_down_shexp.weight", {FS, E});
+    return l;
+  }
   l.ffn_gate = find.get(p + "ffn_gate.weight", {E, F});
   l.ffn_up = find.get(p + "ffn_up.weight", {E, F});
   l.ffn_down = find.get(p + "ffn_down.weight", {F, E});
@@ -96,7 +109,7 @@ Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
   w.rope_freqs = find.get("rope_freqs.weight", {hp.rope.n_rot / 2}, false);
 
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
-    if (hp.arch == Arch::Qwen35) {
+    if (hp.delta_net_hybrid()) {
       w.layers.push_back(find_qwen35_layer(find, hp, il));
       continue;
     }

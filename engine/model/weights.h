@@ -55,6 +55,11 @@ struct LayerWeights {
   TensorRef ffn_gate_exps = nullptr;  // [n_embd, n_ff_exp, n_expert]
   TensorRef ffn_up_exps = nullptr;    // [n_embd, n_ff_exp, n_expert]
   TensorRef ffn_down_exps = nullptr;  // [n_ff_exp, n_embd, n_expert]
+  // qwen35moe's shared expert: its gate's weights (one output), and its SwiGLU feed-forward.
+  TensorRef ffn_gate_inp_shexp = nullptr;  // [n_embd]
+  TensorRef ffn_gate_shexp = nullptr;      // [n_embd, n_ff_shexp]
+  TensorRef ffn_up_shexp = nullptr;        // [n_embd, n_ff_shexp]
+  TensorRef ffn_down_shexp = nullptr;      // [n_ff_shexp, n_embd]
 };
 
 struct Weights {

@@ -66,7 +66,7 @@ std::vector<float> RefForward::feed(std::span<const std::int32_t> tokens) {
   if (n == 0) return {};
   Rows out = spec_.hp.arch == Arch::Phi3       ? forward_phi3(tokens)
              : spec_.hp.arch == Arch::Qwen3Moe ? forward_qwen3moe(tokens)
-             : spec_.hp.arch == Arch::Qwen35   ? forward_qwen35(tokens)
+             : spec_.hp.delta_net_hybrid()     ? forward_qwen35(tokens)
                                                : forward_llama(tokens);
   pos_ += n;
   return std::move(out.data);
@@ -123,7 +123,8 @@ RefForward::Rows RefForward::forward_qwen3moe(std::span<const std::int32_t> toke
 
 // qwen35 (src/models/qwen35.cpp): most layers are a gated delta net (linear attention with a
 // recurrent state), every full_attention_interval-th a full attention whose output is gated;
-// each is followed by the dense SwiGLU feed-forward.
+// each is followed by the dense SwiGLU feed-forward, or (qwen35moe) the routed experts plus a
+// gated shared expert.
 RefForward::Rows RefForward::forward_qwen35(std::span<const std::int32_t> tokens) {
   const auto& hp = spec_.hp;
   Rows x = embed(tokens);
@@ -131,9 +132,27 @@ RefForward::Rows RefForward::forward_qwen35(std::span<const std::int32_t> tokens
     const model::LayerWeights& L = spec_.w.layers[il];
     const Rows h = norm(x, L.attn_norm);
     add_to(x, hp.is_recurrent(il) ? delta_net(il, L, h) : gated_attention(il, L, h));
-    add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
+    const Rows f = norm(x, L.ffn_norm);
+    add_to(x, L.ffn_gate_inp ? shared_expert_moe_ffn(L, f) : dense_ffn(L, f));
   }
   return logits(x);
+}
+
+// qwen35moe (build_layer_ffn): the routed experts, plus the shared expert's SwiGLU output times
+// sigmoid(ffn_gate_inp_shexp . x).
+RefForward::Rows RefForward::shared_expert_moe_ffn(const model::LayerWeights& L,
+                                                   const Rows& h) const {
+  Rows out = moe_ffn(L, h);
+  const Rows shared =
+      project(L.ffn_down_shexp, swiglu(project(L.ffn_gate_shexp, h), project(L.ffn_up_shexp, h)));
+  const Rows gate = project(L.ffn_gate_inp_shexp, h);
+  for (std::int64_t t = 0; t < h.n; ++t) {
+    const double s = sigmoid(gate.row(t)[0]);
+    for (std::int64_t i = 0; i < out.width; ++i) {
+      out.row(t)[i] += static_cast<float>(shared.row(t)[i] * s);
+    }
+  }
+  return out;
 }
 
 // qwen35's full attention: one projection gives each head's query and its output gate side by

@@ -79,6 +79,7 @@ class RefForward {
   Rows gated_attention(std::int64_t layer, const model::LayerWeights& L, const Rows& h);
   Rows delta_net(std::int64_t layer, const model::LayerWeights& L, const Rows& h);
   Rows dense_ffn(const model::LayerWeights& L, const Rows& h) const;
+  Rows shared_expert_moe_ffn(const model::LayerWeights& L, const Rows& h) const;
   static void add_to(Rows& x, const Rows& y);
   Rows logits(const Rows& x) const;
 
