@@ -1,8 +1,11 @@
 // Element-wise ops over n elements: out = a + b[i % nb] (residual add with nb = n; bias add
-// with nb = the bias length) or out = silu(a) * b (SwiGLU, nb = n).
+// with nb = the bias length), out = silu(a) * b (SwiGLU, nb = n), or qwen35's gates (nb = n):
+// out = a * silu(b) (the delta net's output gate z) and out = a * sigmoid(b) (full attention's).
 #version 450
 // variant: add -DOP_ADD
 // variant: swiglu -DOP_SWIGLU
+// variant: mul_silu -DOP_MUL_SILU
+// variant: mul_sigmoid -DOP_MUL_SIGMOID
 layout(local_size_x_id = 0) in;
 #include "common.glsl"
 
@@ -24,6 +27,11 @@ void main() {
   if (i >= pc.n) return;
 #ifdef OP_ADD
   o[pc.out_off + i] = a[pc.a_off + i] + b[pc.b_off + i % pc.nb];
+#elif defined(OP_MUL_SILU)
+  float z = b[pc.b_off + i];
+  o[pc.out_off + i] = a[pc.a_off + i] * (z / (1.0 + exp(-z)));
+#elif defined(OP_MUL_SIGMOID)
+  o[pc.out_off + i] = a[pc.a_off + i] / (1.0 + exp(-b[pc.b_off + i]));
 #else
   float g = a[pc.a_off + i];
   o[pc.out_off + i] = g / (1.0 + exp(-g)) * b[pc.b_off + i];

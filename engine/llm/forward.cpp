@@ -14,7 +14,9 @@ void record_forward(ops::Ops& ops, const model::HParams& hp, const DeviceWeights
     case model::Arch::Qwen2:
     case model::Arch::Qwen3:
     case model::Arch::Phi3: return record_forward_llama(ops, hp, w, kv, s, pos0, n_tok, rounding);
-    case model::Arch::Qwen3Moe: break;  // refused when the model is loaded (llm/model.cpp)
+    case model::Arch::Qwen3Moe:
+    case model::Arch::Qwen35:
+    case model::Arch::Qwen35Moe: break;  // refused when the model is loaded (llm/model.cpp)
   }
 }
 

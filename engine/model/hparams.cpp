@@ -6,6 +6,9 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
 
 #include "gguf/gguf_reader.h"
 #include "util/errors.h"
@@ -20,6 +23,8 @@ Arch parse_arch(std::string_view name) {
   if (name == "qwen3") return Arch::Qwen3;
   if (name == "phi3") return Arch::Phi3;
   if (name == "qwen3moe") return Arch::Qwen3Moe;
+  if (name == "qwen35") return Arch::Qwen35;
+  if (name == "qwen35moe") return Arch::Qwen35Moe;
   throw UnsupportedModel("unsupported architecture " + std::string(name.empty() ? "(none)" : name));
 }
 
@@ -48,6 +53,88 @@ float finite(const gguf::GgufFile& f, const std::string& key, float value, float
   return value;
 }
 
+// An integer array from metadata, whatever integer type the writer chose; nullopt when absent.
+std::optional<std::vector<std::int64_t>> int_array(const gguf::GgufFile& f,
+                                                   const std::string& key) {
+  const gguf::Array* arr = f.find_array(key);
+  if (!arr) return std::nullopt;
+  std::vector<std::int64_t> out;
+  bool ints = true;
+  std::visit(
+      [&](const auto& items) {
+        using E = typename std::decay_t<decltype(items)>::value_type;
+        if constexpr (std::is_integral_v<E>) {
+          for (E v : items) {
+            if constexpr (std::is_same_v<E, std::uint64_t>) {
+              if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+                ints = false;
+                return;
+              }
+            }
+            out.push_back(static_cast<std::int64_t>(v));
+          }
+        } else {
+          ints = false;
+        }
+      },
+      arr->items);
+  if (!ints) throw MetadataError(f.path() + ": metadata '" + key + "' is not an integer array");
+  return out;
+}
+
+// qwen35's gated delta net (src/models/qwen35.cpp: load_arch_hparams): the ssm.* sizes, the
+// M-RoPE sections and which layers are recurrent.
+void read_delta_net(const gguf::GgufFile& f, const std::string& a, std::int64_t block_count,
+                    HParams& hp) {
+  DeltaNetParams& d = hp.delta;
+  d.d_conv = count(f, a + "ssm.conv_kernel", 64);
+  d.d_inner = count(f, a + "ssm.inner_size", kMaxWidth);
+  d.head_dim = count(f, a + "ssm.state_size", 1024);
+  d.n_k_heads = count(f, a + "ssm.group_count", kMaxHeads);
+  d.n_v_heads = count(f, a + "ssm.time_step_rank", kMaxHeads);
+  if (d.n_v_heads % d.n_k_heads != 0) {
+    throw MetadataError(f.path() + ": " + a + "ssm.time_step_rank " + std::to_string(d.n_v_heads) +
+                        " is not a multiple of " + a + "ssm.group_count " +
+                        std::to_string(d.n_k_heads));
+  }
+  // llama.cpp's state is head_v_dim^2 per head with head_v_dim = inner_size / time_step_rank and
+  // asserts it equal to the key head size (state_size).
+  if (d.d_inner != d.n_v_heads * d.head_dim) {
+    throw UnsupportedModel(f.path() + ": " + a + "ssm.inner_size " + std::to_string(d.d_inner) +
+                           " is not ssm.time_step_rank x ssm.state_size (" +
+                           std::to_string(d.n_v_heads) + " x " + std::to_string(d.head_dim) + ")");
+  }
+
+  const std::string sect_key = a + "rope.dimension_sections";
+  const std::optional<std::vector<std::int64_t>> sections = int_array(f, sect_key);
+  if (!sections) throw MetadataError(f.path() + ": missing metadata key '" + sect_key + "'");
+  std::int64_t sum = 0;
+  for (std::size_t i = 0; i < hp.rope.mrope_sections.size(); ++i) {
+    const std::int64_t v = i < sections->size() ? (*sections)[i] : 0;
+    if (v < 0 || v > hp.rope.n_rot) {
+      throw MetadataError(f.path() + ": metadata '" + sect_key + "' has " + std::to_string(v) +
+                          ", expected a count of at most " + std::to_string(hp.rope.n_rot));
+    }
+    hp.rope.mrope_sections[i] = static_cast<int>(v);
+    sum += v;
+  }
+  if (sum == 0) throw MetadataError(f.path() + ": metadata '" + sect_key + "' is all zero");
+
+  hp.recurrent.assign(static_cast<std::size_t>(hp.n_layer), false);
+  if (const std::optional<std::vector<std::int64_t>> flags =
+          int_array(f, a + "attention.recurrent_layers")) {
+    if (static_cast<std::int64_t>(flags->size()) != block_count) {
+      throw MetadataError(f.path() + ": metadata '" + a + "attention.recurrent_layers' has " +
+                          std::to_string(flags->size()) + " entries for " +
+                          std::to_string(block_count) + " blocks");
+    }
+    for (std::int64_t il = 0; il < hp.n_layer; ++il) hp.recurrent[il] = (*flags)[il] != 0;
+  } else {
+    const std::int64_t interval = count(f, a + "full_attention_interval", kMaxLayers, 4);
+    for (std::int64_t il = 0; il < hp.n_layer; ++il) hp.recurrent[il] = (il + 1) % interval != 0;
+  }
+}
+
 }  // namespace
 
 std::string_view arch_name(Arch a) {
@@ -57,6 +144,8 @@ std::string_view arch_name(Arch a) {
     case Arch::Qwen3: return "qwen3";
     case Arch::Phi3: return "phi3";
     case Arch::Qwen3Moe: return "qwen3moe";
+    case Arch::Qwen35: return "qwen35";
+    case Arch::Qwen35Moe: return "qwen35moe";
   }
   return "?";
 }
@@ -69,9 +158,18 @@ HParams read_hparams(const gguf::GgufFile& f) {
 
   hp.n_embd = count(f, a + "embedding_length", kMaxWidth);
   // Every layer has several tensors, so a file cannot hold more layers than tensors.
-  hp.n_layer =
+  const std::int64_t block_count =
       count(f, a + "block_count",
             std::clamp<std::int64_t>(static_cast<std::int64_t>(f.tensors().size()), 1, kMaxLayers));
+  // The multi-token-prediction blocks (qwen35) come after the layers that run.
+  const std::int64_t nextn = f.get_optional<std::int64_t>(a + "nextn_predict_layers").value_or(0);
+  if (nextn < 0 || nextn >= block_count) {
+    throw MetadataError(f.path() + ": metadata '" + a + "nextn_predict_layers' is " +
+                        std::to_string(nextn) + ", expected fewer than the " +
+                        std::to_string(block_count) + " blocks");
+  }
+  hp.n_layer_nextn = nextn;
+  hp.n_layer = block_count - nextn;
   hp.n_head = count(f, a + "attention.head_count", kMaxHeads);
   hp.n_head_kv = count(f, a + "attention.head_count_kv", hp.n_head, hp.n_head);
   if (hp.n_head % hp.n_head_kv != 0) {
@@ -90,7 +188,13 @@ HParams read_hparams(const gguf::GgufFile& f) {
     throw UnsupportedModel(f.path() + ": attention.key_length " + std::to_string(hp.head_dim) +
                            " differs from value_length " + std::to_string(hp.head_dim_v));
   }
-  hp.n_ff = count(f, a + "feed_forward_length", kMaxWidth);
+  // qwen35moe's conversion writes no feed_forward_length (only the experts' widths); llama.cpp
+  // then takes 0.
+  if (hp.arch == Arch::Qwen35Moe && !f.contains(a + "feed_forward_length")) {
+    hp.n_ff = 0;
+  } else {
+    hp.n_ff = count(f, a + "feed_forward_length", kMaxWidth);
+  }
   hp.n_ctx_train = count(f, a + "context_length", kMaxContextLength);
   const std::string eps_key = a + "attention.layer_norm_rms_epsilon";
   hp.rms_eps = finite(f, eps_key, f.get<float>(eps_key), 0.f, "a finite number of at least 0");
@@ -127,13 +231,25 @@ HParams read_hparams(const gguf::GgufFile& f) {
   const float factor = finite(f, factor_key, f.get_optional<float>(factor_key).value_or(0.f), 0.f,
                               "a finite number of at least 0");
   hp.rope.freq_scale = factor == 0.f ? 1.f : 1.f / factor;
-  if (hp.arch == Arch::Qwen3Moe) {
+  if (hp.arch == Arch::Qwen3Moe || hp.arch == Arch::Qwen35Moe) {
     hp.moe.n_expert = count(f, a + "expert_count", kMaxExperts);
     hp.moe.n_expert_used = count(f, a + "expert_used_count", hp.moe.n_expert);
     hp.moe.n_ff_exp = count(f, a + "expert_feed_forward_length", kMaxWidth);
     // llama.cpp's qwen3moe graph renormalizes the chosen experts' weights; no key says so.
     hp.moe.norm_top_k = true;
   }
+  if (hp.arch == Arch::Qwen35Moe) {
+    // src/models/qwen35moe.cpp: the shared expert's width defaults to feed_forward_length.
+    hp.moe.n_ff_shexp = count(f, a + "expert_shared_feed_forward_length", kMaxWidth,
+                              hp.n_ff > 0 ? std::optional<std::int64_t>(hp.n_ff) : std::nullopt);
+    // build_moe_ffn scales the chosen weights by expert_weights_scale unless it is 0 or 1.
+    const float scale = f.get_optional<float>(a + "expert_weights_scale").value_or(0.f);
+    if (scale != 0.f && scale != 1.f) {
+      throw UnsupportedModel(f.path() + ": " + a + "expert_weights_scale " + std::to_string(scale) +
+                             " is not supported");
+    }
+  }
+  if (hp.delta_net_hybrid()) read_delta_net(f, a, block_count, hp);
   return hp;
 }
 

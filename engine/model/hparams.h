@@ -1,10 +1,12 @@
 // A model's hyperparameters as read from GGUF metadata, for the architectures the engine runs:
-// llama, qwen2, qwen3, phi3, qwen3moe (CPU reference only so far). Plain data: the CPU reference
-// and the GPU forward pass both use it.
+// llama, qwen2, qwen3, phi3, qwen3moe, qwen35 and qwen35moe (the last three CPU reference only so
+// far). Plain data: the CPU reference and the GPU forward pass both use it.
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "model/delta_net_hparams.h"
 #include "model/moe_hparams.h"
 #include "model/rope.h"
 
@@ -14,12 +16,13 @@ class GgufFile;
 
 namespace vkchat::model {
 
-enum class Arch { Llama, Qwen2, Qwen3, Phi3, Qwen3Moe };
+enum class Arch { Llama, Qwen2, Qwen3, Phi3, Qwen3Moe, Qwen35, Qwen35Moe };
 
 struct HParams {
   Arch arch = Arch::Llama;
   std::string arch_name;    // general.architecture, e.g. "qwen2"
   std::int64_t n_embd = 0;  // residual stream width
+  // Layers the forward pass runs (qwen35: block_count less the MTP blocks).
   std::int64_t n_layer = 0;
   std::int64_t n_head = 0;
   std::int64_t n_head_kv = 0;    // n_head is a multiple of it (grouped-query attention)
@@ -31,6 +34,23 @@ struct HParams {
   float rms_eps = 1e-5f;
   RopeParams rope;  // n_rot = rope.dimension_count, default head_dim
   MoeParams moe;    // n_expert 0 for dense models
+  // qwen35: the gated delta net's sizes, which layers are recurrent (the others are full
+  // attention), and the multi-token-prediction blocks after the n_layer that run (not run here,
+  // as llama.cpp runs them only for speculative drafts).
+  DeltaNetParams delta;
+  std::vector<bool> recurrent;     // per layer; empty for architectures without recurrent layers
+  std::int64_t n_layer_nextn = 0;  // nextn_predict_layers
+
+  // qwen35 and qwen35moe: the gated-delta-net hybrid.
+  bool delta_net_hybrid() const { return arch == Arch::Qwen35 || arch == Arch::Qwen35Moe; }
+  bool is_recurrent(std::int64_t il) const {
+    return !recurrent.empty() && recurrent[static_cast<std::size_t>(il)];
+  }
+  std::int64_t n_attention_layers() const {
+    std::int64_t n = 0;
+    for (std::int64_t il = 0; il < n_layer; ++il) n += is_recurrent(il) ? 0 : 1;
+    return n;
+  }
 
   std::int64_t n_embd_q() const { return n_head * head_dim; }         // Q projection width
   std::int64_t n_embd_k_gqa() const { return n_head_kv * head_dim; }  // K width per token

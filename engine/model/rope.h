@@ -1,6 +1,7 @@
 // Rotary position embedding settings, shared by the model's hyperparameters, the CPU reference
 // and the GPU kernels, and the angles both rotate by.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <span>
 
@@ -16,6 +17,16 @@ struct RopeParams {
   int n_rot = 0;  // dimensions rotated per head (<= head_dim); the rest pass through
   float freq_base = 10000.f;
   float freq_scale = 1.f;  // linear scaling: position * freq_scale
+  // Interleaved M-RoPE (qwen35: rope.dimension_sections; all zero elsewhere). For text every token
+  // has the same temporal, height and width position and a 4th position of 0, so pair i turns by
+  // its usual angle when ggml gives it one of the first three (sector s = i % sum(sections): s % 3
+  // == 0, 1, 2 with s < 3 * sections[0], [1], [2]) and stays unrotated otherwise.
+  std::array<int, 4> mrope_sections{};
+  bool mrope() const {
+    return mrope_sections[0] + mrope_sections[1] + mrope_sections[2] + mrope_sections[3] > 0;
+  }
+  // Whether pair i rotates with the text position (always true without M-RoPE).
+  bool pair_rotates(int i) const;
 };
 
 // How the angles are evaluated: in double, or as ggml's CPU backend evaluates them

@@ -81,6 +81,27 @@ struct CopyPush {
 };
 static_assert(sizeof(CopyPush) == 3 * 4);
 
+// shaders/delta_conv.comp
+struct DeltaConvPush {
+  std::uint32_t channels, n_tok, d_conv, x_off, x_stride, w_off, win_off, out_off, out_stride;
+};
+static_assert(sizeof(DeltaConvPush) == 9 * 4);
+inline constexpr std::uint32_t kMaxConvTaps = 8;  // delta_conv's MAX_TAPS: d_conv at most this
+
+// shaders/delta_gates.comp
+struct DeltaGatesPush {
+  std::uint32_t n, n_heads, alpha_off, beta_off, dt_off, a_off, g_off, b_off;
+};
+static_assert(sizeof(DeltaGatesPush) == 8 * 4);
+
+// shaders/delta_step.comp
+struct DeltaStepPush {
+  std::uint32_t n_k_heads, n_v_heads, n_tok, q_off, k_off, v_off, in_stride, g_off, beta_off,
+      state_off, out_off;
+  float eps, scale;
+};
+static_assert(sizeof(DeltaStepPush) == 13 * 4);
+
 // Sizes baked into the pipelines as specialization constants.
 struct KernelConfig {
   bool subgroups = true;  // subgroup reductions; false picks the shared-memory "_nosg" builds

@@ -29,6 +29,7 @@
 //   the two halves of ffn_up. Activations have no strides.
 #pragma once
 #include <cstdint>
+#include <string_view>
 
 #include "ops/kernels.h"
 #include "ops/rope_table.h"
@@ -108,6 +109,31 @@ class Ops {
   // and may be x. Rows must be whole blocks of the grid; Exact is a copy.
   void round_activations(const Tensor& x, const Tensor& out, quant::ActGrid grid);
 
+  // ---- qwen35's gated delta net (CPU references: ref/ref_delta_net.h) ----
+  // The causal convolution of x [T x channels], token by token, over the rolling window (f32,
+  // (d_conv - 1) x channels, oldest input first; updated in place), with silu: out [T x
+  // channels]. w: f32 [d_conv x channels] (ssm_conv1d), d_conv at most kMaxConvTaps.
+  void delta_conv(const Tensor& x, const Tensor& w, const Tensor& window, const Tensor& out);
+  // g = softplus(alpha + dt_bias) * a and beta = sigmoid(beta_raw): alpha, beta_raw, g, beta
+  // [T x n_heads]; dt_bias, a: n_heads values.
+  void delta_gates(const Tensor& alpha, const Tensor& beta_raw, const Tensor& dt_bias,
+                   const Tensor& a, const Tensor& g, const Tensor& beta);
+  // The delta rule for T = conv.rows() tokens, token by token, the state (f32, n_v_heads x
+  // head_dim x head_dim) updated in place: conv [T x (2 * n_k_heads + n_v_heads) * head_dim]
+  // holds q, k (L2-normed here with eps) and v side by side; g, beta [T x n_v_heads]; out [T x
+  // n_v_heads * head_dim]. head_dim: a power of two, at most kMaxDeltaHeadDim.
+  struct DeltaShape {
+    int head_dim = 0;
+    int n_k_heads = 0;
+    int n_v_heads = 0;  // a multiple of n_k_heads; value head h reads key head h % n_k_heads
+    float eps = 0;
+  };
+  static constexpr int kMaxDeltaHeadDim = 256;
+  void delta_step(const Tensor& conv, const DeltaShape& shape, const Tensor& g, const Tensor& beta,
+                  const Tensor& state, const Tensor& out);
+  void mul_silu(const Tensor& a, const Tensor& z, const Tensor& out);        // a * silu(z)
+  void mul_sigmoid(const Tensor& a, const Tensor& gate, const Tensor& out);  // a * sigmoid(gate)
+
   Kernels& kernels() const { return *kernels_; }
   vk::CommandBuffer& command_buffer() const { return *cmd_; }
 
@@ -128,6 +154,9 @@ class Ops {
                          const Tensor& x, const Tensor& y, std::int64_t row0, const char* op) const;
   void matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const Tensor& y,
                    std::int64_t row0);
+  // out = f(a, b) element-wise by elementwise.comp's `pipeline` (a, b, out: f32, same size).
+  void binary(std::string_view pipeline, const char* op, const Tensor& a, const Tensor& b,
+              const Tensor& out);
 
   Kernels* kernels_;
   vk::CommandBuffer* cmd_;

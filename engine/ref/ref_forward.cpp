@@ -10,6 +10,7 @@
 #include "quant/act_rounding.h"
 #include "quant/dequantize.h"
 #include "quant/half.h"
+#include "ref/ref_delta_net.h"
 #include "ref/ref_moe.h"
 #include "ref/ref_ops.h"
 
@@ -24,14 +25,34 @@ RefForward::RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPreci
   if (n_ctx <= 0) throw std::invalid_argument("RefForward: n_ctx must be positive");
   if (spec.w.rope_freqs) rope_freqs_ = quant::dequantize_tensor(*spec.w.rope_freqs);
   const auto& hp = spec.hp;
-  k_cache_.assign(hp.n_layer, std::vector<float>(n_ctx * hp.n_embd_k_gqa()));
-  v_cache_.assign(hp.n_layer, std::vector<float>(n_ctx * hp.n_embd_v_gqa()));
+  k_cache_.resize(static_cast<std::size_t>(hp.n_layer));
+  v_cache_.resize(k_cache_.size());
+  conv_state_.resize(k_cache_.size());
+  delta_state_.resize(k_cache_.size());
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    if (hp.is_recurrent(il)) {
+      conv_state_[il].assign(static_cast<std::size_t>(hp.delta.conv_state_floats()), 0.f);
+      delta_state_[il].assign(static_cast<std::size_t>(hp.delta.ssm_state_floats()), 0.f);
+    } else {
+      k_cache_[il].resize(static_cast<std::size_t>(n_ctx * hp.n_embd_k_gqa()));
+      v_cache_[il].resize(static_cast<std::size_t>(n_ctx * hp.n_embd_v_gqa()));
+    }
+  }
 }
 
 void RefForward::truncate(std::int64_t n) {
   if (n < 0 || n > pos_) {
     throw std::out_of_range("truncate to " + std::to_string(n) + " past position " +
                             std::to_string(pos_));
+  }
+  if (!spec_.hp.recurrent.empty() && n != pos_) {
+    if (n != 0) {
+      throw std::invalid_argument("truncate to " + std::to_string(n) + " of " +
+                                  std::to_string(pos_) + " positions: " + spec_.hp.arch_name +
+                                  "'s recurrent state cannot be truncated, only reset to 0");
+    }
+    for (auto& st : conv_state_) std::fill(st.begin(), st.end(), 0.f);
+    for (auto& st : delta_state_) std::fill(st.begin(), st.end(), 0.f);
   }
   pos_ = n;
 }
@@ -45,6 +66,7 @@ std::vector<float> RefForward::feed(std::span<const std::int32_t> tokens) {
   if (n == 0) return {};
   Rows out = spec_.hp.arch == Arch::Phi3       ? forward_phi3(tokens)
              : spec_.hp.arch == Arch::Qwen3Moe ? forward_qwen3moe(tokens)
+             : spec_.hp.delta_net_hybrid()     ? forward_qwen35(tokens)
                                                : forward_llama(tokens);
   pos_ += n;
   return std::move(out.data);
@@ -57,8 +79,7 @@ RefForward::Rows RefForward::forward_llama(std::span<const std::int32_t> tokens)
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
     add_to(x, self_attention(il, L, norm(x, L.attn_norm)));
-    Rows h = norm(x, L.ffn_norm);
-    add_to(x, project(L.ffn_down, swiglu(project(L.ffn_gate, h), project(L.ffn_up, h))));
+    add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
   }
   return logits(x);
 }
@@ -98,6 +119,107 @@ RefForward::Rows RefForward::forward_qwen3moe(std::span<const std::int32_t> toke
     add_to(x, moe_ffn(L, norm(x, L.ffn_norm)));
   }
   return logits(x);
+}
+
+// qwen35 (src/models/qwen35.cpp): most layers are a gated delta net (linear attention with a
+// recurrent state), every full_attention_interval-th a full attention whose output is gated;
+// each is followed by the dense SwiGLU feed-forward, or (qwen35moe) the routed experts plus a
+// gated shared expert.
+RefForward::Rows RefForward::forward_qwen35(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    const Rows h = norm(x, L.attn_norm);
+    add_to(x, hp.is_recurrent(il) ? delta_net(il, L, h) : gated_attention(il, L, h));
+    const Rows f = norm(x, L.ffn_norm);
+    add_to(x, L.ffn_gate_inp ? shared_expert_moe_ffn(L, f) : dense_ffn(L, f));
+  }
+  return logits(x);
+}
+
+// qwen35moe (build_layer_ffn): the routed experts, plus the shared expert's SwiGLU output times
+// sigmoid(ffn_gate_inp_shexp . x).
+RefForward::Rows RefForward::shared_expert_moe_ffn(const model::LayerWeights& L,
+                                                   const Rows& h) const {
+  Rows out = moe_ffn(L, h);
+  const Rows shared =
+      project(L.ffn_down_shexp, swiglu(project(L.ffn_gate_shexp, h), project(L.ffn_up_shexp, h)));
+  const Rows gate = project(L.ffn_gate_inp_shexp, h);
+  for (std::int64_t t = 0; t < h.n; ++t) {
+    const double s = sigmoid(gate.row(t)[0]);
+    for (std::int64_t i = 0; i < out.width; ++i) {
+      out.row(t)[i] += static_cast<float>(shared.row(t)[i] * s);
+    }
+  }
+  return out;
+}
+
+// qwen35's full attention: one projection gives each head's query and its output gate side by
+// side; per-head Q/K norms, M-RoPE, attention, then the output times sigmoid(gate).
+RefForward::Rows RefForward::gated_attention(std::int64_t il, const model::LayerWeights& L,
+                                             const Rows& h) {
+  const auto& hp = spec_.hp;
+  const std::int64_t hd = hp.head_dim;
+  const Rows qg = project(L.wq, h);
+  Rows q(h.n, hp.n_embd_q()), gate(h.n, hp.n_embd_q());
+  for (std::int64_t t = 0; t < h.n; ++t) {
+    for (std::int64_t head = 0; head < hp.n_head; ++head) {
+      const auto src = qg.row(t).subspan(static_cast<std::size_t>(2 * head * hd));
+      std::copy_n(src.begin(), hd, q.row(t).begin() + head * hd);
+      std::copy_n(src.begin() + hd, hd, gate.row(t).begin() + head * hd);
+    }
+  }
+  Rows k = project(L.wk, h);
+  const Rows v = project(L.wv, h);
+  head_norm(q, hp.n_head, L.q_norm);
+  head_norm(k, hp.n_head_kv, L.k_norm);
+  rope(q, hp.n_head);
+  rope(k, hp.n_head_kv);
+  Rows o = attend(il, q, k, v);
+  for (std::size_t i = 0; i < o.data.size(); ++i) {
+    o.data[i] = static_cast<float>(o.data[i] * sigmoid(gate.data[i]));
+  }
+  return project(L.wo, o);
+}
+
+// qwen35's gated delta net (build_layer_attn_linear): Q, K, V through the causal convolution
+// (its window carried across calls), the gates, L2-normed Q and K, the delta rule over the
+// layer's recurrent state, the gated per-head norm with z, and the output projection.
+RefForward::Rows RefForward::delta_net(std::int64_t il, const model::LayerWeights& L,
+                                       const Rows& h) {
+  const auto& hp = spec_.hp;
+  const model::DeltaNetParams& d = hp.delta;
+  const Rows qkv = project(L.wqkv, h);
+  const Rows z = project(L.attn_gate, h);
+  const Rows beta_raw = project(L.ssm_beta, h);
+  const Rows alpha = project(L.ssm_alpha, h);
+  const std::vector<float> conv_w = quant::dequantize_tensor(*L.ssm_conv1d);
+  const std::vector<float> dt_bias = quant::dequantize_tensor(*L.ssm_dt);
+  const std::vector<float> a = quant::dequantize_tensor(*L.ssm_a);
+  const std::vector<float> norm_w = quant::dequantize_tensor(*L.ssm_norm);
+
+  Rows conv(h.n, d.conv_channels()), g(h.n, d.n_v_heads), beta(h.n, d.n_v_heads);
+  for (std::int64_t t = 0; t < h.n; ++t) {
+    conv_step(conv_state_[il], qkv.row(t), conv_w, d.d_conv, conv.row(t));
+    delta_gates(alpha.row(t), beta_raw.row(t), dt_bias, a, g.row(t), beta.row(t));
+  }
+  Rows q = columns(conv, 0, d.key_dim());
+  Rows k = columns(conv, d.key_dim(), d.key_dim());
+  const Rows v = columns(conv, 2 * d.key_dim(), d.value_dim());
+  head_l2norm(q.data, d.head_dim, hp.rms_eps);
+  head_l2norm(k.data, d.head_dim, hp.rms_eps);
+
+  const DeltaShape shape{d.head_dim, d.n_k_heads, d.n_v_heads};
+  Rows o(h.n, d.value_dim());
+  delta_chunked(shape, delta_state_[il], q.data, k.data, v.data, g.data, beta.data, h.n,
+                kDeltaChunk, o.data);
+  gated_head_rmsnorm(o.data, z.data, norm_w, d.head_dim, hp.rms_eps, o.data);
+  return project(L.ssm_out, o);
+}
+
+RefForward::Rows RefForward::dense_ffn(const model::LayerWeights& L, const Rows& h) const {
+  return project(L.ffn_down, swiglu(project(L.ffn_gate, h), project(L.ffn_up, h)));
 }
 
 // Attention of the llama block over separate Q/K/V projections, with the optional Q/K/V biases

@@ -202,8 +202,24 @@ void softmax(std::span<float> x) {
 }
 
 float silu(float x) {
-  const double v = x;
-  return static_cast<float>(v / (1.0 + std::exp(-v)));
+  return static_cast<float>(silu_exact(x));
+}
+
+double silu_exact(double x) {
+  return x / (1.0 + std::exp(-x));
+}
+
+double sigmoid(double x) {
+  return 1.0 / (1.0 + std::exp(-x));
+}
+
+double softplus(double x) {
+  return x > 20.0 ? x : std::log1p(std::exp(x));
+}
+
+double dot(std::span<const float> a, std::span<const float> b) {
+  require(b.size() == a.size(), "dot", sizes(b.size(), a.size()));
+  return dot(a.data(), b.data(), static_cast<std::int64_t>(a.size()));
 }
 
 void swiglu(std::span<const float> gate, std::span<const float> up, std::span<float> out) {

@@ -67,6 +67,16 @@ void softmax(std::span<float> x);
 
 float silu(float x);
 
+// The scalar functions in double, for references that round once at the end: x * sigmoid(x)
+// (silu() is this rounded to float), 1 / (1 + e^-x), and log(1 + e^x) as ggml computes it (x
+// itself above 20, where the two agree in float).
+double silu_exact(double x);
+double sigmoid(double x);
+double softplus(double x);
+
+// sum a[i] * b[i], accumulated in double; throws std::invalid_argument when the sizes differ.
+double dot(std::span<const float> a, std::span<const float> b);
+
 // out = silu(gate) * up (out may alias either).
 void swiglu(std::span<const float> gate, std::span<const float> up, std::span<float> out);
 
