@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gguf/gguf_reader.h"
+#include "model/gemma_hparams.h"
 #include "util/errors.h"
 
 namespace vkchat::model {
@@ -20,6 +21,8 @@ Arch parse_arch(std::string_view name) {
   if (name == "qwen3") return Arch::Qwen3;
   if (name == "phi3") return Arch::Phi3;
   if (name == "qwen3moe") return Arch::Qwen3Moe;
+  if (name == "gemma2") return Arch::Gemma2;
+  if (name == "gemma3") return Arch::Gemma3;
   throw UnsupportedModel("unsupported architecture " + std::string(name.empty() ? "(none)" : name));
 }
 
@@ -57,6 +60,8 @@ std::string_view arch_name(Arch a) {
     case Arch::Qwen3: return "qwen3";
     case Arch::Phi3: return "phi3";
     case Arch::Qwen3Moe: return "qwen3moe";
+    case Arch::Gemma2: return "gemma2";
+    case Arch::Gemma3: return "gemma3";
   }
   return "?";
 }
@@ -134,6 +139,7 @@ HParams read_hparams(const gguf::GgufFile& f) {
     // llama.cpp's qwen3moe graph renormalizes the chosen experts' weights; no key says so.
     hp.moe.norm_top_k = true;
   }
+  if (hp.arch == Arch::Gemma2 || hp.arch == Arch::Gemma3) read_gemma_hparams(f, hp);
   return hp;
 }
 

@@ -25,10 +25,14 @@ struct LayerWeights {
   TensorRef bq = nullptr;  // [n_head * head_dim]
   TensorRef bk = nullptr;  // [n_head_kv * head_dim]
   TensorRef bv = nullptr;  // [n_head_kv * head_dim_v]
-  // qwen3's per-head RMSNorm of Q and K (before RoPE).
+  // qwen3's and gemma3's per-head RMSNorm of Q and K (before RoPE).
   TensorRef q_norm = nullptr;    // [head_dim]
   TensorRef k_norm = nullptr;    // [head_dim]
   TensorRef wo = nullptr;        // [n_head * head_dim_v, n_embd]
+  // gemma2/gemma3: RMSNorm of the attention's and the feed-forward's outputs before each
+  // residual add.
+  TensorRef attn_post_norm = nullptr;  // [n_embd]
+  TensorRef ffn_post_norm = nullptr;   // [n_embd]
   TensorRef ffn_norm = nullptr;  // [n_embd]
   TensorRef ffn_gate = nullptr;  // [n_embd, n_ff]; absent in phi3
   // [n_embd, n_ff]; phi3: [n_embd, 2 * n_ff], the gate's rows first, then up's.
