@@ -13,4 +13,9 @@ void record_forward_llama(ops::Ops& ops, const model::HParams& hp, const DeviceW
                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
                           std::int64_t n_tok, ForwardRounding rounding);
 
+// gemma2, gemma3: scaled embeddings, post-norms, sliding-window layers, GELU-gated feed-forward.
+void record_forward_gemma(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                          const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                          std::int64_t n_tok, ForwardRounding rounding);
+
 }  // namespace vkchat::llm

@@ -74,7 +74,8 @@ ScratchShape ScratchShape::plan(const model::HParams& hp, std::int64_t n_ctx,
   s.attn_floats = ops::attention_scratch_floats(kernels, s.attn_tokens, attention_shape(hp), n_ctx);
   const Layout layout(hp, s);
   s.activation_bytes = layout.end;
-  s.rope_bytes = static_cast<std::uint64_t>(n_ctx) * static_cast<std::uint64_t>(hp.rope.n_rot) * 4;
+  s.rope_bytes = static_cast<std::uint64_t>(n_ctx) * static_cast<std::uint64_t>(hp.rope.n_rot) * 4 *
+                 (hp.swa.window > 0 ? 2 : 1);  // the sliding-window layers' table too
   s.host_bytes = static_cast<std::uint64_t>(s.max_tokens) * 4;
   if (!kernels.context().info().unified_memory) s.host_bytes += layout.readback_bytes();
   return s;
@@ -84,6 +85,9 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
                  std::span<const float> rope_freq_factors, model::RopeAngles rope_angles)
     : rope(ops::RopeTable::create(kernels.context(), hp.rope, n_ctx, rope_freq_factors,
                                   rope_angles)),
+      rope_swa(hp.swa.window > 0 ? ops::RopeTable::create(kernels.context(), hp.swa.rope, n_ctx,
+                                                          rope_freq_factors, rope_angles)
+                                 : ops::RopeTable{}),
       shape_(ScratchShape::plan(hp, n_ctx, kernels)) {
   vk::Context& ctx = kernels.context();
   const Layout layout(hp, shape_);

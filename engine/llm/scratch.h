@@ -61,6 +61,8 @@ class Scratch {
   ops::Tensor argmax;         // I32 [1]
   ops::Tensor attn_partials;  // f32 [attn_floats]
   ops::RopeTable rope;
+  // The sliding-window layers' table (their own base and scale); empty without such layers.
+  ops::RopeTable rope_swa;
 
   // Where the host reads results: the activation buffer itself when it is mapped, else a
   // read-back buffer that copy_out() fills at the end of a pass.

@@ -106,15 +106,15 @@ void Session::run(std::span<const std::int32_t> tokens, Output out) {
   switch (out) {
     case Output::None: break;
     case Output::LastLogits:
-      record_logits(ops, w, scratch_, n - 1, 1, rounding);
+      record_logits(ops, model_->hparams(), w, scratch_, n - 1, 1, rounding);
       scratch_.copy_out(cmd_, scratch_.logits.row_range(0, 1));
       break;
     case Output::AllLogits:
-      record_logits(ops, w, scratch_, 0, n, rounding);
+      record_logits(ops, model_->hparams(), w, scratch_, 0, n, rounding);
       scratch_.copy_out(cmd_, scratch_.logits.row_range(0, n));
       break;
     case Output::Argmax:
-      record_logits(ops, w, scratch_, n - 1, 1, rounding);
+      record_logits(ops, model_->hparams(), w, scratch_, n - 1, 1, rounding);
       ops.argmax(scratch_.logits.row_range(0, 1), scratch_.argmax);
       scratch_.copy_out(cmd_, scratch_.argmax);
       break;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gguf/gguf_reader.h"
+#include "model/gemma_hparams.h"
 #include "util/errors.h"
 
 namespace vkchat::model {
@@ -25,6 +26,8 @@ Arch parse_arch(std::string_view name) {
   if (name == "qwen3moe") return Arch::Qwen3Moe;
   if (name == "qwen35") return Arch::Qwen35;
   if (name == "qwen35moe") return Arch::Qwen35Moe;
+  if (name == "gemma2") return Arch::Gemma2;
+  if (name == "gemma3") return Arch::Gemma3;
   throw UnsupportedModel("unsupported architecture " + std::string(name.empty() ? "(none)" : name));
 }
 
@@ -146,6 +149,8 @@ std::string_view arch_name(Arch a) {
     case Arch::Qwen3Moe: return "qwen3moe";
     case Arch::Qwen35: return "qwen35";
     case Arch::Qwen35Moe: return "qwen35moe";
+    case Arch::Gemma2: return "gemma2";
+    case Arch::Gemma3: return "gemma3";
   }
   return "?";
 }
@@ -250,6 +255,7 @@ HParams read_hparams(const gguf::GgufFile& f) {
     }
   }
   if (hp.delta_net_hybrid()) read_delta_net(f, a, block_count, hp);
+  if (hp.arch == Arch::Gemma2 || hp.arch == Arch::Gemma3) read_gemma_hparams(f, hp);
   return hp;
 }
 

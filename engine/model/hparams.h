@@ -1,7 +1,8 @@
 // A model's hyperparameters as read from GGUF metadata, for the architectures the engine runs:
 // llama, qwen2, qwen3, phi3, qwen3moe, qwen35 and qwen35moe (the last three CPU reference only so
-// far). Plain data: the CPU reference and the GPU forward pass both use it.
+// far), gemma2, gemma3. Plain data: the CPU reference and the GPU forward pass both use it.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "model/delta_net_hparams.h"
 #include "model/moe_hparams.h"
 #include "model/rope.h"
+#include "model/swa_hparams.h"
 
 namespace vkchat::gguf {
 class GgufFile;
@@ -16,7 +18,7 @@ class GgufFile;
 
 namespace vkchat::model {
 
-enum class Arch { Llama, Qwen2, Qwen3, Phi3, Qwen3Moe, Qwen35, Qwen35Moe };
+enum class Arch { Llama, Qwen2, Qwen3, Phi3, Qwen3Moe, Qwen35, Qwen35Moe, Gemma2, Gemma3 };
 
 struct HParams {
   Arch arch = Arch::Llama;
@@ -51,11 +53,24 @@ struct HParams {
     for (std::int64_t il = 0; il < n_layer; ++il) n += is_recurrent(il) ? 0 : 1;
     return n;
   }
+  SwaParams swa;    // sliding-window layers (gemma2, gemma3); window 0 for none
+  // The query's multiplier before q.k; 0: 1/sqrt(head_dim). gemma sets it from its size.
+  float attn_scale = 0.f;
+  float attn_softcap = 0.f;   // scores become cap * tanh(score / cap) (gemma2); 0: none
+  float final_softcap = 0.f;  // logits likewise (gemma2, some gemma3); 0: none
+  float embd_scale = 1.f;     // token embeddings are multiplied by it (gemma: sqrt(n_embd))
 
   std::int64_t n_embd_q() const { return n_head * head_dim; }         // Q projection width
   std::int64_t n_embd_k_gqa() const { return n_head_kv * head_dim; }  // K width per token
   std::int64_t n_embd_v_gqa() const { return n_head_kv * head_dim_v; }
   std::int64_t n_embd_attn_out() const { return n_head * head_dim_v; }
+  float attention_scale() const {
+    return attn_scale > 0.f ? attn_scale : 1.f / std::sqrt(static_cast<float>(head_dim));
+  }
+  // Layer il's RoPE: the sliding-window layers' own where it has them.
+  const RopeParams& layer_rope(std::int64_t il) const { return swa.is_swa(il) ? swa.rope : rope; }
+  // The window layer il attends within; 0: the whole context.
+  std::int64_t layer_window(std::int64_t il) const { return swa.is_swa(il) ? swa.window : 0; }
 };
 
 // Upper bounds of the counts read_hparams accepts, far above any real model: they keep every

@@ -29,7 +29,7 @@ struct LayerWeights {
   TensorRef bq = nullptr;  // [n_head * head_dim]
   TensorRef bk = nullptr;  // [n_head_kv * head_dim]
   TensorRef bv = nullptr;  // [n_head_kv * head_dim_v]
-  // qwen3's per-head RMSNorm of Q and K (before RoPE).
+  // qwen3's and gemma3's per-head RMSNorm of Q and K (before RoPE).
   TensorRef q_norm = nullptr;    // [head_dim]
   TensorRef k_norm = nullptr;    // [head_dim]
   TensorRef wo = nullptr;        // [n_head * head_dim_v, n_embd]
@@ -42,6 +42,10 @@ struct LayerWeights {
   TensorRef ssm_alpha = nullptr;   // [n_embd, n_v_heads]
   TensorRef ssm_norm = nullptr;    // [head_dim]: the gated output norm's weight
   TensorRef ssm_out = nullptr;     // [delta.value_dim(), n_embd]
+  // gemma2/gemma3: RMSNorm of the attention's and the feed-forward's outputs before each
+  // residual add.
+  TensorRef attn_post_norm = nullptr;  // [n_embd]
+  TensorRef ffn_post_norm = nullptr;   // [n_embd]
   // [n_embd]; qwen35: post_attention_norm, which is the same step (the FFN's input norm, the
   // residual taken before it).
   TensorRef ffn_norm = nullptr;

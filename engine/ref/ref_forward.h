@@ -1,8 +1,8 @@
 // The whole forward pass on the CPU, built from the reference ops with an f32 KV cache: the
 // model the GPU forward pass is compared to, logit for logit. One function per architecture
-// family (llama/qwen2/qwen3, phi3, qwen3moe, qwen35), readable top to bottom like the papers.
-// Weights are read straight from the GGUF map through the ModelSpec, dequantized row by row as they
-// are used.
+// family (llama/qwen2/qwen3, phi3, qwen3moe, qwen35, gemma2/gemma3), readable top to bottom like
+// the papers. Weights are read straight from the GGUF map through the ModelSpec, dequantized row by
+// row as they are used.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -61,6 +61,7 @@ class RefForward {
   Rows forward_phi3(std::span<const std::int32_t> tokens);
   Rows forward_qwen3moe(std::span<const std::int32_t> tokens);
   Rows forward_qwen35(std::span<const std::int32_t> tokens);
+  Rows forward_gemma(std::span<const std::int32_t> tokens);
 
   // The named steps the forward functions are made of.
   Rows embed(std::span<const std::int32_t> tokens) const;
@@ -71,10 +72,12 @@ class RefForward {
   static Rows columns(const Rows& x, std::int64_t first, std::int64_t width);
   void add_bias(Rows& x, model::TensorRef bias) const;
   void head_norm(Rows& x, std::int64_t n_heads, model::TensorRef weight) const;
-  void rope(Rows& x, std::int64_t n_heads) const;
+  // RoPE at the batch's positions with layer il's parameters (HParams::layer_rope).
+  void rope(Rows& x, std::int64_t n_heads, std::int64_t layer) const;
   Rows attend(std::int64_t layer, const Rows& q, const Rows& k, const Rows& v);
   Rows self_attention(std::int64_t layer, const model::LayerWeights& L, const Rows& h);
   static Rows swiglu(const Rows& gate, const Rows& up);
+  Rows geglu(const Rows& gate, const Rows& up) const;
   Rows moe_ffn(const model::LayerWeights& L, const Rows& x) const;
   Rows gated_attention(std::int64_t layer, const model::LayerWeights& L, const Rows& h);
   Rows delta_net(std::int64_t layer, const model::LayerWeights& L, const Rows& h);

@@ -118,6 +118,10 @@ Tolerance rounded_golden_tolerance(bool quantized) {
   return tol;
 }
 
+Tolerance gemma_zoo_tolerance(bool quantized) {
+  return quantized ? Tolerance{0.03, 0.25} : Tolerance{0.015, 0.10};
+}
+
 std::vector<std::string> golden_models() {
   std::vector<std::string> models;
   try {
