@@ -43,6 +43,13 @@ struct ElementwisePush {
 };
 static_assert(sizeof(ElementwisePush) == 5 * 4);
 
+// shaders/scale.comp
+struct ScalePush {
+  std::uint32_t n, x_off, out_off;
+  float factor;
+};
+static_assert(sizeof(ScalePush) == 4 * 4);
+
 // shaders/rope.comp
 struct RopePush {
   std::uint32_t n_heads, head_dim, n_rot, pos0, n_tok, x_off, x_stride, table_off, neox;

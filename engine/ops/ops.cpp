@@ -496,6 +496,18 @@ void Ops::add_bias(const Tensor& x, const Tensor& bias) {
   record(pl, {bx.slice, bb.slice, bx.slice}, p, spread(ceil_div(p.n, wg)), 8ull * p.n);
 }
 
+void Ops::scale(const Tensor& x, const Tensor& out, float factor) {
+  require_f32(x, "scale", "x");
+  require_f32(out, "scale", "out");
+  require(out.elements() == x.elements(), "scale", "x " + dims(x) + ", out " + dims(out));
+  Bound bx = bind(x, "scale"), bo = bind(out, "scale");
+  ScalePush p{u32(x.elements(), "scale", "n"), elements(bx, 4, "scale"), elements(bo, 4, "scale"),
+              factor};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("scale", "", false, 2, sizeof p, {wg});
+  record(pl, {bx.slice, bo.slice}, p, spread(ceil_div(p.n, wg)), 8ull * p.n);
+}
+
 void Ops::swiglu(const Tensor& gate, const Tensor& up, const Tensor& out) {
   require_f32(gate, "swiglu", "gate");
   require_f32(up, "swiglu", "up");

@@ -97,6 +97,7 @@ class Ops {
 
   void add(const Tensor& a, const Tensor& b, const Tensor& out);         // out = a + b
   void add_bias(const Tensor& x, const Tensor& bias);                    // each row of x += bias
+  void scale(const Tensor& x, const Tensor& out, float factor);  // out = x * factor (out may be x)
   void swiglu(const Tensor& gate, const Tensor& up, const Tensor& out);  // silu(gate) * up
   // out (I32, one per row of x) = index of the row's largest value, the first of equals.
   void argmax(const Tensor& x, const Tensor& out);

@@ -43,9 +43,19 @@ std::vector<float> RefForward::feed(std::span<const std::int32_t> tokens) {
                             " tokens exceed n_ctx " + std::to_string(n_ctx_));
   }
   if (n == 0) return {};
-  Rows out = spec_.hp.arch == Arch::Phi3       ? forward_phi3(tokens)
-             : spec_.hp.arch == Arch::Qwen3Moe ? forward_qwen3moe(tokens)
-                                               : forward_llama(tokens);
+  Rows out = [&] {
+    switch (spec_.hp.arch) {
+      case Arch::Phi3: return forward_phi3(tokens);
+      case Arch::Qwen3Moe: return forward_qwen3moe(tokens);
+      case Arch::Mistral3: return forward_mistral3(tokens);
+      case Arch::SmolLM3: return forward_smollm3(tokens);
+      case Arch::Granite: return forward_granite(tokens);
+      case Arch::Llama:
+      case Arch::Qwen2:
+      case Arch::Qwen3: break;
+    }
+    return forward_llama(tokens);
+  }();
   pos_ += n;
   return std::move(out.data);
 }
@@ -57,10 +67,70 @@ RefForward::Rows RefForward::forward_llama(std::span<const std::int32_t> tokens)
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
     add_to(x, self_attention(il, L, norm(x, L.attn_norm)));
-    Rows h = norm(x, L.ffn_norm);
-    add_to(x, project(L.ffn_down, swiglu(project(L.ffn_gate, h), project(L.ffn_up, h))));
+    add_to(x, ffn(L, norm(x, L.ffn_norm)));
   }
   return logits(x);
+}
+
+// mistral3 (Ministral 3): llama with YaRN (in the RoPE parameters) and the attention
+// temperature: after RoPE each query is scaled by its position's temperature.
+RefForward::Rows RefForward::forward_mistral3(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    rope(q, hp.n_head);
+    rope(k, hp.n_head_kv);
+    temperature(q);
+    add_to(x, project(L.wo, attend(il, q, k, v)));
+    add_to(x, ffn(L, norm(x, L.ffn_norm)));
+  }
+  return logits(x);
+}
+
+// smollm3: llama without RoPE on every fourth layer (NoPE: those layers see positions only
+// through the causal mask).
+RefForward::Rows RefForward::forward_smollm3(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    if (hp.has_rope(il)) {
+      rope(q, hp.n_head);
+      rope(k, hp.n_head_kv);
+    }
+    add_to(x, project(L.wo, attend(il, q, k, v)));
+    add_to(x, ffn(L, norm(x, L.ffn_norm)));
+  }
+  return logits(x);
+}
+
+// granite (Granite 3.x): llama with multipliers: the embeddings scaled, the attention scale the
+// file gives (in attend), each block's output scaled before the residual add, the logits
+// divided.
+RefForward::Rows RefForward::forward_granite(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  if (hp.embedding_scale != 0.f) scale_rows(x, hp.embedding_scale);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    if (hp.has_rope(il)) {
+      rope(q, hp.n_head);
+      rope(k, hp.n_head_kv);
+    }
+    Rows attn = project(L.wo, attend(il, q, k, v));
+    if (hp.residual_scale != 0.f) scale_rows(attn, hp.residual_scale);
+    add_to(x, attn);
+    Rows f = ffn(L, norm(x, L.ffn_norm));
+    if (hp.residual_scale != 0.f) scale_rows(f, hp.residual_scale);
+    add_to(x, f);
+  }
+  Rows out = logits(x);
+  scale_rows(out, 1.0f / hp.logit_scale);
+  return out;
 }
 
 // phi3: Q, K and V come from one fused projection; ffn_up yields gate and up side by side.
@@ -105,17 +175,25 @@ RefForward::Rows RefForward::forward_qwen3moe(std::span<const std::int32_t> toke
 RefForward::Rows RefForward::self_attention(std::int64_t il, const model::LayerWeights& L,
                                             const Rows& h) {
   const auto& hp = spec_.hp;
-  Rows q = project(L.wq, h);
-  Rows k = project(L.wk, h);
-  Rows v = project(L.wv, h);
-  add_bias(q, L.bq);
-  add_bias(k, L.bk);
-  add_bias(v, L.bv);
-  head_norm(q, hp.n_head, L.q_norm);
-  head_norm(k, hp.n_head_kv, L.k_norm);
+  auto [q, k, v] = project_qkv(L, h);
   rope(q, hp.n_head);
   rope(k, hp.n_head_kv);
   return project(L.wo, attend(il, q, k, v));
+}
+
+RefForward::Qkv RefForward::project_qkv(const model::LayerWeights& L, const Rows& h) const {
+  const auto& hp = spec_.hp;
+  Qkv r{project(L.wq, h), project(L.wk, h), project(L.wv, h)};
+  add_bias(r.q, L.bq);
+  add_bias(r.k, L.bk);
+  add_bias(r.v, L.bv);
+  head_norm(r.q, hp.n_head, L.q_norm);
+  head_norm(r.k, hp.n_head_kv, L.k_norm);
+  return r;
+}
+
+RefForward::Rows RefForward::ffn(const model::LayerWeights& L, const Rows& h) const {
+  return project(L.ffn_down, swiglu(project(L.ffn_gate, h), project(L.ffn_up, h)));
 }
 
 // Per token: route (ref_moe.h), then each chosen expert's SwiGLU feed-forward, summed with the
@@ -203,6 +281,17 @@ void RefForward::rope(Rows& x, std::int64_t n_heads) const {
   }
 }
 
+void RefForward::temperature(Rows& q) const {
+  for (std::int64_t t = 0; t < q.n; ++t) {
+    const float f = model::attn_temperature(spec_.hp, pos_ + t);
+    for (float& x : q.row(t)) x *= f;
+  }
+}
+
+void RefForward::scale_rows(Rows& x, float factor) {
+  ref::scale(x.data, factor, x.data);
+}
+
 // Writes the batch's K and V at positions pos_.. and lets token t attend to positions 0..pos_+t.
 RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Rows& k,
                                     const Rows& v) {
@@ -217,8 +306,8 @@ RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Row
     store(k.row(t), kc.data() + (pos_ + t) * k.width);
     store(v.row(t), vc.data() + (pos_ + t) * v.width);
   }
-  // 1 / sqrt(head_dim) as llama.cpp computes it, in float.
-  const float scale = 1.f / std::sqrt(static_cast<float>(hp.head_dim));
+  // 1 / sqrt(head_dim) as llama.cpp computes it, in float, or the file's attention scale.
+  const float scale = hp.kq_scale();
   Rows out(q.n, hp.n_embd_attn_out());
   if (rounding_ == Rounding::Exact) {
     for (std::int64_t t = 0; t < q.n; ++t) {

@@ -1,4 +1,4 @@
-// Residual add, bias add, SwiGLU, argmax and the plain copy against the CPU reference.
+// Residual add, bias add, SwiGLU, scale, argmax and the plain copy against the CPU reference.
 #include <gtest/gtest.h>
 
 #include "ref/random_weights.h"
@@ -36,6 +36,26 @@ TEST(Elementwise, AddBiasAddSwiglu) {
   EXPECT_LE(rel_l2(rig.read_f32(sum), want_sum), 1e-6);
   EXPECT_LE(rel_l2(rig.read_f32(sw), want_sw), 1e-5);
   EXPECT_LE(rel_l2(rig.read_f32(biased), want_bias), 1e-6);
+}
+
+// One float product per element: bit for bit the reference's, in place and not.
+TEST(Elementwise, ScaleIsTheReferenceProduct) {
+  std::uint64_t seed = test_seed() + 59;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig;
+  const std::int64_t n = 1029, T = 2;
+  std::vector<float> x = ref::random_floats(n * T, seed, -4, 4);
+  ops::Tensor xt = rig.f32(x, n, T), out = rig.poisoned(GgmlType::F32, n, T);
+  ops::Tensor inplace = rig.f32(x, n, T);
+  rig.run([&](ops::Ops& ops) {
+    ops.scale(xt, out, 0.22f);
+    ops.scale(inplace, inplace, 12.f);
+  });
+  std::vector<float> want(x.size()), want_inplace(x.size());
+  ref::scale(x, 0.22f, want);
+  ref::scale(x, 12.f, want_inplace);
+  EXPECT_EQ(rig.read_f32(out), want);
+  EXPECT_EQ(rig.read_f32(inplace), want_inplace);
 }
 
 TEST(Elementwise, ArgmaxFirstOfEquals) {
