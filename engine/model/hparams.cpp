@@ -59,7 +59,7 @@ void read_rope_scaling(const gguf::GgufFile& f, HParams& hp) {
   // llama.cpp's default kind is linear, which without a factor is no scaling.
   const std::string scaling =
       f.get_optional<std::string>(a + "rope.scaling.type").value_or("linear");
-  if (scaling != "none" && scaling != "linear" && scaling != "yarn") {
+  if (scaling != "none" && scaling != "linear" && scaling != "yarn" && scaling != "longrope") {
     throw UnsupportedModel(f.path() + ": rope scaling '" + scaling + "' is not supported");
   }
   // As llama.cpp: the newer key, else the older one; 0 means no scaling, and "none" ignores it.
@@ -89,6 +89,12 @@ void read_rope_scaling(const gguf::GgufFile& f, HParams& hp) {
                              -std::numeric_limits<float>::max(), "a finite number");
   }
   r.ext_factor = scaling == "yarn" ? 1.f : 0.f;
+  // LongRoPE's frequency divisors are tensors (model::rope_factors); llama.cpp loads them for
+  // phi3 only among the families here.
+  r.longrope = scaling == "longrope";
+  if (r.longrope && hp.arch != Arch::Phi3) {
+    throw UnsupportedModel(f.path() + ": rope scaling 'longrope' is supported for phi3 only");
+  }
   r.attn_factor = 1.f;
   if (r.ext_factor != 0.f) {
     auto mscale = [](float scale, float m) {

@@ -27,6 +27,9 @@ struct RopeParams {
   float beta_fast = 32.f;       // YaRN: rotations over n_ctx_orig below which pairs interpolate
   float beta_slow = 1.f;        // ... and above which they keep their angle
   std::int64_t n_ctx_orig = 0;  // YaRN: the context the model was trained for before scaling
+  // LongRoPE (phi3): frequency divisors from rope_factors_long/short (model::rope_factors), with
+  // attn_factor from rope.scaling.attn_factor; no change to the angles here.
+  bool longrope = false;
 };
 
 // How the angles are evaluated: in double, or as ggml's CPU backend evaluates them

@@ -22,7 +22,9 @@ RefForward::RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPreci
                        Rounding rounding)
     : spec_(spec), n_ctx_(n_ctx), kv_(kv), rounding_(rounding) {
   if (n_ctx <= 0) throw std::invalid_argument("RefForward: n_ctx must be positive");
-  if (spec.w.rope_freqs) rope_freqs_ = quant::dequantize_tensor(*spec.w.rope_freqs);
+  if (const TensorRef factors = model::rope_factors(spec, n_ctx)) {
+    rope_freqs_ = quant::dequantize_tensor(*factors);
+  }
   const auto& hp = spec.hp;
   k_cache_.assign(hp.n_layer, std::vector<float>(n_ctx * hp.n_embd_k_gqa()));
   v_cache_.assign(hp.n_layer, std::vector<float>(n_ctx * hp.n_embd_v_gqa()));

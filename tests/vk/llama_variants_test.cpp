@@ -3,7 +3,7 @@
 // zoo goldens (../shared/golden/zoo) by teacher forcing rounding like llama.cpp, in float against
 // llama.cpp on the weights widened to F32 (tests/data/golden-dequant, the F32 tolerances), and
 // against the CPU reference logit for logit, through prefill and token-by-token decoding past
-// mistral3's temperature period (16 positions).
+// mistral3's temperature period (16 positions); and phi3 with LongRoPE.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,7 +15,9 @@
 #include "llm/model.h"
 #include "llm/session.h"
 #include "ref/ref_forward.h"
+#include "store/temp_dir.h"
 #include "support/golden.h"
+#include "support/longrope_model.h"
 #include "support/quantized.h"
 #include "support/test_support.h"
 #include "vk/kernel_rig.h"
@@ -123,6 +125,22 @@ INSTANTIATE_TEST_SUITE_P(Zoo, LlamaVariantGpu,
                          ::testing::Values("synth-mistral3-f16", "synth-smollm3-f16",
                                            "synth-granite-f16"),
                          [](const auto& info) { return test_name(info.param); });
+
+// phi3 with LongRoPE (tests/data/longrope): the long factors (a context of 128 exceeds the
+// original 16) and attn_factor in the GPU's RoPE table, against llama.cpp's golden.
+TEST(LongRopeGpu, Phi3MatchesLlamaCpp) {
+  TempDir dir;
+  llm::LoadOptions o;
+  o.n_ctx = 128;
+  o.device.validation = true;
+  o.llama_cpp_rounding = true;
+  const auto model = Model::load(write_phi3_longrope_model(dir.path()), o);
+  const GoldenCase g = read_golden(phi3_longrope_golden());
+  Session s(*model, 128);
+  expect_clean(g.name,
+               compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()),
+                              rounded_golden_tolerance(true)));
+}
 
 }  // namespace
 }  // namespace vkchat::test
