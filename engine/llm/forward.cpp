@@ -16,6 +16,12 @@ void record_forward(ops::Ops& ops, const model::HParams& hp, const DeviceWeights
     case model::Arch::Phi3: return record_forward_llama(ops, hp, w, kv, s, pos0, n_tok, rounding);
     case model::Arch::Gemma2:
     case model::Arch::Gemma3: return record_forward_gemma(ops, hp, w, kv, s, pos0, n_tok, rounding);
+    case model::Arch::Mistral3:
+      return record_forward_mistral3(ops, hp, w, kv, s, pos0, n_tok, rounding);
+    case model::Arch::SmolLM3:
+      return record_forward_smollm3(ops, hp, w, kv, s, pos0, n_tok, rounding);
+    case model::Arch::Granite:
+      return record_forward_granite(ops, hp, w, kv, s, pos0, n_tok, rounding);
     case model::Arch::Qwen3Moe:
     case model::Arch::Qwen35:
     case model::Arch::Qwen35Moe: break;  // refused when the model is loaded (llm/model.cpp)

@@ -13,12 +13,9 @@ namespace vkchat::llm {
 void record_forward_gemma(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
                           std::int64_t n_tok, ForwardRounding rounding) {
-  auto first = [n_tok](const ops::Tensor& t) { return t.row_range(0, n_tok); };
-  ops::Tensor ids = s.ids;
-  ids.ne[0] = n_tok;
-  const ops::Tensor x = first(s.x), xn = first(s.xn), q = first(s.q), k = first(s.k),
-                    v = first(s.v), attn = first(s.attn), proj = first(s.proj), ffn = first(s.ffn),
-                    ffn_tmp = first(s.ffn_tmp);
+  const PassTensors t = pass_tensors(s, n_tok);
+  const ops::Tensor &ids = t.ids, &x = t.x, &xn = t.xn, &q = t.q, &k = t.k, &v = t.v,
+                    &attn = t.attn, &proj = t.proj, &ffn = t.ffn, &ffn_tmp = t.ffn_tmp;
   const float eps = hp.rms_eps;
   const int n_head = static_cast<int>(hp.n_head), n_head_kv = static_cast<int>(hp.n_head_kv);
   const int head_dim = static_cast<int>(hp.head_dim);
@@ -43,8 +40,7 @@ void record_forward_gemma(ops::Ops& ops, const model::HParams& hp, const DeviceW
     const ops::RopeTable& rope = hp.swa.is_swa(layer) ? s.rope_swa : s.rope;
     ops.rope(q, n_head, head_dim, pos0, rope);
     ops.rope(k, n_head_kv, head_dim, pos0, rope);
-    ops.kv_write(k, v, kv.k(layer), kv.v(layer), pos0);
-    attend(ops, hp, layer, kv, s, q, attn, pos0, rounding);
+    attend(ops, hp, kv, il, s, t, pos0, rounding);
     ops.linear(L.wo, input(attn).for_weight(L.wo), proj);
     ops.rmsnorm(proj, *L.attn_post_norm, proj, eps);
     ops.add_rmsnorm(x, proj, x, L.ffn_norm, xn, eps);  // x += attention; xn = ffn_norm(x)

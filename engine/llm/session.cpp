@@ -52,8 +52,8 @@ std::int64_t checked_ctx(Model& model, std::int64_t n_ctx) {
   return n_ctx;
 }
 
-std::vector<float> rope_freq_factors(const Model& model) {
-  const model::TensorRef t = model.spec().w.rope_freqs;
+std::vector<float> rope_freq_factors(const Model& model, std::int64_t n_ctx) {
+  const model::TensorRef t = model::rope_factors(model.spec(), n_ctx);
   return t ? quant::dequantize_tensor(*t) : std::vector<float>{};
 }
 
@@ -71,7 +71,7 @@ std::uint64_t Session::scratch_bytes(const model::HParams& hp, std::int64_t n_ct
 Session::Session(Model& model, std::int64_t n_ctx)
     : model_(&model),
       kv_(model.context(), model.hparams(), checked_ctx(model, n_ctx)),
-      scratch_(model.kernels(), model.hparams(), kv_.n_ctx(), rope_freq_factors(model),
+      scratch_(model.kernels(), model.hparams(), kv_.n_ctx(), rope_freq_factors(model, kv_.n_ctx()),
                model.summary().llama_cpp_rounding ? model::RopeAngles::LlamaCpp
                                                   : model::RopeAngles::Exact),
       cmd_(model.context()),

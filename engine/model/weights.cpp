@@ -108,6 +108,10 @@ Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
   w.tied_output = w.output == nullptr;
   if (w.tied_output) w.output = w.token_embd;
   w.rope_freqs = find.get("rope_freqs.weight", {hp.rope.n_rot / 2}, false);
+  if (hp.rope.longrope) {
+    w.rope_factors_long = find.get("rope_factors_long.weight", {hp.rope.n_rot / 2});
+    w.rope_factors_short = find.get("rope_factors_short.weight", {hp.rope.n_rot / 2});
+  }
 
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     if (hp.delta_net_hybrid()) {
@@ -168,6 +172,11 @@ ModelSpec read_model_spec(const gguf::GgufFile& f) {
   spec.hp = read_hparams(f);
   spec.w = find_weights(f, spec.hp);
   return spec;
+}
+
+TensorRef rope_factors(const ModelSpec& spec, std::int64_t n_ctx) {
+  if (spec.w.rope_freqs) return spec.w.rope_freqs;
+  return n_ctx > spec.hp.rope.n_ctx_orig ? spec.w.rope_factors_long : spec.w.rope_factors_short;
 }
 
 }  // namespace vkchat::model

@@ -72,6 +72,10 @@ struct Weights {
   TensorRef output = nullptr;       // [n_embd, n_vocab]; token_embd itself when tied
   bool tied_output = false;         // output.weight absent: logits reuse token_embd
   TensorRef rope_freqs = nullptr;   // optional [n_rot / 2]: divisors of each pair's frequency
+  // LongRoPE (phi3, rope.scaling.type "longrope"): divisors for contexts beyond the original
+  // one, and for the rest. rope_factors() picks.
+  TensorRef rope_factors_long = nullptr;   // [n_rot / 2]
+  TensorRef rope_factors_short = nullptr;  // [n_rot / 2]
   std::vector<LayerWeights> layers;
 };
 
@@ -85,5 +89,10 @@ struct ModelSpec {
   Weights w;
 };
 ModelSpec read_model_spec(const gguf::GgufFile& f);
+
+// The frequency divisors a context of n_ctx positions rotates with, as llama.cpp's
+// get_rope_factors chooses them: rope_freqs when the file has it, else LongRoPE's long factors
+// when n_ctx exceeds rope.n_ctx_orig and its short ones otherwise; nullptr for none.
+TensorRef rope_factors(const ModelSpec& spec, std::int64_t n_ctx);
 
 }  // namespace vkchat::model

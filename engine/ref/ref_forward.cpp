@@ -23,7 +23,9 @@ RefForward::RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPreci
                        Rounding rounding)
     : spec_(spec), n_ctx_(n_ctx), kv_(kv), rounding_(rounding) {
   if (n_ctx <= 0) throw std::invalid_argument("RefForward: n_ctx must be positive");
-  if (spec.w.rope_freqs) rope_freqs_ = quant::dequantize_tensor(*spec.w.rope_freqs);
+  if (const TensorRef factors = model::rope_factors(spec, n_ctx)) {
+    rope_freqs_ = quant::dequantize_tensor(*factors);
+  }
   const auto& hp = spec.hp;
   k_cache_.resize(static_cast<std::size_t>(hp.n_layer));
   v_cache_.resize(k_cache_.size());
@@ -64,12 +66,23 @@ std::vector<float> RefForward::feed(std::span<const std::int32_t> tokens) {
                             " tokens exceed n_ctx " + std::to_string(n_ctx_));
   }
   if (n == 0) return {};
-  const Arch arch = spec_.hp.arch;
-  Rows out = arch == Arch::Phi3                             ? forward_phi3(tokens)
-             : arch == Arch::Qwen3Moe                       ? forward_qwen3moe(tokens)
-             : spec_.hp.delta_net_hybrid()                  ? forward_qwen35(tokens)
-             : arch == Arch::Gemma2 || arch == Arch::Gemma3 ? forward_gemma(tokens)
-                                                            : forward_llama(tokens);
+  Rows out = [&] {
+    switch (spec_.hp.arch) {
+      case Arch::Phi3: return forward_phi3(tokens);
+      case Arch::Qwen3Moe: return forward_qwen3moe(tokens);
+      case Arch::Qwen35:
+      case Arch::Qwen35Moe: return forward_qwen35(tokens);
+      case Arch::Gemma2:
+      case Arch::Gemma3: return forward_gemma(tokens);
+      case Arch::Mistral3: return forward_mistral3(tokens);
+      case Arch::SmolLM3: return forward_smollm3(tokens);
+      case Arch::Granite: return forward_granite(tokens);
+      case Arch::Llama:
+      case Arch::Qwen2:
+      case Arch::Qwen3: break;
+    }
+    return forward_llama(tokens);
+  }();
   pos_ += n;
   return std::move(out.data);
 }
@@ -84,6 +97,67 @@ RefForward::Rows RefForward::forward_llama(std::span<const std::int32_t> tokens)
     add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
   }
   return logits(x);
+}
+
+// mistral3 (Ministral 3): llama with YaRN (in the RoPE parameters) and the attention
+// temperature: after RoPE each query is scaled by its position's temperature.
+RefForward::Rows RefForward::forward_mistral3(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    rope(q, hp.n_head, il);
+    rope(k, hp.n_head_kv, il);
+    temperature(q);
+    add_to(x, project(L.wo, attend(il, q, k, v)));
+    add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
+  }
+  return logits(x);
+}
+
+// smollm3: llama without RoPE on every fourth layer (NoPE: those layers see positions only
+// through the causal mask).
+RefForward::Rows RefForward::forward_smollm3(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    if (hp.has_rope(il)) {
+      rope(q, hp.n_head, il);
+      rope(k, hp.n_head_kv, il);
+    }
+    add_to(x, project(L.wo, attend(il, q, k, v)));
+    add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
+  }
+  return logits(x);
+}
+
+// granite (Granite 3.x): llama with multipliers: the embeddings scaled, the attention scale the
+// file gives (in attend), each block's output scaled before the residual add, the logits
+// divided.
+RefForward::Rows RefForward::forward_granite(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  if (hp.embedding_scale != 0.f) scale_rows(x, hp.embedding_scale);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    if (hp.has_rope(il)) {
+      rope(q, hp.n_head, il);
+      rope(k, hp.n_head_kv, il);
+    }
+    Rows attn = project(L.wo, attend(il, q, k, v));
+    if (hp.residual_scale != 0.f) scale_rows(attn, hp.residual_scale);
+    add_to(x, attn);
+    Rows f = dense_ffn(L, norm(x, L.ffn_norm));
+    if (hp.residual_scale != 0.f) scale_rows(f, hp.residual_scale);
+    add_to(x, f);
+  }
+  Rows out = logits(x);
+  scale_rows(out, 1.0f / hp.logit_scale);
+  return out;
 }
 
 // phi3: Q, K and V come from one fused projection; ffn_up yields gate and up side by side.
@@ -246,17 +320,21 @@ RefForward::Rows RefForward::dense_ffn(const model::LayerWeights& L, const Rows&
 RefForward::Rows RefForward::self_attention(std::int64_t il, const model::LayerWeights& L,
                                             const Rows& h) {
   const auto& hp = spec_.hp;
-  Rows q = project(L.wq, h);
-  Rows k = project(L.wk, h);
-  Rows v = project(L.wv, h);
-  add_bias(q, L.bq);
-  add_bias(k, L.bk);
-  add_bias(v, L.bv);
-  head_norm(q, hp.n_head, L.q_norm);
-  head_norm(k, hp.n_head_kv, L.k_norm);
+  auto [q, k, v] = project_qkv(L, h);
   rope(q, hp.n_head, il);
   rope(k, hp.n_head_kv, il);
   return project(L.wo, attend(il, q, k, v));
+}
+
+RefForward::Qkv RefForward::project_qkv(const model::LayerWeights& L, const Rows& h) const {
+  const auto& hp = spec_.hp;
+  Qkv r{project(L.wq, h), project(L.wk, h), project(L.wv, h)};
+  add_bias(r.q, L.bq);
+  add_bias(r.k, L.bk);
+  add_bias(r.v, L.bv);
+  head_norm(r.q, hp.n_head, L.q_norm);
+  head_norm(r.k, hp.n_head_kv, L.k_norm);
+  return r;
 }
 
 // Per token: route (ref_moe.h), then each chosen expert's SwiGLU feed-forward, summed with the
@@ -346,6 +424,17 @@ void RefForward::rope(Rows& x, std::int64_t n_heads, std::int64_t layer) const {
               spec_.hp.layer_rope(layer), rope_freqs_,
               rounding_ == Rounding::LlamaCpp ? RopeAngles::LlamaCpp : RopeAngles::Exact);
   }
+}
+
+void RefForward::temperature(Rows& q) const {
+  for (std::int64_t t = 0; t < q.n; ++t) {
+    const float f = model::attn_temperature(spec_.hp, pos_ + t);
+    for (float& x : q.row(t)) x *= f;
+  }
+}
+
+void RefForward::scale_rows(Rows& x, float factor) {
+  ref::scale(x.data, factor, x.data);
 }
 
 // Writes the batch's K and V at positions pos_.. and lets token t attend to positions 0..pos_+t.

@@ -83,6 +83,11 @@ void add_bias(std::span<float> x, std::span<const float> bias) {
   add(x, bias, x);
 }
 
+void scale(std::span<const float> x, float factor, std::span<float> out) {
+  require(out.size() == x.size(), "scale", sizes(out.size(), x.size()));
+  for (std::size_t i = 0; i < x.size(); ++i) out[i] = x[i] * factor;
+}
+
 void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const RopeParams& p,
           std::span<const float> freq_factors, RopeAngles angles) {
   require(x.size() == static_cast<std::size_t>(n_heads) * static_cast<std::size_t>(head_dim),

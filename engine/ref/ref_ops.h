@@ -33,6 +33,9 @@ void add(std::span<const float> a, std::span<const float> b, std::span<float> ou
 // x += bias (bias add of qwen2's Q/K/V projections).
 void add_bias(std::span<float> x, std::span<const float> bias);
 
+// out = x * factor, each product in float (granite's multipliers; out may alias x).
+void scale(std::span<const float> x, float factor, std::span<float> out);
+
 using model::RopeAngles;
 using model::RopeParams;
 using model::RopeType;
