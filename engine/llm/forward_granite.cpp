@@ -1,6 +1,6 @@
-// granite (Granite 3.x): the llama block with multipliers: the embeddings times embedding_scale,
-// the file's attention scale (in attend, through HParams::attention_scale), each block's output times
-// residual_scale before it joins the residual stream, and the logits divided by logit_scale.
+// granite (Granite 3.x): the llama block with multipliers: the embeddings times embd_scale,
+// the file's attention scale (in attend, through HParams::attention_scale), each block's output
+// times residual_scale before it joins the residual stream, and the logits divided by logit_scale.
 // The last is applied to the final normalized rows, before the output projection that
 // record_logits shares with every family: the projection is linear, and for a power-of-two
 // scale (Granite 3.x's 8 and 16) the two orders give the same floats.
@@ -22,7 +22,7 @@ void record_forward_granite(ops::Ops& ops, const model::HParams& hp, const Devic
   };
 
   ops.embedding(w.token_embd, t.ids, t.x);
-  if (hp.embedding_scale != 0.f) ops.scale(t.x, hp.embedding_scale);
+  if (hp.embd_scale != 1.f) ops.scale(t.x, hp.embd_scale);
   ops.rmsnorm(t.x, w.layers[0].attn_norm, t.xn, eps);
   for (std::size_t il = 0; il < w.layers.size(); ++il) {
     const LayerTensors& L = w.layers[il];

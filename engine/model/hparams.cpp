@@ -211,7 +211,8 @@ void read_granite_scales(const gguf::GgufFile& f, HParams& hp) {
     throw MetadataError(f.path() + ": metadata '" + a + "logit_scale' is 0, expected above 0");
   }
   hp.residual_scale = get(a + "residual_scale", 0.f);
-  hp.embedding_scale = get(a + "embedding_scale", 0.f);
+  // 0 (or no key) leaves the embeddings unscaled, which HParams::embd_scale says with 1.
+  if (const float e = get(a + "embedding_scale", 0.f); e != 0.f) hp.embd_scale = e;
   hp.attn_scale = get(a + "attention.scale", 0.f);
   // Granite switches RoPE off with rope.scaling.finetuned false (llama.cpp's default: true).
   hp.rope_enabled = f.get_optional<bool>(a + "rope.scaling.finetuned").value_or(true);

@@ -59,7 +59,7 @@ struct HParams {
   float attn_scale = 0.f;
   float attn_softcap = 0.f;   // scores become cap * tanh(score / cap) (gemma2); 0: none
   float final_softcap = 0.f;  // logits likewise (gemma2, some gemma3); 0: none
-  float embd_scale = 1.f;     // token embeddings are multiplied by it (gemma: sqrt(n_embd))
+  float embd_scale = 1.f;  // token embeddings are multiplied by it (gemma: sqrt(n_embd); granite)
   // Attention temperature (mistral3, llama.cpp's f_attn_temp_scale): the query at position p is
   // multiplied by 1 + attn_temp_scale * ln(1 + floor(p / attn_temp_period)); 0 for none.
   float attn_temp_scale = 0.f;
@@ -69,10 +69,9 @@ struct HParams {
   // all. 0 and true: RoPE everywhere.
   std::int64_t no_rope_layer_step = 0;
   bool rope_enabled = true;
-  // granite's multipliers: the embeddings times embedding_scale, each block's output times
-  // residual_scale before it joins the residual stream, the logits divided by logit_scale; 0
-  // leaves each out (logit_scale: 1). Its attention.scale is attn_scale.
-  float embedding_scale = 0.f;
+  // granite's multipliers: each block's output times residual_scale before it joins the
+  // residual stream (0 leaves it out), the logits divided by logit_scale. Its embedding_scale is
+  // embd_scale, its attention.scale attn_scale.
   float residual_scale = 0.f;
   float logit_scale = 1.f;
 

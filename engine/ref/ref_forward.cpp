@@ -140,7 +140,6 @@ RefForward::Rows RefForward::forward_smollm3(std::span<const std::int32_t> token
 RefForward::Rows RefForward::forward_granite(std::span<const std::int32_t> tokens) {
   const auto& hp = spec_.hp;
   Rows x = embed(tokens);
-  if (hp.embedding_scale != 0.f) scale_rows(x, hp.embedding_scale);
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
     auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
@@ -363,10 +362,8 @@ RefForward::Rows RefForward::embed(std::span<const std::int32_t> tokens) const {
   const quant::MatrixView table = quant::MatrixView::of(*spec_.w.token_embd);
   Rows x(static_cast<std::int64_t>(tokens.size()), spec_.hp.n_embd);
   for (std::int64_t t = 0; t < x.n; ++t) embedding_row(table, tokens[t], x.row(t));
-  // gemma's sqrt(n_embd), multiplied in float as ggml_scale does.
-  if (spec_.hp.embd_scale != 1.f) {
-    for (float& v : x.data) v *= spec_.hp.embd_scale;
-  }
+  // gemma's sqrt(n_embd), granite's embedding_scale: multiplied in float as ggml_scale does.
+  if (spec_.hp.embd_scale != 1.f) scale_rows(x, spec_.hp.embd_scale);
   return x;
 }
 

@@ -337,7 +337,7 @@ TEST(ModelSpec, SmolLM3AndGranite) {
   for (int il = 0; il < 4; ++il) EXPECT_EQ(sm.hp.has_rope(il), il != 3) << il;
   const ModelSpec g = spec_of("zoo/synth-granite-f16", keep);
   EXPECT_EQ(g.hp.arch, Arch::Granite);
-  EXPECT_EQ(g.hp.embedding_scale, 12.f);
+  EXPECT_EQ(g.hp.embd_scale, 12.f);
   EXPECT_FLOAT_EQ(g.hp.residual_scale, 0.22f);
   EXPECT_EQ(g.hp.logit_scale, 8.f);
   EXPECT_EQ(g.hp.attention_scale(), 1.f / 32);
