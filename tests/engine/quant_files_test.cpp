@@ -20,6 +20,7 @@
 #include "gguf/file_type.h"
 #include "gguf/gguf_reader.h"
 #include "quant/dequantize.h"
+#include "quant/quantize.h"
 #include "support/test_support.h"
 
 using vkchat::gguf::GgmlType;
@@ -170,5 +171,47 @@ TEST(QuantFiles, FileTypeNamedAsLlamaCpp) {
     const auto file =
         GgufFile::open(vkchat::test::shared_path(std::string("models/quant/") + name + ".gguf"));
     EXPECT_EQ(vkchat::gguf::file_type_label(file), type) << name;
+  }
+}
+
+// quantize_row against ggml's quantize_row_*_ref bytes (tests/data/quant/quantize_golden.tsv,
+// from tools/dequant_goldens) for every type there that quantize_supported. Inputs as the tool
+// makes them (quant_input there).
+namespace {
+std::vector<float> quant_input(int kind) {
+  std::vector<float> x(1024);
+  std::uint64_t s = 42;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (kind == 0) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      x[i] = static_cast<float>(static_cast<int>((s >> 33) % 20001) - 10000) / 8192.0f;
+    } else {
+      x[i] = i >= 256 && i < 512 ? 0.0f : static_cast<float>(static_cast<int>(i % 17) - 8) * 0.25f;
+    }
+  }
+  return x;
+}
+}  // namespace
+
+TEST(QuantFiles, QuantizersMatchLlamaCppReference) {
+  std::set<std::string> checked;
+  for (const auto& row : read_tsv(kData / "quantize_golden.tsv")) {
+    ASSERT_EQ(row.size(), 3u);
+    const auto type = type_by_name(row[0]);
+    ASSERT_TRUE(type) << row[0];
+    if (!vkchat::quant::quantize_supported(*type)) continue;
+    const std::vector<std::uint8_t> got =
+        vkchat::quant::quantize(*type, quant_input(std::stoi(row[1])));
+    const std::vector<std::uint8_t> want = from_hex(row[2]);
+    ASSERT_EQ(got.size(), want.size()) << row[0];
+    const std::size_t block = vkchat::gguf::traits(*type).type_size;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      ASSERT_EQ(got[i], want[i]) << row[0] << " input " << row[1] << ": byte " << i % block
+                                 << " of block " << i / block;
+    }
+    checked.insert(upper(row[0]));
+  }
+  for (const char* t : {"Q1_0", "Q2_0", "TQ1_0", "TQ2_0", "MXFP4", "NVFP4"}) {
+    EXPECT_TRUE(checked.count(t)) << t << " has no quantizer";
   }
 }

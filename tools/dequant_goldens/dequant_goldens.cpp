@@ -5,6 +5,8 @@
 //   dequant_golden.tsv: file, tensor, type, elements, FNV-1a 64 of the f32 output bytes
 //   dequant_blocks.tsv: type, block bytes (hex), f32 output bits (hex, little-endian per float)
 //                       for crafted blocks that reach every codebook entry and scale code.
+//   quantize_golden.tsv: type, input kind, ggml's quantize_row_*_ref bytes (hex) of the 1024
+//                        floats quant_input(kind) (the same generator as tests/engine).
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -32,6 +34,7 @@ struct GgmlTypeTraits {
   void* from_float_ref;
 };
 using GetTraits = const GgmlTypeTraits* (*)(int);
+using FromFloat = void (*)(const float*, void*, std::int64_t);
 
 std::uint64_t fnv1a64(const void* data, std::size_t n) {
   auto p = static_cast<const std::uint8_t*>(data);
@@ -192,6 +195,38 @@ void crafted_blocks(GetTraits traits, std::FILE* out) {
   }
 }
 
+// Kind 0: integers of a 64-bit LCG over 8192 (exact floats in -1.22 .. 1.22); kind 1: multiples
+// of 0.25 in -2 .. 2 (rounding ties) with elements 256..511 zero (all-zero blocks).
+std::vector<float> quant_input(int kind) {
+  std::vector<float> x(1024);
+  std::uint64_t s = 42;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (kind == 0) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      x[i] = static_cast<float>(static_cast<int>((s >> 33) % 20001) - 10000) / 8192.0f;
+    } else {
+      x[i] = i >= 256 && i < 512 ? 0.0f : static_cast<float>(static_cast<int>(i % 17) - 8) * 0.25f;
+    }
+  }
+  return x;
+}
+
+void quantize_goldens(GetTraits traits, std::FILE* out) {
+  // Q1_0, Q2_0, TQ1_0, TQ2_0, MXFP4, NVFP4, Q2_K, Q3_K, IQ4_NL, IQ4_XS
+  for (int type : {41, 42, 34, 35, 39, 40, 10, 11, 20, 23}) {
+    const GgmlTypeTraits* tr = traits(type);
+    auto from = reinterpret_cast<FromFloat>(tr->from_float_ref);
+    if (!from) throw std::runtime_error(std::string("no quantize_row_ref for ") + tr->type_name);
+    for (int kind : {0, 1}) {
+      const std::vector<float> x = quant_input(kind);
+      std::vector<std::uint8_t> q(x.size() / static_cast<std::size_t>(tr->blck_size) *
+                                  tr->type_size);
+      from(x.data(), q.data(), static_cast<std::int64_t>(x.size()));
+      std::fprintf(out, "%s\t%d\t%s\n", tr->type_name, kind, hex(q.data(), q.size()).c_str());
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -217,12 +252,15 @@ int main(int argc, char** argv) {
   const std::filesystem::path out_dir = argv[3];
   std::FILE* golden = std::fopen((out_dir / "dequant_golden.tsv").c_str(), "w");
   std::FILE* blocks = std::fopen((out_dir / "dequant_blocks.tsv").c_str(), "w");
-  if (!golden || !blocks) {
+  std::FILE* quants = std::fopen((out_dir / "quantize_golden.tsv").c_str(), "w");
+  if (!golden || !blocks || !quants) {
     std::fprintf(stderr, "cannot write to %s\n", argv[3]);
     return 1;
   }
   for (const auto& f : files) golden_file(f, traits, golden);
   crafted_blocks(traits, blocks);
+  quantize_goldens(traits, quants);
+  std::fclose(quants);
   std::fclose(golden);
   std::fclose(blocks);
   return 0;
