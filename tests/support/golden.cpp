@@ -118,7 +118,7 @@ Tolerance shared_golden_tolerance(bool quantized) {
 }
 
 Tolerance quant_file_golden_tolerance() {
-  return {0.03, std::numeric_limits<double>::infinity()};
+  return {kQuantizedRoundingNoiseAbs, std::numeric_limits<double>::infinity()};
 }
 
 Tolerance rounded_golden_tolerance(bool quantized) {
