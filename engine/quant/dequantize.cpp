@@ -9,6 +9,7 @@
 
 #include "gguf/gguf_reader.h"
 #include "quant/blocks.h"
+#include "quant/dequantize_lowbit.h"
 #include "quant/half.h"
 #include "util/errors.h"
 
@@ -225,7 +226,16 @@ bool dequant_supported(GgmlType type) {
     case GgmlType::Q4_K:
     case GgmlType::Q5_K:
     case GgmlType::Q6_K:
-    case GgmlType::Q8_K: return true;
+    case GgmlType::Q8_K:
+    // quant-a types (dequantize_lowbit.cpp)
+    case GgmlType::IQ4_NL:
+    case GgmlType::IQ4_XS:
+    case GgmlType::MXFP4:
+    case GgmlType::NVFP4:
+    case GgmlType::TQ1_0:
+    case GgmlType::TQ2_0:
+    case GgmlType::Q1_0:
+    case GgmlType::Q2_0: return true;
     default: return false;
   }
 }
@@ -266,6 +276,15 @@ void dequantize_row(GgmlType type, const std::uint8_t* src, float* dst, std::int
     case GgmlType::Q5_K: return dequant_q4_k_q5_k<BlockQ5_K>(src, dst, nb);
     case GgmlType::Q6_K: return dequant_q6_k(src, dst, nb);
     case GgmlType::Q8_K: return dequant_q8_k(src, dst, nb);
+    // quant-a types (dequantize_lowbit.cpp)
+    case GgmlType::IQ4_NL: return lowbit::dequant_iq4_nl(src, dst, nb);
+    case GgmlType::IQ4_XS: return lowbit::dequant_iq4_xs(src, dst, nb);
+    case GgmlType::MXFP4: return lowbit::dequant_mxfp4(src, dst, nb);
+    case GgmlType::NVFP4: return lowbit::dequant_nvfp4(src, dst, nb);
+    case GgmlType::TQ1_0: return lowbit::dequant_tq1_0(src, dst, nb);
+    case GgmlType::TQ2_0: return lowbit::dequant_tq2_0(src, dst, nb);
+    case GgmlType::Q1_0: return lowbit::dequant_q1_0(src, dst, nb);
+    case GgmlType::Q2_0: return lowbit::dequant_q2_0(src, dst, nb);
     default: throw std::logic_error("dequant_supported and dequantize_row disagree");
   }
 }

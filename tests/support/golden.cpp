@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -98,6 +99,10 @@ std::vector<fs::path> golden_files() {
   return jsonl_files(shared_path("golden"));
 }
 
+std::vector<fs::path> quant_golden_files() {
+  return jsonl_files(shared_path("golden/quant"));
+}
+
 std::vector<fs::path> dequant_golden_files() {
   return jsonl_files(fs::path(VKCHAT_TEST_DATA_DIR) / "golden-dequant");
 }
@@ -110,6 +115,10 @@ Tolerance shared_golden_tolerance(bool quantized) {
   Tolerance tol = golden_tolerance(quantized);
   if (quantized) tol.rel = kQuantizedActivationNoiseRel;
   return tol;
+}
+
+Tolerance quant_file_golden_tolerance() {
+  return {kQuantizedRoundingNoiseAbs, std::numeric_limits<double>::infinity()};
 }
 
 Tolerance rounded_golden_tolerance(bool quantized) {
