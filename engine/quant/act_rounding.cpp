@@ -29,6 +29,14 @@ ActGrid act_grid_for(GgmlType weight) {
     case GgmlType::Q4_K:
     case GgmlType::Q5_K:
     case GgmlType::Q6_K: return ActGrid::Q8_K;
+    // Codebook-grid IQ types: ggml-cpu's vec_dot_type is Q8_K for all seven.
+    case GgmlType::IQ2_XXS:
+    case GgmlType::IQ2_XS:
+    case GgmlType::IQ2_S:
+    case GgmlType::IQ3_XXS:
+    case GgmlType::IQ3_S:
+    case GgmlType::IQ1_S:
+    case GgmlType::IQ1_M: return ActGrid::Q8_K;
     default: return ActGrid::Exact;
   }
 }

@@ -9,6 +9,7 @@
 
 #include "gguf/gguf_reader.h"
 #include "quant/blocks.h"
+#include "quant/dequantize_iq.h"
 #include "quant/half.h"
 #include "util/errors.h"
 
@@ -211,6 +212,8 @@ void dequant_q8_k(const std::uint8_t* src, float* y, std::int64_t nb) {
 }  // namespace
 
 bool dequant_supported(GgmlType type) {
+  // Codebook-grid IQ types (quant/dequantize_iq.h).
+  if (is_grid_iq_type(type)) return true;
   switch (type) {
     case GgmlType::F32:
     case GgmlType::F16:
@@ -251,6 +254,8 @@ void dequantize_row(GgmlType type, const std::uint8_t* src, float* dst, std::int
   require_dequant_supported(type);
   row_bytes(type, n);  // validates n before any byte is read
   const std::int64_t nb = n / gguf::traits(type).block_size;
+  // Codebook-grid IQ types (quant/dequantize_iq.h).
+  if (is_grid_iq_type(type)) return dequantize_grid_iq(type, src, dst, nb);
   switch (type) {
     case GgmlType::F32: return dequant_f32(src, dst, n);
     case GgmlType::F16: return dequant_f16(src, dst, n);
