@@ -37,7 +37,7 @@ uint CAT(WNAME, _half)(uint b) {
   return (CAT(WNAME, _word)(b & ~3u) >> (8u * (b & 2u))) & 0xFFFFu;
 }
 
-// quant-a types (Q2_K, Q3_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, TQ1_0, TQ2_0, Q1_0, Q2_0).
+// Low-bit types (Q2_K, Q3_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, TQ1_0, TQ2_0, Q1_0, Q2_0).
 #include "weights_lowbit.glsl"
 
 void CAT(WNAME, _unit)(uint rb, uint u, uint K, out float v[32]) {

@@ -1,4 +1,4 @@
-// Unit decoders of the quant-a weight types (Q2_K, Q3_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, TQ1_0,
+// Unit decoders of the low-bit weight types (Q2_K, Q3_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, TQ1_0,
 // TQ2_0, Q1_0, Q2_0) in their device row layouts (engine/quant/device_layout.h), each matching
 // engine/quant/dequantize_lowbit.cpp / dequantize.cpp value for value. Included by weights.glsl
 // after its load helpers; defines W_LOWBIT and

@@ -81,7 +81,7 @@ void KernelConfig::apply(std::string_view spec) {
 
 namespace {
 
-// Every weight type the shaders read (from Q2_K on, quant-a's: shaders/weights_lowbit.glsl),
+// Every weight type the shaders read (the low-bit ones from Q2_K on in shaders/weights_lowbit.glsl),
 // with its variant suffix (shaders/*.comp "// variant:").
 struct KernelType {
   GgmlType type;

@@ -22,7 +22,7 @@ ActGrid act_grid_for(GgmlType weight) {
     case GgmlType::Q4_0:
     case GgmlType::Q5_0:
     case GgmlType::Q8_0:
-    // quant-a types (ggml-cpu's vec_dot_type)
+    // ggml-cpu's vec_dot_type for each type
     case GgmlType::IQ4_NL:
     case GgmlType::MXFP4:
     case GgmlType::NVFP4:
@@ -35,10 +35,17 @@ ActGrid act_grid_for(GgmlType weight) {
     case GgmlType::Q4_K:
     case GgmlType::Q5_K:
     case GgmlType::Q6_K:
-    // quant-a types
     case GgmlType::IQ4_XS:
     case GgmlType::TQ1_0:
-    case GgmlType::TQ2_0: return ActGrid::Q8_K;
+    case GgmlType::TQ2_0:
+    // Codebook-grid IQ types: ggml-cpu's vec_dot_type is Q8_K for all seven.
+    case GgmlType::IQ2_XXS:
+    case GgmlType::IQ2_XS:
+    case GgmlType::IQ2_S:
+    case GgmlType::IQ3_XXS:
+    case GgmlType::IQ3_S:
+    case GgmlType::IQ1_S:
+    case GgmlType::IQ1_M: return ActGrid::Q8_K;
     default: return ActGrid::Exact;
   }
 }

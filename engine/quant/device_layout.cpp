@@ -80,7 +80,7 @@ static_assert(covers(kQ4_0, sizeof(BlockQ4_0)) && covers(kQ4_1, sizeof(BlockQ4_1
               covers(kQ5_0, sizeof(BlockQ5_0)) && covers(kQ5_1, sizeof(BlockQ5_1)) &&
               covers(kQ8_0, sizeof(BlockQ8_0)) && covers(kQ6_K, sizeof(BlockQ6_K)));
 
-// --- quant-a types: Q2_K, Q3_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, TQ1_0, TQ2_0, Q1_0, Q2_0 ---
+// --- Low-bit types: Q2_K, Q3_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, TQ1_0, TQ2_0, Q1_0, Q2_0 ---
 // Planes of 4-byte multiples (or byte planes read through their word) so that every field is
 // a texel or word load in weights.glsl.
 constexpr Layout kQ2_K = planes(
@@ -121,7 +121,7 @@ static_assert(covers(kQ2_K, sizeof(BlockQ2_K)) && covers(kQ3_K, sizeof(BlockQ3_K
               covers(kMXFP4, sizeof(BlockMXFP4)) && covers(kNVFP4, sizeof(BlockNVFP4)) &&
               covers(kTQ1_0, sizeof(BlockTQ1_0)) && covers(kTQ2_0, sizeof(BlockTQ2_0)) &&
               covers(kQ1_0, sizeof(BlockQ1_0)) && covers(kQ2_0, sizeof(BlockQ2_0)));
-// --- end quant-a types ---
+// --- end of the low-bit types ---
 
 // Every type the GPU kernels read (ops/kernels.cpp's kKernelTypes).
 constexpr Layout kLayouts[] = {

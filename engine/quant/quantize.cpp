@@ -459,7 +459,7 @@ bool quantize_supported(GgmlType type) {
     case GgmlType::Q4_K:
     case GgmlType::Q5_K:
     case GgmlType::Q6_K:
-    // quant-a types (quantize_lowbit.cpp)
+    // low-bit types (quantize_lowbit.cpp)
     case GgmlType::Q1_0:
     case GgmlType::Q2_0:
     case GgmlType::TQ1_0:
@@ -499,7 +499,7 @@ void quantize_row(GgmlType type, const float* src, std::uint8_t* dst, std::int64
     case GgmlType::Q4_K: row_q4_k(src, dst, nb); break;
     case GgmlType::Q5_K: row_q5_k(src, dst, nb); break;
     case GgmlType::Q6_K: row_q6_k(src, dst, nb); break;
-    // quant-a types
+    // Low-bit types
     case GgmlType::Q1_0: lowbit::quantize_q1_0(src, dst, nb); break;
     case GgmlType::Q2_0: lowbit::quantize_q2_0(src, dst, nb); break;
     case GgmlType::TQ1_0: lowbit::quantize_tq1_0(src, dst, nb); break;

@@ -1,4 +1,4 @@
-// Reference quantizers of the simple quant-a types (Q1_0, Q2_0, TQ1_0, TQ2_0, MXFP4, NVFP4), byte
+// Reference quantizers of the simple low-bit types (Q1_0, Q2_0, TQ1_0, TQ2_0, MXFP4, NVFP4), byte
 // for byte as ggml's quantize_row_*_ref. Internal to quant/: quantize_row dispatches here.
 #pragma once
 #include <cstdint>

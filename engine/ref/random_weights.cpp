@@ -104,7 +104,7 @@ std::vector<std::uint8_t> random_weights(GgmlType type, std::int64_t rows, std::
         std::memcpy(block(i), &d, 4);
       }
       break;
-    // quant-a types: random quants with a sane scale.
+    // Low-bit types: random quants with a sane scale.
     case GgmlType::IQ4_NL:
     case GgmlType::IQ4_XS:
     case GgmlType::Q1_0:

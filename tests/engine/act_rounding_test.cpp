@@ -31,7 +31,7 @@ TEST(ActRounding, EachWeightTypeGetsItsVecDotGrid) {
   for (GgmlType t :
        {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K})
     EXPECT_EQ(act_grid_for(t), ActGrid::Q8_K);
-  // quant-a types (ggml-cpu's vec_dot_type of each)
+  // The low-bit types (ggml-cpu's vec_dot_type of each)
   for (GgmlType t :
        {GgmlType::IQ4_NL, GgmlType::MXFP4, GgmlType::NVFP4, GgmlType::Q1_0, GgmlType::Q2_0})
     EXPECT_EQ(act_grid_for(t), ActGrid::Q8_0);

@@ -82,7 +82,7 @@ Tolerance gemma_zoo_tolerance(bool quantized);
 // The bound for the files of shared/models/quant, rounding like llama.cpp: top-1 equal where its
 // gap is >= 0.05 (met at every decisive step of every file) and every listed probability within
 // kQuantizedRoundingNoiseAbs, no relative bound. Issue 13 asks 0.03; 9 of the 14 readable files of
-// quant-a's types meet it, the others reach 0.031-0.041 (pure-q3_k, q3_k_m, q3_k_l, pure-tq2_0,
+// low-bit types Q2_K..Q2_0 meet it, the others reach 0.031-0.041 (pure-q3_k, q3_k_m, q3_k_l, pure-tq2_0,
 // pure-q2_0 on lavapipe), the grid-midpoint discontinuities described above.
 Tolerance quant_file_golden_tolerance();
 

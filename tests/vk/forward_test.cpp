@@ -157,7 +157,7 @@ TEST_P(QuantGolden, TeacherForcingMatchesLlamaCpp) {
       << "goldens missing for " << name;
 }
 
-// quant-a's types: pure files and llama.cpp's K-quant and IQ4_XS mixes of them.
+// The low-bit types Q2_K..Q2_0: pure files and llama.cpp's K-quant and IQ4_XS mixes of them.
 INSTANTIATE_TEST_SUITE_P(
     QuantA, QuantGolden,
     ::testing::Values("synth-llama-pure-q2_k", "synth-llama-pure-q3_k", "synth-llama-pure-iq4_nl",
