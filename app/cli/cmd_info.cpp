@@ -1,11 +1,16 @@
 // `vkchat-cli info MODEL [--tensors] [--json]`: what a GGUF file holds.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
 
 #include "cli/cli_common.h"
 #include "gguf/file_type.h"
 #include "gguf/gguf_reader.h"
+#include "util/errors.h"
 
 namespace vkchat::cli {
 
@@ -14,16 +19,57 @@ const std::string_view kInfoHelp =
     "usage: vkchat-cli info MODEL [--tensors] [--json]\n"
     "\n"
     "Prints a GGUF file's architecture, name, parameter count, file type, tensor type\n"
-    "histogram and total bytes, hyperparameters, tokenizer and chat-template presence.\n"
+    "histogram and total bytes, hyperparameters (those given per layer, as Gemma 4's\n"
+    "head_count_kv, listed layer by layer), tokenizer and chat-template presence.\n"
     "  --tensors   also list every tensor: name, type, shape, bytes\n"
     "  --json      one JSON object instead of text\n";
 
 namespace {
 
+// A hyperparameter given as one number or as one per layer (Gemma 4's head_count_kv and
+// feed_forward_length are arrays).
+struct Count {
+  std::vector<std::uint64_t> values;
+  bool per_layer = false;
+};
+
+// Throws MetadataError naming the key when it is neither a non-negative integer nor an array of
+// them.
+std::optional<Count> read_count(const gguf::GgufFile& f, const std::string& key) {
+  const gguf::Value* v = f.find(key);
+  if (!v) return std::nullopt;
+  Count c;
+  if (v->type != gguf::ValueType::ARRAY) {
+    c.values.push_back(f.get<std::uint64_t>(key));
+    return c;
+  }
+  c.per_layer = true;
+  const gguf::Array& a = std::get<gguf::Array>(v->data);
+  bool ok = a.elem_type != gguf::ValueType::BOOL;
+  std::visit(
+      [&](const auto& items) {
+        using E = typename std::decay_t<decltype(items)>::value_type;
+        if constexpr (std::is_integral_v<E>) {
+          for (const E x : items) {
+            if constexpr (std::is_signed_v<E>) ok = ok && x >= 0;
+            c.values.push_back(static_cast<std::uint64_t>(x));
+          }
+        } else {
+          ok = false;
+        }
+      },
+      a.items);
+  if (!ok) {
+    throw MetadataError(f.path() + ": metadata '" + key + "' is " + v->to_string() +
+                        ", expected a count or an array of counts per layer");
+  }
+  return c;
+}
+
 struct ModelFacts {
   std::string arch, name, tok_model, tok_pre, file_type;
   std::uint64_t n_params = 0, n_bytes = 0, vocab = 0;
-  std::optional<std::uint64_t> ctx, embd, layers, heads, kv_heads, ff;
+  std::optional<Count> ctx, embd, layers, heads, kv_heads, ff;
   bool chat_template = false;
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>
       histogram;  // type -> (count, bytes)
@@ -34,12 +80,12 @@ ModelFacts collect(const gguf::GgufFile& f) {
   m.arch = std::string(f.architecture());
   m.name = f.get_optional<std::string>("general.name").value_or("");
   auto key = [&](const char* suffix) { return m.arch + "." + suffix; };
-  m.ctx = f.get_optional<std::uint64_t>(key("context_length"));
-  m.embd = f.get_optional<std::uint64_t>(key("embedding_length"));
-  m.layers = f.get_optional<std::uint64_t>(key("block_count"));
-  m.heads = f.get_optional<std::uint64_t>(key("attention.head_count"));
-  m.kv_heads = f.get_optional<std::uint64_t>(key("attention.head_count_kv"));
-  m.ff = f.get_optional<std::uint64_t>(key("feed_forward_length"));
+  m.ctx = read_count(f, key("context_length"));
+  m.embd = read_count(f, key("embedding_length"));
+  m.layers = read_count(f, key("block_count"));
+  m.heads = read_count(f, key("attention.head_count"));
+  m.kv_heads = read_count(f, key("attention.head_count_kv"));
+  m.ff = read_count(f, key("feed_forward_length"));
   m.tok_model = f.get_optional<std::string>("tokenizer.ggml.model").value_or("");
   m.tok_pre = f.get_optional<std::string>("tokenizer.ggml.pre").value_or("");
   if (const gguf::Array* toks = f.find_array("tokenizer.ggml.tokens")) m.vocab = toks->size();
@@ -68,11 +114,28 @@ std::string human_count(std::uint64_t n) {
   return buf;
 }
 
-std::string opt(const std::optional<std::uint64_t>& v) {
-  return v ? std::to_string(*v) : "-";
+// "8"; per layer "2 2 2 2 2 1 (per layer)", or "4 (every layer)" where all are equal.
+std::string opt(const std::optional<Count>& v) {
+  if (!v) return "-";
+  if (!v->per_layer) return std::to_string(v->values.front());
+  if (v->values.empty()) return "[] (per layer)";
+  const auto& xs = v->values;
+  if (std::all_of(xs.begin(), xs.end(), [&](std::uint64_t x) { return x == xs.front(); })) {
+    return std::to_string(xs.front()) + " (every layer)";
+  }
+  std::string s;
+  for (const std::uint64_t x : xs) s += (s.empty() ? "" : " ") + std::to_string(x);
+  return s + " (per layer)";
 }
-std::string opt_json(const std::optional<std::uint64_t>& v) {
-  return v ? std::to_string(*v) : "null";
+// A number, or an array of them per layer.
+std::string opt_json(const std::optional<Count>& v) {
+  if (!v) return "null";
+  if (!v->per_layer) return std::to_string(v->values.front());
+  std::string s = "[";
+  for (std::size_t i = 0; i < v->values.size(); ++i) {
+    s += (i ? "," : "") + std::to_string(v->values[i]);
+  }
+  return s + "]";
 }
 
 void print_text(const gguf::GgufFile& f, const ModelFacts& m, bool tensors) {

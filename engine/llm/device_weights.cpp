@@ -36,9 +36,27 @@ std::vector<TensorRef> used_tensors(const model::ModelSpec& spec) {
   };
   add(spec.w.token_embd);
   for (const model::LayerWeights& l : spec.w.layers) {
-    for (TensorRef t : {l.attn_norm, l.wq, l.wk, l.wv, l.wqkv, l.bq, l.bk, l.bv, l.q_norm, l.k_norm,
-                        l.wo, l.ffn_norm, l.ffn_gate, l.ffn_up, l.ffn_down, l.ffn_gate_inp,
-                        l.ffn_gate_exps, l.ffn_up_exps, l.ffn_down_exps}) {
+    for (TensorRef t : {l.attn_norm,
+                        l.wq,
+                        l.wk,
+                        l.wv,
+                        l.wqkv,
+                        l.bq,
+                        l.bk,
+                        l.bv,
+                        l.q_norm,
+                        l.k_norm,
+                        l.wo,
+                        l.attn_post_norm,
+                        l.ffn_norm,
+                        l.ffn_gate,
+                        l.ffn_up,
+                        l.ffn_down,
+                        l.ffn_post_norm,
+                        l.ffn_gate_inp,
+                        l.ffn_gate_exps,
+                        l.ffn_up_exps,
+                        l.ffn_down_exps}) {
       add(t);
     }
   }
@@ -195,6 +213,8 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
     L.q_norm = optional_view(l.q_norm);
     L.k_norm = optional_view(l.k_norm);
     L.wo = view(l.wo);
+    L.attn_post_norm = optional_view(l.attn_post_norm);
+    L.ffn_post_norm = optional_view(l.ffn_post_norm);
     L.ffn_norm = view(l.ffn_norm);
     if (l.ffn_gate_exps) {  // a mixture of experts: no dense feed-forward
       L.ffn_gate_inp = view(l.ffn_gate_inp);

@@ -14,15 +14,27 @@ void record_forward(ops::Ops& ops, const model::HParams& hp, const DeviceWeights
     case model::Arch::Qwen2:
     case model::Arch::Qwen3:
     case model::Arch::Phi3: return record_forward_llama(ops, hp, w, kv, s, pos0, n_tok, rounding);
+    case model::Arch::Gemma2:
+    case model::Arch::Gemma3: return record_forward_gemma(ops, hp, w, kv, s, pos0, n_tok, rounding);
+    case model::Arch::Mistral3:
+      return record_forward_mistral3(ops, hp, w, kv, s, pos0, n_tok, rounding);
+    case model::Arch::SmolLM3:
+      return record_forward_smollm3(ops, hp, w, kv, s, pos0, n_tok, rounding);
+    case model::Arch::Granite:
+      return record_forward_granite(ops, hp, w, kv, s, pos0, n_tok, rounding);
     case model::Arch::Qwen3Moe:
       return record_forward_qwen3moe(ops, hp, w, kv, s, pos0, n_tok, rounding);
+    case model::Arch::Qwen35:
+    case model::Arch::Qwen35Moe: break;  // refused when the model is loaded (llm/model.cpp)
   }
 }
 
-void record_logits(ops::Ops& ops, const DeviceWeights& w, const Scratch& s, std::int64_t first,
-                   std::int64_t n, ForwardRounding rounding) {
+void record_logits(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                   const Scratch& s, std::int64_t first, std::int64_t n, ForwardRounding rounding) {
   ops::RoundedInput in(ops, s.xn.row_range(first, n), s.xq, rounding.llama_cpp);
-  ops.linear(w.output, in.for_weight(w.output), s.logits.row_range(0, n));
+  const ops::Tensor logits = s.logits.row_range(0, n);
+  ops.linear(w.output, in.for_weight(w.output), logits);
+  if (hp.final_softcap > 0) ops.softcap(logits, hp.final_softcap);  // gemma2
 }
 
 }  // namespace vkchat::llm

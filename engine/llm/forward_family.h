@@ -13,6 +13,25 @@ void record_forward_llama(ops::Ops& ops, const model::HParams& hp, const DeviceW
                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
                           std::int64_t n_tok, ForwardRounding rounding);
 
+// gemma2, gemma3: scaled embeddings, post-norms, sliding-window layers, GELU-gated feed-forward.
+void record_forward_gemma(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                          const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                          std::int64_t n_tok, ForwardRounding rounding);
+// mistral3: llama with YaRN and the attention temperature on the queries.
+void record_forward_mistral3(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                             const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                             std::int64_t n_tok, ForwardRounding rounding);
+
+// smollm3: llama without RoPE on every fourth layer.
+void record_forward_smollm3(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                            const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                            std::int64_t n_tok, ForwardRounding rounding);
+
+// granite: llama with the embedding, attention, residual and logit multipliers.
+void record_forward_granite(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                            const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                            std::int64_t n_tok, ForwardRounding rounding);
+
 // qwen3moe: qwen3's attention; each feed-forward a mixture of experts, routed on the device.
 void record_forward_qwen3moe(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
                              const KvCache& kv, const Scratch& s, std::int64_t pos0,

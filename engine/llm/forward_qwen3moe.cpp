@@ -11,24 +11,22 @@ namespace vkchat::llm {
 
 namespace {
 
-// s.proj = sum over each token's k chosen experts of weight * down(silu(gate(xn)) * up(xn)).
-void record_moe_ffn(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
-                    const Scratch& s, std::int64_t n_tok, ForwardRounding rounding) {
-  const std::int64_t k = hp.moe.n_expert_used;
-  const ops::Tensor xn = s.xn.row_range(0, n_tok), router = s.router.row_range(0, n_tok),
-                    ids = s.moe_ids.row_range(0, n_tok),
+// t.proj = sum over each token's k chosen experts of weight * down(silu(gate(xn)) * up(xn)).
+void moe_feed_forward(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
+                      const Scratch& s, const PassTensors& t, ForwardRounding rounding) {
+  const std::int64_t n_tok = t.xn.rows(), k = hp.moe.n_expert_used;
+  const ops::Tensor router = s.router.row_range(0, n_tok), ids = s.moe_ids.row_range(0, n_tok),
                     weights = s.moe_weights.row_range(0, n_tok),
                     hidden = s.moe_hidden.row_range(0, n_tok * k),
-                    out = s.moe_out.row_range(0, n_tok * k), proj = s.proj.row_range(0, n_tok);
-  ops::RoundedInput h(ops, xn, s.xq, rounding.llama_cpp);
+                    out = s.moe_out.row_range(0, n_tok * k);
+  ops::RoundedInput h = rounded_input(ops, s, t.xn, rounding);
   ops.linear(*L.ffn_gate_inp, h.for_weight(*L.ffn_gate_inp), router);
   ops.moe_route(router, ids, weights, hp.moe.norm_top_k);
   ops.matvec_id_swiglu(*L.ffn_gate_exps, *L.ffn_up_exps, ids, h.for_weight(*L.ffn_gate_exps),
                        hidden);
-  ops.matvec_id(
-      *L.ffn_down_exps, ids,
-      ops::RoundedInput(ops, hidden, s.xq, rounding.llama_cpp).for_weight(*L.ffn_down_exps), out);
-  ops.moe_combine(out, weights, proj);
+  ops.matvec_id(*L.ffn_down_exps, ids,
+                rounded_input(ops, s, hidden, rounding).for_weight(*L.ffn_down_exps), out);
+  ops.moe_combine(out, weights, t.proj);
 }
 
 }  // namespace
@@ -36,22 +34,26 @@ void record_moe_ffn(ops::Ops& ops, const model::HParams& hp, const LayerTensors&
 void record_forward_qwen3moe(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
                              const KvCache& kv, const Scratch& s, std::int64_t pos0,
                              std::int64_t n_tok, ForwardRounding rounding) {
-  ops::Tensor ids = s.ids;
-  ids.ne[0] = n_tok;
-  const ops::Tensor x = s.x.row_range(0, n_tok), xn = s.xn.row_range(0, n_tok),
-                    proj = s.proj.row_range(0, n_tok);
+  const PassTensors t = pass_tensors(s, n_tok);
   const float eps = hp.rms_eps;
+  const int n_head = static_cast<int>(hp.n_head), n_head_kv = static_cast<int>(hp.n_head_kv);
+  const int head_dim = static_cast<int>(hp.head_dim);
 
-  ops.embedding(w.token_embd, ids, x);
-  ops.rmsnorm(x, w.layers[0].attn_norm, xn, eps);
+  ops.embedding(w.token_embd, t.ids, t.x);
+  ops.rmsnorm(t.x, w.layers[0].attn_norm, t.xn, eps);
   for (std::size_t il = 0; il < w.layers.size(); ++il) {
     const LayerTensors& L = w.layers[il];
-    record_self_attention(ops, hp, L, kv, s, il, pos0, n_tok, rounding);  // proj = attn(xn)
-    ops.add_rmsnorm(x, proj, x, L.ffn_norm, xn, eps);  // x += attention; xn = ffn_norm(x)
-    record_moe_ffn(ops, hp, L, s, n_tok, rounding);    // proj = mixture of experts(xn)
-    const ops::Tensor& next_norm =
-        il + 1 < w.layers.size() ? w.layers[il + 1].attn_norm : w.output_norm;
-    ops.add_rmsnorm(x, proj, x, next_norm, xn, eps);  // x += feed-forward; xn = next norm(x)
+
+    // Self-attention, as qwen3's (forward_llama.cpp).
+    project_qkv(ops, hp, L, s, t, rounding);
+    ops.rope(t.q, n_head, head_dim, pos0, s.rope);
+    ops.rope(t.k, n_head_kv, head_dim, pos0, s.rope);
+    attend(ops, hp, kv, il, s, t, pos0, rounding);
+    ops.linear(L.wo, rounded_input(ops, s, t.attn, rounding).for_weight(L.wo), t.proj);
+    ops.add_rmsnorm(t.x, t.proj, t.x, L.ffn_norm, t.xn, eps);  // x += attention; xn = ffn_norm(x)
+
+    moe_feed_forward(ops, hp, L, s, t, rounding);
+    ops.add_rmsnorm(t.x, t.proj, t.x, next_norm(w, il), t.xn, eps);  // x += experts; xn = next
   }
 }
 

@@ -1,58 +1,73 @@
-// The shared steps of the forward passes (forward_steps.h).
+// The shared steps of the forward passes (llm/forward_steps.h).
 #include "llm/forward_steps.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace vkchat::llm {
 
-namespace {
+PassTensors pass_tensors(const Scratch& s, std::int64_t n_tok) {
+  auto first = [n_tok](const ops::Tensor& t) { return t.row_range(0, n_tok); };
+  ops::Tensor ids = s.ids;
+  ids.ne[0] = n_tok;
+  return {ids,        first(s.x),    first(s.xn),   first(s.q),   first(s.k),
+          first(s.v), first(s.attn), first(s.proj), first(s.ffn), first(s.ffn_tmp)};
+}
 
-// attn = softmax(q K^T / sqrt(head_dim)) V over cache rows 0 .. pos, causal, in calls of at most
-// attn_tokens queries so the partial results fit the scratch.
-void attend(ops::Ops& ops, const model::HParams& hp, const ops::Tensor& k_cache,
-            const ops::Tensor& v_cache, const Scratch& s, const ops::Tensor& q,
-            const ops::Tensor& attn, std::int64_t pos0, ForwardRounding rounding) {
-  const ops::AttentionShape shape{static_cast<int>(hp.n_head),
-                                  static_cast<int>(hp.n_head_kv),
-                                  static_cast<int>(hp.head_dim),
-                                  1.f / std::sqrt(static_cast<float>(hp.head_dim)),
-                                  rounding.llama_cpp,
-                                  hp.arch == model::Arch::Phi3};
+ops::RoundedInput rounded_input(ops::Ops& ops, const Scratch& s, const ops::Tensor& t,
+                                ForwardRounding rounding) {
+  return ops::RoundedInput(ops, t, s.xq, rounding.llama_cpp);
+}
+
+void project_qkv(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L, const Scratch& s,
+                 const PassTensors& t, ForwardRounding rounding) {
+  ops::RoundedInput h = rounded_input(ops, s, t.xn, rounding);
+  ops.linear(L.wq, h.for_weight(L.wq), t.q);
+  ops.linear(L.wk, h.for_weight(L.wk), t.k);
+  ops.linear(L.wv, h.for_weight(L.wv), t.v);
+  if (L.bq) ops.add_bias(t.q, *L.bq);
+  if (L.bk) ops.add_bias(t.k, *L.bk);
+  if (L.bv) ops.add_bias(t.v, *L.bv);
+  if (L.q_norm) ops.head_rmsnorm(t.q, static_cast<int>(hp.n_head), *L.q_norm, hp.rms_eps);
+  if (L.k_norm) ops.head_rmsnorm(t.k, static_cast<int>(hp.n_head_kv), *L.k_norm, hp.rms_eps);
+}
+
+ops::AttentionShape layer_attention_shape(const model::HParams& hp, std::int64_t il,
+                                          ForwardRounding rounding) {
+  const bool q_scaled_first = hp.arch == model::Arch::Phi3 || hp.arch == model::Arch::Gemma2 ||
+                              hp.arch == model::Arch::Gemma3;
+  ops::AttentionShape shape{static_cast<int>(hp.n_head),
+                            static_cast<int>(hp.n_head_kv),
+                            static_cast<int>(hp.head_dim),
+                            hp.attention_scale(),
+                            rounding.llama_cpp,
+                            q_scaled_first};
+  shape.window = hp.layer_window(il);
+  shape.softcap = hp.attn_softcap;
+  return shape;
+}
+
+void attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,
+            const Scratch& s, const PassTensors& t, std::int64_t pos0, ForwardRounding rounding) {
+  ops.kv_write(t.k, t.v, kv.k(layer), kv.v(layer), pos0);
+  const ops::AttentionShape shape =
+      layer_attention_shape(hp, static_cast<std::int64_t>(layer), rounding);
   const std::int64_t step = s.shape().attn_tokens;
-  for (std::int64_t t0 = 0; t0 < q.rows(); t0 += step) {
-    const std::int64_t m = std::min(step, q.rows() - t0);
-    ops.attention(q.row_range(t0, m), k_cache, v_cache, attn.row_range(t0, m), shape, pos0 + t0,
-                  s.attn_partials);
+  for (std::int64_t t0 = 0; t0 < t.q.rows(); t0 += step) {
+    const std::int64_t m = std::min(step, t.q.rows() - t0);
+    ops.attention(t.q.row_range(t0, m), kv.k(layer), kv.v(layer), t.attn.row_range(t0, m), shape,
+                  pos0 + t0, s.attn_partials);
   }
 }
 
-}  // namespace
+void feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
+                  ForwardRounding rounding) {
+  ops.linear_swiglu(L.ffn_gate, L.ffn_up,
+                    rounded_input(ops, s, t.xn, rounding).for_weight(L.ffn_gate), t.ffn, t.ffn_tmp);
+  ops.linear(L.ffn_down, rounded_input(ops, s, t.ffn, rounding).for_weight(L.ffn_down), t.proj);
+}
 
-void record_self_attention(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
-                           const KvCache& kv, const Scratch& s, std::size_t il, std::int64_t pos0,
-                           std::int64_t n_tok, ForwardRounding rounding) {
-  auto first = [n_tok](const ops::Tensor& t) { return t.row_range(0, n_tok); };
-  const ops::Tensor xn = first(s.xn), q = first(s.q), k = first(s.k), v = first(s.v),
-                    attn = first(s.attn), proj = first(s.proj);
-  const float eps = hp.rms_eps;
-  const int n_head = static_cast<int>(hp.n_head), n_head_kv = static_cast<int>(hp.n_head_kv);
-  const int head_dim = static_cast<int>(hp.head_dim);
-
-  ops::RoundedInput h(ops, xn, s.xq, rounding.llama_cpp);
-  ops.linear(L.wq, h.for_weight(L.wq), q);
-  ops.linear(L.wk, h.for_weight(L.wk), k);
-  ops.linear(L.wv, h.for_weight(L.wv), v);
-  if (L.bq) ops.add_bias(q, *L.bq);
-  if (L.bk) ops.add_bias(k, *L.bk);
-  if (L.bv) ops.add_bias(v, *L.bv);
-  if (L.q_norm) ops.head_rmsnorm(q, n_head, *L.q_norm, eps);
-  if (L.k_norm) ops.head_rmsnorm(k, n_head_kv, *L.k_norm, eps);
-  ops.rope(q, n_head, head_dim, pos0, s.rope);
-  ops.rope(k, n_head_kv, head_dim, pos0, s.rope);
-  ops.kv_write(k, v, kv.k(il), kv.v(il), pos0);
-  attend(ops, hp, kv.k(il), kv.v(il), s, q, attn, pos0, rounding);
-  ops.linear(L.wo, ops::RoundedInput(ops, attn, s.xq, rounding.llama_cpp).for_weight(L.wo), proj);
+const ops::Tensor& next_norm(const DeviceWeights& w, std::size_t il) {
+  return il + 1 < w.layers.size() ? w.layers[il + 1].attn_norm : w.output_norm;
 }
 
 }  // namespace vkchat::llm

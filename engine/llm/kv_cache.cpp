@@ -29,8 +29,15 @@ std::uint64_t v_offset(const model::HParams& hp, std::int64_t n_ctx) {
 }  // namespace
 
 std::uint64_t KvCache::bytes(const model::HParams& hp, std::int64_t n_ctx) {
-  return sat_mul(static_cast<std::uint64_t>(hp.n_layer),
-                 sat_add(v_offset(hp, n_ctx), v_bytes(hp, n_ctx)));
+  // Only attention layers cache K and V; a recurrent layer (qwen35) keeps its f32 convolution
+  // window and delta-net state instead, whatever the context.
+  const std::int64_t n_recurrent = hp.n_layer - hp.n_attention_layers();
+  const std::uint64_t state = sat_mul(
+      {static_cast<std::uint64_t>(n_recurrent),
+       static_cast<std::uint64_t>(hp.delta.conv_state_floats() + hp.delta.ssm_state_floats()), 4});
+  return sat_add(sat_mul(static_cast<std::uint64_t>(hp.n_attention_layers()),
+                         sat_add(v_offset(hp, n_ctx), v_bytes(hp, n_ctx))),
+                 state);
 }
 
 KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx) : n_ctx_(n_ctx) {

@@ -43,6 +43,10 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Load
   auto m = std::make_unique<Model>(Key(), gguf::GgufFile::open(path));
   const model::HParams& hp = m->spec_.hp;
   check_context_size(options.n_ctx);
+  if (hp.delta_net_hybrid()) {
+    throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
+                           " (gated delta net) does not run on the GPU yet");
+  }
 
   m->context_ = std::make_unique<vk::Context>(vk::Context::create(options.device));
   m->kernels_ = std::make_unique<ops::Kernels>(*m->context_);

@@ -48,6 +48,53 @@ class Finder {
   const gguf::GgufFile& f_;
 };
 
+// One qwen35 layer (src/models/qwen35.cpp: load_block_trunk): a gated delta net or a full
+// attention with an output gate, then the dense SwiGLU feed-forward (qwen35moe.cpp: routed
+// experts and a gated shared expert instead). The MTP blocks after
+// n_layer are not looked up: llama.cpp skips them unless it drafts with them.
+LayerWeights find_qwen35_layer(const Finder& find, const HParams& hp, std::int64_t il) {
+  const std::int64_t E = hp.n_embd, F = hp.n_ff;
+  const DeltaNetParams& d = hp.delta;
+  const std::string p = "blk." + std::to_string(il) + ".";
+  LayerWeights l;
+  l.attn_norm = find.get(p + "attn_norm.weight", {E});
+  l.ffn_norm = find.get(p + "post_attention_norm.weight", {E});
+  if (hp.is_recurrent(il)) {
+    l.wqkv = find.get(p + "attn_qkv.weight", {E, d.conv_channels()});
+    l.attn_gate = find.get(p + "attn_gate.weight", {E, d.value_dim()});
+    l.ssm_conv1d = find.get(p + "ssm_conv1d.weight", {d.d_conv, d.conv_channels()});
+    l.ssm_dt = find.get(p + "ssm_dt.bias", {d.n_v_heads});
+    l.ssm_a = find.get(p + "ssm_a", {d.n_v_heads});
+    l.ssm_beta = find.get(p + "ssm_beta.weight", {E, d.n_v_heads});
+    l.ssm_alpha = find.get(p + "ssm_alpha.weight", {E, d.n_v_heads});
+    l.ssm_norm = find.get(p + "ssm_norm.weight", {d.head_dim});
+    l.ssm_out = find.get(p + "ssm_out.weight", {d.value_dim(), E});
+  } else {
+    l.wq = find.get(p + "attn_q.weight", {E, 2 * hp.n_embd_q()});
+    l.wk = find.get(p + "attn_k.weight", {E, hp.n_embd_k_gqa()});
+    l.wv = find.get(p + "attn_v.weight", {E, hp.n_embd_v_gqa()});
+    l.q_norm = find.get(p + "attn_q_norm.weight", {hp.head_dim});
+    l.k_norm = find.get(p + "attn_k_norm.weight", {hp.head_dim});
+    l.wo = find.get(p + "attn_output.weight", {hp.n_embd_attn_out(), E});
+  }
+  if (hp.moe.n_expert > 0) {
+    const std::int64_t X = hp.moe.n_expert, FX = hp.moe.n_ff_exp, FS = hp.moe.n_ff_shexp;
+    l.ffn_gate_inp = find.get(p + "ffn_gate_inp.weight", {E, X});
+    l.ffn_gate_exps = find.get(p + "ffn_gate_exps.weight", {E, FX, X});
+    l.ffn_up_exps = find.get(p + "ffn_up_exps.weight", {E, FX, X});
+    l.ffn_down_exps = find.get(p + "ffn_down_exps.weight", {FX, E, X});
+    l.ffn_gate_inp_shexp = find.get(p + "ffn_gate_inp_shexp.weight", {E});
+    l.ffn_gate_shexp = find.get(p + "ffn_gate_shexp.weight", {E, FS});
+    l.ffn_up_shexp = find.get(p + "ffn_up_shexp.weight", {E, FS});
+    l.ffn_down_shexp = find.get(p + "ffn_down_shexp.weight", {FS, E});
+    return l;
+  }
+  l.ffn_gate = find.get(p + "ffn_gate.weight", {E, F});
+  l.ffn_up = find.get(p + "ffn_up.weight", {E, F});
+  l.ffn_down = find.get(p + "ffn_down.weight", {F, E});
+  return l;
+}
+
 }  // namespace
 
 Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
@@ -56,12 +103,21 @@ Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
   Weights w;
   w.token_embd = find.get("token_embd.weight", {E, V});
   w.output_norm = find.get("output_norm.weight", {E});
-  w.output = find.get("output.weight", {E, V}, false);
+  // gemma2's output is always token_embd (llama.cpp loads no output.weight for it).
+  w.output = hp.arch == Arch::Gemma2 ? nullptr : find.get("output.weight", {E, V}, false);
   w.tied_output = w.output == nullptr;
   if (w.tied_output) w.output = w.token_embd;
   w.rope_freqs = find.get("rope_freqs.weight", {hp.rope.n_rot / 2}, false);
+  if (hp.rope.longrope) {
+    w.rope_factors_long = find.get("rope_factors_long.weight", {hp.rope.n_rot / 2});
+    w.rope_factors_short = find.get("rope_factors_short.weight", {hp.rope.n_rot / 2});
+  }
 
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    if (hp.delta_net_hybrid()) {
+      w.layers.push_back(find_qwen35_layer(find, hp, il));
+      continue;
+    }
     const std::string p = "blk." + std::to_string(il) + ".";
     LayerWeights l;
     l.attn_norm = find.get(p + "attn_norm.weight", {E});
@@ -80,11 +136,15 @@ Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
       l.bk = find.get(p + "attn_k.bias", {hp.n_embd_k_gqa()}, required);
       l.bv = find.get(p + "attn_v.bias", {hp.n_embd_v_gqa()}, required);
     }
-    if (hp.arch == Arch::Qwen3 || hp.arch == Arch::Qwen3Moe) {
+    if (hp.arch == Arch::Qwen3 || hp.arch == Arch::Qwen3Moe || hp.arch == Arch::Gemma3) {
       l.q_norm = find.get(p + "attn_q_norm.weight", {hp.head_dim});
       l.k_norm = find.get(p + "attn_k_norm.weight", {hp.head_dim});
     }
     l.wo = find.get(p + "attn_output.weight", {hp.n_embd_attn_out(), E});
+    if (hp.arch == Arch::Gemma2 || hp.arch == Arch::Gemma3) {
+      l.attn_post_norm = find.get(p + "post_attention_norm.weight", {E});
+      l.ffn_post_norm = find.get(p + "post_ffw_norm.weight", {E});
+    }
     l.ffn_norm = find.get(p + "ffn_norm.weight", {E});
     if (hp.moe.n_expert > 0) {
       const std::int64_t X = hp.moe.n_expert, FX = hp.moe.n_ff_exp;
@@ -112,6 +172,11 @@ ModelSpec read_model_spec(const gguf::GgufFile& f) {
   spec.hp = read_hparams(f);
   spec.w = find_weights(f, spec.hp);
   return spec;
+}
+
+TensorRef rope_factors(const ModelSpec& spec, std::int64_t n_ctx) {
+  if (spec.w.rope_freqs) return spec.w.rope_freqs;
+  return n_ctx > spec.hp.rope.n_ctx_orig ? spec.w.rope_factors_long : spec.w.rope_factors_short;
 }
 
 }  // namespace vkchat::model

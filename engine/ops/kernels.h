@@ -67,14 +67,24 @@ struct AttentionPush {
   std::uint32_t n_head, n_head_kv, head_dim, pos0, n_tok, q_off, q_stride, kc_off, vc_off, out_off,
       scratch_off, n_chunks, g_per_wg;
   float scale;
+  std::uint32_t window;
+  float softcap, softcap_inv;
 };
-static_assert(sizeof(AttentionPush) == 14 * 4);
+static_assert(sizeof(AttentionPush) == 17 * 4);
 
 // shaders/attn_reduce.comp
 struct AttnReducePush {
-  std::uint32_t n_head, head_dim, pos0, n_tok, chunk, n_chunks, scratch_off, out_off, out_stride;
+  std::uint32_t n_head, head_dim, pos0, n_tok, chunk, n_chunks, scratch_off, out_off, out_stride,
+      window;
 };
-static_assert(sizeof(AttnReducePush) == 9 * 4);
+static_assert(sizeof(AttnReducePush) == 10 * 4);
+
+// shaders/scale.comp
+struct ScalePush {
+  std::uint32_t n, x_off;
+  float a, cap;
+};
+static_assert(sizeof(ScalePush) == 4 * 4);
 
 // shaders/argmax.comp
 struct ArgmaxPush {
@@ -99,6 +109,27 @@ struct CopyPush {
   std::uint32_t n, src_off, dst_off;
 };
 static_assert(sizeof(CopyPush) == 3 * 4);
+
+// shaders/delta_conv.comp
+struct DeltaConvPush {
+  std::uint32_t channels, n_tok, d_conv, x_off, x_stride, w_off, win_off, out_off, out_stride;
+};
+static_assert(sizeof(DeltaConvPush) == 9 * 4);
+inline constexpr std::uint32_t kMaxConvTaps = 8;  // delta_conv's MAX_TAPS: d_conv at most this
+
+// shaders/delta_gates.comp
+struct DeltaGatesPush {
+  std::uint32_t n, n_heads, alpha_off, beta_off, dt_off, a_off, g_off, b_off;
+};
+static_assert(sizeof(DeltaGatesPush) == 8 * 4);
+
+// shaders/delta_step.comp
+struct DeltaStepPush {
+  std::uint32_t n_k_heads, n_v_heads, n_tok, q_off, k_off, v_off, in_stride, g_off, beta_off,
+      state_off, out_off;
+  float eps, scale;
+};
+static_assert(sizeof(DeltaStepPush) == 13 * 4);
 
 // Sizes baked into the pipelines as specialization constants.
 struct KernelConfig {

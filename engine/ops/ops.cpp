@@ -2,6 +2,7 @@
 #include "ops/ops.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -409,7 +410,14 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   p.pos0 = u32(pos0, op, "pos0");
   p.n_tok = u32(q.rows(), op, "tokens");
   p.q_stride = u32(q.cols(), op, "row");
-  p.n_chunks = ceil_div(static_cast<std::uint64_t>(n_kv), cfg.attn_chunk);
+  require(s.window >= 0 && std::isfinite(s.softcap) && s.softcap >= 0, op,
+          "window must be at least 0 and softcap finite and at least 0");
+  // The longest query's key span: chunks start at its window's first key.
+  const std::int64_t span = s.window > 0 ? std::min(n_kv, s.window) : n_kv;
+  p.n_chunks = ceil_div(static_cast<std::uint64_t>(span), cfg.attn_chunk);
+  p.window = s.window > 0 ? u32(s.window, op, "window") : 0;
+  p.softcap = s.softcap;
+  p.softcap_inv = s.softcap > 0 ? 1.f / s.softcap : 0.f;
   std::uint32_t group = p.n_head / p.n_head_kv;
   p.g_per_wg = std::min(group, cfg.attn_max_g);
   p.scale = s.scale;
@@ -437,7 +445,7 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
                                                          : "llama";
   const vk::Pipeline& pl = kernels_->get("attn_", variant, true, 5, sizeof p,
                                          {cfg.attn_wg, cfg.attn_chunk, cfg.attn_max_g}, 0b00110);
-  std::uint64_t kv_bytes = 2ull * 2 * static_cast<std::uint64_t>(n_kv) * k_cache.cols();
+  std::uint64_t kv_bytes = 2ull * 2 * static_cast<std::uint64_t>(span) * k_cache.cols();
   record(pl, {bq.slice, bk.slice, bv.slice, bo.slice, bs.slice}, p, g,
          kv_bytes + 8ull * q.elements());
   if (p.n_chunks > 1) {
@@ -451,6 +459,7 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
     r.scratch_off = p.scratch_off;
     r.out_off = p.out_off;
     r.out_stride = p.q_stride;
+    r.window = p.window;
     constexpr std::uint32_t wg = 64;
     const vk::Pipeline& rl = kernels_->get("attn_reduce", "", false, 2, sizeof r, {wg});
     record(rl, {bs.slice, bo.slice}, r, vk::Groups{p.n_head, p.n_tok},
@@ -501,6 +510,41 @@ void Ops::swiglu(const Tensor& gate, const Tensor& up, const Tensor& out) {
   const std::uint32_t wg = kernels_->config().elementwise_wg;
   const vk::Pipeline& pl = kernels_->get("elementwise_swiglu", "", false, 3, sizeof p, {wg});
   record(pl, {bg.slice, bu.slice, bo.slice}, p, spread(ceil_div(p.n, wg)), 12ull * p.n);
+}
+
+void Ops::geglu(const Tensor& gate, const Tensor& up, const Tensor& out, bool llama_cpp) {
+  require_f32(gate, "geglu", "gate");
+  require_f32(up, "geglu", "up");
+  require_f32(out, "geglu", "out");
+  require(up.elements() == gate.elements() && out.elements() == gate.elements(), "geglu",
+          "gate " + dims(gate) + ", up " + dims(up) + ", out " + dims(out));
+  Bound bg = bind(gate, "geglu"), bu = bind(up, "geglu"), bo = bind(out, "geglu");
+  ElementwisePush p{u32(gate.elements(), "geglu", "n"), u32(gate.elements(), "geglu", "n"),
+                    elements(bg, 4, "geglu"), elements(bu, 4, "geglu"), elements(bo, 4, "geglu")};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get(
+      llama_cpp ? "elementwise_geglu_llama" : "elementwise_geglu", "", false, 3, sizeof p, {wg});
+  record(pl, {bg.slice, bu.slice, bo.slice}, p, spread(ceil_div(p.n, wg)), 12ull * p.n);
+}
+
+void Ops::scale(const Tensor& x, float a) {
+  require_f32(x, "scale", "x");
+  require(std::isfinite(a), "scale", "the factor must be finite");
+  Bound bx = bind(x, "scale");
+  ScalePush p{u32(x.elements(), "scale", "n"), elements(bx, 4, "scale"), a, 0.f};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("scale_mul", "", false, 1, sizeof p, {wg});
+  record(pl, {bx.slice}, p, spread(ceil_div(p.n, wg)), 8ull * p.n);
+}
+
+void Ops::softcap(const Tensor& x, float cap) {
+  require_f32(x, "softcap", "x");
+  require(std::isfinite(cap) && cap > 0, "softcap", "the cap must be finite and above 0");
+  Bound bx = bind(x, "softcap");
+  ScalePush p{u32(x.elements(), "softcap", "n"), elements(bx, 4, "softcap"), 1.f / cap, cap};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("scale_softcap", "", false, 1, sizeof p, {wg});
+  record(pl, {bx.slice}, p, spread(ceil_div(p.n, wg)), 8ull * p.n);
 }
 
 void Ops::argmax(const Tensor& x, const Tensor& out) {
@@ -592,6 +636,121 @@ const Tensor& RoundedInput::for_weight(const Tensor& w) {
     have_ = true;
   }
   return rounded_;
+}
+
+// ---- qwen35's gated delta net ------------------------------------------------------------
+
+void Ops::delta_conv(const Tensor& x, const Tensor& w, const Tensor& window, const Tensor& out) {
+  const char* op = "delta_conv";
+  require_f32(x, op, "x");
+  require_f32(w, op, "w");
+  require_f32(window, op, "window");
+  require_f32(out, op, "out");
+  const std::int64_t channels = x.cols(), d_conv = w.cols();
+  require(w.rows() == channels && d_conv >= 1 && d_conv <= std::int64_t{kMaxConvTaps}, op,
+          "w " + dims(w) + " is not channels " + std::to_string(channels) + " x d_conv (1.." +
+              std::to_string(kMaxConvTaps) + ")");
+  require(window.elements() == (d_conv - 1) * channels, op,
+          "window of " + std::to_string(window.elements()) + " is not (d_conv - 1) x channels");
+  require(out.cols() == channels && out.rows() == x.rows(), op,
+          "x " + dims(x) + ", out " + dims(out));
+  // An empty window (d_conv 1) still needs a binding: the weights stand in, unread.
+  const Tensor& win = d_conv > 1 ? window : w;
+  Bound bx = bind(x, op), bw = bind(w, op), bwin = bind(win, op), bo = bind(out, op);
+  DeltaConvPush p{
+      u32(channels, op, "channels"), u32(x.rows(), op, "n_tok"),  u32(d_conv, op, "d_conv"),
+      elements(bx, 4, op),           u32(channels, op, "stride"), elements(bw, 4, op),
+      elements(bwin, 4, op),         elements(bo, 4, op),         u32(channels, op, "stride")};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("delta_conv", "", false, 4, sizeof p, {wg, kMaxConvTaps});
+  record(pl, {bx.slice, bw.slice, bwin.slice, bo.slice}, p, spread(ceil_div(p.channels, wg)),
+         4ull * (2 * x.elements() + w.elements() + 2 * window.elements()));
+}
+
+void Ops::delta_gates(const Tensor& alpha, const Tensor& beta_raw, const Tensor& dt_bias,
+                      const Tensor& a, const Tensor& g, const Tensor& beta) {
+  const char* op = "delta_gates";
+  for (const Tensor* t : {&alpha, &beta_raw, &dt_bias, &a, &g, &beta}) require_f32(*t, op, "input");
+  const std::int64_t n_heads = alpha.cols();
+  require(beta_raw.ne == alpha.ne && g.ne == alpha.ne && beta.ne == alpha.ne, op,
+          "alpha " + dims(alpha) + ", beta_raw " + dims(beta_raw) + ", g " + dims(g) + ", beta " +
+              dims(beta));
+  require(dt_bias.elements() == n_heads && a.elements() == n_heads, op,
+          "dt_bias and a must hold one value per head");
+  Bound bal = bind(alpha, op), bbr = bind(beta_raw, op), bdt = bind(dt_bias, op), ba = bind(a, op),
+        bg = bind(g, op), bb = bind(beta, op);
+  DeltaGatesPush p{u32(alpha.elements(), op, "n"),
+                   u32(n_heads, op, "n_heads"),
+                   elements(bal, 4, op),
+                   elements(bbr, 4, op),
+                   elements(bdt, 4, op),
+                   elements(ba, 4, op),
+                   elements(bg, 4, op),
+                   elements(bb, 4, op)};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("delta_gates", "", false, 6, sizeof p, {wg});
+  record(pl, {bal.slice, bbr.slice, bdt.slice, ba.slice, bg.slice, bb.slice}, p,
+         spread(ceil_div(p.n, wg)), 16ull * p.n);
+}
+
+void Ops::delta_step(const Tensor& conv, const DeltaShape& sh, const Tensor& g, const Tensor& beta,
+                     const Tensor& state, const Tensor& out) {
+  const char* op = "delta_step";
+  for (const Tensor* t : {&conv, &g, &beta, &state, &out}) require_f32(*t, op, "input");
+  const std::int64_t d = sh.head_dim, hk = sh.n_k_heads, hv = sh.n_v_heads, T = conv.rows();
+  require(d > 0 && d <= kMaxDeltaHeadDim && (d & (d - 1)) == 0, op,
+          "head_dim " + std::to_string(d) + " must be a power of two of at most " +
+              std::to_string(kMaxDeltaHeadDim));
+  require(hk > 0 && hv > 0 && hv % hk == 0, op, "value heads must be a multiple of key heads");
+  require(conv.cols() == (2 * hk + hv) * d, op, "conv " + dims(conv) + " is not q, k, v wide");
+  require(g.cols() == hv && g.rows() == T && beta.ne == g.ne, op,
+          "g " + dims(g) + ", beta " + dims(beta) + " for " + std::to_string(T) + " tokens");
+  require(state.elements() == hv * d * d, op, "state is not n_v_heads x head_dim^2");
+  require(out.cols() == hv * d && out.rows() == T, op, "out " + dims(out));
+  Bound bc = bind(conv, op), bg = bind(g, op), bb = bind(beta, op), bs = bind(state, op),
+        bo = bind(out, op);
+  const std::uint32_t c0 = elements(bc, 4, op);
+  DeltaStepPush p{u32(hk, op, "n_k_heads"),
+                  u32(hv, op, "n_v_heads"),
+                  u32(T, op, "n_tok"),
+                  c0,
+                  c0 + u32(hk * d, op, "k_off"),
+                  c0 + u32(2 * hk * d, op, "v_off"),
+                  u32(conv.cols(), op, "stride"),
+                  elements(bg, 4, op),
+                  elements(bb, 4, op),
+                  elements(bs, 4, op),
+                  elements(bo, 4, op),
+                  sh.eps,
+                  1.f / std::sqrt(static_cast<float>(d))};
+  const vk::Pipeline& pl =
+      kernels_->get("delta_step", "", true, 5, sizeof p, {static_cast<std::uint32_t>(d)});
+  record(pl, {bc.slice, bg.slice, bb.slice, bs.slice, bo.slice}, p,
+         {static_cast<std::uint32_t>(hv)},
+         4ull * (conv.elements() + 2 * g.elements() + 2 * T * state.elements() + out.elements()));
+}
+
+void Ops::binary(std::string_view pipeline, const char* op, const Tensor& a, const Tensor& b,
+                 const Tensor& out) {
+  require_f32(a, op, "a");
+  require_f32(b, op, "b");
+  require_f32(out, op, "out");
+  require(b.elements() == a.elements() && out.elements() == a.elements(), op,
+          "a " + dims(a) + ", b " + dims(b) + ", out " + dims(out));
+  Bound ba = bind(a, op), bb = bind(b, op), bo = bind(out, op);
+  ElementwisePush p{u32(a.elements(), op, "n"), u32(a.elements(), op, "n"), elements(ba, 4, op),
+                    elements(bb, 4, op), elements(bo, 4, op)};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get(pipeline, "", false, 3, sizeof p, {wg});
+  record(pl, {ba.slice, bb.slice, bo.slice}, p, spread(ceil_div(p.n, wg)), 12ull * p.n);
+}
+
+void Ops::mul_silu(const Tensor& a, const Tensor& z, const Tensor& out) {
+  binary("elementwise_mul_silu", "mul_silu", a, z, out);
+}
+
+void Ops::mul_sigmoid(const Tensor& a, const Tensor& gate, const Tensor& out) {
+  binary("elementwise_mul_sigmoid", "mul_sigmoid", a, gate, out);
 }
 
 }  // namespace vkchat::ops

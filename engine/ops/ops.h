@@ -29,6 +29,7 @@
 //   the two halves of ffn_up. Activations have no strides.
 #pragma once
 #include <cstdint>
+#include <string_view>
 
 #include "ops/kernels.h"
 #include "ops/rope_table.h"
@@ -48,8 +49,12 @@ struct AttentionShape {
   // KernelConfig::attn_chunk rows; chunks combine in float.
   bool llama_cpp_rounding = false;
   // With llama_cpp_rounding: multiply the query by `scale` before rounding it and take the
-  // scores unscaled, as llama.cpp's phi3 graph does (it scales Q ahead of attention).
+  // scores unscaled, as llama.cpp's phi3 and gemma graphs do (they scale Q ahead of attention).
   bool scale_query_first = false;
+  // Sliding-window layers: a query at position p sees keys max(0, p - window + 1) .. p
+  // (model::window_first_key); 0: every earlier key.
+  std::int64_t window = 0;
+  float softcap = 0;  // > 0: each score s becomes softcap * tanh(s / softcap) (gemma2)
 };
 
 class Ops {
@@ -116,6 +121,12 @@ class Ops {
   void add(const Tensor& a, const Tensor& b, const Tensor& out);         // out = a + b
   void add_bias(const Tensor& x, const Tensor& bias);                    // each row of x += bias
   void swiglu(const Tensor& gate, const Tensor& up, const Tensor& out);  // silu(gate) * up
+  // out = gelu_tanh(gate) * up (Gemma's feed-forward); llama_cpp: as ref::geglu_llama_cpp.
+  void geglu(const Tensor& gate, const Tensor& up, const Tensor& out, bool llama_cpp);
+  // In place: x = a * x (Gemma's embedding scale).
+  void scale(const Tensor& x, float a);
+  // In place: x = cap * tanh(x / cap) (Gemma 2's final logit soft-cap; cap > 0).
+  void softcap(const Tensor& x, float cap);
   // out (I32, one per row of x) = index of the row's largest value, the first of equals.
   void argmax(const Tensor& x, const Tensor& out);
   // dst = src, as raw bytes (sizes multiple of 16 bytes, offsets of 16).
@@ -125,6 +136,31 @@ class Ops {
   // converts a matrix product's input), bit for bit as quant::round_to_grid; out has x's shape
   // and may be x. Rows must be whole blocks of the grid; Exact is a copy.
   void round_activations(const Tensor& x, const Tensor& out, quant::ActGrid grid);
+
+  // ---- qwen35's gated delta net (CPU references: ref/ref_delta_net.h) ----
+  // The causal convolution of x [T x channels], token by token, over the rolling window (f32,
+  // (d_conv - 1) x channels, oldest input first; updated in place), with silu: out [T x
+  // channels]. w: f32 [d_conv x channels] (ssm_conv1d), d_conv at most kMaxConvTaps.
+  void delta_conv(const Tensor& x, const Tensor& w, const Tensor& window, const Tensor& out);
+  // g = softplus(alpha + dt_bias) * a and beta = sigmoid(beta_raw): alpha, beta_raw, g, beta
+  // [T x n_heads]; dt_bias, a: n_heads values.
+  void delta_gates(const Tensor& alpha, const Tensor& beta_raw, const Tensor& dt_bias,
+                   const Tensor& a, const Tensor& g, const Tensor& beta);
+  // The delta rule for T = conv.rows() tokens, token by token, the state (f32, n_v_heads x
+  // head_dim x head_dim) updated in place: conv [T x (2 * n_k_heads + n_v_heads) * head_dim]
+  // holds q, k (L2-normed here with eps) and v side by side; g, beta [T x n_v_heads]; out [T x
+  // n_v_heads * head_dim]. head_dim: a power of two, at most kMaxDeltaHeadDim.
+  struct DeltaShape {
+    int head_dim = 0;
+    int n_k_heads = 0;
+    int n_v_heads = 0;  // a multiple of n_k_heads; value head h reads key head h % n_k_heads
+    float eps = 0;
+  };
+  static constexpr int kMaxDeltaHeadDim = 256;
+  void delta_step(const Tensor& conv, const DeltaShape& shape, const Tensor& g, const Tensor& beta,
+                  const Tensor& state, const Tensor& out);
+  void mul_silu(const Tensor& a, const Tensor& z, const Tensor& out);        // a * silu(z)
+  void mul_sigmoid(const Tensor& a, const Tensor& gate, const Tensor& out);  // a * sigmoid(gate)
 
   Kernels& kernels() const { return *kernels_; }
   vk::CommandBuffer& command_buffer() const { return *cmd_; }
@@ -153,6 +189,9 @@ class Ops {
                    std::int64_t row0);
   void matvec_id_rows(const Tensor& w, const Tensor* w2, const Tensor& ids, const Tensor& x,
                       const Tensor& y);
+  // out = f(a, b) element-wise by elementwise.comp's `pipeline` (a, b, out: f32, same size).
+  void binary(std::string_view pipeline, const char* op, const Tensor& a, const Tensor& b,
+              const Tensor& out);
 
   Kernels* kernels_;
   vk::CommandBuffer* cmd_;

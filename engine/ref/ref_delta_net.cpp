@@ -6,20 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "ref/ref_ops.h"
+
 namespace vkchat::ref {
 namespace {
 
 void require(bool ok, const char* op, const char* what) {
   if (!ok) throw std::invalid_argument(std::string(op) + ": " + what);
-}
-
-double silu(double x) {
-  return x / (1.0 + std::exp(-x));
-}
-
-// log(1 + e^x), computed as ggml does it (x itself above 20, where the two agree in float).
-double softplus(double x) {
-  return x > 20.0 ? x : std::log1p(std::exp(x));
 }
 
 void check_shape(const DeltaShape& sh, const char* op) {
@@ -45,7 +38,7 @@ void conv_step(std::span<float> window, std::span<const float> x, std::span<cons
       const float in = t + 1 < d_conv ? window[t * channels + c] : x[c];
       acc += static_cast<double>(weight[c * d_conv + t]) * in;
     }
-    y[c] = static_cast<float>(silu(acc));
+    y[c] = static_cast<float>(silu_exact(acc));
   }
   // Roll the window: drop the oldest input, append x.
   if (d_conv > 1) {
@@ -64,7 +57,7 @@ void delta_gates(std::span<const float> alpha, std::span<const float> beta_raw,
           "delta_gates", "sizes differ");
   for (std::size_t h = 0; h < n; ++h) {
     g[h] = static_cast<float>(softplus(static_cast<double>(alpha[h]) + dt_bias[h]) * a[h]);
-    beta[h] = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(beta_raw[h]))));
+    beta[h] = static_cast<float>(sigmoid(beta_raw[h]));
   }
 }
 
@@ -72,8 +65,8 @@ void head_l2norm(std::span<float> x, std::int64_t head_dim, float eps) {
   require(head_dim > 0 && x.size() % static_cast<std::size_t>(head_dim) == 0, "head_l2norm",
           "size not a multiple of head_dim");
   for (std::size_t at = 0; at < x.size(); at += static_cast<std::size_t>(head_dim)) {
-    double ss = 0.0;
-    for (std::int64_t i = 0; i < head_dim; ++i) ss += static_cast<double>(x[at + i]) * x[at + i];
+    const auto head = x.subspan(at, static_cast<std::size_t>(head_dim));
+    const double ss = dot(head, head);
     const double scale = 1.0 / std::max(std::sqrt(ss), static_cast<double>(eps));
     for (std::int64_t i = 0; i < head_dim; ++i) {
       x[at + i] = static_cast<float>(x[at + i] * scale);
@@ -105,11 +98,6 @@ void delta_chunked(const DeltaShape& sh, std::span<float> state, std::span<const
   // One head's vectors of token t.
   auto kv = [&](std::span<const float> x, std::int64_t heads, std::int64_t t, std::int64_t h) {
     return x.subspan(static_cast<std::size_t>((t * heads + h) * d), static_cast<std::size_t>(d));
-  };
-  auto dot = [d](std::span<const float> a, std::span<const float> b) {
-    double s = 0.0;
-    for (std::int64_t i = 0; i < d; ++i) s += static_cast<double>(a[i]) * b[i];
-    return s;
   };
 
   std::vector<double> s0(static_cast<std::size_t>(d * d));
@@ -183,11 +171,11 @@ void gated_head_rmsnorm(std::span<const float> o, std::span<const float> z,
   require(z.size() == o.size() && out.size() == o.size(), op, "z/out size differs from o");
   require(static_cast<std::int64_t>(weight.size()) == head_dim, op, "weight is not head_dim");
   for (std::size_t at = 0; at < o.size(); at += static_cast<std::size_t>(head_dim)) {
-    double ss = 0.0;
-    for (std::int64_t i = 0; i < head_dim; ++i) ss += static_cast<double>(o[at + i]) * o[at + i];
+    const auto head = o.subspan(at, static_cast<std::size_t>(head_dim));
+    const double ss = dot(head, head);
     const double inv = 1.0 / std::sqrt(ss / static_cast<double>(head_dim) + eps);
     for (std::int64_t i = 0; i < head_dim; ++i) {
-      out[at + i] = static_cast<float>(o[at + i] * inv * weight[i] * silu(z[at + i]));
+      out[at + i] = static_cast<float>(o[at + i] * inv * weight[i] * silu_exact(z[at + i]));
     }
   }
 }

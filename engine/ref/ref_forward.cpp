@@ -10,6 +10,7 @@
 #include "quant/act_rounding.h"
 #include "quant/dequantize.h"
 #include "quant/half.h"
+#include "ref/ref_delta_net.h"
 #include "ref/ref_moe.h"
 #include "ref/ref_ops.h"
 
@@ -22,16 +23,38 @@ RefForward::RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPreci
                        Rounding rounding)
     : spec_(spec), n_ctx_(n_ctx), kv_(kv), rounding_(rounding) {
   if (n_ctx <= 0) throw std::invalid_argument("RefForward: n_ctx must be positive");
-  if (spec.w.rope_freqs) rope_freqs_ = quant::dequantize_tensor(*spec.w.rope_freqs);
+  if (const TensorRef factors = model::rope_factors(spec, n_ctx)) {
+    rope_freqs_ = quant::dequantize_tensor(*factors);
+  }
   const auto& hp = spec.hp;
-  k_cache_.assign(hp.n_layer, std::vector<float>(n_ctx * hp.n_embd_k_gqa()));
-  v_cache_.assign(hp.n_layer, std::vector<float>(n_ctx * hp.n_embd_v_gqa()));
+  k_cache_.resize(static_cast<std::size_t>(hp.n_layer));
+  v_cache_.resize(k_cache_.size());
+  conv_state_.resize(k_cache_.size());
+  delta_state_.resize(k_cache_.size());
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    if (hp.is_recurrent(il)) {
+      conv_state_[il].assign(static_cast<std::size_t>(hp.delta.conv_state_floats()), 0.f);
+      delta_state_[il].assign(static_cast<std::size_t>(hp.delta.ssm_state_floats()), 0.f);
+    } else {
+      k_cache_[il].resize(static_cast<std::size_t>(n_ctx * hp.n_embd_k_gqa()));
+      v_cache_[il].resize(static_cast<std::size_t>(n_ctx * hp.n_embd_v_gqa()));
+    }
+  }
 }
 
 void RefForward::truncate(std::int64_t n) {
   if (n < 0 || n > pos_) {
     throw std::out_of_range("truncate to " + std::to_string(n) + " past position " +
                             std::to_string(pos_));
+  }
+  if (!spec_.hp.recurrent.empty() && n != pos_) {
+    if (n != 0) {
+      throw std::invalid_argument("truncate to " + std::to_string(n) + " of " +
+                                  std::to_string(pos_) + " positions: " + spec_.hp.arch_name +
+                                  "'s recurrent state cannot be truncated, only reset to 0");
+    }
+    for (auto& st : conv_state_) std::fill(st.begin(), st.end(), 0.f);
+    for (auto& st : delta_state_) std::fill(st.begin(), st.end(), 0.f);
   }
   pos_ = n;
 }
@@ -43,9 +66,23 @@ std::vector<float> RefForward::feed(std::span<const std::int32_t> tokens) {
                             " tokens exceed n_ctx " + std::to_string(n_ctx_));
   }
   if (n == 0) return {};
-  Rows out = spec_.hp.arch == Arch::Phi3       ? forward_phi3(tokens)
-             : spec_.hp.arch == Arch::Qwen3Moe ? forward_qwen3moe(tokens)
-                                               : forward_llama(tokens);
+  Rows out = [&] {
+    switch (spec_.hp.arch) {
+      case Arch::Phi3: return forward_phi3(tokens);
+      case Arch::Qwen3Moe: return forward_qwen3moe(tokens);
+      case Arch::Qwen35:
+      case Arch::Qwen35Moe: return forward_qwen35(tokens);
+      case Arch::Gemma2:
+      case Arch::Gemma3: return forward_gemma(tokens);
+      case Arch::Mistral3: return forward_mistral3(tokens);
+      case Arch::SmolLM3: return forward_smollm3(tokens);
+      case Arch::Granite: return forward_granite(tokens);
+      case Arch::Llama:
+      case Arch::Qwen2:
+      case Arch::Qwen3: break;
+    }
+    return forward_llama(tokens);
+  }();
   pos_ += n;
   return std::move(out.data);
 }
@@ -57,10 +94,69 @@ RefForward::Rows RefForward::forward_llama(std::span<const std::int32_t> tokens)
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
     add_to(x, self_attention(il, L, norm(x, L.attn_norm)));
-    Rows h = norm(x, L.ffn_norm);
-    add_to(x, project(L.ffn_down, swiglu(project(L.ffn_gate, h), project(L.ffn_up, h))));
+    add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
   }
   return logits(x);
+}
+
+// mistral3 (Ministral 3): llama with YaRN (in the RoPE parameters) and the attention
+// temperature: after RoPE each query is scaled by its position's temperature.
+RefForward::Rows RefForward::forward_mistral3(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    rope(q, hp.n_head, il);
+    rope(k, hp.n_head_kv, il);
+    temperature(q);
+    add_to(x, project(L.wo, attend(il, q, k, v)));
+    add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
+  }
+  return logits(x);
+}
+
+// smollm3: llama without RoPE on every fourth layer (NoPE: those layers see positions only
+// through the causal mask).
+RefForward::Rows RefForward::forward_smollm3(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    if (hp.has_rope(il)) {
+      rope(q, hp.n_head, il);
+      rope(k, hp.n_head_kv, il);
+    }
+    add_to(x, project(L.wo, attend(il, q, k, v)));
+    add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
+  }
+  return logits(x);
+}
+
+// granite (Granite 3.x): llama with multipliers: the embeddings scaled, the attention scale the
+// file gives (in attend), each block's output scaled before the residual add, the logits
+// divided.
+RefForward::Rows RefForward::forward_granite(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    if (hp.has_rope(il)) {
+      rope(q, hp.n_head, il);
+      rope(k, hp.n_head_kv, il);
+    }
+    Rows attn = project(L.wo, attend(il, q, k, v));
+    if (hp.residual_scale != 0.f) scale_rows(attn, hp.residual_scale);
+    add_to(x, attn);
+    Rows f = dense_ffn(L, norm(x, L.ffn_norm));
+    if (hp.residual_scale != 0.f) scale_rows(f, hp.residual_scale);
+    add_to(x, f);
+  }
+  Rows out = logits(x);
+  scale_rows(out, 1.0f / hp.logit_scale);
+  return out;
 }
 
 // phi3: Q, K and V come from one fused projection; ffn_up yields gate and up side by side.
@@ -75,8 +171,8 @@ RefForward::Rows RefForward::forward_phi3(std::span<const std::int32_t> tokens) 
     Rows q = columns(qkv, 0, hp.n_embd_q());
     Rows k = columns(qkv, hp.n_embd_q(), hp.n_embd_k_gqa());
     Rows v = columns(qkv, hp.n_embd_q() + hp.n_embd_k_gqa(), hp.n_embd_v_gqa());
-    rope(q, hp.n_head);
-    rope(k, hp.n_head_kv);
+    rope(q, hp.n_head, il);
+    rope(k, hp.n_head_kv, il);
     add_to(x, project(L.wo, attend(il, q, k, v)));
     // Feed-forward.
     h = norm(x, L.ffn_norm);
@@ -100,22 +196,144 @@ RefForward::Rows RefForward::forward_qwen3moe(std::span<const std::int32_t> toke
   return logits(x);
 }
 
+// qwen35 (src/models/qwen35.cpp): most layers are a gated delta net (linear attention with a
+// recurrent state), every full_attention_interval-th a full attention whose output is gated;
+// each is followed by the dense SwiGLU feed-forward, or (qwen35moe) the routed experts plus a
+// gated shared expert.
+RefForward::Rows RefForward::forward_qwen35(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    const Rows h = norm(x, L.attn_norm);
+    add_to(x, hp.is_recurrent(il) ? delta_net(il, L, h) : gated_attention(il, L, h));
+    const Rows f = norm(x, L.ffn_norm);
+    add_to(x, L.ffn_gate_inp ? shared_expert_moe_ffn(L, f) : dense_ffn(L, f));
+  }
+  return logits(x);
+}
+
+// gemma2, gemma3: embeddings scaled by sqrt(n_embd); each sub-block's output is RMS-normed
+// (attn_post_norm, ffn_post_norm) before its residual add; a GELU-gated feed-forward. The rest
+// is in the shared steps: gemma3's per-head Q/K norms (self_attention), the sliding-window
+// layers' window and RoPE, gemma2's score soft-cap (attend) and final soft-cap (logits).
+RefForward::Rows RefForward::forward_gemma(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    add_to(x, norm(self_attention(il, L, norm(x, L.attn_norm)), L.attn_post_norm));
+    Rows h = norm(x, L.ffn_norm);
+    Rows ffn = project(L.ffn_down, geglu(project(L.ffn_gate, h), project(L.ffn_up, h)));
+    add_to(x, norm(ffn, L.ffn_post_norm));
+  }
+  return logits(x);
+}
+
+// qwen35moe (build_layer_ffn): the routed experts, plus the shared expert's SwiGLU output times
+// sigmoid(ffn_gate_inp_shexp . x).
+RefForward::Rows RefForward::shared_expert_moe_ffn(const model::LayerWeights& L,
+                                                   const Rows& h) const {
+  Rows out = moe_ffn(L, h);
+  const Rows shared =
+      project(L.ffn_down_shexp, swiglu(project(L.ffn_gate_shexp, h), project(L.ffn_up_shexp, h)));
+  const Rows gate = project(L.ffn_gate_inp_shexp, h);
+  for (std::int64_t t = 0; t < h.n; ++t) {
+    const double s = sigmoid(gate.row(t)[0]);
+    for (std::int64_t i = 0; i < out.width; ++i) {
+      out.row(t)[i] += static_cast<float>(shared.row(t)[i] * s);
+    }
+  }
+  return out;
+}
+
+// qwen35's full attention: one projection gives each head's query and its output gate side by
+// side; per-head Q/K norms, M-RoPE, attention, then the output times sigmoid(gate).
+RefForward::Rows RefForward::gated_attention(std::int64_t il, const model::LayerWeights& L,
+                                             const Rows& h) {
+  const auto& hp = spec_.hp;
+  const std::int64_t hd = hp.head_dim;
+  const Rows qg = project(L.wq, h);
+  Rows q(h.n, hp.n_embd_q()), gate(h.n, hp.n_embd_q());
+  for (std::int64_t t = 0; t < h.n; ++t) {
+    for (std::int64_t head = 0; head < hp.n_head; ++head) {
+      const auto src = qg.row(t).subspan(static_cast<std::size_t>(2 * head * hd));
+      std::copy_n(src.begin(), hd, q.row(t).begin() + head * hd);
+      std::copy_n(src.begin() + hd, hd, gate.row(t).begin() + head * hd);
+    }
+  }
+  Rows k = project(L.wk, h);
+  const Rows v = project(L.wv, h);
+  head_norm(q, hp.n_head, L.q_norm);
+  head_norm(k, hp.n_head_kv, L.k_norm);
+  rope(q, hp.n_head, il);
+  rope(k, hp.n_head_kv, il);
+  Rows o = attend(il, q, k, v);
+  for (std::size_t i = 0; i < o.data.size(); ++i) {
+    o.data[i] = static_cast<float>(o.data[i] * sigmoid(gate.data[i]));
+  }
+  return project(L.wo, o);
+}
+
+// qwen35's gated delta net (build_layer_attn_linear): Q, K, V through the causal convolution
+// (its window carried across calls), the gates, L2-normed Q and K, the delta rule over the
+// layer's recurrent state, the gated per-head norm with z, and the output projection.
+RefForward::Rows RefForward::delta_net(std::int64_t il, const model::LayerWeights& L,
+                                       const Rows& h) {
+  const auto& hp = spec_.hp;
+  const model::DeltaNetParams& d = hp.delta;
+  const Rows qkv = project(L.wqkv, h);
+  const Rows z = project(L.attn_gate, h);
+  const Rows beta_raw = project(L.ssm_beta, h);
+  const Rows alpha = project(L.ssm_alpha, h);
+  const std::vector<float> conv_w = quant::dequantize_tensor(*L.ssm_conv1d);
+  const std::vector<float> dt_bias = quant::dequantize_tensor(*L.ssm_dt);
+  const std::vector<float> a = quant::dequantize_tensor(*L.ssm_a);
+  const std::vector<float> norm_w = quant::dequantize_tensor(*L.ssm_norm);
+
+  Rows conv(h.n, d.conv_channels()), g(h.n, d.n_v_heads), beta(h.n, d.n_v_heads);
+  for (std::int64_t t = 0; t < h.n; ++t) {
+    conv_step(conv_state_[il], qkv.row(t), conv_w, d.d_conv, conv.row(t));
+    delta_gates(alpha.row(t), beta_raw.row(t), dt_bias, a, g.row(t), beta.row(t));
+  }
+  Rows q = columns(conv, 0, d.key_dim());
+  Rows k = columns(conv, d.key_dim(), d.key_dim());
+  const Rows v = columns(conv, 2 * d.key_dim(), d.value_dim());
+  head_l2norm(q.data, d.head_dim, hp.rms_eps);
+  head_l2norm(k.data, d.head_dim, hp.rms_eps);
+
+  const DeltaShape shape{d.head_dim, d.n_k_heads, d.n_v_heads};
+  Rows o(h.n, d.value_dim());
+  delta_chunked(shape, delta_state_[il], q.data, k.data, v.data, g.data, beta.data, h.n,
+                kDeltaChunk, o.data);
+  gated_head_rmsnorm(o.data, z.data, norm_w, d.head_dim, hp.rms_eps, o.data);
+  return project(L.ssm_out, o);
+}
+
+RefForward::Rows RefForward::dense_ffn(const model::LayerWeights& L, const Rows& h) const {
+  return project(L.ffn_down, swiglu(project(L.ffn_gate, h), project(L.ffn_up, h)));
+}
+
 // Attention of the llama block over separate Q/K/V projections, with the optional Q/K/V biases
 // (qwen2) and per-head Q/K norms (qwen3, qwen3moe); h is the normalized input.
 RefForward::Rows RefForward::self_attention(std::int64_t il, const model::LayerWeights& L,
                                             const Rows& h) {
   const auto& hp = spec_.hp;
-  Rows q = project(L.wq, h);
-  Rows k = project(L.wk, h);
-  Rows v = project(L.wv, h);
-  add_bias(q, L.bq);
-  add_bias(k, L.bk);
-  add_bias(v, L.bv);
-  head_norm(q, hp.n_head, L.q_norm);
-  head_norm(k, hp.n_head_kv, L.k_norm);
-  rope(q, hp.n_head);
-  rope(k, hp.n_head_kv);
+  auto [q, k, v] = project_qkv(L, h);
+  rope(q, hp.n_head, il);
+  rope(k, hp.n_head_kv, il);
   return project(L.wo, attend(il, q, k, v));
+}
+
+RefForward::Qkv RefForward::project_qkv(const model::LayerWeights& L, const Rows& h) const {
+  const auto& hp = spec_.hp;
+  Qkv r{project(L.wq, h), project(L.wk, h), project(L.wv, h)};
+  add_bias(r.q, L.bq);
+  add_bias(r.k, L.bk);
+  add_bias(r.v, L.bv);
+  head_norm(r.q, hp.n_head, L.q_norm);
+  head_norm(r.k, hp.n_head_kv, L.k_norm);
+  return r;
 }
 
 // Per token: route (ref_moe.h), then each chosen expert's SwiGLU feed-forward, summed with the
@@ -144,6 +362,8 @@ RefForward::Rows RefForward::embed(std::span<const std::int32_t> tokens) const {
   const quant::MatrixView table = quant::MatrixView::of(*spec_.w.token_embd);
   Rows x(static_cast<std::int64_t>(tokens.size()), spec_.hp.n_embd);
   for (std::int64_t t = 0; t < x.n; ++t) embedding_row(table, tokens[t], x.row(t));
+  // gemma's sqrt(n_embd), granite's embedding_scale: multiplied in float as ggml_scale does.
+  if (spec_.hp.embd_scale != 1.f) scale_rows(x, spec_.hp.embd_scale);
   return x;
 }
 
@@ -195,12 +415,23 @@ void RefForward::head_norm(Rows& x, std::int64_t n_heads, TensorRef weight) cons
   }
 }
 
-void RefForward::rope(Rows& x, std::int64_t n_heads) const {
+void RefForward::rope(Rows& x, std::int64_t n_heads, std::int64_t layer) const {
   for (std::int64_t t = 0; t < x.n; ++t) {
     ref::rope(x.row(t), static_cast<int>(n_heads), static_cast<int>(spec_.hp.head_dim), pos_ + t,
-              spec_.hp.rope, rope_freqs_,
+              spec_.hp.layer_rope(layer), rope_freqs_,
               rounding_ == Rounding::LlamaCpp ? RopeAngles::LlamaCpp : RopeAngles::Exact);
   }
+}
+
+void RefForward::temperature(Rows& q) const {
+  for (std::int64_t t = 0; t < q.n; ++t) {
+    const float f = model::attn_temperature(spec_.hp, pos_ + t);
+    for (float& x : q.row(t)) x *= f;
+  }
+}
+
+void RefForward::scale_rows(Rows& x, float factor) {
+  ref::scale(x.data, factor, x.data);
 }
 
 // Writes the batch's K and V at positions pos_.. and lets token t attend to positions 0..pos_+t.
@@ -217,19 +448,26 @@ RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Row
     store(k.row(t), kc.data() + (pos_ + t) * k.width);
     store(v.row(t), vc.data() + (pos_ + t) * v.width);
   }
-  // 1 / sqrt(head_dim) as llama.cpp computes it, in float.
-  const float scale = 1.f / std::sqrt(static_cast<float>(hp.head_dim));
+  // 1 / sqrt(head_dim) as llama.cpp computes it, in float, or the family's own scale.
+  const float scale = hp.attention_scale();
+  // Token t's window (sliding-window layers) and the soft-cap of its scores.
+  const auto options = [&](std::int64_t t) {
+    return AttentionOptions{model::window_first_key(pos_ + t, hp.layer_window(layer)),
+                            hp.attn_softcap};
+  };
   Rows out(q.n, hp.n_embd_attn_out());
   if (rounding_ == Rounding::Exact) {
     for (std::int64_t t = 0; t < q.n; ++t) {
       attention(q.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
-                static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim), scale, out.row(t));
+                static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim), scale, out.row(t),
+                options(t));
     }
     return out;
   }
-  // llama.cpp's phi3 graph scales the query before attention and attends with scale 1, so the
-  // scaled query is what its flash attention rounds to fp16.
-  const bool scale_query_first = hp.arch == Arch::Phi3;
+  // llama.cpp's phi3 and gemma graphs scale the query before attention and attend with scale 1,
+  // so the scaled query is what its flash attention rounds to fp16.
+  const bool scale_query_first =
+      hp.arch == Arch::Phi3 || hp.arch == Arch::Gemma2 || hp.arch == Arch::Gemma3;
   Rows qq = q;
   if (scale_query_first) {
     for (float& x : qq.data) x *= scale;
@@ -237,7 +475,7 @@ RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Row
   for (std::int64_t t = 0; t < q.n; ++t) {
     attention_llama_cpp(qq.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
                         static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim),
-                        scale_query_first ? 1.f : scale, out.row(t));
+                        scale_query_first ? 1.f : scale, out.row(t), options(t));
   }
   return out;
 }
@@ -248,12 +486,26 @@ RefForward::Rows RefForward::swiglu(const Rows& gate, const Rows& up) {
   return out;
 }
 
+RefForward::Rows RefForward::geglu(const Rows& gate, const Rows& up) const {
+  Rows out(gate.n, gate.width);
+  for (std::int64_t t = 0; t < gate.n; ++t) {
+    if (rounding_ == Rounding::LlamaCpp) {
+      geglu_llama_cpp(gate.row(t), up.row(t), out.row(t));
+    } else {
+      ref::geglu(gate.row(t), up.row(t), out.row(t));
+    }
+  }
+  return out;
+}
+
 void RefForward::add_to(Rows& x, const Rows& y) {
   for (std::int64_t t = 0; t < x.n; ++t) add(x.row(t), y.row(t), x.row(t));
 }
 
 RefForward::Rows RefForward::logits(const Rows& x) const {
-  return project(spec_.w.output, norm(x, spec_.w.output_norm));
+  Rows out = project(spec_.w.output, norm(x, spec_.w.output_norm));
+  if (spec_.hp.final_softcap != 0.f) softcap(out.data, spec_.hp.final_softcap);
+  return out;
 }
 
 }  // namespace vkchat::ref

@@ -87,6 +87,8 @@ const std::vector<Family>& families() {
         R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}+| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)"}},
       {"ufakzeka",
        {R"([^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)"}},
+      // Only newlines split: merges then run over whole lines (see PreTokenizerInfo::spm_style).
+      {"gemma4", {R"([^\n]+|[\n]+)"}},
       {"laguna",
        {R"([^\n]+|[\n]+)",
         R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)"}},
@@ -180,6 +182,7 @@ constexpr NameEntry kNames[] = {
     {"minicpm5", "minicpm5", true, false, true},
     {"ufakzeka", "ufakzeka", false, false, false},
     {"laguna", "laguna", false, false, false},
+    {"gemma4", "gemma4", false, true, true},
 };
 
 constexpr std::uint32_t kOutside = 0xFFFFFFFF;
@@ -357,7 +360,8 @@ PreTokenizer::PreTokenizer(std::string_view pre) : rules_(std::make_unique<Rules
                            "default, gpt2, llama3, qwen2, deepseek, starcoder, falcon, tekken, "
                            "gpt-4o and their aliases");
   }
-  info_ = {std::string(entry->family), entry->ignore_merges, entry->add_bos, entry->clean_spaces};
+  info_ = {std::string(entry->family), entry->ignore_merges, entry->add_bos, entry->clean_spaces,
+           entry->family == "gemma4"};
   for (const Family& fam : families()) {
     if (fam.name != entry->family) continue;
     for (std::string_view p : fam.patterns) {

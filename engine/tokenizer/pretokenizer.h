@@ -15,6 +15,11 @@ struct PreTokenizerInfo {
   bool add_bos = false;        // default for tokenizer.ggml.add_bos_token
   bool clean_spaces =
       true;  // detokenizer removes " ," " ." " 's" ... (clean_up_tokenization_spaces)
+  // SentencePiece-style BPE (llama.cpp's gemma4): spaces become U+2581 before splitting, merges
+  // run over UTF-8 characters rather than GPT-2 byte symbols, what the vocabulary lacks is spelled
+  // with <0xXX> byte tokens, a run of newlines that is a token is taken whole, and BOS is always
+  // added. Decoding turns U+2581 back into spaces.
+  bool spm_style = false;
 };
 
 class PreTokenizer {

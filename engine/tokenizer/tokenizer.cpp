@@ -36,7 +36,9 @@ namespace {
 void encode_bpe(const Tokenizer::Impl& im, std::string_view text, std::vector<std::int32_t>& out) {
   // The pre-tokenizer works on codepoints (malformed UTF-8 already turned into U+FFFD); BPE
   // then works on the UTF-8 bytes of each word.
-  const std::vector<std::uint32_t> cps = detail::decode_utf8(text);
+  std::vector<std::uint32_t> cps = detail::decode_utf8(text);
+  const bool spm_style = im.pretokenizer->info().spm_style;
+  if (spm_style) std::replace(cps.begin(), cps.end(), std::uint32_t{' '}, std::uint32_t{0x2581});
   const std::vector<std::size_t> words = im.pretokenizer->split(cps);
   std::string word;
   std::size_t at = 0;
@@ -44,6 +46,13 @@ void encode_bpe(const Tokenizer::Impl& im, std::string_view text, std::vector<st
     word.clear();
     for (std::size_t i = at; i < at + len; ++i) detail::append_utf8(word, cps[i]);
     at += len;
+    // Gemma 4 (llama.cpp PR 21343): a run of newlines that is a token is not merged piecewise.
+    if (spm_style && word.find_first_not_of('\n') == std::string::npos) {
+      if (const std::int32_t id = detail::lookup(im.token_to_id, word); id >= 0) {
+        out.push_back(id);
+        continue;
+      }
+    }
     im.merges->encode_word(word, im.ignore_merges, im.token_to_id, out);
   }
 }

@@ -1,7 +1,8 @@
 // The tokenizer of a GGUF model, read entirely from its tokenizer.ggml.* metadata (so vocab-only
-// files work): SentencePiece BPE (`llama`) and byte-level BPE (`gpt2`) with llama.cpp's
-// pre-tokenizer for each `tokenizer.ggml.pre`. Token ids match llama.cpp's llama_tokenize and
-// text matches llama_detokenize for the same input.
+// files work): SentencePiece BPE (`llama`), byte-level BPE (`gpt2`) with llama.cpp's
+// pre-tokenizer for each `tokenizer.ggml.pre`, and Gemma 4's SentencePiece-style BPE (`gemma4`:
+// merges over UTF-8 characters with spaces as U+2581, <0xXX> byte fallback, BOS always added).
+// Token ids match llama.cpp's llama_tokenize and text matches llama_detokenize for the same input.
 //
 // Contract:
 // - encode(text, add_special, parse_special): add_special adds BOS/EOS as the model's metadata

@@ -113,7 +113,7 @@ std::string make_piece(const Tokenizer::Impl& im, std::size_t id) {
   const std::string& t = im.text[id];
   if (a & (kAttrUnknown | kAttrControl | kAttrUserDefined)) return t;
   if (a & kAttrNormal) {
-    if (im.kind == VocabKind::Bpe) return bpe_piece(t);
+    if (im.kind == VocabKind::Bpe && !im.pretokenizer->info().spm_style) return bpe_piece(t);
     std::string out;
     for (std::size_t i = 0; i < t.size(); ++i) {
       if (t.compare(i, 3, "\xE2\x96\x81") == 0) {
@@ -322,6 +322,20 @@ void build_special_matcher(const gguf::GgufFile& f, Tokenizer::Impl& im) {
   im.specials = detail::SpecialMatcher(std::move(specials));
 }
 
+// A BPE model's pre-tokenizer and the defaults that come with it.
+void use_pretokenizer(const gguf::GgufFile& f, const std::string& pre, Tokenizer::Impl& im) {
+  im.pre = pre;
+  try {
+    im.pretokenizer.emplace(im.pre);
+  } catch (const UnsupportedModel& e) {
+    throw UnsupportedModel(f.path() + ": " + e.what());
+  }
+  const detail::PreTokenizerInfo& info = im.pretokenizer->info();
+  im.add_bos = info.add_bos;
+  im.clean_spaces = info.clean_spaces;
+  im.ignore_merges = info.ignore_merges;
+}
+
 }  // namespace
 
 Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& f) {
@@ -335,26 +349,29 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& f) {
   } else if (im->model == "gpt2") {
     im->kind = VocabKind::Bpe;
     im->bos = 11, im->eos = 11;
-    im->pre = f.get_optional<std::string>("tokenizer.ggml.pre").value_or("");
-    try {
-      im->pretokenizer.emplace(im->pre);
-    } catch (const UnsupportedModel& e) {
-      throw UnsupportedModel(f.path() + ": " + e.what());
-    }
-    const detail::PreTokenizerInfo& info = im->pretokenizer->info();
-    im->add_bos = info.add_bos;
-    im->clean_spaces = info.clean_spaces;
-    im->ignore_merges = info.ignore_merges;
+    use_pretokenizer(f, f.get_optional<std::string>("tokenizer.ggml.pre").value_or(""), *im);
     if (im->pre == "glm4" || im->pre == "chatglm-bpe") im->bos = kNoToken;
+  } else if (im->model == "gemma4") {
+    // SentencePiece-style BPE; llama.cpp takes its pre-tokenizer from the model, whatever
+    // tokenizer.ggml.pre says, and names no special ids by default.
+    im->kind = VocabKind::Bpe;
+    use_pretokenizer(f, "gemma4", *im);
   } else {
     throw UnsupportedModel(f.path() + ": tokenizer model '" + im->model +
-                           "' (tokenizer.ggml.model) is not supported; 'llama' (SentencePiece) "
-                           "and 'gpt2' (byte-level BPE) are");
+                           "' (tokenizer.ggml.model) is not supported; 'llama' (SentencePiece), "
+                           "'gpt2' (byte-level BPE) and 'gemma4' (SentencePiece-style BPE) are");
   }
   if (auto p = f.get_optional<bool>("tokenizer.ggml.add_space_prefix")) im->add_space_prefix = *p;
 
   load_vocabulary(f, *im);
   find_special_tokens(f, *im);
+  // Gemma 4 needs BOS even where the file says otherwise (llama.cpp PR 21500).
+  if (im->pretokenizer && im->pretokenizer->info().spm_style && !im->add_bos) {
+    if (im->bos == kNoToken) {
+      throw MetadataError(f.path() + ": a gemma4 tokenizer needs tokenizer.ggml.bos_token_id");
+    }
+    im->add_bos = true;
+  }
   build_special_matcher(f, *im);
 
   im->pieces.resize(im->text.size());
@@ -372,7 +389,10 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& f) {
   } else {
     const auto merges = f.get_array<std::string_view>("tokenizer.ggml.merges");
     try {
-      im->merges = std::make_unique<detail::BpeMerges>(merges, im->token_to_id);
+      im->merges = std::make_unique<detail::BpeMerges>(merges, im->token_to_id,
+                                                       im->pretokenizer->info().spm_style
+                                                           ? detail::BpeMerges::Symbols::Characters
+                                                           : detail::BpeMerges::Symbols::Bytes);
     } catch (const MetadataError& e) {
       throw MetadataError(f.path() + ": tokenizer.ggml.merges: " + e.what());
     }

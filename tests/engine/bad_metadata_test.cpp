@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -370,6 +371,43 @@ TEST(CliRanges, OutOfRangeValuesAreUsageErrorsNamingTheRange) {
     EXPECT_NE(r.out.find(message), std::string::npos) << args << "\n" << r.out;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << args << "\n" << r.out;
   }
+}
+
+// Gemma 4 gives head_count_kv per layer (an array): info lists it layer by layer, in JSON as an
+// array, instead of refusing the file.
+TEST(CliInfo, PerLayerHyperparametersAreListed) {
+  const std::filesystem::path p = shared_path("models/zoo/synth-gemma4-f16.gguf");
+  const GgufFile f = GgufFile::open(p);
+  const auto kv = f.get_array<std::int32_t>("gemma4.attention.head_count_kv");
+  ASSERT_GT(kv.size(), 1u);
+  ASSERT_FALSE(std::all_of(kv.begin(), kv.end(), [&](std::int32_t x) { return x == kv[0]; }));
+  std::string text, json;
+  for (const std::int32_t x : kv) {
+    text += (text.empty() ? "" : " ") + std::to_string(x);
+    json += (json.empty() ? "" : ",") + std::to_string(x);
+  }
+  CliRun r = run_cli("info " + quoted(p));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("\nkv heads:        " + text + " (per layer)\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nheads:           " +
+                       std::to_string(f.get<std::uint32_t>("gemma4.attention.head_count")) + "\n"),
+            std::string::npos)
+      << r.out;
+  r = run_cli("info --json " + quoted(p));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"head_count_kv\":[" + json + "]"), std::string::npos) << r.out;
+}
+
+TEST_F(BadMetadata, InfoNamesAPerLayerArrayOfTheWrongType) {
+  const auto p = with_metadata([&](GgufWriter& w) {
+    w.set_array("llama.attention.head_count_kv", std::vector<float>{4.f, 2.5f});
+  });
+  const CliRun r = run_cli("info " + quoted(p) + " 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_NE(r.out.find("'llama.attention.head_count_kv'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("array of counts per layer"), std::string::npos) << r.out;
 }
 
 TEST(CliInfo, FileTypeFallsBackToTheDominantTensorType) {

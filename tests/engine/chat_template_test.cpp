@@ -128,6 +128,48 @@ TEST(ChatTemplate, MatchesJinja2OnRicherConversations) {
   EXPECT_EQ(failed, 21);
 }
 
+// Newer families that ../shared lacks (Gemma 4, gpt-oss's harmony, Qwen 3.5), for ../shared's
+// conversations and the richer ones, against Python Jinja2: data/templates/extra.
+TEST(ChatTemplate, NewerFamiliesMatchJinja2) {
+  const fs::path extra = fs::path(__FILE__).parent_path() / "data/templates/extra";
+  std::vector<fs::path> templates, conversations;
+  for (const auto& e : fs::directory_iterator(extra)) {
+    if (e.path().extension() == ".jinja") templates.push_back(e.path());
+  }
+  for (const fs::path& dir :
+       {shared_path("templates/conversations"), extra.parent_path() / "conversations"}) {
+    for (const auto& e : fs::directory_iterator(dir)) conversations.push_back(e.path());
+  }
+  std::sort(templates.begin(), templates.end());
+  int rendered = 0, failed = 0;
+  for (const fs::path& path : templates) {
+    const std::string stem = path.stem().string();
+    chat::ChatTemplate tmpl = chat::ChatTemplate::from_source(read_file(path), "", "", stem);
+    for (const fs::path& conv : conversations) {
+      SCOPED_TRACE(stem + " / " + conv.stem().string());
+      json::Value ctx = json::parse(read_file(conv));
+      const fs::path expected = extra / (stem + "." + conv.stem().string() + ".txt");
+      if (fs::exists(expected)) {
+        EXPECT_EQ(tmpl.render(ctx, strict_on("26 Nov 2026")).text, read_file(expected));
+        ++rendered;
+      } else {
+        ASSERT_TRUE(fs::exists(extra / (stem + "." + conv.stem().string() + ".error")))
+            << "no expected file";
+        EXPECT_THROW(tmpl.render(ctx, strict_on("26 Nov 2026")), TemplateError);
+        ++failed;
+      }
+    }
+  }
+  EXPECT_EQ(rendered, 41);
+  EXPECT_EQ(failed, 4);
+
+  // The Gemma 4 vocabulary's own template is the copy rendered here.
+  const vkchat::gguf::GgufFile vocab =
+      vkchat::gguf::GgufFile::open(shared_path("tokenizer/ggml-vocab-gemma-4.gguf"));
+  EXPECT_EQ(vocab.get<std::string>("tokenizer.chat_template"),
+            read_file(extra / "ggml-vocab-gemma-4.jinja"));
+}
+
 TEST(ChatTemplate, GemmaRejectsASystemMessageWithItsOwnWords) {
   chat::ChatTemplate tmpl = chat::ChatTemplate::from_source(
       read_file(shared_path("templates/google-gemma-2-2b-it.jinja")), "<bos>", "<eos>", "gemma");
