@@ -25,7 +25,8 @@ void record_forward(ops::Ops& ops, const model::HParams& hp, const DeviceWeights
     case model::Arch::Qwen3Moe:
       return record_forward_qwen3moe(ops, hp, w, kv, s, pos0, n_tok, rounding);
     case model::Arch::Qwen35:
-    case model::Arch::Qwen35Moe: break;  // refused when the model is loaded (llm/model.cpp)
+    case model::Arch::Qwen35Moe:
+    case model::Arch::GptOss: break;  // refused when the model is loaded (llm/model.cpp)
   }
 }
 

@@ -47,6 +47,12 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Load
     throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
                            " (gated delta net) does not run on the GPU yet");
   }
+  // The CPU reference runs it; the device lacks attention sinks, the biased experts and the
+  // clamped SwiGLU.
+  if (hp.arch == model::Arch::GptOss) {
+    throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
+                           " does not run on the GPU yet");
+  }
 
   m->context_ = std::make_unique<vk::Context>(vk::Context::create(options.device));
   m->kernels_ = std::make_unique<ops::Kernels>(*m->context_);

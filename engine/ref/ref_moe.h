@@ -22,6 +22,11 @@ struct Route {
 // std::invalid_argument unless 0 < k <= logits.size().
 Route route_softmax_top_k(std::span<const float> logits, std::int64_t k, bool normalize);
 
+// gpt-oss's routing (LLAMA_EXPERT_GATING_FUNC_TYPE_SOFTMAX_WEIGHT): the k experts of highest
+// logit (ties as above), weights the softmax of those k logits. Throws std::invalid_argument
+// unless 0 < k <= logits.size().
+Route route_top_k_softmax(std::span<const float> logits, std::int64_t k);
+
 // Expert e's matrix of a 3-D expert tensor [cols, rows, n_expert]: slice e.
 quant::MatrixView expert_matrix(const gguf::TensorInfo& t, std::int64_t e);
 
