@@ -13,4 +13,17 @@ void record_forward_llama(ops::Ops& ops, const model::HParams& hp, const DeviceW
                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
                           std::int64_t n_tok, ForwardRounding rounding);
 
+// qwen35: gated delta-net layers (recurrent state in the cache, zeroed at position 0) and every
+// full_attention_interval-th a gated full attention with M-RoPE; SwiGLU.
+void record_forward_qwen35(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                           std::int64_t n_tok, ForwardRounding rounding);
+
+// Steps the families share.
+// attn = softmax(q K^T / sqrt(head_dim)) V over cache rows 0 .. pos, causal, in calls of at most
+// attn_tokens queries so the partial results fit the scratch.
+void attend(ops::Ops& ops, const model::HParams& hp, const ops::Tensor& k_cache,
+            const ops::Tensor& v_cache, const Scratch& s, const ops::Tensor& q,
+            const ops::Tensor& attn, std::int64_t pos0, ForwardRounding rounding);
+
 }  // namespace vkchat::llm

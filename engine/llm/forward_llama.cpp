@@ -5,35 +5,9 @@
 // phi3: in the RoPE table's parameters), fused QKV and gate|up (phi3: row views, see
 // device_weights.h), a tied output (the output view is token_embd). With llama.cpp's rounding
 // each product reads its input through an ops::RoundedInput: one per value of the input.
-#include <algorithm>
-#include <cmath>
-
 #include "llm/forward_family.h"
 
 namespace vkchat::llm {
-
-namespace {
-
-// attn = softmax(q K^T / sqrt(head_dim)) V over cache rows 0 .. pos, causal, in calls of at most
-// attn_tokens queries so the partial results fit the scratch.
-void attend(ops::Ops& ops, const model::HParams& hp, const ops::Tensor& k_cache,
-            const ops::Tensor& v_cache, const Scratch& s, const ops::Tensor& q,
-            const ops::Tensor& attn, std::int64_t pos0, ForwardRounding rounding) {
-  const ops::AttentionShape shape{static_cast<int>(hp.n_head),
-                                  static_cast<int>(hp.n_head_kv),
-                                  static_cast<int>(hp.head_dim),
-                                  1.f / std::sqrt(static_cast<float>(hp.head_dim)),
-                                  rounding.llama_cpp,
-                                  hp.arch == model::Arch::Phi3};
-  const std::int64_t step = s.shape().attn_tokens;
-  for (std::int64_t t0 = 0; t0 < q.rows(); t0 += step) {
-    const std::int64_t m = std::min(step, q.rows() - t0);
-    ops.attention(q.row_range(t0, m), k_cache, v_cache, attn.row_range(t0, m), shape, pos0 + t0,
-                  s.attn_partials);
-  }
-}
-
-}  // namespace
 
 void record_forward_llama(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
