@@ -321,8 +321,8 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
 
   try {
     bool stopped = false;
-    st.tokens_reused = static_cast<std::int64_t>(
-        std::min(common_prefix(cache_, prompt->tokens), prompt->tokens.size() - 1));
+    st.tokens_reused = session_->truncation_point(static_cast<std::int64_t>(
+        std::min(common_prefix(cache_, prompt->tokens), prompt->tokens.size() - 1)));
     try {
       prefill(prompt->tokens, st.tokens_prefilled);
     } catch (const Cancelled&) {
