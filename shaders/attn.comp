@@ -10,8 +10,12 @@
 // The "llama" variant rounds as ggml's CPU flash attention does (ref::attention_llama_cpp): the
 // query to fp16, and o kept in fp16 as the cache rows are taken in order, each row first
 // rescaling o when its score is a new running maximum, then adding v * exp(score - max).
-// "llama_qscaled" is that for llama.cpp's phi3 graph, which multiplies the query by the scale
-// before attention (so the scaled query is what rounds to fp16) and attends with scale 1.
+// "llama_qscaled" is that for llama.cpp's phi3 and gemma graphs, which multiply the query by the
+// scale before attention (so the scaled query is what rounds to fp16) and attend with scale 1.
+// Sliding-window layers (window > 0) see only keys lo = max(0, pos - window + 1) .. pos, as
+// llama.cpp's LLAMA_SWA_TYPE_STANDARD mask: chunks start at lo, so no workgroup runs over masked
+// keys. A soft-cap (softcap > 0, gemma2) turns each score s into softcap * tanh(s / softcap), as
+// ggml's flash attention does (s * (scale / softcap), then tanh, then * softcap).
 #version 450
 // variant: exact
 // variant: llama -DLLAMA_CPP
@@ -41,6 +45,9 @@ layout(push_constant) uniform Push {
   uint n_chunks;     // chunks of the longest query (the grid's y)
   uint g_per_wg;     // query heads per workgroup (<= MAX_G)
   float scale;
+  uint window;        // 0: the whole context
+  float softcap;      // 0: none
+  float softcap_inv;  // 1 / softcap
 } pc;
 
 layout(std430, binding = 0) readonly buffer Q { float q[]; };
@@ -75,10 +82,11 @@ void main() {
   uint t = gl_WorkGroupID.z;
   uint hd = pc.head_dim;
   uint n_kv = pc.pos0 + t + 1u;
-  uint start = c * CHUNK;
+  uint lo = pc.window > 0u && n_kv > pc.window ? n_kv - pc.window : 0u;
+  uint start = lo + c * CHUNK;
   if (start >= n_kv) return;  // uniform: this query's keys end before this chunk
   uint len = min(CHUNK, n_kv - start);
-  uint nct = (n_kv + CHUNK - 1u) / CHUNK;
+  uint nct = (n_kv - lo + CHUNK - 1u) / CHUNK;
   uint row_words = pc.n_head_kv * hd / 2u;
   uint head_words = kvh * hd / 2u;
 
@@ -126,6 +134,7 @@ void main() {
 #else
       float s = dot[g] * pc.scale;
 #endif
+      if (pc.softcap > 0.0) s = pc.softcap * tanh_clamped(s * pc.softcap_inv);
       sc[g * CHUNK + j] = s;
       lmax[g] = max(lmax[g], s);
     }

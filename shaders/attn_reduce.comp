@@ -16,6 +16,7 @@ layout(push_constant) uniform Push {
   uint scratch_off;
   uint out_off;
   uint out_stride;
+  uint window;  // 0: the whole context; else chunks start at max(0, pos - window + 1)
 } pc;
 
 layout(std430, binding = 0) readonly buffer Scratch { float scratch[]; };
@@ -25,7 +26,8 @@ void main() {
   uint h = gl_WorkGroupID.x;
   uint t = gl_WorkGroupID.y;
   uint n_kv = pc.pos0 + t + 1u;
-  uint nct = (n_kv + pc.chunk - 1u) / pc.chunk;
+  uint lo = pc.window > 0u && n_kv > pc.window ? n_kv - pc.window : 0u;
+  uint nct = (n_kv - lo + pc.chunk - 1u) / pc.chunk;
   if (nct == 1u) return;
   uint hd = pc.head_dim;
   uint base = pc.scratch_off + (t * pc.n_head + h) * pc.n_chunks * (hd + 2u);

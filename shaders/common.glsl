@@ -16,6 +16,10 @@
 
 // Component c (0..3, not a constant) of a texel: the 32-bit word at word index 4 t + c of a
 // storage texel buffer (weights.glsl, vector_load.glsl, attn.comp).
+// tanh that stays finite: some drivers form it from exp(2x), which overflows to inf / inf for
+// large |x|; in float tanh is exactly +-1 beyond |x| = 10 anyway.
+float tanh_clamped(float x) { return tanh(clamp(x, -10.0, 10.0)); }
+
 uint texel_word(uvec4 t, uint c) {
   return c == 0u ? t.x : c == 1u ? t.y : c == 2u ? t.z : t.w;
 }

@@ -14,6 +14,16 @@
 // variant: q4_k -DW_Q4_K
 // variant: q5_k -DW_Q5_K
 // variant: q6_k -DW_Q6_K
+// variant: q2_k -DW_Q2_K
+// variant: q3_k -DW_Q3_K
+// variant: iq4_nl -DW_IQ4_NL
+// variant: iq4_xs -DW_IQ4_XS
+// variant: mxfp4 -DW_MXFP4
+// variant: nvfp4 -DW_NVFP4
+// variant: tq1_0 -DW_TQ1_0
+// variant: tq2_0 -DW_TQ2_0
+// variant: q1_0 -DW_Q1_0
+// variant: q2_0 -DW_Q2_0
 layout(local_size_x_id = 0) in;
 #include "common.glsl"
 

@@ -17,6 +17,16 @@
 // variant: q4_k -DW_Q4_K
 // variant: q5_k -DW_Q5_K
 // variant: q6_k -DW_Q6_K
+// variant: q2_k -DW_Q2_K
+// variant: q3_k -DW_Q3_K
+// variant: iq4_nl -DW_IQ4_NL
+// variant: iq4_xs -DW_IQ4_XS
+// variant: mxfp4 -DW_MXFP4
+// variant: nvfp4 -DW_NVFP4
+// variant: tq1_0 -DW_TQ1_0
+// variant: tq2_0 -DW_TQ2_0
+// variant: q1_0 -DW_Q1_0
+// variant: q2_0 -DW_Q2_0
 // variant: swiglu_f32 -DW_F32 -DSWIGLU
 // variant: swiglu_f16 -DW_F16 -DSWIGLU
 // variant: swiglu_bf16 -DW_BF16 -DSWIGLU
@@ -28,6 +38,16 @@
 // variant: swiglu_q4_k -DW_Q4_K -DSWIGLU
 // variant: swiglu_q5_k -DW_Q5_K -DSWIGLU
 // variant: swiglu_q6_k -DW_Q6_K -DSWIGLU
+// variant: swiglu_q2_k -DW_Q2_K -DSWIGLU
+// variant: swiglu_q3_k -DW_Q3_K -DSWIGLU
+// variant: swiglu_iq4_nl -DW_IQ4_NL -DSWIGLU
+// variant: swiglu_iq4_xs -DW_IQ4_XS -DSWIGLU
+// variant: swiglu_mxfp4 -DW_MXFP4 -DSWIGLU
+// variant: swiglu_nvfp4 -DW_NVFP4 -DSWIGLU
+// variant: swiglu_tq1_0 -DW_TQ1_0 -DSWIGLU
+// variant: swiglu_tq2_0 -DW_TQ2_0 -DSWIGLU
+// variant: swiglu_q1_0 -DW_Q1_0 -DSWIGLU
+// variant: swiglu_q2_0 -DW_Q2_0 -DSWIGLU
 // fallback: nosg
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint NUM_ROWS = 1;

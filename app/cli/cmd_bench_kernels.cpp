@@ -50,9 +50,12 @@ struct Row {
   double gbps;
 };
 
-const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,
-                           GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
-                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+const GgmlType kTypes[] = {GgmlType::F32,   GgmlType::F16,    GgmlType::BF16,   GgmlType::Q4_0,
+                           GgmlType::Q4_1,  GgmlType::Q5_0,   GgmlType::Q5_1,   GgmlType::Q8_0,
+                           GgmlType::Q4_K,  GgmlType::Q5_K,   GgmlType::Q6_K,   GgmlType::Q2_K,
+                           GgmlType::Q3_K,  GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4,
+                           GgmlType::NVFP4, GgmlType::TQ1_0,  GgmlType::TQ2_0,  GgmlType::Q1_0,
+                           GgmlType::Q2_0};
 
 // Mean time of the kernel's timed calls, from the profiler.
 double mean_us(vk::Context& ctx) {

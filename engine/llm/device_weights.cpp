@@ -69,10 +69,13 @@ std::vector<TensorRef> used_tensors(const model::ModelSpec& spec) {
   };
   add(spec.w.token_embd);
   for (const model::LayerWeights& l : spec.w.layers) {
-    for (TensorRef t : {l.attn_norm,  l.wq,       l.wk,       l.wv,       l.wqkv,      l.bq,
-                        l.bk,         l.bv,       l.q_norm,   l.k_norm,   l.wo,        l.attn_gate,
-                        l.ssm_conv1d, l.ssm_dt,   l.ssm_a,    l.ssm_beta, l.ssm_alpha, l.ssm_norm,
-                        l.ssm_out,    l.ffn_norm, l.ffn_gate, l.ffn_up,   l.ffn_down}) {
+    for (TensorRef t : {l.attn_norm,      l.wq,         l.wk,       l.wv,
+                        l.wqkv,           l.bq,         l.bk,       l.bv,
+                        l.q_norm,         l.k_norm,     l.wo,       l.attn_gate,
+                        l.attn_post_norm, l.ssm_conv1d, l.ssm_dt,   l.ssm_a,
+                        l.ssm_beta,       l.ssm_alpha,  l.ssm_norm, l.ssm_out,
+                        l.ffn_norm,       l.ffn_gate,   l.ffn_up,   l.ffn_down,
+                        l.ffn_post_norm}) {
       add(t);
     }
   }
@@ -232,6 +235,8 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
     L.q_norm = optional_view(l.q_norm);
     L.k_norm = optional_view(l.k_norm);
     if (l.wo) L.wo = view(l.wo);
+    L.attn_post_norm = optional_view(l.attn_post_norm);
+    L.ffn_post_norm = optional_view(l.ffn_post_norm);
     if (l.ffn_gate) {
       L.ffn_gate = view(l.ffn_gate);
       L.ffn_up = view(l.ffn_up);

@@ -26,8 +26,11 @@ struct LayerTensors {
   ops::Tensor attn_norm;                      // f32 [n_embd]
   ops::Tensor wq, wk, wv;                     // [n_embd] -> n_embd_q / n_embd_k_gqa / n_embd_v_gqa
   std::optional<ops::Tensor> bq, bk, bv;      // f32 biases (qwen2)
-  std::optional<ops::Tensor> q_norm, k_norm;  // f32 [head_dim] (qwen3)
+  std::optional<ops::Tensor> q_norm, k_norm;  // f32 [head_dim] (qwen3, gemma3)
   ops::Tensor wo;                             // [n_embd_attn_out] -> n_embd
+  // f32 [n_embd] (gemma2, gemma3): the attention's and the feed-forward's outputs are normed
+  // before their residual adds.
+  std::optional<ops::Tensor> attn_post_norm, ffn_post_norm;
   ops::Tensor ffn_norm;                       // f32 [n_embd]
   ops::Tensor ffn_gate, ffn_up;               // [n_embd] -> n_ff
   ops::Tensor ffn_down;                       // [n_ff] -> n_embd

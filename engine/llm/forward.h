@@ -26,8 +26,8 @@ void record_forward(ops::Ops& ops, const model::HParams& hp, const DeviceWeights
                     ForwardRounding rounding);
 
 // Records logits rows 0 .. n - 1 = output projection of s.xn rows first .. first + n - 1
-// (n <= s.shape().logit_rows).
-void record_logits(ops::Ops& ops, const DeviceWeights& w, const Scratch& s, std::int64_t first,
-                   std::int64_t n, ForwardRounding rounding);
+// (n <= s.shape().logit_rows), soft-capped where the model says (HParams::final_softcap).
+void record_logits(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                   const Scratch& s, std::int64_t first, std::int64_t n, ForwardRounding rounding);
 
 }  // namespace vkchat::llm

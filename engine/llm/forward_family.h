@@ -13,17 +13,29 @@ void record_forward_llama(ops::Ops& ops, const model::HParams& hp, const DeviceW
                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
                           std::int64_t n_tok, ForwardRounding rounding);
 
+// gemma2, gemma3: scaled embeddings, post-norms, sliding-window layers, GELU-gated feed-forward.
+void record_forward_gemma(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                          const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                          std::int64_t n_tok, ForwardRounding rounding);
+// mistral3: llama with YaRN and the attention temperature on the queries.
+void record_forward_mistral3(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                             const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                             std::int64_t n_tok, ForwardRounding rounding);
+
+// smollm3: llama without RoPE on every fourth layer.
+void record_forward_smollm3(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                            const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                            std::int64_t n_tok, ForwardRounding rounding);
+
+// granite: llama with the embedding, attention, residual and logit multipliers.
+void record_forward_granite(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                            const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                            std::int64_t n_tok, ForwardRounding rounding);
+
 // qwen35: gated delta-net layers (recurrent state in the cache, zeroed at position 0) and every
 // full_attention_interval-th a gated full attention with M-RoPE; SwiGLU.
 void record_forward_qwen35(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
                            const KvCache& kv, const Scratch& s, std::int64_t pos0,
                            std::int64_t n_tok, ForwardRounding rounding);
-
-// Steps the families share.
-// attn = softmax(q K^T / sqrt(head_dim)) V over cache rows 0 .. pos, causal, in calls of at most
-// attn_tokens queries so the partial results fit the scratch.
-void attend(ops::Ops& ops, const model::HParams& hp, const ops::Tensor& k_cache,
-            const ops::Tensor& v_cache, const Scratch& s, const ops::Tensor& q,
-            const ops::Tensor& attn, std::int64_t pos0, ForwardRounding rounding);
 
 }  // namespace vkchat::llm

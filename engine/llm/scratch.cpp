@@ -3,6 +3,7 @@
 #include "llm/scratch.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "ops/ops.h"
 #include "vk/command.h"
@@ -86,7 +87,9 @@ ScratchShape ScratchShape::plan(const model::HParams& hp, std::int64_t n_ctx,
   s.attn_floats = ops::attention_scratch_floats(kernels, s.attn_tokens, attention_shape(hp), n_ctx);
   const Layout layout(hp, s);
   s.activation_bytes = layout.end;
-  s.rope_bytes = static_cast<std::uint64_t>(n_ctx) * static_cast<std::uint64_t>(hp.rope.n_rot) * 4;
+  s.rope_bytes = static_cast<std::uint64_t>(n_ctx) * static_cast<std::uint64_t>(hp.rope.n_rot) * 4 *
+                 (1 + (hp.swa.window > 0 ? 1 : 0)      // the sliding-window layers' table
+                  + (hp.attn_temp_scale != 0.f ? 1 : 0));  // the queries' own table
   s.host_bytes = static_cast<std::uint64_t>(s.max_tokens) * 4;
   if (!kernels.context().info().unified_memory) s.host_bytes += layout.readback_bytes();
   return s;
@@ -96,8 +99,19 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
                  std::span<const float> rope_freq_factors, model::RopeAngles rope_angles)
     : rope(ops::RopeTable::create(kernels.context(), hp.rope, n_ctx, rope_freq_factors,
                                   rope_angles)),
+      rope_swa(hp.swa.window > 0 ? ops::RopeTable::create(kernels.context(), hp.swa.rope, n_ctx,
+                                                          rope_freq_factors, rope_angles)
+                                 : ops::RopeTable{}),
       shape_(ScratchShape::plan(hp, n_ctx, kernels)) {
   vk::Context& ctx = kernels.context();
+  if (hp.attn_temp_scale != 0.f) {
+    std::vector<float> temperature(static_cast<std::size_t>(n_ctx));
+    for (std::int64_t p = 0; p < n_ctx; ++p) {
+      temperature[static_cast<std::size_t>(p)] = model::attn_temperature(hp, p);
+    }
+    rope_q =
+        ops::RopeTable::create(ctx, hp.rope, n_ctx, rope_freq_factors, rope_angles, temperature);
+  }
   const Layout layout(hp, shape_);
   act_ = vk::Buffer(ctx, layout.end, vk::BufferKind::Device, "activations");
   host_ids_ = vk::Buffer(ctx, static_cast<std::uint64_t>(shape_.max_tokens) * 4,

@@ -4,6 +4,7 @@
 // decoding a token updates no descriptor and allocates nothing.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "model/hparams.h"
@@ -69,6 +70,12 @@ class Scratch {
   ops::Tensor argmax;         // I32 [1]
   ops::Tensor attn_partials;  // f32 [attn_floats]
   ops::RopeTable rope;
+  // The sliding-window layers' table (their own base and scale); empty without such layers.
+  ops::RopeTable rope_swa;
+  // The queries' table where it differs from the keys': with mistral3's attention temperature
+  // folded in (ops/rope_table.h); absent otherwise. query_rope() picks.
+  std::optional<ops::RopeTable> rope_q;
+  const ops::RopeTable& query_rope() const { return rope_q ? *rope_q : rope; }
 
   // Where the host reads results: the activation buffer itself when it is mapped, else a
   // read-back buffer that copy_out() fills at the end of a pass.

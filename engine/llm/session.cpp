@@ -52,8 +52,8 @@ std::int64_t checked_ctx(Model& model, std::int64_t n_ctx) {
   return n_ctx;
 }
 
-std::vector<float> rope_freq_factors(const Model& model) {
-  const model::TensorRef t = model.spec().w.rope_freqs;
+std::vector<float> rope_freq_factors(const Model& model, std::int64_t n_ctx) {
+  const model::TensorRef t = model::rope_factors(model.spec(), n_ctx);
   return t ? quant::dequantize_tensor(*t) : std::vector<float>{};
 }
 
@@ -71,7 +71,7 @@ std::uint64_t Session::scratch_bytes(const model::HParams& hp, std::int64_t n_ct
 Session::Session(Model& model, std::int64_t n_ctx)
     : model_(&model),
       kv_(model.context(), model.hparams(), checked_ctx(model, n_ctx)),
-      scratch_(model.kernels(), model.hparams(), kv_.n_ctx(), rope_freq_factors(model),
+      scratch_(model.kernels(), model.hparams(), kv_.n_ctx(), rope_freq_factors(model, kv_.n_ctx()),
                model.summary().llama_cpp_rounding ? model::RopeAngles::LlamaCpp
                                                   : model::RopeAngles::Exact),
       cmd_(model.context()),
@@ -106,15 +106,15 @@ void Session::run(std::span<const std::int32_t> tokens, Output out) {
   switch (out) {
     case Output::None: break;
     case Output::LastLogits:
-      record_logits(ops, w, scratch_, n - 1, 1, rounding);
+      record_logits(ops, model_->hparams(), w, scratch_, n - 1, 1, rounding);
       scratch_.copy_out(cmd_, scratch_.logits.row_range(0, 1));
       break;
     case Output::AllLogits:
-      record_logits(ops, w, scratch_, 0, n, rounding);
+      record_logits(ops, model_->hparams(), w, scratch_, 0, n, rounding);
       scratch_.copy_out(cmd_, scratch_.logits.row_range(0, n));
       break;
     case Output::Argmax:
-      record_logits(ops, w, scratch_, n - 1, 1, rounding);
+      record_logits(ops, model_->hparams(), w, scratch_, n - 1, 1, rounding);
       ops.argmax(scratch_.logits.row_range(0, 1), scratch_.argmax);
       scratch_.copy_out(cmd_, scratch_.argmax);
       break;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gguf/gguf_reader.h"
+#include "model/gemma_hparams.h"
 #include "util/errors.h"
 
 namespace vkchat::model {
@@ -25,6 +26,11 @@ Arch parse_arch(std::string_view name) {
   if (name == "qwen3moe") return Arch::Qwen3Moe;
   if (name == "qwen35") return Arch::Qwen35;
   if (name == "qwen35moe") return Arch::Qwen35Moe;
+  if (name == "gemma2") return Arch::Gemma2;
+  if (name == "gemma3") return Arch::Gemma3;
+  if (name == "mistral3") return Arch::Mistral3;
+  if (name == "smollm3") return Arch::SmolLM3;
+  if (name == "granite") return Arch::Granite;
   throw UnsupportedModel("unsupported architecture " + std::string(name.empty() ? "(none)" : name));
 }
 
@@ -135,6 +141,83 @@ void read_delta_net(const gguf::GgufFile& f, const std::string& a, std::int64_t 
   }
 }
 
+// The rope.scaling.* keys, with llama.cpp's defaults and its derivation of the magnitude
+// (llama_context's yarn_attn_factor, in float as it computes it).
+void read_rope_scaling(const gguf::GgufFile& f, HParams& hp) {
+  const std::string a = hp.arch_name + ".";
+  RopeParams& r = hp.rope;
+  // llama.cpp's default kind is linear, which without a factor is no scaling.
+  const std::string scaling =
+      f.get_optional<std::string>(a + "rope.scaling.type").value_or("linear");
+  if (scaling != "none" && scaling != "linear" && scaling != "yarn" && scaling != "longrope") {
+    throw UnsupportedModel(f.path() + ": rope scaling '" + scaling + "' is not supported");
+  }
+  // As llama.cpp: the newer key, else the older one; 0 means no scaling, and "none" ignores it.
+  const std::string factor_key =
+      f.contains(a + "rope.scaling.factor") ? a + "rope.scaling.factor" : a + "rope.scale_linear";
+  const float factor = finite(f, factor_key, f.get_optional<float>(factor_key).value_or(0.f), 0.f,
+                              "a finite number of at least 0");
+  r.freq_scale = factor == 0.f || scaling == "none" ? 1.f : 1.f / factor;
+  const std::string orig_key = a + "rope.scaling.original_context_length";
+  r.n_ctx_orig = f.contains(orig_key) ? count(f, orig_key, kMaxContextLength) : hp.n_ctx_train;
+  auto optional_float = [&](const std::string& key, float fallback, float min,
+                            const char* expected) {
+    return finite(f, key, f.get_optional<float>(key).value_or(fallback), min, expected);
+  };
+  const float rope_attn_factor =
+      optional_float(a + "rope.scaling.attn_factor", 1.f, 0.f, "a finite number of at least 0");
+  // Only these architectures read the YaRN beta and log-multiplier keys in llama.cpp; the others
+  // keep its defaults.
+  const bool yarn_keys = hp.arch == Arch::Mistral3;
+  float log_mul = 0.f;
+  if (yarn_keys) {
+    r.beta_fast = optional_float(a + "rope.scaling.yarn_beta_fast", 32.f,
+                                 std::numeric_limits<float>::min(), "a finite number above 0");
+    r.beta_slow = optional_float(a + "rope.scaling.yarn_beta_slow", 1.f,
+                                 std::numeric_limits<float>::min(), "a finite number above 0");
+    log_mul = optional_float(a + "rope.scaling.yarn_log_multiplier", 0.f,
+                             -std::numeric_limits<float>::max(), "a finite number");
+  }
+  r.ext_factor = scaling == "yarn" ? 1.f : 0.f;
+  // LongRoPE's frequency divisors are tensors (model::rope_factors); llama.cpp loads them for
+  // phi3 only among the families here.
+  r.longrope = scaling == "longrope";
+  if (r.longrope && hp.arch != Arch::Phi3) {
+    throw UnsupportedModel(f.path() + ": rope scaling 'longrope' is supported for phi3 only");
+  }
+  r.attn_factor = 1.f;
+  if (r.ext_factor != 0.f) {
+    auto mscale = [](float scale, float m) {
+      return scale <= 1.0f ? 1.0f : 0.1f * m * std::log(scale) + 1.0f;
+    };
+    const float fac = 1.0f / r.freq_scale;
+    r.attn_factor = log_mul != 0.f ? mscale(fac, 1.0f) / mscale(fac, log_mul) : mscale(fac, 1.0f);
+    // rope_cos_sin multiplies by 1 + 0.1 ln(factor) again, as ggml's rope_yarn does.
+    r.attn_factor *= 1.0f / (1.0f + 0.1f * std::log(fac));
+  }
+  r.attn_factor *= rope_attn_factor;
+}
+
+// granite's multipliers; logit_scale is required, as in llama.cpp.
+void read_granite_scales(const gguf::GgufFile& f, HParams& hp) {
+  const std::string a = hp.arch_name + ".";
+  auto get = [&](const std::string& key, std::optional<float> fallback) {
+    const std::optional<float> v = f.get_optional<float>(key);
+    if (!v && !fallback) throw MetadataError(f.path() + ": missing metadata key '" + key + "'");
+    return finite(f, key, v.value_or(fallback.value_or(0.f)), 0.f, "a finite number of at least 0");
+  };
+  hp.logit_scale = get(a + "logit_scale", std::nullopt);
+  if (hp.logit_scale == 0.f) {
+    throw MetadataError(f.path() + ": metadata '" + a + "logit_scale' is 0, expected above 0");
+  }
+  hp.residual_scale = get(a + "residual_scale", 0.f);
+  // 0 (or no key) leaves the embeddings unscaled, which HParams::embd_scale says with 1.
+  if (const float e = get(a + "embedding_scale", 0.f); e != 0.f) hp.embd_scale = e;
+  hp.attn_scale = get(a + "attention.scale", 0.f);
+  // Granite switches RoPE off with rope.scaling.finetuned false (llama.cpp's default: true).
+  hp.rope_enabled = f.get_optional<bool>(a + "rope.scaling.finetuned").value_or(true);
+}
+
 }  // namespace
 
 std::string_view arch_name(Arch a) {
@@ -146,8 +229,20 @@ std::string_view arch_name(Arch a) {
     case Arch::Qwen3Moe: return "qwen3moe";
     case Arch::Qwen35: return "qwen35";
     case Arch::Qwen35Moe: return "qwen35moe";
+    case Arch::Gemma2: return "gemma2";
+    case Arch::Gemma3: return "gemma3";
+    case Arch::Mistral3: return "mistral3";
+    case Arch::SmolLM3: return "smollm3";
+    case Arch::Granite: return "granite";
   }
   return "?";
+}
+
+float attn_temperature(const HParams& hp, std::int64_t pos) {
+  if (hp.attn_temp_scale == 0.f) return 1.f;
+  // llama.cpp: log(floor(pos / n) + 1.0) * scale + 1.0, the position and period in float.
+  const float p = static_cast<float>(pos), n = static_cast<float>(hp.attn_temp_period);
+  return static_cast<float>(std::log(std::floor(p / n) + 1.0) * hp.attn_temp_scale + 1.0);
 }
 
 HParams read_hparams(const gguf::GgufFile& f) {
@@ -207,7 +302,10 @@ HParams read_hparams(const gguf::GgufFile& f) {
     hp.n_vocab = static_cast<std::int64_t>(emb->ne[1]);
   }
 
-  hp.rope.type = hp.arch == Arch::Llama ? RopeType::Normal : RopeType::NeoX;
+  // As llama.cpp's llama_model_rope_type: the llama variants rotate adjacent pairs.
+  const bool normal_rope = hp.arch == Arch::Llama || hp.arch == Arch::Mistral3 ||
+                           hp.arch == Arch::SmolLM3 || hp.arch == Arch::Granite;
+  hp.rope.type = normal_rope ? RopeType::Normal : RopeType::NeoX;
   // Bounded by the width first, so that the narrowing below is exact.
   const std::int64_t n_rot = count(f, a + "rope.dimension_count", kMaxWidth, hp.head_dim);
   if (n_rot > hp.head_dim || n_rot % 2 != 0) {
@@ -216,21 +314,26 @@ HParams read_hparams(const gguf::GgufFile& f) {
                         "dimension " + std::to_string(hp.head_dim));
   }
   hp.rope.n_rot = static_cast<int>(n_rot);
+  // llama.cpp's mistral3 and granite graphs assert whole-head rotation (the temperature folded
+  // into the queries' RoPE table relies on it too).
+  if ((hp.arch == Arch::Mistral3 || hp.arch == Arch::Granite) && n_rot != hp.head_dim) {
+    throw UnsupportedModel(f.path() + ": " + a + "rope.dimension_count " + std::to_string(n_rot) +
+                           " differs from the head dimension " + std::to_string(hp.head_dim) +
+                           ", which " + hp.arch_name + " requires");
+  }
   const std::string base_key = a + "rope.freq_base";
   hp.rope.freq_base = finite(f, base_key, f.get_optional<float>(base_key).value_or(10000.f),
                              std::numeric_limits<float>::min(), "a finite number above 0");
-  // Linear scaling divides positions by the factor; other kinds (yarn, longrope) change the
-  // frequencies in ways this engine does not implement.
-  const std::string scaling = f.get_optional<std::string>(a + "rope.scaling.type").value_or("none");
-  if (scaling != "none" && scaling != "linear") {
-    throw UnsupportedModel(f.path() + ": rope scaling '" + scaling + "' is not supported");
+  read_rope_scaling(f, hp);
+  if (hp.arch == Arch::Mistral3) {
+    const std::string temp_key = a + "attention.temperature_scale";
+    hp.attn_temp_scale = finite(f, temp_key, f.get_optional<float>(temp_key).value_or(0.f),
+                                -std::numeric_limits<float>::max(), "a finite number");
+    // llama.cpp takes the temperature's period from the YaRN context (no key of its own).
+    if (hp.attn_temp_scale != 0.f) hp.attn_temp_period = hp.rope.n_ctx_orig;
   }
-  // As llama.cpp: the newer key, else the older one; 0 means no scaling.
-  const std::string factor_key =
-      f.contains(a + "rope.scaling.factor") ? a + "rope.scaling.factor" : a + "rope.scale_linear";
-  const float factor = finite(f, factor_key, f.get_optional<float>(factor_key).value_or(0.f), 0.f,
-                              "a finite number of at least 0");
-  hp.rope.freq_scale = factor == 0.f ? 1.f : 1.f / factor;
+  if (hp.arch == Arch::SmolLM3) hp.no_rope_layer_step = 4;  // hard-coded in llama.cpp
+  if (hp.arch == Arch::Granite) read_granite_scales(f, hp);
   if (hp.arch == Arch::Qwen3Moe || hp.arch == Arch::Qwen35Moe) {
     hp.moe.n_expert = count(f, a + "expert_count", kMaxExperts);
     hp.moe.n_expert_used = count(f, a + "expert_used_count", hp.moe.n_expert);
@@ -250,6 +353,7 @@ HParams read_hparams(const gguf::GgufFile& f) {
     }
   }
   if (hp.delta_net_hybrid()) read_delta_net(f, a, block_count, hp);
+  if (hp.arch == Arch::Gemma2 || hp.arch == Arch::Gemma3) read_gemma_hparams(f, hp);
   return hp;
 }
 

@@ -1,7 +1,9 @@
 // A model's hyperparameters as read from GGUF metadata, for the architectures the engine runs:
 // llama, qwen2, qwen3, phi3, qwen3moe, qwen35 and qwen35moe (the last three CPU reference only so
-// far). Plain data: the CPU reference and the GPU forward pass both use it.
+// far), gemma2, gemma3, and the llama variants mistral3, smollm3 and granite. Plain data: the CPU
+// reference and the GPU forward pass both use it.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "model/delta_net_hparams.h"
 #include "model/moe_hparams.h"
 #include "model/rope.h"
+#include "model/swa_hparams.h"
 
 namespace vkchat::gguf {
 class GgufFile;
@@ -16,7 +19,7 @@ class GgufFile;
 
 namespace vkchat::model {
 
-enum class Arch { Llama, Qwen2, Qwen3, Phi3, Qwen3Moe, Qwen35, Qwen35Moe };
+enum class Arch { Llama, Qwen2, Qwen3, Phi3, Qwen3Moe, Qwen35, Qwen35Moe, Gemma2, Gemma3, Mistral3, SmolLM3, Granite };
 
 struct HParams {
   Arch arch = Arch::Llama;
@@ -51,12 +54,47 @@ struct HParams {
     for (std::int64_t il = 0; il < n_layer; ++il) n += is_recurrent(il) ? 0 : 1;
     return n;
   }
+  SwaParams swa;    // sliding-window layers (gemma2, gemma3); window 0 for none
+  // The query's multiplier before q.k; 0: 1/sqrt(head_dim). gemma sets it from its size.
+  float attn_scale = 0.f;
+  float attn_softcap = 0.f;   // scores become cap * tanh(score / cap) (gemma2); 0: none
+  float final_softcap = 0.f;  // logits likewise (gemma2, some gemma3); 0: none
+  float embd_scale = 1.f;  // token embeddings are multiplied by it (gemma: sqrt(n_embd); granite)
+  // Attention temperature (mistral3, llama.cpp's f_attn_temp_scale): the query at position p is
+  // multiplied by 1 + attn_temp_scale * ln(1 + floor(p / attn_temp_period)); 0 for none.
+  float attn_temp_scale = 0.f;
+  std::int64_t attn_temp_period = 0;  // rope.scaling.original_context_length
+  // Layers without RoPE: smollm3 leaves it out of every layer il with (il + 1) % step == 0
+  // (step 4, hard-coded in llama.cpp); granite's rope.scaling.finetuned false leaves it out of
+  // all. 0 and true: RoPE everywhere.
+  std::int64_t no_rope_layer_step = 0;
+  bool rope_enabled = true;
+  // granite's multipliers: each block's output times residual_scale before it joins the
+  // residual stream (0 leaves it out), the logits divided by logit_scale. Its embedding_scale is
+  // embd_scale, its attention.scale attn_scale.
+  float residual_scale = 0.f;
+  float logit_scale = 1.f;
 
   std::int64_t n_embd_q() const { return n_head * head_dim; }         // Q projection width
   std::int64_t n_embd_k_gqa() const { return n_head_kv * head_dim; }  // K width per token
   std::int64_t n_embd_v_gqa() const { return n_head_kv * head_dim_v; }
   std::int64_t n_embd_attn_out() const { return n_head * head_dim_v; }
+  // The attention's score scale, in float as llama.cpp computes it.
+  float attention_scale() const {
+    return attn_scale > 0.f ? attn_scale : 1.f / std::sqrt(static_cast<float>(head_dim));
+  }
+  // Layer il's RoPE: the sliding-window layers' own where it has them.
+  const RopeParams& layer_rope(std::int64_t il) const { return swa.is_swa(il) ? swa.rope : rope; }
+  // The window layer il attends within; 0: the whole context.
+  std::int64_t layer_window(std::int64_t il) const { return swa.is_swa(il) ? swa.window : 0; }
+  bool has_rope(std::int64_t il) const {
+    return rope_enabled && (no_rope_layer_step == 0 || (il + 1) % no_rope_layer_step != 0);
+  }
 };
+
+// The query multiplier of the attention temperature at position pos, as llama.cpp computes it
+// (llm_graph_input_attn_temp): 1 when hp.attn_temp_scale is 0.
+float attn_temperature(const HParams& hp, std::int64_t pos);
 
 // Upper bounds of the counts read_hparams accepts, far above any real model: they keep every
 // product of two of them (a projection's width, a tensor's size) and a context's sizes exact in

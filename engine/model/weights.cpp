@@ -103,10 +103,15 @@ Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
   Weights w;
   w.token_embd = find.get("token_embd.weight", {E, V});
   w.output_norm = find.get("output_norm.weight", {E});
-  w.output = find.get("output.weight", {E, V}, false);
+  // gemma2's output is always token_embd (llama.cpp loads no output.weight for it).
+  w.output = hp.arch == Arch::Gemma2 ? nullptr : find.get("output.weight", {E, V}, false);
   w.tied_output = w.output == nullptr;
   if (w.tied_output) w.output = w.token_embd;
   w.rope_freqs = find.get("rope_freqs.weight", {hp.rope.n_rot / 2}, false);
+  if (hp.rope.longrope) {
+    w.rope_factors_long = find.get("rope_factors_long.weight", {hp.rope.n_rot / 2});
+    w.rope_factors_short = find.get("rope_factors_short.weight", {hp.rope.n_rot / 2});
+  }
 
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     if (hp.delta_net_hybrid()) {
@@ -131,11 +136,15 @@ Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
       l.bk = find.get(p + "attn_k.bias", {hp.n_embd_k_gqa()}, required);
       l.bv = find.get(p + "attn_v.bias", {hp.n_embd_v_gqa()}, required);
     }
-    if (hp.arch == Arch::Qwen3 || hp.arch == Arch::Qwen3Moe) {
+    if (hp.arch == Arch::Qwen3 || hp.arch == Arch::Qwen3Moe || hp.arch == Arch::Gemma3) {
       l.q_norm = find.get(p + "attn_q_norm.weight", {hp.head_dim});
       l.k_norm = find.get(p + "attn_k_norm.weight", {hp.head_dim});
     }
     l.wo = find.get(p + "attn_output.weight", {hp.n_embd_attn_out(), E});
+    if (hp.arch == Arch::Gemma2 || hp.arch == Arch::Gemma3) {
+      l.attn_post_norm = find.get(p + "post_attention_norm.weight", {E});
+      l.ffn_post_norm = find.get(p + "post_ffw_norm.weight", {E});
+    }
     l.ffn_norm = find.get(p + "ffn_norm.weight", {E});
     if (hp.moe.n_expert > 0) {
       const std::int64_t X = hp.moe.n_expert, FX = hp.moe.n_ff_exp;
@@ -163,6 +172,11 @@ ModelSpec read_model_spec(const gguf::GgufFile& f) {
   spec.hp = read_hparams(f);
   spec.w = find_weights(f, spec.hp);
   return spec;
+}
+
+TensorRef rope_factors(const ModelSpec& spec, std::int64_t n_ctx) {
+  if (spec.w.rope_freqs) return spec.w.rope_freqs;
+  return n_ctx > spec.hp.rope.n_ctx_orig ? spec.w.rope_factors_long : spec.w.rope_factors_short;
 }
 
 }  // namespace vkchat::model

@@ -29,7 +29,7 @@ struct LayerWeights {
   TensorRef bq = nullptr;  // [n_head * head_dim]
   TensorRef bk = nullptr;  // [n_head_kv * head_dim]
   TensorRef bv = nullptr;  // [n_head_kv * head_dim_v]
-  // qwen3's per-head RMSNorm of Q and K (before RoPE).
+  // qwen3's and gemma3's per-head RMSNorm of Q and K (before RoPE).
   TensorRef q_norm = nullptr;    // [head_dim]
   TensorRef k_norm = nullptr;    // [head_dim]
   TensorRef wo = nullptr;        // [n_head * head_dim_v, n_embd]
@@ -42,6 +42,10 @@ struct LayerWeights {
   TensorRef ssm_alpha = nullptr;   // [n_embd, n_v_heads]
   TensorRef ssm_norm = nullptr;    // [head_dim]: the gated output norm's weight
   TensorRef ssm_out = nullptr;     // [delta.value_dim(), n_embd]
+  // gemma2/gemma3: RMSNorm of the attention's and the feed-forward's outputs before each
+  // residual add.
+  TensorRef attn_post_norm = nullptr;  // [n_embd]
+  TensorRef ffn_post_norm = nullptr;   // [n_embd]
   // [n_embd]; qwen35: post_attention_norm, which is the same step (the FFN's input norm, the
   // residual taken before it).
   TensorRef ffn_norm = nullptr;
@@ -68,6 +72,10 @@ struct Weights {
   TensorRef output = nullptr;       // [n_embd, n_vocab]; token_embd itself when tied
   bool tied_output = false;         // output.weight absent: logits reuse token_embd
   TensorRef rope_freqs = nullptr;   // optional [n_rot / 2]: divisors of each pair's frequency
+  // LongRoPE (phi3, rope.scaling.type "longrope"): divisors for contexts beyond the original
+  // one, and for the rest. rope_factors() picks.
+  TensorRef rope_factors_long = nullptr;   // [n_rot / 2]
+  TensorRef rope_factors_short = nullptr;  // [n_rot / 2]
   std::vector<LayerWeights> layers;
 };
 
@@ -81,5 +89,10 @@ struct ModelSpec {
   Weights w;
 };
 ModelSpec read_model_spec(const gguf::GgufFile& f);
+
+// The frequency divisors a context of n_ctx positions rotates with, as llama.cpp's
+// get_rope_factors chooses them: rope_freqs when the file has it, else LongRoPE's long factors
+// when n_ctx exceeds rope.n_ctx_orig and its short ones otherwise; nullptr for none.
+TensorRef rope_factors(const ModelSpec& spec, std::int64_t n_ctx);
 
 }  // namespace vkchat::model

@@ -81,16 +81,20 @@ void KernelConfig::apply(std::string_view spec) {
 
 namespace {
 
-// Every weight type the shaders read, with its variant suffix (shaders/*.comp "// variant:").
+// Every weight type the shaders read (the low-bit ones from Q2_K on in shaders/weights_lowbit.glsl),
+// with its variant suffix (shaders/*.comp "// variant:").
 struct KernelType {
   GgmlType type;
   std::string_view suffix;
 };
 constexpr KernelType kKernelTypes[] = {
-    {GgmlType::F32, "f32"},   {GgmlType::F16, "f16"},   {GgmlType::BF16, "bf16"},
-    {GgmlType::Q4_0, "q4_0"}, {GgmlType::Q4_1, "q4_1"}, {GgmlType::Q5_0, "q5_0"},
-    {GgmlType::Q5_1, "q5_1"}, {GgmlType::Q8_0, "q8_0"}, {GgmlType::Q4_K, "q4_k"},
-    {GgmlType::Q5_K, "q5_k"}, {GgmlType::Q6_K, "q6_k"},
+    {GgmlType::F32, "f32"},     {GgmlType::F16, "f16"},       {GgmlType::BF16, "bf16"},
+    {GgmlType::Q4_0, "q4_0"},   {GgmlType::Q4_1, "q4_1"},     {GgmlType::Q5_0, "q5_0"},
+    {GgmlType::Q5_1, "q5_1"},   {GgmlType::Q8_0, "q8_0"},     {GgmlType::Q4_K, "q4_k"},
+    {GgmlType::Q5_K, "q5_k"},   {GgmlType::Q6_K, "q6_k"},     {GgmlType::Q2_K, "q2_k"},
+    {GgmlType::Q3_K, "q3_k"},   {GgmlType::IQ4_NL, "iq4_nl"}, {GgmlType::IQ4_XS, "iq4_xs"},
+    {GgmlType::MXFP4, "mxfp4"}, {GgmlType::NVFP4, "nvfp4"},   {GgmlType::TQ1_0, "tq1_0"},
+    {GgmlType::TQ2_0, "tq2_0"}, {GgmlType::Q1_0, "q1_0"},     {GgmlType::Q2_0, "q2_0"},
 };
 
 const KernelType* find_kernel_type(GgmlType type) {

@@ -60,14 +60,24 @@ struct AttentionPush {
   std::uint32_t n_head, n_head_kv, head_dim, pos0, n_tok, q_off, q_stride, kc_off, vc_off, out_off,
       scratch_off, n_chunks, g_per_wg;
   float scale;
+  std::uint32_t window;
+  float softcap, softcap_inv;
 };
-static_assert(sizeof(AttentionPush) == 14 * 4);
+static_assert(sizeof(AttentionPush) == 17 * 4);
 
 // shaders/attn_reduce.comp
 struct AttnReducePush {
-  std::uint32_t n_head, head_dim, pos0, n_tok, chunk, n_chunks, scratch_off, out_off, out_stride;
+  std::uint32_t n_head, head_dim, pos0, n_tok, chunk, n_chunks, scratch_off, out_off, out_stride,
+      window;
 };
-static_assert(sizeof(AttnReducePush) == 9 * 4);
+static_assert(sizeof(AttnReducePush) == 10 * 4);
+
+// shaders/scale.comp
+struct ScalePush {
+  std::uint32_t n, x_off;
+  float a, cap;
+};
+static_assert(sizeof(ScalePush) == 4 * 4);
 
 // shaders/argmax.comp
 struct ArgmaxPush {

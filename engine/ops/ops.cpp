@@ -418,7 +418,14 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   p.pos0 = u32(pos0, op, "pos0");
   p.n_tok = u32(q.rows(), op, "tokens");
   p.q_stride = u32(q.cols(), op, "row");
-  p.n_chunks = ceil_div(static_cast<std::uint64_t>(n_kv), cfg.attn_chunk);
+  require(s.window >= 0 && std::isfinite(s.softcap) && s.softcap >= 0, op,
+          "window must be at least 0 and softcap finite and at least 0");
+  // The longest query's key span: chunks start at its window's first key.
+  const std::int64_t span = s.window > 0 ? std::min(n_kv, s.window) : n_kv;
+  p.n_chunks = ceil_div(static_cast<std::uint64_t>(span), cfg.attn_chunk);
+  p.window = s.window > 0 ? u32(s.window, op, "window") : 0;
+  p.softcap = s.softcap;
+  p.softcap_inv = s.softcap > 0 ? 1.f / s.softcap : 0.f;
   std::uint32_t group = p.n_head / p.n_head_kv;
   p.g_per_wg = std::min(group, cfg.attn_max_g);
   p.scale = s.scale;
@@ -446,7 +453,7 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
                                                          : "llama";
   const vk::Pipeline& pl = kernels_->get("attn_", variant, true, 5, sizeof p,
                                          {cfg.attn_wg, cfg.attn_chunk, cfg.attn_max_g}, 0b00110);
-  std::uint64_t kv_bytes = 2ull * 2 * static_cast<std::uint64_t>(n_kv) * k_cache.cols();
+  std::uint64_t kv_bytes = 2ull * 2 * static_cast<std::uint64_t>(span) * k_cache.cols();
   record(pl, {bq.slice, bk.slice, bv.slice, bo.slice, bs.slice}, p, g,
          kv_bytes + 8ull * q.elements());
   if (p.n_chunks > 1) {
@@ -460,6 +467,7 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
     r.scratch_off = p.scratch_off;
     r.out_off = p.out_off;
     r.out_stride = p.q_stride;
+    r.window = p.window;
     constexpr std::uint32_t wg = 64;
     const vk::Pipeline& rl = kernels_->get("attn_reduce", "", false, 2, sizeof r, {wg});
     record(rl, {bs.slice, bo.slice}, r, vk::Groups{p.n_head, p.n_tok},
@@ -510,6 +518,41 @@ void Ops::swiglu(const Tensor& gate, const Tensor& up, const Tensor& out) {
   const std::uint32_t wg = kernels_->config().elementwise_wg;
   const vk::Pipeline& pl = kernels_->get("elementwise_swiglu", "", false, 3, sizeof p, {wg});
   record(pl, {bg.slice, bu.slice, bo.slice}, p, spread(ceil_div(p.n, wg)), 12ull * p.n);
+}
+
+void Ops::geglu(const Tensor& gate, const Tensor& up, const Tensor& out, bool llama_cpp) {
+  require_f32(gate, "geglu", "gate");
+  require_f32(up, "geglu", "up");
+  require_f32(out, "geglu", "out");
+  require(up.elements() == gate.elements() && out.elements() == gate.elements(), "geglu",
+          "gate " + dims(gate) + ", up " + dims(up) + ", out " + dims(out));
+  Bound bg = bind(gate, "geglu"), bu = bind(up, "geglu"), bo = bind(out, "geglu");
+  ElementwisePush p{u32(gate.elements(), "geglu", "n"), u32(gate.elements(), "geglu", "n"),
+                    elements(bg, 4, "geglu"), elements(bu, 4, "geglu"), elements(bo, 4, "geglu")};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get(
+      llama_cpp ? "elementwise_geglu_llama" : "elementwise_geglu", "", false, 3, sizeof p, {wg});
+  record(pl, {bg.slice, bu.slice, bo.slice}, p, spread(ceil_div(p.n, wg)), 12ull * p.n);
+}
+
+void Ops::scale(const Tensor& x, float a) {
+  require_f32(x, "scale", "x");
+  require(std::isfinite(a), "scale", "the factor must be finite");
+  Bound bx = bind(x, "scale");
+  ScalePush p{u32(x.elements(), "scale", "n"), elements(bx, 4, "scale"), a, 0.f};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("scale_mul", "", false, 1, sizeof p, {wg});
+  record(pl, {bx.slice}, p, spread(ceil_div(p.n, wg)), 8ull * p.n);
+}
+
+void Ops::softcap(const Tensor& x, float cap) {
+  require_f32(x, "softcap", "x");
+  require(std::isfinite(cap) && cap > 0, "softcap", "the cap must be finite and above 0");
+  Bound bx = bind(x, "softcap");
+  ScalePush p{u32(x.elements(), "softcap", "n"), elements(bx, 4, "softcap"), 1.f / cap, cap};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("scale_softcap", "", false, 1, sizeof p, {wg});
+  record(pl, {bx.slice}, p, spread(ceil_div(p.n, wg)), 8ull * p.n);
 }
 
 void Ops::argmax(const Tensor& x, const Tensor& out) {

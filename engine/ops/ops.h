@@ -49,8 +49,12 @@ struct AttentionShape {
   // KernelConfig::attn_chunk rows; chunks combine in float.
   bool llama_cpp_rounding = false;
   // With llama_cpp_rounding: multiply the query by `scale` before rounding it and take the
-  // scores unscaled, as llama.cpp's phi3 graph does (it scales Q ahead of attention).
+  // scores unscaled, as llama.cpp's phi3 and gemma graphs do (they scale Q ahead of attention).
   bool scale_query_first = false;
+  // Sliding-window layers: a query at position p sees keys max(0, p - window + 1) .. p
+  // (model::window_first_key); 0: every earlier key.
+  std::int64_t window = 0;
+  float softcap = 0;  // > 0: each score s becomes softcap * tanh(s / softcap) (gemma2)
 };
 
 class Ops {
@@ -99,6 +103,12 @@ class Ops {
   void add(const Tensor& a, const Tensor& b, const Tensor& out);         // out = a + b
   void add_bias(const Tensor& x, const Tensor& bias);                    // each row of x += bias
   void swiglu(const Tensor& gate, const Tensor& up, const Tensor& out);  // silu(gate) * up
+  // out = gelu_tanh(gate) * up (Gemma's feed-forward); llama_cpp: as ref::geglu_llama_cpp.
+  void geglu(const Tensor& gate, const Tensor& up, const Tensor& out, bool llama_cpp);
+  // In place: x = a * x (Gemma's embedding scale).
+  void scale(const Tensor& x, float a);
+  // In place: x = cap * tanh(x / cap) (Gemma 2's final logit soft-cap; cap > 0).
+  void softcap(const Tensor& x, float cap);
   // out (I32, one per row of x) = index of the row's largest value, the first of equals.
   void argmax(const Tensor& x, const Tensor& out);
   // dst = src, as raw bytes (sizes multiple of 16 bytes, offsets of 16).

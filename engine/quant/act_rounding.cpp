@@ -21,14 +21,31 @@ ActGrid act_grid_for(GgmlType weight) {
     case GgmlType::BF16: return ActGrid::BF16;
     case GgmlType::Q4_0:
     case GgmlType::Q5_0:
-    case GgmlType::Q8_0: return ActGrid::Q8_0;
+    case GgmlType::Q8_0:
+    // ggml-cpu's vec_dot_type for each type
+    case GgmlType::IQ4_NL:
+    case GgmlType::MXFP4:
+    case GgmlType::NVFP4:
+    case GgmlType::Q1_0:
+    case GgmlType::Q2_0: return ActGrid::Q8_0;
     case GgmlType::Q4_1:
     case GgmlType::Q5_1: return ActGrid::Q8_1;
     case GgmlType::Q2_K:
     case GgmlType::Q3_K:
     case GgmlType::Q4_K:
     case GgmlType::Q5_K:
-    case GgmlType::Q6_K: return ActGrid::Q8_K;
+    case GgmlType::Q6_K:
+    case GgmlType::IQ4_XS:
+    case GgmlType::TQ1_0:
+    case GgmlType::TQ2_0:
+    // Codebook-grid IQ types: ggml-cpu's vec_dot_type is Q8_K for all seven.
+    case GgmlType::IQ2_XXS:
+    case GgmlType::IQ2_XS:
+    case GgmlType::IQ2_S:
+    case GgmlType::IQ3_XXS:
+    case GgmlType::IQ3_S:
+    case GgmlType::IQ1_S:
+    case GgmlType::IQ1_M: return ActGrid::Q8_K;
     default: return ActGrid::Exact;
   }
 }

@@ -9,6 +9,8 @@
 
 #include "gguf/gguf_reader.h"
 #include "quant/blocks.h"
+#include "quant/dequantize_lowbit.h"
+#include "quant/dequantize_iq.h"
 #include "quant/half.h"
 #include "util/errors.h"
 
@@ -211,6 +213,8 @@ void dequant_q8_k(const std::uint8_t* src, float* y, std::int64_t nb) {
 }  // namespace
 
 bool dequant_supported(GgmlType type) {
+  // Codebook-grid IQ types (quant/dequantize_iq.h).
+  if (is_grid_iq_type(type)) return true;
   switch (type) {
     case GgmlType::F32:
     case GgmlType::F16:
@@ -225,7 +229,16 @@ bool dequant_supported(GgmlType type) {
     case GgmlType::Q4_K:
     case GgmlType::Q5_K:
     case GgmlType::Q6_K:
-    case GgmlType::Q8_K: return true;
+    case GgmlType::Q8_K:
+    // Low-bit non-grid types (quant/dequantize_lowbit.h).
+    case GgmlType::IQ4_NL:
+    case GgmlType::IQ4_XS:
+    case GgmlType::MXFP4:
+    case GgmlType::NVFP4:
+    case GgmlType::TQ1_0:
+    case GgmlType::TQ2_0:
+    case GgmlType::Q1_0:
+    case GgmlType::Q2_0: return true;
     default: return false;
   }
 }
@@ -251,6 +264,8 @@ void dequantize_row(GgmlType type, const std::uint8_t* src, float* dst, std::int
   require_dequant_supported(type);
   row_bytes(type, n);  // validates n before any byte is read
   const std::int64_t nb = n / gguf::traits(type).block_size;
+  // Codebook-grid IQ types (quant/dequantize_iq.h).
+  if (is_grid_iq_type(type)) return dequantize_grid_iq(type, src, dst, nb);
   switch (type) {
     case GgmlType::F32: return dequant_f32(src, dst, n);
     case GgmlType::F16: return dequant_f16(src, dst, n);
@@ -266,6 +281,15 @@ void dequantize_row(GgmlType type, const std::uint8_t* src, float* dst, std::int
     case GgmlType::Q5_K: return dequant_q4_k_q5_k<BlockQ5_K>(src, dst, nb);
     case GgmlType::Q6_K: return dequant_q6_k(src, dst, nb);
     case GgmlType::Q8_K: return dequant_q8_k(src, dst, nb);
+    // Low-bit non-grid types (quant/dequantize_lowbit.h).
+    case GgmlType::IQ4_NL: return lowbit::dequant_iq4_nl(src, dst, nb);
+    case GgmlType::IQ4_XS: return lowbit::dequant_iq4_xs(src, dst, nb);
+    case GgmlType::MXFP4: return lowbit::dequant_mxfp4(src, dst, nb);
+    case GgmlType::NVFP4: return lowbit::dequant_nvfp4(src, dst, nb);
+    case GgmlType::TQ1_0: return lowbit::dequant_tq1_0(src, dst, nb);
+    case GgmlType::TQ2_0: return lowbit::dequant_tq2_0(src, dst, nb);
+    case GgmlType::Q1_0: return lowbit::dequant_q1_0(src, dst, nb);
+    case GgmlType::Q2_0: return lowbit::dequant_q2_0(src, dst, nb);
     default: throw std::logic_error("dequant_supported and dequantize_row disagree");
   }
 }

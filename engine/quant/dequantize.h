@@ -14,7 +14,10 @@ struct TensorInfo;
 namespace vkchat::quant {
 
 // Whether dequantize_row handles the type: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
-// Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K.
+// Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, TQ1_0, TQ2_0, Q1_0, Q2_0;
+// IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M.
+// Independent of what the GPU kernels read (ops::kernel_supports): a type may dequantize here
+// and still be refused at load for want of a kernel.
 bool dequant_supported(gguf::GgmlType type);
 
 // Throws UnsupportedModel ("tensor type IQ2_XS is not supported") unless dequant_supported.

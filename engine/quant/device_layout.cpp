@@ -11,6 +11,7 @@
 #include <string>
 
 #include "quant/blocks.h"
+#include "quant/blocks_lowbit.h"
 #include "quant/dequantize.h"
 
 namespace vkchat::quant {
@@ -79,10 +80,54 @@ static_assert(covers(kQ4_0, sizeof(BlockQ4_0)) && covers(kQ4_1, sizeof(BlockQ4_1
               covers(kQ5_0, sizeof(BlockQ5_0)) && covers(kQ5_1, sizeof(BlockQ5_1)) &&
               covers(kQ8_0, sizeof(BlockQ8_0)) && covers(kQ6_K, sizeof(BlockQ6_K)));
 
+// --- Low-bit types: Q2_K, Q3_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, TQ1_0, TQ2_0, Q1_0, Q2_0 ---
+// Planes of 4-byte multiples (or byte planes read through their word) so that every field is
+// a texel or word load in weights.glsl.
+constexpr Layout kQ2_K = planes(
+    GgmlType::Q2_K, {{offsetof(BlockQ2_K, qs), sizeof(BlockQ2_K::qs)},
+                     {offsetof(BlockQ2_K, scales), sizeof(BlockQ2_K::scales)},
+                     {offsetof(BlockQ2_K, d), sizeof(BlockQ2_K::d) + sizeof(BlockQ2_K::dmin)}});
+constexpr Layout kQ3_K =
+    planes(GgmlType::Q3_K, {{offsetof(BlockQ3_K, hmask), sizeof(BlockQ3_K::hmask)},
+                            {offsetof(BlockQ3_K, qs), sizeof(BlockQ3_K::qs)},
+                            {offsetof(BlockQ3_K, scales), sizeof(BlockQ3_K::scales)},
+                            {offsetof(BlockQ3_K, d), sizeof(BlockQ3_K::d)}});
+constexpr Layout kIQ4_NL =
+    planes(GgmlType::IQ4_NL, {{offsetof(BlockIQ4_NL, qs), sizeof(BlockIQ4_NL::qs)},
+                              {offsetof(BlockIQ4_NL, d), sizeof(BlockIQ4_NL::d)}});
+// d, scales_h and scales_l are the block's first 8 bytes: one plane of two words.
+constexpr Layout kIQ4_XS =
+    planes(GgmlType::IQ4_XS, {{offsetof(BlockIQ4_XS, qs), sizeof(BlockIQ4_XS::qs)},
+                              {offsetof(BlockIQ4_XS, d), offsetof(BlockIQ4_XS, qs)}});
+constexpr Layout kMXFP4 =
+    planes(GgmlType::MXFP4, {{offsetof(BlockMXFP4, qs), sizeof(BlockMXFP4::qs)},
+                             {offsetof(BlockMXFP4, e), sizeof(BlockMXFP4::e)}});
+constexpr Layout kNVFP4 =
+    planes(GgmlType::NVFP4, {{offsetof(BlockNVFP4, qs), sizeof(BlockNVFP4::qs)},
+                             {offsetof(BlockNVFP4, d), sizeof(BlockNVFP4::d)}});
+constexpr Layout kTQ1_0 =
+    planes(GgmlType::TQ1_0, {{offsetof(BlockTQ1_0, qs), sizeof(BlockTQ1_0::qs)},
+                             {offsetof(BlockTQ1_0, qh), sizeof(BlockTQ1_0::qh)},
+                             {offsetof(BlockTQ1_0, d), sizeof(BlockTQ1_0::d)}});
+constexpr Layout kTQ2_0 =
+    planes(GgmlType::TQ2_0, {{offsetof(BlockTQ2_0, qs), sizeof(BlockTQ2_0::qs)},
+                             {offsetof(BlockTQ2_0, d), sizeof(BlockTQ2_0::d)}});
+constexpr Layout kQ1_0 = planes(GgmlType::Q1_0, {{offsetof(BlockQ1_0, qs), sizeof(BlockQ1_0::qs)},
+                                                 {offsetof(BlockQ1_0, d), sizeof(BlockQ1_0::d)}});
+constexpr Layout kQ2_0 = planes(GgmlType::Q2_0, {{offsetof(BlockQ2_0, qs), sizeof(BlockQ2_0::qs)},
+                                                 {offsetof(BlockQ2_0, d), sizeof(BlockQ2_0::d)}});
+static_assert(covers(kQ2_K, sizeof(BlockQ2_K)) && covers(kQ3_K, sizeof(BlockQ3_K)) &&
+              covers(kIQ4_NL, sizeof(BlockIQ4_NL)) && covers(kIQ4_XS, sizeof(BlockIQ4_XS)) &&
+              covers(kMXFP4, sizeof(BlockMXFP4)) && covers(kNVFP4, sizeof(BlockNVFP4)) &&
+              covers(kTQ1_0, sizeof(BlockTQ1_0)) && covers(kTQ2_0, sizeof(BlockTQ2_0)) &&
+              covers(kQ1_0, sizeof(BlockQ1_0)) && covers(kQ2_0, sizeof(BlockQ2_0)));
+// --- end of the low-bit types ---
+
 // Every type the GPU kernels read (ops/kernels.cpp's kKernelTypes).
 constexpr Layout kLayouts[] = {
-    {GgmlType::F32}, {GgmlType::F16},  {GgmlType::BF16}, kQ4_0, kQ4_1, kQ5_0, kQ5_1,
-    kQ8_0,           {GgmlType::Q4_K}, {GgmlType::Q5_K}, kQ6_K,
+    {GgmlType::F32}, {GgmlType::F16},  {GgmlType::BF16}, kQ4_0,  kQ4_1,  kQ5_0, kQ5_1,
+    kQ8_0,           {GgmlType::Q4_K}, {GgmlType::Q5_K}, kQ6_K,  kQ2_K,  kQ3_K, kIQ4_NL,
+    kIQ4_XS,         kMXFP4,           kNVFP4,           kTQ1_0, kTQ2_0, kQ1_0, kQ2_0,
 };
 
 // One row's geometry.

@@ -11,6 +11,14 @@
 //   Q8_0  (d, qs):       qs nb x 32 | d nb x 2
 //   Q4_K, Q5_K:          the blocks as they are (144 and 176 bytes)
 //   Q6_K  (ql, qh, scales, d): ql nb x 128 | qh nb x 64 | scales nb x 16 | d nb x 2
+//   Q2_K  (scales, qs, d, dmin): qs nb x 64 | scales nb x 16 | dm nb x 4 (d then dmin)
+//   Q3_K  (hmask, qs, scales, d): hmask nb x 32 | qs nb x 64 | scales nb x 12 | d nb x 2
+//   IQ4_NL, Q1_0, Q2_0 (d, qs): qs nb x 16 | d nb x 2
+//   IQ4_XS (d, scales_h, scales_l, qs): qs nb x 128 | d, scales_h, scales_l nb x 8
+//   MXFP4 (e, qs):       qs nb x 16 | e nb x 1
+//   NVFP4 (d[4], qs):    qs nb x 32 | d nb x 4
+//   TQ1_0 (qs, qh, d):   qs nb x 48 | qh nb x 4 | d nb x 2
+//   TQ2_0 (qs, d):       qs nb x 64 | d nb x 2
 // Other types have no device layout: no GPU kernel reads them.
 #pragma once
 #include <cstddef>

@@ -13,6 +13,7 @@
 #include "quant/blocks.h"
 #include "quant/dequantize.h"
 #include "quant/half.h"
+#include "quant/quantize_lowbit.h"
 #include "util/errors.h"
 
 namespace vkchat::quant {
@@ -457,7 +458,14 @@ bool quantize_supported(GgmlType type) {
     case GgmlType::Q8_0:
     case GgmlType::Q4_K:
     case GgmlType::Q5_K:
-    case GgmlType::Q6_K: return true;
+    case GgmlType::Q6_K:
+    // low-bit types (quantize_lowbit.cpp)
+    case GgmlType::Q1_0:
+    case GgmlType::Q2_0:
+    case GgmlType::TQ1_0:
+    case GgmlType::TQ2_0:
+    case GgmlType::MXFP4:
+    case GgmlType::NVFP4: return true;
     default: return false;
   }
 }
@@ -491,6 +499,13 @@ void quantize_row(GgmlType type, const float* src, std::uint8_t* dst, std::int64
     case GgmlType::Q4_K: row_q4_k(src, dst, nb); break;
     case GgmlType::Q5_K: row_q5_k(src, dst, nb); break;
     case GgmlType::Q6_K: row_q6_k(src, dst, nb); break;
+    // Low-bit types
+    case GgmlType::Q1_0: lowbit::quantize_q1_0(src, dst, nb); break;
+    case GgmlType::Q2_0: lowbit::quantize_q2_0(src, dst, nb); break;
+    case GgmlType::TQ1_0: lowbit::quantize_tq1_0(src, dst, nb); break;
+    case GgmlType::TQ2_0: lowbit::quantize_tq2_0(src, dst, nb); break;
+    case GgmlType::MXFP4: lowbit::quantize_mxfp4(src, dst, nb); break;
+    case GgmlType::NVFP4: lowbit::quantize_nvfp4(src, dst, nb); break;
     default: break;
   }
 }

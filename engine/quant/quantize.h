@@ -12,7 +12,7 @@
 namespace vkchat::quant {
 
 // Whether quantize_row handles the type: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K,
-// Q6_K.
+// Q6_K, Q1_0, Q2_0, TQ1_0, TQ2_0, MXFP4, NVFP4.
 bool quantize_supported(gguf::GgmlType type);
 
 // Encodes src[0..n) into row_bytes(type, n) bytes at dst (any alignment). Throws

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "quant/blocks.h"
+#include "quant/blocks_lowbit.h"
 #include "quant/dequantize.h"
 #include "quant/half.h"
 #include "util/errors.h"
@@ -101,6 +102,33 @@ std::vector<std::uint8_t> random_weights(GgmlType type, std::int64_t rows, std::
       for (std::uint64_t i = 0; i < n_blocks; ++i) {
         float d = rng.uniform(0.002f, 0.05f);
         std::memcpy(block(i), &d, 4);
+      }
+      break;
+    // Low-bit types: random quants with a sane scale.
+    case GgmlType::IQ4_NL:
+    case GgmlType::IQ4_XS:
+    case GgmlType::Q1_0:
+    case GgmlType::Q2_0:
+      for (std::uint64_t i = 0; i < n_blocks; ++i) put16(block(i), rng.scale());  // d first
+      break;
+    case GgmlType::TQ1_0:
+      for (std::uint64_t i = 0; i < n_blocks; ++i)
+        put16(block(i) + offsetof(quant::BlockTQ1_0, d), rng.scale());
+      break;
+    case GgmlType::TQ2_0:
+      for (std::uint64_t i = 0; i < n_blocks; ++i)
+        put16(block(i) + offsetof(quant::BlockTQ2_0, d), rng.scale());
+      break;
+    case GgmlType::MXFP4:
+      // E8M0 exponents 2^-12 .. 2^-3 (halved): values of weight size.
+      for (std::uint64_t i = 0; i < n_blocks; ++i)
+        block(i)[0] = static_cast<std::uint8_t>(116 + rng.gen() % 10);
+      break;
+    case GgmlType::NVFP4:
+      // UE4M3 scales with exponents 2..8 (about 2^-6 .. 2^1, halved), any mantissa.
+      for (std::uint64_t i = 0; i < n_blocks; ++i) {
+        for (int s = 0; s < 4; ++s)
+          block(i)[s] = static_cast<std::uint8_t>(0x10 + rng.gen() % 0x38);
       }
       break;
     default: throw UnsupportedModel("random_weights: no generator for this type");

@@ -23,7 +23,9 @@ RefForward::RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPreci
                        Rounding rounding)
     : spec_(spec), n_ctx_(n_ctx), kv_(kv), rounding_(rounding) {
   if (n_ctx <= 0) throw std::invalid_argument("RefForward: n_ctx must be positive");
-  if (spec.w.rope_freqs) rope_freqs_ = quant::dequantize_tensor(*spec.w.rope_freqs);
+  if (const TensorRef factors = model::rope_factors(spec, n_ctx)) {
+    rope_freqs_ = quant::dequantize_tensor(*factors);
+  }
   const auto& hp = spec.hp;
   k_cache_.resize(static_cast<std::size_t>(hp.n_layer));
   v_cache_.resize(k_cache_.size());
@@ -64,10 +66,23 @@ std::vector<float> RefForward::feed(std::span<const std::int32_t> tokens) {
                             " tokens exceed n_ctx " + std::to_string(n_ctx_));
   }
   if (n == 0) return {};
-  Rows out = spec_.hp.arch == Arch::Phi3       ? forward_phi3(tokens)
-             : spec_.hp.arch == Arch::Qwen3Moe ? forward_qwen3moe(tokens)
-             : spec_.hp.delta_net_hybrid()     ? forward_qwen35(tokens)
-                                               : forward_llama(tokens);
+  Rows out = [&] {
+    switch (spec_.hp.arch) {
+      case Arch::Phi3: return forward_phi3(tokens);
+      case Arch::Qwen3Moe: return forward_qwen3moe(tokens);
+      case Arch::Qwen35:
+      case Arch::Qwen35Moe: return forward_qwen35(tokens);
+      case Arch::Gemma2:
+      case Arch::Gemma3: return forward_gemma(tokens);
+      case Arch::Mistral3: return forward_mistral3(tokens);
+      case Arch::SmolLM3: return forward_smollm3(tokens);
+      case Arch::Granite: return forward_granite(tokens);
+      case Arch::Llama:
+      case Arch::Qwen2:
+      case Arch::Qwen3: break;
+    }
+    return forward_llama(tokens);
+  }();
   pos_ += n;
   return std::move(out.data);
 }
@@ -84,6 +99,66 @@ RefForward::Rows RefForward::forward_llama(std::span<const std::int32_t> tokens)
   return logits(x);
 }
 
+// mistral3 (Ministral 3): llama with YaRN (in the RoPE parameters) and the attention
+// temperature: after RoPE each query is scaled by its position's temperature.
+RefForward::Rows RefForward::forward_mistral3(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    rope(q, hp.n_head, il);
+    rope(k, hp.n_head_kv, il);
+    temperature(q);
+    add_to(x, project(L.wo, attend(il, q, k, v)));
+    add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
+  }
+  return logits(x);
+}
+
+// smollm3: llama without RoPE on every fourth layer (NoPE: those layers see positions only
+// through the causal mask).
+RefForward::Rows RefForward::forward_smollm3(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    if (hp.has_rope(il)) {
+      rope(q, hp.n_head, il);
+      rope(k, hp.n_head_kv, il);
+    }
+    add_to(x, project(L.wo, attend(il, q, k, v)));
+    add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
+  }
+  return logits(x);
+}
+
+// granite (Granite 3.x): llama with multipliers: the embeddings scaled, the attention scale the
+// file gives (in attend), each block's output scaled before the residual add, the logits
+// divided.
+RefForward::Rows RefForward::forward_granite(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
+    if (hp.has_rope(il)) {
+      rope(q, hp.n_head, il);
+      rope(k, hp.n_head_kv, il);
+    }
+    Rows attn = project(L.wo, attend(il, q, k, v));
+    if (hp.residual_scale != 0.f) scale_rows(attn, hp.residual_scale);
+    add_to(x, attn);
+    Rows f = dense_ffn(L, norm(x, L.ffn_norm));
+    if (hp.residual_scale != 0.f) scale_rows(f, hp.residual_scale);
+    add_to(x, f);
+  }
+  Rows out = logits(x);
+  scale_rows(out, 1.0f / hp.logit_scale);
+  return out;
+}
+
 // phi3: Q, K and V come from one fused projection; ffn_up yields gate and up side by side.
 RefForward::Rows RefForward::forward_phi3(std::span<const std::int32_t> tokens) {
   const auto& hp = spec_.hp;
@@ -96,8 +171,8 @@ RefForward::Rows RefForward::forward_phi3(std::span<const std::int32_t> tokens) 
     Rows q = columns(qkv, 0, hp.n_embd_q());
     Rows k = columns(qkv, hp.n_embd_q(), hp.n_embd_k_gqa());
     Rows v = columns(qkv, hp.n_embd_q() + hp.n_embd_k_gqa(), hp.n_embd_v_gqa());
-    rope(q, hp.n_head);
-    rope(k, hp.n_head_kv);
+    rope(q, hp.n_head, il);
+    rope(k, hp.n_head_kv, il);
     add_to(x, project(L.wo, attend(il, q, k, v)));
     // Feed-forward.
     h = norm(x, L.ffn_norm);
@@ -138,6 +213,23 @@ RefForward::Rows RefForward::forward_qwen35(std::span<const std::int32_t> tokens
   return logits(x);
 }
 
+// gemma2, gemma3: embeddings scaled by sqrt(n_embd); each sub-block's output is RMS-normed
+// (attn_post_norm, ffn_post_norm) before its residual add; a GELU-gated feed-forward. The rest
+// is in the shared steps: gemma3's per-head Q/K norms (self_attention), the sliding-window
+// layers' window and RoPE, gemma2's score soft-cap (attend) and final soft-cap (logits).
+RefForward::Rows RefForward::forward_gemma(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    add_to(x, norm(self_attention(il, L, norm(x, L.attn_norm)), L.attn_post_norm));
+    Rows h = norm(x, L.ffn_norm);
+    Rows ffn = project(L.ffn_down, geglu(project(L.ffn_gate, h), project(L.ffn_up, h)));
+    add_to(x, norm(ffn, L.ffn_post_norm));
+  }
+  return logits(x);
+}
+
 // qwen35moe (build_layer_ffn): the routed experts, plus the shared expert's SwiGLU output times
 // sigmoid(ffn_gate_inp_shexp . x).
 RefForward::Rows RefForward::shared_expert_moe_ffn(const model::LayerWeights& L,
@@ -174,8 +266,8 @@ RefForward::Rows RefForward::gated_attention(std::int64_t il, const model::Layer
   const Rows v = project(L.wv, h);
   head_norm(q, hp.n_head, L.q_norm);
   head_norm(k, hp.n_head_kv, L.k_norm);
-  rope(q, hp.n_head);
-  rope(k, hp.n_head_kv);
+  rope(q, hp.n_head, il);
+  rope(k, hp.n_head_kv, il);
   Rows o = attend(il, q, k, v);
   for (std::size_t i = 0; i < o.data.size(); ++i) {
     o.data[i] = static_cast<float>(o.data[i] * sigmoid(gate.data[i]));
@@ -227,17 +319,21 @@ RefForward::Rows RefForward::dense_ffn(const model::LayerWeights& L, const Rows&
 RefForward::Rows RefForward::self_attention(std::int64_t il, const model::LayerWeights& L,
                                             const Rows& h) {
   const auto& hp = spec_.hp;
-  Rows q = project(L.wq, h);
-  Rows k = project(L.wk, h);
-  Rows v = project(L.wv, h);
-  add_bias(q, L.bq);
-  add_bias(k, L.bk);
-  add_bias(v, L.bv);
-  head_norm(q, hp.n_head, L.q_norm);
-  head_norm(k, hp.n_head_kv, L.k_norm);
-  rope(q, hp.n_head);
-  rope(k, hp.n_head_kv);
+  auto [q, k, v] = project_qkv(L, h);
+  rope(q, hp.n_head, il);
+  rope(k, hp.n_head_kv, il);
   return project(L.wo, attend(il, q, k, v));
+}
+
+RefForward::Qkv RefForward::project_qkv(const model::LayerWeights& L, const Rows& h) const {
+  const auto& hp = spec_.hp;
+  Qkv r{project(L.wq, h), project(L.wk, h), project(L.wv, h)};
+  add_bias(r.q, L.bq);
+  add_bias(r.k, L.bk);
+  add_bias(r.v, L.bv);
+  head_norm(r.q, hp.n_head, L.q_norm);
+  head_norm(r.k, hp.n_head_kv, L.k_norm);
+  return r;
 }
 
 // Per token: route (ref_moe.h), then each chosen expert's SwiGLU feed-forward, summed with the
@@ -266,6 +362,8 @@ RefForward::Rows RefForward::embed(std::span<const std::int32_t> tokens) const {
   const quant::MatrixView table = quant::MatrixView::of(*spec_.w.token_embd);
   Rows x(static_cast<std::int64_t>(tokens.size()), spec_.hp.n_embd);
   for (std::int64_t t = 0; t < x.n; ++t) embedding_row(table, tokens[t], x.row(t));
+  // gemma's sqrt(n_embd), granite's embedding_scale: multiplied in float as ggml_scale does.
+  if (spec_.hp.embd_scale != 1.f) scale_rows(x, spec_.hp.embd_scale);
   return x;
 }
 
@@ -317,12 +415,23 @@ void RefForward::head_norm(Rows& x, std::int64_t n_heads, TensorRef weight) cons
   }
 }
 
-void RefForward::rope(Rows& x, std::int64_t n_heads) const {
+void RefForward::rope(Rows& x, std::int64_t n_heads, std::int64_t layer) const {
   for (std::int64_t t = 0; t < x.n; ++t) {
     ref::rope(x.row(t), static_cast<int>(n_heads), static_cast<int>(spec_.hp.head_dim), pos_ + t,
-              spec_.hp.rope, rope_freqs_,
+              spec_.hp.layer_rope(layer), rope_freqs_,
               rounding_ == Rounding::LlamaCpp ? RopeAngles::LlamaCpp : RopeAngles::Exact);
   }
+}
+
+void RefForward::temperature(Rows& q) const {
+  for (std::int64_t t = 0; t < q.n; ++t) {
+    const float f = model::attn_temperature(spec_.hp, pos_ + t);
+    for (float& x : q.row(t)) x *= f;
+  }
+}
+
+void RefForward::scale_rows(Rows& x, float factor) {
+  ref::scale(x.data, factor, x.data);
 }
 
 // Writes the batch's K and V at positions pos_.. and lets token t attend to positions 0..pos_+t.
@@ -339,19 +448,26 @@ RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Row
     store(k.row(t), kc.data() + (pos_ + t) * k.width);
     store(v.row(t), vc.data() + (pos_ + t) * v.width);
   }
-  // 1 / sqrt(head_dim) as llama.cpp computes it, in float.
-  const float scale = 1.f / std::sqrt(static_cast<float>(hp.head_dim));
+  // 1 / sqrt(head_dim) as llama.cpp computes it, in float, or the family's own scale.
+  const float scale = hp.attention_scale();
+  // Token t's window (sliding-window layers) and the soft-cap of its scores.
+  const auto options = [&](std::int64_t t) {
+    return AttentionOptions{model::window_first_key(pos_ + t, hp.layer_window(layer)),
+                            hp.attn_softcap};
+  };
   Rows out(q.n, hp.n_embd_attn_out());
   if (rounding_ == Rounding::Exact) {
     for (std::int64_t t = 0; t < q.n; ++t) {
       attention(q.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
-                static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim), scale, out.row(t));
+                static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim), scale, out.row(t),
+                options(t));
     }
     return out;
   }
-  // llama.cpp's phi3 graph scales the query before attention and attends with scale 1, so the
-  // scaled query is what its flash attention rounds to fp16.
-  const bool scale_query_first = hp.arch == Arch::Phi3;
+  // llama.cpp's phi3 and gemma graphs scale the query before attention and attend with scale 1,
+  // so the scaled query is what its flash attention rounds to fp16.
+  const bool scale_query_first =
+      hp.arch == Arch::Phi3 || hp.arch == Arch::Gemma2 || hp.arch == Arch::Gemma3;
   Rows qq = q;
   if (scale_query_first) {
     for (float& x : qq.data) x *= scale;
@@ -359,7 +475,7 @@ RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Row
   for (std::int64_t t = 0; t < q.n; ++t) {
     attention_llama_cpp(qq.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
                         static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim),
-                        scale_query_first ? 1.f : scale, out.row(t));
+                        scale_query_first ? 1.f : scale, out.row(t), options(t));
   }
   return out;
 }
@@ -370,12 +486,26 @@ RefForward::Rows RefForward::swiglu(const Rows& gate, const Rows& up) {
   return out;
 }
 
+RefForward::Rows RefForward::geglu(const Rows& gate, const Rows& up) const {
+  Rows out(gate.n, gate.width);
+  for (std::int64_t t = 0; t < gate.n; ++t) {
+    if (rounding_ == Rounding::LlamaCpp) {
+      geglu_llama_cpp(gate.row(t), up.row(t), out.row(t));
+    } else {
+      ref::geglu(gate.row(t), up.row(t), out.row(t));
+    }
+  }
+  return out;
+}
+
 void RefForward::add_to(Rows& x, const Rows& y) {
   for (std::int64_t t = 0; t < x.n; ++t) add(x.row(t), y.row(t), x.row(t));
 }
 
 RefForward::Rows RefForward::logits(const Rows& x) const {
-  return project(spec_.w.output, norm(x, spec_.w.output_norm));
+  Rows out = project(spec_.w.output, norm(x, spec_.w.output_norm));
+  if (spec_.hp.final_softcap != 0.f) softcap(out.data, spec_.hp.final_softcap);
+  return out;
 }
 
 }  // namespace vkchat::ref

@@ -1,8 +1,8 @@
 // The whole forward pass on the CPU, built from the reference ops with an f32 KV cache: the
 // model the GPU forward pass is compared to, logit for logit. One function per architecture
-// family (llama/qwen2/qwen3, phi3, qwen3moe, qwen35), readable top to bottom like the papers.
-// Weights are read straight from the GGUF map through the ModelSpec, dequantized row by row as they
-// are used.
+// family (llama/qwen2/qwen3, phi3, qwen3moe, qwen35, gemma2/gemma3, and the llama variants
+// mistral3, smollm3, granite), readable top to bottom like the papers. Weights are read straight
+// from the GGUF map through the ModelSpec, dequantized row by row as they are used.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -61,6 +61,10 @@ class RefForward {
   Rows forward_phi3(std::span<const std::int32_t> tokens);
   Rows forward_qwen3moe(std::span<const std::int32_t> tokens);
   Rows forward_qwen35(std::span<const std::int32_t> tokens);
+  Rows forward_gemma(std::span<const std::int32_t> tokens);
+  Rows forward_mistral3(std::span<const std::int32_t> tokens);
+  Rows forward_smollm3(std::span<const std::int32_t> tokens);
+  Rows forward_granite(std::span<const std::int32_t> tokens);
 
   // The named steps the forward functions are made of.
   Rows embed(std::span<const std::int32_t> tokens) const;
@@ -71,13 +75,26 @@ class RefForward {
   static Rows columns(const Rows& x, std::int64_t first, std::int64_t width);
   void add_bias(Rows& x, model::TensorRef bias) const;
   void head_norm(Rows& x, std::int64_t n_heads, model::TensorRef weight) const;
-  void rope(Rows& x, std::int64_t n_heads) const;
+  // RoPE at the batch's positions with layer il's parameters (HParams::layer_rope).
+  void rope(Rows& x, std::int64_t n_heads, std::int64_t layer) const;
+  // Each query row times its position's attention temperature (model::attn_temperature).
+  void temperature(Rows& q) const;
+  static void scale_rows(Rows& x, float factor);
+  struct Qkv {
+    Rows q, k, v;
+  };
+  // Q, K and V of the llama block from the normalized input h: the projections, their optional
+  // biases (qwen2) and per-head norms (qwen3, gemma3), before RoPE.
+  Qkv project_qkv(const model::LayerWeights& L, const Rows& h) const;
   Rows attend(std::int64_t layer, const Rows& q, const Rows& k, const Rows& v);
+  // project_qkv, RoPE on Q and K, attention over the cache, the output projection.
   Rows self_attention(std::int64_t layer, const model::LayerWeights& L, const Rows& h);
   static Rows swiglu(const Rows& gate, const Rows& up);
+  Rows geglu(const Rows& gate, const Rows& up) const;
   Rows moe_ffn(const model::LayerWeights& L, const Rows& x) const;
   Rows gated_attention(std::int64_t layer, const model::LayerWeights& L, const Rows& h);
   Rows delta_net(std::int64_t layer, const model::LayerWeights& L, const Rows& h);
+  // The llama block's feed-forward: down(silu(gate(h)) * up(h)).
   Rows dense_ffn(const model::LayerWeights& L, const Rows& h) const;
   Rows shared_expert_moe_ffn(const model::LayerWeights& L, const Rows& h) const;
   static void add_to(Rows& x, const Rows& y);

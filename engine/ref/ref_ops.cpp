@@ -83,6 +83,11 @@ void add_bias(std::span<float> x, std::span<const float> bias) {
   add(x, bias, x);
 }
 
+void scale(std::span<const float> x, float factor, std::span<float> out) {
+  require(out.size() == x.size(), "scale", sizes(out.size(), x.size()));
+  for (std::size_t i = 0; i < x.size(); ++i) out[i] = x[i] * factor;
+}
+
 void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const RopeParams& p,
           std::span<const float> freq_factors, RopeAngles angles) {
   require(x.size() == static_cast<std::size_t>(n_heads) * static_cast<std::size_t>(head_dim),
@@ -127,28 +132,40 @@ std::size_t check_attention(std::span<const float> q, std::span<const float> k_c
   return kv_row;
 }
 
+void check_first_key(const AttentionOptions& opt, std::int64_t n_kv) {
+  require(opt.first_key >= 0 && opt.first_key < n_kv, "attention window",
+          "first key " + std::to_string(opt.first_key) + " outside 0.." + std::to_string(n_kv - 1));
+  require(std::isfinite(opt.softcap) && opt.softcap >= 0.f, "attention softcap",
+          "must be finite and at least 0");
+}
+
 }  // namespace
 
 void attention(std::span<const float> q, std::span<const float> k_cache,
                std::span<const float> v_cache, std::int64_t n_kv, int n_head, int n_head_kv,
-               int head_dim, float scale, std::span<float> out) {
+               int head_dim, float scale, std::span<float> out, const AttentionOptions& opt) {
   const std::size_t kv_row =
       check_attention(q, k_cache, v_cache, n_kv, n_head, n_head_kv, head_dim, out);
+  check_first_key(opt, n_kv);
   const int group = n_head / n_head_kv;
-  std::vector<double> score(static_cast<std::size_t>(n_kv));
+  const std::int64_t t0 = opt.first_key;
+  std::vector<double> score(static_cast<std::size_t>(n_kv - t0));
   for (int h = 0; h < n_head; ++h) {
     const float* qh = q.data() + static_cast<std::size_t>(h) * head_dim;
     const std::size_t kv_off = static_cast<std::size_t>(h / group) * head_dim;
     double max = -INFINITY;
-    for (std::int64_t t = 0; t < n_kv; ++t) {
-      score[t] = scale * dot(qh, k_cache.data() + t * kv_row + kv_off, head_dim);
-      max = std::max(max, score[t]);
+    for (std::int64_t t = t0; t < n_kv; ++t) {
+      double sc = scale * dot(qh, k_cache.data() + t * kv_row + kv_off, head_dim);
+      if (opt.softcap != 0.f) sc = opt.softcap * std::tanh(sc / opt.softcap);
+      score[t - t0] = sc;
+      max = std::max(max, sc);
     }
     double sum = 0;
     for (double& s : score) sum += (s = std::exp(s - max));
     for (int d = 0; d < head_dim; ++d) {
       double acc = 0;
-      for (std::int64_t t = 0; t < n_kv; ++t) acc += score[t] * v_cache[t * kv_row + kv_off + d];
+      for (std::int64_t t = t0; t < n_kv; ++t)
+        acc += score[t - t0] * v_cache[t * kv_row + kv_off + d];
       out[static_cast<std::size_t>(h) * head_dim + d] = static_cast<float>(acc / sum);
     }
   }
@@ -156,9 +173,12 @@ void attention(std::span<const float> q, std::span<const float> k_cache,
 
 void attention_llama_cpp(std::span<const float> q, std::span<const float> k_cache,
                          std::span<const float> v_cache, std::int64_t n_kv, int n_head,
-                         int n_head_kv, int head_dim, float scale, std::span<float> out) {
+                         int n_head_kv, int head_dim, float scale, std::span<float> out,
+                         const AttentionOptions& opt) {
   const std::size_t kv_row =
       check_attention(q, k_cache, v_cache, n_kv, n_head, n_head_kv, head_dim, out);
+  check_first_key(opt, n_kv);
+  if (opt.softcap != 0.f) scale /= opt.softcap;
   const auto f16 = [](float v) { return quant::fp16_to_f32(quant::f32_to_fp16(v)); };
   const int group = n_head / n_head_kv;
   std::vector<float> qh(static_cast<std::size_t>(head_dim)), acc(qh.size());
@@ -167,12 +187,13 @@ void attention_llama_cpp(std::span<const float> q, std::span<const float> k_cach
     const std::size_t kv_off = static_cast<std::size_t>(h / group) * head_dim;
     std::fill(acc.begin(), acc.end(), 0.f);
     float max = -INFINITY, sum = 0.f;
-    for (std::int64_t t = 0; t < n_kv; ++t) {
+    // Masked keys are skipped, as ggml skips a -inf mask entry.
+    for (std::int64_t t = opt.first_key; t < n_kv; ++t) {
       // ggml sums the fp16 products in float lanes; the double sum rounds once, the difference
       // is a float rounding error.
-      const float s =
-          static_cast<float>(dot(qh.data(), k_cache.data() + t * kv_row + kv_off, head_dim)) *
-          scale;
+      float s = static_cast<float>(dot(qh.data(), k_cache.data() + t * kv_row + kv_off, head_dim)) *
+                scale;
+      if (opt.softcap != 0.f) s = opt.softcap * std::tanh(s);
       float ms = 1.f, vs = 1.f;
       if (s > max) {
         ms = std::exp(max - s);
@@ -229,6 +250,43 @@ void swiglu(std::span<const float> gate, std::span<const float> up, std::span<fl
     const double g = gate[i];
     out[i] = static_cast<float>(g / (1.0 + std::exp(-g)) * up[i]);
   }
+}
+
+float gelu_tanh(float x) {
+  const double v = x;
+  constexpr double kSqrt2OverPi = 0.79788456080286535587989211986876;
+  return static_cast<float>(0.5 * v *
+                            (1.0 + std::tanh(kSqrt2OverPi * v * (1.0 + 0.044715 * v * v))));
+}
+
+void geglu(std::span<const float> gate, std::span<const float> up, std::span<float> out) {
+  require(up.size() == gate.size(), "geglu", sizes(up.size(), gate.size()));
+  require(out.size() == gate.size(), "geglu output", sizes(out.size(), gate.size()));
+  for (std::size_t i = 0; i < gate.size(); ++i) {
+    out[i] = static_cast<float>(static_cast<double>(gelu_tanh(gate[i])) * up[i]);
+  }
+}
+
+void geglu_llama_cpp(std::span<const float> gate, std::span<const float> up, std::span<float> out) {
+  require(up.size() == gate.size(), "geglu", sizes(up.size(), gate.size()));
+  require(out.size() == gate.size(), "geglu output", sizes(out.size(), gate.size()));
+  const auto f16 = [](float v) { return quant::fp16_to_f32(quant::f32_to_fp16(v)); };
+  // ggml's table entry: ggml_gelu_f32 (float arithmetic, tanhf) of the fp16 input, in fp16.
+  const auto gelu_f32 = [](float x) {
+    return 0.5f * x *
+           (1.0f + std::tanh(0.79788456080286535587989211986876f * x * (1.0f + 0.044715f * x * x)));
+  };
+  for (std::size_t i = 0; i < gate.size(); ++i) {
+    const float g = gate[i];
+    const float act = g <= -10.f ? 0.f : g >= 10.f ? g : f16(gelu_f32(f16(g)));
+    out[i] = act * up[i];
+  }
+}
+
+void softcap(std::span<float> x, float cap) {
+  require(std::isfinite(cap) && cap > 0.f, "softcap", "cap must be finite and above 0");
+  const float inv = 1.f / cap;
+  for (float& v : x) v = std::tanh(v * inv) * cap;
 }
 
 std::int64_t argmax(std::span<const float> x) {

@@ -24,6 +24,13 @@ const std::array kPresets = {
     // Qwen/Qwen3-0.6B: q/k RMSNorm, head_dim 128 (not n_embd / n_head), tied embeddings.
     Preset{"qwen3-0.6b", "qwen3", "qwen2", 1024, 28, 16, 8, 128, 3072, 40960, 1000000.f, 1e-6f,
            true, false, true, std::nullopt},
+    // google/gemma-3-1b-pt: head_dim 256, window 512, no rope scaling. Its vocabulary (262144
+    // tokens) is not shared; llama-spm stands in.
+    Preset{"gemma-3-1b", "gemma3", "llama-spm", 1152, 26, 4, 1, 256, 6912, 32768, 1000000.f, 1e-6f,
+           true, false, true, std::nullopt, GemmaShape{512, 10000.f, 0}},
+    // google/gemma-3-4b-pt (text model): window 1024, linear rope scaling x8 on global layers.
+    Preset{"gemma-3-4b", "gemma3", "llama-spm", 2560, 34, 8, 4, 256, 10240, 131072, 1000000.f,
+           1e-6f, true, false, true, std::nullopt, GemmaShape{1024, 10000.f, 8}},
     // Small shapes of each architecture for quick checks (any vocab fits them).
     Preset{"tiny", "llama", "llama-spm", 256, 2, 4, 2, 64, 768, 4096, 10000.f, 1e-5f,
            false, false, false, std::nullopt},

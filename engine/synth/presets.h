@@ -17,9 +17,17 @@ struct Llama3RopeScaling {
   std::int64_t original_context = 8192;
 };
 
+// Gemma 3's additions: sliding-window layers (llama.cpp's default period 6), their RoPE base,
+// linear RoPE scaling of the global layers, post norms and q/k norms.
+struct GemmaShape {
+  std::int64_t sliding_window = 0;
+  float rope_base_swa = 10000.f;
+  float rope_linear_factor = 0;  // 0: no scaling
+};
+
 struct Preset {
   std::string_view name;   // what --preset takes
-  std::string_view arch;   // general.architecture: llama, qwen2, qwen3
+  std::string_view arch;   // general.architecture: llama, qwen2, qwen3, gemma3
   std::string_view vocab;  // the shared vocab it is meant for: ggml-vocab-<vocab>.gguf
   std::int64_t n_embd = 0;
   std::int64_t n_layer = 0;
@@ -34,6 +42,7 @@ struct Preset {
   bool qkv_bias = false;         // qwen2
   bool qk_norm = false;          // qwen3
   std::optional<Llama3RopeScaling> rope_scaling;
+  std::optional<GemmaShape> gemma;  // gemma3 presets
 };
 
 std::span<const Preset> presets();

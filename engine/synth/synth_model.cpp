@@ -38,6 +38,13 @@ namespace {
 
 constexpr double kLogitSpread = 10.0;
 constexpr double kResidual = 6.0;
+// Gemma normalizes each block's output (post norms) and multiplies the embeddings by sqrt(n_embd),
+// so the stream starts as sqrt(n_embd) times the token's own (tied) row, which alone would give
+// that token a logit of sqrt(n_embd) * kLogitSpread^2 / RMS(stream). Post-norm weights of RMS
+// kGemmaPostNorm * kLogitSpread * sqrt(n_embd / (2 n_layer)) grow the stream to about
+// kGemmaPostNorm * sqrt(n_embd) * kLogitSpread, so the own row adds only kLogitSpread /
+// kGemmaPostNorm to its logit.
+constexpr double kGemmaPostNorm = 2.0;
 constexpr double kSwigluRms = 0.596;  // RMS of silu(g) * u for unit normal g, u
 constexpr float kBiasStd = 0.1f;
 constexpr double kAttnShare = 0.25;
@@ -132,6 +139,9 @@ std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::i
   const double embd_std = kLogitSpread / std::sqrt(static_cast<double>(E));
   const double in_std = 1 / std::sqrt(static_cast<double>(E));
   const double residual = kResidual / std::sqrt(static_cast<double>(p.n_layer));
+  const double post_norm =
+      kGemmaPostNorm * kLogitSpread *
+      std::sqrt(static_cast<double>(E) / (2.0 * static_cast<double>(p.n_layer)));
 
   if (p.rope_scaling) pl.vec("rope_freqs.weight", p.head_dim / 2, Fill::RopeFreqs);
   pl.mat("token_embd.weight", "token_embd.weight", 0, E, n_vocab, embd_std, p.tied_embeddings);
@@ -152,11 +162,13 @@ std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::i
     }
     pl.mat(b + "attn_output.weight", "attn_output.weight", il, q_dim, E,
            kAttnShare * residual / std::sqrt(static_cast<double>(q_dim)));
+    if (p.gemma) pl.vec(b + "post_attention_norm.weight", E, Fill::Normal, post_norm);
     pl.vec(b + "ffn_norm.weight", E, Fill::Ones);
     pl.mat(b + "ffn_gate.weight", "ffn_gate.weight", il, E, F, in_std);
     pl.mat(b + "ffn_up.weight", "ffn_up.weight", il, E, F, in_std);
     pl.mat(b + "ffn_down.weight", "ffn_down.weight", il, F, E,
            residual / (kSwigluRms * std::sqrt(static_cast<double>(F))));
+    if (p.gemma) pl.vec(b + "post_ffw_norm.weight", E, Fill::Normal, post_norm);
   }
   pl.vec("output_norm.weight", E, Fill::Ones);
   if (!p.tied_embeddings) pl.mat("output.weight", "output.weight", 0, E, n_vocab, embd_std, true);
@@ -187,6 +199,15 @@ void write_metadata(gguf::GgufWriter& w, const Preset& p, const FileType& ft,
   w.set(a + "rope.dimension_count", u32(p.head_dim));
   w.set(a + "rope.freq_base", p.rope_base);
   w.set(a + "attention.layer_norm_rms_epsilon", p.rms_eps);
+  if (p.gemma) {
+    // The keys convert_hf_to_gguf.py writes for Gemma 3 (no pattern key: llama.cpp's period 6).
+    w.set(a + "attention.sliding_window", u32(p.gemma->sliding_window));
+    w.set(a + "rope.freq_base_swa", p.gemma->rope_base_swa);
+    if (p.gemma->rope_linear_factor > 0) {
+      w.set(a + "rope.scaling.type", std::string_view("linear"));
+      w.set(a + "rope.scaling.factor", p.gemma->rope_linear_factor);
+    }
+  }
   // The whole tokenizer: model, pre-tokenizer, tokens, scores, types, merges, special ids,
   // add_bos / add_eos and the chat template, whichever the vocab file has.
   for (const auto& [key, value] : vocab.metadata()) {

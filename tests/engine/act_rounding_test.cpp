@@ -31,6 +31,12 @@ TEST(ActRounding, EachWeightTypeGetsItsVecDotGrid) {
   for (GgmlType t :
        {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K})
     EXPECT_EQ(act_grid_for(t), ActGrid::Q8_K);
+  // The low-bit types (ggml-cpu's vec_dot_type of each)
+  for (GgmlType t :
+       {GgmlType::IQ4_NL, GgmlType::MXFP4, GgmlType::NVFP4, GgmlType::Q1_0, GgmlType::Q2_0})
+    EXPECT_EQ(act_grid_for(t), ActGrid::Q8_0);
+  for (GgmlType t : {GgmlType::IQ4_XS, GgmlType::TQ1_0, GgmlType::TQ2_0})
+    EXPECT_EQ(act_grid_for(t), ActGrid::Q8_K);
   EXPECT_EQ(act_grid_block(ActGrid::Q8_0), 32);
   EXPECT_EQ(act_grid_block(ActGrid::Q8_1), 32);
   EXPECT_EQ(act_grid_block(ActGrid::Q8_K), 256);

@@ -2,6 +2,7 @@
 // the architecture or tensor) for files the engine cannot run, built here in memory.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -263,13 +264,92 @@ TEST(ModelSpec, OffendingTensorIsNamed) {
   e = error_of([&] { read_model_spec(fused); });
   EXPECT_NE(e.find("blk.0.ffn_up.weight"), std::string::npos) << e;
 
-  auto iq = tiny("llama")
+  // I8 is a ggml type no weight of a released model uses and no kernel reads.
+  auto i8 = tiny("llama")
                 .without("token_embd.weight")
-                .tensor("token_embd.weight", {32, 8}, GgmlType::IQ4_NL)
+                .tensor("token_embd.weight", {32, 8}, GgmlType::I8)
                 .build();
-  e = error_of([&] { read_model_spec(iq); });
+  e = error_of([&] { read_model_spec(i8); });
   EXPECT_NE(e.find("token_embd.weight"), std::string::npos) << e;
-  EXPECT_NE(e.find("IQ4_NL"), std::string::npos) << e;
+  EXPECT_NE(e.find("I8"), std::string::npos) << e;
+}
+
+// YaRN as gpt-oss's files carry it (factor 32, original context 4096, no beta or log-multiplier
+// keys: llama.cpp's defaults): the magnitude nets to 1 + 0.1 ln 32, as llama.cpp's
+// yarn_attn_factor times rope_yarn's own factor.
+TEST(ModelSpec, YarnKeysAndMagnitude) {
+  auto yarn =
+      tiny("llama").str("llama.rope.scaling.type", "yarn").f32("llama.rope.scaling.factor", 32.f);
+  yarn.u32("llama.rope.scaling.original_context_length", 4096);
+  // llama reads no beta keys: these are ignored, as llama.cpp ignores them.
+  yarn.f32("llama.rope.scaling.yarn_beta_fast", 8.f);
+  const HParams hp = read_hparams(yarn.build());
+  EXPECT_EQ(hp.rope.ext_factor, 1.f);
+  EXPECT_FLOAT_EQ(hp.rope.freq_scale, 1.f / 32);
+  EXPECT_EQ(hp.rope.n_ctx_orig, 4096);
+  EXPECT_EQ(hp.rope.beta_fast, 32.f);
+  EXPECT_EQ(hp.rope.beta_slow, 1.f);
+  EXPECT_NEAR(hp.rope.attn_factor * (1 + 0.1 * std::log(32.0)), 1 + 0.1 * std::log(32.0), 1e-6);
+  EXPECT_EQ(hp.attn_temp_scale, 0.f);
+
+  // Without original_context_length the training context is the original one; attn_factor
+  // multiplies every kind.
+  auto linear = tiny("llama").f32("llama.rope.scaling.factor", 2.f);
+  linear.f32("llama.rope.scaling.attn_factor", 0.5f);
+  const HParams lin = read_hparams(linear.build());
+  EXPECT_EQ(lin.rope.ext_factor, 0.f);
+  EXPECT_EQ(lin.rope.n_ctx_orig, 128);
+  EXPECT_EQ(lin.rope.attn_factor, 0.5f);
+  EXPECT_EQ(lin.rope.freq_scale, 0.5f);
+
+  // "none" ignores the factor.
+  auto none =
+      tiny("llama").str("llama.rope.scaling.type", "none").f32("llama.rope.scaling.factor", 4.f);
+  EXPECT_EQ(read_hparams(none.build()).rope.freq_scale, 1.f);
+}
+
+// mistral3's keys (the zoo file): betas, yarn_log_multiplier = mscale_all_dim 1 (the magnitude
+// nets to 1), and the attention temperature with the original context as its period.
+TEST(ModelSpec, Mistral3YarnAndTemperature) {
+  std::vector<GgufFile> keep;
+  const ModelSpec s = spec_of("zoo/synth-mistral3-f16", keep);
+  EXPECT_EQ(s.hp.arch, Arch::Mistral3);
+  EXPECT_EQ(s.hp.rope.type, RopeType::Normal);
+  EXPECT_EQ(s.hp.rope.ext_factor, 1.f);
+  EXPECT_EQ(s.hp.rope.freq_scale, 1.f / 16);
+  EXPECT_EQ(s.hp.rope.n_ctx_orig, 16);
+  EXPECT_EQ(s.hp.rope.beta_fast, 32.f);
+  EXPECT_EQ(s.hp.rope.beta_slow, 1.f);
+  EXPECT_NEAR(s.hp.rope.attn_factor * (1 + 0.1 * std::log(16.0)), 1.0, 1e-6);
+  EXPECT_FLOAT_EQ(s.hp.attn_temp_scale, 0.1f);
+  EXPECT_EQ(s.hp.attn_temp_period, 16);
+  EXPECT_EQ(attn_temperature(s.hp, 15), 1.f);
+  EXPECT_FLOAT_EQ(attn_temperature(s.hp, 16), static_cast<float>(1 + 0.1 * std::log(2.0)));
+  EXPECT_FLOAT_EQ(attn_temperature(s.hp, 47), static_cast<float>(1 + 0.1 * std::log(3.0)));
+}
+
+// smollm3: RoPE on layers 0-2, not on layer 3; granite: its multipliers.
+TEST(ModelSpec, SmolLM3AndGranite) {
+  std::vector<GgufFile> keep;
+  const ModelSpec sm = spec_of("zoo/synth-smollm3-f16", keep);
+  EXPECT_EQ(sm.hp.arch, Arch::SmolLM3);
+  EXPECT_EQ(sm.hp.rope.type, RopeType::Normal);
+  EXPECT_TRUE(sm.w.tied_output);
+  for (int il = 0; il < 4; ++il) EXPECT_EQ(sm.hp.has_rope(il), il != 3) << il;
+  const ModelSpec g = spec_of("zoo/synth-granite-f16", keep);
+  EXPECT_EQ(g.hp.arch, Arch::Granite);
+  EXPECT_EQ(g.hp.embd_scale, 12.f);
+  EXPECT_FLOAT_EQ(g.hp.residual_scale, 0.22f);
+  EXPECT_EQ(g.hp.logit_scale, 8.f);
+  EXPECT_EQ(g.hp.attention_scale(), 1.f / 32);
+  for (int il = 0; il < 3; ++il) EXPECT_TRUE(g.hp.has_rope(il));
+  // logit_scale is required (llama.cpp refuses granite files without it).
+  EXPECT_THROW(read_hparams(tiny("granite").build()), vkchat::MetadataError);
+  auto minimal = tiny("granite").f32("granite.logit_scale", 2.f);
+  const HParams gm = read_hparams(minimal.build());
+  EXPECT_TRUE(gm.has_rope(0));
+  EXPECT_EQ(gm.residual_scale, 0.f);
+  EXPECT_EQ(gm.attention_scale(), 1.f / 4);  // 1 / sqrt(head_dim 16)
 }
 
 TEST(ModelSpec, RopeScalingAndDefaults) {
@@ -282,8 +362,8 @@ TEST(ModelSpec, RopeScalingAndDefaults) {
   EXPECT_EQ(hp.rope.freq_base, 500000.f);
   EXPECT_EQ(hp.rope.type, RopeType::Normal);
 
-  auto yarn = tiny("llama").str("llama.rope.scaling.type", "yarn").build();
-  EXPECT_THROW(read_hparams(yarn), UnsupportedModel);
+  auto unknown = tiny("llama").str("llama.rope.scaling.type", "su").build();
+  EXPECT_THROW(read_hparams(unknown), UnsupportedModel);
 
   auto odd_rot = tiny("llama").u32("llama.rope.dimension_count", 17).build();
   EXPECT_THROW(read_hparams(odd_rot), vkchat::MetadataError);

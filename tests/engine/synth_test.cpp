@@ -68,6 +68,17 @@ TEST(Synth, PresetsHaveTheRealModelsParameterCounts) {
             1235814400u + 32);
   EXPECT_EQ(count_params(plan_tensors(preset("llama-3.1-8b"), type("Q8_0"), 128256)),
             8030261248u + 64);
+  EXPECT_EQ(count_params(plan_tensors(preset("gemma-3-1b"), type("Q8_0"), 262144)), 999885952u);
+}
+
+TEST(Synth, Gemma3PresetHasPostNormsAndItsKeys) {
+  const auto g = plan_tensors(preset("gemma-3-4b"), type("Q8_0"), 32000);
+  EXPECT_EQ(spec(g, "blk.33.post_attention_norm.weight").ne, (std::vector<std::uint64_t>{2560}));
+  // Random post-norm weights of RMS 2 * 10 * sqrt(2560 / 68): the blocks outweigh the embedding.
+  EXPECT_EQ(spec(g, "blk.0.post_ffw_norm.weight").fill, Fill::Normal);
+  EXPECT_NEAR(spec(g, "blk.0.post_ffw_norm.weight").stddev, 20 * std::sqrt(2560.0 / 68), 1e-3);
+  EXPECT_EQ(spec(g, "blk.0.attn_q_norm.weight").ne, (std::vector<std::uint64_t>{256}));
+  EXPECT_THROW(spec(g, "output.weight"), std::runtime_error);  // tied
 }
 
 TEST(Synth, PlansFollowTheArchitectures) {

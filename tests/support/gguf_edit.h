@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gguf/gguf_reader.h"
@@ -19,6 +20,8 @@ struct GgufEdits {
   std::function<void(gguf::GgufWriter&)> metadata;
   // Called with each tensor's bytes before they are written; may change them (not their size).
   std::function<void(const gguf::TensorInfo&, std::vector<std::uint8_t>&)> tensor_data;
+  // 1-D F32 tensors added after the file's own.
+  std::vector<std::pair<std::string, std::vector<float>>> add_f32;
 };
 
 // Writes `in` to `out` with `edits` applied; tensors keep their names, shapes and types.

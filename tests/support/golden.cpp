@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -98,6 +99,10 @@ std::vector<fs::path> golden_files() {
   return jsonl_files(shared_path("golden"));
 }
 
+std::vector<fs::path> quant_golden_files() {
+  return jsonl_files(shared_path("golden/quant"));
+}
+
 std::vector<fs::path> dequant_golden_files() {
   return jsonl_files(fs::path(VKCHAT_TEST_DATA_DIR) / "golden-dequant");
 }
@@ -112,10 +117,18 @@ Tolerance shared_golden_tolerance(bool quantized) {
   return tol;
 }
 
+Tolerance quant_file_golden_tolerance() {
+  return {kQuantizedRoundingNoiseAbs, std::numeric_limits<double>::infinity()};
+}
+
 Tolerance rounded_golden_tolerance(bool quantized) {
   Tolerance tol = shared_golden_tolerance(quantized);
   if (quantized) tol.abs = kQuantizedRoundingNoiseAbs;
   return tol;
+}
+
+Tolerance gemma_zoo_tolerance(bool quantized) {
+  return quantized ? Tolerance{0.03, 0.25} : Tolerance{0.015, 0.10};
 }
 
 std::vector<std::string> golden_models() {

@@ -1,12 +1,13 @@
 // KV-cache writes (f32 -> f16, round to nearest even) and causal grouped-query attention over
 // the f16 cache, decode and batched prefill, one chunk and split over many, against the CPU
-// reference reading the same f16 values; and the variant that rounds as ggml's flash attention
-// does against ref::attention_llama_cpp.
+// reference reading the same f16 values, with sliding windows and soft-capped scores (gemma);
+// and the variant that rounds as ggml's flash attention does against ref::attention_llama_cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
 
+#include "model/swa_hparams.h"
 #include "quant/half.h"
 #include "ref/random_weights.h"
 #include "ref/ref_ops.h"
@@ -50,7 +51,14 @@ struct AttnCase {
   int n_head, n_head_kv, head_dim;
   std::int64_t pos0, n_tok;
   bool subgroups = true;
+  std::int64_t window = 0;  // sliding window (0: none)
+  float softcap = 0;        // score soft-cap (0: none)
 };
+
+// The reference's options for query t of a case: its window's first key and the soft-cap.
+ref::AttentionOptions ref_options(const AttnCase& c, std::int64_t t) {
+  return {model::window_first_key(c.pos0 + t, c.window), c.softcap};
+}
 
 // A random query and f16 cache for a case: the cache uploaded as f16 and, for the reference,
 // the same values as floats.
@@ -95,6 +103,8 @@ TEST_P(AttentionTest, MatchesReference) {
   ops::Tensor out = rig.poisoned(GgmlType::F32, q_row, c.n_tok);
   ops::AttentionShape shape{c.n_head, c.n_head_kv, c.head_dim,
                             1.f / std::sqrt(static_cast<float>(c.head_dim))};
+  shape.window = c.window;
+  shape.softcap = c.softcap;
   ops::Tensor scratch =
       rig.poisoned(GgmlType::F32, static_cast<std::int64_t>(ops::attention_scratch_floats(
                                       rig.kernels(), c.n_tok, shape, n_ctx)));
@@ -104,7 +114,7 @@ TEST_P(AttentionTest, MatchesReference) {
   for (std::int64_t t = 0; t < c.n_tok; ++t) {
     ref::attention(std::span<const float>(q).subspan(t * q_row, q_row), kf, vf, c.pos0 + t + 1,
                    c.n_head, c.n_head_kv, c.head_dim, shape.scale,
-                   std::span<float>(want).subspan(t * q_row, q_row));
+                   std::span<float>(want).subspan(t * q_row, q_row), ref_options(c, t));
   }
   EXPECT_LE(rel_l2(rig.read_f32(out), want), 1e-5);
 }
@@ -131,6 +141,8 @@ TEST_P(GgmlAttentionTest, RoundsLikeGgml) {
     ops::AttentionShape shape{c.n_head,   c.n_head_kv,
                               c.head_dim, 1.f / std::sqrt(static_cast<float>(c.head_dim)),
                               true,       scale_query_first};
+    shape.window = c.window;
+    shape.softcap = c.softcap;
     ops::Tensor out = rig.poisoned(GgmlType::F32, q_row, c.n_tok);
     ops::Tensor scratch =
         rig.poisoned(GgmlType::F32, static_cast<std::int64_t>(ops::attention_scratch_floats(
@@ -144,7 +156,7 @@ TEST_P(GgmlAttentionTest, RoundsLikeGgml) {
       ref::attention_llama_cpp(std::span<const float>(qq).subspan(t * q_row, q_row), kf, vf,
                                c.pos0 + t + 1, c.n_head, c.n_head_kv, c.head_dim,
                                scale_query_first ? 1.f : shape.scale,
-                               std::span<float>(want).subspan(t * q_row, q_row));
+                               std::span<float>(want).subspan(t * q_row, q_row), ref_options(c, t));
     }
     const std::vector<float> got = rig.read_f32(out);
     std::size_t equal = 0;
@@ -162,7 +174,8 @@ INSTANTIATE_TEST_SUITE_P(
                       AttnCase{"decode_head_dim_128", 4, 2, 128, 100, 1},
                       AttnCase{"decode_head_dim_36_unaligned_rows", 4, 2, 36, 50, 1},
                       AttnCase{"prefill_causal", 4, 2, 64, 0, 9},
-                      AttnCase{"prefill_shared_memory", 4, 4, 32, 100, 12, false}),
+                      AttnCase{"prefill_shared_memory", 4, 4, 32, 100, 12, false},
+                      AttnCase{"prefill_window_softcap", 4, 2, 64, 10, 20, true, 16, 1.5f}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // Chunks are KernelConfig::attn_chunk (128) positions: pos0 + n_tok past 128 splits the keys.
@@ -178,7 +191,15 @@ INSTANTIATE_TEST_SUITE_P(
                       AttnCase{"prefill_causal", 4, 2, 64, 0, 9},
                       AttnCase{"prefill_after_cache_split", 6, 3, 32, 124, 7},
                       AttnCase{"decode_split_shared_memory", 8, 2, 64, 260, 1, false},
-                      AttnCase{"prefill_shared_memory", 4, 4, 32, 120, 12, false}),
+                      AttnCase{"prefill_shared_memory", 4, 4, 32, 120, 12, false},
+                      // Sliding windows: chunks start at each query's first key, so a window
+                      // of 200 at position 300 spans two chunks from key 101.
+                      AttnCase{"decode_window", 4, 2, 64, 300, 1, true, 16},
+                      AttnCase{"decode_window_split", 4, 2, 64, 300, 1, true, 200},
+                      AttnCase{"prefill_into_the_window", 4, 2, 64, 10, 20, true, 16},
+                      AttnCase{"prefill_window_split", 4, 1, 64, 120, 40, false, 130},
+                      AttnCase{"decode_softcap_split", 4, 2, 64, 300, 1, true, 0, 1.f},
+                      AttnCase{"prefill_window_softcap", 4, 2, 64, 30, 9, true, 16, 2.f}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -82,74 +82,90 @@ TEST(CliGenerate, JsonLinesAsThePeerPrintsThem) {
   EXPECT_GT(stats["ttft_ms"].as_double(), 0);
 }
 
-// Every MODEL.score.jsonl against `vkchat-cli score --json`: the goldens' tolerances on every
-// listed probability (the CLI's top 40, each golden entry absent from it bounded by the 40th)
-// and the top-1 rule.
+// A score golden against `vkchat-cli score --json` on `model`, with the score text `text`: `tol`
+// on every listed probability (the CLI's top 40, each golden entry absent
+// from it bounded by the 40th) and the top-1 rule.
+void check_score_golden(const GoldenCase& g, const std::filesystem::path& model,
+                        const std::filesystem::path& text, Tolerance tol) {
+  SCOPED_TRACE(g.name);
+  const CliRun r = run_cli("score -m " + quoted(model) + " --file " + quoted(text) +
+                           " -n 48 --top-probs 40 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::vector<json::Value> lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), g.steps.size() + 2);
+  const std::vector<json::Value>& tokens = lines[0]["tokens"].as_array();
+  ASSERT_GE(tokens.size(), g.tokens.size());
+  double nll = 0, min_p_next = 1;
+  int scored = 0;
+  GoldenReport report;
+  for (std::size_t i = 0; i < g.steps.size(); ++i) {
+    const json::Value& pos = lines[1 + i];
+    ASSERT_EQ(pos["pos"].as_int(), static_cast<long long>(i));
+    const std::vector<TopEntry> top = top_of(pos);
+    ASSERT_EQ(top.size(), 40u);
+    ++report.steps;
+    const std::vector<TopEntry>& gold = g.steps[i];
+    double step_abs = 0;
+    if (gold.size() >= 2 && gold[0].p - gold[1].p >= 0.05) {
+      ++report.top1_checked;
+      report.top1_mismatch += top[0].id != gold[0].id;
+      EXPECT_EQ(top[0].id, gold[0].id) << "position " << i;
+    }
+    for (const TopEntry& want : gold) {
+      double p = top.back().p;  // an upper bound for what the CLI did not list
+      for (const TopEntry& e : top) {
+        if (e.id == want.id) p = e.p;
+      }
+      const double diff = std::fabs(p - want.p);
+      report.max_abs = std::max(report.max_abs, diff);
+      step_abs = std::max(step_abs, diff);
+      EXPECT_LE(diff, tol.abs + 1e-6) << "position " << i << " token " << want.id;
+      if (want.p >= 0.01) {
+        report.max_rel = std::max(report.max_rel, diff / want.p);
+        EXPECT_LE(diff / want.p, tol.rel) << "position " << i << " token " << want.id;
+      }
+    }
+    report.reproduced += step_abs <= kReproducedAbs;
+    if (i + 1 < tokens.size()) {
+      EXPECT_EQ(pos["next"].as_int(), tokens[i + 1].as_int());
+      const double p_next = pos["p_next"].as_double();
+      min_p_next = std::min(min_p_next, p_next);
+      nll -= std::log(p_next);
+      ++scored;
+    }
+  }
+  std::printf("%-26s %s\n", g.name.c_str(), report.summary().c_str());
+  const double ppl = lines.back()["perplexity"].as_double();
+  EXPECT_TRUE(std::isfinite(ppl) && ppl >= 1) << ppl;
+  // From the printed p_next, rounded to 6 decimals: only where that rounding is small.
+  if (min_p_next >= 1e-3) {
+    EXPECT_NEAR(ppl, std::exp(nll / scored), 1e-3 * ppl);
+  }
+}
+
+// Every MODEL.score.jsonl of ../shared/golden.
 TEST(CliScore, EveryScoreGoldenWithinTolerance) {
   int checked = 0;
   for (const auto& path : golden_files()) {
     const GoldenCase g = read_golden(path);
     if (g.name != g.model + ".score") continue;
-    SCOPED_TRACE(g.name);
     ++checked;
     const auto model = shared_path("models/" + g.model + ".gguf");
-    const Tolerance tol = shared_golden_tolerance(is_quantized(gguf::GgufFile::open(model)));
-    const CliRun r = run_cli("score -m " + quoted(model) + " --file " +
-                             quoted(shared_path("golden/" + g.model + ".score.txt")) +
-                             " -n 48 --top-probs 40 --json");
-    ASSERT_EQ(r.exit_code, 0) << r.out;
-    const std::vector<json::Value> lines = json_lines(r.out);
-    ASSERT_EQ(lines.size(), g.steps.size() + 2);
-    const std::vector<json::Value>& tokens = lines[0]["tokens"].as_array();
-    ASSERT_GE(tokens.size(), g.tokens.size());
-    double nll = 0, min_p_next = 1;
-    int scored = 0;
-    GoldenReport report;
-    for (std::size_t i = 0; i < g.steps.size(); ++i) {
-      const json::Value& pos = lines[1 + i];
-      ASSERT_EQ(pos["pos"].as_int(), static_cast<long long>(i));
-      const std::vector<TopEntry> top = top_of(pos);
-      ASSERT_EQ(top.size(), 40u);
-      ++report.steps;
-      const std::vector<TopEntry>& gold = g.steps[i];
-      double step_abs = 0;
-      if (gold.size() >= 2 && gold[0].p - gold[1].p >= 0.05) {
-        ++report.top1_checked;
-        report.top1_mismatch += top[0].id != gold[0].id;
-        EXPECT_EQ(top[0].id, gold[0].id) << "position " << i;
-      }
-      for (const TopEntry& want : gold) {
-        double p = top.back().p;  // an upper bound for what the CLI did not list
-        for (const TopEntry& e : top) {
-          if (e.id == want.id) p = e.p;
-        }
-        const double diff = std::fabs(p - want.p);
-        report.max_abs = std::max(report.max_abs, diff);
-        step_abs = std::max(step_abs, diff);
-        EXPECT_LE(diff, tol.abs + 1e-6) << "position " << i << " token " << want.id;
-        if (want.p >= 0.01) {
-          report.max_rel = std::max(report.max_rel, diff / want.p);
-          EXPECT_LE(diff / want.p, tol.rel) << "position " << i << " token " << want.id;
-        }
-      }
-      report.reproduced += step_abs <= kReproducedAbs;
-      if (i + 1 < tokens.size()) {
-        EXPECT_EQ(pos["next"].as_int(), tokens[i + 1].as_int());
-        const double p_next = pos["p_next"].as_double();
-        min_p_next = std::min(min_p_next, p_next);
-        nll -= std::log(p_next);
-        ++scored;
-      }
-    }
-    std::printf("%-26s %s\n", g.name.c_str(), report.summary().c_str());
-    const double ppl = lines.back()["perplexity"].as_double();
-    EXPECT_TRUE(std::isfinite(ppl) && ppl >= 1) << ppl;
-    // From the printed p_next, rounded to 6 decimals: only where that rounding is small.
-    if (min_p_next >= 1e-3) {
-      EXPECT_NEAR(ppl, std::exp(nll / scored), 1e-3 * ppl);
-    }
+    check_score_golden(g, model, shared_path("golden/" + g.model + ".score.txt"),
+                       shared_golden_tolerance(is_quantized(gguf::GgufFile::open(model))));
   }
   EXPECT_GE(checked, 10);
+}
+
+// The zoo's gemma2 and gemma3 (../shared/golden/zoo), computing in float: gemma_zoo_tolerance.
+TEST(CliScore, GemmaZooScoreGoldensWithinTolerance) {
+  for (const char* name : {"synth-gemma3-f16", "synth-gemma2-f16"}) {
+    const std::string stem = name;
+    const auto model = shared_path("models/zoo/" + stem + ".gguf");
+    check_score_golden(read_golden(shared_path("golden/zoo/" + stem + ".score.jsonl")), model,
+                       shared_path("golden/zoo/" + stem + ".score.txt"),
+                       gemma_zoo_tolerance(is_quantized(gguf::GgufFile::open(model))));
+  }
 }
 
 TEST(CliScore, TextModePrintsThePerplexity) {

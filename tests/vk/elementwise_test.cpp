@@ -1,5 +1,8 @@
-// Residual add, bias add, SwiGLU, argmax and the plain copy against the CPU reference.
+// Residual add, bias add, SwiGLU, GeGLU, scale, soft-cap, argmax and the plain copy against the
+// CPU reference.
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "ref/random_weights.h"
 #include "ref/ref_ops.h"
@@ -36,6 +39,40 @@ TEST(Elementwise, AddBiasAddSwiglu) {
   EXPECT_LE(rel_l2(rig.read_f32(sum), want_sum), 1e-6);
   EXPECT_LE(rel_l2(rig.read_f32(sw), want_sw), 1e-5);
   EXPECT_LE(rel_l2(rig.read_f32(biased), want_bias), 1e-6);
+}
+
+// Gemma's ops. The gates span past +-10, where ggml's table ends. The llama.cpp variant rounds the
+// gelu input and result to fp16 as the reference does; the GPU's tanh differs from the CPU's in
+// the last bits, which moves an fp16 rounding by one step where the value sits at a midpoint.
+TEST(Elementwise, GegluScaleSoftcap) {
+  std::uint64_t seed = test_seed() + 71;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig;
+  const std::int64_t n = 1027, T = 3;
+  std::vector<float> gate = ref::random_floats(n * T, seed, -12, 12);
+  std::vector<float> up = ref::random_floats(n * T, seed + 1, -4, 4);
+  std::vector<float> logits = ref::random_floats(n * T, seed + 2, -200, 200);
+  ops::Tensor gt = rig.f32(gate, n, T), ut = rig.f32(up, n, T);
+  ops::Tensor exact = rig.poisoned(GgmlType::F32, n, T), ll = rig.poisoned(GgmlType::F32, n, T);
+  ops::Tensor scaled = rig.f32(up, n, T), capped = rig.f32(logits, n, T);
+  rig.run([&](ops::Ops& ops) {
+    ops.geglu(gt, ut, exact, false);
+    ops.geglu(gt, ut, ll, true);
+    ops.scale(scaled, 11.3137085f);
+    ops.softcap(capped, 30.f);
+  });
+  std::vector<float> want(gate.size()), want_ll(gate.size()), want_scaled = up,
+                                                              want_capped = logits;
+  ref::geglu(gate, up, want);
+  ref::geglu_llama_cpp(gate, up, want_ll);
+  for (float& v : want_scaled) v *= 11.3137085f;
+  ref::softcap(want_capped, 30.f);
+  EXPECT_LE(rel_l2(rig.read_f32(exact), want), 1e-5);
+  EXPECT_LE(rel_l2(rig.read_f32(ll), want_ll), 1e-4);
+  EXPECT_EQ(rig.read_f32(scaled), want_scaled);
+  const std::vector<float> got_capped = rig.read_f32(capped);
+  EXPECT_LE(rel_l2(got_capped, want_capped), 1e-5);
+  for (float v : got_capped) ASSERT_LE(std::abs(v), 30.f);
 }
 
 TEST(Elementwise, ArgmaxFirstOfEquals) {

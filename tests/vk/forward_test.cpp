@@ -139,6 +139,34 @@ TEST_P(GpuGolden, ExactActivationsMatchLlamaCpp) {
 INSTANTIATE_TEST_SUITE_P(Goldens, GpuGolden, ::testing::ValuesIn(golden_models()),
                          [](const auto& info) { return test_name(info.param); });
 
+// The files of shared/models/quant (llama.cpp's own llama-quantize output, issue 13) against
+// their goldens in shared/golden/quant, rounding every product's input like llama.cpp's CPU
+// backend (the goldens' source): top-1 equal where llama.cpp's gap is >= 0.05 and every listed
+// probability within 0.03 (quant_file_golden_tolerance).
+class QuantGolden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(QuantGolden, TeacherForcingMatchesLlamaCpp) {
+  const std::string name = GetParam();
+  const auto model = Model::load(shared_path("models/quant/" + name + ".gguf"), validated(0, true));
+  Session s(*model, 128);
+  std::vector<std::filesystem::path> files;
+  for (const auto& f : quant_golden_files()) {
+    if (f.filename().string().starts_with(name + ".")) files.push_back(f);
+  }
+  EXPECT_EQ(run_goldens(s, files, name, "", quant_file_golden_tolerance()), 2)
+      << "goldens missing for " << name;
+}
+
+// The low-bit types Q2_K..Q2_0: pure files and llama.cpp's K-quant and IQ4_XS mixes of them.
+INSTANTIATE_TEST_SUITE_P(
+    QuantA, QuantGolden,
+    ::testing::Values("synth-llama-pure-q2_k", "synth-llama-pure-q3_k", "synth-llama-pure-iq4_nl",
+                      "synth-llama-pure-iq4_xs", "synth-llama-pure-tq1_0", "synth-llama-pure-tq2_0",
+                      "synth-llama-pure-mxfp4", "synth-llama-pure-nvfp4", "synth-llama-pure-q1_0",
+                      "synth-llama-pure-q2_0", "synth-llama-q2_k", "synth-llama-q3_k_m",
+                      "synth-llama-q3_k_l", "synth-llama-q4_k_m", "synth-llama-iq4_xs"),
+    [](const auto& info) { return test_name(info.param); });
+
 // The whole forward pass against engine/ref, which keeps its KV cache in f16 like the GPU, both
 // computing in float and rounding like llama.cpp (stories260K is F32: there only attention and
 // the RoPE angles round). Over 16 positions (the prompt "Once upon a time ..." and what follows

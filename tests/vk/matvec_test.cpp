@@ -5,10 +5,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "ref/random_weights.h"
 #include "ref/ref_ops.h"
+#include "util/env.h"
 #include "util/errors.h"
 #include "vk/kernel_rig.h"
 #include "vk/vk_test_support.h"
@@ -165,7 +170,10 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, LinearTest,
                          ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::BF16,
                                            GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
                                            GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K,
-                                           GgmlType::Q5_K, GgmlType::Q6_K),
+                                           GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q2_K,
+                                           GgmlType::Q3_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS,
+                                           GgmlType::MXFP4, GgmlType::NVFP4, GgmlType::TQ1_0,
+                                           GgmlType::TQ2_0, GgmlType::Q1_0, GgmlType::Q2_0),
                          type_name);
 
 // The realistic decode shape once per type family: float, 32-element blocks, K-quants.
@@ -199,45 +207,114 @@ TEST(LinearFallback, MatvecWithoutSubgroups) {
 // SIMD row x 32 rows on CPUs); whichever this device gets, every layout must compute the same
 // thing. stream 0: matvec.comp with `rows` rows; else matvec_stream.comp with `stream` rows
 // (max_units 2 sends the widest rows below back to matvec.comp).
-TEST(LinearLayouts, MatvecAndSwigluAtEveryWorkgroupShape) {
-  std::uint64_t seed = test_seed() + 23;
-  SCOPED_TRACE(seed_trace(seed));
-  struct Layout {
-    std::uint32_t wg, rows, stream, max_units;
-  } layouts[] = {{64, 2, 0, 64}, {8, 32, 0, 64}, {4, 7, 0, 64}, {32, 1, 0, 64}, {1, 3, 0, 64},
-                 {8, 2, 32, 64}, {4, 2, 5, 64},  {2, 2, 1, 64}, {8, 4, 32, 2}};
-  for (bool subgroups : {true, false}) {
-    for (const Layout& l : layouts) {
-      ops::KernelConfig c = ops::KernelConfig::for_device(vk_context());
-      c.subgroups = c.subgroups && subgroups;
-      c.matvec_wg = l.wg;
-      c.matvec_rows = l.rows;
-      c.matvec_stream_rows = l.stream;
-      c.matvec_stream_max_units = l.max_units;
-      KernelRig rig(c);
-      SCOPED_TRACE("wg " + std::to_string(l.wg) + " rows " + std::to_string(l.rows) + " stream " +
-                   std::to_string(l.stream) + " max units " + std::to_string(l.max_units) +
-                   (c.subgroups ? "" : " nosg"));
-      for (GgmlType type : {GgmlType::F16, GgmlType::Q4_0, GgmlType::Q4_K}) {
-        SCOPED_TRACE(std::string(gguf::type_name(type)));
-        // N not a multiple of any row count above; K several passes of the widest workgroup.
-        EXPECT_LE(compare_linear(rig, type, 75, 256 * 9, 2, Kernel::Matvec, seed), tolerance(type));
-        std::int64_t N = 45, K = 512;
-        std::vector<std::uint8_t> gb = ref::random_weights(type, N, K, seed + 1);
-        std::vector<std::uint8_t> ub = ref::random_weights(type, N, K, seed + 2);
-        std::vector<float> x = ref::random_floats(static_cast<std::size_t>(K), seed + 3);
-        ops::Tensor g = rig.weights(type, gb, K, N), u = rig.weights(type, ub, K, N);
-        ops::Tensor xt = rig.f32(x, K, 1);
-        ops::Tensor y = rig.poisoned(GgmlType::F32, N, 1);
-        ops::Tensor tmp = rig.poisoned(GgmlType::F32, N, 1);
-        rig.run([&](ops::Ops& ops) { ops.linear_swiglu(g, u, xt, y, tmp); });
-        std::vector<float> gate(static_cast<std::size_t>(N)), up(gate.size()), want(gate.size());
-        ref::matmul(view(type, gb, K, N), x, gate, 1);
-        ref::matmul(view(type, ub, K, N), x, up, 1);
-        ref::swiglu(gate, up, want);
-        EXPECT_LE(rel_l2(rig.read_f32(y), want), tolerance(type));
+//
+// The whole sweep, layout x subgroup mode x every type a kernel reads, costs a pipeline build per
+// case on lavapipe (minutes per type), so a run samples it (sweep_cases below) with a seed that
+// is printed: VKCHAT_SWEEP_SEED=N replays a run, VKCHAT_FULL_SWEEP=1 runs every case.
+struct MatvecLayout {
+  std::uint32_t wg, rows, stream, max_units;
+};
+constexpr MatvecLayout kMatvecLayouts[] = {{64, 2, 0, 64}, {8, 32, 0, 64}, {4, 7, 0, 64},
+                                           {32, 1, 0, 64}, {1, 3, 0, 64},  {8, 2, 32, 64},
+                                           {4, 2, 5, 64},  {2, 2, 1, 64},  {8, 4, 32, 2}};
+
+struct SweepCase {
+  MatvecLayout layout;
+  bool subgroups;
+  GgmlType type;
+};
+
+// Every weight type the kernels read.
+std::vector<GgmlType> kernel_types() {
+  std::vector<GgmlType> types;
+  for (std::uint32_t id = 0; id < 64; ++id) {
+    if (auto t = gguf::type_traits(id); t && ops::kernel_supports(t->type))
+      types.push_back(t->type);
+  }
+  return types;
+}
+
+// Sampled: every type once in matvec.comp (a layout with stream 0, drawn), so that every type x
+// kernel (matvec.comp and its SwiGLU form; LinearTest covers matvec_stream.comp for every type)
+// runs in each run; then every layout and subgroup mode not drawn yet once, with a drawn type.
+// The subgroup mode of each type's case is drawn too: over runs every type meets both.
+std::vector<SweepCase> sweep_cases(std::uint64_t seed, bool full) {
+  std::vector<SweepCase> cases;
+  const std::vector<GgmlType> types = kernel_types();
+  if (full) {
+    for (bool sg : {true, false}) {
+      for (const MatvecLayout& l : kMatvecLayouts) {
+        for (GgmlType t : types) cases.push_back({l, sg, t});
       }
     }
+    return cases;
+  }
+  std::mt19937_64 gen(seed);
+  std::vector<std::pair<MatvecLayout, bool>> plain, all;
+  for (bool sg : {true, false}) {
+    for (const MatvecLayout& l : kMatvecLayouts) {
+      all.push_back({l, sg});
+      if (l.stream == 0) plain.push_back({l, sg});
+    }
+  }
+  std::shuffle(plain.begin(), plain.end(), gen);
+  std::vector<bool> used(all.size(), false);
+  auto mark = [&](const MatvecLayout& l, bool sg) {
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      const auto& [a, asg] = all[i];
+      if (a.wg == l.wg && a.rows == l.rows && a.stream == l.stream && a.max_units == l.max_units &&
+          asg == sg)
+        used[i] = true;
+    }
+  };
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    const auto& [l, sg] = plain[i % plain.size()];
+    cases.push_back({l, sg, types[i]});
+    mark(l, sg);
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (!used[i]) cases.push_back({all[i].first, all[i].second, types[gen() % types.size()]});
+  }
+  return cases;
+}
+
+TEST(LinearLayouts, MatvecAndSwigluAtEveryWorkgroupShape) {
+  std::uint64_t seed = test_seed() + 23;
+  if (auto s = env_value("VKCHAT_SWEEP_SEED")) seed = std::stoull(*s);
+  const bool full = env_flag("VKCHAT_FULL_SWEEP");
+  const std::vector<SweepCase> cases = sweep_cases(seed, full);
+  std::printf("layout sweep: %zu cases (%s), VKCHAT_SWEEP_SEED=%llu\n", cases.size(),
+              full ? "full" : "sampled", static_cast<unsigned long long>(seed));
+  SCOPED_TRACE("VKCHAT_SWEEP_SEED=" + std::to_string(seed) + (full ? " VKCHAT_FULL_SWEEP=1" : ""));
+  for (const SweepCase& sc : cases) {
+    const MatvecLayout& l = sc.layout;
+    ops::KernelConfig c = ops::KernelConfig::for_device(vk_context());
+    c.subgroups = c.subgroups && sc.subgroups;
+    c.matvec_wg = l.wg;
+    c.matvec_rows = l.rows;
+    c.matvec_stream_rows = l.stream;
+    c.matvec_stream_max_units = l.max_units;
+    KernelRig rig(c);
+    const GgmlType type = sc.type;
+    SCOPED_TRACE("wg " + std::to_string(l.wg) + " rows " + std::to_string(l.rows) + " stream " +
+                 std::to_string(l.stream) + " max units " + std::to_string(l.max_units) +
+                 (c.subgroups ? "" : " nosg") + " " + std::string(gguf::type_name(type)));
+    // N not a multiple of any row count above; K several passes of the widest workgroup.
+    EXPECT_LE(compare_linear(rig, type, 75, 256 * 9, 2, Kernel::Matvec, seed), tolerance(type));
+    std::int64_t N = 45, K = 512;
+    std::vector<std::uint8_t> gb = ref::random_weights(type, N, K, seed + 1);
+    std::vector<std::uint8_t> ub = ref::random_weights(type, N, K, seed + 2);
+    std::vector<float> x = ref::random_floats(static_cast<std::size_t>(K), seed + 3);
+    ops::Tensor g = rig.weights(type, gb, K, N), u = rig.weights(type, ub, K, N);
+    ops::Tensor xt = rig.f32(x, K, 1);
+    ops::Tensor y = rig.poisoned(GgmlType::F32, N, 1);
+    ops::Tensor tmp = rig.poisoned(GgmlType::F32, N, 1);
+    rig.run([&](ops::Ops& ops) { ops.linear_swiglu(g, u, xt, y, tmp); });
+    std::vector<float> gate(static_cast<std::size_t>(N)), up(gate.size()), want(gate.size());
+    ref::matmul(view(type, gb, K, N), x, gate, 1);
+    ref::matmul(view(type, ub, K, N), x, up, 1);
+    ref::swiglu(gate, up, want);
+    EXPECT_LE(rel_l2(rig.read_f32(y), want), tolerance(type));
   }
 }
 
@@ -278,7 +355,7 @@ TEST(LinearChecks, ShapeMismatchAndUnsupportedTypeThrow) {
   rig.run([&](ops::Ops& ops) {
     EXPECT_THROW(ops.matvec(w, xt, bad_y), std::invalid_argument);
     ops::Tensor q2 = w;
-    q2.type = GgmlType::Q2_K;
+    q2.type = GgmlType::Q8_K;  // dequantizes on the CPU, but no kernel reads it
     q2.ne = {256, 1, 1, 1};
     EXPECT_THROW(ops.matvec(q2, xt, bad_y), vkchat::UnsupportedModel);
   });

@@ -1,0 +1,47 @@
+// granite (Granite 3.x): the llama block with multipliers: the embeddings times embd_scale,
+// the file's attention scale (in attend, through HParams::attention_scale), each block's output
+// times residual_scale before it joins the residual stream, and the logits divided by logit_scale.
+// The last is applied to the final normalized rows, before the output projection that
+// record_logits shares with every family: the projection is linear, and for a power-of-two
+// scale (Granite 3.x's 8 and 16) the two orders give the same floats.
+#include "llm/forward_family.h"
+#include "llm/forward_steps.h"
+
+namespace vkchat::llm {
+
+void record_forward_granite(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                            const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                            std::int64_t n_tok, ForwardRounding rounding) {
+  const PassTensors t = pass_tensors(s, n_tok);
+  const float eps = hp.rms_eps;
+  const int n_head = static_cast<int>(hp.n_head), n_head_kv = static_cast<int>(hp.n_head_kv);
+  const int head_dim = static_cast<int>(hp.head_dim);
+  // A block's output joins the residual stream scaled.
+  auto scale_residual = [&] {
+    if (hp.residual_scale != 0.f) ops.scale(t.proj, hp.residual_scale);
+  };
+
+  ops.embedding(w.token_embd, t.ids, t.x);
+  if (hp.embd_scale != 1.f) ops.scale(t.x, hp.embd_scale);
+  ops.rmsnorm(t.x, w.layers[0].attn_norm, t.xn, eps);
+  for (std::size_t il = 0; il < w.layers.size(); ++il) {
+    const LayerTensors& L = w.layers[il];
+
+    project_qkv(ops, hp, L, s, t, rounding);
+    if (hp.has_rope(static_cast<std::int64_t>(il))) {
+      ops.rope(t.q, n_head, head_dim, pos0, s.rope);
+      ops.rope(t.k, n_head_kv, head_dim, pos0, s.rope);
+    }
+    attend(ops, hp, kv, il, s, t, pos0, rounding);
+    ops.linear(L.wo, rounded_input(ops, s, t.attn, rounding).for_weight(L.wo), t.proj);
+    scale_residual();
+    ops.add_rmsnorm(t.x, t.proj, t.x, L.ffn_norm, t.xn, eps);
+
+    feed_forward(ops, L, s, t, rounding);
+    scale_residual();
+    ops.add_rmsnorm(t.x, t.proj, t.x, next_norm(w, il), t.xn, eps);
+  }
+  ops.scale(t.xn, 1.0f / hp.logit_scale);  // logits / logit_scale
+}
+
+}  // namespace vkchat::llm

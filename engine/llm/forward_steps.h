@@ -1,0 +1,46 @@
+// The steps the families' forward passes share (forward_<family>.cpp): the rows of the scratch
+// one pass uses, the llama block's Q/K/V projections, attention over the cache and the SwiGLU
+// feed-forward. Each records ops in order; none decides by architecture.
+#pragma once
+#include <cstdint>
+
+#include "llm/device_weights.h"
+#include "llm/forward.h"
+
+namespace vkchat::llm {
+
+// The first n_tok rows of each activation of the scratch (ids: its first n_tok ids).
+struct PassTensors {
+  ops::Tensor ids, x, xn, q, k, v, attn, proj, ffn, ffn_tmp;
+};
+PassTensors pass_tensors(const Scratch& s, std::int64_t n_tok);
+
+// A product's input as llama.cpp would see it (itself when rounding is off); one per value of t.
+ops::RoundedInput rounded_input(ops::Ops& ops, const Scratch& s, const ops::Tensor& t,
+                                ForwardRounding rounding);
+
+// q, k, v = projections of t.xn, plus the layer's optional biases (qwen2) and per-head norms
+// (qwen3, gemma3); no RoPE.
+void project_qkv(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L, const Scratch& s,
+                 const PassTensors& t, ForwardRounding rounding);
+
+// Layer il's attention parameters: the family's scale (HParams::attention_scale), the layer's
+// window (sliding-window layers), the score soft-cap, and where llama.cpp's graph scales the
+// query ahead of attention (phi3, gemma), so that rounding like llama.cpp rounds that query.
+ops::AttentionShape layer_attention_shape(const model::HParams& hp, std::int64_t il,
+                                          ForwardRounding rounding);
+
+// Writes K and V at pos0.. into the layer's cache, then t.attn = softmax(q K^T * scale) V over
+// the layer's cache rows (causal, windowed where the layer is; layer_attention_shape), in calls
+// of at most attn_tokens queries so the partials fit the scratch.
+void attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,
+            const Scratch& s, const PassTensors& t, std::int64_t pos0, ForwardRounding rounding);
+
+// t.proj = down(silu(gate(t.xn)) * up(t.xn)).
+void feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
+                  ForwardRounding rounding);
+
+// The norm after layer il: the next layer's attention norm, or the output norm after the last.
+const ops::Tensor& next_norm(const DeviceWeights& w, std::size_t il);
+
+}  // namespace vkchat::llm

@@ -1,0 +1,14 @@
+// The keys gemma2 and gemma3 add to the llama family's: sliding-window layers and their RoPE,
+// the attention scale, soft-capping and the embedding scale, with llama.cpp's defaults
+// (src/models/gemma2.cpp, gemma3.cpp load_arch_hparams).
+#pragma once
+
+#include "model/hparams.h"
+
+namespace vkchat::model {
+
+// Fills hp's sliding-window, scale and soft-cap fields for Arch::Gemma2 / Arch::Gemma3; hp's
+// common fields (head sizes, rope) are already read. Throws MetadataError for a bad value.
+void read_gemma_hparams(const gguf::GgufFile& f, HParams& hp);
+
+}  // namespace vkchat::model
