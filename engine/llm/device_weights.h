@@ -34,6 +34,22 @@ struct LayerTensors {
   ops::Tensor ffn_norm;                       // f32 [n_embd]
   ops::Tensor ffn_gate, ffn_up;               // [n_embd] -> n_ff
   ops::Tensor ffn_down;                       // [n_ff] -> n_embd
+  // qwen35's full-attention layers: wq holds the queries only and q_gate the output gate, each
+  // head's rows regrouped on upload (attn_q interleaves them per head; see WeightPlan::Entry).
+  std::optional<ops::Tensor> q_gate;  // [n_embd] -> n_embd_q
+  // qwen35's gated delta net (recurrent layers; wq/wk/wv/wo unused there).
+  struct DeltaNet {
+    ops::Tensor wqkv;     // [n_embd] -> conv_channels: Q, K, V before the convolution
+    ops::Tensor z;        // attn_gate: [n_embd] -> value_dim
+    ops::Tensor conv;     // f32 [d_conv x conv_channels] taps (widened on upload)
+    ops::Tensor dt_bias;  // f32 [n_v_heads]
+    ops::Tensor a;        // f32 [n_v_heads]
+    ops::Tensor beta;     // [n_embd] -> n_v_heads
+    ops::Tensor alpha;    // [n_embd] -> n_v_heads
+    ops::Tensor norm;     // f32 [head_dim]
+    ops::Tensor out;      // [value_dim] -> n_embd
+  };
+  std::optional<DeltaNet> delta;
 };
 
 struct DeviceWeights {
@@ -48,7 +64,10 @@ struct DeviceWeights {
 struct WeightPlan {
   struct Entry {
     model::TensorRef tensor;
-    bool to_f32 = false;  // a vector stored as f16/bf16/quantized, widened to f32 on upload
+    bool to_f32 = false;  // a vector (or conv taps) stored as f16/bf16/quantized, widened to f32
+    // Rows regrouped on upload: each group of 2 * split_head_rows rows (a head's queries, then
+    // its gate) goes to the first half (queries) and the second half (gates). 0: as stored.
+    std::int64_t split_head_rows = 0;
     std::uint32_t buffer = 0;
     std::uint64_t offset = 0;
     std::uint64_t bytes = 0;  // on the device

@@ -48,10 +48,6 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Load
     throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
                            " (mixture of experts) does not run on the GPU yet");
   }
-  if (hp.delta_net_hybrid()) {
-    throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
-                           " (gated delta net) does not run on the GPU yet");
-  }
 
   m->context_ = std::make_unique<vk::Context>(vk::Context::create(options.device));
   m->kernels_ = std::make_unique<ops::Kernels>(*m->context_);
