@@ -241,7 +241,9 @@ std::optional<ChatSession::Prompt> ChatSession::fit(std::span<const Message> con
 }
 
 std::int64_t ChatSession::prefill(std::span<const std::int32_t> tokens, std::int64_t& fed) {
-  const std::size_t reuse = std::min(common_prefix(cache_, tokens), tokens.size() - 1);
+  // A recurrent model keeps no state per position: it reuses all of the cache or none.
+  const auto reuse = static_cast<std::size_t>(session_->truncation_point(
+      static_cast<std::int64_t>(std::min(common_prefix(cache_, tokens), tokens.size() - 1))));
   session_->truncate(static_cast<std::int64_t>(reuse));
   cache_.resize(reuse);
   try {
@@ -319,8 +321,8 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
 
   try {
     bool stopped = false;
-    st.tokens_reused = static_cast<std::int64_t>(
-        std::min(common_prefix(cache_, prompt->tokens), prompt->tokens.size() - 1));
+    st.tokens_reused = session_->truncation_point(static_cast<std::int64_t>(
+        std::min(common_prefix(cache_, prompt->tokens), prompt->tokens.size() - 1)));
     try {
       prefill(prompt->tokens, st.tokens_prefilled);
     } catch (const Cancelled&) {
@@ -391,8 +393,8 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
     }
   } catch (...) {
     // Keep the mirror of the cache exact whatever failed (a device error, the callback).
-    const auto n =
-        std::min<std::int64_t>(static_cast<std::int64_t>(cache_.size()), session_->position());
+    const auto n = session_->truncation_point(
+        std::min<std::int64_t>(static_cast<std::int64_t>(cache_.size()), session_->position()));
     cache_.resize(static_cast<std::size_t>(n));
     session_->truncate(n);
     throw;

@@ -1,9 +1,11 @@
 // One buffer per layer keeps each allocation small and every cache inside one binding window.
 #include "llm/kv_cache.h"
 
+#include <algorithm>
 #include <string>
 
 #include "util/checked_math.h"
+#include "vk/command.h"
 #include "vk/context.h"
 
 namespace vkchat::llm {
@@ -22,8 +24,11 @@ std::uint64_t v_bytes(const model::HParams& hp, std::int64_t n_ctx) {
 }
 // V starts at an offset every device can bind.
 constexpr std::uint64_t kAlign = 256;
+std::uint64_t align_up(std::uint64_t v) {
+  return sat_add(v, kAlign - 1) / kAlign * kAlign;
+}
 std::uint64_t v_offset(const model::HParams& hp, std::int64_t n_ctx) {
-  return sat_add(k_bytes(hp, n_ctx), kAlign - 1) / kAlign * kAlign;
+  return align_up(k_bytes(hp, n_ctx));
 }
 
 }  // namespace
@@ -40,17 +45,41 @@ std::uint64_t KvCache::bytes(const model::HParams& hp, std::int64_t n_ctx) {
                  state);
 }
 
-KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx) : n_ctx_(n_ctx) {
+KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx)
+    : n_ctx_(n_ctx), recurrent_(hp.n_attention_layers() < hp.n_layer) {
+  const auto n = static_cast<std::size_t>(hp.n_layer);
+  buffers_.reserve(n);
+  k_.resize(n);
+  v_.resize(n);
+  conv_.resize(n);
+  state_.resize(n);
   const std::uint64_t voff = v_offset(hp, n_ctx);
-  buffers_.reserve(static_cast<std::size_t>(hp.n_layer));
-  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
-    buffers_.emplace_back(ctx, voff + v_bytes(hp, n_ctx), vk::BufferKind::Device,
-                          "kv cache " + std::to_string(il));
+  const model::DeltaNetParams& d = hp.delta;
+  const std::uint64_t state_off =
+      align_up(static_cast<std::uint64_t>(std::max<std::int64_t>(d.conv_state_floats(), 1)) * 4);
+  for (std::size_t il = 0; il < n; ++il) {
+    if (hp.is_recurrent(static_cast<std::int64_t>(il))) {
+      const vk::Buffer& b = buffers_.emplace_back(
+          ctx, state_off + static_cast<std::uint64_t>(d.ssm_state_floats()) * 4,
+          vk::BufferKind::Device, "recurrent state " + std::to_string(il));
+      conv_[il] = ops::Tensor::f32(b, d.conv_channels(), d.d_conv - 1, 0);
+      state_[il] = ops::Tensor::f32(b, d.head_dim * d.head_dim, d.n_v_heads, state_off);
+    } else {
+      const vk::Buffer& b = buffers_.emplace_back(
+          ctx, voff + v_bytes(hp, n_ctx), vk::BufferKind::Device, "kv cache " + std::to_string(il));
+      k_[il] = ops::Tensor::f16(b, hp.n_embd_k_gqa(), n_ctx, 0);
+      v_[il] = ops::Tensor::f16(b, hp.n_embd_v_gqa(), n_ctx, voff);
+    }
   }
-  for (const vk::Buffer& b : buffers_) {
-    k_.push_back(ops::Tensor::f16(b, hp.n_embd_k_gqa(), n_ctx, 0));
-    v_.push_back(ops::Tensor::f16(b, hp.n_embd_v_gqa(), n_ctx, voff));
+}
+
+void KvCache::record_reset(vk::CommandBuffer& cmd) const {
+  for (std::size_t il = 0; il < conv_.size(); ++il) {
+    for (const ops::Tensor* t : {&conv_[il], &state_[il]}) {
+      if (t->buffer && t->bytes() > 0) cmd.fill(t->buffer->slice(t->offset, t->bytes()), 0);
+    }
   }
+  cmd.barrier();
 }
 
 }  // namespace vkchat::llm

@@ -1,6 +1,9 @@
-// The KV cache of one session: f16 K and V rows for n_ctx positions, per layer, on the device.
-// Positions are written by the forward pass (ops::kv_write); truncating a session only moves its
-// position, the rows beyond are overwritten by what comes next.
+// The KV cache of one session: f16 K and V rows for n_ctx positions, per attention layer, on the
+// device. Positions are written by the forward pass (ops::kv_write); truncating a session only
+// moves its position, the rows beyond are overwritten by what comes next. A recurrent layer
+// (qwen35's gated delta net) keeps instead its f32 convolution window and delta state, which the
+// forward pass updates in place and zeroes when it starts at position 0: such a cache can go back
+// to 0 only.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -10,6 +13,7 @@
 #include "vk/buffer.h"
 
 namespace vkchat::vk {
+class CommandBuffer;
 class Context;
 }
 
@@ -23,14 +27,25 @@ class KvCache {
   KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx);
 
   std::int64_t n_ctx() const { return n_ctx_; }
-  // f16 [n_ctx x n_embd_k_gqa] and [n_ctx x n_embd_v_gqa] of a layer.
+  // Whether some layer keeps a recurrent state (only a reset to position 0 forgets positions).
+  bool recurrent() const { return recurrent_; }
+  // f16 [n_ctx x n_embd_k_gqa] and [n_ctx x n_embd_v_gqa] of an attention layer.
   const ops::Tensor& k(std::int64_t layer) const { return k_[layer]; }
   const ops::Tensor& v(std::int64_t layer) const { return v_[layer]; }
+  // A recurrent layer's f32 [(d_conv - 1) x conv_channels] window and [n_v_heads x head_dim x
+  // head_dim] delta state.
+  const ops::Tensor& conv_window(std::int64_t layer) const { return conv_[layer]; }
+  const ops::Tensor& delta_state(std::int64_t layer) const { return state_[layer]; }
+  // Records zeroing every recurrent layer's window and state, then a barrier: the state before
+  // position 0.
+  void record_reset(vk::CommandBuffer& cmd) const;
 
  private:
   std::int64_t n_ctx_;
-  std::vector<vk::Buffer> buffers_;  // one per layer: K rows, then V rows
-  std::vector<ops::Tensor> k_, v_;
+  bool recurrent_ = false;
+  // One per layer: K rows, then V rows; or the convolution window, then the delta state.
+  std::vector<vk::Buffer> buffers_;
+  std::vector<ops::Tensor> k_, v_, conv_, state_;  // empty tensors where a layer has none
 };
 
 }  // namespace vkchat::llm

@@ -224,8 +224,17 @@ void Session::truncate(std::int64_t n) {
     throw std::out_of_range("truncate to " + std::to_string(n) + " past position " +
                             std::to_string(pos_));
   }
+  if (n != truncation_point(n)) {
+    throw std::invalid_argument("truncate to " + std::to_string(n) + " of " + std::to_string(pos_) +
+                                " positions: " + model_->hparams().arch_name +
+                                "'s recurrent state cannot be truncated, only reset to 0");
+  }
   pos_ = n;
   have_logits_ = false;
+}
+
+std::int64_t Session::truncation_point(std::int64_t n) const {
+  return kv_.recurrent() && n != pos_ ? 0 : n;
 }
 
 }  // namespace vkchat::llm

@@ -15,7 +15,8 @@
 //   wait, no allocation and no descriptor update; only the logits come back (decode_argmax: only
 //   the argmax).
 // - Ids outside the vocabulary and overflowing the context throw std::out_of_range before
-//   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix).
+//   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix); a
+//   recurrent model (qwen35) can only go back to 0.
 // - Logits that come back (feed, feed_all, decode) are checked: a NaN or infinity throws
 //   NonFiniteOutput naming the position (NaN weights, a NaN rope base); decode_argmax's id is
 //   not checked, but a generation always starts with feed().
@@ -79,8 +80,13 @@ class Session {
   std::int64_t position() const { return pos_; }
   std::int64_t n_ctx() const { return kv_.n_ctx(); }
   std::int64_t n_vocab() const { return model_->hparams().n_vocab; }
-  // Forgets positions n and beyond (n <= position()); logits() becomes empty.
+  // Forgets positions n and beyond (n <= position()); logits() becomes empty. A model with
+  // recurrent layers (qwen35) keeps no per-position state there: only n = 0 or position() is
+  // possible, others throw std::invalid_argument (see truncation_point).
   void truncate(std::int64_t n);
+  // The largest position <= n that truncate() accepts: n, or 0 for a recurrent model when n is
+  // not position(). A chat reusing a prefix truncates there and re-prefills the rest.
+  std::int64_t truncation_point(std::int64_t n) const;
 
   void set_cancel_flag(const std::atomic<bool>* cancel) { cancel_ = cancel; }
   // Target seconds per prefill chunk; 0 (the default): the largest chunks, fastest prefill.

@@ -22,7 +22,7 @@ struct GoldenCase {
   std::string model;  // the model file's stem, e.g. "stories260K"
   std::vector<std::int32_t> tokens;
   std::size_t checked_from = 0;
-  std::vector<std::vector<TopEntry>> steps;
+  std::vector<std::vector<TopEntry>> steps;  // empty where a score file skips a position
 };
 
 // Reads MODEL.N.jsonl (greedy: prompt, then the greedy tokens) or MODEL.score.jsonl.
@@ -56,8 +56,8 @@ inline constexpr double kQuantizedActivationNoiseRel = 0.25;
 Tolerance shared_golden_tolerance(bool quantized);
 
 // The tolerance the engine rounding like llama.cpp (LoadOptions::llama_cpp_rounding,
-// --llama-rounding; quant/act_rounding.h) is held to against ../shared/golden. The emulation makes many
-// steps come out equal to llama.cpp's (GoldenReport::reproduced; about half of them for most
+// --llama-rounding; quant/act_rounding.h) is held to against ../shared/golden. The emulation makes
+// many steps come out equal to llama.cpp's (GoldenReport::reproduced; about half of them for most
 // quantized models), but each rounding is a discontinuity: where a value lies within float noise
 // of a grid midpoint, any other summation order sends it to the other neighbour, a whole 8-bit
 // step, and these tiny models amplify that to 10-20% of a probability at sensitive positions, and
@@ -82,8 +82,8 @@ Tolerance gemma_zoo_tolerance(bool quantized);
 // The bound for the files of shared/models/quant, rounding like llama.cpp: top-1 equal where its
 // gap is >= 0.05 (met at every decisive step of every file) and every listed probability within
 // kQuantizedRoundingNoiseAbs, no relative bound. Issue 13 asks 0.03; 9 of the 14 readable files of
-// low-bit types Q2_K..Q2_0 meet it, the others reach 0.031-0.041 (pure-q3_k, q3_k_m, q3_k_l, pure-tq2_0,
-// pure-q2_0 on lavapipe), the grid-midpoint discontinuities described above.
+// low-bit types Q2_K..Q2_0 meet it, the others reach 0.031-0.041 (pure-q3_k, q3_k_m, q3_k_l,
+// pure-tq2_0, pure-q2_0 on lavapipe), the grid-midpoint discontinuities described above.
 Tolerance quant_file_golden_tolerance();
 
 // The stems of the models with at least one file in golden_files(); a missing data directory

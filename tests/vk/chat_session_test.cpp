@@ -343,6 +343,24 @@ TEST(ChatSession, EditedHistoryReusesTheUnchangedPrefix) {
   EXPECT_THROW(chat.regenerate(), std::logic_error);
 }
 
+// A recurrent model (qwen35) cannot truncate to a shared prefix: an edited history re-prefills
+// the whole prompt and answers as a fresh session does.
+TEST(ChatSession, RecurrentModelReprefillsAnEditedHistory) {
+  llm::Model& m = model("zoo/synth-qwen35-f16");
+  ChatSession chat(m, 256, greedy(6));
+  send(chat, "Tell me about a cat.");
+  send(chat, "Now a dog.");
+  std::vector<chat::Message> edited(chat.messages().begin(), chat.messages().begin() + 3);
+  edited[2].content = "Now a bird.";
+  chat.set_messages(edited);
+  const TurnResult r = chat.respond();
+  EXPECT_EQ(r.stats.tokens_reused, 0);
+  EXPECT_EQ(r.stats.tokens_prefilled, r.stats.prompt_tokens);
+  ChatSession fresh(m, 256, greedy(6));
+  fresh.set_messages(edited);
+  EXPECT_EQ(fresh.respond().text, r.text);
+}
+
 TEST(ChatSession, PrefillReportsItsChunksAndStopsBetweenThem) {
   ChatSession chat(model("stories260K"), 512, greedy(8));
   chat.set_prefill_chunk_seconds(1e-9);  // one tile to measure, then one token per chunk

@@ -64,7 +64,7 @@ TEST(MoeKernels, RouteMatchesTheReferenceWithTies) {
   }
 }
 
-// ggml's own argsort of crafted ties (tests/engine/data/ggml_argsort_ties.inc): the device picks
+// ggml's own argsort of crafted ties (tests/data/ggml_argsort_ties.inc): the device picks
 // the same experts in the same order.
 TEST(MoeKernels, RouteOrdersTiesAsGgmlArgsort) {
   struct Golden {
@@ -72,7 +72,7 @@ TEST(MoeKernels, RouteOrdersTiesAsGgmlArgsort) {
     std::vector<std::int32_t> ids;
   };
   const std::vector<Golden> goldens = {
-#include "engine/data/ggml_argsort_ties.inc"
+#include "data/ggml_argsort_ties.inc"
   };
   KernelRig rig;
   for (const Golden& g : goldens) {
