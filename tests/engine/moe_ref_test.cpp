@@ -64,7 +64,10 @@ TEST(MoeRoute, TiesInLlamaCppArgsortOrder) {
   }
 }
 
-// gpt-oss: the top k logits, then a softmax over those k only (the rest do not dilute it).
+// gpt-oss: the top k logits, then a softmax over those k only (the rest do not dilute it). That
+// is qwen3moe's softmax-then-renormalize in other words (e^l_i / sum over the chosen e^l_j
+// either way; the clamp of the sum at 6.1e-5 cannot bind, the chosen share being at least k / n),
+// so the device's routing kernel with normalize serves both.
 TEST(MoeRoute, TopKThenSoftmax) {
   const std::vector<float> logits{0.5f, 2.f, -1.f, 1.f, 2.f};
   const Route r = vkchat::ref::route_top_k_softmax(logits, 3);
@@ -73,6 +76,9 @@ TEST(MoeRoute, TopKThenSoftmax) {
   EXPECT_NEAR(r.weights[0], std::exp(2.0) / z, 1e-7);
   EXPECT_NEAR(r.weights[1], std::exp(2.0) / z, 1e-7);
   EXPECT_NEAR(r.weights[2], std::exp(1.0) / z, 1e-7);
+  const Route same = route_softmax_top_k(logits, 3, true);
+  EXPECT_EQ(same.ids, r.ids);
+  for (std::size_t j = 0; j < 3; ++j) EXPECT_NEAR(same.weights[j], r.weights[j], 1e-7);
   EXPECT_THROW(vkchat::ref::route_top_k_softmax(logits, 6), std::invalid_argument);
 }
 
