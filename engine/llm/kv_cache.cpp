@@ -35,10 +35,10 @@ std::uint64_t v_offset(const model::HParams& hp, std::int64_t n_ctx) {
 
 std::uint64_t KvCache::bytes(const model::HParams& hp, std::int64_t n_ctx) {
   // Only attention layers cache K and V; a recurrent layer (qwen35) keeps its f32 convolution
-  // window and delta-net state instead, whatever the context.
+  // window and delta-net state instead, whatever the context, and kCheckpoints copies of them.
   const std::int64_t n_recurrent = hp.n_layer - hp.n_attention_layers();
   const std::uint64_t state = sat_mul(
-      {static_cast<std::uint64_t>(n_recurrent),
+      {static_cast<std::uint64_t>(n_recurrent), 1 + static_cast<std::uint64_t>(kCheckpoints),
        static_cast<std::uint64_t>(hp.delta.conv_state_floats() + hp.delta.ssm_state_floats()), 4});
   return sat_add(sat_mul(static_cast<std::uint64_t>(hp.n_attention_layers()),
                          sat_add(v_offset(hp, n_ctx), v_bytes(hp, n_ctx))),
@@ -64,6 +64,7 @@ KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx)
           vk::BufferKind::Device, "recurrent state " + std::to_string(il));
       conv_[il] = ops::Tensor::f32(b, d.conv_channels(), d.d_conv - 1, 0);
       state_[il] = ops::Tensor::f32(b, d.head_dim * d.head_dim, d.n_v_heads, state_off);
+      recurrent_layers_.push_back(il);
     } else {
       const vk::Buffer& b = buffers_.emplace_back(
           ctx, voff + v_bytes(hp, n_ctx), vk::BufferKind::Device, "kv cache " + std::to_string(il));
@@ -71,6 +72,35 @@ KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx)
       v_[il] = ops::Tensor::f16(b, hp.n_embd_v_gqa(), n_ctx, voff);
     }
   }
+  if (recurrent_layers_.empty()) return;
+  slots_.resize(kCheckpoints);
+  for (std::size_t slot = 0; slot < slots_.size(); ++slot) {
+    for (std::size_t il : recurrent_layers_) {
+      slots_[slot].emplace_back(
+          ctx, buffers_[il].size(), vk::BufferKind::Device,
+          "checkpoint " + std::to_string(slot) + " of recurrent state " + std::to_string(il));
+    }
+  }
+}
+
+void KvCache::record_save(vk::CommandBuffer& cmd, int slot) const {
+  if (recurrent_layers_.empty()) return;
+  const std::vector<vk::Buffer>& to = slots_.at(static_cast<std::size_t>(slot));
+  for (std::size_t i = 0; i < recurrent_layers_.size(); ++i) {
+    const vk::Buffer& from = buffers_[recurrent_layers_[i]];
+    cmd.copy(from.slice(0, from.size()), to[i].slice(0, to[i].size()));
+  }
+  cmd.barrier();
+}
+
+void KvCache::record_restore(vk::CommandBuffer& cmd, int slot) const {
+  if (recurrent_layers_.empty()) return;
+  const std::vector<vk::Buffer>& from = slots_.at(static_cast<std::size_t>(slot));
+  for (std::size_t i = 0; i < recurrent_layers_.size(); ++i) {
+    const vk::Buffer& to = buffers_[recurrent_layers_[i]];
+    cmd.copy(from[i].slice(0, from[i].size()), to.slice(0, to.size()));
+  }
+  cmd.barrier();
 }
 
 void KvCache::record_reset(vk::CommandBuffer& cmd) const {

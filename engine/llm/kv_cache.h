@@ -2,8 +2,10 @@
 // device. Positions are written by the forward pass (ops::kv_write); truncating a session only
 // moves its position, the rows beyond are overwritten by what comes next. A recurrent layer
 // (qwen35's gated delta net) keeps instead its f32 convolution window and delta state, which the
-// forward pass updates in place and zeroes when it starts at position 0: such a cache can go back
-// to 0 only.
+// forward pass updates in place and zeroes when it starts at position 0. Such a state cannot be
+// truncated; instead the cache holds kCheckpoints copies of every recurrent window and state (slots
+// on the device), which the session saves and restores at the positions a chat returns to
+// (Session::checkpoint).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -15,12 +17,16 @@
 namespace vkchat::vk {
 class CommandBuffer;
 class Context;
-}
+}  // namespace vkchat::vk
 
 namespace vkchat::llm {
 
 class KvCache {
  public:
+  // Checkpoint slots of a cache with recurrent layers (none otherwise): the end of the last
+  // prompts and answers of a conversation, enough for a follow-up and a regenerate.
+  static constexpr int kCheckpoints = 4;
+
   // Device bytes for n_ctx positions (the memory estimate uses this).
   static std::uint64_t bytes(const model::HParams& hp, std::int64_t n_ctx);
 
@@ -39,6 +45,10 @@ class KvCache {
   // Records zeroing every recurrent layer's window and state, then a barrier: the state before
   // position 0.
   void record_reset(vk::CommandBuffer& cmd) const;
+  // Record copying every recurrent window and state into checkpoint slot `slot`
+  // (0 .. kCheckpoints - 1), or back from it, then a barrier. No-ops without recurrent layers.
+  void record_save(vk::CommandBuffer& cmd, int slot) const;
+  void record_restore(vk::CommandBuffer& cmd, int slot) const;
 
  private:
   std::int64_t n_ctx_;
@@ -46,6 +56,9 @@ class KvCache {
   // One per layer: K rows, then V rows; or the convolution window, then the delta state.
   std::vector<vk::Buffer> buffers_;
   std::vector<ops::Tensor> k_, v_, conv_, state_;  // empty tensors where a layer has none
+  // slots_[slot][i]: a copy of the i-th recurrent layer's buffer (recurrent_layers_[i]).
+  std::vector<std::size_t> recurrent_layers_;
+  std::vector<std::vector<vk::Buffer>> slots_;
 };
 
 }  // namespace vkchat::llm

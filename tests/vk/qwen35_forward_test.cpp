@@ -1,7 +1,8 @@
 // Qwen 3.5 (qwen35) on the GPU (lavapipe, validation on): the zoo file against llama.cpp's zoo
 // goldens (../shared/golden/zoo) with the rules of the CPU reference's test
 // (tests/engine/qwen35_ref_test.cpp), the forward pass against the CPU reference logit for logit
-// through prefill and decode, the recurrent state across feeds, and truncation only to 0.
+// through prefill and decode, the recurrent state across feeds, truncation only to 0 or to a
+// checkpoint, and the checkpoints themselves.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -121,6 +122,43 @@ TEST(Qwen35Gpu, TruncatesOnlyToZero) {
   s.feed(std::span(tokens).subspan(3));
   const std::vector<float> again(s.logits().begin(), s.logits().end());
   EXPECT_LE(rel_l2(again, first), 1e-5);
+}
+
+// Checkpoints: truncating to one restores the state saved there, so what follows gives the
+// logits a fresh session gives for the same tokens; later checkpoints are dropped by the
+// truncation, and past KvCache::kCheckpoints the least recently used goes.
+TEST(Qwen35Gpu, TruncatesToACheckpointAndGoesOnFromItsState) {
+  const auto model = load_zoo(false);
+  const std::vector<std::int32_t> tokens = score_tokens(12);
+  const std::span<const std::int32_t> all(tokens);
+  llm::Session fresh(*model, 16);
+  fresh.feed(all.first(5));
+  fresh.feed(all.subspan(8));  // the first 5 tokens, then other ones: tokens 8..11
+  const std::vector<float> want(fresh.logits().begin(), fresh.logits().end());
+
+  llm::Session s(*model, 16);
+  s.feed(all.first(3));
+  s.checkpoint();
+  s.feed(all.subspan(3, 2));
+  s.checkpoint();
+  s.feed(all.subspan(5, 3));
+  s.checkpoint();  // at 8
+  EXPECT_EQ(s.truncation_point(7), 5);
+  EXPECT_EQ(s.truncation_point(4), 3);
+  EXPECT_EQ(s.truncation_point(2), 0);
+  EXPECT_THROW(s.truncate(6), std::invalid_argument);
+  s.truncate(5);
+  EXPECT_EQ(s.truncation_point(7), 5);  // the checkpoint at 8 went with positions 5..
+  s.feed(all.subspan(8));
+  EXPECT_LE(rel_l2(std::vector<float>(s.logits().begin(), s.logits().end()), want), 1e-5);
+
+  // Fill every slot past the two in use (3 and 5): the oldest, at 3, is replaced first.
+  for (int i = 0; i < llm::KvCache::kCheckpoints - 1; ++i) {
+    s.checkpoint();
+    if (s.position() < s.n_ctx()) s.decode(tokens[static_cast<std::size_t>(i)]);
+  }
+  EXPECT_EQ(s.truncation_point(4), 0);
+  EXPECT_EQ(s.truncation_point(5), 5);
 }
 
 }  // namespace vkchat::test
