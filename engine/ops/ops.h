@@ -28,7 +28,10 @@
 //   Tensor::row_range: three linear() calls write contiguous q, k, v, and linear_swiglu takes
 //   the two halves of ffn_up. Activations have no strides.
 #pragma once
+#include <array>
 #include <cstdint>
+#include <initializer_list>
+#include <span>
 #include <string_view>
 
 #include "ops/kernels.h"
@@ -157,8 +160,24 @@ class Ops {
   Bound bind(const Tensor& t, const char* op, bool texel = false) const;
   std::uint32_t elements(const Bound& b, std::uint32_t unit, const char* op) const;
   template <class Push>
+  void record(const vk::Pipeline& p, std::span<const vk::BufferSlice> bindings, const Push& push,
+              vk::Groups groups, std::uint64_t bytes);
+  template <class Push>
   void record(const vk::Pipeline& p, std::initializer_list<vk::BufferSlice> bindings,
-              const Push& push, vk::Groups groups, std::uint64_t bytes);
+              const Push& push, vk::Groups groups, std::uint64_t bytes) {
+    record(p, std::span<const vk::BufferSlice>(bindings.begin(), bindings.size()), push, groups,
+           bytes);
+  }
+  // A weight kernel's bindings: `slices` (texel bindings as the mask `texels`), then for the
+  // codebook-grid IQ types their codebook table (Kernels::iq_grids) as one more texel binding.
+  struct WeightBindings {
+    std::array<vk::BufferSlice, 5> slices{};
+    std::uint32_t count = 0;
+    std::uint32_t texels = 0;  // vk::PipelineDesc::texel_bindings
+    std::span<const vk::BufferSlice> span() const { return {slices.data(), count}; }
+  };
+  WeightBindings weight_bindings(gguf::GgmlType type, std::initializer_list<vk::BufferSlice> slices,
+                                 std::uint32_t texels) const;
   vk::Groups spread(std::uint64_t groups) const;  // 1-D group count over x (and y)
   LinearPush linear_push(const Bound& bw, const Bound& bx, const Bound& by, const Tensor& w,
                          const Tensor& x, const Tensor& y, std::int64_t row0, const char* op) const;
