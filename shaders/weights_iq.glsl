@@ -53,17 +53,17 @@ uint CAT(WNAME, _byte)(uint b) {
 }
 
 // v[8 p .. 8 p + 7] = scale * the magnitudes of point `pt`, negated where `signs` has the bit.
-#define IQ_PUT8(p, scale, pt, signs)                                           \
-  [[unroll]] for (uint j = 0; j < 8u; ++j) {                                   \
-    PRECISE float m = (scale) * float(((pt)[j / 4u] >> (8u * (j % 4u))) & 0xFFu); \
-    v[8u * (p) + j] = (((signs) >> j) & 1u) != 0u ? -m : m;                     \
+#define IQ_PUT8(p, scale, pt, signs)                                                               \
+  [[unroll]] for (uint j = 0; j < 8u; ++j) {                                                       \
+    PRECISE float m = (scale) * float(((pt)[j / 4u] >> (8u * (j % 4u))) & 0xFFu);                  \
+    v[8u * (p) + j] = (((signs) >> j) & 1u) != 0u ? -m : m;                                        \
   }
 // IQ1_*: v[8 p ..] = scale * (grid value (int8 -1, 0, 1) + delta).
-#define IQ1_PUT8(p, scale, pt, delta)                                                     \
-  [[unroll]] for (uint j = 0; j < 8u; ++j) {                                              \
+#define IQ1_PUT8(p, scale, pt, delta)                                                              \
+  [[unroll]] for (uint j = 0; j < 8u; ++j) {                                                       \
     PRECISE float gv = float(bitfieldExtract(int((pt)[j / 4u]), int(8u * (j % 4u)), 8)) + (delta); \
-    PRECISE float m = (scale) * gv;                                                       \
-    v[8u * (p) + j] = m;                                                                  \
+    PRECISE float m = (scale) * gv;                                                                \
+    v[8u * (p) + j] = m;                                                                           \
   }
 
 void CAT(WNAME, _unit_iq)(uint rb, uint u, uint K, out float v[32]) {
