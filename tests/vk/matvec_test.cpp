@@ -166,17 +166,19 @@ std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {
   return std::string(gguf::type_name(info.param));
 }
 
-INSTANTIATE_TEST_SUITE_P(AllTypes, LinearTest,
-                         ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::BF16,
-                                           GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
-                                           GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K,
-                                           GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q2_K,
-                                           GgmlType::Q3_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS,
-                                           GgmlType::MXFP4, GgmlType::NVFP4, GgmlType::TQ1_0,
-                                           GgmlType::TQ2_0, GgmlType::Q1_0, GgmlType::Q2_0),
-                         type_name);
+INSTANTIATE_TEST_SUITE_P(
+    AllTypes, LinearTest,
+    ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
+                      GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K,
+                      GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q2_K, GgmlType::Q3_K,
+                      GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4, GgmlType::NVFP4,
+                      GgmlType::TQ1_0, GgmlType::TQ2_0, GgmlType::Q1_0, GgmlType::Q2_0,
+                      GgmlType::IQ2_XXS, GgmlType::IQ2_XS, GgmlType::IQ2_S, GgmlType::IQ3_XXS,
+                      GgmlType::IQ3_S, GgmlType::IQ1_S, GgmlType::IQ1_M),
+    type_name);
 
-// The realistic decode shape once per type family: float, 32-element blocks, K-quants.
+// The realistic decode shape once per type family: float, 32-element blocks, K-quants, the
+// codebook-grid IQ types.
 class RealisticTest : public ::testing::TestWithParam<GgmlType> {};
 
 TEST_P(RealisticTest, Matvec4096x4096) {
@@ -188,7 +190,8 @@ TEST_P(RealisticTest, Matvec4096x4096) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, RealisticTest,
-                         ::testing::Values(GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_K),
+                         ::testing::Values(GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_K,
+                                           GgmlType::IQ3_XXS),
                          type_name);
 
 // The shared-memory reductions of the "_nosg" builds, for devices without subgroup arithmetic.
