@@ -63,17 +63,30 @@ if [ -n "$pack" ]; then
   for v in llama-bpe llama-spm qwen2; do
     install -m 644 "$vocab_dir/ggml-vocab-$v.gguf" "$pack/vocab/"
   done
-  ldd "$cli" | awk '/=> \// { print $3 }' | while read -r lib; do
-    case "$(basename "$lib")" in
-      libc.so*|libm.so*|libdl.so*|libpthread.so*|librt.so*|ld-linux*) ;;
-      *) install -m 644 "$lib" "$pack/lib/" ;;
-    esac
-  done
+  # pack_deps DIR FILE: the libraries FILE links beyond glibc, into DIR.
+  pack_deps() {
+    ldd "$2" | awk '/=> \// { print $3 }' | while read -r lib; do
+      case "$(basename "$lib")" in
+        libc.so*|libm.so*|libdl.so*|libpthread.so*|librt.so*|ld-linux*) ;;
+        *) [ -e "$pack/lib/$(basename "$lib")" ] || install -m 644 "$lib" "$1/" ;;
+      esac
+    done
+  }
+  pack_deps "$pack/lib" "$cli"
   if [ ! -e "$pack/lib/libvulkan.so.1" ]; then  # loaded at run time (dlopen) rather than linked
     loader=$(ldconfig -p | awk '/libvulkan.so.1 .*x86-64/ { print $NF; exit }')
     [ -n "$loader" ] || { echo "gpu.sh: no libvulkan.so.1 here to pack" >&2; exit 1; }
     install -m 644 "$loader" "$pack/lib/libvulkan.so.1"
   fi
+  # NVIDIA's Vulkan driver (libGLX_nvidia) needs glvnd's libGLdispatch, which a bare machine may
+  # lack; lib/glvnd is used there only when the machine has none of its own.
+  mkdir -p "$pack/lib/glvnd"
+  for name in libGLdispatch.so.0 libGLX.so.0; do
+    lib=$(ldconfig -p | awk -v n="$name" '$1 == n && /x86-64/ { print $NF; exit }')
+    if [ -z "$lib" ]; then echo "gpu.sh: warning: no $name here to pack" >&2; continue; fi
+    install -m 644 "$lib" "$pack/lib/glvnd/$name"
+    pack_deps "$pack/lib/glvnd" "$lib"
+  done
   tar czf "$pack.tar.gz" -C "$(dirname "$pack")" --transform "s|^$(basename "$pack")|gpu-pack|" \
     "$(basename "$pack")"
   du -sh "$pack" "$pack.tar.gz"
@@ -91,7 +104,12 @@ start=$SECONDS
 say() { echo "[gpu.sh +$((SECONDS - start))s] $*" | tee -a "$log" >&2; }
 
 # The loader and the driver.
-[ -d "$here/lib" ] && export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+if [ -d "$here/lib" ]; then
+  export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  if [ -d "$here/lib/glvnd" ] && ! ldconfig -p | grep -q 'libGLdispatch.so.0 '; then
+    LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$here/lib/glvnd"
+  fi
+fi
 if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
   for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json \
              /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
