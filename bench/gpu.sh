@@ -106,9 +106,10 @@ say() { echo "[gpu.sh +$((SECONDS - start))s] $*" | tee -a "$log" >&2; }
 # The loader and the driver.
 if [ -d "$here/lib" ]; then
   export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  if [ -d "$here/lib/glvnd" ] && ! ldconfig -p | grep -q 'libGLdispatch.so.0 '; then
-    LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$here/lib/glvnd"
-  fi
+  case "$(ldconfig -p 2>/dev/null)" in  # not a pipe into grep -q: with pipefail it can fail
+    *"libGLdispatch.so.0 "*) ;;
+    *) [ -d "$here/lib/glvnd" ] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$here/lib/glvnd" ;;
+  esac
 fi
 if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
   for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json \
