@@ -8,9 +8,9 @@
 
 #include "gguf/gguf_reader.h"
 #include "support/golden.h"
-#include "util/json.h"
 #include "support/quantized.h"
 #include "support/test_support.h"
+#include "util/json.h"
 
 namespace vkchat::test {
 namespace {
@@ -31,7 +31,8 @@ std::vector<json::Value> json_lines(const std::string& out) {
 std::vector<TopEntry> top_of(const json::Value& line) {
   std::vector<TopEntry> top;
   for (const json::Value& e : line["top"].as_array()) {
-    top.push_back({static_cast<std::int32_t>(e.as_array().at(0).as_int()), e.as_array().at(1).as_double()});
+    top.push_back(
+        {static_cast<std::int32_t>(e.as_array().at(0).as_int()), e.as_array().at(1).as_double()});
   }
   return top;
 }
@@ -53,9 +54,11 @@ TEST(CliGenerate, JsonLinesAsThePeerPrintsThem) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const std::vector<json::Value> lines = json_lines(r.out);
   ASSERT_EQ(lines.size(), 1 + 32 + 1u) << r.out;
-  const std::vector<json::Value> peer = json_lines(read_file(shared_path("golden/stories260K.0.jsonl")));
+  const std::vector<json::Value> peer =
+      json_lines(read_file(shared_path("golden/stories260K.0.jsonl")));
   std::vector<std::int32_t> ids;
-  for (const json::Value& e : lines[0]["prompt"].as_array()) ids.push_back(static_cast<int>(e.as_int()));
+  for (const json::Value& e : lines[0]["prompt"].as_array())
+    ids.push_back(static_cast<int>(e.as_int()));
   ASSERT_EQ(ids, std::vector<std::int32_t>(g.tokens.begin(), g.tokens.begin() + ids.size()));
   for (std::size_t i = 0; i < 32; ++i) {
     const json::Value& step = lines[1 + i];
@@ -189,6 +192,32 @@ TEST(CliBench, PrintsLoadPrefillAndDecode) {
   EXPECT_EQ(j["decode_tps_runs"].as_array().size(), 2u);
   ASSERT_FALSE(j["profile"].as_array().empty());
   EXPECT_GT(j["profile"].as_array()[0]["us_per_token"].as_double(), 0);
+}
+
+// host_us_per_token and its parts (issue 17): other checks read these names. Each part is a
+// median over the decoded tokens, so their sum is near the total's median, not equal to it; what
+// the parts leave out (argument checks, bookkeeping) is small beside them.
+TEST(CliBench, ReportsHostTimePerTokenAndItsParts) {
+  const CliRun r = run_cli("bench -m " + quoted(shared_path("models/stories260K.gguf")) +
+                           " -p 8 -n 16 -r 2 -d 8 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json::Value j = json::parse(r.out);
+  EXPECT_EQ(j["depth"].as_int(), 8);
+  const double total = j["host_us_per_token"].as_double();
+  EXPECT_GT(total, 0);
+  double sum = 0;
+  for (const char* part : {"record", "submit", "readback", "sample"}) {
+    const double us = j["host_us"][part].as_double();
+    EXPECT_GE(us, 0) << part;
+    EXPECT_LE(us, total * 1.5) << part;
+    sum += us;
+  }
+  EXPECT_GT(sum, 0.5 * total) << r.out;
+  EXPECT_LT(sum, 1.5 * total) << r.out;
+  EXPECT_GE(j["device_wait_us_per_token"].as_double(), 0);
+  // A single-core box can preempt the benchmark mid-token, but not for most tokens: the host's
+  // own time stays below the whole token's (1 / decode_tps).
+  EXPECT_LT(total, 1e6 / j["decode_tps"].as_double()) << r.out;
 }
 
 TEST(CliErrors, ClearMessagesAndExitCodes) {
