@@ -33,7 +33,18 @@ const std::array kPresets = {
            1e-6f, true, false, true, std::nullopt, GemmaShape{1024, 10000.f, 8}},
     // Qwen/Qwen3-30B-A3B: 128 experts of width 768, 8 per token (norm_topk_prob), q/k RMSNorm.
     Preset{"qwen3-30b-a3b", "qwen3moe", "qwen2", 2048, 48, 32, 4, 128, 6144, 40960, 1000000.f,
-           1e-6f, false, false, true, std::nullopt, std::nullopt, 128, 8, 768},
+           1e-6f, false, false, true, std::nullopt, std::nullopt, std::nullopt, 128, 8,
+           768},
+    // Qwen/Qwen3.5-0.8B (text model): 24 layers, every 4th full attention (8/2 heads of 256, the
+    // first 64 dims rotated), 16 delta-net heads of 128, tied embeddings, rope base 1e7.
+    Preset{"qwen3.5-0.8b", "qwen35", "qwen35", 1024, 24, 8, 2, 256, 3584, 262144, 10000000.f,
+           1e-6f, true, false, true, std::nullopt, std::nullopt, Qwen35Shape{4, 128, 16, 16}},
+    // Qwen/Qwen3.5-4B: 32 value heads over 16 key heads, tied embeddings.
+    Preset{"qwen3.5-4b", "qwen35", "qwen35", 2560, 32, 16, 4, 256, 9216, 262144, 10000000.f,
+           1e-6f, true, false, true, std::nullopt, std::nullopt, Qwen35Shape{4, 128, 16, 32}},
+    // Qwen/Qwen3.5-9B: as the 4B, wider, untied.
+    Preset{"qwen3.5-9b", "qwen35", "qwen35", 4096, 32, 16, 4, 256, 12288, 262144, 10000000.f,
+           1e-6f, false, false, true, std::nullopt, std::nullopt, Qwen35Shape{4, 128, 16, 32}},
     // Small shapes of each architecture for quick checks (any vocab fits them).
     Preset{"tiny", "llama", "llama-spm", 256, 2, 4, 2, 64, 768, 4096, 10000.f, 1e-5f,
            false, false, false, std::nullopt},
@@ -42,7 +53,12 @@ const std::array kPresets = {
     Preset{"tiny-qwen3", "qwen3", "qwen2", 256, 2, 4, 2, 128, 768, 4096, 1000000.f, 1e-6f,
            true, false, true, std::nullopt},
     Preset{"tiny-qwen3moe", "qwen3moe", "qwen2", 256, 2, 4, 2, 128, 768, 4096, 1000000.f, 1e-6f,
-           false, false, true, std::nullopt, std::nullopt, 8, 2, 128},
+           false, false, true, std::nullopt, std::nullopt, std::nullopt, 8, 2,
+           128},
+    // 4 layers: 3 delta-net layers (2 key heads, 4 value heads of 64), then full attention.
+    Preset{"tiny-qwen35", "qwen35", "qwen35", 256, 4, 4, 2, 64, 768, 4096, 10000000.f, 1e-6f,
+           true, false, true, std::nullopt, std::nullopt,
+           Qwen35Shape{4, 64, 2, 4, 4, 16, {3, 3, 2, 0}}},
 };
 // clang-format on
 

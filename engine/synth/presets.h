@@ -1,6 +1,7 @@
 // Model shapes for synthetic GGUF files: the hyperparameters of real models (from their published
 // configs), so speed can be measured at real sizes without downloading any weights.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -25,9 +26,23 @@ struct GemmaShape {
   float rope_linear_factor = 0;  // 0: no scaling
 };
 
+// Qwen 3.5's hybrid stack (convert_hf_to_gguf.py, Qwen3NextModel / Qwen3_5TextModel): gated
+// delta net layers with every full_attention_interval-th layer full attention, whose queries
+// carry an output gate and whose rotary part (partial_rotary_factor 0.25) is split into
+// interleaved M-RoPE sections. No MTP block is written (as converting with --no-mtp).
+struct Qwen35Shape {
+  std::int64_t conv_kernel = 4;   // linear_conv_kernel_dim
+  std::int64_t state_size = 128;  // linear_key_head_dim (= linear_value_head_dim)
+  std::int64_t n_k_heads = 16;    // linear_num_key_heads: ssm.group_count
+  std::int64_t n_v_heads = 16;    // linear_num_value_heads: ssm.time_step_rank
+  std::int64_t full_attention_interval = 4;
+  std::int64_t rope_dims = 64;  // head_dim * partial_rotary_factor
+  std::array<std::int32_t, 4> rope_sections{11, 11, 10, 0};
+};
+
 struct Preset {
   std::string_view name;   // what --preset takes
-  std::string_view arch;   // general.architecture: llama, qwen2, qwen3, gemma3, qwen3moe
+  std::string_view arch;   // general.architecture: llama, qwen2, qwen3, gemma3, qwen3moe, qwen35
   std::string_view vocab;  // the shared vocab it is meant for: ggml-vocab-<vocab>.gguf
   std::int64_t n_embd = 0;
   std::int64_t n_layer = 0;
@@ -42,7 +57,8 @@ struct Preset {
   bool qkv_bias = false;         // qwen2
   bool qk_norm = false;          // qwen3
   std::optional<Llama3RopeScaling> rope_scaling;
-  std::optional<GemmaShape> gemma;  // gemma3 presets
+  std::optional<GemmaShape> gemma;    // gemma3 presets
+  std::optional<Qwen35Shape> qwen35;  // qwen35 presets
   // A mixture of experts (qwen3moe) in place of the dense feed-forward when n_expert > 0: the
   // router, then n_expert experts of width n_ff_exp, n_expert_used of them per token.
   std::int64_t n_expert = 0;

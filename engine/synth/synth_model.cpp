@@ -51,6 +51,11 @@ constexpr double kGemmaPostNorm = 2.0;
 constexpr double kSwigluRms = 0.596;  // RMS of silu(g) * u for unit normal g, u
 constexpr float kBiasStd = 0.1f;
 constexpr double kAttnShare = 0.25;
+// qwen35's delta-net decay exp(ssm_a * softplus(alpha + ssm_dt)): ssm_a = -exp(A_log) is
+// negative, -1 here (A_log 0), and ssm_dt 1 as HF initializes it, so a state forgets about
+// three quarters of itself per token and the next token stays mostly the current one's.
+constexpr float kSsmA = -1.f;
+constexpr float kSsmDt = 1.f;
 // Rows are generated and written in batches of about this many output bytes.
 constexpr std::uint64_t kBatchBytes = 32ull << 20;
 
@@ -94,6 +99,14 @@ struct Planner {
   void vec(std::string name, std::int64_t n, Fill fill, float stddev = 0) {
     specs.push_back(
         {std::move(name), {static_cast<std::uint64_t>(n)}, GgmlType::F32, fill, stddev});
+  }
+  void constant(std::string name, std::int64_t n, float value) {
+    specs.push_back({std::move(name),
+                     {static_cast<std::uint64_t>(n)},
+                     GgmlType::F32,
+                     Fill::Constant,
+                     0,
+                     value});
   }
   // A matrix with `cols` inputs (ne[0], the row length) and `rows` outputs.
   void mat(std::string name, std::string_view role, std::int64_t layer, std::int64_t cols,
@@ -142,6 +155,60 @@ std::vector<float> llama3_rope_freqs(const Preset& p) {
   return out;
 }
 
+namespace {
+
+// qwen35's blocks (src/models/qwen35.cpp: load_block_trunk), in the converter's order. The
+// delta net's q/k/v come out of one projection and a short convolution (conv weights of
+// stddev 1/sqrt(kernel) keep them unit RMS); its output, RMS-normed and gated by silu(z), has
+// RMS ~kSwigluRms, so ssm_out scales like the attention output. Full-attention queries are
+// [q, gate] per head, hence 2 q_dim rows.
+void plan_qwen35_layers(Planner& pl, double in_std, double residual) {
+  const Preset& p = pl.p;
+  const Qwen35Shape& d = p.qwen35.value();
+  const std::int64_t E = p.n_embd, F = p.n_ff;
+  const std::int64_t q_dim = p.n_head * p.head_dim, kv_dim = p.n_head_kv * p.head_dim;
+  const std::int64_t key_dim = d.n_k_heads * d.state_size, value_dim = d.n_v_heads * d.state_size;
+  const std::int64_t conv_dim = 2 * key_dim + value_dim;
+  for (std::int64_t il = 0; il < p.n_layer; ++il) {
+    const std::string b = "blk." + std::to_string(il) + ".";
+    pl.vec(b + "attn_norm.weight", E, Fill::Ones);
+    if ((il + 1) % d.full_attention_interval != 0) {
+      pl.mat(b + "attn_qkv.weight", "attn_qkv.weight", il, E, conv_dim, in_std);
+      pl.mat(b + "attn_gate.weight", "attn_gate.weight", il, E, value_dim, in_std);
+      // Kept F32 as llama-quantize keeps it: rows of conv_kernel values fit no block.
+      pl.specs.push_back(
+          {b + "ssm_conv1d.weight",
+           {static_cast<std::uint64_t>(d.conv_kernel), static_cast<std::uint64_t>(conv_dim)},
+           GgmlType::F32,
+           Fill::Normal,
+           static_cast<float>(1 / std::sqrt(static_cast<double>(d.conv_kernel)))});
+      pl.constant(b + "ssm_dt.bias", d.n_v_heads, kSsmDt);
+      pl.constant(b + "ssm_a", d.n_v_heads, kSsmA);
+      pl.mat(b + "ssm_beta.weight", "ssm_beta.weight", il, E, d.n_v_heads, in_std);
+      pl.mat(b + "ssm_alpha.weight", "ssm_alpha.weight", il, E, d.n_v_heads, in_std);
+      pl.vec(b + "ssm_norm.weight", d.state_size, Fill::Ones);
+      pl.mat(b + "ssm_out.weight", "ssm_out.weight", il, value_dim, E,
+             kAttnShare * residual / (kSwigluRms * std::sqrt(static_cast<double>(value_dim))));
+    } else {
+      pl.mat(b + "attn_q.weight", "attn_q.weight", il, E, 2 * q_dim, in_std);
+      pl.mat(b + "attn_k.weight", "attn_k.weight", il, E, kv_dim, in_std);
+      pl.mat(b + "attn_v.weight", "attn_v.weight", il, E, kv_dim, in_std);
+      pl.vec(b + "attn_q_norm.weight", p.head_dim, Fill::Ones);
+      pl.vec(b + "attn_k_norm.weight", p.head_dim, Fill::Ones);
+      pl.mat(b + "attn_output.weight", "attn_output.weight", il, q_dim, E,
+             kAttnShare * residual / std::sqrt(static_cast<double>(q_dim)));
+    }
+    // qwen35's pre-FFN norm is named post_attention_norm.
+    pl.vec(b + "post_attention_norm.weight", E, Fill::Ones);
+    pl.mat(b + "ffn_gate.weight", "ffn_gate.weight", il, E, F, in_std);
+    pl.mat(b + "ffn_up.weight", "ffn_up.weight", il, E, F, in_std);
+    pl.mat(b + "ffn_down.weight", "ffn_down.weight", il, F, E,
+           residual / (kSwigluRms * std::sqrt(static_cast<double>(F))));
+  }
+}
+
+}  // namespace
+
 std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::int64_t n_vocab) {
   Planner pl{p, ft, {}};
   const std::int64_t E = p.n_embd, F = p.n_ff;
@@ -155,7 +222,8 @@ std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::i
 
   if (p.rope_scaling) pl.vec("rope_freqs.weight", p.head_dim / 2, Fill::RopeFreqs);
   pl.mat("token_embd.weight", "token_embd.weight", 0, E, n_vocab, embd_std, p.tied_embeddings);
-  for (std::int64_t il = 0; il < p.n_layer; ++il) {
+  if (p.qwen35) plan_qwen35_layers(pl, in_std, residual);
+  for (std::int64_t il = 0; !p.qwen35 && il < p.n_layer; ++il) {
     const std::string b = "blk." + std::to_string(il) + ".";
     pl.vec(b + "attn_norm.weight", E, Fill::Ones);
     pl.mat(b + "attn_q.weight", "attn_q.weight", il, E, q_dim, in_std);
@@ -221,7 +289,7 @@ void write_metadata(gguf::GgufWriter& w, const Preset& p, const FileType& ft,
   w.set(a + "attention.head_count_kv", u32(p.n_head_kv));
   w.set(a + "attention.key_length", u32(p.head_dim));
   w.set(a + "attention.value_length", u32(p.head_dim));
-  w.set(a + "rope.dimension_count", u32(p.head_dim));
+  w.set(a + "rope.dimension_count", u32(p.qwen35 ? p.qwen35->rope_dims : p.head_dim));
   w.set(a + "rope.freq_base", p.rope_base);
   w.set(a + "attention.layer_norm_rms_epsilon", p.rms_eps);
   if (p.gemma) {
@@ -237,6 +305,18 @@ void write_metadata(gguf::GgufWriter& w, const Preset& p, const FileType& ft,
     w.set(a + "expert_count", u32(p.n_expert));
     w.set(a + "expert_used_count", u32(p.n_expert_used));
     w.set(a + "expert_feed_forward_length", u32(p.n_ff_exp));
+  }
+  if (p.qwen35) {
+    // Qwen3NextModel.set_gguf_parameters and _Qwen35MRopeMixin.
+    const Qwen35Shape& d = *p.qwen35;
+    w.set(a + "ssm.conv_kernel", u32(d.conv_kernel));
+    w.set(a + "ssm.state_size", u32(d.state_size));
+    w.set(a + "ssm.group_count", u32(d.n_k_heads));
+    w.set(a + "ssm.time_step_rank", u32(d.n_v_heads));
+    w.set(a + "ssm.inner_size", u32(d.state_size * d.n_v_heads));
+    w.set(a + "full_attention_interval", u32(d.full_attention_interval));
+    w.set_array(a + "rope.dimension_sections",
+                std::span<const std::int32_t>(d.rope_sections.data(), d.rope_sections.size()));
   }
   // The whole tokenizer: model, pre-tokenizer, tokens, scores, types, merges, special ids,
   // add_bos / add_eos and the chat template, whichever the vocab file has.
@@ -264,6 +344,7 @@ void make_rows(const TensorSpec& t, std::uint64_t tensor_key, std::int64_t r0, s
     switch (t.fill) {
       case Fill::Normal: fill_normal_row(row.data(), cols, t.stddev, row_key); break;
       case Fill::Ones: std::fill(row.begin(), row.end(), 1.f); break;
+      case Fill::Constant: std::fill(row.begin(), row.end(), t.value); break;
       case Fill::RopeFreqs: std::copy(fixed.begin(), fixed.end(), row.begin()); break;
     }
     quant::quantize_row(t.type, row.data(), out, cols);

@@ -21,6 +21,7 @@ enum class Fill {
   Normal,     // independent draws of mean 0 and the given standard deviation
   Ones,       // RMSNorm weights
   RopeFreqs,  // llama 3's per-pair frequency divisors, computed from the preset's rope scaling
+  Constant,   // every value TensorSpec::value (qwen35's ssm_a, ssm_dt.bias)
 };
 
 struct TensorSpec {
@@ -29,6 +30,7 @@ struct TensorSpec {
   gguf::GgmlType type = gguf::GgmlType::F32;
   Fill fill = Fill::Normal;
   float stddev = 0;  // Fill::Normal
+  float value = 0;   // Fill::Constant
 };
 
 // Every tensor of the model, in file order, with llama.cpp's names, shapes and types.

@@ -337,3 +337,76 @@ TEST(Synth, CliRejectsBadArgumentsClearly) {
   EXPECT_NE(text.find("tiny Q8_0"), std::string::npos) << text;
   EXPECT_TRUE(std::filesystem::exists(dir / "x.gguf"));
 }
+
+TEST(Synth, Qwen35PresetsHaveTheShapesLlamaCppLoads) {
+  // src/models/qwen35.cpp's load_block_trunk shapes at the real sizes, from the plans alone:
+  // q/k/v of the delta net in one projection (2 key_dim + value_dim rows), the gate z, the
+  // convolution over those channels, per-value-head gates; every 4th layer full attention with
+  // [q, gate] rows. 0.8b: 16 key and 16 value heads of 128; 9b: 32 value heads, untied.
+  const auto s = plan_tensors(preset("qwen3.5-0.8b"), type("Q8_0"), 151936);
+  using Ne = std::vector<std::uint64_t>;
+  EXPECT_EQ(spec(s, "blk.0.attn_qkv.weight").ne, (Ne{1024, 6144}));
+  EXPECT_EQ(spec(s, "blk.0.attn_gate.weight").ne, (Ne{1024, 2048}));
+  EXPECT_EQ(spec(s, "blk.0.ssm_conv1d.weight").ne, (Ne{4, 6144}));
+  EXPECT_EQ(spec(s, "blk.0.ssm_conv1d.weight").type, GgmlType::F32);
+  EXPECT_EQ(spec(s, "blk.2.ssm_a").ne, (Ne{16}));
+  EXPECT_LT(spec(s, "blk.2.ssm_a").value, 0.f);  // -exp(A_log): a decay, never growth
+  EXPECT_EQ(spec(s, "blk.2.ssm_alpha.weight").ne, (Ne{1024, 16}));
+  EXPECT_EQ(spec(s, "blk.2.ssm_norm.weight").ne, (Ne{128}));
+  EXPECT_EQ(spec(s, "blk.2.ssm_out.weight").ne, (Ne{2048, 1024}));
+  EXPECT_EQ(spec(s, "blk.3.attn_q.weight").ne, (Ne{1024, 4096}));
+  EXPECT_EQ(spec(s, "blk.3.attn_k.weight").ne, (Ne{1024, 512}));
+  EXPECT_EQ(spec(s, "blk.23.attn_output.weight").ne, (Ne{2048, 1024}));
+  EXPECT_EQ(spec(s, "blk.23.post_attention_norm.weight").ne, (Ne{1024}));
+  EXPECT_THROW(spec(s, "blk.3.attn_qkv.weight"), std::runtime_error);
+  EXPECT_THROW(spec(s, "output.weight"), std::runtime_error);  // tied
+  // 18 delta-net layers of 14 tensors, 6 attention layers of 11, embeddings, output norm.
+  EXPECT_EQ(s.size(), 18u * 14 + 6 * 11 + 2);
+
+  const auto n9 = plan_tensors(preset("qwen3.5-9b"), type("Q4_0"), 151936);
+  EXPECT_EQ(spec(n9, "blk.0.attn_qkv.weight").ne, (Ne{4096, 8192}));
+  EXPECT_EQ(spec(n9, "blk.0.attn_gate.weight").ne, (Ne{4096, 4096}));
+  EXPECT_EQ(spec(n9, "blk.31.attn_q.weight").ne, (Ne{4096, 8192}));
+  EXPECT_EQ(spec(n9, "output.weight").type, GgmlType::Q6_K);
+  EXPECT_EQ(
+      spec(plan_tensors(preset("qwen3.5-4b"), type("F16"), 151936), "blk.1.ssm_beta.weight").ne,
+      (Ne{2560, 32}));
+}
+
+TEST(Synth, Qwen35FileCarriesTheKeysLlamaCppNeeds) {
+  // The 0.8b at 4 of its 24 layers and a 32000-token vocab (seconds to write): our loader reads
+  // the ssm.* keys, the M-RoPE sections and the layer pattern as llama.cpp's load_arch_hparams
+  // does and finds every tensor at its shape; the CPU reference gives a peaked distribution.
+  Preset p = preset("qwen3.5-0.8b");
+  p.n_layer = 4;
+  TempDir dir;
+  SynthOptions opt;
+  opt.vocab = vocab("llama-spm");
+  opt.out = dir / "q35.gguf";
+  write_synth_model(p, type("Q8_0"), opt);
+  const GgufFile f = GgufFile::open(opt.out);
+  EXPECT_EQ(f.get<std::uint32_t>("qwen35.ssm.inner_size"), 2048u);
+  EXPECT_EQ(f.get<std::uint32_t>("qwen35.full_attention_interval"), 4u);
+  const auto m = vkchat::model::read_model_spec(f);
+  EXPECT_EQ(m.hp.delta.d_conv, 4);
+  EXPECT_EQ(m.hp.delta.head_dim, 128);
+  EXPECT_EQ(m.hp.delta.n_k_heads, 16);
+  EXPECT_EQ(m.hp.delta.n_v_heads, 16);
+  EXPECT_EQ(m.hp.rope.n_rot, 64);
+  EXPECT_EQ(m.hp.rope.mrope_sections, (std::array<int, 4>{11, 11, 10, 0}));
+  EXPECT_EQ(m.hp.rope.freq_base, 1e7f);
+  EXPECT_EQ(m.hp.n_layer, 4);
+  EXPECT_TRUE(m.hp.is_recurrent(0) && m.hp.is_recurrent(2) && !m.hp.is_recurrent(3));
+  EXPECT_TRUE(m.w.tied_output);
+  EXPECT_EQ(f.tensor("blk.0.attn_qkv.weight").type, GgmlType::Q8_0);
+  for (float e : vkchat::quant::dequantize_tensor(f.tensor("blk.1.ssm_a"))) ASSERT_EQ(e, -1.f);
+
+  vkchat::ref::RefForward fw(m, 8);
+  const std::int32_t tokens[] = {15043, 3186};  // "Hello world"
+  const std::vector<float> logits = fw.feed(tokens);
+  const auto last = logits.begin() + 32000;
+  const auto best = std::max_element(last, logits.end());
+  double z = 0;
+  for (auto it = last; it != logits.end(); ++it) z += std::exp(double(*it) - *best);
+  EXPECT_GT(1 / z, 0.05);
+}

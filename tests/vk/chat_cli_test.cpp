@@ -20,15 +20,16 @@ struct ChatRun {
   std::string out, err;
 };
 
-ChatRun run_chat(const std::string& flags, const std::string& input) {
+ChatRun run_chat(const std::string& flags, const std::string& input,
+                 const std::string& model = "models/stories260K.gguf") {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("vkchat-chat-cli-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::filesystem::path in = dir / "in.txt", err = dir / "err.txt";
   std::ofstream(in, std::ios::binary) << input;
   ::setenv("VKCHAT_VK_VALIDATION", "1", 1);  // the CLI prints any validation message on stderr
-  const CliRun r = run_cli("chat -m '" + shared_path("models/stories260K.gguf").string() + "' " +
-                           flags + " < '" + in.string() + "' 2> '" + err.string() + "'");
+  const CliRun r = run_cli("chat -m '" + shared_path(model).string() + "' " + flags + " < '" +
+                           in.string() + "' 2> '" + err.string() + "'");
   ChatRun out{r.exit_code, r.out, read_file(err)};
   std::filesystem::remove_all(dir);
   EXPECT_EQ(out.err.find("vulkan validation"), std::string::npos) << out.err;
@@ -93,6 +94,36 @@ TEST(ChatCli, ScriptedTurnsStatsAndCommands) {
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.err.find("> "), std::string::npos);  // no prompts when stdin is not a terminal
+}
+
+// qwen35's recurrent state cannot be cut back to a shared prefix: the second turn restores the
+// checkpoint at the end of the first prompt (all of it but the last token, fed again for its
+// logits) and /regen the one at the end of its own prompt, and /stats says so.
+TEST(ChatCli, RecurrentModelReusesStateCheckpoints) {
+  const ChatRun r = run_chat("--greedy -n 12 --ctx 256",
+                             "Tell me a story.\n"
+                             "What happened next?\n"
+                             "/stats\n"
+                             "/regen\n"
+                             "/stats\n"
+                             "/quit\n",
+                             "models/zoo/synth-qwen35-f16.gguf");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::size_t second = r.out.find("turns: ", r.out.find("turns: ") + 1);
+  ASSERT_NE(second, std::string::npos) << r.out;
+  const auto turn2 = stats_of(r.out.substr(0, second));
+  const auto regen = stats_of(r.out.substr(second));
+  ASSERT_TRUE(turn2.count("reused") && regen.count("reused")) << r.out;
+  const std::size_t at = r.err.find("[prompt ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const long first_prompt = std::stol(r.err.substr(at + 8));
+  const long prompt = std::stol(turn2.at("prompt"));
+  EXPECT_GT(prompt, first_prompt);
+  EXPECT_GE(std::stol(turn2.at("reused")), first_prompt - 1);
+  EXPECT_EQ(std::stol(turn2.at("reused")) + std::stol(turn2.at("prefilled")), prompt);
+  EXPECT_EQ(std::stol(regen.at("prompt")), prompt);
+  EXPECT_LE(std::stol(regen.at("prefilled")), 1);
+  EXPECT_EQ(std::stol(regen.at("reused")) + std::stol(regen.at("prefilled")), prompt);
 }
 
 TEST(ChatCli, EndOfInputEndsTheChatAndBadUsageFails) {
