@@ -23,7 +23,8 @@ class KvCache {
   KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx);
 
   std::int64_t n_ctx() const { return n_ctx_; }
-  // f16 [n_ctx x n_embd_k_gqa] and [n_ctx x n_embd_v_gqa] of a layer.
+  // f16 [n_ctx x K width] and [n_ctx x V width] of a layer (HParams::layer_n_embd_k/_v); a layer
+  // that shares another's cache (gemma4, HParams::kv_layer) has that layer's.
   const ops::Tensor& k(std::int64_t layer) const { return k_[layer]; }
   const ops::Tensor& v(std::int64_t layer) const { return v_[layer]; }
 

@@ -20,7 +20,8 @@ struct LayerWeights {
   // each head's Q rows followed by its output gate's rows.
   TensorRef wq = nullptr;
   TensorRef wk = nullptr;  // [n_embd, n_head_kv * head_dim]
-  TensorRef wv = nullptr;  // [n_embd, n_head_kv * head_dim_v]
+  // [n_embd, n_head_kv * head_dim_v]; gemma4 may leave it out, V then being K's projection.
+  TensorRef wv = nullptr;
   // Fused projection (phi3): rows are Q, then K, then V.
   // [n_embd, n_head * head_dim + 2 * n_head_kv * head_dim]; qwen35's recurrent layers: the
   // delta net's Q, K, V before the convolution, [n_embd, delta.conv_channels()].
@@ -30,9 +31,9 @@ struct LayerWeights {
   TensorRef bk = nullptr;  // [n_head_kv * head_dim]
   TensorRef bv = nullptr;  // [n_head_kv * head_dim_v]
   // qwen3's and gemma3's per-head RMSNorm of Q and K (before RoPE).
-  TensorRef q_norm = nullptr;    // [head_dim]
-  TensorRef k_norm = nullptr;    // [head_dim]
-  TensorRef wo = nullptr;        // [n_head * head_dim_v, n_embd]
+  TensorRef q_norm = nullptr;  // [head_dim]
+  TensorRef k_norm = nullptr;  // [head_dim]
+  TensorRef wo = nullptr;      // [n_head * head_dim_v, n_embd]
   // Gated delta net (qwen35's recurrent layers), llama.cpp's names after blk.N.:
   TensorRef attn_gate = nullptr;   // attn_gate: z, [n_embd, delta.value_dim()]
   TensorRef ssm_conv1d = nullptr;  // [d_conv, delta.conv_channels()]: each channel's taps
@@ -42,10 +43,13 @@ struct LayerWeights {
   TensorRef ssm_alpha = nullptr;   // [n_embd, n_v_heads]
   TensorRef ssm_norm = nullptr;    // [head_dim]: the gated output norm's weight
   TensorRef ssm_out = nullptr;     // [delta.value_dim(), n_embd]
-  // gemma2/gemma3: RMSNorm of the attention's and the feed-forward's outputs before each
+  // gemma2/gemma3/gemma4: RMSNorm of the attention's and the feed-forward's outputs before each
   // residual add.
   TensorRef attn_post_norm = nullptr;  // [n_embd]
   TensorRef ffn_post_norm = nullptr;   // [n_embd]
+  // gemma4's layer_output_scale: the layer's output (the residual stream after it) times this
+  // one value; absent: 1.
+  TensorRef out_scale = nullptr;  // [1]
   // [n_embd]; qwen35: post_attention_norm, which is the same step (the FFN's input norm, the
   // residual taken before it).
   TensorRef ffn_norm = nullptr;

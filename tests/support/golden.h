@@ -56,8 +56,8 @@ inline constexpr double kQuantizedActivationNoiseRel = 0.25;
 Tolerance shared_golden_tolerance(bool quantized);
 
 // The tolerance the engine rounding like llama.cpp (LoadOptions::llama_cpp_rounding,
-// --llama-rounding; quant/act_rounding.h) is held to against ../shared/golden. The emulation makes many
-// steps come out equal to llama.cpp's (GoldenReport::reproduced; about half of them for most
+// --llama-rounding; quant/act_rounding.h) is held to against ../shared/golden. The emulation makes
+// many steps come out equal to llama.cpp's (GoldenReport::reproduced; about half of them for most
 // quantized models), but each rounding is a discontinuity: where a value lies within float noise
 // of a grid midpoint, any other summation order sends it to the other neighbour, a whole 8-bit
 // step, and these tiny models amplify that to 10-20% of a probability at sensitive positions, and
@@ -79,11 +79,23 @@ Tolerance rounded_golden_tolerance(bool quantized);
 // on probabilities near 0.01. So: F16 0.015, quantized 0.03 (the issue's); relative 0.10 / 0.25.
 Tolerance gemma_zoo_tolerance(bool quantized);
 
+// synth-gemma4-f16 against its goldens, rounding like llama.cpp. Gemma 4 attends with scale 1
+// over RMS-normed queries and keys, so its scores reach tens and its softmax is nearly one-hot:
+// rounding noise is amplified far beyond gemma2's. Measured, rounding like llama.cpp, max |dp|
+// for prompts 0, 1, 2 and the score text: CPU reference 0.024 / 0.018 / 0.049 / 0.017, GPU
+// (lavapipe) 0.020 / 0.041 / 0.065 / 0.008; relative up to 0.39 (CPU) and 0.51 (GPU) on
+// probabilities near 0.01; top-1 equal at every decisive step. In float the CPU reference is up
+// to 0.097 from the goldens (our float and llama.cpp-rounding passes differ that much). Structural
+// errors are far larger (rope_freqs left out: 0.34; no sliding window: 0.97), so the bound still
+// separates a correct graph from a wrong one: 0.08 absolute, 0.55 relative, rounding like
+// llama.cpp only; the float passes are held to each other instead (GPU against CPU reference).
+Tolerance gemma4_zoo_tolerance();
+
 // The bound for the files of shared/models/quant, rounding like llama.cpp: top-1 equal where its
 // gap is >= 0.05 (met at every decisive step of every file) and every listed probability within
 // kQuantizedRoundingNoiseAbs, no relative bound. Issue 13 asks 0.03; 9 of the 14 readable files of
-// low-bit types Q2_K..Q2_0 meet it, the others reach 0.031-0.041 (pure-q3_k, q3_k_m, q3_k_l, pure-tq2_0,
-// pure-q2_0 on lavapipe), the grid-midpoint discontinuities described above.
+// low-bit types Q2_K..Q2_0 meet it, the others reach 0.031-0.041 (pure-q3_k, q3_k_m, q3_k_l,
+// pure-tq2_0, pure-q2_0 on lavapipe), the grid-midpoint discontinuities described above.
 Tolerance quant_file_golden_tolerance();
 
 // The stems of the models with at least one file in golden_files(); a missing data directory

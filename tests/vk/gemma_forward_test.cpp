@@ -1,5 +1,5 @@
-// gemma2 and gemma3 on the GPU (lavapipe, validation on): teacher forcing over llama.cpp's zoo
-// goldens (../shared/golden/zoo: prompts and greedy runs longer than the 16-position sliding
+// gemma2, gemma3 and gemma4 on the GPU (lavapipe, validation on): teacher forcing over llama.cpp's
+// zoo goldens (../shared/golden/zoo: prompts and greedy runs longer than the 16-position sliding
 // window), rounding like llama.cpp and in float, and the CPU reference logit for logit through
 // prefill and decode past the window.
 #include <gtest/gtest.h>
@@ -42,13 +42,24 @@ int run_zoo_goldens(llm::Session& s, const std::string& name, Tolerance tol) {
 
 class GemmaGpuGolden : public ::testing::TestWithParam<std::string> {};
 
-// Rounding like llama.cpp (--llama-rounding) and in float: gemma_zoo_tolerance (golden.h).
+// gemma4's scale-1 attention over normed queries and keys amplifies rounding noise
+// (gemma4_zoo_tolerance in golden.h), so it is held to its goldens rounding like llama.cpp only,
+// and in float to the CPU reference (below).
+bool is_gemma4(const std::string& model) {
+  return model.find("gemma4") != std::string::npos;
+}
+
+// Rounding like llama.cpp (--llama-rounding) and in float: gemma_zoo_tolerance (golden.h);
+// gemma4: rounding like llama.cpp, gemma4_zoo_tolerance.
 TEST_P(GemmaGpuGolden, TeacherForcingMatchesLlamaCpp) {
   for (bool rounded : {true, false}) {
+    if (!rounded && is_gemma4(GetParam())) continue;
     SCOPED_TRACE(rounded ? "llama.cpp rounding" : "exact");
     const auto model = load_zoo(GetParam(), rounded);
     llm::Session s(*model, 128);
-    EXPECT_EQ(run_zoo_goldens(s, GetParam(), gemma_zoo_tolerance(is_quantized(model->gguf()))), 4);
+    const Tolerance tol = is_gemma4(GetParam()) ? gemma4_zoo_tolerance()
+                                                : gemma_zoo_tolerance(is_quantized(model->gguf()));
+    EXPECT_EQ(run_zoo_goldens(s, GetParam(), tol), 4);
   }
 }
 
@@ -81,14 +92,17 @@ TEST_P(GemmaGpuGolden, MatchesTheCpuReferencePastTheWindow) {
     // Rounding like llama.cpp, gemma3's Q8_0 output product rounds its input to 8 bits: where
     // the GPU's float sums and the reference's double sums fall on either side of a grid
     // midpoint the input moves a whole step (measured 4.4e-3; see
-    // Forward.QuantizedModelsRoundLikeTheCpuReference). In float the two agree to ~1.6e-4.
-    EXPECT_LE(err_prefill, rounded ? 1e-2 : 1e-3);
-    EXPECT_LE(err_decode, rounded ? 1e-2 : 1e-3);
+    // Forward.QuantizedModelsRoundLikeTheCpuReference). In float the two agree to ~1.6e-4;
+    // gemma4, whose near one-hot attention amplifies float noise, to 8.9e-4.
+    const double exact_bound = is_gemma4(GetParam()) ? 3e-3 : 1e-3;
+    EXPECT_LE(err_prefill, rounded ? 1e-2 : exact_bound);
+    EXPECT_LE(err_decode, rounded ? 1e-2 : exact_bound);
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, GemmaGpuGolden,
-                         ::testing::Values("synth-gemma3-f16", "synth-gemma2-f16"),
+                         ::testing::Values("synth-gemma3-f16", "synth-gemma2-f16",
+                                           "synth-gemma4-f16"),
                          [](const auto& info) { return test_name(info.param); });
 
 }  // namespace
