@@ -8,9 +8,9 @@
 
 #include "gguf/gguf_reader.h"
 #include "support/golden.h"
-#include "util/json.h"
 #include "support/quantized.h"
 #include "support/test_support.h"
+#include "util/json.h"
 
 namespace vkchat::test {
 namespace {
@@ -31,7 +31,8 @@ std::vector<json::Value> json_lines(const std::string& out) {
 std::vector<TopEntry> top_of(const json::Value& line) {
   std::vector<TopEntry> top;
   for (const json::Value& e : line["top"].as_array()) {
-    top.push_back({static_cast<std::int32_t>(e.as_array().at(0).as_int()), e.as_array().at(1).as_double()});
+    top.push_back(
+        {static_cast<std::int32_t>(e.as_array().at(0).as_int()), e.as_array().at(1).as_double()});
   }
   return top;
 }
@@ -53,9 +54,11 @@ TEST(CliGenerate, JsonLinesAsThePeerPrintsThem) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const std::vector<json::Value> lines = json_lines(r.out);
   ASSERT_EQ(lines.size(), 1 + 32 + 1u) << r.out;
-  const std::vector<json::Value> peer = json_lines(read_file(shared_path("golden/stories260K.0.jsonl")));
+  const std::vector<json::Value> peer =
+      json_lines(read_file(shared_path("golden/stories260K.0.jsonl")));
   std::vector<std::int32_t> ids;
-  for (const json::Value& e : lines[0]["prompt"].as_array()) ids.push_back(static_cast<int>(e.as_int()));
+  for (const json::Value& e : lines[0]["prompt"].as_array())
+    ids.push_back(static_cast<int>(e.as_int()));
   ASSERT_EQ(ids, std::vector<std::int32_t>(g.tokens.begin(), g.tokens.begin() + ids.size()));
   for (std::size_t i = 0; i < 32; ++i) {
     const json::Value& step = lines[1 + i];
@@ -86,10 +89,11 @@ TEST(CliGenerate, JsonLinesAsThePeerPrintsThem) {
 // on every listed probability (the CLI's top 40, each golden entry absent
 // from it bounded by the 40th) and the top-1 rule.
 void check_score_golden(const GoldenCase& g, const std::filesystem::path& model,
-                        const std::filesystem::path& text, Tolerance tol) {
+                        const std::filesystem::path& text, Tolerance tol,
+                        const std::string& extra_args = "") {
   SCOPED_TRACE(g.name);
   const CliRun r = run_cli("score -m " + quoted(model) + " --file " + quoted(text) +
-                           " -n 48 --top-probs 40 --json");
+                           " -n 48 --top-probs 40 --json" + extra_args);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const std::vector<json::Value> lines = json_lines(r.out);
   ASSERT_EQ(lines.size(), g.steps.size() + 2);
@@ -157,7 +161,8 @@ TEST(CliScore, EveryScoreGoldenWithinTolerance) {
   EXPECT_GE(checked, 10);
 }
 
-// The zoo's gemma2 and gemma3 (../shared/golden/zoo), computing in float: gemma_zoo_tolerance.
+// The zoo's gemma2 and gemma3 (../shared/golden/zoo), computing in float: gemma_zoo_tolerance;
+// gemma4 rounding like llama.cpp.
 TEST(CliScore, GemmaZooScoreGoldensWithinTolerance) {
   for (const char* name : {"synth-gemma3-f16", "synth-gemma2-f16"}) {
     const std::string stem = name;
@@ -166,6 +171,12 @@ TEST(CliScore, GemmaZooScoreGoldensWithinTolerance) {
                        shared_path("golden/zoo/" + stem + ".score.txt"),
                        gemma_zoo_tolerance(is_quantized(gguf::GgufFile::open(model))));
   }
+  // gemma4 rounding like llama.cpp: gemma4_zoo_tolerance (golden.h) says why.
+  const std::string stem = "synth-gemma4-f16";
+  check_score_golden(read_golden(shared_path("golden/zoo/" + stem + ".score.jsonl")),
+                     shared_path("models/zoo/" + stem + ".gguf"),
+                     shared_path("golden/zoo/" + stem + ".score.txt"), gemma4_zoo_tolerance(),
+                     " --llama-rounding");
 }
 
 TEST(CliScore, TextModePrintsThePerplexity) {
