@@ -13,9 +13,12 @@
 #include "gguf/gguf_reader.h"
 #include "gguf/gguf_writer.h"
 #include "model/weights.h"
+#include "ref/ref_forward.h"
 #include "store/temp_dir.h"
 #include "support/gguf_edit.h"
+#include "support/golden.h"
 #include "support/test_support.h"
+#include "support/tiny_gemma4.h"
 #include "util/errors.h"
 
 namespace vkchat::test {
@@ -103,6 +106,31 @@ TEST_F(Gemma4Metadata, PerLayerEmbeddingsAndExpertsAreNotRunYet) {
   EXPECT_NE(refusal<UnsupportedModel>(p).find("per-layer token embeddings"), std::string::npos);
   const auto q = edited([](gguf::GgufWriter& w) { w.set("gemma4.expert_count", 8u); });
   EXPECT_NE(refusal<UnsupportedModel>(q).find("mixture of experts"), std::string::npos);
+  // E2B/E4B's double-wide feed-forward layers give feed_forward_length per layer.
+  const auto r = edited([](gguf::GgufWriter& w) {
+    w.set_array("gemma4.feed_forward_length",
+                std::vector<std::uint32_t>{512, 512, 512, 512, 1024, 1024});
+  });
+  EXPECT_NE(refusal<MetadataError>(r).find("'gemma4.feed_forward_length'"), std::string::npos);
+}
+
+// Shared-KV layers against llama.cpp: tiny-gemma4's last 4 layers read the caches of layers 2
+// and 3 (tests/data/gemma4), through the CPU reference rounding like llama.cpp.
+TEST(Gemma4SharedKv, CpuReferenceMatchesLlamaCpp) {
+  TempDir dir;
+  const gguf::GgufFile f = gguf::GgufFile::open(write_tiny_gemma4(dir.path()));
+  const model::ModelSpec spec = model::read_model_spec(f);
+  ASSERT_EQ(spec.hp.n_layer_kv(), 4);
+  EXPECT_EQ(spec.hp.kv_layer(6), 2);
+  EXPECT_EQ(spec.hp.kv_layer(7), 3);
+  EXPECT_EQ(spec.w.layers[5].wk, nullptr);
+  EXPECT_EQ(spec.w.layers[3].wv, nullptr);  // K as V
+  const GoldenCase g = read_golden(tiny_gemma4_golden());
+  ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()), ref::KvPrecision::F16,
+                      ref::Rounding::LlamaCpp);
+  expect_clean(g.name,
+               compare_golden(g, fwd.feed(g.tokens), static_cast<std::size_t>(spec.hp.n_vocab),
+                              gemma4_zoo_tolerance()));
 }
 
 }  // namespace

@@ -5,15 +5,18 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "llm/model.h"
 #include "llm/session.h"
 #include "ref/ref_forward.h"
+#include "store/temp_dir.h"
 #include "support/golden.h"
 #include "support/quantized.h"
 #include "support/test_support.h"
+#include "support/tiny_gemma4.h"
 #include "vk/kernel_rig.h"
 
 namespace vkchat::test {
@@ -97,6 +100,33 @@ TEST_P(GemmaGpuGolden, MatchesTheCpuReferencePastTheWindow) {
     const double exact_bound = is_gemma4(GetParam()) ? 3e-3 : 1e-3;
     EXPECT_LE(err_prefill, rounded ? 1e-2 : exact_bound);
     EXPECT_LE(err_decode, rounded ? 1e-2 : exact_bound);
+  }
+}
+
+// Gemma 4's shared-KV layers (tiny-gemma4, tests/data/gemma4) on the GPU: llama.cpp's score golden
+// rounding like llama.cpp, and the CPU reference in float, both across the 32-position window.
+TEST(Gemma4SharedKvGpu, MatchesLlamaCppAndTheCpuReference) {
+  TempDir dir;
+  const std::filesystem::path path = write_tiny_gemma4(dir.path());
+  const GoldenCase g = read_golden(tiny_gemma4_golden());
+  for (bool rounded : {true, false}) {
+    SCOPED_TRACE(rounded ? "llama.cpp rounding" : "exact");
+    llm::LoadOptions o;
+    o.device.validation = true;
+    o.llama_cpp_rounding = rounded;
+    const auto model = llm::Model::load(path, o);
+    llm::Session s(*model, static_cast<std::int64_t>(g.tokens.size()));
+    const std::vector<float> gpu = s.feed_all(g.tokens);
+    if (rounded) {
+      expect_clean(g.name, compare_golden(g, gpu, static_cast<std::size_t>(s.n_vocab()),
+                                          gemma4_zoo_tolerance()));
+      continue;
+    }
+    ref::RefForward cpu(model->spec(), static_cast<std::int64_t>(g.tokens.size()),
+                        ref::KvPrecision::F16, ref::Rounding::Exact);
+    const double err = rel_l2(gpu, cpu.feed(g.tokens));
+    std::printf("tiny-gemma4: GPU vs CPU reference, relative L2 %.3g\n", err);
+    EXPECT_LE(err, 3e-3);
   }
 }
 
