@@ -48,6 +48,10 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Load
     throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
                            " (mixture of experts) does not run on the GPU yet");
   }
+  if (hp.n_embd_per_layer > 0) {
+    throw UnsupportedModel(path.string() + ": gemma4's per-layer token embeddings (E2B/E4B) " +
+                           "do not run on the GPU yet");
+  }
   if (hp.delta_net_hybrid()) {
     throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
                            " (gated delta net) does not run on the GPU yet");

@@ -194,9 +194,11 @@ void read_gemma4_hparams(const gguf::GgufFile& f, HParams& hp) {
   }
 
   const std::string pl_key = a + "embedding_length_per_layer_input";
-  if (f.get_optional<std::int64_t>(pl_key).value_or(0) != 0) {
-    throw UnsupportedModel(f.path() + ": per-layer token embeddings (" + pl_key +
-                           ", Gemma 4 E2B/E4B) are not supported yet");
+  hp.n_embd_per_layer = f.get_optional<std::int64_t>(pl_key).value_or(0);
+  if (hp.n_embd_per_layer < 0 || hp.n_embd_per_layer > kMaxWidth) {
+    throw MetadataError(f.path() + ": metadata '" + pl_key + "' is " +
+                        std::to_string(hp.n_embd_per_layer) + ", expected 0 to " +
+                        std::to_string(kMaxWidth));
   }
   if (f.get_optional<std::int64_t>(a + "expert_count").value_or(0) != 0) {
     throw UnsupportedModel(f.path() + ": gemma4's mixture of experts (" + a +

@@ -18,8 +18,8 @@ namespace vkchat::model {
 void read_gemma4_heads(const gguf::GgufFile& f, HParams& hp);
 
 // The rest, once hp's rope is read: the sliding-window layers' window and RoPE (their base,
-// rotated dimensions, no rope_freqs), shared KV layers, the embedding scale, attention scale 1,
-// final soft-cap. Refuses per-layer token embeddings (E2B/E4B), which the engine does not run.
+// rotated dimensions, no rope_freqs), shared KV layers, the per-layer embeddings' width, the
+// embedding scale, attention scale 1, final soft-cap. Refuses experts (the 26B-A4B).
 void read_gemma4_hparams(const gguf::GgufFile& f, HParams& hp);
 
 }  // namespace vkchat::model

@@ -63,6 +63,9 @@ struct HParams {
   // gemma4: the model's rope_freqs divide the full-attention layers' frequencies only
   // (proportional RoPE); elsewhere they apply to every layer.
   bool rope_freqs_full_layers_only = false;
+  // gemma4 E2B/E4B: width of each layer's slice of the per-layer token embeddings
+  // (embedding_length_per_layer_input); 0 for none.
+  std::int64_t n_embd_per_layer = 0;
   std::int64_t n_ff = 0;         // feed-forward hidden width
   std::int64_t n_vocab = 0;      // rows of token_embd
   std::int64_t n_ctx_train = 0;  // context_length the model was trained for

@@ -120,6 +120,11 @@ LayerWeights find_gemma4_layer(const Finder& find, const HParams& hp, std::int64
   l.ffn_up = find.get(p + "ffn_up.weight", {E, F});
   l.ffn_down = find.get(p + "ffn_down.weight", {F, E});
   l.ffn_post_norm = find.get(p + "post_ffw_norm.weight", {E});
+  if (const std::int64_t P = hp.n_embd_per_layer; P > 0) {
+    l.pl_inp_gate = find.get(p + "inp_gate.weight", {E, P});
+    l.pl_proj = find.get(p + "proj.weight", {P, E});
+    l.pl_post_norm = find.get(p + "post_norm.weight", {E});
+  }
   if (!own_kv) l.wk = l.wv = l.k_norm = nullptr;  // the shared cache's layer computed them
   return l;
 }
@@ -145,6 +150,11 @@ Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
     w.rope_factors_short = find.get("rope_factors_short.weight", {hp.rope.n_rot / 2});
   }
 
+  if (const std::int64_t P = hp.n_embd_per_layer; P > 0) {
+    w.per_layer_tok_embd = find.get("per_layer_token_embd.weight", {P * hp.n_layer, V});
+    w.per_layer_model_proj = find.get("per_layer_model_proj.weight", {E, P * hp.n_layer});
+    w.per_layer_proj_norm = find.get("per_layer_proj_norm.weight", {P});
+  }
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     if (hp.delta_net_hybrid()) {
       w.layers.push_back(find_qwen35_layer(find, hp, il));

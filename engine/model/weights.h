@@ -50,6 +50,11 @@ struct LayerWeights {
   // gemma4's layer_output_scale: the layer's output (the residual stream after it) times this
   // one value; absent: 1.
   TensorRef out_scale = nullptr;  // [1]
+  // gemma4's per-layer embeddings (E2B/E4B, HParams::n_embd_per_layer = P): the gate from the
+  // stream, the projection back and its norm.
+  TensorRef pl_inp_gate = nullptr;   // inp_gate: [n_embd, P]
+  TensorRef pl_proj = nullptr;       // proj: [P, n_embd]
+  TensorRef pl_post_norm = nullptr;  // post_norm: [n_embd]
   // [n_embd]; qwen35: post_attention_norm, which is the same step (the FFN's input norm, the
   // residual taken before it).
   TensorRef ffn_norm = nullptr;
@@ -80,6 +85,11 @@ struct Weights {
   // one, and for the rest. rope_factors() picks.
   TensorRef rope_factors_long = nullptr;   // [n_rot / 2]
   TensorRef rope_factors_short = nullptr;  // [n_rot / 2]
+  // gemma4's per-layer token embeddings (P = HParams::n_embd_per_layer, L = n_layer): each
+  // token's row holds L slices of P; the stream's projection to the same slices, and its norm.
+  TensorRef per_layer_tok_embd = nullptr;    // [P * L, n_vocab]
+  TensorRef per_layer_model_proj = nullptr;  // [n_embd, P * L]
+  TensorRef per_layer_proj_norm = nullptr;   // [P]
   std::vector<LayerWeights> layers;
 };
 

@@ -239,6 +239,7 @@ RefForward::Rows RefForward::forward_gemma(std::span<const std::int32_t> tokens)
 RefForward::Rows RefForward::forward_gemma4(std::span<const std::int32_t> tokens) {
   const auto& hp = spec_.hp;
   Rows x = embed(tokens);
+  const Rows per_layer = hp.n_embd_per_layer > 0 ? per_layer_inputs(tokens, x) : Rows(0, 0);
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
     const model::LayerAttention la = hp.layer_attention(il);
@@ -262,9 +263,42 @@ RefForward::Rows RefForward::forward_gemma4(std::span<const std::int32_t> tokens
     const Rows f = norm(x, L.ffn_norm);
     const Rows ffn = project(L.ffn_down, geglu(project(L.ffn_gate, f), project(L.ffn_up, f)));
     add_to(x, norm(ffn, L.ffn_post_norm));
+    if (L.pl_inp_gate) {
+      // The per-layer embedding: gelu(gate(x)) times the layer's slice of the per-layer
+      // inputs, projected back to the stream and normed, added to it.
+      Rows g = project(L.pl_inp_gate, x);
+      const Rows ones_up = [&] {
+        Rows o(g.n, g.width);
+        std::fill(o.data.begin(), o.data.end(), 1.f);
+        return o;
+      }();
+      g = geglu(g, ones_up);  // ggml_gelu: the GELU of the gated form, times 1
+      const Rows slice = columns(per_layer, il * hp.n_embd_per_layer, hp.n_embd_per_layer);
+      for (std::size_t i = 0; i < g.data.size(); ++i) g.data[i] *= slice.data[i];
+      add_to(x, norm(project(L.pl_proj, g), L.pl_post_norm));
+    }
     if (L.out_scale) scale_rows(x, quant::dequantize_tensor(*L.out_scale)[0]);
   }
   return logits(x);
+}
+
+// llama.cpp's build_inp_per_layer and project_per_layer_inputs: each token's per-layer
+// embedding row times sqrt(P), plus the RMS-normed (per slice of P) projection of the scaled
+// embeddings x times 1/sqrt(n_embd), the sum times 1/sqrt(2). One row of n_layer * P per token.
+RefForward::Rows RefForward::per_layer_inputs(std::span<const std::int32_t> tokens,
+                                              const Rows& x) const {
+  const auto& hp = spec_.hp;
+  const std::int64_t P = hp.n_embd_per_layer;
+  const quant::MatrixView table = quant::MatrixView::of(*spec_.w.per_layer_tok_embd);
+  Rows inp(x.n, P * hp.n_layer);
+  for (std::int64_t t = 0; t < x.n; ++t) embedding_row(table, tokens[t], inp.row(t));
+  scale_rows(inp, std::sqrt(static_cast<float>(P)));
+  Rows proj = project(spec_.w.per_layer_model_proj, x);
+  scale_rows(proj, 1.0f / std::sqrt(static_cast<float>(hp.n_embd)));
+  head_norm(proj, hp.n_layer, spec_.w.per_layer_proj_norm);
+  add_to(proj, inp);
+  scale_rows(proj, 1.0f / std::sqrt(2.0f));
+  return proj;
 }
 
 // qwen35moe (build_layer_ffn): the routed experts, plus the shared expert's SwiGLU output times

@@ -63,6 +63,9 @@ class RefForward {
   Rows forward_qwen35(std::span<const std::int32_t> tokens);
   Rows forward_gemma(std::span<const std::int32_t> tokens);
   Rows forward_gemma4(std::span<const std::int32_t> tokens);
+  // gemma4 E2B/E4B: every layer's per-layer input, n_layer slices per token; x: the scaled
+  // token embeddings.
+  Rows per_layer_inputs(std::span<const std::int32_t> tokens, const Rows& x) const;
   Rows forward_mistral3(std::span<const std::int32_t> tokens);
   Rows forward_smollm3(std::span<const std::int32_t> tokens);
   Rows forward_granite(std::span<const std::int32_t> tokens);

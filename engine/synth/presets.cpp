@@ -45,6 +45,10 @@ const std::array kPresets = {
     Preset{"tiny-gemma4", "gemma4", "llama-spm", 256, 8, 4, 2, 64, 1024, 131072, 1000000.f, 1e-6f,
            true, false, true, std::nullopt, GemmaShape{32, 10000.f, 0},
            Gemma4Shape{4, 128, 1, true, 0.25, 4, 30.f}},
+    // The same with E2B/E4B's per-layer token embeddings (64 per layer).
+    Preset{"tiny-gemma4-ple", "gemma4", "llama-spm", 256, 8, 4, 2, 64, 1024, 131072, 1000000.f,
+           1e-6f, true, false, true, std::nullopt, GemmaShape{32, 10000.f, 0},
+           Gemma4Shape{4, 128, 1, true, 0.25, 4, 30.f, 64}},
 };
 // clang-format on
 

@@ -39,6 +39,7 @@ struct Gemma4Shape {
   double partial_rotary_full = 0.25;
   std::int64_t n_kv_shared = 0;
   float final_softcap = 30.f;
+  std::int64_t n_embd_per_layer = 0;  // E2B/E4B's per-layer token embeddings; 0: none
   bool is_full(std::int64_t il) const { return il % full_period == full_period - 1; }
 };
 

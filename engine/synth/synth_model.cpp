@@ -156,6 +156,14 @@ std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::i
   if (p.rope_scaling) pl.vec("rope_freqs.weight", p.head_dim / 2, Fill::RopeFreqs);
   if (p.gemma4) pl.vec("rope_freqs.weight", p.gemma4->head_dim_full / 2, Fill::RopeFreqs);
   pl.mat("token_embd.weight", "token_embd.weight", 0, E, n_vocab, embd_std, p.tied_embeddings);
+  const std::int64_t P = p.gemma4 ? p.gemma4->n_embd_per_layer : 0;
+  if (P > 0) {
+    pl.mat("per_layer_token_embd.weight", "per_layer_token_embd.weight", 0, P * p.n_layer, n_vocab,
+           1.0);
+    pl.mat("per_layer_model_proj.weight", "per_layer_model_proj.weight", 0, E, P * p.n_layer,
+           in_std);
+    pl.vec("per_layer_proj_norm.weight", P, Fill::Ones);
+  }
   for (std::int64_t il = 0; il < p.n_layer; ++il) {
     const std::string b = "blk." + std::to_string(il) + ".";
     // gemma4: the full layers' own head size and KV heads; K as V there; no K/V on the layers
@@ -189,6 +197,11 @@ std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::i
     pl.mat(b + "ffn_down.weight", "ffn_down.weight", il, F, E,
            residual / (kSwigluRms * std::sqrt(static_cast<double>(F))));
     if (p.gemma) pl.vec(b + "post_ffw_norm.weight", E, Fill::Normal, post_norm);
+    if (P > 0) {
+      pl.mat(b + "inp_gate.weight", "inp_gate.weight", il, E, P, in_std);
+      pl.mat(b + "proj.weight", "proj.weight", il, P, E, in_std);
+      pl.vec(b + "post_norm.weight", E, Fill::Normal, post_norm);
+    }
     if (p.gemma4) pl.vec(b + "layer_output_scale.weight", 1, Fill::Ones);
   }
   pl.vec("output_norm.weight", E, Fill::Ones);
@@ -240,7 +253,7 @@ void write_metadata(gguf::GgufWriter& w, const Preset& p, const FileType& ft,
     w.set(a + "rope.dimension_count", u32(g.head_dim_full));
     w.set(a + "rope.dimension_count_swa", u32(p.head_dim));
     w.set(a + "attention.shared_kv_layers", u32(g.n_kv_shared));
-    w.set(a + "embedding_length_per_layer_input", u32(0));
+    w.set(a + "embedding_length_per_layer_input", u32(g.n_embd_per_layer));
     w.set(a + "final_logit_softcapping", g.final_softcap);
   }
   if (p.gemma) {

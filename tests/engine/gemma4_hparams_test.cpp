@@ -1,7 +1,7 @@
 // gemma4's hyperparameters beyond the zoo file's: the shared-KV mapping llama.cpp uses, and the
 // zoo file with its metadata changed the ways a bad or an unsupported file would be (per-layer
 // arrays of the wrong length, a missing pattern, shared KV across layer kinds, per-layer token
-// embeddings, experts), each refused with the key named.
+// embeddings without their tensors, experts), each refused with the key or tensor named.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -100,10 +100,11 @@ TEST_F(Gemma4Metadata, SharedKvAcrossLayerKindsIsRefused) {
             std::string::npos);
 }
 
-TEST_F(Gemma4Metadata, PerLayerEmbeddingsAndExpertsAreNotRunYet) {
+TEST_F(Gemma4Metadata, PerLayerEmbeddingsNeedTheirTensorsAndExpertsAreRefused) {
   const auto p =
       edited([](gguf::GgufWriter& w) { w.set("gemma4.embedding_length_per_layer_input", 256u); });
-  EXPECT_NE(refusal<UnsupportedModel>(p).find("per-layer token embeddings"), std::string::npos);
+  EXPECT_NE(refusal<UnsupportedModel>(p).find("missing tensor per_layer_token_embd.weight"),
+            std::string::npos);
   const auto q = edited([](gguf::GgufWriter& w) { w.set("gemma4.expert_count", 8u); });
   EXPECT_NE(refusal<UnsupportedModel>(q).find("mixture of experts"), std::string::npos);
   // E2B/E4B's double-wide feed-forward layers give feed_forward_length per layer.
@@ -126,6 +127,23 @@ TEST(Gemma4SharedKv, CpuReferenceMatchesLlamaCpp) {
   EXPECT_EQ(spec.w.layers[5].wk, nullptr);
   EXPECT_EQ(spec.w.layers[3].wv, nullptr);  // K as V
   const GoldenCase g = read_golden(tiny_gemma4_golden());
+  ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()), ref::KvPrecision::F16,
+                      ref::Rounding::LlamaCpp);
+  expect_clean(g.name,
+               compare_golden(g, fwd.feed(g.tokens), static_cast<std::size_t>(spec.hp.n_vocab),
+                              gemma4_zoo_tolerance()));
+}
+
+// Per-layer token embeddings (E2B/E4B) against llama.cpp: tiny-gemma4-ple (tests/data/gemma4),
+// CPU reference rounding like llama.cpp. The GPU refuses such files so far.
+TEST(Gemma4PerLayerEmbeddings, CpuReferenceMatchesLlamaCpp) {
+  TempDir dir;
+  const gguf::GgufFile f = gguf::GgufFile::open(write_tiny_gemma4(dir.path(), "tiny-gemma4-ple"));
+  const model::ModelSpec spec = model::read_model_spec(f);
+  ASSERT_EQ(spec.hp.n_embd_per_layer, 64);
+  ASSERT_NE(spec.w.per_layer_tok_embd, nullptr);
+  ASSERT_NE(spec.w.layers[7].pl_inp_gate, nullptr);
+  const GoldenCase g = read_golden(tiny_gemma4_golden("tiny-gemma4-ple"));
   ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()), ref::KvPrecision::F16,
                       ref::Rounding::LlamaCpp);
   expect_clean(g.name,
