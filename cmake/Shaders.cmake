@@ -1,7 +1,12 @@
 # Compiles each shaders/*.comp (and each of its "// variant:" lines) to SPIR-V with glslc (with
 # a depfile, so edits to included .glsl files rebuild) and embeds the words as a generated C++
-# array.
-find_program(GLSLC_EXE NAMES glslc REQUIRED)
+# array. With VKCHAT_SPIRV_DIR set to another build's shaders/ folder, the .spv files are copied
+# from there instead (scripts/test.sh: the sanitizer build reuses the release build's SPIR-V, which
+# is the same bytes, rather than compiling every shader a second time).
+set(VKCHAT_SPIRV_DIR "" CACHE PATH "Take the compiled .spv files from this folder instead of glslc")
+if(NOT VKCHAT_SPIRV_DIR)
+  find_program(GLSLC_EXE NAMES glslc REQUIRED)
+endif()
 
 function(vkchat_add_shaders target)
   file(GLOB shader_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/shaders/*.comp)
@@ -46,14 +51,23 @@ function(vkchat_add_shaders target)
       separate_arguments(defs UNIX_COMMAND "${defs}")
       set(spv ${out_dir}/${name}.spv)
       set(cpp ${out_dir}/${name}.spv.cpp)
-      add_custom_command(
-        OUTPUT ${spv}
-        COMMAND ${GLSLC_EXE} --target-env=vulkan1.2 -O ${defs} -MD -MF ${spv}.d
-                -I ${CMAKE_SOURCE_DIR}/shaders -o ${spv} ${src}
-        DEPENDS ${src}
-        DEPFILE ${spv}.d
-        COMMENT "glslc ${name}"
-        VERBATIM)
+      if(VKCHAT_SPIRV_DIR)
+        add_custom_command(
+          OUTPUT ${spv}
+          COMMAND ${CMAKE_COMMAND} -E copy ${VKCHAT_SPIRV_DIR}/${name}.spv ${spv}
+          DEPENDS ${VKCHAT_SPIRV_DIR}/${name}.spv
+          COMMENT "copy ${name}.spv"
+          VERBATIM)
+      else()
+        add_custom_command(
+          OUTPUT ${spv}
+          COMMAND ${GLSLC_EXE} --target-env=vulkan1.2 -O ${defs} -MD -MF ${spv}.d
+                  -I ${CMAKE_SOURCE_DIR}/shaders -o ${spv} ${src}
+          DEPENDS ${src}
+          DEPFILE ${spv}.d
+          COMMENT "glslc ${name}"
+          VERBATIM)
+      endif()
       add_custom_command(
         OUTPUT ${cpp}
         COMMAND ${CMAKE_COMMAND} -DNAME=${name} -DSPV=${spv} -DOUT=${cpp}

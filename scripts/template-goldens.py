@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Regenerates tests/engine/data/templates: each ../shared template rendered for each extra
+"""Regenerates tests/data/templates: each ../shared template rendered for each extra
 conversation (tools, tool calls, reasoning, several system messages, content parts) by Python
 Jinja2 the way Hugging Face's apply_chat_template renders it. These complement llama.cpp's
 renderings in ../shared/templates; the test ChatTemplate.MatchesJinja2OnRicherConversations
-checks the interpreter against them. It also renders the templates of tests/engine/data/templates/
+checks the interpreter against them. It also renders the templates of tests/data/templates/
 extra (newer families that ../shared lacks: Gemma 4, gpt-oss, Qwen 3.5, copied from llama.cpp's
 models/templates, and the chat template inside ../shared/tokenizer/ggml-vocab-gemma-4.gguf) for
 both ../shared's conversations and the richer ones, into extra/ (ChatTemplate.NewerFamiliesMatchJinja2).
@@ -22,7 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHARED = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared"
-OUT = ROOT / "tests/engine/data/templates"
+OUT = ROOT / "tests/data/templates"
 NOW = datetime.datetime(2026, 11, 26)  # the tests render with this date
 
 

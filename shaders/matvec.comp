@@ -5,6 +5,10 @@
 // and the partial dot products are summed across the workgroup.
 // With -DSWIGLU, binding 0 is the gate and binding 1 the up projection (same type and shape)
 // and y = silu(W_gate x) * (W_up x): the feed-forward's two matrices in one pass over x.
+// With -DBY_ID (a mixture of experts' "matrix x vector by id"), W is n_expert stacked matrices
+// and workgroup z serves slot s of the routing: it reads expert ids[s]'s matrix only, x row
+// s / x_div (x_div = experts per token: the tokens' shared input; 1: one input per slot) and
+// writes y row s.
 #version 450
 // variant: f32 -DW_F32
 // variant: f16 -DW_F16
@@ -48,12 +52,54 @@
 // variant: swiglu_tq2_0 -DW_TQ2_0 -DSWIGLU
 // variant: swiglu_q1_0 -DW_Q1_0 -DSWIGLU
 // variant: swiglu_q2_0 -DW_Q2_0 -DSWIGLU
+// variant: id_f32 -DW_F32 -DBY_ID
+// variant: id_f16 -DW_F16 -DBY_ID
+// variant: id_bf16 -DW_BF16 -DBY_ID
+// variant: id_q4_0 -DW_Q4_0 -DBY_ID
+// variant: id_q4_1 -DW_Q4_1 -DBY_ID
+// variant: id_q5_0 -DW_Q5_0 -DBY_ID
+// variant: id_q5_1 -DW_Q5_1 -DBY_ID
+// variant: id_q8_0 -DW_Q8_0 -DBY_ID
+// variant: id_q4_k -DW_Q4_K -DBY_ID
+// variant: id_q5_k -DW_Q5_K -DBY_ID
+// variant: id_q6_k -DW_Q6_K -DBY_ID
+// variant: id_q2_k -DW_Q2_K -DBY_ID
+// variant: id_q3_k -DW_Q3_K -DBY_ID
+// variant: id_iq4_nl -DW_IQ4_NL -DBY_ID
+// variant: id_iq4_xs -DW_IQ4_XS -DBY_ID
+// variant: id_mxfp4 -DW_MXFP4 -DBY_ID
+// variant: id_nvfp4 -DW_NVFP4 -DBY_ID
+// variant: id_tq1_0 -DW_TQ1_0 -DBY_ID
+// variant: id_tq2_0 -DW_TQ2_0 -DBY_ID
+// variant: id_q1_0 -DW_Q1_0 -DBY_ID
+// variant: id_q2_0 -DW_Q2_0 -DBY_ID
+// variant: id_swiglu_f32 -DW_F32 -DSWIGLU -DBY_ID
+// variant: id_swiglu_f16 -DW_F16 -DSWIGLU -DBY_ID
+// variant: id_swiglu_bf16 -DW_BF16 -DSWIGLU -DBY_ID
+// variant: id_swiglu_q4_0 -DW_Q4_0 -DSWIGLU -DBY_ID
+// variant: id_swiglu_q4_1 -DW_Q4_1 -DSWIGLU -DBY_ID
+// variant: id_swiglu_q5_0 -DW_Q5_0 -DSWIGLU -DBY_ID
+// variant: id_swiglu_q5_1 -DW_Q5_1 -DSWIGLU -DBY_ID
+// variant: id_swiglu_q8_0 -DW_Q8_0 -DSWIGLU -DBY_ID
+// variant: id_swiglu_q4_k -DW_Q4_K -DSWIGLU -DBY_ID
+// variant: id_swiglu_q5_k -DW_Q5_K -DSWIGLU -DBY_ID
+// variant: id_swiglu_q6_k -DW_Q6_K -DSWIGLU -DBY_ID
+// variant: id_swiglu_q2_k -DW_Q2_K -DSWIGLU -DBY_ID
+// variant: id_swiglu_q3_k -DW_Q3_K -DSWIGLU -DBY_ID
+// variant: id_swiglu_iq4_nl -DW_IQ4_NL -DSWIGLU -DBY_ID
+// variant: id_swiglu_iq4_xs -DW_IQ4_XS -DSWIGLU -DBY_ID
+// variant: id_swiglu_mxfp4 -DW_MXFP4 -DSWIGLU -DBY_ID
+// variant: id_swiglu_nvfp4 -DW_NVFP4 -DSWIGLU -DBY_ID
+// variant: id_swiglu_tq1_0 -DW_TQ1_0 -DSWIGLU -DBY_ID
+// variant: id_swiglu_tq2_0 -DW_TQ2_0 -DSWIGLU -DBY_ID
+// variant: id_swiglu_q1_0 -DW_Q1_0 -DSWIGLU -DBY_ID
+// variant: id_swiglu_q2_0 -DW_Q2_0 -DSWIGLU -DBY_ID
 // fallback: nosg
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint NUM_ROWS = 1;
 #include "common.glsl"
 
-// Mirrors LinearPush in engine/ops/kernels.h.
+// Mirrors LinearPush in engine/ops/kernels.h (LinearIdPush with -DBY_ID).
 layout(push_constant) uniform Push {
   uint K;          // elements per row (x's length)
   uint N;          // rows (y's length)
@@ -65,6 +111,12 @@ layout(push_constant) uniform Push {
   uint x_stride;
   uint y_stride;
   uint n_tok;
+#ifdef BY_ID
+  uint ids_off;       // element offset of the I32 expert ids, one per slot
+  uint x_div;         // slots per row of x
+  uint expert_bytes;  // bytes of one expert's matrix (N rows)
+  uint n_expert;      // ids are clamped below it
+#endif
 } pc;
 
 #define WNAME wa
@@ -89,13 +141,24 @@ layout(std430, binding = YBINDING) writeonly buffer Y { float y[]; };
 #define VNAME x
 #define VTEX x_tex
 #include "vector_load.glsl"
+#ifdef BY_ID
+layout(std430, binding = YBINDING + 1) readonly buffer Ids { int ids[]; };
+#endif
 
 void main() {
   uint row0 = (gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x) * NUM_ROWS;
   uint tok = gl_WorkGroupID.z;
+#ifdef BY_ID
+  // Slot tok reads its expert's matrix (a bad id is clamped, never read out of bounds).
+  uint w_base = min(uint(ids[pc.ids_off + tok]), pc.n_expert - 1u) * pc.expert_bytes;
+  uint x_row = tok / pc.x_div;
+#else
+  uint w_base = 0u;
+  uint x_row = tok;
+#endif
   if (row0 >= pc.N) return;  // uniform over the workgroup: no barrier is skipped by some only
   uint tid = gl_LocalInvocationIndex;
-  uint xb = pc.x_off + tok * pc.x_stride;
+  uint xb = pc.x_off + x_row * pc.x_stride;
   uint units = (pc.K + 31u) / 32u;
 
   float acc[NUM_ROWS];
@@ -114,9 +177,9 @@ void main() {
     x_load32(xb, 32u * u, pc.K, xv);
     [[unroll]] for (uint r = 0; r < NUM_ROWS; ++r) {
       uint row = min(row0 + r, pc.N - 1u);  // past the end: recompute the last row, unused
-      acc[r] += wa_unit_dot(pc.w_off + row * pc.row_bytes, u, pc.K, xv);
+      acc[r] += wa_unit_dot(pc.w_off + w_base + row * pc.row_bytes, u, pc.K, xv);
 #ifdef SWIGLU
-      acc2[r] += wb_unit_dot(pc.w2_off + row * pc.row_bytes, u, pc.K, xv);
+      acc2[r] += wb_unit_dot(pc.w2_off + w_base + row * pc.row_bytes, u, pc.K, xv);
 #endif
     }
   }

@@ -30,7 +30,8 @@ const std::string_view kBenchHelp =
     "  -r N                repeats (3)\n" VKCHAT_LLAMA_ROUNDING_HELP
     "  --json              one JSON object instead of text\n"
     "  --profile           GPU timestamps around every kernel (the speeds then include their\n"
-    "                      cost), and the GPU time per decoded token of each kernel\n";
+    "                      cost), and the GPU time and bytes moved per decoded token of each\n"
+    "                      kernel (a mixture of experts counts only the experts it reads)\n";
 
 namespace {
 
@@ -69,28 +70,34 @@ void decode_greedy(llm::Session& s, std::int64_t n) {
     token = static_cast<std::int32_t>(ref::argmax(s.decode(token)));
 }
 
-// The profiler's kernels as text lines or JSON objects, per token of `per` tokens.
+// The profiler's kernels as text lines or JSON objects, per token of `per` tokens: calls, GPU
+// time and the bytes each kernel's calls declare they move (weights read plus activations).
 std::string format_profile(const vk::Profiler& p, double per, bool json) {
   std::string out;
-  double total_us = 0;
-  for (const vk::KernelStats& k : p.stats()) total_us += k.total_us / per;
+  double total_us = 0, total_mb = 0;
+  for (const vk::KernelStats& k : p.stats()) {
+    total_us += k.total_us / per;
+    total_mb += static_cast<double>(k.bytes) / per / 1e6;
+  }
   char buf[256];
   for (const vk::KernelStats& k : p.stats()) {
+    const double mb = static_cast<double>(k.bytes) / per / 1e6;
     if (json) {
       std::snprintf(buf, sizeof buf,
                     "%s{\"kernel\":%s,\"calls_per_token\":%.2f,"
-                    "\"us_per_token\":%.2f}",
+                    "\"us_per_token\":%.2f,\"mb_per_token\":%.4f}",
                     out.empty() ? "" : ",", json_quote(k.name).c_str(),
-                    static_cast<double>(k.count) / per, k.total_us / per);
+                    static_cast<double>(k.count) / per, k.total_us / per, mb);
     } else {
-      std::snprintf(buf, sizeof buf, "  %-28s %6.2f calls %10.2f us  %5.1f%%\n", k.name.c_str(),
-                    static_cast<double>(k.count) / per, k.total_us / per,
-                    total_us > 0 ? 100 * k.total_us / per / total_us : 0.0);
+      std::snprintf(buf, sizeof buf, "  %-28s %6.2f calls %10.2f us  %5.1f%% %10.3f MB\n",
+                    k.name.c_str(), static_cast<double>(k.count) / per, k.total_us / per,
+                    total_us > 0 ? 100 * k.total_us / per / total_us : 0.0, mb);
     }
     out += buf;
   }
   if (!json) {
-    std::snprintf(buf, sizeof buf, "  %-28s %17.2f us\n", "total GPU time per token", total_us);
+    std::snprintf(buf, sizeof buf, "  %-28s %17.2f us  %16.3f MB\n", "total per token", total_us,
+                  total_mb);
     out += buf;
   }
   return out;

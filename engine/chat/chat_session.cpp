@@ -241,11 +241,28 @@ std::optional<ChatSession::Prompt> ChatSession::fit(std::span<const Message> con
 }
 
 std::int64_t ChatSession::prefill(std::span<const std::int32_t> tokens, std::int64_t& fed) {
-  const std::size_t reuse = std::min(common_prefix(cache_, tokens), tokens.size() - 1);
+  // A recurrent model keeps no state per position: it reuses the cache up to its latest
+  // checkpoint inside the common prefix (Session::truncation_point), or none of it.
+  const auto reuse = static_cast<std::size_t>(session_->truncation_point(
+      static_cast<std::int64_t>(std::min(common_prefix(cache_, tokens), tokens.size() - 1))));
   session_->truncate(static_cast<std::int64_t>(reuse));
   cache_.resize(reuse);
   try {
-    session_->feed(tokens.subspan(reuse), on_prefill_);
+    const std::span<const std::int32_t> rest = tokens.subspan(reuse);
+    if (session_->recurrent() && rest.size() > 1) {
+      // Checkpoint before the prompt's last token: a regenerate of this prompt feeds only that.
+      const auto total = static_cast<std::int64_t>(rest.size());
+      const auto body = static_cast<std::int64_t>(rest.size() - 1);
+      session_->feed(rest.first(rest.size() - 1), [&](std::int64_t done, std::int64_t) {
+        if (on_prefill_) on_prefill_(done, total);
+      });
+      session_->checkpoint();
+      session_->feed(rest.last(1), [&](std::int64_t done, std::int64_t) {
+        if (on_prefill_) on_prefill_(body + done, total);
+      });
+    } else {
+      session_->feed(rest, on_prefill_);
+    }
   } catch (...) {
     const auto at = static_cast<std::size_t>(
         std::clamp<std::int64_t>(session_->position(), static_cast<std::int64_t>(reuse),
@@ -319,8 +336,8 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
 
   try {
     bool stopped = false;
-    st.tokens_reused = static_cast<std::int64_t>(
-        std::min(common_prefix(cache_, prompt->tokens), prompt->tokens.size() - 1));
+    st.tokens_reused = session_->truncation_point(static_cast<std::int64_t>(
+        std::min(common_prefix(cache_, prompt->tokens), prompt->tokens.size() - 1)));
     try {
       prefill(prompt->tokens, st.tokens_prefilled);
     } catch (const Cancelled&) {
@@ -389,10 +406,11 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
       emit(filter.push(decoder.finish()));
       emit(filter.finish());
     }
+    session_->checkpoint();  // the answer's end: where the next turn's prompt goes on from
   } catch (...) {
     // Keep the mirror of the cache exact whatever failed (a device error, the callback).
-    const auto n =
-        std::min<std::int64_t>(static_cast<std::int64_t>(cache_.size()), session_->position());
+    const auto n = session_->truncation_point(
+        std::min<std::int64_t>(static_cast<std::int64_t>(cache_.size()), session_->position()));
     cache_.resize(static_cast<std::size_t>(n));
     session_->truncate(n);
     throw;

@@ -18,7 +18,11 @@
 // - The KV cache keeps what the last answer left. A new prompt is compared token by token with
 //   what the cache holds; the cache is cut at the first difference and only the rest is fed, so
 //   a follow-up costs the new tokens, not the whole history (stats: tokens_reused,
-//   tokens_prefilled). At least the prompt's last token is always fed, for fresh logits.
+//   tokens_prefilled). At least the prompt's last token is always fed, for fresh logits. A model
+//   with a recurrent state (qwen35) cannot cut its cache anywhere: it checkpoints the state before
+//   each prompt's last token and at each answer's end (llm::Session::checkpoint, a few per
+//   conversation), and a new prompt goes on from the latest checkpoint inside the common prefix
+//   (a follow-up feeds the new turn, a regenerate the prompt's last token), else from 0.
 // - Generation samples with the Sampler (sampler.h) from options().sampling, re-seeded at the
 //   start of each answer (TurnResult::seed says with what) and primed with the prompt for its
 //   penalties; greedy settings without penalties read back only the argmax. Text is streamed

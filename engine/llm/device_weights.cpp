@@ -28,6 +28,39 @@ bool is_vector(const gguf::TensorInfo& t) {
   return t.rows() == 1;
 }
 
+// Tensors the kernels read as dense f32: vectors, and the delta net's convolution taps.
+bool dense_f32(const model::ModelSpec& spec, TensorRef t) {
+  if (is_vector(*t)) return true;
+  return std::any_of(spec.w.layers.begin(), spec.w.layers.end(),
+                     [t](const model::LayerWeights& l) { return l.ssm_conv1d == t; });
+}
+
+// qwen35's full-attention attn_q: per head, head_dim query rows then head_dim gate rows.
+std::int64_t split_head_rows(const model::ModelSpec& spec, TensorRef t) {
+  if (!spec.hp.delta_net_hybrid()) return 0;
+  for (std::int64_t il = 0; il < spec.hp.n_layer; ++il) {
+    if (!spec.hp.is_recurrent(il) && spec.w.layers[static_cast<std::size_t>(il)].wq == t) {
+      return spec.hp.head_dim;
+    }
+  }
+  return 0;
+}
+
+// Where source rows go on upload: runs of rows {source row, destination row, count}.
+struct RowRun {
+  std::int64_t src, dst, n;
+};
+std::vector<RowRun> row_runs(std::int64_t rows, std::int64_t split) {
+  if (split == 0) return {{0, 0, rows}};
+  std::vector<RowRun> runs;
+  const std::int64_t heads = rows / (2 * split);
+  for (std::int64_t h = 0; h < heads; ++h) {
+    runs.push_back({2 * h * split, h * split, split});
+    runs.push_back({2 * h * split + split, heads * split + h * split, split});
+  }
+  return runs;
+}
+
 // The spec's tensors, each once (a tied output is token_embd), in file-independent order.
 std::vector<TensorRef> used_tensors(const model::ModelSpec& spec) {
   std::vector<TensorRef> out;
@@ -36,9 +69,35 @@ std::vector<TensorRef> used_tensors(const model::ModelSpec& spec) {
   };
   add(spec.w.token_embd);
   for (const model::LayerWeights& l : spec.w.layers) {
-    for (TensorRef t :
-         {l.attn_norm, l.wq, l.wk, l.wv, l.wqkv, l.bq, l.bk, l.bv, l.q_norm, l.k_norm, l.wo,
-          l.attn_post_norm, l.ffn_norm, l.ffn_gate, l.ffn_up, l.ffn_down, l.ffn_post_norm}) {
+    for (TensorRef t : {l.attn_norm,
+                        l.wq,
+                        l.wk,
+                        l.wv,
+                        l.wqkv,
+                        l.bq,
+                        l.bk,
+                        l.bv,
+                        l.q_norm,
+                        l.k_norm,
+                        l.wo,
+                        l.attn_gate,
+                        l.attn_post_norm,
+                        l.ssm_conv1d,
+                        l.ssm_dt,
+                        l.ssm_a,
+                        l.ssm_beta,
+                        l.ssm_alpha,
+                        l.ssm_norm,
+                        l.ssm_out,
+                        l.ffn_norm,
+                        l.ffn_gate,
+                        l.ffn_up,
+                        l.ffn_down,
+                        l.ffn_post_norm,
+                        l.ffn_gate_inp,
+                        l.ffn_gate_exps,
+                        l.ffn_up_exps,
+                        l.ffn_down_exps}) {
       add(t);
     }
   }
@@ -75,7 +134,8 @@ WeightPlan plan_weights(const model::ModelSpec& spec, const vk::DeviceInfo& info
   for (TensorRef t : used_tensors(spec)) {
     WeightPlan::Entry e;
     e.tensor = t;
-    if (is_vector(*t)) {
+    e.split_head_rows = split_head_rows(spec, t);
+    if (dense_f32(spec, t)) {
       e.to_f32 = t->type != GgmlType::F32;
       e.bytes = t->n_elements * sizeof(float);
     } else {
@@ -85,6 +145,15 @@ WeightPlan plan_weights(const model::ModelSpec& spec, const vk::DeviceInfo& info
                                ", which no GPU kernel reads");
       }
       e.bytes = quant::device_row_bytes(t->type, static_cast<std::int64_t>(t->ne[0])) * t->rows();
+    }
+    // The by-id kernels bind a mixture's whole stack of experts at once (any slot may pick any
+    // expert), so it must fit one storage-buffer binding.
+    if (t->ne[2] > 1 && e.bytes > info.max_storage_buffer_range) {
+      throw UnsupportedModel("expert tensor " + std::string(t->name) + " of " +
+                             std::to_string(e.bytes) +
+                             " bytes exceeds the device's storage buffer range (" +
+                             std::to_string(info.max_storage_buffer_range) +
+                             " bytes); a smaller quantization may fit");
     }
     if (info.max_allocation_size && e.bytes > info.max_allocation_size) {
       throw UnsupportedModel("tensor " + std::string(t->name) + " of " + std::to_string(e.bytes) +
@@ -148,21 +217,29 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
           static_cast<std::int64_t>(std::max<std::uint64_t>(1, kUploadPiece / dst_row));
       std::span<const std::byte> src = std::as_bytes(e.tensor->data);
       std::vector<std::byte> staged;
-      for (std::int64_t r = 0; r < rows; r += piece_rows) {
-        check_cancel();
-        const std::int64_t n = std::min(piece_rows, rows - r);
-        const auto un = static_cast<std::uint64_t>(n), ur = static_cast<std::uint64_t>(r);
-        staged.resize(un * dst_row);
-        quant::to_device_rows(e.tensor->type, cols, n, src.subspan(ur * src_row, un * src_row),
-                              staged);
-        ctx.upload(buf, e.offset + ur * dst_row, staged);
-        done += staged.size();
-        if (progress) progress(done, total);
+      for (const RowRun& run : row_runs(rows, e.split_head_rows)) {
+        for (std::int64_t r = 0; r < run.n; r += piece_rows) {
+          check_cancel();
+          const std::int64_t n = std::min(piece_rows, run.n - r);
+          const auto un = static_cast<std::uint64_t>(n);
+          const auto us = static_cast<std::uint64_t>(run.src + r);
+          const auto ud = static_cast<std::uint64_t>(run.dst + r);
+          staged.resize(un * dst_row);
+          quant::to_device_rows(e.tensor->type, cols, n, src.subspan(us * src_row, un * src_row),
+                                staged);
+          ctx.upload(buf, e.offset + ud * dst_row, staged);
+          done += staged.size();
+          if (progress) progress(done, total);
+        }
       }
     }
-    views[e.tensor] = is_vector(*e.tensor)
-                          ? ops::Tensor::f32(buf, cols, 1, e.offset)
-                          : ops::Tensor::matrix(buf, e.tensor->type, cols, rows, e.offset);
+    ops::Tensor v = e.to_f32 || (e.tensor->type == GgmlType::F32 && dense_f32(spec, e.tensor))
+                        ? ops::Tensor::f32(buf, cols, rows, e.offset)
+                        : ops::Tensor::matrix(buf, e.tensor->type, cols, rows, e.offset);
+    // A 3-D tensor (a mixture's experts) keeps its dimensions: rows() is unchanged, and expert
+    // e's matrix is rows [e * ne[1], (e + 1) * ne[1]) in the same device row layout.
+    for (std::size_t d = 1; d < 4; ++d) v.ne[d] = static_cast<std::int64_t>(e.tensor->ne[d]);
+    views[e.tensor] = v;
   }
 
   auto view = [&](TensorRef t) { return views.at(t); };
@@ -177,7 +254,18 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
   for (const model::LayerWeights& l : spec.w.layers) {
     LayerTensors L;
     L.attn_norm = view(l.attn_norm);
-    if (l.wqkv) {
+    L.ffn_norm = view(l.ffn_norm);
+    if (l.ssm_out) {  // qwen35's gated delta net
+      L.delta = LayerTensors::DeltaNet{view(l.wqkv),      view(l.attn_gate), view(l.ssm_conv1d),
+                                       view(l.ssm_dt),    view(l.ssm_a),     view(l.ssm_beta),
+                                       view(l.ssm_alpha), view(l.ssm_norm),  view(l.ssm_out)};
+    } else if (hp.delta_net_hybrid()) {  // its gated full attention: queries, then gates
+      const ops::Tensor qg = view(l.wq);
+      L.wq = qg.row_range(0, hp.n_embd_q());
+      L.q_gate = qg.row_range(hp.n_embd_q(), hp.n_embd_q());
+      L.wk = view(l.wk);
+      L.wv = view(l.wv);
+    } else if (l.wqkv) {
       const ops::Tensor qkv = view(l.wqkv);
       L.wq = qkv.row_range(0, hp.n_embd_q());
       L.wk = qkv.row_range(hp.n_embd_q(), hp.n_embd_k_gqa());
@@ -192,11 +280,18 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
     L.bv = optional_view(l.bv);
     L.q_norm = optional_view(l.q_norm);
     L.k_norm = optional_view(l.k_norm);
-    L.wo = view(l.wo);
+    if (l.wo) L.wo = view(l.wo);
     L.attn_post_norm = optional_view(l.attn_post_norm);
     L.ffn_post_norm = optional_view(l.ffn_post_norm);
     if (l.out_scale) L.out_scale = quant::dequantize_tensor(*l.out_scale).at(0);
-    L.ffn_norm = view(l.ffn_norm);
+    if (l.ffn_gate_exps) {  // a mixture of experts: no dense feed-forward
+      L.ffn_gate_inp = view(l.ffn_gate_inp);
+      L.ffn_gate_exps = view(l.ffn_gate_exps);
+      L.ffn_up_exps = view(l.ffn_up_exps);
+      L.ffn_down_exps = view(l.ffn_down_exps);
+      w.layers.push_back(L);
+      continue;
+    }
     if (l.ffn_gate) {
       L.ffn_gate = view(l.ffn_gate);
       L.ffn_up = view(l.ffn_up);

@@ -36,8 +36,31 @@ struct LayerTensors {
   // gemma4's layer_output_scale, read on the host (one value); 1 where the layer has none.
   float out_scale = 1.f;
   ops::Tensor ffn_norm;          // f32 [n_embd]
-  ops::Tensor ffn_gate, ffn_up;  // [n_embd] -> n_ff
-  ops::Tensor ffn_down;          // [n_ff] -> n_embd
+  ops::Tensor ffn_gate, ffn_up;  // [n_embd] -> n_ff (dense models)
+  ops::Tensor ffn_down;          // [n_ff] -> n_embd (dense models)
+  // Mixture of experts (qwen3moe) in place of the dense feed-forward: the router and the
+  // experts, each n_expert stacked matrices (ne = {K, N, n_expert}) that the by-id kernels
+  // index (ops.h: matvec_id).
+  std::optional<ops::Tensor> ffn_gate_inp;   // [n_embd] -> n_expert
+  std::optional<ops::Tensor> ffn_gate_exps;  // [n_embd] -> n_ff_exp, per expert
+  std::optional<ops::Tensor> ffn_up_exps;    // [n_embd] -> n_ff_exp, per expert
+  std::optional<ops::Tensor> ffn_down_exps;  // [n_ff_exp] -> n_embd, per expert
+  // qwen35's full-attention layers: wq holds the queries only and q_gate the output gate, each
+  // head's rows regrouped on upload (attn_q interleaves them per head; see WeightPlan::Entry).
+  std::optional<ops::Tensor> q_gate;  // [n_embd] -> n_embd_q
+  // qwen35's gated delta net (recurrent layers; wq/wk/wv/wo unused there).
+  struct DeltaNet {
+    ops::Tensor wqkv;     // [n_embd] -> conv_channels: Q, K, V before the convolution
+    ops::Tensor z;        // attn_gate: [n_embd] -> value_dim
+    ops::Tensor conv;     // f32 [d_conv x conv_channels] taps (widened on upload)
+    ops::Tensor dt_bias;  // f32 [n_v_heads]
+    ops::Tensor a;        // f32 [n_v_heads]
+    ops::Tensor beta;     // [n_embd] -> n_v_heads
+    ops::Tensor alpha;    // [n_embd] -> n_v_heads
+    ops::Tensor norm;     // f32 [head_dim]
+    ops::Tensor out;      // [value_dim] -> n_embd
+  };
+  std::optional<DeltaNet> delta;
 };
 
 struct DeviceWeights {
@@ -55,7 +78,10 @@ struct DeviceWeights {
 struct WeightPlan {
   struct Entry {
     model::TensorRef tensor;
-    bool to_f32 = false;  // a vector stored as f16/bf16/quantized, widened to f32 on upload
+    bool to_f32 = false;  // a vector (or conv taps) stored as f16/bf16/quantized, widened to f32
+    // Rows regrouped on upload: each group of 2 * split_head_rows rows (a head's queries, then
+    // its gate) goes to the first half (queries) and the second half (gates). 0: as stored.
+    std::int64_t split_head_rows = 0;
     std::uint32_t buffer = 0;
     std::uint64_t offset = 0;
     std::uint64_t bytes = 0;  // on the device
@@ -67,7 +93,8 @@ struct WeightPlan {
 };
 
 // Lays the spec's tensors out in buffers the device can allocate. Throws UnsupportedModel for a
-// weight type no GPU kernel reads or a tensor larger than the device's largest allocation.
+// weight type no GPU kernel reads, a tensor larger than the device's largest allocation, or a
+// stack of experts larger than one storage-buffer binding.
 WeightPlan plan_weights(const model::ModelSpec& spec, const vk::DeviceInfo& info);
 
 using UploadProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;

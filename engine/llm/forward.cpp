@@ -1,5 +1,5 @@
 // Chooses each architecture's forward pass (forward_<family>.cpp) and records the output
-// projection, which every family shares.
+// projection they all end with.
 #include "llm/forward.h"
 
 #include "llm/forward_family.h"
@@ -25,8 +25,11 @@ void record_forward(ops::Ops& ops, const model::HParams& hp, const DeviceWeights
     case model::Arch::Gemma4:
       return record_forward_gemma4(ops, hp, w, kv, s, pos0, n_tok, rounding);
     case model::Arch::Qwen3Moe:
+      return record_forward_qwen3moe(ops, hp, w, kv, s, pos0, n_tok, rounding);
     case model::Arch::Qwen35:
-    case model::Arch::Qwen35Moe: break;  // refused when the model is loaded (llm/model.cpp)
+      return record_forward_qwen35(ops, hp, w, kv, s, pos0, n_tok, rounding);
+    case model::Arch::Qwen35Moe:
+    case model::Arch::GptOss: break;  // refused when the model is loaded (llm/model.cpp)
   }
 }
 

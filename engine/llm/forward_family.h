@@ -38,4 +38,15 @@ void record_forward_granite(ops::Ops& ops, const model::HParams& hp, const Devic
                             const KvCache& kv, const Scratch& s, std::int64_t pos0,
                             std::int64_t n_tok, ForwardRounding rounding);
 
+// qwen3moe: qwen3's attention; each feed-forward a mixture of experts, routed on the device.
+void record_forward_qwen3moe(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                             const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                             std::int64_t n_tok, ForwardRounding rounding);
+
+// qwen35: gated delta-net layers (recurrent state in the cache, zeroed at position 0) and every
+// full_attention_interval-th a gated full attention with M-RoPE; SwiGLU.
+void record_forward_qwen35(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                           std::int64_t n_tok, ForwardRounding rounding);
+
 }  // namespace vkchat::llm

@@ -1,6 +1,11 @@
-// The KV cache of one session: f16 K and V rows for n_ctx positions, per layer, on the device.
-// Positions are written by the forward pass (ops::kv_write); truncating a session only moves its
-// position, the rows beyond are overwritten by what comes next.
+// The KV cache of one session: f16 K and V rows for n_ctx positions, per attention layer, on the
+// device. Positions are written by the forward pass (ops::kv_write); truncating a session only
+// moves its position, the rows beyond are overwritten by what comes next. A recurrent layer
+// (qwen35's gated delta net) keeps instead its f32 convolution window and delta state, which the
+// forward pass updates in place and zeroes when it starts at position 0. Such a state cannot be
+// truncated; instead the cache holds kCheckpoints copies of every recurrent window and state (slots
+// on the device), which the session saves and restores at the positions a chat returns to
+// (Session::checkpoint).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -10,28 +15,52 @@
 #include "vk/buffer.h"
 
 namespace vkchat::vk {
+class CommandBuffer;
 class Context;
-}
+}  // namespace vkchat::vk
 
 namespace vkchat::llm {
 
 class KvCache {
  public:
+  // Checkpoint slots of a cache with recurrent layers (none otherwise): the end of the last
+  // prompts and answers of a conversation, enough for a follow-up and a regenerate.
+  static constexpr int kCheckpoints = 4;
+
   // Device bytes for n_ctx positions (the memory estimate uses this).
   static std::uint64_t bytes(const model::HParams& hp, std::int64_t n_ctx);
 
   KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx);
 
   std::int64_t n_ctx() const { return n_ctx_; }
-  // f16 [n_ctx x K width] and [n_ctx x V width] of a layer (HParams::layer_n_embd_k/_v); a layer
-  // that shares another's cache (gemma4, HParams::kv_layer) has that layer's.
+  // Whether some layer keeps a recurrent state (only a reset to position 0 forgets positions).
+  bool recurrent() const { return recurrent_; }
+  // f16 [n_ctx x K width] and [n_ctx x V width] of an attention layer
+  // (HParams::layer_n_embd_k/_v); a layer that shares another's cache (gemma4,
+  // HParams::kv_layer) has that layer's.
   const ops::Tensor& k(std::int64_t layer) const { return k_[layer]; }
   const ops::Tensor& v(std::int64_t layer) const { return v_[layer]; }
+  // A recurrent layer's f32 [(d_conv - 1) x conv_channels] window and [n_v_heads x head_dim x
+  // head_dim] delta state.
+  const ops::Tensor& conv_window(std::int64_t layer) const { return conv_[layer]; }
+  const ops::Tensor& delta_state(std::int64_t layer) const { return state_[layer]; }
+  // Records zeroing every recurrent layer's window and state, then a barrier: the state before
+  // position 0.
+  void record_reset(vk::CommandBuffer& cmd) const;
+  // Record copying every recurrent window and state into checkpoint slot `slot`
+  // (0 .. kCheckpoints - 1), or back from it, then a barrier. No-ops without recurrent layers.
+  void record_save(vk::CommandBuffer& cmd, int slot) const;
+  void record_restore(vk::CommandBuffer& cmd, int slot) const;
 
  private:
   std::int64_t n_ctx_;
-  std::vector<vk::Buffer> buffers_;  // one per layer: K rows, then V rows
-  std::vector<ops::Tensor> k_, v_;
+  bool recurrent_ = false;
+  // One per layer: K rows, then V rows; or the convolution window, then the delta state.
+  std::vector<vk::Buffer> buffers_;
+  std::vector<ops::Tensor> k_, v_, conv_, state_;  // empty tensors where a layer has none
+  // slots_[slot][i]: a copy of the i-th recurrent layer's buffer (recurrent_layers_[i]).
+  std::vector<std::size_t> recurrent_layers_;
+  std::vector<std::vector<vk::Buffer>> slots_;
 };
 
 }  // namespace vkchat::llm

@@ -32,7 +32,8 @@ struct Layout {
     std::uint64_t offset;
     std::int64_t cols, rows;
   };
-  Slot x, xn, q, k, v, attn, proj, ffn, ffn_tmp, xq, partials, logits, argmax;
+  Slot x, xn, q, k, v, attn, proj, ffn, ffn_tmp, gate, qkv, conv, z, o, alpha, beta_raw, g, beta,
+      xq, router, moe_ids, moe_weights, moe_hidden, moe_out, partials, logits, argmax;
   std::uint64_t end = 0;
 
   Layout(const model::HParams& hp, const ScratchShape& s) {
@@ -51,7 +52,27 @@ struct Layout {
     proj = take(hp.n_embd, T);
     ffn = take(hp.n_ff, T);
     ffn_tmp = take(hp.n_ff, T);
-    xq = take(std::max({hp.n_embd, hp.n_embd_attn_out(), hp.n_ff}), T);
+    const bool hybrid = hp.delta_net_hybrid();
+    const model::DeltaNetParams& d = hp.delta;
+    gate = take(hybrid ? hp.n_embd_q() : 0, T);
+    qkv = take(d.conv_channels(), T);
+    conv = take(d.conv_channels(), T);
+    z = take(d.value_dim(), T);
+    o = take(d.value_dim(), T);
+    alpha = take(d.n_v_heads, T);
+    beta_raw = take(d.n_v_heads, T);
+    g = take(d.n_v_heads, T);
+    beta = take(d.n_v_heads, T);
+    // A mixture's experts: k slots per token (one column each where there are none).
+    const std::int64_t E = std::max<std::int64_t>(hp.moe.n_expert, 1);
+    const std::int64_t K = std::max<std::int64_t>(hp.moe.n_expert_used, 1);
+    const std::int64_t FX = std::max<std::int64_t>(hp.moe.n_ff_exp, 1);
+    xq = take(std::max({hp.n_embd, hp.n_embd_attn_out(), hp.n_ff, d.value_dim(), K * FX}), T);
+    router = take(E, T);
+    moe_ids = take(K, T);
+    moe_weights = take(K, T);
+    moe_hidden = take(FX, T * K);
+    moe_out = take(hp.n_embd, T * K);
     partials = take(static_cast<std::int64_t>(std::max<std::uint64_t>(s.attn_floats, 1)), 1);
     // Last, so one copy to the read-back buffer takes logits and argmax together.
     logits = take(hp.n_vocab, s.logit_rows);
@@ -125,7 +146,16 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
   proj = f32(layout.proj);
   ffn = f32(layout.ffn);
   ffn_tmp = f32(layout.ffn_tmp);
+  gate = f32(layout.gate);
+  delta = {f32(layout.qkv),   f32(layout.conv),     f32(layout.z), f32(layout.o),
+           f32(layout.alpha), f32(layout.beta_raw), f32(layout.g), f32(layout.beta)};
   xq = f32(layout.xq);
+  router = f32(layout.router);
+  moe_ids = f32(layout.moe_ids);
+  moe_ids.type = gguf::GgmlType::I32;
+  moe_weights = f32(layout.moe_weights);
+  moe_hidden = f32(layout.moe_hidden);
+  moe_out = f32(layout.moe_out);
   attn_partials = f32(layout.partials);
   logits = f32(layout.logits);
   argmax = ops::Tensor{&act_, layout.argmax.offset, gguf::GgmlType::I32, {1, 1, 1, 1}};

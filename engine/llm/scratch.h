@@ -55,9 +55,21 @@ class Scratch {
   ops::Tensor q, k, v, attn;  // [n_embd_q], [n_embd_k_gqa], [n_embd_v_gqa], [n_embd_attn_out]
   ops::Tensor proj;           // a block's output before it joins x [n_embd]
   ops::Tensor ffn, ffn_tmp;   // [n_ff]
+  // qwen35 (zero-width for other architectures): the full attention's output gate [n_embd_q],
+  // and the gated delta net's activations.
+  ops::Tensor gate;
+  struct Delta {
+    ops::Tensor qkv, conv;                 // [conv_channels]: projected, then convolved
+    ops::Tensor z, o;                      // [value_dim]: the output gate, the delta rule's output
+    ops::Tensor alpha, beta_raw, g, beta;  // [n_v_heads]
+  } delta;
   // A product's input rounded as llama.cpp rounds it (ops::RoundedInput), as wide as the widest
-  // input: [max(n_embd, n_embd_attn_out, n_ff)].
+  // input: [max(n_embd, n_embd_attn_out, n_ff, delta value_dim, n_expert_used * n_ff_exp)].
   ops::Tensor xq;
+  // A mixture of experts' feed-forward (ops.h: moe_route, matvec_id), k = n_expert_used slots
+  // per token: router logits [n_expert], ids I32 [k] and weights [k] per token; each slot's
+  // expert hidden state [n_ff_exp] and output [n_embd] (max_tokens * k rows).
+  ops::Tensor router, moe_ids, moe_weights, moe_hidden, moe_out;
   ops::Tensor logits;         // [logit_rows x n_vocab]
   ops::Tensor argmax;         // I32 [1]
   ops::Tensor attn_partials;  // f32 [attn_floats]

@@ -75,7 +75,9 @@ Session::Session(Model& model, std::int64_t n_ctx)
                model.summary().llama_cpp_rounding ? model::RopeAngles::LlamaCpp
                                                   : model::RopeAngles::Exact),
       cmd_(model.context()),
-      logits_(static_cast<std::size_t>(model.hparams().n_vocab)) {}
+      logits_(static_cast<std::size_t>(model.hparams().n_vocab)),
+      checkpoint_pos_(kv_.recurrent() ? KvCache::kCheckpoints : 0, -1),
+      checkpoint_used_(checkpoint_pos_.size(), 0) {}
 
 void Session::check(std::span<const std::int32_t> tokens) const {
   const std::int64_t n = static_cast<std::int64_t>(tokens.size());
@@ -224,8 +226,61 @@ void Session::truncate(std::int64_t n) {
     throw std::out_of_range("truncate to " + std::to_string(n) + " past position " +
                             std::to_string(pos_));
   }
+  if (n != truncation_point(n)) {
+    throw std::invalid_argument("truncate to " + std::to_string(n) + " of " + std::to_string(pos_) +
+                                " positions: " + model_->hparams().arch_name +
+                                "'s recurrent state cannot be truncated, only reset to 0 or to a "
+                                "checkpoint");
+  }
+  if (n != pos_ && n != 0) {  // a recurrent model goes back to the checkpoint at n
+    const auto slot = static_cast<std::size_t>(
+        std::find(checkpoint_pos_.begin(), checkpoint_pos_.end(), n) - checkpoint_pos_.begin());
+    if (slot < checkpoint_pos_.size()) {
+      cmd_.begin();
+      kv_.record_restore(cmd_, static_cast<int>(slot));
+      cmd_.submit_and_wait();
+      checkpoint_used_[slot] = ++checkpoint_clock_;
+    }
+  }
+  for (std::int64_t& p : checkpoint_pos_) {
+    if (p > n) p = -1;  // what follows n is forgotten, and the states after it with it
+  }
   pos_ = n;
   have_logits_ = false;
+}
+
+std::int64_t Session::truncation_point(std::int64_t n) const {
+  if (!kv_.recurrent() || n == pos_) return n;
+  std::int64_t best = 0;
+  for (const std::int64_t p : checkpoint_pos_) {
+    if (p <= n && p > best) best = p;
+  }
+  return best;
+}
+
+void Session::checkpoint() {
+  if (checkpoint_pos_.empty() || pos_ == 0) return;
+  auto slot = static_cast<std::size_t>(
+      std::find(checkpoint_pos_.begin(), checkpoint_pos_.end(), pos_) - checkpoint_pos_.begin());
+  if (slot < checkpoint_pos_.size()) {
+    checkpoint_used_[slot] = ++checkpoint_clock_;
+    return;
+  }
+  // An empty slot if there is one (its use is 0), else the least recently used.
+  slot =
+      static_cast<std::size_t>(std::min_element(checkpoint_used_.begin(), checkpoint_used_.end()) -
+                               checkpoint_used_.begin());
+  for (std::size_t i = 0; i < checkpoint_pos_.size(); ++i) {
+    if (checkpoint_pos_[i] < 0) {
+      slot = i;
+      break;
+    }
+  }
+  cmd_.begin();
+  kv_.record_save(cmd_, static_cast<int>(slot));
+  cmd_.submit_and_wait();
+  checkpoint_pos_[slot] = pos_;
+  checkpoint_used_[slot] = ++checkpoint_clock_;
 }
 
 }  // namespace vkchat::llm

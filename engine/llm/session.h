@@ -15,7 +15,10 @@
 //   wait, no allocation and no descriptor update; only the logits come back (decode_argmax: only
 //   the argmax).
 // - Ids outside the vocabulary and overflowing the context throw std::out_of_range before
-//   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix).
+//   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix); a
+//   recurrent model (qwen35) can go back only to 0 or to a checkpoint(): a device copy of its
+//   recurrent state at a position, KvCache::kCheckpoints of them, the least recently used
+//   replaced.
 // - Logits that come back (feed, feed_all, decode) are checked: a NaN or infinity throws
 //   NonFiniteOutput naming the position (NaN weights, a NaN rope base); decode_argmax's id is
 //   not checked, but a generation always starts with feed().
@@ -79,8 +82,20 @@ class Session {
   std::int64_t position() const { return pos_; }
   std::int64_t n_ctx() const { return kv_.n_ctx(); }
   std::int64_t n_vocab() const { return model_->hparams().n_vocab; }
-  // Forgets positions n and beyond (n <= position()); logits() becomes empty.
+  // Forgets positions n and beyond (n <= position()); logits() becomes empty. A model with
+  // recurrent layers (qwen35) keeps no per-position state: there n must be 0, position() or a
+  // checkpoint's position (its state is restored), others throw std::invalid_argument (see
+  // truncation_point). Checkpoints past n are dropped.
   void truncate(std::int64_t n);
+  // The largest position <= n that truncate() accepts: n, or for a recurrent model when n is not
+  // position() the latest checkpoint at or before n, else 0. A chat reusing a prefix truncates
+  // there and re-prefills the rest.
+  std::int64_t truncation_point(std::int64_t n) const;
+  // Whether truncation needs checkpoints (some layer keeps a recurrent state).
+  bool recurrent() const { return kv_.recurrent(); }
+  // Saves the recurrent state at position() into a checkpoint slot (one device copy, one submit);
+  // nothing for a model without recurrent layers or when position() is saved already.
+  void checkpoint();
 
   void set_cancel_flag(const std::atomic<bool>* cancel) { cancel_ = cancel; }
   // Target seconds per prefill chunk; 0 (the default): the largest chunks, fastest prefill.
@@ -113,6 +128,10 @@ class Session {
   double chunk_seconds_ = 0;
   std::int64_t chunk_tokens_ = kChunkTile;  // learned from the last chunk when chunk_seconds_ > 0
   SessionStats stats_;
+  // Per checkpoint slot: the position it holds (-1: empty) and when it was last saved or used.
+  std::vector<std::int64_t> checkpoint_pos_;
+  std::vector<std::uint64_t> checkpoint_used_;
+  std::uint64_t checkpoint_clock_ = 0;
 };
 
 }  // namespace vkchat::llm

@@ -1,4 +1,4 @@
-// gemma2 / gemma3 hyperparameters as llama.cpp reads them.
+// gemma2 / gemma3 hyperparameters, and gpt-oss's sliding windows, as llama.cpp reads them.
 #include "model/gemma_hparams.h"
 
 #include <cmath>
@@ -75,6 +75,17 @@ void read_gemma_hparams(const gguf::GgufFile& f, HParams& hp) {
     const std::string cap_key = a + "final_logit_softcapping";
     hp.final_softcap = f.contains(cap_key) ? positive(f, cap_key, 0.f) : 0.f;
   }
+}
+
+void read_gpt_oss_swa(const gguf::GgufFile& f, HParams& hp) {
+  const std::string a = hp.arch_name + ".";
+  const std::string key = a + "attention.sliding_window";
+  if (!f.contains(key)) throw MetadataError(f.path() + ": missing metadata key '" + key + "'");
+  hp.swa.window = window(f, key, 0);
+  hp.swa.layers =
+      swa_layer_pattern(hp.n_layer, swa_period(f, a + "attention.sliding_window_pattern", 2));
+  hp.swa.rope = hp.rope;
+  hp.swa.rope.freq_base = positive(f, a + "rope.freq_base_swa", hp.rope.freq_base);
 }
 
 }  // namespace vkchat::model

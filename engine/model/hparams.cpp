@@ -33,6 +33,7 @@ Arch parse_arch(std::string_view name) {
   if (name == "mistral3") return Arch::Mistral3;
   if (name == "smollm3") return Arch::SmolLM3;
   if (name == "granite") return Arch::Granite;
+  if (name == "gpt-oss") return Arch::GptOss;
   throw UnsupportedModel("unsupported architecture " + std::string(name.empty() ? "(none)" : name));
 }
 
@@ -237,6 +238,7 @@ std::string_view arch_name(Arch a) {
     case Arch::Mistral3: return "mistral3";
     case Arch::SmolLM3: return "smollm3";
     case Arch::Granite: return "granite";
+    case Arch::GptOss: return "gpt-oss";
   }
   return "?";
 }
@@ -341,12 +343,17 @@ HParams read_hparams(const gguf::GgufFile& f) {
   }
   if (hp.arch == Arch::SmolLM3) hp.no_rope_layer_step = 4;  // hard-coded in llama.cpp
   if (hp.arch == Arch::Granite) read_granite_scales(f, hp);
-  if (hp.arch == Arch::Qwen3Moe || hp.arch == Arch::Qwen35Moe) {
+  if (hp.arch == Arch::Qwen3Moe || hp.arch == Arch::Qwen35Moe || hp.arch == Arch::GptOss) {
     hp.moe.n_expert = count(f, a + "expert_count", kMaxExperts);
     hp.moe.n_expert_used = count(f, a + "expert_used_count", hp.moe.n_expert);
     hp.moe.n_ff_exp = count(f, a + "expert_feed_forward_length", kMaxWidth);
     // llama.cpp's qwen3moe graph renormalizes the chosen experts' weights; no key says so.
-    hp.moe.norm_top_k = true;
+    // gpt-oss's (src/models/openai-moe.cpp) picks the top k logits and softmaxes those, with the
+    // clamped SwiGLU (LLM_FFN_SWIGLU_OAI_MOE).
+    const bool oai = hp.arch == Arch::GptOss;
+    hp.moe.norm_top_k = !oai;
+    hp.moe.gating = oai ? MoeGating::SoftmaxOfTopK : MoeGating::Softmax;
+    hp.moe.swiglu_oai = oai;
   }
   if (hp.arch == Arch::Qwen35Moe) {
     // src/models/qwen35moe.cpp: the shared expert's width defaults to feed_forward_length.
@@ -362,6 +369,7 @@ HParams read_hparams(const gguf::GgufFile& f) {
   if (hp.delta_net_hybrid()) read_delta_net(f, a, block_count, hp);
   if (hp.arch == Arch::Gemma2 || hp.arch == Arch::Gemma3) read_gemma_hparams(f, hp);
   if (hp.arch == Arch::Gemma4) read_gemma4_hparams(f, hp);
+  if (hp.arch == Arch::GptOss) read_gpt_oss_swa(f, hp);
   return hp;
 }
 

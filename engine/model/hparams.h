@@ -1,7 +1,7 @@
 // A model's hyperparameters as read from GGUF metadata, for the architectures the engine runs:
-// llama, qwen2, qwen3, phi3, qwen3moe, qwen35 and qwen35moe (the last three CPU reference only so
-// far), gemma2, gemma3, gemma4 (dense), and the llama variants mistral3, smollm3 and granite. Plain
-// data: the CPU reference and the GPU forward pass both use it.
+// llama, qwen2, qwen3, phi3, qwen3moe, gpt-oss, qwen35 and qwen35moe (the last three CPU
+// reference only so far), gemma2, gemma3, gemma4 (dense), and the llama variants mistral3, smollm3
+// and granite. Plain data: the CPU reference and the GPU forward pass both use it.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -32,7 +32,8 @@ enum class Arch {
   Gemma4,
   Mistral3,
   SmolLM3,
-  Granite
+  Granite,
+  GptOss
 };
 
 // One layer's attention sizes where they differ between layers (gemma4).
@@ -89,7 +90,7 @@ struct HParams {
     for (std::int64_t il = 0; il < n_layer; ++il) n += is_recurrent(il) ? 0 : 1;
     return n;
   }
-  SwaParams swa;  // sliding-window layers (gemma2, gemma3, gemma4); window 0 for none
+  SwaParams swa;  // sliding-window layers (gemma2, gemma3, gemma4, gpt-oss); window 0 for none
   // The query's multiplier before q.k; 0: 1/sqrt(head_dim). gemma sets it from its size.
   float attn_scale = 0.f;
   float attn_softcap = 0.f;   // scores become cap * tanh(score / cap) (gemma2); 0: none

@@ -175,9 +175,9 @@ Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
       l.wk = find.get(p + "attn_k.weight", {E, hp.n_embd_k_gqa()});
       l.wv = find.get(p + "attn_v.weight", {E, hp.n_embd_v_gqa()});
     }
-    if (hp.arch == Arch::Qwen2 || hp.arch == Arch::Llama) {
-      // qwen2 always has them; a few llama-architecture models do too.
-      const bool required = hp.arch == Arch::Qwen2;
+    if (hp.arch == Arch::Qwen2 || hp.arch == Arch::Llama || hp.arch == Arch::GptOss) {
+      // qwen2 and gpt-oss always have them; a few llama-architecture models do too.
+      const bool required = hp.arch != Arch::Llama;
       l.bq = find.get(p + "attn_q.bias", {hp.n_embd_q()}, required);
       l.bk = find.get(p + "attn_k.bias", {hp.n_embd_k_gqa()}, required);
       l.bv = find.get(p + "attn_v.bias", {hp.n_embd_v_gqa()}, required);
@@ -191,13 +191,25 @@ Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
       l.attn_post_norm = find.get(p + "post_attention_norm.weight", {E});
       l.ffn_post_norm = find.get(p + "post_ffw_norm.weight", {E});
     }
-    l.ffn_norm = find.get(p + "ffn_norm.weight", {E});
+    if (hp.arch == Arch::GptOss) {
+      l.bo = find.get(p + "attn_output.bias", {E});
+      l.attn_sinks = find.get(p + "attn_sinks.weight", {hp.n_head});
+    }
+    // gpt-oss names the feed-forward's input norm post_attention_norm (as qwen35).
+    l.ffn_norm = find.get(
+        p + (hp.arch == Arch::GptOss ? "post_attention_norm.weight" : "ffn_norm.weight"), {E});
     if (hp.moe.n_expert > 0) {
       const std::int64_t X = hp.moe.n_expert, FX = hp.moe.n_ff_exp;
       l.ffn_gate_inp = find.get(p + "ffn_gate_inp.weight", {E, X});
       l.ffn_gate_exps = find.get(p + "ffn_gate_exps.weight", {E, FX, X});
       l.ffn_up_exps = find.get(p + "ffn_up_exps.weight", {E, FX, X});
       l.ffn_down_exps = find.get(p + "ffn_down_exps.weight", {FX, E, X});
+      if (hp.arch == Arch::GptOss) {
+        l.ffn_gate_inp_b = find.get(p + "ffn_gate_inp.bias", {X});
+        l.ffn_gate_exps_b = find.get(p + "ffn_gate_exps.bias", {FX, X});
+        l.ffn_up_exps_b = find.get(p + "ffn_up_exps.bias", {FX, X});
+        l.ffn_down_exps_b = find.get(p + "ffn_down_exps.bias", {E, X});
+      }
       w.layers.push_back(l);
       continue;
     }

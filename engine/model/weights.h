@@ -34,6 +34,10 @@ struct LayerWeights {
   TensorRef q_norm = nullptr;  // [head_dim]
   TensorRef k_norm = nullptr;  // [head_dim]
   TensorRef wo = nullptr;      // [n_head * head_dim_v, n_embd]
+  // gpt-oss: the output projection's bias, and each query head's attention sink (a logit that
+  // joins the softmax's denominator with no value).
+  TensorRef bo = nullptr;          // [n_embd]
+  TensorRef attn_sinks = nullptr;  // [n_head]
   // Gated delta net (qwen35's recurrent layers), llama.cpp's names after blk.N.:
   TensorRef attn_gate = nullptr;   // attn_gate: z, [n_embd, delta.value_dim()]
   TensorRef ssm_conv1d = nullptr;  // [d_conv, delta.conv_channels()]: each channel's taps
@@ -68,6 +72,11 @@ struct LayerWeights {
   TensorRef ffn_gate_exps = nullptr;  // [n_embd, n_ff_exp, n_expert]
   TensorRef ffn_up_exps = nullptr;    // [n_embd, n_ff_exp, n_expert]
   TensorRef ffn_down_exps = nullptr;  // [n_ff_exp, n_embd, n_expert]
+  // gpt-oss's biases: the router's, and each expert's (row e of the 2-D tensor for expert e).
+  TensorRef ffn_gate_inp_b = nullptr;   // [n_expert]
+  TensorRef ffn_gate_exps_b = nullptr;  // [n_ff_exp, n_expert]
+  TensorRef ffn_up_exps_b = nullptr;    // [n_ff_exp, n_expert]
+  TensorRef ffn_down_exps_b = nullptr;  // [n_embd, n_expert]
   // qwen35moe's shared expert: its gate's weights (one output), and its SwiGLU feed-forward.
   TensorRef ffn_gate_inp_shexp = nullptr;  // [n_embd]
   TensorRef ffn_gate_shexp = nullptr;      // [n_embd, n_ff_shexp]

@@ -23,6 +23,13 @@ struct LinearPush {
   std::uint32_t K, N, row_bytes, w_off, w2_off, x_off, y_off, x_stride, y_stride, n_tok;
 };
 static_assert(sizeof(LinearPush) == 10 * 4);
+// shaders/matvec.comp built with -DBY_ID (its "id_" variants): LinearPush, then the routing's
+// expert ids and the stacked experts' layout.
+struct LinearIdPush {
+  LinearPush linear;
+  std::uint32_t ids_off, x_div, expert_bytes, n_expert;
+};
+static_assert(sizeof(LinearIdPush) == 14 * 4);
 inline constexpr std::uint32_t kMatmulTileRows = 32, kMatmulTileTokens = 32;  // BM, BN
 
 // shaders/embed.comp
@@ -85,6 +92,18 @@ struct ArgmaxPush {
   std::uint32_t n, x_off, x_stride, out_off;
 };
 static_assert(sizeof(ArgmaxPush) == 4 * 4);
+
+// shaders/moe_route.comp
+struct MoeRoutePush {
+  std::uint32_t n_used, logits_off, ids_off, weights_off, norm;
+};
+static_assert(sizeof(MoeRoutePush) == 5 * 4);
+
+// shaders/moe_combine.comp
+struct MoeCombinePush {
+  std::uint32_t n, n_tok, n_used, y_off, w_off, out_off;
+};
+static_assert(sizeof(MoeCombinePush) == 6 * 4);
 
 // shaders/copy.comp
 struct CopyPush {

@@ -78,14 +78,6 @@ std::uint32_t Ops::elements(const Bound& b, std::uint32_t unit, const char* op) 
   return u32(static_cast<std::int64_t>(b.offset / unit), op, "offset");
 }
 
-template <class Push>
-void Ops::record(const vk::Pipeline& p, std::initializer_list<vk::BufferSlice> bindings,
-                 const Push& push, vk::Groups groups, std::uint64_t bytes) {
-  cmd_->dispatch(p, bindings, push, groups, bytes);
-  // The next op reads what this one wrote (see the header: coarse on purpose).
-  cmd_->barrier();
-}
-
 vk::Groups Ops::spread(std::uint64_t groups) const {
   const vk::DeviceInfo& info = kernels_->context().info();
   std::uint64_t max_x = info.max_workgroup_count[0];

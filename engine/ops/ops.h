@@ -74,6 +74,24 @@ class Ops {
   void linear_swiglu(const Tensor& gate, const Tensor& up, const Tensor& x, const Tensor& y,
                      const Tensor& tmp);
 
+  // Mixture of experts (ops_moe.cpp). A token's k chosen experts are its k "slots": slot
+  // s = t * k + j is token t's j-th expert, ids[s] (I32) which expert that is.
+  //
+  // logits [T x n_expert] -> ids I32 [T x k], weights f32 [T x k]: softmax, the k best experts in
+  // llama.cpp's order (ref::route_softmax_top_k, ties included), their probabilities, divided by
+  // their sum when `normalize`. k = ids.cols().
+  void moe_route(const Tensor& logits, const Tensor& ids, const Tensor& weights, bool normalize);
+  // Matrix x vector by id: w holds n_expert stacked [K x N] matrices (ne = {K, N, n_expert});
+  // y [S x N] row s = x_s W[ids[s]]^T for the S = ids.elements() slots, reading only the chosen
+  // experts' rows. x has S rows (one input per slot) or S / k rows (each shared by its token's k
+  // slots, k = S / x.rows()). Prefill uses it too: one pass over an expert per slot.
+  void matvec_id(const Tensor& w, const Tensor& ids, const Tensor& x, const Tensor& y);
+  // y = silu(x W_gate[id]^T) * (x W_up[id]^T) per slot, as matvec_id (gate and up alike).
+  void matvec_id_swiglu(const Tensor& gate, const Tensor& up, const Tensor& ids, const Tensor& x,
+                        const Tensor& y);
+  // out [T x n] row t = sum_j weights[t][j] * y[t * k + j] (y [T * k x n], weights [T x k]).
+  void moe_combine(const Tensor& y, const Tensor& weights, const Tensor& out);
+
   // out = row ids[t] of the table for each token t, dequantized bit-exactly: ids I32 [T],
   // out [T x K]. Rows for ids outside the table are left unwritten.
   void embedding(const Tensor& table, const Tensor& ids, const Tensor& out);
@@ -156,14 +174,21 @@ class Ops {
   // offset).
   Bound bind(const Tensor& t, const char* op, bool texel = false) const;
   std::uint32_t elements(const Bound& b, std::uint32_t unit, const char* op) const;
+  // Defined here: ops.cpp and ops_moe.cpp record with their own push-constant structs.
   template <class Push>
   void record(const vk::Pipeline& p, std::initializer_list<vk::BufferSlice> bindings,
-              const Push& push, vk::Groups groups, std::uint64_t bytes);
+              const Push& push, vk::Groups groups, std::uint64_t bytes) {
+    cmd_->dispatch(p, bindings, push, groups, bytes);
+    // The next op reads what this one wrote (see the header: coarse on purpose).
+    cmd_->barrier();
+  }
   vk::Groups spread(std::uint64_t groups) const;  // 1-D group count over x (and y)
   LinearPush linear_push(const Bound& bw, const Bound& bx, const Bound& by, const Tensor& w,
                          const Tensor& x, const Tensor& y, std::int64_t row0, const char* op) const;
   void matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const Tensor& y,
                    std::int64_t row0);
+  void matvec_id_rows(const Tensor& w, const Tensor* w2, const Tensor& ids, const Tensor& x,
+                      const Tensor& y);
   // out = f(a, b) element-wise by elementwise.comp's `pipeline` (a, b, out: f32, same size).
   void binary(std::string_view pipeline, const char* op, const Tensor& a, const Tensor& b,
               const Tensor& out);

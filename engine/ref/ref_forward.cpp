@@ -69,7 +69,8 @@ std::vector<float> RefForward::feed(std::span<const std::int32_t> tokens) {
   Rows out = [&] {
     switch (spec_.hp.arch) {
       case Arch::Phi3: return forward_phi3(tokens);
-      case Arch::Qwen3Moe: return forward_qwen3moe(tokens);
+      case Arch::Qwen3Moe:
+      case Arch::GptOss: return forward_qwen3moe(tokens);
       case Arch::Qwen35:
       case Arch::Qwen35Moe: return forward_qwen35(tokens);
       case Arch::Gemma2:
@@ -185,7 +186,10 @@ RefForward::Rows RefForward::forward_phi3(std::span<const std::int32_t> tokens) 
   return logits(x);
 }
 
-// qwen3moe: qwen3's attention; the feed-forward is a mixture of experts (moe_ffn).
+// qwen3moe: qwen3's attention; the feed-forward is a mixture of experts (moe_ffn). gpt-oss
+// (src/models/openai-moe.cpp) is the same sequence: its differences are in the shared steps
+// (the output bias, the sinks and sliding windows in attend, YaRN in its RoPE parameters, the
+// routing, expert biases and clamped SwiGLU in moe_ffn) and its ffn_norm's name.
 RefForward::Rows RefForward::forward_qwen3moe(std::span<const std::int32_t> tokens) {
   const auto& hp = spec_.hp;
   Rows x = embed(tokens);
@@ -393,7 +397,9 @@ RefForward::Rows RefForward::self_attention(std::int64_t il, const model::LayerW
   auto [q, k, v] = project_qkv(L, h);
   rope(q, hp.n_head, il);
   rope(k, hp.n_head_kv, il);
-  return project(L.wo, attend(il, q, k, v));
+  Rows out = project(L.wo, attend(il, q, k, v));
+  add_bias(out, L.bo);
+  return out;
 }
 
 RefForward::Qkv RefForward::project_qkv(const model::LayerWeights& L, const Rows& h) const {
@@ -408,21 +414,47 @@ RefForward::Qkv RefForward::project_qkv(const model::LayerWeights& L, const Rows
 }
 
 // Per token: route (ref_moe.h), then each chosen expert's SwiGLU feed-forward, summed with the
-// route's weights.
+// route's weights. gpt-oss adds biases to the router's logits and to each expert's gate, up and
+// down outputs (row e of the bias tensor for expert e), and uses the clamped SwiGLU.
 RefForward::Rows RefForward::moe_ffn(const model::LayerWeights& L, const Rows& x) const {
   const model::MoeParams& moe = spec_.hp.moe;
   const quant::MatrixView router = quant::MatrixView::of(*L.ffn_gate_inp);
+  const auto bias_of = [](TensorRef b) {
+    return b ? quant::dequantize_tensor(*b) : std::vector<float>{};
+  };
+  const std::vector<float> router_b = bias_of(L.ffn_gate_inp_b),
+                           gate_b = bias_of(L.ffn_gate_exps_b), up_b = bias_of(L.ffn_up_exps_b),
+                           down_b = bias_of(L.ffn_down_exps_b);
+  // out += expert e's bias row, where the layer has that bias.
+  const auto add_expert_bias = [](Rows& y, const std::vector<float>& b, std::int32_t e) {
+    if (b.empty()) return;
+    const auto w = static_cast<std::size_t>(y.width);
+    ref::add_bias(y.row(0), std::span(b).subspan(static_cast<std::size_t>(e) * w, w));
+  };
   Rows out(x.n, x.width);
   for (std::int64_t t = 0; t < x.n; ++t) {
     Rows xt(1, x.width);
     std::copy(x.row(t).begin(), x.row(t).end(), xt.data.begin());
-    const Route r =
-        route_softmax_top_k(project(router, xt).data, moe.n_expert_used, moe.norm_top_k);
+    Rows logits = project(router, xt);
+    if (!router_b.empty()) ref::add_bias(logits.row(0), router_b);
+    const Route r = moe.gating == model::MoeGating::SoftmaxOfTopK
+                        ? route_top_k_softmax(logits.data, moe.n_expert_used)
+                        : route_softmax_top_k(logits.data, moe.n_expert_used, moe.norm_top_k);
     std::span<float> o = out.row(t);
     for (std::size_t j = 0; j < r.ids.size(); ++j) {
-      const Rows hidden = swiglu(project(expert_matrix(*L.ffn_gate_exps, r.ids[j]), xt),
-                                 project(expert_matrix(*L.ffn_up_exps, r.ids[j]), xt));
-      const Rows down = project(expert_matrix(*L.ffn_down_exps, r.ids[j]), hidden);
+      const std::int32_t e = r.ids[j];
+      Rows gate = project(expert_matrix(*L.ffn_gate_exps, e), xt);
+      Rows up = project(expert_matrix(*L.ffn_up_exps, e), xt);
+      add_expert_bias(gate, gate_b, e);
+      add_expert_bias(up, up_b, e);
+      Rows hidden(1, gate.width);
+      if (moe.swiglu_oai) {
+        ref::swiglu_oai(gate.row(0), up.row(0), hidden.row(0));
+      } else {
+        hidden = swiglu(gate, up);
+      }
+      Rows down = project(expert_matrix(*L.ffn_down_exps, e), hidden);
+      add_expert_bias(down, down_b, e);
       for (std::size_t i = 0; i < o.size(); ++i) o[i] += r.weights[j] * down.data[i];
     }
   }
@@ -530,9 +562,12 @@ RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Row
   // 1 / sqrt(head_dim) as llama.cpp computes it, in float, or the family's own scale.
   const float scale = hp.attention_scale();
   // Token t's window (sliding-window layers) and the soft-cap of its scores.
+  const TensorRef sink_tensor = spec_.w.layers[static_cast<std::size_t>(layer)].attn_sinks;
+  const std::vector<float> sinks =
+      sink_tensor ? quant::dequantize_tensor(*sink_tensor) : std::vector<float>{};
   const auto options = [&](std::int64_t t) {
     return AttentionOptions{model::window_first_key(pos_ + t, hp.layer_window(layer)),
-                            hp.attn_softcap};
+                            hp.attn_softcap, sinks};
   };
   const int n_head = static_cast<int>(la.n_head), n_head_kv = static_cast<int>(la.n_head_kv);
   const int head_dim = static_cast<int>(la.head_dim);

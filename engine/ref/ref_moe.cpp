@@ -10,29 +10,54 @@
 
 namespace vkchat::ref {
 
-Route route_softmax_top_k(std::span<const float> logits, std::int64_t k, bool normalize) {
+namespace {
+
+// The k experts of highest logit, best first (softmax keeps the order, so qwen3moe's sort of
+// probabilities picks the same ones).
+std::vector<std::int32_t> top_k(std::span<const float> logits, std::int64_t k, const char* op) {
   const auto n = static_cast<std::int64_t>(logits.size());
   if (k <= 0 || k > n) {
-    throw std::invalid_argument("route_softmax_top_k: k " + std::to_string(k) + " of " +
+    throw std::invalid_argument(std::string(op) + ": k " + std::to_string(k) + " of " +
                                 std::to_string(n) + " experts");
   }
+  std::vector<std::int32_t> order(logits.size());
+  std::iota(order.begin(), order.end(), 0);
+  // llama.cpp picks the experts with ggml_argsort_top_k, whose CPU kernel is std::sort over the
+  // ids with "greater score" as the comparator (ggml-cpu ops.cpp, cmp_argsort): not stable, so
+  // equal scores come out in the order libstdc++'s introsort leaves them. The same call here
+  // gives the same order; the device's routing kernel (shaders/moe_route.comp) replays that
+  // algorithm step by step. Up to 16 experts it is an insertion sort: the lower id first.
+  std::sort(order.begin(), order.end(),
+            [&](std::int32_t a, std::int32_t b) { return logits[a] > logits[b]; });
+  order.resize(static_cast<std::size_t>(k));
+  return order;
+}
+
+}  // namespace
+
+Route route_softmax_top_k(std::span<const float> logits, std::int64_t k, bool normalize) {
+  Route r;
+  r.ids = top_k(logits, k, "route_softmax_top_k");
   const float max = *std::max_element(logits.begin(), logits.end());
   std::vector<double> p(logits.size());
   double sum = 0;
   for (std::size_t i = 0; i < p.size(); ++i) sum += p[i] = std::exp(double{logits[i]} - max);
   for (double& v : p) v /= sum;
-
-  std::vector<std::int32_t> order(logits.size());
-  std::iota(order.begin(), order.end(), 0);
-  // Stable: of equal scores the lower expert id comes first.
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::int32_t a, std::int32_t b) { return logits[a] > logits[b]; });
-  Route r;
-  r.ids.assign(order.begin(), order.begin() + k);
   double chosen = 0;
   for (std::int32_t id : r.ids) chosen += p[id];
   const double div = normalize ? std::max(chosen, 6.103515625e-5) : 1.0;
   for (std::int32_t id : r.ids) r.weights.push_back(static_cast<float>(p[id] / div));
+  return r;
+}
+
+Route route_top_k_softmax(std::span<const float> logits, std::int64_t k) {
+  Route r;
+  r.ids = top_k(logits, k, "route_top_k_softmax");
+  const double max = logits[r.ids[0]];
+  double sum = 0;
+  std::vector<double> e;
+  for (std::int32_t id : r.ids) sum += e.emplace_back(std::exp(double{logits[id]} - max));
+  for (double v : e) r.weights.push_back(static_cast<float>(v / sum));
   return r;
 }
 

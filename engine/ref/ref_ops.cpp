@@ -139,6 +139,11 @@ void check_first_key(const AttentionOptions& opt, std::int64_t n_kv) {
           "must be finite and at least 0");
 }
 
+void check_sinks(const AttentionOptions& opt, int n_head) {
+  require(opt.sinks.empty() || opt.sinks.size() == static_cast<std::size_t>(n_head),
+          "attention sinks", sizes(opt.sinks.size(), static_cast<std::size_t>(n_head)));
+}
+
 }  // namespace
 
 void attention(std::span<const float> q, std::span<const float> k_cache,
@@ -147,6 +152,7 @@ void attention(std::span<const float> q, std::span<const float> k_cache,
   const std::size_t kv_row =
       check_attention(q, k_cache, v_cache, n_kv, n_head, n_head_kv, head_dim, out);
   check_first_key(opt, n_kv);
+  check_sinks(opt, n_head);
   const int group = n_head / n_head_kv;
   const std::int64_t t0 = opt.first_key;
   std::vector<double> score(static_cast<std::size_t>(n_kv - t0));
@@ -160,7 +166,10 @@ void attention(std::span<const float> q, std::span<const float> k_cache,
       score[t - t0] = sc;
       max = std::max(max, sc);
     }
-    double sum = 0;
+    // A sink takes part in the max and the sum only.
+    const bool sink = !opt.sinks.empty();
+    if (sink) max = std::max(max, double{opt.sinks[h]});
+    double sum = sink ? std::exp(opt.sinks[h] - max) : 0;
     for (double& s : score) sum += (s = std::exp(s - max));
     for (int d = 0; d < head_dim; ++d) {
       double acc = 0;
@@ -178,6 +187,7 @@ void attention_llama_cpp(std::span<const float> q, std::span<const float> k_cach
   const std::size_t kv_row =
       check_attention(q, k_cache, v_cache, n_kv, n_head, n_head_kv, head_dim, out);
   check_first_key(opt, n_kv);
+  check_sinks(opt, n_head);
   if (opt.softcap != 0.f) scale /= opt.softcap;
   const auto f16 = [](float v) { return quant::fp16_to_f32(quant::f32_to_fp16(v)); };
   const int group = n_head / n_head_kv;
@@ -204,6 +214,18 @@ void attention_llama_cpp(std::span<const float> q, std::span<const float> k_cach
       }
       const float* v = v_cache.data() + t * kv_row + kv_off;
       for (int d = 0; d < head_dim; ++d) acc[d] = f16(std::fma(v[d], vs, acc[d]));
+      sum = sum * ms + vs;
+    }
+    // ggml's flash attention folds the sink in after the keys, on the float accumulator.
+    if (!opt.sinks.empty()) {
+      const float s = opt.sinks[h];
+      float ms = 1.f, vs = 1.f;
+      if (s > max) {
+        ms = std::exp(max - s);
+        for (float& a : acc) a *= ms;
+      } else {
+        vs = std::exp(s - max);
+      }
       sum = sum * ms + vs;
     }
     const float inv = 1.f / sum;
@@ -249,6 +271,16 @@ void swiglu(std::span<const float> gate, std::span<const float> up, std::span<fl
   for (std::size_t i = 0; i < gate.size(); ++i) {
     const double g = gate[i];
     out[i] = static_cast<float>(g / (1.0 + std::exp(-g)) * up[i]);
+  }
+}
+
+void swiglu_oai(std::span<const float> gate, std::span<const float> up, std::span<float> out) {
+  require(up.size() == gate.size(), "swiglu_oai", sizes(up.size(), gate.size()));
+  require(out.size() == gate.size(), "swiglu_oai output", sizes(out.size(), gate.size()));
+  for (std::size_t i = 0; i < gate.size(); ++i) {
+    const double g = std::min(gate[i], kSwigluOaiLimit);
+    const double u = std::clamp(up[i], -kSwigluOaiLimit, kSwigluOaiLimit);
+    out[i] = static_cast<float>(g / (1.0 + std::exp(-double{kSwigluOaiAlpha} * g)) * (u + 1.0));
   }
 }
 

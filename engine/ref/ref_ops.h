@@ -53,6 +53,9 @@ void rope(std::span<float> x, int n_heads, int head_dim, std::int64_t pos, const
 struct AttentionOptions {
   std::int64_t first_key = 0;
   float softcap = 0.f;
+  // gpt-oss: one logit per query head that joins the softmax's denominator with no value
+  // (exp(sink - max) is added to the sum); empty: none.
+  std::span<const float> sinks;
 };
 
 // Scaled dot-product attention of one query over cached positions first_key..n_kv-1 (the causal
@@ -92,6 +95,10 @@ double dot(std::span<const float> a, std::span<const float> b);
 
 // out = silu(gate) * up (out may alias either).
 void swiglu(std::span<const float> gate, std::span<const float> up, std::span<float> out);
+// gpt-oss's clamped variant (ggml_swiglu_oai), in double: g = min(gate, limit), u = clamp(up,
+// -limit, limit), out = g / (1 + exp(-alpha g)) * (u + 1).
+inline constexpr float kSwigluOaiAlpha = 1.702f, kSwigluOaiLimit = 7.0f;
+void swiglu_oai(std::span<const float> gate, std::span<const float> up, std::span<float> out);
 
 // GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), in double.
 float gelu_tanh(float x);

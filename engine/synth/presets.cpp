@@ -31,6 +31,9 @@ const std::array kPresets = {
     // google/gemma-3-4b-pt (text model): window 1024, linear rope scaling x8 on global layers.
     Preset{"gemma-3-4b", "gemma3", "llama-spm", 2560, 34, 8, 4, 256, 10240, 131072, 1000000.f,
            1e-6f, true, false, true, std::nullopt, GemmaShape{1024, 10000.f, 8}},
+    // Qwen/Qwen3-30B-A3B: 128 experts of width 768, 8 per token (norm_topk_prob), q/k RMSNorm.
+    Preset{"qwen3-30b-a3b", "qwen3moe", "qwen2", 2048, 48, 32, 4, 128, 6144, 40960, 1000000.f,
+           1e-6f, false, false, true, std::nullopt, std::nullopt, 128, 8, 768},
     // Small shapes of each architecture for quick checks (any vocab fits them).
     Preset{"tiny", "llama", "llama-spm", 256, 2, 4, 2, 64, 768, 4096, 10000.f, 1e-5f,
            false, false, false, std::nullopt},
@@ -38,16 +41,18 @@ const std::array kPresets = {
            true, true, false, std::nullopt},
     Preset{"tiny-qwen3", "qwen3", "qwen2", 256, 2, 4, 2, 128, 768, 4096, 1000000.f, 1e-6f,
            true, false, true, std::nullopt},
+    Preset{"tiny-qwen3moe", "qwen3moe", "qwen2", 256, 2, 4, 2, 128, 768, 4096, 1000000.f, 1e-6f,
+           false, false, true, std::nullopt, std::nullopt, 8, 2, 128},
     // Gemma 4's dense block at small shapes: 8 layers, full attention on layers 3 and 7 (head 128,
     // one KV head, K as V, proportional RoPE on a quarter of the pairs), sliding-window layers of
     // head 64 and 2 KV heads with window 32, and the last 4 layers sharing the KV of layers 2
     // (sliding) and 3 (full), as the E2B/E4B models share theirs.
     Preset{"tiny-gemma4", "gemma4", "llama-spm", 256, 8, 4, 2, 64, 1024, 131072, 1000000.f, 1e-6f,
-           true, false, true, std::nullopt, GemmaShape{32, 10000.f, 0},
+           true, false, true, std::nullopt, GemmaShape{32, 10000.f, 0}, 0, 0, 0,
            Gemma4Shape{4, 128, 1, true, 0.25, 4, 30.f}},
     // The same with E2B/E4B's per-layer token embeddings (64 per layer).
     Preset{"tiny-gemma4-ple", "gemma4", "llama-spm", 256, 8, 4, 2, 64, 1024, 131072, 1000000.f,
-           1e-6f, true, false, true, std::nullopt, GemmaShape{32, 10000.f, 0},
+           1e-6f, true, false, true, std::nullopt, GemmaShape{32, 10000.f, 0}, 0, 0, 0,
            Gemma4Shape{4, 128, 1, true, 0.25, 4, 30.f, 64}},
 };
 // clang-format on

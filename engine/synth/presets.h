@@ -45,7 +45,7 @@ struct Gemma4Shape {
 
 struct Preset {
   std::string_view name;   // what --preset takes
-  std::string_view arch;   // general.architecture: llama, qwen2, qwen3, gemma3
+  std::string_view arch;   // general.architecture: llama, qwen2, qwen3, gemma3, qwen3moe
   std::string_view vocab;  // the shared vocab it is meant for: ggml-vocab-<vocab>.gguf
   std::int64_t n_embd = 0;
   std::int64_t n_layer = 0;
@@ -60,7 +60,12 @@ struct Preset {
   bool qkv_bias = false;         // qwen2
   bool qk_norm = false;          // qwen3
   std::optional<Llama3RopeScaling> rope_scaling;
-  std::optional<GemmaShape> gemma;    // gemma3 and gemma4 presets
+  std::optional<GemmaShape> gemma;  // gemma3 and gemma4 presets
+  // A mixture of experts (qwen3moe) in place of the dense feed-forward when n_expert > 0: the
+  // router, then n_expert experts of width n_ff_exp, n_expert_used of them per token.
+  std::int64_t n_expert = 0;
+  std::int64_t n_expert_used = 0;
+  std::int64_t n_ff_exp = 0;
   std::optional<Gemma4Shape> gemma4;  // gemma4 presets
 };
 

@@ -102,6 +102,13 @@ struct Planner {
                      Fill::Normal,
                      static_cast<float>(stddev)});
   }
+  // n_expert stacked matrices of `cols` inputs and `rows` outputs (a mixture's experts), typed
+  // as the dense matrix of `role` would be.
+  void experts(std::string name, std::string_view role, std::int64_t layer, std::int64_t cols,
+               std::int64_t rows, std::int64_t n_expert, double stddev) {
+    mat(std::move(name), role, layer, cols, rows, stddev);
+    specs.back().ne.push_back(static_cast<std::uint64_t>(n_expert));
+  }
 };
 
 }  // namespace
@@ -192,6 +199,21 @@ std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::i
            kAttnShare * residual / std::sqrt(static_cast<double>(q_dim)));
     if (p.gemma) pl.vec(b + "post_attention_norm.weight", E, Fill::Normal, post_norm);
     pl.vec(b + "ffn_norm.weight", E, Fill::Ones);
+    if (p.n_expert > 0) {
+      // The router stays F32, as llama-quantize leaves ffn_gate_inp; the chosen experts' weights
+      // sum to 1, so each expert's down projection is scaled like the dense one.
+      const std::int64_t X = p.n_expert, FX = p.n_ff_exp;
+      pl.specs.push_back({b + "ffn_gate_inp.weight",
+                          {static_cast<std::uint64_t>(E), static_cast<std::uint64_t>(X)},
+                          GgmlType::F32,
+                          Fill::Normal,
+                          static_cast<float>(in_std)});
+      pl.experts(b + "ffn_gate_exps.weight", "ffn_gate.weight", il, E, FX, X, in_std);
+      pl.experts(b + "ffn_up_exps.weight", "ffn_up.weight", il, E, FX, X, in_std);
+      pl.experts(b + "ffn_down_exps.weight", "ffn_down.weight", il, FX, E, X,
+                 residual / (kSwigluRms * std::sqrt(static_cast<double>(FX))));
+      continue;
+    }
     pl.mat(b + "ffn_gate.weight", "ffn_gate.weight", il, E, F, in_std);
     pl.mat(b + "ffn_up.weight", "ffn_up.weight", il, E, F, in_std);
     pl.mat(b + "ffn_down.weight", "ffn_down.weight", il, F, E,
@@ -264,6 +286,11 @@ void write_metadata(gguf::GgufWriter& w, const Preset& p, const FileType& ft,
       w.set(a + "rope.scaling.type", std::string_view("linear"));
       w.set(a + "rope.scaling.factor", p.gemma->rope_linear_factor);
     }
+  }
+  if (p.n_expert > 0) {
+    w.set(a + "expert_count", u32(p.n_expert));
+    w.set(a + "expert_used_count", u32(p.n_expert_used));
+    w.set(a + "expert_feed_forward_length", u32(p.n_ff_exp));
   }
   // The whole tokenizer: model, pre-tokenizer, tokens, scores, types, merges, special ids,
   // add_bos / add_eos and the chat template, whichever the vocab file has.
@@ -364,7 +391,8 @@ SynthSummary write_synth_model(const Preset& p, const FileType& ft, const SynthO
   for (const TensorSpec& t : specs) {
     const std::uint64_t key = mix64(opt.seed ^ mix64(name_hash(t.name)));
     const auto cols = static_cast<std::int64_t>(t.ne[0]);
-    const auto rows = static_cast<std::int64_t>(t.ne.size() > 1 ? t.ne[1] : 1);
+    std::int64_t rows = 1;  // every row of every matrix (a 3-D tensor's experts one after another)
+    for (std::size_t d = 1; d < t.ne.size(); ++d) rows *= static_cast<std::int64_t>(t.ne[d]);
     const std::uint64_t rb = quant::row_bytes(t.type, cols);
     const std::int64_t batch =
         std::clamp<std::int64_t>(static_cast<std::int64_t>(kBatchBytes / rb), 1, rows);

@@ -103,7 +103,7 @@ TEST(ChatTemplate, EverySharedPairMatchesLlamaCpp) {
 // Richer conversations (tools, tool calls and results, reasoning, several system messages,
 // content parts) rendered by Python Jinja2 as Hugging Face does: scripts/template-goldens.py.
 TEST(ChatTemplate, MatchesJinja2OnRicherConversations) {
-  fs::path data = fs::path(__FILE__).parent_path() / "data/templates";
+  fs::path data = fs::path(VKCHAT_TEST_DATA_DIR) / "templates";
   int rendered = 0, failed = 0;
   for (const fs::path& path : shared_templates()) {
     std::string stem = path.stem().string();
@@ -129,9 +129,9 @@ TEST(ChatTemplate, MatchesJinja2OnRicherConversations) {
 }
 
 // Newer families that ../shared lacks (Gemma 4, gpt-oss's harmony, Qwen 3.5), for ../shared's
-// conversations and the richer ones, against Python Jinja2: data/templates/extra.
+// conversations and the richer ones, against Python Jinja2: tests/data/templates/extra.
 TEST(ChatTemplate, NewerFamiliesMatchJinja2) {
-  const fs::path extra = fs::path(__FILE__).parent_path() / "data/templates/extra";
+  const fs::path extra = fs::path(VKCHAT_TEST_DATA_DIR) / "templates/extra";
   std::vector<fs::path> templates, conversations;
   for (const auto& e : fs::directory_iterator(extra)) {
     if (e.path().extension() == ".jinja") templates.push_back(e.path());

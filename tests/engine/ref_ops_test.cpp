@@ -176,6 +176,39 @@ TEST(RefOps, AttentionGroupedQueryHeads) {
   EXPECT_THROW(attention(q, k, v, 1, 4, 3, hd, 1.f, out), std::invalid_argument);
 }
 
+// gpt-oss's sinks: a per-head logit in the softmax's denominator only, so one cached position
+// gives value * e^s0 / (e^s0 + e^sink); the llama.cpp-rounding path folds it in the same way.
+TEST(RefOps, AttentionSinksJoinTheDenominatorOnly) {
+  const std::vector<float> k = {1, 0}, v = {4, 8}, q = {1.5f, 0, 0, 0};
+  const std::vector<float> sinks = {0.5f, 3.f};  // below and above the head's score
+  AttentionOptions opt;
+  opt.sinks = sinks;
+  std::vector<float> out(4), rounded(4);
+  attention(q, k, v, 1, 2, 1, 2, 1.f, out, opt);
+  attention_llama_cpp(q, k, v, 1, 2, 1, 2, 1.f, rounded, opt);
+  const double w0 = std::exp(1.5) / (std::exp(1.5) + std::exp(0.5)),
+               w1 = 1 / (1 + std::exp(3.0));  // head 1's score is 0
+  const std::vector<float> want = {float(4 * w0), float(8 * w0), float(4 * w1), float(8 * w1)};
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_NEAR(out[i], want[i], 1e-6) << i;
+    EXPECT_NEAR(rounded[i], want[i], 1e-6) << i;
+  }
+  const std::vector<float> one_sink = {0.f};
+  opt.sinks = one_sink;
+  EXPECT_THROW(attention(q, k, v, 1, 2, 1, 2, 1.f, out, opt), std::invalid_argument);
+}
+
+// ggml_swiglu_oai: the gate clamped above at 7, up clamped to [-7, 7] and shifted by 1.
+TEST(RefOps, SwigluOaiClamps) {
+  const std::vector<float> gate = {1.f, 9.f, -2.f}, up = {0.5f, 10.f, -9.f};
+  std::vector<float> out(3);
+  swiglu_oai(gate, up, out);
+  const auto glu = [](double g) { return g / (1 + std::exp(-1.702 * g)); };
+  EXPECT_NEAR(out[0], glu(1) * 1.5, 1e-6);
+  EXPECT_NEAR(out[1], glu(7) * 8, 1e-5);
+  EXPECT_NEAR(out[2], glu(-2) * -6, 1e-6);
+}
+
 TEST(RefOps, EmbeddingRow) {
   const auto f =
       vkchat::gguf::GgufFile::open(vkchat::test::shared_path("models/stories260K-q4_0.gguf"));

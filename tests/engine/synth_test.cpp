@@ -69,6 +69,8 @@ TEST(Synth, PresetsHaveTheRealModelsParameterCounts) {
             1235814400u + 32);
   EXPECT_EQ(count_params(plan_tensors(preset("llama-3.1-8b"), type("Q8_0"), 128256)),
             8030261248u + 64);
+  EXPECT_EQ(count_params(plan_tensors(preset("qwen3-30b-a3b"), type("Q8_0"), 151936)),
+            30532122624u);
   EXPECT_EQ(count_params(plan_tensors(preset("gemma-3-1b"), type("Q8_0"), 262144)), 999885952u);
 }
 
@@ -80,6 +82,32 @@ TEST(Synth, Gemma3PresetHasPostNormsAndItsKeys) {
   EXPECT_NEAR(spec(g, "blk.0.post_ffw_norm.weight").stddev, 20 * std::sqrt(2560.0 / 68), 1e-3);
   EXPECT_EQ(spec(g, "blk.0.attn_q_norm.weight").ne, (std::vector<std::uint64_t>{256}));
   EXPECT_THROW(spec(g, "output.weight"), std::runtime_error);  // tied
+}
+
+// A mixture of experts: the router F32, the experts 3-D ([cols, rows, n_expert]) and quantized,
+// no dense feed-forward; written, the file reads back with its expert counts and weights found.
+TEST(Synth, MixtureOfExpertsPlansAndLoads) {
+  const auto plan = plan_tensors(preset("qwen3-30b-a3b"), type("Q4_0"), 151936);
+  EXPECT_EQ(spec(plan, "blk.0.ffn_gate_inp.weight").type, GgmlType::F32);
+  EXPECT_EQ(spec(plan, "blk.0.ffn_gate_exps.weight").ne,
+            (std::vector<std::uint64_t>{2048, 768, 128}));
+  EXPECT_EQ(spec(plan, "blk.0.ffn_down_exps.weight").ne,
+            (std::vector<std::uint64_t>{768, 2048, 128}));
+  EXPECT_EQ(spec(plan, "blk.47.ffn_up_exps.weight").type, GgmlType::Q4_0);
+  EXPECT_THROW(spec(plan, "blk.0.ffn_gate.weight"), std::runtime_error);
+
+  TempDir dir;
+  SynthOptions opt;
+  opt.vocab = vocab("llama-spm");
+  opt.out = dir / "tiny-qwen3moe.gguf";
+  write_synth_model(preset("tiny-qwen3moe"), type("Q8_0"), opt);
+  const GgufFile f = GgufFile::open(opt.out);
+  const auto m = vkchat::model::read_model_spec(f);
+  EXPECT_EQ(m.hp.moe.n_expert, 8);
+  EXPECT_EQ(m.hp.moe.n_expert_used, 2);
+  EXPECT_EQ(m.hp.moe.n_ff_exp, 128);
+  ASSERT_NE(m.w.layers[1].ffn_down_exps, nullptr);
+  EXPECT_EQ(m.w.layers[1].ffn_down_exps->ne[2], 8u);
 }
 
 TEST(Synth, PlansFollowTheArchitectures) {

@@ -22,7 +22,7 @@ struct GoldenCase {
   std::string model;  // the model file's stem, e.g. "stories260K"
   std::vector<std::int32_t> tokens;
   std::size_t checked_from = 0;
-  std::vector<std::vector<TopEntry>> steps;
+  std::vector<std::vector<TopEntry>> steps;  // empty where a score file skips a position
 };
 
 // Reads MODEL.N.jsonl (greedy: prompt, then the greedy tokens) or MODEL.score.jsonl.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -341,6 +342,60 @@ TEST(ChatSession, EditedHistoryReusesTheUnchangedPrefix) {
   EXPECT_THROW(chat.respond(), std::logic_error);
   chat.reset();
   EXPECT_THROW(chat.regenerate(), std::logic_error);
+}
+
+// A recurrent model (qwen35) cannot truncate to any shared prefix, only to a checkpoint: an
+// edited history goes on from the latest one before the edit (the first answer's end or the first
+// prompt's last token: whichever the re-rendered history still shares) and answers as a fresh
+// session does.
+TEST(ChatSession, RecurrentModelGoesOnFromTheCheckpointBeforeAnEdit) {
+  llm::Model& m = model("zoo/synth-qwen35-f16");
+  ChatSession chat(m, 256, greedy(6));
+  const TurnResult first = send(chat, "Tell me about a cat.");
+  send(chat, "Now a dog.");
+  std::vector<chat::Message> edited(chat.messages().begin(), chat.messages().begin() + 3);
+  edited[2].content = "Now a bird.";
+  chat.set_messages(edited);
+  const TurnResult r = chat.respond();
+  std::printf("first turn: prompt %lld, position %lld; edited: reused %lld of %lld\n",
+              static_cast<long long>(first.stats.prompt_tokens),
+              static_cast<long long>(first.stats.position),
+              static_cast<long long>(r.stats.tokens_reused),
+              static_cast<long long>(r.stats.prompt_tokens));
+  EXPECT_TRUE(r.stats.tokens_reused == first.stats.position ||
+              r.stats.tokens_reused == first.stats.prompt_tokens - 1)
+      << r.stats.tokens_reused;
+  EXPECT_EQ(r.stats.tokens_prefilled, r.stats.prompt_tokens - r.stats.tokens_reused);
+  ChatSession fresh(m, 256, greedy(6));
+  fresh.set_messages(edited);
+  EXPECT_EQ(fresh.respond().text, r.text);
+}
+
+// The two cases for a recurrent model: the second turn feeds only what the first did not
+// leave in the cache (its state checkpointed at the first answer's end), and a regenerate feeds
+// only the prompt's last token (checkpointed before it); both answer as a fresh session does.
+TEST(ChatSession, RecurrentModelFeedsOnlyTheNewTurnAndRegeneratesFromThePromptsEnd) {
+  llm::Model& m = model("zoo/synth-qwen35-f16");
+  ChatSession chat(m, 256, greedy(6));
+  const TurnResult first = send(chat, "Tell me about a cat.");
+  EXPECT_EQ(first.stats.tokens_reused, 0);
+  const TurnResult second = send(chat, "Now a dog.");
+  std::printf("second turn: reused %lld, prefilled %lld of %lld (first turn left %lld)\n",
+              static_cast<long long>(second.stats.tokens_reused),
+              static_cast<long long>(second.stats.tokens_prefilled),
+              static_cast<long long>(second.stats.prompt_tokens),
+              static_cast<long long>(first.stats.position));
+  EXPECT_GE(second.stats.tokens_reused, first.stats.prompt_tokens - 1);
+  EXPECT_EQ(second.stats.tokens_prefilled, second.stats.prompt_tokens - second.stats.tokens_reused);
+  ChatSession fresh(m, 256, greedy(6));
+  fresh.set_messages(
+      std::vector<chat::Message>(chat.messages().begin(), chat.messages().end() - 1));
+  EXPECT_EQ(fresh.respond().text, second.text);
+
+  const TurnResult again = chat.regenerate();
+  EXPECT_EQ(again.stats.tokens_prefilled, 1);
+  EXPECT_EQ(again.stats.tokens_reused, again.stats.prompt_tokens - 1);
+  EXPECT_EQ(again.text, second.text);  // greedy: the same answer from the restored state
 }
 
 TEST(ChatSession, PrefillReportsItsChunksAndStopsBetweenThem) {

@@ -1,0 +1,60 @@
+// The qwen3moe transformer (llama.cpp's src/models/qwen3moe.cpp), recorded op by op: qwen3's
+// pre-norm attention blocks; each feed-forward a mixture of experts. The router's logits, the
+// routing (softmax, top-k, renormalized weights) and the chosen experts' ids stay on the
+// device: the by-id kernels read the ids and only those experts' rows, so a decode step is one
+// submit with no host round trip. Prefill runs the same by-id matrix x vector per token and slot
+// (one pass over an expert per slot); a grouped matrix x matrix is a later step.
+#include "llm/forward_family.h"
+#include "llm/forward_steps.h"
+
+namespace vkchat::llm {
+
+namespace {
+
+// t.proj = sum over each token's k chosen experts of weight * down(silu(gate(xn)) * up(xn)).
+void moe_feed_forward(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
+                      const Scratch& s, const PassTensors& t, ForwardRounding rounding) {
+  const std::int64_t n_tok = t.xn.rows(), k = hp.moe.n_expert_used;
+  const ops::Tensor router = s.router.row_range(0, n_tok), ids = s.moe_ids.row_range(0, n_tok),
+                    weights = s.moe_weights.row_range(0, n_tok),
+                    hidden = s.moe_hidden.row_range(0, n_tok * k),
+                    out = s.moe_out.row_range(0, n_tok * k);
+  ops::RoundedInput h = rounded_input(ops, s, t.xn, rounding);
+  ops.linear(*L.ffn_gate_inp, h.for_weight(*L.ffn_gate_inp), router);
+  ops.moe_route(router, ids, weights, hp.moe.norm_top_k);
+  ops.matvec_id_swiglu(*L.ffn_gate_exps, *L.ffn_up_exps, ids, h.for_weight(*L.ffn_gate_exps),
+                       hidden);
+  ops.matvec_id(*L.ffn_down_exps, ids,
+                rounded_input(ops, s, hidden, rounding).for_weight(*L.ffn_down_exps), out);
+  ops.moe_combine(out, weights, t.proj);
+}
+
+}  // namespace
+
+void record_forward_qwen3moe(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                             const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                             std::int64_t n_tok, ForwardRounding rounding) {
+  const PassTensors t = pass_tensors(s, n_tok);
+  const float eps = hp.rms_eps;
+  const int n_head = static_cast<int>(hp.n_head), n_head_kv = static_cast<int>(hp.n_head_kv);
+  const int head_dim = static_cast<int>(hp.head_dim);
+
+  ops.embedding(w.token_embd, t.ids, t.x);
+  ops.rmsnorm(t.x, w.layers[0].attn_norm, t.xn, eps);
+  for (std::size_t il = 0; il < w.layers.size(); ++il) {
+    const LayerTensors& L = w.layers[il];
+
+    // Self-attention, as qwen3's (forward_llama.cpp).
+    project_qkv(ops, hp, L, s, t, rounding);
+    ops.rope(t.q, n_head, head_dim, pos0, s.rope);
+    ops.rope(t.k, n_head_kv, head_dim, pos0, s.rope);
+    attend(ops, hp, kv, il, s, t, pos0, rounding);
+    ops.linear(L.wo, rounded_input(ops, s, t.attn, rounding).for_weight(L.wo), t.proj);
+    ops.add_rmsnorm(t.x, t.proj, t.x, L.ffn_norm, t.xn, eps);  // x += attention; xn = ffn_norm(x)
+
+    moe_feed_forward(ops, hp, L, s, t, rounding);
+    ops.add_rmsnorm(t.x, t.proj, t.x, next_norm(w, il), t.xn, eps);  // x += experts; xn = next
+  }
+}
+
+}  // namespace vkchat::llm

@@ -1,0 +1,164 @@
+// Qwen 3.5 (qwen35) on the GPU (lavapipe, validation on): the zoo file against llama.cpp's zoo
+// goldens (../shared/golden/zoo) with the rules of the CPU reference's test
+// (tests/engine/qwen35_ref_test.cpp), the forward pass against the CPU reference logit for logit
+// through prefill and decode, the recurrent state across feeds, truncation only to 0 or to a
+// checkpoint, and the checkpoints themselves.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "llm/model.h"
+#include "llm/session.h"
+#include "ref/ref_forward.h"
+#include "support/golden.h"
+#include "support/test_support.h"
+#include "vk/kernel_rig.h"
+
+namespace vkchat::test {
+namespace {
+
+const char* const kModel = "synth-qwen35-f16";
+
+std::unique_ptr<llm::Model> load_zoo(bool llama_cpp_rounding) {
+  llm::LoadOptions o;
+  o.device.validation = true;
+  o.llama_cpp_rounding = llama_cpp_rounding;
+  return llm::Model::load(shared_path(std::string("models/zoo/") + kModel + ".gguf"), o);
+}
+
+std::vector<std::int32_t> score_tokens(std::size_t n) {
+  std::vector<std::int32_t> t =
+      read_golden(shared_path(std::string("golden/zoo/") + kModel + ".score.jsonl")).tokens;
+  t.resize(n);
+  return t;
+}
+
+}  // namespace
+
+// Every zoo golden by teacher forcing (feed_all: prefill kernels), rounding like llama.cpp: top-1
+// where llama.cpp's gap is >= 0.05 (123 of 123 decisive steps equal). Looser than the CPU
+// reference's test (0.01 and 10%, which its residual against llama.cpp needs, unexplained: 0.0091
+// and 7.5%): probabilities within 0.015 and 12%, measured max 0.0125 and 10.8%, because the GPU
+// adds the fp16 rounding flips that Qwen35GpuReference describes. (In float, without llama.cpp's
+// rounding, the max is 0.026.)
+constexpr Tolerance kGoldenTolerance{0.015, 0.12};
+TEST(Qwen35GpuGolden, MatchesLlamaCpp) {
+  const auto model = load_zoo(true);
+  ASSERT_EQ(model->hparams().arch, model::Arch::Qwen35);
+  llm::Session s(*model, 128);
+  const Tolerance tol = kGoldenTolerance;
+  int cases = 0;
+  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
+    const GoldenCase g = read_golden(shared_path(std::string("golden/zoo/") + kModel + suffix));
+    ++cases;
+    s.truncate(0);
+    const GoldenReport rep =
+        compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()), tol);
+    expect_clean(g.name, rep);
+    EXPECT_GT(rep.top1_checked, 0);
+  }
+  EXPECT_EQ(cases, 4);
+}
+
+// The GPU against engine/ref (f16 KV like the GPU), both computing in float and rounding like
+// llama.cpp: prefill in one pass, and token by token through the decode kernels (the conv window
+// and the delta state carried across submits). In float the logits agree to a relative L2 of
+// 4.5e-6 over 16 positions. Rounding like llama.cpp, positions agree to 9e-8 until a product's
+// input lies within a float rounding error of an fp16 midpoint and the two engines (float vs
+// double sums) round it to neighbouring fp16 values: from there (position 2 of these 16) the
+// recurrent state carries the difference on, 2.5e-3 in all; hence the looser bound.
+constexpr double kRoundedBound = 1e-2;
+
+class Qwen35GpuReference : public ::testing::TestWithParam<bool> {};
+
+TEST_P(Qwen35GpuReference, MatchesCpuReference) {
+  const auto model = load_zoo(GetParam());
+  const std::vector<std::int32_t> tokens = score_tokens(16);
+  ref::RefForward cpu(model->spec(), 16, ref::KvPrecision::F16,
+                      GetParam() ? ref::Rounding::LlamaCpp : ref::Rounding::Exact);
+  const std::vector<float> want = cpu.feed(tokens);
+
+  llm::Session s(*model, 16);
+  const std::vector<float> prefill = s.feed_all(tokens);
+  s.truncate(0);
+  std::vector<float> decode;
+  for (std::int32_t t : tokens) {
+    const std::span<const float> row =
+        s.position() == 0 ? (s.feed(std::span(&t, 1)), s.logits()) : s.decode(t);
+    decode.insert(decode.end(), row.begin(), row.end());
+  }
+  const double err_prefill = rel_l2(prefill, want), err_decode = rel_l2(decode, want);
+  std::printf("relative L2 of %zu x %lld logits: prefill %.3g, decode %.3g\n", tokens.size(),
+              static_cast<long long>(s.n_vocab()), err_prefill, err_decode);
+  const double bound = GetParam() ? kRoundedBound : 1e-4;
+  EXPECT_LE(err_prefill, bound);
+  EXPECT_LE(err_decode, bound);
+}
+
+INSTANTIATE_TEST_SUITE_P(Rounding, Qwen35GpuReference, ::testing::Bool(), [](const auto& info) {
+  return std::string(info.param ? "LlamaCpp" : "Exact");
+});
+
+// A recurrent model forgets positions only by starting over: truncating to 0 zeroes the state
+// (the same logits again), to the current position is a no-op, anything between is refused and
+// truncation_point says where a prefix reuse must go instead.
+TEST(Qwen35Gpu, TruncatesOnlyToZero) {
+  const auto model = load_zoo(false);
+  const std::vector<std::int32_t> tokens = score_tokens(8);
+  llm::Session s(*model, 16);
+  s.feed(tokens);
+  const std::vector<float> first(s.logits().begin(), s.logits().end());
+  EXPECT_EQ(s.truncation_point(8), 8);
+  EXPECT_EQ(s.truncation_point(5), 0);
+  EXPECT_THROW(s.truncate(5), std::invalid_argument);
+  EXPECT_EQ(s.position(), 8);
+  s.truncate(8);
+  s.truncate(0);
+  s.feed(std::span(tokens).first(3));
+  s.feed(std::span(tokens).subspan(3));
+  const std::vector<float> again(s.logits().begin(), s.logits().end());
+  EXPECT_LE(rel_l2(again, first), 1e-5);
+}
+
+// Checkpoints: truncating to one restores the state saved there, so what follows gives the
+// logits a fresh session gives for the same tokens; later checkpoints are dropped by the
+// truncation, and past KvCache::kCheckpoints the least recently used goes.
+TEST(Qwen35Gpu, TruncatesToACheckpointAndGoesOnFromItsState) {
+  const auto model = load_zoo(false);
+  const std::vector<std::int32_t> tokens = score_tokens(12);
+  const std::span<const std::int32_t> all(tokens);
+  llm::Session fresh(*model, 16);
+  fresh.feed(all.first(5));
+  fresh.feed(all.subspan(8));  // the first 5 tokens, then other ones: tokens 8..11
+  const std::vector<float> want(fresh.logits().begin(), fresh.logits().end());
+
+  llm::Session s(*model, 16);
+  s.feed(all.first(3));
+  s.checkpoint();
+  s.feed(all.subspan(3, 2));
+  s.checkpoint();
+  s.feed(all.subspan(5, 3));
+  s.checkpoint();  // at 8
+  EXPECT_EQ(s.truncation_point(7), 5);
+  EXPECT_EQ(s.truncation_point(4), 3);
+  EXPECT_EQ(s.truncation_point(2), 0);
+  EXPECT_THROW(s.truncate(6), std::invalid_argument);
+  s.truncate(5);
+  EXPECT_EQ(s.truncation_point(7), 5);  // the checkpoint at 8 went with positions 5..
+  s.feed(all.subspan(8));
+  EXPECT_LE(rel_l2(std::vector<float>(s.logits().begin(), s.logits().end()), want), 1e-5);
+
+  // Fill every slot past the two in use (3 and 5): the oldest, at 3, is replaced first.
+  for (int i = 0; i < llm::KvCache::kCheckpoints - 1; ++i) {
+    s.checkpoint();
+    if (s.position() < s.n_ctx()) s.decode(tokens[static_cast<std::size_t>(i)]);
+  }
+  EXPECT_EQ(s.truncation_point(4), 0);
+  EXPECT_EQ(s.truncation_point(5), 5);
+}
+
+}  // namespace vkchat::test
