@@ -23,6 +23,13 @@
 // variant: tq2_0 -DW_TQ2_0
 // variant: q1_0 -DW_Q1_0
 // variant: q2_0 -DW_Q2_0
+// variant: iq2_xxs -DW_IQ2_XXS
+// variant: iq2_xs -DW_IQ2_XS
+// variant: iq2_s -DW_IQ2_S
+// variant: iq3_xxs -DW_IQ3_XXS
+// variant: iq3_s -DW_IQ3_S
+// variant: iq1_s -DW_IQ1_S
+// variant: iq1_m -DW_IQ1_M
 layout(local_size_x = 64) in;
 #include "common.glsl"
 
@@ -44,6 +51,7 @@ layout(push_constant) uniform Push {
   uint n_tok;
 } pc;
 
+#define GRID_BINDING 3  // the IQ codebook table (weights_iq.glsl)
 #define WNAME wa
 #define WBINDING 0
 #include "weights.glsl"

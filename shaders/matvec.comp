@@ -31,6 +31,13 @@
 // variant: tq2_0 -DW_TQ2_0
 // variant: q1_0 -DW_Q1_0
 // variant: q2_0 -DW_Q2_0
+// variant: iq2_xxs -DW_IQ2_XXS
+// variant: iq2_xs -DW_IQ2_XS
+// variant: iq2_s -DW_IQ2_S
+// variant: iq3_xxs -DW_IQ3_XXS
+// variant: iq3_s -DW_IQ3_S
+// variant: iq1_s -DW_IQ1_S
+// variant: iq1_m -DW_IQ1_M
 // variant: swiglu_f32 -DW_F32 -DSWIGLU
 // variant: swiglu_f16 -DW_F16 -DSWIGLU
 // variant: swiglu_bf16 -DW_BF16 -DSWIGLU
@@ -52,6 +59,13 @@
 // variant: swiglu_tq2_0 -DW_TQ2_0 -DSWIGLU
 // variant: swiglu_q1_0 -DW_Q1_0 -DSWIGLU
 // variant: swiglu_q2_0 -DW_Q2_0 -DSWIGLU
+// variant: swiglu_iq2_xxs -DW_IQ2_XXS -DSWIGLU
+// variant: swiglu_iq2_xs -DW_IQ2_XS -DSWIGLU
+// variant: swiglu_iq2_s -DW_IQ2_S -DSWIGLU
+// variant: swiglu_iq3_xxs -DW_IQ3_XXS -DSWIGLU
+// variant: swiglu_iq3_s -DW_IQ3_S -DSWIGLU
+// variant: swiglu_iq1_s -DW_IQ1_S -DSWIGLU
+// variant: swiglu_iq1_m -DW_IQ1_M -DSWIGLU
 // variant: id_f32 -DW_F32 -DBY_ID
 // variant: id_f16 -DW_F16 -DBY_ID
 // variant: id_bf16 -DW_BF16 -DBY_ID
@@ -73,6 +87,13 @@
 // variant: id_tq2_0 -DW_TQ2_0 -DBY_ID
 // variant: id_q1_0 -DW_Q1_0 -DBY_ID
 // variant: id_q2_0 -DW_Q2_0 -DBY_ID
+// variant: id_iq2_xxs -DW_IQ2_XXS -DBY_ID
+// variant: id_iq2_xs -DW_IQ2_XS -DBY_ID
+// variant: id_iq2_s -DW_IQ2_S -DBY_ID
+// variant: id_iq3_xxs -DW_IQ3_XXS -DBY_ID
+// variant: id_iq3_s -DW_IQ3_S -DBY_ID
+// variant: id_iq1_s -DW_IQ1_S -DBY_ID
+// variant: id_iq1_m -DW_IQ1_M -DBY_ID
 // variant: id_swiglu_f32 -DW_F32 -DSWIGLU -DBY_ID
 // variant: id_swiglu_f16 -DW_F16 -DSWIGLU -DBY_ID
 // variant: id_swiglu_bf16 -DW_BF16 -DSWIGLU -DBY_ID
@@ -94,6 +115,13 @@
 // variant: id_swiglu_tq2_0 -DW_TQ2_0 -DSWIGLU -DBY_ID
 // variant: id_swiglu_q1_0 -DW_Q1_0 -DSWIGLU -DBY_ID
 // variant: id_swiglu_q2_0 -DW_Q2_0 -DSWIGLU -DBY_ID
+// variant: id_swiglu_iq2_xxs -DW_IQ2_XXS -DSWIGLU -DBY_ID
+// variant: id_swiglu_iq2_xs -DW_IQ2_XS -DSWIGLU -DBY_ID
+// variant: id_swiglu_iq2_s -DW_IQ2_S -DSWIGLU -DBY_ID
+// variant: id_swiglu_iq3_xxs -DW_IQ3_XXS -DSWIGLU -DBY_ID
+// variant: id_swiglu_iq3_s -DW_IQ3_S -DSWIGLU -DBY_ID
+// variant: id_swiglu_iq1_s -DW_IQ1_S -DSWIGLU -DBY_ID
+// variant: id_swiglu_iq1_m -DW_IQ1_M -DSWIGLU -DBY_ID
 // fallback: nosg
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint NUM_ROWS = 1;
@@ -119,6 +147,14 @@ layout(push_constant) uniform Push {
 #endif
 } pc;
 
+// The IQ codebook table (weights_iq.glsl) after the other bindings: W (and W_up), x, y, the ids.
+#if defined(SWIGLU) && defined(BY_ID)
+#define GRID_BINDING 5
+#elif defined(SWIGLU) || defined(BY_ID)
+#define GRID_BINDING 4
+#else
+#define GRID_BINDING 3
+#endif
 #define WNAME wa
 #define WBINDING 0
 #include "weights.glsl"

@@ -28,6 +28,13 @@
 // variant: tq2_0 -DW_TQ2_0
 // variant: q1_0 -DW_Q1_0
 // variant: q2_0 -DW_Q2_0
+// variant: iq2_xxs -DW_IQ2_XXS
+// variant: iq2_xs -DW_IQ2_XS
+// variant: iq2_s -DW_IQ2_S
+// variant: iq3_xxs -DW_IQ3_XXS
+// variant: iq3_s -DW_IQ3_S
+// variant: iq1_s -DW_IQ1_S
+// variant: iq1_m -DW_IQ1_M
 // variant: swiglu_f32 -DW_F32 -DSWIGLU
 // variant: swiglu_f16 -DW_F16 -DSWIGLU
 // variant: swiglu_bf16 -DW_BF16 -DSWIGLU
@@ -49,6 +56,13 @@
 // variant: swiglu_tq2_0 -DW_TQ2_0 -DSWIGLU
 // variant: swiglu_q1_0 -DW_Q1_0 -DSWIGLU
 // variant: swiglu_q2_0 -DW_Q2_0 -DSWIGLU
+// variant: swiglu_iq2_xxs -DW_IQ2_XXS -DSWIGLU
+// variant: swiglu_iq2_xs -DW_IQ2_XS -DSWIGLU
+// variant: swiglu_iq2_s -DW_IQ2_S -DSWIGLU
+// variant: swiglu_iq3_xxs -DW_IQ3_XXS -DSWIGLU
+// variant: swiglu_iq3_s -DW_IQ3_S -DSWIGLU
+// variant: swiglu_iq1_s -DW_IQ1_S -DSWIGLU
+// variant: swiglu_iq1_m -DW_IQ1_M -DSWIGLU
 // fallback: nosg
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint ROWS = 32;
@@ -69,6 +83,12 @@ layout(push_constant) uniform Push {
   uint n_tok;
 } pc;
 
+// The IQ codebook table (weights_iq.glsl) after the other bindings.
+#ifdef SWIGLU
+#define GRID_BINDING 4
+#else
+#define GRID_BINDING 3
+#endif
 #define WNAME wa
 #define WBINDING 0
 #include "weights.glsl"

@@ -11,7 +11,9 @@
 // Include once per weight binding, with WNAME (a prefix for its names), WBINDING and one
 // W_<TYPE> define (W_F32, W_F16, W_BF16, W_Q4_0, W_Q4_1, W_Q5_0, W_Q5_1, W_Q8_0, W_Q4_K,
 // W_Q5_K, W_Q6_K, and weights_lowbit.glsl's W_Q2_K, W_Q3_K, W_IQ4_NL, W_IQ4_XS, W_MXFP4, W_NVFP4,
-// W_TQ1_0, W_TQ2_0, W_Q1_0, W_Q2_0). It declares the binding and
+// W_TQ1_0, W_TQ2_0, W_Q1_0, W_Q2_0, and weights_iq.glsl's W_IQ2_XXS, W_IQ2_XS, W_IQ2_S,
+// W_IQ3_XXS, W_IQ3_S, W_IQ1_S, W_IQ1_M, which also need GRID_BINDING for their codebook table).
+// It declares the binding and
 //   void WNAME_unit(uint rb, uint u, uint K, out float v[32])
 // which sets v to unit u of the row that starts at byte rb (a multiple of 16) of the binding
 // (K: elements per row; the float types' last unit may be short and is padded with zeros), and
@@ -39,11 +41,15 @@ uint CAT(WNAME, _half)(uint b) {
 
 // Low-bit types (Q2_K, Q3_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, TQ1_0, TQ2_0, Q1_0, Q2_0).
 #include "weights_lowbit.glsl"
+// Codebook-grid IQ types (IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M).
+#include "weights_iq.glsl"
 
 void CAT(WNAME, _unit)(uint rb, uint u, uint K, out float v[32]) {
   uint rt = rb >> 4;  // the row's first texel
 #if defined(W_LOWBIT)
   CAT(WNAME, _unit_lowbit)(rb, u, K, v);
+#elif defined(W_GRID_IQ)
+  CAT(WNAME, _unit_iq)(rb, u, K, v);
 #elif defined(W_F32)
   uint e0 = 32u * u;
   uint last = rt + (4u * K - 1u) / 16u;  // the row's last texel: no load leaves the row

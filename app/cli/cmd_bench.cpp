@@ -1,9 +1,12 @@
-// `vkchat-cli bench -m MODEL [-p 512] [-n 128] [-r 3] [--json] [--profile]`: load time, prefill
-// and decode speed on the GPU. A benchmark, not a test: it prints timings and checks nothing.
+// `vkchat-cli bench -m MODEL [-p 512] [-n 128] [-r 3] [-d 0] [--json] [--profile]`: load time,
+// prefill and decode speed on the GPU, and the host's own time per decoded token (wall time
+// minus the wait for the device) split into its parts. A benchmark, not a test: it prints
+// timings and checks nothing.
 // The prompt is the one `peer.mjs bench` uses, so the two can be put side by side.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,16 +21,20 @@ namespace vkchat::cli {
 
 extern const std::string_view kBenchHelp;
 const std::string_view kBenchHelp =
-    "usage: vkchat-cli bench -m MODEL [-p 512] [-n 128] [-r 3] [--json] [--profile]\n"
+    "usage: vkchat-cli bench -m MODEL [-p 512] [-n 128] [-r 3] [-d 0] [--json] [--profile]\n"
     "                        [--llama-rounding]\n"
     "\n"
-    "Loads the model, warms up (pipelines, caches), then per repeat: prefills a P-token prompt\n"
-    "in one feed and decodes N tokens greedily one by one, each token's logits read back as a\n"
-    "chat loop does. Prints the load time and the median prefill and decode speeds.\n"
+    "Loads the model, warms up (pipelines, caches), prefills D tokens of context once (untimed),\n"
+    "then per repeat: prefills a P-token prompt after them in one feed and decodes N tokens\n"
+    "greedily one by one, each token's logits read back and its argmax taken on the host as a\n"
+    "chat loop does. Prints the load time, the median prefill and decode speeds, and the median\n"
+    "host time per decoded token: its wall time minus the wait for the device, with its parts\n"
+    "(record the pass, submit, read back and check the logits, sample) as medians.\n"
     "  -m, --model MODEL   GGUF file\n"
     "  -p N                prompt tokens (512)\n"
     "  -n N                decoded tokens (128)\n"
-    "  -r N                repeats (3)\n" VKCHAT_LLAMA_ROUNDING_HELP
+    "  -r N                repeats (3)\n"
+    "  -d N                depth: context tokens before the prompt (0)\n" VKCHAT_LLAMA_ROUNDING_HELP
     "  --json              one JSON object instead of text\n"
     "  --profile           GPU timestamps around every kernel (the speeds then include their\n"
     "                      cost), and the GPU time and bytes moved per decoded token of each\n"
@@ -63,11 +70,39 @@ std::string text_numbers(const std::vector<double>& v) {
   return s;
 }
 
-// Greedy decoding of n tokens from the session's current logits.
-void decode_greedy(llm::Session& s, std::int64_t n) {
+// Per decoded token, in microseconds: the host's time (wall minus the wait for the device) and
+// its parts. Reserved before the timed loop so that timing allocates nothing per token.
+struct HostTimes {
+  std::vector<double> total, record, submit, readback, sample, wait;
+  void reserve(std::size_t n) {
+    for (std::vector<double>* v : {&total, &record, &submit, &readback, &sample, &wait})
+      v->reserve(n);
+  }
+};
+
+double us_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::micro>(b - a).count();
+}
+
+// Greedy decoding of n tokens from the session's current logits; with `times`, each token's
+// host time and its parts are appended.
+void decode_greedy(llm::Session& s, std::int64_t n, HostTimes* times = nullptr) {
   auto token = static_cast<std::int32_t>(ref::argmax(s.logits()));
-  for (std::int64_t i = 0; i < n; ++i)
-    token = static_cast<std::int32_t>(ref::argmax(s.decode(token)));
+  for (std::int64_t i = 0; i < n; ++i) {
+    const Clock::time_point t0 = Clock::now();
+    const std::span<const float> logits = s.decode(token);
+    const Clock::time_point t1 = Clock::now();
+    token = static_cast<std::int32_t>(ref::argmax(logits));
+    const Clock::time_point t2 = Clock::now();
+    if (!times) continue;
+    const llm::SessionStats& st = s.stats();
+    times->total.push_back(us_between(t0, t2) - st.last_wait_us);
+    times->record.push_back(st.last_record_us);
+    times->submit.push_back(st.last_submit_us);
+    times->readback.push_back(st.last_readback_us);
+    times->sample.push_back(us_between(t1, t2));
+    times->wait.push_back(st.last_wait_us);
+  }
 }
 
 // The profiler's kernels as text lines or JSON objects, per token of `per` tokens: calls, GPU
@@ -110,18 +145,20 @@ int run_bench(Args& args) {
   const std::int64_t n_prompt = args.integer("-p").value_or(512);
   const std::int64_t n_gen = args.integer("-n").value_or(128);
   const std::int64_t repeats = args.integer("-r").value_or(3);
+  const std::int64_t depth = args.integer("-d").value_or(0);
   const bool json = args.flag("--json");
   const bool profile = args.flag("--profile");
   const bool llama_cpp_rounding = llama_cpp_rounding_flag(args);
   if (!args.positionals().empty()) throw UsageError("bench takes no positional arguments");
   if (n_prompt < 1 || n_gen < 1 || repeats < 1) throw UsageError("-p, -n and -r must be positive");
-  if (n_prompt > llm::kMaxContext || n_gen > llm::kMaxContext || repeats > 1000) {
-    throw UsageError("-p and -n must be at most " + std::to_string(llm::kMaxContext) +
+  if (depth < 0) throw UsageError("-d must not be negative");
+  if (depth + n_prompt + n_gen > llm::kMaxContext || repeats > 1000) {
+    throw UsageError("-d + -p + -n must be at most " + std::to_string(llm::kMaxContext) +
                      ", -r at most 1000");
   }
 
   llm::LoadOptions options;
-  options.n_ctx = n_prompt + n_gen + 16;
+  options.n_ctx = depth + n_prompt + n_gen + 16;
   options.device.profile = profile;
   options.llama_cpp_rounding = llama_cpp_rounding;
   const Clock::time_point t0 = Clock::now();
@@ -137,18 +174,28 @@ int run_bench(Args& args) {
   // Warm-up: first use builds pipelines and descriptor sets.
   session.feed(prompt);
   decode_greedy(session, 4);
+  // The depth: fed once, in chunks of the prompt's ids, and kept (a recurrent model's state at
+  // the depth is a checkpoint) so that each repeat goes back to it.
+  session.truncate(0);
+  for (std::int64_t off = 0; off < depth; off += n_prompt) {
+    session.feed(std::span<const std::int32_t>(prompt).first(
+        static_cast<std::size_t>(std::min(n_prompt, depth - off))));
+  }
+  session.checkpoint();
 
   std::vector<double> prefill_tps, decode_tps;
+  HostTimes host;
+  host.reserve(static_cast<std::size_t>(n_gen * repeats));
   vk::Profiler& profiler = model->context().profiler();
   std::string prof, prefill_prof;  // the last repeat's, per token
   for (std::int64_t r = 0; r < repeats; ++r) {
-    session.truncate(0);
+    session.truncate(depth);
     session.reset_stats();
     profiler.clear();
     session.feed(prompt);
     if (profile) prefill_prof = format_profile(profiler, static_cast<double>(n_prompt), json);
     profiler.clear();
-    decode_greedy(session, n_gen);
+    decode_greedy(session, n_gen, &host);
     if (profile) prof = format_profile(profiler, static_cast<double>(n_gen), json);
     prefill_tps.push_back(session.stats().prefill_tps());
     decode_tps.push_back(session.stats().decode_tps());
@@ -161,14 +208,17 @@ int run_bench(Args& args) {
     std::printf(
         "{\"model\":%s,\"arch\":%s,\"file_type\":%s,\"device\":%s,\"load_ms\":%.3f,"
         "\"prompt_tokens\":%lld,\"prefill_tps\":%.3f,\"decode_tokens\":%lld,\"decode_tps\":%.3f,"
-        "\"repeats\":%lld,\"prefill_tps_runs\":%s,\"decode_tps_runs\":%s%s%s%s%s%s%s}\n",
+        "\"repeats\":%lld,\"depth\":%lld,\"prefill_tps_runs\":%s,\"decode_tps_runs\":%s,"
+        "\"host_us_per_token\":%.3f,\"host_us\":{\"record\":%.3f,\"submit\":%.3f,"
+        "\"readback\":%.3f,\"sample\":%.3f},\"device_wait_us_per_token\":%.3f%s%s%s%s%s%s}\n",
         json_quote(m.path).c_str(), json_quote(m.arch).c_str(), json_quote(m.file_type).c_str(),
         json_quote(m.device).c_str(), load_ms, static_cast<long long>(n_prompt),
         median(prefill_tps), static_cast<long long>(n_gen), median(decode_tps),
-        static_cast<long long>(repeats), json_numbers(prefill_tps).c_str(),
-        json_numbers(decode_tps).c_str(), profile ? ",\"profile\":[" : "", prof.c_str(),
-        profile ? "]" : "", profile ? ",\"prefill_profile\":[" : "", prefill_prof.c_str(),
-        profile ? "]" : "");
+        static_cast<long long>(repeats), static_cast<long long>(depth),
+        json_numbers(prefill_tps).c_str(), json_numbers(decode_tps).c_str(), median(host.total),
+        median(host.record), median(host.submit), median(host.readback), median(host.sample),
+        median(host.wait), profile ? ",\"profile\":[" : "", prof.c_str(), profile ? "]" : "",
+        profile ? ",\"prefill_profile\":[" : "", prefill_prof.c_str(), profile ? "]" : "");
   } else {
     std::printf("model:   %s (%s, %s) on %s\n", m.path.c_str(), m.arch.c_str(), m.file_type.c_str(),
                 m.device.c_str());
@@ -179,6 +229,13 @@ int run_bench(Args& args) {
     std::printf("decode:  %lld tokens, %.1f tok/s (median of %lld: %s)\n",
                 static_cast<long long>(n_gen), median(decode_tps), static_cast<long long>(repeats),
                 text_numbers(decode_tps).c_str());
+    if (depth > 0)
+      std::printf("depth:   %lld tokens before the prompt\n", static_cast<long long>(depth));
+    std::printf(
+        "host:    %.1f us per decoded token besides the wait for the device (median; record %.1f,"
+        " submit %.1f, readback %.1f, sample %.1f; device wait %.1f)\n",
+        median(host.total), median(host.record), median(host.submit), median(host.readback),
+        median(host.sample), median(host.wait));
     if (profile) {
       std::printf("GPU time per decoded token, by kernel:\n%s", prof.c_str());
       std::printf("GPU time per prefilled token, by kernel:\n%s", prefill_prof.c_str());

@@ -50,12 +50,13 @@ struct Row {
   double gbps;
 };
 
-const GgmlType kTypes[] = {GgmlType::F32,   GgmlType::F16,    GgmlType::BF16,   GgmlType::Q4_0,
-                           GgmlType::Q4_1,  GgmlType::Q5_0,   GgmlType::Q5_1,   GgmlType::Q8_0,
-                           GgmlType::Q4_K,  GgmlType::Q5_K,   GgmlType::Q6_K,   GgmlType::Q2_K,
-                           GgmlType::Q3_K,  GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4,
-                           GgmlType::NVFP4, GgmlType::TQ1_0,  GgmlType::TQ2_0,  GgmlType::Q1_0,
-                           GgmlType::Q2_0};
+const GgmlType kTypes[] = {GgmlType::F32,     GgmlType::F16,     GgmlType::BF16,   GgmlType::Q4_0,
+                           GgmlType::Q4_1,    GgmlType::Q5_0,    GgmlType::Q5_1,   GgmlType::Q8_0,
+                           GgmlType::Q4_K,    GgmlType::Q5_K,    GgmlType::Q6_K,   GgmlType::Q2_K,
+                           GgmlType::Q3_K,    GgmlType::IQ4_NL,  GgmlType::IQ4_XS, GgmlType::MXFP4,
+                           GgmlType::NVFP4,   GgmlType::TQ1_0,   GgmlType::TQ2_0,  GgmlType::Q1_0,
+                           GgmlType::Q2_0,    GgmlType::IQ2_XXS, GgmlType::IQ2_XS, GgmlType::IQ2_S,
+                           GgmlType::IQ3_XXS, GgmlType::IQ3_S,   GgmlType::IQ1_S,  GgmlType::IQ1_M};
 
 // Mean time of the kernel's timed calls, from the profiler.
 double mean_us(vk::Context& ctx) {
@@ -225,10 +226,10 @@ int run_bench_kernels(Args& args) {
                 human_bytes(copy_bytes).c_str(), copy_us, copy_gbps);
     std::printf("host:   std::memcpy of 256 MiB at %.2f GB/s (read + write, best of %d)\n",
                 host_gbps, std::max(iters, 2));
-    std::printf("\n%-6s %6s %6s %10s %11s %9s %8s\n", "type", "N", "K", "weights", "us/call",
+    std::printf("\n%-7s %6s %6s %10s %11s %9s %8s\n", "type", "N", "K", "weights", "us/call",
                 "GB/s", "vs copy");
     for (const Row& r : rows) {
-      std::printf("%-6s %6lld %6lld %10s %11.1f %9.2f %7.0f%%\n", r.type.c_str(),
+      std::printf("%-7s %6lld %6lld %10s %11.1f %9.2f %7.0f%%\n", r.type.c_str(),
                   static_cast<long long>(r.n), static_cast<long long>(r.k),
                   human_bytes(r.weight_bytes).c_str(), r.us, r.gbps, 100.0 * r.gbps / copy_gbps);
     }

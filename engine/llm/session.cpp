@@ -24,6 +24,10 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+double us_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::micro>(b - a).count();
+}
+
 // Sampling from NaN logits silently yields nothing useful (an empty answer, or token 0 over and
 // over); a model that computes them is broken, and the user is told so. One pass over the
 // vocabulary per token, negligible beside the forward pass.
@@ -99,6 +103,7 @@ void Session::check_cancel() const {
 
 void Session::run(std::span<const std::int32_t> tokens, Output out) {
   const auto n = static_cast<std::int64_t>(tokens.size());
+  const Clock::time_point t_record = Clock::now();
   std::copy(tokens.begin(), tokens.end(), scratch_.host_ids());
   cmd_.begin();
   ops::Ops ops(model_->kernels(), cmd_);
@@ -121,7 +126,15 @@ void Session::run(std::span<const std::int32_t> tokens, Output out) {
       scratch_.copy_out(cmd_, scratch_.argmax);
       break;
   }
-  cmd_.submit_and_wait();
+  // Timed apart so that a benchmark can tell the host's own work from the wait for the device.
+  const Clock::time_point t_submit = Clock::now();
+  cmd_.submit();
+  const Clock::time_point t_wait = Clock::now();
+  cmd_.wait();
+  const Clock::time_point t_done = Clock::now();
+  stats_.last_record_us = us_between(t_record, t_submit);
+  stats_.last_submit_us = us_between(t_submit, t_wait);
+  stats_.last_wait_us = us_between(t_wait, t_done);
   ++stats_.submits;
   pos_ += n;
 }
@@ -200,9 +213,11 @@ std::span<const float> Session::decode(std::int32_t token) {
   check_cancel();
   const Clock::time_point t0 = Clock::now();
   run(std::span(&token, 1), Output::LastLogits);
+  const Clock::time_point t_read = Clock::now();
   std::memcpy(logits_.data(), scratch_.host_view(scratch_.logits), logits_.size() * sizeof(float));
   check_finite(logits_, pos_ - 1, *model_);
   have_logits_ = true;
+  stats_.last_readback_us = us_between(t_read, Clock::now());
   stats_.decode_tokens += 1;
   stats_.decode_seconds += seconds_since(t0);
   return logits_;
@@ -214,8 +229,10 @@ std::int32_t Session::decode_argmax(std::int32_t token) {
   const Clock::time_point t0 = Clock::now();
   have_logits_ = false;
   run(std::span(&token, 1), Output::Argmax);
+  const Clock::time_point t_read = Clock::now();
   std::int32_t best = 0;
   std::memcpy(&best, scratch_.host_view(scratch_.argmax), sizeof best);
+  stats_.last_readback_us = us_between(t_read, Clock::now());
   stats_.decode_tokens += 1;
   stats_.decode_seconds += seconds_since(t0);
   return best;

@@ -13,7 +13,8 @@
 //   s, or one token's time on a slow device; the progress callback hears after each chunk. decode()
 //   runs one token: the whole forward pass recorded into one command buffer, one submit and one
 //   wait, no allocation and no descriptor update; only the logits come back (decode_argmax: only
-//   the argmax).
+//   the argmax). stats() keeps the host-side parts of the last one (record, submit, wait,
+//   readback), timed with steady_clock, for `vkchat-cli bench`.
 // - Ids outside the vocabulary and overflowing the context throw std::out_of_range before
 //   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix); a
 //   recurrent model (qwen35) can go back only to 0 or to a checkpoint(): a device copy of its
@@ -45,6 +46,13 @@ struct SessionStats {
   double decode_seconds = 0;
   std::int64_t submits = 0;  // command buffers submitted (one per decoded token)
   double ttft_ms = 0;  // the last feed(): from the call until the next token's logits were there
+  // Host-side parts of the last decode() / decode_argmax(), in microseconds (steady_clock):
+  // recording the pass, the submit call, the wait for the device, and the copy of its output
+  // out of mapped memory with the finiteness check. A benchmark reads them after each token.
+  double last_record_us = 0;
+  double last_submit_us = 0;
+  double last_wait_us = 0;
+  double last_readback_us = 0;
   double prefill_tps() const { return prefill_seconds > 0 ? prefill_tokens / prefill_seconds : 0; }
   double decode_tps() const { return decode_seconds > 0 ? decode_tokens / decode_seconds : 0; }
 };

@@ -2,12 +2,15 @@
 #include "ops/kernels.h"
 
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "quant/iq_device_grids.h"
 #include "util/env.h"
 #include "util/errors.h"
 #include "vk/context.h"
@@ -107,13 +110,35 @@ struct KernelType {
   std::string_view suffix;
 };
 constexpr KernelType kKernelTypes[] = {
-    {GgmlType::F32, "f32"},     {GgmlType::F16, "f16"},       {GgmlType::BF16, "bf16"},
-    {GgmlType::Q4_0, "q4_0"},   {GgmlType::Q4_1, "q4_1"},     {GgmlType::Q5_0, "q5_0"},
-    {GgmlType::Q5_1, "q5_1"},   {GgmlType::Q8_0, "q8_0"},     {GgmlType::Q4_K, "q4_k"},
-    {GgmlType::Q5_K, "q5_k"},   {GgmlType::Q6_K, "q6_k"},     {GgmlType::Q2_K, "q2_k"},
-    {GgmlType::Q3_K, "q3_k"},   {GgmlType::IQ4_NL, "iq4_nl"}, {GgmlType::IQ4_XS, "iq4_xs"},
-    {GgmlType::MXFP4, "mxfp4"}, {GgmlType::NVFP4, "nvfp4"},   {GgmlType::TQ1_0, "tq1_0"},
-    {GgmlType::TQ2_0, "tq2_0"}, {GgmlType::Q1_0, "q1_0"},     {GgmlType::Q2_0, "q2_0"},
+    {GgmlType::F32, "f32"},
+    {GgmlType::F16, "f16"},
+    {GgmlType::BF16, "bf16"},
+    {GgmlType::Q4_0, "q4_0"},
+    {GgmlType::Q4_1, "q4_1"},
+    {GgmlType::Q5_0, "q5_0"},
+    {GgmlType::Q5_1, "q5_1"},
+    {GgmlType::Q8_0, "q8_0"},
+    {GgmlType::Q4_K, "q4_k"},
+    {GgmlType::Q5_K, "q5_k"},
+    {GgmlType::Q6_K, "q6_k"},
+    {GgmlType::Q2_K, "q2_k"},
+    {GgmlType::Q3_K, "q3_k"},
+    {GgmlType::IQ4_NL, "iq4_nl"},
+    {GgmlType::IQ4_XS, "iq4_xs"},
+    {GgmlType::MXFP4, "mxfp4"},
+    {GgmlType::NVFP4, "nvfp4"},
+    {GgmlType::TQ1_0, "tq1_0"},
+    {GgmlType::TQ2_0, "tq2_0"},
+    {GgmlType::Q1_0, "q1_0"},
+    {GgmlType::Q2_0, "q2_0"},
+    // The codebook-grid IQ types (shaders/weights_iq.glsl; their kernels bind iq_grids()).
+    {GgmlType::IQ2_XXS, "iq2_xxs"},
+    {GgmlType::IQ2_XS, "iq2_xs"},
+    {GgmlType::IQ2_S, "iq2_s"},
+    {GgmlType::IQ3_XXS, "iq3_xxs"},
+    {GgmlType::IQ3_S, "iq3_s"},
+    {GgmlType::IQ1_S, "iq1_s"},
+    {GgmlType::IQ1_M, "iq1_m"},
 };
 
 const KernelType* find_kernel_type(GgmlType type) {
@@ -137,6 +162,16 @@ std::string_view kernel_type_suffix(GgmlType type) {
 Kernels::Kernels(vk::Context& ctx) : Kernels(ctx, KernelConfig::for_device(ctx)) {}
 
 Kernels::Kernels(vk::Context& ctx, const KernelConfig& config) : ctx_(&ctx), config_(config) {}
+
+const vk::Buffer& Kernels::iq_grids() {
+  if (!iq_grids_) {
+    const std::vector<std::byte> table = quant::iq_device_grids();
+    vk::Buffer b(*ctx_, table.size(), vk::BufferKind::Device, "IQ codebooks");
+    ctx_->upload(b, 0, table);
+    iq_grids_ = std::move(b);
+  }
+  return iq_grids_;
+}
 
 const vk::Pipeline& Kernels::get(std::string_view shader, std::string_view variant, bool reduces,
                                  std::uint32_t bindings, std::uint32_t push_size,

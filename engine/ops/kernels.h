@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "gguf/ggml_types.h"
+#include "vk/buffer.h"
 #include "vk/pipeline.h"
 
 namespace vkchat::vk {
@@ -193,6 +194,11 @@ class Kernels {
                           std::initializer_list<std::uint32_t> spec,
                           std::uint32_t texel_bindings = 0);
 
+  // The codebook table of the grid IQ types (quant/iq_device_grids.h), uploaded on the first
+  // call, once per context: the weight kernels of those types (quant::is_grid_iq_type) take it
+  // as one more storage texel binding after their others.
+  const vk::Buffer& iq_grids();
+
   vk::Context& context() const { return *ctx_; }
   const KernelConfig& config() const { return config_; }
   std::size_t pipeline_count() const { return pipelines_.size(); }
@@ -200,6 +206,7 @@ class Kernels {
  private:
   vk::Context* ctx_;
   KernelConfig config_;
+  vk::Buffer iq_grids_;
   std::map<std::string, vk::Pipeline, std::less<>> pipelines_;
 };
 

@@ -6,7 +6,9 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
+#include "quant/dequantize_iq.h"
 #include "util/checked_math.h"
 #include "vk/context.h"
 
@@ -76,6 +78,19 @@ std::uint32_t Ops::elements(const Bound& b, std::uint32_t unit, const char* op) 
   require(b.offset % unit == 0, op,
           "offset " + std::to_string(b.offset) + " is not a multiple of " + std::to_string(unit));
   return u32(static_cast<std::int64_t>(b.offset / unit), op, "offset");
+}
+
+Ops::WeightBindings Ops::weight_bindings(GgmlType type,
+                                         std::initializer_list<vk::BufferSlice> slices,
+                                         std::uint32_t texels) const {
+  WeightBindings b;
+  for (const vk::BufferSlice& s : slices) b.slices.at(b.count++) = s;
+  b.texels = texels;
+  if (quant::is_grid_iq_type(type)) {
+    b.texels |= 1u << b.count;
+    b.slices.at(b.count++) = kernels_->iq_grids().whole();
+  }
+  return b;
 }
 
 vk::Groups Ops::spread(std::uint64_t groups) const {
@@ -185,13 +200,15 @@ void Ops::matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const 
     return kernels_->get(shader, kernel_type_suffix(w.type), true, bindings, sizeof p,
                          {cfg.matvec_wg, rows}, texels);
   };
+  WeightBindings wb;
   if (w2) {
     Bound bw2 = bind(*w2, op, true);
     p.w2_off = elements(bw2, kWeightAlign, op) * kWeightAlign;
-    record(pipeline(4, 0b0111), {bw.slice, bw2.slice, bx.slice, by.slice}, p, g, bytes);
+    wb = weight_bindings(w.type, {bw.slice, bw2.slice, bx.slice, by.slice}, 0b0111);
   } else {
-    record(pipeline(3, 0b011), {bw.slice, bx.slice, by.slice}, p, g, bytes);
+    wb = weight_bindings(w.type, {bw.slice, bx.slice, by.slice}, 0b011);
   }
+  record(pipeline(wb.count, wb.texels), wb.span(), p, g, bytes);
 }
 
 void Ops::matmul(const Tensor& w, const Tensor& x, const Tensor& y) {
@@ -205,17 +222,18 @@ void Ops::matmul(const Tensor& w, const Tensor& x, const Tensor& y) {
     std::string_view suffix = kernel_type_suffix(w.type);
     vk::Groups g;
     const vk::Pipeline* pl = nullptr;
+    const WeightBindings wb = weight_bindings(w.type, {bw.slice, bx.slice, by.slice}, 0b011);
     if (cfg.matmul_rows == 0) {
       g = {ceil_div(p.N, kMatmulTileRows), ceil_div(p.n_tok, kMatmulTileTokens)};
-      pl = &kernels_->get("matmul_", suffix, false, 3, sizeof p, {}, 0b011);
+      pl = &kernels_->get("matmul_", suffix, false, wb.count, sizeof p, {}, wb.texels);
     } else {
       const std::uint32_t wg = cfg.matvec_wg;  // one SIMD row on CPU devices
       g = {ceil_div(p.N, wg * cfg.matmul_rows), ceil_div(p.n_tok, cfg.matmul_tokens)};
-      pl = &kernels_->get("matmul_rows_", suffix, false, 3, sizeof p,
-                          {wg, cfg.matmul_rows, cfg.matmul_tokens}, 0b011);
+      pl = &kernels_->get("matmul_rows_", suffix, false, wb.count, sizeof p,
+                          {wg, cfg.matmul_rows, cfg.matmul_tokens}, wb.texels);
     }
     std::uint64_t bytes = wc.bytes() * g.y + 4ull * p.n_tok * (p.K + p.N);
-    record(*pl, {bw.slice, bx.slice, by.slice}, p, g, bytes);
+    record(*pl, wb.span(), p, g, bytes);
   }
 }
 
@@ -246,10 +264,11 @@ void Ops::embedding(const Tensor& table, const Tensor& ids, const Tensor& out) {
     p.out_stride = p.K;
     p.n_tok = u32(ids.elements(), op, "tokens");
     p.row_base = u32(r0, op, "row");
-    const vk::Pipeline& pl = kernels_->get("embed_", kernel_type_suffix(table.type), false, 3,
-                                           sizeof p, {cfg.elementwise_wg}, 0b001);
+    const WeightBindings wb = weight_bindings(table.type, {bt.slice, bi.slice, bo.slice}, 0b001);
+    const vk::Pipeline& pl = kernels_->get("embed_", kernel_type_suffix(table.type), false,
+                                           wb.count, sizeof p, {cfg.elementwise_wg}, wb.texels);
     vk::Groups g{ceil_div(ceil_div(p.K, 32), cfg.elementwise_wg), p.n_tok};
-    record(pl, {bt.slice, bi.slice, bo.slice}, p, g, 4ull * p.n_tok * (p.K + 1));
+    record(pl, wb.span(), p, g, 4ull * p.n_tok * (p.K + 1));
   }
 }
 

@@ -28,7 +28,10 @@
 //   Tensor::row_range: three linear() calls write contiguous q, k, v, and linear_swiglu takes
 //   the two halves of ffn_up. Activations have no strides.
 #pragma once
+#include <array>
 #include <cstdint>
+#include <initializer_list>
+#include <span>
 #include <string_view>
 
 #include "ops/kernels.h"
@@ -176,12 +179,29 @@ class Ops {
   std::uint32_t elements(const Bound& b, std::uint32_t unit, const char* op) const;
   // Defined here: ops.cpp and ops_moe.cpp record with their own push-constant structs.
   template <class Push>
-  void record(const vk::Pipeline& p, std::initializer_list<vk::BufferSlice> bindings,
-              const Push& push, vk::Groups groups, std::uint64_t bytes) {
-    cmd_->dispatch(p, bindings, push, groups, bytes);
+  void record(const vk::Pipeline& p, std::span<const vk::BufferSlice> bindings, const Push& push,
+              vk::Groups groups, std::uint64_t bytes) {
+    static_assert(std::is_trivially_copyable_v<Push>);
+    cmd_->dispatch(p, bindings, std::as_bytes(std::span<const Push, 1>(&push, 1)), groups, bytes);
     // The next op reads what this one wrote (see the header: coarse on purpose).
     cmd_->barrier();
   }
+  template <class Push>
+  void record(const vk::Pipeline& p, std::initializer_list<vk::BufferSlice> bindings,
+              const Push& push, vk::Groups groups, std::uint64_t bytes) {
+    record(p, std::span<const vk::BufferSlice>(bindings.begin(), bindings.size()), push, groups,
+           bytes);
+  }
+  // A weight kernel's bindings: `slices` (texel bindings as the mask `texels`), then for the
+  // codebook-grid IQ types their codebook table (Kernels::iq_grids) as one more texel binding.
+  struct WeightBindings {
+    std::array<vk::BufferSlice, 6> slices{};
+    std::uint32_t count = 0;
+    std::uint32_t texels = 0;  // vk::PipelineDesc::texel_bindings
+    std::span<const vk::BufferSlice> span() const { return {slices.data(), count}; }
+  };
+  WeightBindings weight_bindings(gguf::GgmlType type, std::initializer_list<vk::BufferSlice> slices,
+                                 std::uint32_t texels) const;
   vk::Groups spread(std::uint64_t groups) const;  // 1-D group count over x (and y)
   LinearPush linear_push(const Bound& bw, const Bound& bx, const Bound& by, const Tensor& w,
                          const Tensor& x, const Tensor& y, std::int64_t row0, const char* op) const;

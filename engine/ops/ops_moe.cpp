@@ -100,17 +100,17 @@ void Ops::matvec_id_rows(const Tensor& w, const Tensor* w2, const Tensor& ids, c
   vk::Groups g = spread(ceil_div(p.linear.N, cfg.matvec_rows));
   g.z = p.linear.n_tok;
   const std::string_view shader = w2 ? "matvec_id_swiglu_" : "matvec_id_";
-  const std::uint32_t bindings = w2 ? 5 : 4;
-  const vk::Pipeline& pl =
-      kernels_->get(shader, kernel_type_suffix(w.type), true, bindings, sizeof p,
-                    {cfg.matvec_wg, cfg.matvec_rows}, w2 ? 0b00111u : 0b0011u);
+  WeightBindings wb;
   if (w2) {
     Bound bw2 = bind(*w2, op, true);
     p.linear.w2_off = elements(bw2, kWeightAlign, op) * kWeightAlign;
-    record(pl, {bw.slice, bw2.slice, bx.slice, by.slice, bi.slice}, p, g, bytes);
+    wb = weight_bindings(w.type, {bw.slice, bw2.slice, bx.slice, by.slice, bi.slice}, 0b00111u);
   } else {
-    record(pl, {bw.slice, bx.slice, by.slice, bi.slice}, p, g, bytes);
+    wb = weight_bindings(w.type, {bw.slice, bx.slice, by.slice, bi.slice}, 0b0011u);
   }
+  const vk::Pipeline& pl = kernels_->get(shader, kernel_type_suffix(w.type), true, wb.count,
+                                         sizeof p, {cfg.matvec_wg, cfg.matvec_rows}, wb.texels);
+  record(pl, wb.span(), p, g, bytes);
 }
 
 void Ops::moe_combine(const Tensor& y, const Tensor& weights, const Tensor& out) {

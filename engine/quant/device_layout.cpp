@@ -13,6 +13,7 @@
 #include "quant/blocks.h"
 #include "quant/blocks_lowbit.h"
 #include "quant/dequantize.h"
+#include "quant/iq_blocks.h"
 
 namespace vkchat::quant {
 
@@ -123,11 +124,66 @@ static_assert(covers(kQ2_K, sizeof(BlockQ2_K)) && covers(kQ3_K, sizeof(BlockQ3_K
               covers(kQ1_0, sizeof(BlockQ1_0)) && covers(kQ2_0, sizeof(BlockQ2_0)));
 // --- end of the low-bit types ---
 
+// --- codebook-grid IQ types: planes of 4-byte multiples; adjacent byte fields (IQ2_S's qh and
+// scales, IQ3_S's qh, signs and scales) stay together as one plane, read through its words ---
+constexpr Layout kIQ2_XXS =
+    planes(GgmlType::IQ2_XXS, {{offsetof(BlockIq2xxs, qs), sizeof(BlockIq2xxs::qs)},
+                               {offsetof(BlockIq2xxs, d), sizeof(BlockIq2xxs::d)}});
+constexpr Layout kIQ2_XS =
+    planes(GgmlType::IQ2_XS, {{offsetof(BlockIq2xs, qs), sizeof(BlockIq2xs::qs)},
+                              {offsetof(BlockIq2xs, scales), sizeof(BlockIq2xs::scales)},
+                              {offsetof(BlockIq2xs, d), sizeof(BlockIq2xs::d)}});
+constexpr Layout kIQ2_S = planes(
+    GgmlType::IQ2_S, {{offsetof(BlockIq2s, qs), sizeof(BlockIq2s::qs)},
+                      {offsetof(BlockIq2s, qh), sizeof(BlockIq2s::qh) + sizeof(BlockIq2s::scales)},
+                      {offsetof(BlockIq2s, d), sizeof(BlockIq2s::d)}});
+constexpr Layout kIQ3_XXS =
+    planes(GgmlType::IQ3_XXS, {{offsetof(BlockIq3xxs, qs), sizeof(BlockIq3xxs::qs)},
+                               {offsetof(BlockIq3xxs, d), sizeof(BlockIq3xxs::d)}});
+constexpr Layout kIQ3_S = planes(
+    GgmlType::IQ3_S, {{offsetof(BlockIq3s, qs), sizeof(BlockIq3s::qs)},
+                      {offsetof(BlockIq3s, qh), sizeof(BlockIq3s::qh) + sizeof(BlockIq3s::signs) +
+                                                    sizeof(BlockIq3s::scales)},
+                      {offsetof(BlockIq3s, d), sizeof(BlockIq3s::d)}});
+constexpr Layout kIQ1_S = planes(GgmlType::IQ1_S, {{offsetof(BlockIq1s, qs), sizeof(BlockIq1s::qs)},
+                                                   {offsetof(BlockIq1s, qh), sizeof(BlockIq1s::qh)},
+                                                   {offsetof(BlockIq1s, d), sizeof(BlockIq1s::d)}});
+static_assert(covers(kIQ2_XXS, sizeof(BlockIq2xxs)) && covers(kIQ2_XS, sizeof(BlockIq2xs)) &&
+              covers(kIQ2_S, sizeof(BlockIq2s)) && covers(kIQ3_XXS, sizeof(BlockIq3xxs)) &&
+              covers(kIQ3_S, sizeof(BlockIq3s)) && covers(kIQ1_S, sizeof(BlockIq1s)));
+// IQ1_M keeps its 56-byte blocks: qs, qh and scales start at word boundaries (0, 32, 48).
+// --- end codebook-grid IQ types ---
+
 // Every type the GPU kernels read (ops/kernels.cpp's kKernelTypes).
 constexpr Layout kLayouts[] = {
-    {GgmlType::F32}, {GgmlType::F16},  {GgmlType::BF16}, kQ4_0,  kQ4_1,  kQ5_0, kQ5_1,
-    kQ8_0,           {GgmlType::Q4_K}, {GgmlType::Q5_K}, kQ6_K,  kQ2_K,  kQ3_K, kIQ4_NL,
-    kIQ4_XS,         kMXFP4,           kNVFP4,           kTQ1_0, kTQ2_0, kQ1_0, kQ2_0,
+    {GgmlType::F32},
+    {GgmlType::F16},
+    {GgmlType::BF16},
+    kQ4_0,
+    kQ4_1,
+    kQ5_0,
+    kQ5_1,
+    kQ8_0,
+    {GgmlType::Q4_K},
+    {GgmlType::Q5_K},
+    kQ6_K,
+    kQ2_K,
+    kQ3_K,
+    kIQ4_NL,
+    kIQ4_XS,
+    kMXFP4,
+    kNVFP4,
+    kTQ1_0,
+    kTQ2_0,
+    kQ1_0,
+    kQ2_0,
+    kIQ2_XXS,
+    kIQ2_XS,
+    kIQ2_S,
+    kIQ3_XXS,
+    kIQ3_S,
+    kIQ1_S,
+    {GgmlType::IQ1_M},
 };
 
 // One row's geometry.

@@ -19,6 +19,13 @@
 //   NVFP4 (d[4], qs):    qs nb x 32 | d nb x 4
 //   TQ1_0 (qs, qh, d):   qs nb x 48 | qh nb x 4 | d nb x 2
 //   TQ2_0 (qs, d):       qs nb x 64 | d nb x 2
+//   IQ2_XXS (d, qs):     qs nb x 64 | d nb x 2
+//   IQ2_XS (d, qs, scales): qs nb x 64 | scales nb x 8 | d nb x 2
+//   IQ2_S (d, qs, qh, scales): qs nb x 64 | qh, scales nb x 16 | d nb x 2
+//   IQ3_XXS (d, qs):     qs nb x 96 | d nb x 2
+//   IQ3_S (d, qs, qh, signs, scales): qs nb x 64 | qh, signs, scales nb x 44 | d nb x 2
+//   IQ1_S (d, qs, qh):   qs nb x 32 | qh nb x 16 | d nb x 2
+//   IQ1_M (qs, qh, scales): the blocks as they are (56 bytes, fields at word boundaries)
 // Other types have no device layout: no GPU kernel reads them.
 #pragma once
 #include <cstddef>

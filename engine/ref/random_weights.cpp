@@ -10,6 +10,7 @@
 #include "quant/blocks_lowbit.h"
 #include "quant/dequantize.h"
 #include "quant/half.h"
+#include "quant/iq_blocks.h"
 #include "util/errors.h"
 
 namespace vkchat::ref {
@@ -129,6 +130,28 @@ std::vector<std::uint8_t> random_weights(GgmlType type, std::int64_t rows, std::
       for (std::uint64_t i = 0; i < n_blocks; ++i) {
         for (int s = 0; s < 4; ++s)
           block(i)[s] = static_cast<std::uint8_t>(0x10 + rng.gen() % 0x38);
+      }
+      break;
+    // Codebook-grid IQ types: every index and sign byte is valid; d first, except IQ1_M.
+    case GgmlType::IQ2_XXS:
+    case GgmlType::IQ2_XS:
+    case GgmlType::IQ2_S:
+    case GgmlType::IQ3_XXS:
+    case GgmlType::IQ3_S:
+    case GgmlType::IQ1_S:
+      for (std::uint64_t i = 0; i < n_blocks; ++i) put16(block(i), rng.scale());
+      break;
+    case GgmlType::IQ1_M:
+      // The fp16 d sits in the top nibbles of the four scale words (nibble k in word k).
+      for (std::uint64_t i = 0; i < n_blocks; ++i) {
+        std::uint8_t* sc = block(i) + offsetof(quant::BlockIq1m, scales);
+        const std::uint16_t d = rng.scale();
+        for (int k = 0; k < 4; ++k) {
+          std::uint16_t w;
+          std::memcpy(&w, sc + 2 * k, 2);
+          w = static_cast<std::uint16_t>((w & 0x0FFF) | (((d >> (4 * k)) & 0xF) << 12));
+          put16(sc + 2 * k, w);
+        }
       }
       break;
     default: throw UnsupportedModel("random_weights: no generator for this type");

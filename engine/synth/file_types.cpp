@@ -24,6 +24,17 @@ const std::array kFileTypes = {
     FileType{"Q6_K", 18, GgmlType::Q6_K},
     FileType{"Q4_K_M", 15, GgmlType::Q4_K, true},
     FileType{"Q5_K_M", 17, GgmlType::Q5_K, true},
+    // The codebook-grid IQ types, which llama.cpp quantizes only with an importance matrix:
+    // every matrix but the logits one in the type, written as random valid blocks (synth_model's
+    // make_rows), not quantized from the random floats. For speed runs only: llama-quantize's
+    // per-tensor choices for these file types are not followed and the outputs mean nothing.
+    FileType{"IQ2_XXS", 19, GgmlType::IQ2_XXS, false},
+    FileType{"IQ2_XS", 20, GgmlType::IQ2_XS, false},
+    FileType{"IQ2_S", 28, GgmlType::IQ2_S, false},
+    FileType{"IQ3_XXS", 23, GgmlType::IQ3_XXS, false},
+    FileType{"IQ3_S", 26, GgmlType::IQ3_S, false},
+    FileType{"IQ1_S", 24, GgmlType::IQ1_S, false},
+    FileType{"IQ1_M", 31, GgmlType::IQ1_M, false},
 };
 
 // llama.cpp's use_more_bits: the first and last eighth of the layers and every third between.

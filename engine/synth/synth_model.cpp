@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <future>
 #include <numbers>
 #include <stdexcept>
@@ -27,7 +28,9 @@
 #include "gguf/gguf_reader.h"
 #include "gguf/gguf_writer.h"
 #include "quant/dequantize.h"
+#include "quant/dequantize_iq.h"
 #include "quant/quantize.h"
+#include "ref/random_weights.h"
 #include "util/errors.h"
 
 namespace vkchat::synth {
@@ -306,15 +309,21 @@ void make_rows(const TensorSpec& t, std::uint64_t tensor_key, std::int64_t r0, s
   const std::uint64_t rb = quant::row_bytes(t.type, cols);
   std::vector<float> row(static_cast<std::size_t>(cols));
   for (std::int64_t r = r0; r < r1; ++r) {
+    std::uint8_t* out = dst + static_cast<std::uint64_t>(r - r0) * rb;
+    const std::uint64_t row_key = mix64(tensor_key + static_cast<std::uint64_t>(r) * kGolden);
+    if (quant::is_grid_iq_type(t.type)) {
+      // No reference quantizer without an importance matrix (synth/file_types.cpp): random
+      // valid blocks, keyed like the row's floats would be.
+      const std::vector<std::uint8_t> blocks = ref::random_weights(t.type, 1, cols, row_key);
+      std::memcpy(out, blocks.data(), rb);
+      continue;
+    }
     switch (t.fill) {
-      case Fill::Normal:
-        fill_normal_row(row.data(), cols, t.stddev,
-                        mix64(tensor_key + static_cast<std::uint64_t>(r) * kGolden));
-        break;
+      case Fill::Normal: fill_normal_row(row.data(), cols, t.stddev, row_key); break;
       case Fill::Ones: std::fill(row.begin(), row.end(), 1.f); break;
       case Fill::RopeFreqs: std::copy(fixed.begin(), fixed.end(), row.begin()); break;
     }
-    quant::quantize_row(t.type, row.data(), dst + static_cast<std::uint64_t>(r - r0) * rb, cols);
+    quant::quantize_row(t.type, row.data(), out, cols);
   }
 }
 

@@ -23,12 +23,13 @@ namespace {
 
 using Bytes = std::vector<std::byte>;
 
-constexpr GgmlType kTypes[] = {GgmlType::F32,   GgmlType::F16,    GgmlType::BF16,   GgmlType::Q4_0,
-                               GgmlType::Q4_1,  GgmlType::Q5_0,   GgmlType::Q5_1,   GgmlType::Q8_0,
-                               GgmlType::Q4_K,  GgmlType::Q5_K,   GgmlType::Q6_K,   GgmlType::Q2_K,
-                               GgmlType::Q3_K,  GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4,
-                               GgmlType::NVFP4, GgmlType::TQ1_0,  GgmlType::TQ2_0,  GgmlType::Q1_0,
-                               GgmlType::Q2_0};
+constexpr GgmlType kTypes[] = {
+    GgmlType::F32,   GgmlType::F16,     GgmlType::BF16,   GgmlType::Q4_0,   GgmlType::Q4_1,
+    GgmlType::Q5_0,  GgmlType::Q5_1,    GgmlType::Q8_0,   GgmlType::Q4_K,   GgmlType::Q5_K,
+    GgmlType::Q6_K,  GgmlType::Q2_K,    GgmlType::Q3_K,   GgmlType::IQ4_NL, GgmlType::IQ4_XS,
+    GgmlType::MXFP4, GgmlType::NVFP4,   GgmlType::TQ1_0,  GgmlType::TQ2_0,  GgmlType::Q1_0,
+    GgmlType::Q2_0,  GgmlType::IQ2_XXS, GgmlType::IQ2_XS, GgmlType::IQ2_S,  GgmlType::IQ3_XXS,
+    GgmlType::IQ3_S, GgmlType::IQ1_S,   GgmlType::IQ1_M};
 
 // Row lengths for a type: one block, then lengths of real models (896, 4864) whose GGUF rows are
 // not 16-byte multiples; for the float types also lengths that are not multiples of 8.

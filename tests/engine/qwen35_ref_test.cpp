@@ -82,7 +82,9 @@ TEST(Qwen35Spec, MemoryEstimateCountsAttentionLayersAndStates) {
   const auto f = open_zoo();
   const auto hp = vkchat::model::read_hparams(f);
   const std::uint64_t kv = 2 * (16 * 2 * 64 * 2);  // K and V, 16 positions, 2 heads of 64, f16
-  const std::uint64_t states = 3 * ((4 - 1) * 256 + 4 * 32 * 32) * 4;
+  // Each recurrent layer's window and state, live and in every chat checkpoint.
+  const std::uint64_t states =
+      3 * ((4 - 1) * 256 + 4 * 32 * 32) * 4 * (1 + vkchat::llm::KvCache::kCheckpoints);
   EXPECT_EQ(vkchat::llm::KvCache::bytes(hp, 16), kv + states);
 }
 

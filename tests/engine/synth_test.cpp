@@ -274,6 +274,28 @@ TEST(Synth, SameSeedSameBytesWhateverTheThreads) {
   EXPECT_NE(m.w.layers[1].k_norm, nullptr);
 }
 
+// The codebook-grid IQ types have no quantizer without an importance matrix: random valid
+// blocks (finite values, not the planned distribution), still the same bytes for a seed.
+TEST(Synth, IqTypesWriteRandomValidBlocks) {
+  TempDir dir;
+  SynthOptions opt;
+  opt.vocab = vocab("llama-spm");
+  const Preset& p = preset("tiny");
+  opt.out = dir / "a.gguf";
+  opt.threads = 1;
+  write_synth_model(p, type("IQ2_XXS"), opt);
+  opt.out = dir / "b.gguf";
+  opt.threads = 3;
+  write_synth_model(p, type("IQ2_XXS"), opt);
+  EXPECT_TRUE(vkchat::test::read_file(dir / "a.gguf") == vkchat::test::read_file(dir / "b.gguf"));
+  const GgufFile f = GgufFile::open(dir / "a.gguf");
+  EXPECT_EQ(f.get<std::uint32_t>("general.file_type"), 19u);
+  EXPECT_EQ(f.tensor("output.weight").type, GgmlType::Q6_K);
+  const vkchat::gguf::TensorInfo& up = f.tensor("blk.0.ffn_up.weight");
+  ASSERT_EQ(up.type, GgmlType::IQ2_XXS);
+  for (float e : vkchat::quant::dequantize_tensor(up)) ASSERT_TRUE(std::isfinite(e));
+}
+
 TEST(Synth, NextTokenDistributionsArePeakedAndGreedyTextMoves) {
   // The CPU reference decodes the tiny qwen2 model greedily: each step's top probability is far
   // above uniform (1 / 32000) and the text does not lock onto one token.

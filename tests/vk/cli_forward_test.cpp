@@ -202,6 +202,32 @@ TEST(CliBench, PrintsLoadPrefillAndDecode) {
   EXPECT_GT(j["profile"].as_array()[0]["us_per_token"].as_double(), 0);
 }
 
+// host_us_per_token and its parts (issue 17): other checks read these names. Each part is a
+// median over the decoded tokens, so their sum is near the total's median, not equal to it; what
+// the parts leave out (argument checks, bookkeeping) is small beside them.
+TEST(CliBench, ReportsHostTimePerTokenAndItsParts) {
+  const CliRun r = run_cli("bench -m " + quoted(shared_path("models/stories260K.gguf")) +
+                           " -p 8 -n 16 -r 2 -d 8 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json::Value j = json::parse(r.out);
+  EXPECT_EQ(j["depth"].as_int(), 8);
+  const double total = j["host_us_per_token"].as_double();
+  EXPECT_GT(total, 0);
+  double sum = 0;
+  for (const char* part : {"record", "submit", "readback", "sample"}) {
+    const double us = j["host_us"][part].as_double();
+    EXPECT_GE(us, 0) << part;
+    EXPECT_LE(us, total * 1.5) << part;
+    sum += us;
+  }
+  EXPECT_GT(sum, 0.5 * total) << r.out;
+  EXPECT_LT(sum, 1.5 * total) << r.out;
+  EXPECT_GE(j["device_wait_us_per_token"].as_double(), 0);
+  // A single-core box can preempt the benchmark mid-token, but not for most tokens: the host's
+  // own time stays below the whole token's (1 / decode_tps).
+  EXPECT_LT(total, 1e6 / j["decode_tps"].as_double()) << r.out;
+}
+
 TEST(CliErrors, ClearMessagesAndExitCodes) {
   const std::string model = quoted(shared_path("models/stories260K.gguf"));
   CliRun r = run_cli("generate -m " + model + " -p hi --ctx 268435456 2>&1");

@@ -10,6 +10,7 @@
 
 #include "gguf/gguf_reader.h"
 #include "quant/dequantize.h"
+#include "quant/dequantize_iq.h"
 #include "ref/random_weights.h"
 #include "support/test_support.h"
 #include "vk/kernel_rig.h"
@@ -55,15 +56,16 @@ TEST_P(EmbeddingTest, RandomBlocksBitExact) {
   expect_bit_exact(rig, type, bytes, cols, rows, {0, 299, 17, 17, 150, 1});
 }
 
-INSTANTIATE_TEST_SUITE_P(AllTypes, EmbeddingTest,
-                         ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::BF16,
-                                           GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
-                                           GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K,
-                                           GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q2_K,
-                                           GgmlType::Q3_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS,
-                                           GgmlType::MXFP4, GgmlType::NVFP4, GgmlType::TQ1_0,
-                                           GgmlType::TQ2_0, GgmlType::Q1_0, GgmlType::Q2_0),
-                         [](const auto& info) { return std::string(gguf::type_name(info.param)); });
+INSTANTIATE_TEST_SUITE_P(
+    AllTypes, EmbeddingTest,
+    ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
+                      GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K,
+                      GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q2_K, GgmlType::Q3_K,
+                      GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4, GgmlType::NVFP4,
+                      GgmlType::TQ1_0, GgmlType::TQ2_0, GgmlType::Q1_0, GgmlType::Q2_0,
+                      GgmlType::IQ2_XXS, GgmlType::IQ2_XS, GgmlType::IQ2_S, GgmlType::IQ3_XXS,
+                      GgmlType::IQ3_S, GgmlType::IQ1_S, GgmlType::IQ1_M),
+    [](const auto& info) { return std::string(gguf::type_name(info.param)); });
 
 TEST(Embedding, RealModelTensorsBitExact) {
   std::uint64_t seed = test_seed() + 29;
@@ -87,6 +89,33 @@ TEST(Embedding, RealModelTensorsBitExact) {
   // The files hold these types; all of them were checked.
   for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K,
                      GgmlType::Q5_K, GgmlType::Q6_K}) {
+    EXPECT_TRUE(seen.count(t)) << gguf::type_name(t);
+  }
+}
+
+// Every codebook-grid IQ tensor of the llama-quantize files in ../shared/models/quant (made
+// with an importance matrix, so their indices are the ones real files use), a few rows each.
+TEST(Embedding, QuantFileIqTensorsBitExact) {
+  std::uint64_t seed = test_seed() + 31;
+  SCOPED_TRACE(seed_trace(seed));
+  std::mt19937_64 rng(seed);
+  KernelRig rig;
+  std::set<GgmlType> seen;
+  for (const auto& e : std::filesystem::directory_iterator(shared_path("models/quant"))) {
+    if (e.path().extension() != ".gguf") continue;
+    auto f = gguf::GgufFile::open(e.path());
+    for (const gguf::TensorInfo& t : f.tensors()) {
+      if (!quant::is_grid_iq_type(t.type)) continue;
+      SCOPED_TRACE(e.path().filename().string() + " " + std::string(t.name));
+      auto rows = static_cast<std::int64_t>(t.rows());
+      std::vector<std::int32_t> ids = {0, static_cast<std::int32_t>(rows - 1)};
+      ids.push_back(static_cast<std::int32_t>(rng() % rows));
+      expect_bit_exact(rig, t.type, t.data, static_cast<std::int64_t>(t.ne[0]), rows, ids);
+      seen.insert(t.type);
+    }
+  }
+  for (GgmlType t : {GgmlType::IQ2_XXS, GgmlType::IQ2_XS, GgmlType::IQ2_S, GgmlType::IQ3_XXS,
+                     GgmlType::IQ3_S, GgmlType::IQ1_S, GgmlType::IQ1_M}) {
     EXPECT_TRUE(seen.count(t)) << gguf::type_name(t);
   }
 }

@@ -167,6 +167,15 @@ INSTANTIATE_TEST_SUITE_P(
                       "synth-llama-q3_k_l", "synth-llama-q4_k_m", "synth-llama-iq4_xs"),
     [](const auto& info) { return test_name(info.param); });
 
+// The codebook-grid IQ types: pure files and llama.cpp's IQ2_M and IQ3_M mixes.
+INSTANTIATE_TEST_SUITE_P(QuantIQ, QuantGolden,
+                         ::testing::Values("synth-llama-pure-iq2_xxs", "synth-llama-pure-iq2_xs",
+                                           "synth-llama-pure-iq2_s", "synth-llama-pure-iq3_xxs",
+                                           "synth-llama-pure-iq3_s", "synth-llama-pure-iq1_s",
+                                           "synth-llama-pure-iq1_m", "synth-llama-iq2_m",
+                                           "synth-llama-iq3_m"),
+                         [](const auto& info) { return test_name(info.param); });
+
 // The whole forward pass against engine/ref, which keeps its KV cache in f16 like the GPU, both
 // computing in float and rounding like llama.cpp (stories260K is F32: there only attention and
 // the RoPE angles round). Over 16 positions (the prompt "Once upon a time ..." and what follows

@@ -179,13 +179,14 @@ std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {
   return std::string(gguf::type_name(info.param));
 }
 
-// A float type, a 32-element block, K-quants as blocks (Q4_K) and as planes (Q2_K): the by-id
-// kernels differ from matvec.comp (matvec_test.cpp covers every type) only in where the expert's
-// rows and the rows of x and y start. MXFP4 passes too but its pipelines take lavapipe 30-60 s
-// to build, past the suite's budget.
+// A float type, a 32-element block, K-quants as blocks (Q4_K) and as planes (Q2_K), and a
+// codebook type (IQ2_XXS: its table binds after the ids): the by-id kernels differ from
+// matvec.comp (matvec_test.cpp covers every type) only in where the expert's rows and the rows of
+// x and y start, and in that binding. MXFP4 passes too but its pipelines take lavapipe 30-60 s to
+// build, past the suite's budget.
 INSTANTIATE_TEST_SUITE_P(Types, MatvecIdTest,
                          ::testing::Values(GgmlType::F32, GgmlType::Q8_0, GgmlType::Q4_K,
-                                           GgmlType::Q2_K),
+                                           GgmlType::Q2_K, GgmlType::IQ2_XXS),
                          type_name);
 
 // The shared-memory reductions of the "_nosg" builds.
