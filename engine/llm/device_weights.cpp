@@ -177,9 +177,20 @@ WeightPlan plan_weights(const model::ModelSpec& spec, const vk::DeviceInfo& info
 DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, const WeightPlan& plan,
                              const UploadProgress& progress, const std::atomic<bool>* cancel) {
   DeviceWeights w;
+  // Reserved: the views below point at these buffers.
+  w.buffers.reserve(plan.buffer_sizes.size() + 1);
   for (std::size_t i = 0; i < plan.buffer_sizes.size(); ++i) {
     w.buffers.emplace_back(ctx, plan.buffer_sizes[i], vk::BufferKind::Device,
                            "weights " + std::to_string(i));
+  }
+  if (spec.hp.arch == model::Arch::Gemma4) {
+    // gemma4 RMS-norms V per head without a weight (ggml_rms_norm); the norm kernel's weight
+    // of ones gives exactly that (x * s * 1 is x * s), so no kernel of its own.
+    const std::vector<float> ones(static_cast<std::size_t>(spec.hp.head_dim), 1.f);
+    const vk::Buffer& b =
+        w.buffers.emplace_back(ctx, ones.size() * 4, vk::BufferKind::Device, "weights: ones");
+    ctx.upload(b, 0, std::as_bytes(std::span<const float>(ones)));
+    w.ones = ops::Tensor::f32(b, spec.hp.head_dim, 1, 0);
   }
   const std::uint64_t total = plan.upload_bytes();
   std::uint64_t done = 0;
@@ -261,8 +272,8 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
       L.wv = qkv.row_range(hp.n_embd_q() + hp.n_embd_k_gqa(), hp.n_embd_v_gqa());
     } else {
       L.wq = view(l.wq);
-      L.wk = view(l.wk);
-      L.wv = view(l.wv);
+      if (l.wk) L.wk = view(l.wk);
+      if (l.wv || l.wk) L.wv = view(l.wv ? l.wv : l.wk);
     }
     L.bq = optional_view(l.bq);
     L.bk = optional_view(l.bk);
@@ -272,6 +283,7 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
     if (l.wo) L.wo = view(l.wo);
     L.attn_post_norm = optional_view(l.attn_post_norm);
     L.ffn_post_norm = optional_view(l.ffn_post_norm);
+    if (l.out_scale) L.out_scale = quant::dequantize_tensor(*l.out_scale).at(0);
     if (l.ffn_gate_exps) {  // a mixture of experts: no dense feed-forward
       L.ffn_gate_inp = view(l.ffn_gate_inp);
       L.ffn_gate_exps = view(l.ffn_gate_exps);

@@ -23,14 +23,18 @@ namespace vkchat::llm {
 // ranges: wq/wk/wv are the Q, K and V rows of attn_qkv, ffn_gate/ffn_up the two halves of
 // ffn_up, so one forward function serves every architecture.
 struct LayerTensors {
-  ops::Tensor attn_norm;                      // f32 [n_embd]
-  ops::Tensor wq, wk, wv;                     // [n_embd] -> n_embd_q / n_embd_k_gqa / n_embd_v_gqa
+  ops::Tensor attn_norm;  // f32 [n_embd]
+  // [n_embd] -> n_embd_q / n_embd_k_gqa / n_embd_v_gqa. gemma4: wv is wk where the layer has no
+  // attn_v (V is K's projection); both empty on a layer sharing another's cache.
+  ops::Tensor wq, wk, wv;
   std::optional<ops::Tensor> bq, bk, bv;      // f32 biases (qwen2)
   std::optional<ops::Tensor> q_norm, k_norm;  // f32 [head_dim] (qwen3, gemma3)
   ops::Tensor wo;                             // [n_embd_attn_out] -> n_embd
   // f32 [n_embd] (gemma2, gemma3): the attention's and the feed-forward's outputs are normed
   // before their residual adds.
   std::optional<ops::Tensor> attn_post_norm, ffn_post_norm;
+  // gemma4's layer_output_scale, read on the host (one value); 1 where the layer has none.
+  float out_scale = 1.f;
   ops::Tensor ffn_norm;          // f32 [n_embd]
   ops::Tensor ffn_gate, ffn_up;  // [n_embd] -> n_ff (dense models)
   ops::Tensor ffn_down;          // [n_ff] -> n_embd (dense models)
@@ -65,6 +69,9 @@ struct DeviceWeights {
   ops::Tensor output_norm;          // f32 [n_embd]
   ops::Tensor output;               // [n_embd] -> n_vocab; token_embd itself when tied
   std::vector<LayerTensors> layers;
+  // f32 [head_dim] of 1.0 (gemma4): the weight of its weightless per-head V norm (its first
+  // values for a layer with smaller heads).
+  std::optional<ops::Tensor> ones;
 };
 
 // Where every tensor of the model goes.

@@ -22,6 +22,8 @@ void record_forward(ops::Ops& ops, const model::HParams& hp, const DeviceWeights
       return record_forward_smollm3(ops, hp, w, kv, s, pos0, n_tok, rounding);
     case model::Arch::Granite:
       return record_forward_granite(ops, hp, w, kv, s, pos0, n_tok, rounding);
+    case model::Arch::Gemma4:
+      return record_forward_gemma4(ops, hp, w, kv, s, pos0, n_tok, rounding);
     case model::Arch::Qwen3Moe:
       return record_forward_qwen3moe(ops, hp, w, kv, s, pos0, n_tok, rounding);
     case model::Arch::Qwen35:
@@ -36,7 +38,7 @@ void record_logits(ops::Ops& ops, const model::HParams& hp, const DeviceWeights&
   ops::RoundedInput in(ops, s.xn.row_range(first, n), s.xq, rounding.llama_cpp);
   const ops::Tensor logits = s.logits.row_range(0, n);
   ops.linear(w.output, in.for_weight(w.output), logits);
-  if (hp.final_softcap > 0) ops.softcap(logits, hp.final_softcap);  // gemma2
+  if (hp.final_softcap > 0) ops.softcap(logits, hp.final_softcap);  // gemma2, gemma4
 }
 
 }  // namespace vkchat::llm

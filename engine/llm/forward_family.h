@@ -17,6 +17,12 @@ void record_forward_llama(ops::Ops& ops, const model::HParams& hp, const DeviceW
 void record_forward_gemma(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
                           std::int64_t n_tok, ForwardRounding rounding);
+// gemma4 (dense): gemma3's block with per-layer head sizes, K-as-V layers, weightless V norm,
+// shared-KV layers and the layer output scale.
+void record_forward_gemma4(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                           std::int64_t n_tok, ForwardRounding rounding);
+
 // mistral3: llama with YaRN and the attention temperature on the queries.
 void record_forward_mistral3(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
                              const KvCache& kv, const Scratch& s, std::int64_t pos0,

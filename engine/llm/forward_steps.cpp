@@ -13,6 +13,20 @@ PassTensors pass_tensors(const Scratch& s, std::int64_t n_tok) {
           first(s.v), first(s.attn), first(s.proj), first(s.ffn), first(s.ffn_tmp)};
 }
 
+PassTensors layer_pass_tensors(const PassTensors& t, const model::HParams& hp, std::int64_t il) {
+  auto narrowed = [](const ops::Tensor& x, std::int64_t width) {
+    ops::Tensor r = x;
+    r.ne = {width, x.rows(), 1, 1};
+    return r;
+  };
+  PassTensors r = t;
+  r.q = narrowed(t.q, hp.layer_n_embd_q(il));
+  r.k = narrowed(t.k, hp.layer_n_embd_k(il));
+  r.v = narrowed(t.v, hp.layer_n_embd_v(il));
+  r.attn = narrowed(t.attn, hp.layer_n_embd_q(il));
+  return r;
+}
+
 ops::RoundedInput rounded_input(ops::Ops& ops, const Scratch& s, const ops::Tensor& t,
                                 ForwardRounding rounding) {
   return ops::RoundedInput(ops, t, s.xq, rounding.llama_cpp);
@@ -35,9 +49,10 @@ ops::AttentionShape layer_attention_shape(const model::HParams& hp, std::int64_t
                                           ForwardRounding rounding) {
   const bool q_scaled_first = hp.arch == model::Arch::Phi3 || hp.arch == model::Arch::Gemma2 ||
                               hp.arch == model::Arch::Gemma3;
-  ops::AttentionShape shape{static_cast<int>(hp.n_head),
-                            static_cast<int>(hp.n_head_kv),
-                            static_cast<int>(hp.head_dim),
+  const model::LayerAttention la = hp.layer_attention(il);
+  ops::AttentionShape shape{static_cast<int>(la.n_head),
+                            static_cast<int>(la.n_head_kv),
+                            static_cast<int>(la.head_dim),
                             hp.attention_scale(),
                             rounding.llama_cpp,
                             q_scaled_first};
@@ -48,7 +63,10 @@ ops::AttentionShape layer_attention_shape(const model::HParams& hp, std::int64_t
 
 void attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,
             const Scratch& s, const PassTensors& t, std::int64_t pos0, ForwardRounding rounding) {
-  ops.kv_write(t.k, t.v, kv.k(layer), kv.v(layer), pos0);
+  // A layer sharing another's cache (gemma4) writes nothing: that layer wrote it this pass.
+  if (hp.kv_layer(static_cast<std::int64_t>(layer)) == static_cast<std::int64_t>(layer)) {
+    ops.kv_write(t.k, t.v, kv.k(layer), kv.v(layer), pos0);
+  }
   const ops::AttentionShape shape =
       layer_attention_shape(hp, static_cast<std::int64_t>(layer), rounding);
   const std::int64_t step = s.shape().attn_tokens;

@@ -15,6 +15,10 @@ struct PassTensors {
 };
 PassTensors pass_tensors(const Scratch& s, std::int64_t n_tok);
 
+// t with q, k, v and attn narrowed to layer il's widths where they vary by layer (gemma4,
+// HParams::layer_attention): the same memory, its rows packed at the layer's width.
+PassTensors layer_pass_tensors(const PassTensors& t, const model::HParams& hp, std::int64_t il);
+
 // A product's input as llama.cpp would see it (itself when rounding is off); one per value of t.
 ops::RoundedInput rounded_input(ops::Ops& ops, const Scratch& s, const ops::Tensor& t,
                                 ForwardRounding rounding);
@@ -30,7 +34,8 @@ void project_qkv(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
 ops::AttentionShape layer_attention_shape(const model::HParams& hp, std::int64_t il,
                                           ForwardRounding rounding);
 
-// Writes K and V at pos0.. into the layer's cache, then t.attn = softmax(q K^T * scale) V over
+// Writes K and V at pos0.. into the layer's cache (unless it reads another layer's,
+// HParams::kv_layer), then t.attn = softmax(q K^T * scale) V over
 // the layer's cache rows (causal, windowed where the layer is; layer_attention_shape), in calls
 // of at most attn_tokens queries so the partials fit the scratch.
 void attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,

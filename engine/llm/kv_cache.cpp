@@ -14,21 +14,26 @@ namespace {
 
 // Saturating: a context or a model too large for any device gives an estimate that fails the
 // memory check instead of wrapping to a small number.
-std::uint64_t k_bytes(const model::HParams& hp, std::int64_t n_ctx) {
+std::uint64_t k_bytes(const model::HParams& hp, std::int64_t il, std::int64_t n_ctx) {
   return sat_mul(
-      {static_cast<std::uint64_t>(n_ctx), static_cast<std::uint64_t>(hp.n_embd_k_gqa()), 2});
+      {static_cast<std::uint64_t>(n_ctx), static_cast<std::uint64_t>(hp.layer_n_embd_k(il)), 2});
 }
-std::uint64_t v_bytes(const model::HParams& hp, std::int64_t n_ctx) {
+std::uint64_t v_bytes(const model::HParams& hp, std::int64_t il, std::int64_t n_ctx) {
   return sat_mul(
-      {static_cast<std::uint64_t>(n_ctx), static_cast<std::uint64_t>(hp.n_embd_v_gqa()), 2});
+      {static_cast<std::uint64_t>(n_ctx), static_cast<std::uint64_t>(hp.layer_n_embd_v(il)), 2});
 }
 // V starts at an offset every device can bind.
 constexpr std::uint64_t kAlign = 256;
 std::uint64_t align_up(std::uint64_t v) {
   return sat_add(v, kAlign - 1) / kAlign * kAlign;
 }
-std::uint64_t v_offset(const model::HParams& hp, std::int64_t n_ctx) {
-  return align_up(k_bytes(hp, n_ctx));
+std::uint64_t v_offset(const model::HParams& hp, std::int64_t il, std::int64_t n_ctx) {
+  return align_up(k_bytes(hp, il, n_ctx));
+}
+// Whether layer il keeps a KV cache of its own: attention layers that share none (gemma4's last
+// layers read an earlier layer's).
+bool own_cache(const model::HParams& hp, std::int64_t il) {
+  return !hp.is_recurrent(il) && hp.kv_layer(il) == il;
 }
 
 }  // namespace
@@ -40,9 +45,13 @@ std::uint64_t KvCache::bytes(const model::HParams& hp, std::int64_t n_ctx) {
   const std::uint64_t state = sat_mul(
       {static_cast<std::uint64_t>(n_recurrent), 1 + static_cast<std::uint64_t>(kCheckpoints),
        static_cast<std::uint64_t>(hp.delta.conv_state_floats() + hp.delta.ssm_state_floats()), 4});
-  return sat_add(sat_mul(static_cast<std::uint64_t>(hp.n_attention_layers()),
-                         sat_add(v_offset(hp, n_ctx), v_bytes(hp, n_ctx))),
-                 state);
+  std::uint64_t total = state;
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    if (own_cache(hp, il)) {
+      total = sat_add(total, sat_add(v_offset(hp, il, n_ctx), v_bytes(hp, il, n_ctx)));
+    }
+  }
+  return total;
 }
 
 KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx)
@@ -53,7 +62,6 @@ KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx)
   v_.resize(n);
   conv_.resize(n);
   state_.resize(n);
-  const std::uint64_t voff = v_offset(hp, n_ctx);
   const model::DeltaNetParams& d = hp.delta;
   const std::uint64_t state_off =
       align_up(static_cast<std::uint64_t>(std::max<std::int64_t>(d.conv_state_floats(), 1)) * 4);
@@ -65,11 +73,22 @@ KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx)
       conv_[il] = ops::Tensor::f32(b, d.conv_channels(), d.d_conv - 1, 0);
       state_[il] = ops::Tensor::f32(b, d.head_dim * d.head_dim, d.n_v_heads, state_off);
       recurrent_layers_.push_back(il);
+    } else if (const auto src =
+                   static_cast<std::size_t>(hp.kv_layer(static_cast<std::int64_t>(il)));
+               src != il) {
+      // A layer sharing an earlier layer's cache (gemma4): that layer's views, no buffer of its
+      // own (an empty one keeps buffers_ indexed by layer).
+      buffers_.emplace_back();
+      k_[il] = k_[src];
+      v_[il] = v_[src];
     } else {
-      const vk::Buffer& b = buffers_.emplace_back(
-          ctx, voff + v_bytes(hp, n_ctx), vk::BufferKind::Device, "kv cache " + std::to_string(il));
-      k_[il] = ops::Tensor::f16(b, hp.n_embd_k_gqa(), n_ctx, 0);
-      v_[il] = ops::Tensor::f16(b, hp.n_embd_v_gqa(), n_ctx, voff);
+      const auto layer = static_cast<std::int64_t>(il);
+      const std::uint64_t voff = v_offset(hp, layer, n_ctx);
+      const vk::Buffer& b =
+          buffers_.emplace_back(ctx, voff + v_bytes(hp, layer, n_ctx), vk::BufferKind::Device,
+                                "kv cache " + std::to_string(il));
+      k_[il] = ops::Tensor::f16(b, hp.layer_n_embd_k(layer), n_ctx, 0);
+      v_[il] = ops::Tensor::f16(b, hp.layer_n_embd_v(layer), n_ctx, voff);
     }
   }
   if (recurrent_layers_.empty()) return;

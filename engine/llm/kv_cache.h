@@ -35,7 +35,9 @@ class KvCache {
   std::int64_t n_ctx() const { return n_ctx_; }
   // Whether some layer keeps a recurrent state (only a reset to position 0 forgets positions).
   bool recurrent() const { return recurrent_; }
-  // f16 [n_ctx x n_embd_k_gqa] and [n_ctx x n_embd_v_gqa] of an attention layer.
+  // f16 [n_ctx x K width] and [n_ctx x V width] of an attention layer
+  // (HParams::layer_n_embd_k/_v); a layer that shares another's cache (gemma4,
+  // HParams::kv_layer) has that layer's.
   const ops::Tensor& k(std::int64_t layer) const { return k_[layer]; }
   const ops::Tensor& v(std::int64_t layer) const { return v_[layer]; }
   // A recurrent layer's f32 [(d_conv - 1) x conv_channels] window and [n_v_heads x head_dim x

@@ -49,13 +49,21 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Load
     throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
                            " does not run on the GPU yet");
   }
+  if (hp.n_embd_per_layer > 0) {
+    throw UnsupportedModel(path.string() + ": gemma4's per-layer token embeddings (E2B/E4B) " +
+                           "do not run on the GPU yet");
+  }
 
   m->context_ = std::make_unique<vk::Context>(vk::Context::create(options.device));
-  m->kernels_ = std::make_unique<ops::Kernels>(*m->context_);
   const vk::DeviceInfo& info = m->context_->info();
-  // The attention kernel holds a head in its workgroup's registers (ops.h: AttentionShape).
-  const std::int64_t max_head_dim = 4 * std::int64_t{m->kernels_->config().attn_wg};
-  if (hp.head_dim % 2 != 0 || hp.head_dim > max_head_dim) {
+  // The attention kernel holds a head in its workgroup's registers (ops.h: AttentionShape): a
+  // wider workgroup for heads beyond the default's (gemma4's full layers), where the device
+  // allows one.
+  ops::KernelConfig config = ops::KernelConfig::for_device(*m->context_);
+  const bool head_fits = config.fit_attention_head(info, hp.head_dim);
+  m->kernels_ = std::make_unique<ops::Kernels>(*m->context_, config);
+  const std::int64_t max_head_dim = 4 * std::int64_t{config.attn_wg};
+  if (hp.head_dim % 2 != 0 || !head_fits) {
     throw UnsupportedModel(path.string() + ": head dimension " + std::to_string(hp.head_dim) +
                            " (" + hp.arch_name +
                            ".attention.key_length) must be even and at most " +

@@ -96,9 +96,11 @@ ScratchShape ScratchShape::plan(const model::HParams& hp, std::int64_t n_ctx,
   s.attn_floats = ops::attention_scratch_floats(kernels, s.attn_tokens, attention_shape(hp), n_ctx);
   const Layout layout(hp, s);
   s.activation_bytes = layout.end;
-  s.rope_bytes = static_cast<std::uint64_t>(n_ctx) * static_cast<std::uint64_t>(hp.rope.n_rot) * 4 *
-                 (1 + (hp.swa.window > 0 ? 1 : 0)          // the sliding-window layers' table
-                  + (hp.attn_temp_scale != 0.f ? 1 : 0));  // the queries' own table
+  s.rope_bytes = static_cast<std::uint64_t>(n_ctx) * 4 *
+                 (static_cast<std::uint64_t>(hp.rope.n_rot) *
+                      (1 + (hp.attn_temp_scale != 0.f ? 1 : 0))  // the queries' own table
+                  // the sliding-window layers' table (gemma4: its own rotated dimensions)
+                  + (hp.swa.window > 0 ? static_cast<std::uint64_t>(hp.swa.rope.n_rot) : 0));
   s.host_bytes = static_cast<std::uint64_t>(s.max_tokens) * 4;
   if (!kernels.context().info().unified_memory) s.host_bytes += layout.readback_bytes();
   return s;
@@ -109,7 +111,10 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
     : rope(ops::RopeTable::create(kernels.context(), hp.rope, n_ctx, rope_freq_factors,
                                   rope_angles)),
       rope_swa(hp.swa.window > 0 ? ops::RopeTable::create(kernels.context(), hp.swa.rope, n_ctx,
-                                                          rope_freq_factors, rope_angles)
+                                                          hp.rope_freqs_full_layers_only
+                                                              ? std::span<const float>()
+                                                              : rope_freq_factors,
+                                                          rope_angles)
                                  : ops::RopeTable{}),
       shape_(ScratchShape::plan(hp, n_ctx, kernels)) {
   vk::Context& ctx = kernels.context();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gguf/gguf_reader.h"
+#include "model/gemma4_hparams.h"
 #include "model/gemma_hparams.h"
 #include "util/errors.h"
 
@@ -28,6 +29,7 @@ Arch parse_arch(std::string_view name) {
   if (name == "qwen35moe") return Arch::Qwen35Moe;
   if (name == "gemma2") return Arch::Gemma2;
   if (name == "gemma3") return Arch::Gemma3;
+  if (name == "gemma4") return Arch::Gemma4;
   if (name == "mistral3") return Arch::Mistral3;
   if (name == "smollm3") return Arch::SmolLM3;
   if (name == "granite") return Arch::Granite;
@@ -232,6 +234,7 @@ std::string_view arch_name(Arch a) {
     case Arch::Qwen35Moe: return "qwen35moe";
     case Arch::Gemma2: return "gemma2";
     case Arch::Gemma3: return "gemma3";
+    case Arch::Gemma4: return "gemma4";
     case Arch::Mistral3: return "mistral3";
     case Arch::SmolLM3: return "smollm3";
     case Arch::Granite: return "granite";
@@ -267,23 +270,27 @@ HParams read_hparams(const gguf::GgufFile& f) {
   }
   hp.n_layer_nextn = nextn;
   hp.n_layer = block_count - nextn;
-  hp.n_head = count(f, a + "attention.head_count", kMaxHeads);
-  hp.n_head_kv = count(f, a + "attention.head_count_kv", hp.n_head, hp.n_head);
-  if (hp.n_head % hp.n_head_kv != 0) {
-    throw MetadataError(f.path() + ": " + a + "attention.head_count " + std::to_string(hp.n_head) +
-                        " is not a multiple of " + a + "attention.head_count_kv " +
-                        std::to_string(hp.n_head_kv));
-  }
-  if (hp.n_embd % hp.n_head != 0 && !f.contains(a + "attention.key_length")) {
-    throw MetadataError(f.path() + ": " + a + "embedding_length " + std::to_string(hp.n_embd) +
-                        " is not a multiple of " + a + "attention.head_count " +
-                        std::to_string(hp.n_head));
-  }
-  hp.head_dim = count(f, a + "attention.key_length", kMaxWidth, hp.n_embd / hp.n_head);
-  hp.head_dim_v = count(f, a + "attention.value_length", kMaxWidth, hp.n_embd / hp.n_head);
-  if (hp.head_dim_v != hp.head_dim) {
-    throw UnsupportedModel(f.path() + ": attention.key_length " + std::to_string(hp.head_dim) +
-                           " differs from value_length " + std::to_string(hp.head_dim_v));
+  if (hp.arch == Arch::Gemma4) {
+    read_gemma4_heads(f, hp);  // per-layer head counts and sizes
+  } else {
+    hp.n_head = count(f, a + "attention.head_count", kMaxHeads);
+    hp.n_head_kv = count(f, a + "attention.head_count_kv", hp.n_head, hp.n_head);
+    if (hp.n_head % hp.n_head_kv != 0) {
+      throw MetadataError(f.path() + ": " + a + "attention.head_count " +
+                          std::to_string(hp.n_head) + " is not a multiple of " + a +
+                          "attention.head_count_kv " + std::to_string(hp.n_head_kv));
+    }
+    if (hp.n_embd % hp.n_head != 0 && !f.contains(a + "attention.key_length")) {
+      throw MetadataError(f.path() + ": " + a + "embedding_length " + std::to_string(hp.n_embd) +
+                          " is not a multiple of " + a + "attention.head_count " +
+                          std::to_string(hp.n_head));
+    }
+    hp.head_dim = count(f, a + "attention.key_length", kMaxWidth, hp.n_embd / hp.n_head);
+    hp.head_dim_v = count(f, a + "attention.value_length", kMaxWidth, hp.n_embd / hp.n_head);
+    if (hp.head_dim_v != hp.head_dim) {
+      throw UnsupportedModel(f.path() + ": attention.key_length " + std::to_string(hp.head_dim) +
+                             " differs from value_length " + std::to_string(hp.head_dim_v));
+    }
   }
   // qwen35moe's conversion writes no feed_forward_length (only the experts' widths); llama.cpp
   // then takes 0.
@@ -361,6 +368,7 @@ HParams read_hparams(const gguf::GgufFile& f) {
   }
   if (hp.delta_net_hybrid()) read_delta_net(f, a, block_count, hp);
   if (hp.arch == Arch::Gemma2 || hp.arch == Arch::Gemma3) read_gemma_hparams(f, hp);
+  if (hp.arch == Arch::Gemma4) read_gemma4_hparams(f, hp);
   if (hp.arch == Arch::GptOss) read_gpt_oss_swa(f, hp);
   return hp;
 }

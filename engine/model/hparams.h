@@ -1,7 +1,7 @@
 // A model's hyperparameters as read from GGUF metadata, for the architectures the engine runs:
 // llama, qwen2, qwen3, phi3, qwen3moe, gpt-oss, qwen35 and qwen35moe (the last three CPU
-// reference only so far), gemma2, gemma3, and the llama variants mistral3, smollm3 and granite.
-// Plain data: the CPU reference and the GPU forward pass both use it.
+// reference only so far), gemma2, gemma3, gemma4 (dense), and the llama variants mistral3, smollm3
+// and granite. Plain data: the CPU reference and the GPU forward pass both use it.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -29,10 +29,16 @@ enum class Arch {
   Qwen35Moe,
   Gemma2,
   Gemma3,
+  Gemma4,
   Mistral3,
   SmolLM3,
   Granite,
   GptOss
+};
+
+// One layer's attention sizes where they differ between layers (gemma4).
+struct LayerAttention {
+  std::int64_t n_head = 0, n_head_kv = 0, head_dim = 0;
 };
 
 struct HParams {
@@ -41,10 +47,26 @@ struct HParams {
   std::int64_t n_embd = 0;  // residual stream width
   // Layers the forward pass runs (qwen35: block_count less the MTP blocks).
   std::int64_t n_layer = 0;
+  // Where the sizes vary by layer (layer_attn not empty) these are the largest of any layer,
+  // what the scratch is sized for; the layer_* accessors give each layer's own.
   std::int64_t n_head = 0;
-  std::int64_t n_head_kv = 0;    // n_head is a multiple of it (grouped-query attention)
-  std::int64_t head_dim = 0;     // per-head width of Q and K (attention.key_length)
-  std::int64_t head_dim_v = 0;   // per-head width of V (attention.value_length)
+  std::int64_t n_head_kv = 0;   // n_head is a multiple of it (grouped-query attention)
+  std::int64_t head_dim = 0;    // per-head width of Q and K (attention.key_length)
+  std::int64_t head_dim_v = 0;  // per-head width of V (attention.value_length)
+  // gemma4: per-layer head counts (head_count / head_count_kv arrays) and head sizes (the
+  // sliding-window layers' key_length_swa); empty where every layer has the sizes above.
+  std::vector<LayerAttention> layer_attn;
+  // gemma4's shared KV (attention.shared_kv_layers): the last n_kv_shared layers compute no K
+  // and V and attend over the cache of the last earlier layer of their kind (llama.cpp's
+  // n_layer_kv_from_start and its reuse callback).
+  std::int64_t n_kv_shared = 0;
+  std::int64_t n_layer_kv() const { return n_layer - n_kv_shared; }  // layers with their own KV
+  // gemma4: the model's rope_freqs divide the full-attention layers' frequencies only
+  // (proportional RoPE); elsewhere they apply to every layer.
+  bool rope_freqs_full_layers_only = false;
+  // gemma4 E2B/E4B: width of each layer's slice of the per-layer token embeddings
+  // (embedding_length_per_layer_input); 0 for none.
+  std::int64_t n_embd_per_layer = 0;
   std::int64_t n_ff = 0;         // feed-forward hidden width
   std::int64_t n_vocab = 0;      // rows of token_embd
   std::int64_t n_ctx_train = 0;  // context_length the model was trained for
@@ -68,11 +90,11 @@ struct HParams {
     for (std::int64_t il = 0; il < n_layer; ++il) n += is_recurrent(il) ? 0 : 1;
     return n;
   }
-  SwaParams swa;  // sliding-window layers (gemma2, gemma3, gpt-oss); window 0 for none
+  SwaParams swa;  // sliding-window layers (gemma2, gemma3, gemma4, gpt-oss); window 0 for none
   // The query's multiplier before q.k; 0: 1/sqrt(head_dim). gemma sets it from its size.
   float attn_scale = 0.f;
   float attn_softcap = 0.f;   // scores become cap * tanh(score / cap) (gemma2); 0: none
-  float final_softcap = 0.f;  // logits likewise (gemma2, some gemma3); 0: none
+  float final_softcap = 0.f;  // logits likewise (gemma2, gemma4, some gemma3); 0: none
   float embd_scale = 1.f;  // token embeddings are multiplied by it (gemma: sqrt(n_embd); granite)
   // Attention temperature (mistral3, llama.cpp's f_attn_temp_scale): the query at position p is
   // multiplied by 1 + attn_temp_scale * ln(1 + floor(p / attn_temp_period)); 0 for none.
@@ -89,6 +111,27 @@ struct HParams {
   float residual_scale = 0.f;
   float logit_scale = 1.f;
 
+  LayerAttention layer_attention(std::int64_t il) const {
+    return layer_attn.empty() ? LayerAttention{n_head, n_head_kv, head_dim}
+                              : layer_attn[static_cast<std::size_t>(il)];
+  }
+  std::int64_t layer_n_embd_q(std::int64_t il) const {
+    const LayerAttention a = layer_attention(il);
+    return a.n_head * a.head_dim;
+  }
+  // K and V widths per token of layer il (gemma4's heads have equal K and V sizes).
+  std::int64_t layer_n_embd_k(std::int64_t il) const {
+    const LayerAttention a = layer_attention(il);
+    return a.n_head_kv * a.head_dim;
+  }
+  std::int64_t layer_n_embd_v(std::int64_t il) const {
+    return layer_attn.empty() ? n_embd_v_gqa() : layer_n_embd_k(il);
+  }
+  // The layer whose KV cache layer il attends over (itself unless it shares another's).
+  std::int64_t kv_layer(std::int64_t il) const {
+    if (il < n_layer_kv()) return il;
+    return n_layer_kv() - (swa.is_swa(il) ? 2 : 1);
+  }
   std::int64_t n_embd_q() const { return n_head * head_dim; }         // Q projection width
   std::int64_t n_embd_k_gqa() const { return n_head_kv * head_dim; }  // K width per token
   std::int64_t n_embd_v_gqa() const { return n_head_kv * head_dim_v; }

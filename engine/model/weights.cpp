@@ -1,6 +1,7 @@
 // Tensor lookup by llama.cpp's GGUF names, with every shape checked before anything runs.
 #include "model/weights.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -95,6 +96,39 @@ LayerWeights find_qwen35_layer(const Finder& find, const HParams& hp, std::int64
   return l;
 }
 
+// One gemma4 layer (src/models/gemma4.cpp load_arch_tensors): gemma3's block with the layer's
+// own head count and size, V optional (K's projection serves as V), no K/V projections on
+// layers that share another's cache, and the layer output scale.
+LayerWeights find_gemma4_layer(const Finder& find, const HParams& hp, std::int64_t il) {
+  const std::int64_t E = hp.n_embd, F = hp.n_ff;
+  const LayerAttention la = hp.layer_attention(il);
+  const std::int64_t Q = la.n_head * la.head_dim, KV = la.n_head_kv * la.head_dim;
+  const bool own_kv = il < hp.n_layer_kv();
+  const std::string p = "blk." + std::to_string(il) + ".";
+  LayerWeights l;
+  l.attn_norm = find.get(p + "attn_norm.weight", {E});
+  l.wq = find.get(p + "attn_q.weight", {E, Q});
+  l.wk = find.get(p + "attn_k.weight", {E, KV}, own_kv);
+  l.wv = find.get(p + "attn_v.weight", {E, KV}, false);
+  l.wo = find.get(p + "attn_output.weight", {Q, E});
+  l.q_norm = find.get(p + "attn_q_norm.weight", {la.head_dim});
+  l.k_norm = find.get(p + "attn_k_norm.weight", {la.head_dim}, own_kv);
+  l.attn_post_norm = find.get(p + "post_attention_norm.weight", {E});
+  l.out_scale = find.get(p + "layer_output_scale.weight", {1}, false);
+  l.ffn_norm = find.get(p + "ffn_norm.weight", {E});
+  l.ffn_gate = find.get(p + "ffn_gate.weight", {E, F});
+  l.ffn_up = find.get(p + "ffn_up.weight", {E, F});
+  l.ffn_down = find.get(p + "ffn_down.weight", {F, E});
+  l.ffn_post_norm = find.get(p + "post_ffw_norm.weight", {E});
+  if (const std::int64_t P = hp.n_embd_per_layer; P > 0) {
+    l.pl_inp_gate = find.get(p + "inp_gate.weight", {E, P});
+    l.pl_proj = find.get(p + "proj.weight", {P, E});
+    l.pl_post_norm = find.get(p + "post_norm.weight", {E});
+  }
+  if (!own_kv) l.wk = l.wv = l.k_norm = nullptr;  // the shared cache's layer computed them
+  return l;
+}
+
 }  // namespace
 
 Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
@@ -107,15 +141,27 @@ Weights find_weights(const gguf::GgufFile& f, const HParams& hp) {
   w.output = hp.arch == Arch::Gemma2 ? nullptr : find.get("output.weight", {E, V}, false);
   w.tied_output = w.output == nullptr;
   if (w.tied_output) w.output = w.token_embd;
-  w.rope_freqs = find.get("rope_freqs.weight", {hp.rope.n_rot / 2}, false);
+  // gemma4's full-attention layers require them (proportional RoPE).
+  const bool freqs_required =
+      hp.arch == Arch::Gemma4 && std::count(hp.swa.layers.begin(), hp.swa.layers.end(), false) > 0;
+  w.rope_freqs = find.get("rope_freqs.weight", {hp.rope.n_rot / 2}, freqs_required);
   if (hp.rope.longrope) {
     w.rope_factors_long = find.get("rope_factors_long.weight", {hp.rope.n_rot / 2});
     w.rope_factors_short = find.get("rope_factors_short.weight", {hp.rope.n_rot / 2});
   }
 
+  if (const std::int64_t P = hp.n_embd_per_layer; P > 0) {
+    w.per_layer_tok_embd = find.get("per_layer_token_embd.weight", {P * hp.n_layer, V});
+    w.per_layer_model_proj = find.get("per_layer_model_proj.weight", {E, P * hp.n_layer});
+    w.per_layer_proj_norm = find.get("per_layer_proj_norm.weight", {P});
+  }
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     if (hp.delta_net_hybrid()) {
       w.layers.push_back(find_qwen35_layer(find, hp, il));
+      continue;
+    }
+    if (hp.arch == Arch::Gemma4) {
+      w.layers.push_back(find_gemma4_layer(find, hp, il));
       continue;
     }
     const std::string p = "blk." + std::to_string(il) + ".";

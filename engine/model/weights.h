@@ -20,7 +20,8 @@ struct LayerWeights {
   // each head's Q rows followed by its output gate's rows.
   TensorRef wq = nullptr;
   TensorRef wk = nullptr;  // [n_embd, n_head_kv * head_dim]
-  TensorRef wv = nullptr;  // [n_embd, n_head_kv * head_dim_v]
+  // [n_embd, n_head_kv * head_dim_v]; gemma4 may leave it out, V then being K's projection.
+  TensorRef wv = nullptr;
   // Fused projection (phi3): rows are Q, then K, then V.
   // [n_embd, n_head * head_dim + 2 * n_head_kv * head_dim]; qwen35's recurrent layers: the
   // delta net's Q, K, V before the convolution, [n_embd, delta.conv_channels()].
@@ -46,10 +47,18 @@ struct LayerWeights {
   TensorRef ssm_alpha = nullptr;   // [n_embd, n_v_heads]
   TensorRef ssm_norm = nullptr;    // [head_dim]: the gated output norm's weight
   TensorRef ssm_out = nullptr;     // [delta.value_dim(), n_embd]
-  // gemma2/gemma3: RMSNorm of the attention's and the feed-forward's outputs before each
+  // gemma2/gemma3/gemma4: RMSNorm of the attention's and the feed-forward's outputs before each
   // residual add.
   TensorRef attn_post_norm = nullptr;  // [n_embd]
   TensorRef ffn_post_norm = nullptr;   // [n_embd]
+  // gemma4's layer_output_scale: the layer's output (the residual stream after it) times this
+  // one value; absent: 1.
+  TensorRef out_scale = nullptr;  // [1]
+  // gemma4's per-layer embeddings (E2B/E4B, HParams::n_embd_per_layer = P): the gate from the
+  // stream, the projection back and its norm.
+  TensorRef pl_inp_gate = nullptr;   // inp_gate: [n_embd, P]
+  TensorRef pl_proj = nullptr;       // proj: [P, n_embd]
+  TensorRef pl_post_norm = nullptr;  // post_norm: [n_embd]
   // [n_embd]; qwen35: post_attention_norm, which is the same step (the FFN's input norm, the
   // residual taken before it).
   TensorRef ffn_norm = nullptr;
@@ -85,6 +94,11 @@ struct Weights {
   // one, and for the rest. rope_factors() picks.
   TensorRef rope_factors_long = nullptr;   // [n_rot / 2]
   TensorRef rope_factors_short = nullptr;  // [n_rot / 2]
+  // gemma4's per-layer token embeddings (P = HParams::n_embd_per_layer, L = n_layer): each
+  // token's row holds L slices of P; the stream's projection to the same slices, and its norm.
+  TensorRef per_layer_tok_embd = nullptr;    // [P * L, n_vocab]
+  TensorRef per_layer_model_proj = nullptr;  // [n_embd, P * L]
+  TensorRef per_layer_proj_norm = nullptr;   // [P]
   std::vector<LayerWeights> layers;
 };
 

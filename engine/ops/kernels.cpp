@@ -37,6 +37,25 @@ KernelConfig KernelConfig::for_device(const vk::Context& ctx) {
   return c;
 }
 
+bool KernelConfig::fit_attention_head(const vk::DeviceInfo& info, std::int64_t head_dim) {
+  // attn.comp's shared arrays for a workgroup of wg: the queries (attn_max_g heads of 4 * wg),
+  // scores and weights (attn_max_g x attn_chunk each), the sums and maxima, and common.glsl's
+  // reduction arrays (2 x wg).
+  const auto shared_bytes = [&](std::uint64_t wg) {
+    const std::uint64_t g = attn_max_g;
+    return 4 * (g * 4 * wg + 2 * g * attn_chunk + 2 * g + 2 * wg);
+  };
+  while (4 * std::int64_t{attn_wg} < head_dim) {
+    const std::uint64_t wider = 2ull * attn_wg;
+    if (wider > info.max_workgroup_invocations || wider > info.max_workgroup_size[0] ||
+        shared_bytes(wider) > info.max_shared_memory) {
+      return false;
+    }
+    attn_wg = static_cast<std::uint32_t>(wider);
+  }
+  return true;
+}
+
 void KernelConfig::apply(std::string_view spec) {
   struct Field {
     std::string_view name;

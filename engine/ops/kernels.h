@@ -14,7 +14,8 @@
 
 namespace vkchat::vk {
 class Context;
-}
+struct DeviceInfo;
+}  // namespace vkchat::vk
 
 namespace vkchat::ops {
 
@@ -164,6 +165,12 @@ struct KernelConfig {
   // for matmul_rows and matvec_stream_rows), for tuning: "matvec_wg=64,matvec_rows=2".
   // std::invalid_argument on an unknown name or bad value.
   void apply(std::string_view spec);
+
+  // The attention kernel holds a head in its workgroup, 4 values per invocation: doubles attn_wg
+  // until 4 * attn_wg >= head_dim (Gemma 4's full-attention heads of 512 need 128), as far as
+  // the device's workgroup size and shared memory (attn.comp's arrays) allow. Returns whether
+  // the head fits then.
+  bool fit_attention_head(const vk::DeviceInfo& info, std::int64_t head_dim);
 };
 
 // The weight types the matrix kernels and the embedding gather read directly.

@@ -35,9 +35,9 @@ RefForward::RefForward(const model::ModelSpec& spec, std::int64_t n_ctx, KvPreci
     if (hp.is_recurrent(il)) {
       conv_state_[il].assign(static_cast<std::size_t>(hp.delta.conv_state_floats()), 0.f);
       delta_state_[il].assign(static_cast<std::size_t>(hp.delta.ssm_state_floats()), 0.f);
-    } else {
-      k_cache_[il].resize(static_cast<std::size_t>(n_ctx * hp.n_embd_k_gqa()));
-      v_cache_[il].resize(static_cast<std::size_t>(n_ctx * hp.n_embd_v_gqa()));
+    } else if (hp.kv_layer(il) == il) {  // layers sharing another's cache keep none
+      k_cache_[il].resize(static_cast<std::size_t>(n_ctx * hp.layer_n_embd_k(il)));
+      v_cache_[il].resize(static_cast<std::size_t>(n_ctx * hp.layer_n_embd_v(il)));
     }
   }
 }
@@ -75,6 +75,7 @@ std::vector<float> RefForward::feed(std::span<const std::int32_t> tokens) {
       case Arch::Qwen35Moe: return forward_qwen35(tokens);
       case Arch::Gemma2:
       case Arch::Gemma3: return forward_gemma(tokens);
+      case Arch::Gemma4: return forward_gemma4(tokens);
       case Arch::Mistral3: return forward_mistral3(tokens);
       case Arch::SmolLM3: return forward_smollm3(tokens);
       case Arch::Granite: return forward_granite(tokens);
@@ -232,6 +233,76 @@ RefForward::Rows RefForward::forward_gemma(std::span<const std::int32_t> tokens)
     add_to(x, norm(ffn, L.ffn_post_norm));
   }
   return logits(x);
+}
+
+// gemma4 (dense, src/models/gemma4.cpp): gemma3's block with each layer's own head count and
+// size; Q and K RMS-normed per head with weights, V per head without (V is K's projection where
+// the layer has no attn_v); attention scale 1; RoPE with the layer kind's table (proportional
+// RoPE through rope_freqs on the full layers); layers past n_layer_kv attend over an earlier
+// layer's cache; the residual stream after each layer times layer_output_scale.
+RefForward::Rows RefForward::forward_gemma4(std::span<const std::int32_t> tokens) {
+  const auto& hp = spec_.hp;
+  Rows x = embed(tokens);
+  const Rows per_layer = hp.n_embd_per_layer > 0 ? per_layer_inputs(tokens, x) : Rows(0, 0);
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const model::LayerWeights& L = spec_.w.layers[il];
+    const model::LayerAttention la = hp.layer_attention(il);
+    const Rows h = norm(x, L.attn_norm);
+    Rows q = project(L.wq, h);
+    head_norm(q, la.n_head, L.q_norm);
+    rope(q, la.n_head, il);
+    Rows k(0, 0), v(0, 0);
+    if (hp.kv_layer(il) == il) {
+      k = project(L.wk, h);
+      v = L.wv ? project(L.wv, h) : k;
+      head_norm(k, la.n_head_kv, L.k_norm);
+      // ggml_rms_norm without a weight: times ones, which changes no value.
+      const std::vector<float> ones(static_cast<std::size_t>(la.head_dim), 1.f);
+      for (std::int64_t t = 0; t < v.n; ++t) {
+        head_rmsnorm(v.row(t), static_cast<int>(la.n_head_kv), ones, hp.rms_eps);
+      }
+      rope(k, la.n_head_kv, il);
+    }
+    add_to(x, norm(project(L.wo, attend(il, q, k, v)), L.attn_post_norm));
+    const Rows f = norm(x, L.ffn_norm);
+    const Rows ffn = project(L.ffn_down, geglu(project(L.ffn_gate, f), project(L.ffn_up, f)));
+    add_to(x, norm(ffn, L.ffn_post_norm));
+    if (L.pl_inp_gate) {
+      // The per-layer embedding: gelu(gate(x)) times the layer's slice of the per-layer
+      // inputs, projected back to the stream and normed, added to it.
+      Rows g = project(L.pl_inp_gate, x);
+      const Rows ones_up = [&] {
+        Rows o(g.n, g.width);
+        std::fill(o.data.begin(), o.data.end(), 1.f);
+        return o;
+      }();
+      g = geglu(g, ones_up);  // ggml_gelu: the GELU of the gated form, times 1
+      const Rows slice = columns(per_layer, il * hp.n_embd_per_layer, hp.n_embd_per_layer);
+      for (std::size_t i = 0; i < g.data.size(); ++i) g.data[i] *= slice.data[i];
+      add_to(x, norm(project(L.pl_proj, g), L.pl_post_norm));
+    }
+    if (L.out_scale) scale_rows(x, quant::dequantize_tensor(*L.out_scale)[0]);
+  }
+  return logits(x);
+}
+
+// llama.cpp's build_inp_per_layer and project_per_layer_inputs: each token's per-layer
+// embedding row times sqrt(P), plus the RMS-normed (per slice of P) projection of the scaled
+// embeddings x times 1/sqrt(n_embd), the sum times 1/sqrt(2). One row of n_layer * P per token.
+RefForward::Rows RefForward::per_layer_inputs(std::span<const std::int32_t> tokens,
+                                              const Rows& x) const {
+  const auto& hp = spec_.hp;
+  const std::int64_t P = hp.n_embd_per_layer;
+  const quant::MatrixView table = quant::MatrixView::of(*spec_.w.per_layer_tok_embd);
+  Rows inp(x.n, P * hp.n_layer);
+  for (std::int64_t t = 0; t < x.n; ++t) embedding_row(table, tokens[t], inp.row(t));
+  scale_rows(inp, std::sqrt(static_cast<float>(P)));
+  Rows proj = project(spec_.w.per_layer_model_proj, x);
+  scale_rows(proj, 1.0f / std::sqrt(static_cast<float>(hp.n_embd)));
+  head_norm(proj, hp.n_layer, spec_.w.per_layer_proj_norm);
+  add_to(proj, inp);
+  scale_rows(proj, 1.0f / std::sqrt(2.0f));
+  return proj;
 }
 
 // qwen35moe (build_layer_ffn): the routed experts, plus the shared expert's SwiGLU output times
@@ -448,10 +519,15 @@ void RefForward::head_norm(Rows& x, std::int64_t n_heads, TensorRef weight) cons
 }
 
 void RefForward::rope(Rows& x, std::int64_t n_heads, std::int64_t layer) const {
+  const auto& hp = spec_.hp;
+  // gemma4's rope_freqs belong to its full-attention layers only.
+  const std::span<const float> factors = hp.rope_freqs_full_layers_only && hp.swa.is_swa(layer)
+                                             ? std::span<const float>()
+                                             : std::span<const float>(rope_freqs_);
   for (std::int64_t t = 0; t < x.n; ++t) {
-    ref::rope(x.row(t), static_cast<int>(n_heads), static_cast<int>(spec_.hp.head_dim), pos_ + t,
-              spec_.hp.layer_rope(layer), rope_freqs_,
-              rounding_ == Rounding::LlamaCpp ? RopeAngles::LlamaCpp : RopeAngles::Exact);
+    ref::rope(x.row(t), static_cast<int>(n_heads),
+              static_cast<int>(hp.layer_attention(layer).head_dim), pos_ + t, hp.layer_rope(layer),
+              factors, rounding_ == Rounding::LlamaCpp ? RopeAngles::LlamaCpp : RopeAngles::Exact);
   }
 }
 
@@ -467,16 +543,19 @@ void RefForward::scale_rows(Rows& x, float factor) {
 }
 
 // Writes the batch's K and V at positions pos_.. and lets token t attend to positions 0..pos_+t.
+// A layer that shares another's cache (HParams::kv_layer) passes no rows of K and V and reads
+// that layer's cache, written earlier in the same pass.
 RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Rows& k,
                                     const Rows& v) {
   const auto& hp = spec_.hp;
-  std::vector<float>& kc = k_cache_[layer];
-  std::vector<float>& vc = v_cache_[layer];
+  const model::LayerAttention la = hp.layer_attention(layer);
+  std::vector<float>& kc = k_cache_[hp.kv_layer(layer)];
+  std::vector<float>& vc = v_cache_[hp.kv_layer(layer)];
   const auto store = [&](std::span<const float> row, float* dst) {
     for (float x : row)
       *dst++ = kv_ == KvPrecision::F16 ? quant::fp16_to_f32(quant::f32_to_fp16(x)) : x;
   };
-  for (std::int64_t t = 0; t < q.n; ++t) {
+  for (std::int64_t t = 0; t < k.n; ++t) {
     store(k.row(t), kc.data() + (pos_ + t) * k.width);
     store(v.row(t), vc.data() + (pos_ + t) * v.width);
   }
@@ -490,11 +569,12 @@ RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Row
     return AttentionOptions{model::window_first_key(pos_ + t, hp.layer_window(layer)),
                             hp.attn_softcap, sinks};
   };
-  Rows out(q.n, hp.n_embd_attn_out());
+  const int n_head = static_cast<int>(la.n_head), n_head_kv = static_cast<int>(la.n_head_kv);
+  const int head_dim = static_cast<int>(la.head_dim);
+  Rows out(q.n, la.n_head * la.head_dim);
   if (rounding_ == Rounding::Exact) {
     for (std::int64_t t = 0; t < q.n; ++t) {
-      attention(q.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
-                static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim), scale, out.row(t),
+      attention(q.row(t), kc, vc, pos_ + t + 1, n_head, n_head_kv, head_dim, scale, out.row(t),
                 options(t));
     }
     return out;
@@ -508,8 +588,7 @@ RefForward::Rows RefForward::attend(std::int64_t layer, const Rows& q, const Row
     for (float& x : qq.data) x *= scale;
   }
   for (std::int64_t t = 0; t < q.n; ++t) {
-    attention_llama_cpp(qq.row(t), kc, vc, pos_ + t + 1, static_cast<int>(hp.n_head),
-                        static_cast<int>(hp.n_head_kv), static_cast<int>(hp.head_dim),
+    attention_llama_cpp(qq.row(t), kc, vc, pos_ + t + 1, n_head, n_head_kv, head_dim,
                         scale_query_first ? 1.f : scale, out.row(t), options(t));
   }
   return out;

@@ -1,6 +1,6 @@
 // The whole forward pass on the CPU, built from the reference ops with an f32 KV cache: the
 // model the GPU forward pass is compared to, logit for logit. One function per architecture
-// family (llama/qwen2/qwen3, phi3, qwen3moe, qwen35, gemma2/gemma3, and the llama variants
+// family (llama/qwen2/qwen3, phi3, qwen3moe, qwen35, gemma2/gemma3, gemma4, and the llama variants
 // mistral3, smollm3, granite), readable top to bottom like the papers. Weights are read straight
 // from the GGUF map through the ModelSpec, dequantized row by row as they are used.
 #pragma once
@@ -62,6 +62,10 @@ class RefForward {
   Rows forward_qwen3moe(std::span<const std::int32_t> tokens);
   Rows forward_qwen35(std::span<const std::int32_t> tokens);
   Rows forward_gemma(std::span<const std::int32_t> tokens);
+  Rows forward_gemma4(std::span<const std::int32_t> tokens);
+  // gemma4 E2B/E4B: every layer's per-layer input, n_layer slices per token; x: the scaled
+  // token embeddings.
+  Rows per_layer_inputs(std::span<const std::int32_t> tokens, const Rows& x) const;
   Rows forward_mistral3(std::span<const std::int32_t> tokens);
   Rows forward_smollm3(std::span<const std::int32_t> tokens);
   Rows forward_granite(std::span<const std::int32_t> tokens);
@@ -105,8 +109,9 @@ class RefForward {
   KvPrecision kv_;
   Rounding rounding_;
   std::int64_t pos_ = 0;
-  std::vector<float> rope_freqs_;                      // empty unless the model has them
-  std::vector<std::vector<float>> k_cache_, v_cache_;  // per layer: n_ctx rows of n_embd_k/v_gqa
+  std::vector<float> rope_freqs_;  // empty unless the model has them
+  // Per layer: n_ctx rows of its K and V widths (empty for a layer reading another's cache).
+  std::vector<std::vector<float>> k_cache_, v_cache_;
   // Per recurrent layer (empty for the others): the convolution's last d_conv - 1 inputs and the
   // delta net's per-head states (ref_delta_net.h's layouts).
   std::vector<std::vector<float>> conv_state_, delta_state_;

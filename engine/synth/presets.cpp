@@ -59,6 +59,17 @@ const std::array kPresets = {
     Preset{"tiny-qwen35", "qwen35", "qwen35", 256, 4, 4, 2, 64, 768, 4096, 10000000.f, 1e-6f,
            true, false, true, std::nullopt, std::nullopt,
            Qwen35Shape{4, 64, 2, 4, 4, 16, {3, 3, 2, 0}}},
+    // Gemma 4's dense block at small shapes: 8 layers, full attention on layers 3 and 7 (head 128,
+    // one KV head, K as V, proportional RoPE on a quarter of the pairs), sliding-window layers of
+    // head 64 and 2 KV heads with window 32, and the last 4 layers sharing the KV of layers 2
+    // (sliding) and 3 (full), as the E2B/E4B models share theirs.
+    Preset{"tiny-gemma4", "gemma4", "llama-spm", 256, 8, 4, 2, 64, 1024, 131072, 1000000.f, 1e-6f,
+           true, false, true, std::nullopt, GemmaShape{32, 10000.f, 0}, std::nullopt, 0, 0, 0,
+           Gemma4Shape{4, 128, 1, true, 0.25, 4, 30.f}},
+    // The same with E2B/E4B's per-layer token embeddings (64 per layer).
+    Preset{"tiny-gemma4-ple", "gemma4", "llama-spm", 256, 8, 4, 2, 64, 1024, 131072, 1000000.f,
+           1e-6f, true, false, true, std::nullopt, GemmaShape{32, 10000.f, 0}, std::nullopt, 0, 0, 0,
+           Gemma4Shape{4, 128, 1, true, 0.25, 4, 30.f, 64}},
 };
 // clang-format on
 

@@ -40,6 +40,24 @@ struct Qwen35Shape {
   std::array<std::int32_t, 4> rope_sections{11, 11, 10, 0};
 };
 
+// Gemma 4's (dense) additions to GemmaShape, as convert_hf_to_gguf.py's Gemma4Model writes
+// them: every full_period-th layer is full attention (the pattern written as one flag per layer),
+// with its own head size and KV heads (the preset's head_dim and n_head_kv are the
+// sliding-window layers'), no attn_v where K serves as V, proportional RoPE (rope_freqs: 1 for
+// the first partial_rotary_full of the pairs, 1e30 for the rest), the last n_kv_shared layers
+// reading an earlier layer's KV cache, a layer output scale and a final soft-cap.
+struct Gemma4Shape {
+  std::int64_t full_period = 6;  // layer il is full attention iff il % period == period - 1
+  std::int64_t head_dim_full = 0;
+  std::int64_t n_head_kv_full = 0;
+  bool k_eq_v = false;
+  double partial_rotary_full = 0.25;
+  std::int64_t n_kv_shared = 0;
+  float final_softcap = 30.f;
+  std::int64_t n_embd_per_layer = 0;  // E2B/E4B's per-layer token embeddings; 0: none
+  bool is_full(std::int64_t il) const { return il % full_period == full_period - 1; }
+};
+
 struct Preset {
   std::string_view name;   // what --preset takes
   std::string_view arch;   // general.architecture: llama, qwen2, qwen3, gemma3, qwen3moe, qwen35
@@ -57,13 +75,14 @@ struct Preset {
   bool qkv_bias = false;         // qwen2
   bool qk_norm = false;          // qwen3
   std::optional<Llama3RopeScaling> rope_scaling;
-  std::optional<GemmaShape> gemma;    // gemma3 presets
+  std::optional<GemmaShape> gemma;    // gemma3 and gemma4 presets
   std::optional<Qwen35Shape> qwen35;  // qwen35 presets
   // A mixture of experts (qwen3moe) in place of the dense feed-forward when n_expert > 0: the
   // router, then n_expert experts of width n_ff_exp, n_expert_used of them per token.
   std::int64_t n_expert = 0;
   std::int64_t n_expert_used = 0;
   std::int64_t n_ff_exp = 0;
+  std::optional<Gemma4Shape> gemma4;  // gemma4 presets
 };
 
 std::span<const Preset> presets();

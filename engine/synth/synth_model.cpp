@@ -209,10 +209,20 @@ void plan_qwen35_layers(Planner& pl, double in_std, double residual) {
 
 }  // namespace
 
+std::vector<float> gemma4_rope_freqs(const Preset& p) {
+  // Gemma4Model.generate_extra_tensors: the full layers rotate the first partial_rotary_full of
+  // their pairs; a divisor of 1e30 leaves the others (all but) unrotated.
+  const Gemma4Shape& g = p.gemma4.value();
+  const auto n_rot =
+      static_cast<std::int64_t>(static_cast<double>(g.head_dim_full) * g.partial_rotary_full / 2);
+  std::vector<float> out(static_cast<std::size_t>(g.head_dim_full / 2), 1e30f);
+  std::fill_n(out.begin(), n_rot, 1.f);
+  return out;
+}
+
 std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::int64_t n_vocab) {
   Planner pl{p, ft, {}};
   const std::int64_t E = p.n_embd, F = p.n_ff;
-  const std::int64_t q_dim = p.n_head * p.head_dim, kv_dim = p.n_head_kv * p.head_dim;
   const double embd_std = kLogitSpread / std::sqrt(static_cast<double>(E));
   const double in_std = 1 / std::sqrt(static_cast<double>(E));
   const double residual = kResidual / std::sqrt(static_cast<double>(p.n_layer));
@@ -221,22 +231,40 @@ std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::i
       std::sqrt(static_cast<double>(E) / (2.0 * static_cast<double>(p.n_layer)));
 
   if (p.rope_scaling) pl.vec("rope_freqs.weight", p.head_dim / 2, Fill::RopeFreqs);
+  if (p.gemma4) pl.vec("rope_freqs.weight", p.gemma4->head_dim_full / 2, Fill::RopeFreqs);
   pl.mat("token_embd.weight", "token_embd.weight", 0, E, n_vocab, embd_std, p.tied_embeddings);
+  const std::int64_t P = p.gemma4 ? p.gemma4->n_embd_per_layer : 0;
+  if (P > 0) {
+    pl.mat("per_layer_token_embd.weight", "per_layer_token_embd.weight", 0, P * p.n_layer, n_vocab,
+           1.0);
+    pl.mat("per_layer_model_proj.weight", "per_layer_model_proj.weight", 0, E, P * p.n_layer,
+           in_std);
+    pl.vec("per_layer_proj_norm.weight", P, Fill::Ones);
+  }
   if (p.qwen35) plan_qwen35_layers(pl, in_std, residual);
   for (std::int64_t il = 0; !p.qwen35 && il < p.n_layer; ++il) {
     const std::string b = "blk." + std::to_string(il) + ".";
+    // gemma4: the full layers' own head size and KV heads; K as V there; no K/V on the layers
+    // that read another layer's cache.
+    const bool full = p.gemma4 && p.gemma4->is_full(il);
+    const std::int64_t head_dim = full ? p.gemma4->head_dim_full : p.head_dim;
+    const std::int64_t q_dim = p.n_head * head_dim;
+    const std::int64_t kv_dim = (full ? p.gemma4->n_head_kv_full : p.n_head_kv) * head_dim;
+    const bool own_kv = !p.gemma4 || il < p.n_layer - p.gemma4->n_kv_shared;
     pl.vec(b + "attn_norm.weight", E, Fill::Ones);
     pl.mat(b + "attn_q.weight", "attn_q.weight", il, E, q_dim, in_std);
-    pl.mat(b + "attn_k.weight", "attn_k.weight", il, E, kv_dim, in_std);
-    pl.mat(b + "attn_v.weight", "attn_v.weight", il, E, kv_dim, in_std);
+    if (own_kv) pl.mat(b + "attn_k.weight", "attn_k.weight", il, E, kv_dim, in_std);
+    if (own_kv && !(full && p.gemma4->k_eq_v)) {
+      pl.mat(b + "attn_v.weight", "attn_v.weight", il, E, kv_dim, in_std);
+    }
     if (p.qkv_bias) {
       pl.vec(b + "attn_q.bias", q_dim, Fill::Normal, kBiasStd);
       pl.vec(b + "attn_k.bias", kv_dim, Fill::Normal, kBiasStd);
       pl.vec(b + "attn_v.bias", kv_dim, Fill::Normal, kBiasStd);
     }
     if (p.qk_norm) {
-      pl.vec(b + "attn_q_norm.weight", p.head_dim, Fill::Ones);
-      pl.vec(b + "attn_k_norm.weight", p.head_dim, Fill::Ones);
+      pl.vec(b + "attn_q_norm.weight", head_dim, Fill::Ones);
+      if (own_kv) pl.vec(b + "attn_k_norm.weight", head_dim, Fill::Ones);
     }
     pl.mat(b + "attn_output.weight", "attn_output.weight", il, q_dim, E,
            kAttnShare * residual / std::sqrt(static_cast<double>(q_dim)));
@@ -262,6 +290,12 @@ std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::i
     pl.mat(b + "ffn_down.weight", "ffn_down.weight", il, F, E,
            residual / (kSwigluRms * std::sqrt(static_cast<double>(F))));
     if (p.gemma) pl.vec(b + "post_ffw_norm.weight", E, Fill::Normal, post_norm);
+    if (P > 0) {
+      pl.mat(b + "inp_gate.weight", "inp_gate.weight", il, E, P, in_std);
+      pl.mat(b + "proj.weight", "proj.weight", il, P, E, in_std);
+      pl.vec(b + "post_norm.weight", E, Fill::Normal, post_norm);
+    }
+    if (p.gemma4) pl.vec(b + "layer_output_scale.weight", 1, Fill::Ones);
   }
   pl.vec("output_norm.weight", E, Fill::Ones);
   if (!p.tied_embeddings) pl.mat("output.weight", "output.weight", 0, E, n_vocab, embd_std, true);
@@ -292,6 +326,29 @@ void write_metadata(gguf::GgufWriter& w, const Preset& p, const FileType& ft,
   w.set(a + "rope.dimension_count", u32(p.qwen35 ? p.qwen35->rope_dims : p.head_dim));
   w.set(a + "rope.freq_base", p.rope_base);
   w.set(a + "attention.layer_norm_rms_epsilon", p.rms_eps);
+  if (p.gemma4) {
+    // Gemma4Model.set_gguf_parameters: the full layers' sizes as key_length and
+    // rope.dimension_count, the sliding-window layers' in the _swa keys, KV heads and the
+    // pattern per layer.
+    const Gemma4Shape& g = *p.gemma4;
+    std::vector<bool> swa;
+    std::vector<std::int32_t> kv_heads;
+    for (std::int64_t il = 0; il < p.n_layer; ++il) {
+      swa.push_back(!g.is_full(il));
+      kv_heads.push_back(static_cast<std::int32_t>(g.is_full(il) ? g.n_head_kv_full : p.n_head_kv));
+    }
+    w.set_array(a + "attention.head_count_kv", kv_heads);
+    w.set_array(a + "attention.sliding_window_pattern", swa);
+    w.set(a + "attention.key_length", u32(g.head_dim_full));
+    w.set(a + "attention.value_length", u32(g.head_dim_full));
+    w.set(a + "attention.key_length_swa", u32(p.head_dim));
+    w.set(a + "attention.value_length_swa", u32(p.head_dim));
+    w.set(a + "rope.dimension_count", u32(g.head_dim_full));
+    w.set(a + "rope.dimension_count_swa", u32(p.head_dim));
+    w.set(a + "attention.shared_kv_layers", u32(g.n_kv_shared));
+    w.set(a + "embedding_length_per_layer_input", u32(g.n_embd_per_layer));
+    w.set(a + "final_logit_softcapping", g.final_softcap);
+  }
   if (p.gemma) {
     // The keys convert_hf_to_gguf.py writes for Gemma 3 (no pattern key: llama.cpp's period 6).
     w.set(a + "attention.sliding_window", u32(p.gemma->sliding_window));
@@ -408,8 +465,9 @@ SynthSummary write_synth_model(const Preset& p, const FileType& ft, const SynthO
 
   const int threads = std::max(
       1, opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency()));
-  const std::vector<float> rope_freqs =
-      p.rope_scaling ? llama3_rope_freqs(p) : std::vector<float>{};
+  const std::vector<float> rope_freqs = p.rope_scaling ? llama3_rope_freqs(p)
+                                        : p.gemma4     ? gemma4_rope_freqs(p)
+                                                       : std::vector<float>{};
   // Two buffers: the threads fill one while the other is being written.
   std::vector<std::uint8_t> bufs[2];
   std::future<void> writing;

@@ -20,7 +20,7 @@ namespace vkchat::synth {
 enum class Fill {
   Normal,     // independent draws of mean 0 and the given standard deviation
   Ones,       // RMSNorm weights
-  RopeFreqs,  // llama 3's per-pair frequency divisors, computed from the preset's rope scaling
+  RopeFreqs,  // per-pair frequency divisors: llama 3's rope scaling, gemma4's proportional RoPE
   Constant,   // every value TensorSpec::value (qwen35's ssm_a, ssm_dt.bias)
 };
 
@@ -38,6 +38,8 @@ std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::i
 
 // llama 3's rope_freqs values for a preset with rope scaling (head_dim / 2 of them).
 std::vector<float> llama3_rope_freqs(const Preset& p);
+// gemma4's proportional-RoPE divisors for its full layers (head_dim_full / 2 of them).
+std::vector<float> gemma4_rope_freqs(const Preset& p);
 
 struct SynthOptions {
   std::filesystem::path vocab;  // a GGUF with tokenizer.* metadata (tensors are ignored)

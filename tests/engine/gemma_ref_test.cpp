@@ -181,3 +181,46 @@ TEST(ZooRefGolden, Gemma3MatchesLlamaCpp) {
 TEST(ZooRefGolden, Gemma2MatchesLlamaCpp) {
   check_gemma("synth-gemma2-f16");
 }
+
+// gemma4 (dense): the zoo file's per-layer head counts and sizes, its sliding-window pattern
+// array, per-kind RoPE (proportional on the full layer) and scales as llama.cpp reads them.
+TEST(GemmaHParams, Gemma4ZooFile) {
+  const auto f = open_zoo("synth-gemma4-f16");
+  const auto spec = vkchat::model::read_model_spec(f);
+  const auto& hp = spec.hp;
+  EXPECT_EQ(hp.arch, Arch::Gemma4);
+  ASSERT_EQ(hp.n_layer, 6);
+  EXPECT_EQ(hp.swa.window, 16);
+  for (int il = 0; il < 6; ++il) {
+    SCOPED_TRACE(il);
+    const auto la = hp.layer_attention(il);
+    EXPECT_EQ(hp.swa.is_swa(il), il < 5);
+    EXPECT_EQ(la.n_head, 4);
+    EXPECT_EQ(la.n_head_kv, il < 5 ? 2 : 1);
+    EXPECT_EQ(la.head_dim, il < 5 ? 32 : 64);
+    EXPECT_EQ(hp.kv_layer(il), il);                       // shared_kv_layers 0
+    EXPECT_EQ(spec.w.layers[il].wv == nullptr, il == 5);  // the full layer's V is K
+    ASSERT_NE(spec.w.layers[il].out_scale, nullptr);
+  }
+  // The scratch is sized by the largest of each.
+  EXPECT_EQ(hp.n_head_kv, 2);
+  EXPECT_EQ(hp.head_dim, 64);
+  EXPECT_EQ(hp.layer_rope(5).n_rot, 64);
+  EXPECT_FLOAT_EQ(hp.layer_rope(5).freq_base, 1e6f);
+  EXPECT_EQ(hp.layer_rope(0).n_rot, 32);
+  EXPECT_FLOAT_EQ(hp.layer_rope(0).freq_base, 1e4f);
+  EXPECT_TRUE(hp.rope_freqs_full_layers_only);
+  ASSERT_NE(spec.w.rope_freqs, nullptr);
+  EXPECT_EQ(hp.rope.type, vkchat::model::RopeType::NeoX);
+  EXPECT_FLOAT_EQ(hp.attention_scale(), 1.f);
+  EXPECT_FLOAT_EQ(hp.embd_scale, std::sqrt(128.f));
+  EXPECT_FLOAT_EQ(hp.final_softcap, 30.f);
+  EXPECT_EQ(hp.attn_softcap, 0.f);
+  EXPECT_TRUE(spec.w.tied_output);
+}
+
+// Rounding like llama.cpp only: gemma4_zoo_tolerance (golden.h) says why.
+TEST(ZooRefGolden, Gemma4MatchesLlamaCpp) {
+  check_goldens("synth-gemma4-f16", ref::KvPrecision::F16, ref::Rounding::LlamaCpp,
+                test::gemma4_zoo_tolerance());
+}

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -128,6 +129,22 @@ TEST(Synth, PlansFollowTheArchitectures) {
   EXPECT_EQ(spec(l8, "blk.31.ffn_down.weight").ne, (std::vector<std::uint64_t>{14336, 4096}));
   EXPECT_EQ(spec(l8, "rope_freqs.weight").ne, (std::vector<std::uint64_t>{64}));
   EXPECT_EQ(spec(l8, "blk.0.attn_norm.weight").type, GgmlType::F32);
+
+  // gemma4: the full layers (3, 7) have their own head size and K as V; the shared-KV layers
+  // (4-7) no K or V; rope_freqs rotate a quarter of the full layers' pairs.
+  const auto g4 = plan_tensors(preset("tiny-gemma4"), type("F16"), 512);
+  EXPECT_EQ(spec(g4, "blk.0.attn_k.weight").ne, (std::vector<std::uint64_t>{256, 128}));
+  EXPECT_EQ(spec(g4, "blk.3.attn_q.weight").ne, (std::vector<std::uint64_t>{256, 512}));
+  EXPECT_EQ(spec(g4, "blk.3.attn_k.weight").ne, (std::vector<std::uint64_t>{256, 128}));
+  EXPECT_THROW(spec(g4, "blk.3.attn_v.weight"), std::runtime_error);
+  EXPECT_THROW(spec(g4, "blk.4.attn_k.weight"), std::runtime_error);
+  EXPECT_THROW(spec(g4, "blk.7.attn_k_norm.weight"), std::runtime_error);
+  EXPECT_EQ(spec(g4, "blk.7.attn_q_norm.weight").ne, (std::vector<std::uint64_t>{128}));
+  EXPECT_EQ(spec(g4, "rope_freqs.weight").ne, (std::vector<std::uint64_t>{64}));
+  const std::vector<float> freqs = gemma4_rope_freqs(preset("tiny-gemma4"));
+  ASSERT_EQ(freqs.size(), 64u);
+  EXPECT_EQ(std::count(freqs.begin(), freqs.end(), 1.f), 16);
+  EXPECT_EQ(freqs[16], 1e30f);
 }
 
 TEST(Synth, TypesFollowLlamaQuantize) {

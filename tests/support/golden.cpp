@@ -136,6 +136,10 @@ Tolerance gemma_zoo_tolerance(bool quantized) {
   return quantized ? Tolerance{0.03, 0.25} : Tolerance{0.015, 0.10};
 }
 
+Tolerance gemma4_zoo_tolerance() {
+  return {0.08, 0.55};
+}
+
 std::vector<std::string> golden_models() {
   std::vector<std::string> models;
   try {

@@ -79,6 +79,18 @@ Tolerance rounded_golden_tolerance(bool quantized);
 // on probabilities near 0.01. So: F16 0.015, quantized 0.03 (the issue's); relative 0.10 / 0.25.
 Tolerance gemma_zoo_tolerance(bool quantized);
 
+// synth-gemma4-f16 against its goldens, rounding like llama.cpp. Gemma 4 attends with scale 1
+// over RMS-normed queries and keys, so its scores reach tens and its softmax is nearly one-hot:
+// rounding noise is amplified far beyond gemma2's. Measured, rounding like llama.cpp, max |dp|
+// for prompts 0, 1, 2 and the score text: CPU reference 0.024 / 0.018 / 0.049 / 0.017, GPU
+// (lavapipe) 0.020 / 0.041 / 0.065 / 0.008; relative up to 0.39 (CPU) and 0.51 (GPU) on
+// probabilities near 0.01; top-1 equal at every decisive step. In float the CPU reference is up
+// to 0.097 from the goldens (our float and llama.cpp-rounding passes differ that much). Structural
+// errors are far larger (rope_freqs left out: 0.34; no sliding window: 0.97), so the bound still
+// separates a correct graph from a wrong one: 0.08 absolute, 0.55 relative, rounding like
+// llama.cpp only; the float passes are held to each other instead (GPU against CPU reference).
+Tolerance gemma4_zoo_tolerance();
+
 // The bound for the files of shared/models/quant, rounding like llama.cpp: top-1 equal where its
 // gap is >= 0.05 (met at every decisive step of every file) and every listed probability within
 // kQuantizedRoundingNoiseAbs, no relative bound. Issue 13 asks 0.03; 9 of the 14 readable files of

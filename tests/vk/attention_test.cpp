@@ -11,6 +11,7 @@
 #include "quant/half.h"
 #include "ref/random_weights.h"
 #include "ref/ref_ops.h"
+#include "vk/context.h"
 #include "vk/kernel_rig.h"
 #include "vk/vk_test_support.h"
 
@@ -90,11 +91,20 @@ AttnInputs attn_inputs(KernelRig& rig, const AttnCase& c, std::int64_t n_ctx, st
 
 class AttentionTest : public ::testing::TestWithParam<AttnCase> {};
 
+// The device's kernel sizes, the attention workgroup widened where the case's heads need it
+// (KernelConfig::fit_attention_head, as Model::load does).
+ops::KernelConfig config_for(const AttnCase& c) {
+  ops::KernelConfig cfg = ops::KernelConfig::for_device(vk_context());
+  cfg.subgroups = cfg.subgroups && c.subgroups;
+  EXPECT_TRUE(cfg.fit_attention_head(vk_context().info(), c.head_dim)) << c.head_dim;
+  return cfg;
+}
+
 TEST_P(AttentionTest, MatchesReference) {
   const AttnCase& c = GetParam();
   std::uint64_t seed = test_seed() + 61;
   SCOPED_TRACE(seed_trace(seed));
-  KernelRig rig(c.subgroups);
+  KernelRig rig(config_for(c));
   const std::int64_t n_ctx = c.pos0 + c.n_tok + 3;
   const AttnInputs in = attn_inputs(rig, c, n_ctx, seed);
   const std::int64_t q_row = in.q_row;
@@ -187,6 +197,9 @@ INSTANTIATE_TEST_SUITE_P(
                       AttnCase{"decode_split_gqa7", 14, 2, 64, 700, 1},
                       AttnCase{"decode_group_past_max_g", 12, 1, 32, 200, 1},
                       AttnCase{"decode_head_dim_256", 2, 1, 256, 129, 1},
+                      // Gemma 4's full-attention heads: a workgroup of 128 (fit_attention_head).
+                      AttnCase{"decode_head_dim_512_wider_workgroup", 4, 1, 512, 129, 1},
+                      AttnCase{"prefill_head_dim_512_wider_workgroup", 2, 1, 512, 20, 5, false},
                       AttnCase{"decode_head_dim_36_unaligned_rows", 4, 2, 36, 150, 1},
                       AttnCase{"prefill_causal", 4, 2, 64, 0, 9},
                       AttnCase{"prefill_after_cache_split", 6, 3, 32, 124, 7},

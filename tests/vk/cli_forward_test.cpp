@@ -161,7 +161,8 @@ TEST(CliScore, EveryScoreGoldenWithinTolerance) {
   EXPECT_GE(checked, 10);
 }
 
-// The zoo's gemma2 and gemma3 (../shared/golden/zoo), computing in float: gemma_zoo_tolerance.
+// The zoo's gemma2 and gemma3 (../shared/golden/zoo), computing in float: gemma_zoo_tolerance;
+// gemma4 rounding like llama.cpp.
 TEST(CliScore, GemmaZooScoreGoldensWithinTolerance) {
   for (const char* name : {"synth-gemma3-f16", "synth-gemma2-f16"}) {
     const std::string stem = name;
@@ -170,6 +171,12 @@ TEST(CliScore, GemmaZooScoreGoldensWithinTolerance) {
                        shared_path("golden/zoo/" + stem + ".score.txt"),
                        gemma_zoo_tolerance(is_quantized(gguf::GgufFile::open(model))));
   }
+  // gemma4 rounding like llama.cpp: gemma4_zoo_tolerance (golden.h) says why.
+  const std::string stem = "synth-gemma4-f16";
+  check_score_golden(read_golden(shared_path("golden/zoo/" + stem + ".score.jsonl")),
+                     shared_path("models/zoo/" + stem + ".gguf"),
+                     shared_path("golden/zoo/" + stem + ".score.txt"), gemma4_zoo_tolerance(),
+                     " --llama-rounding");
 }
 
 // The zoo's qwen35 (gated delta net + gated full attention) through the CLI, rounding like
