@@ -360,7 +360,7 @@ TEST(CliRanges, OutOfRangeValuesAreUsageErrorsNamingTheRange) {
       {"chat -m " + model + " --top-p 7", "--top-p must be from 0 to 1, got 7"},
       {"chat -m " + model + " --ctx -5", "--ctx must be from 1 to 1073741824, got -5"},
       {"score -m " + model + " --text hi --ctx 0", "--ctx must be from 1 to 1073741824, got 0"},
-      {"bench -m " + model + " -p 4611686018427387904", "-p and -n must be at most 1073741824"},
+      {"bench -m " + model + " -p 4611686018427387904", "-d + -p + -n must be at most 1073741824"},
       {"bench-sampler --temp -1", "--temp must be from 0 to 100, got -1"},
       {"bench-kernels --shapes 100000000x100000000", "--shapes: 100000000x100000000 is too large"},
       {"bench-kernels --iters 100000000000", "--iters must be from 1 to 1000000"},
