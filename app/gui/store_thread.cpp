@@ -51,6 +51,14 @@ bool StoreThread::waitForLock(bool& wasLocked, const store::StoreError& e) {
   return !closing_;
 }
 
+// The outcome of an open is emitted on this object's (the GUI) thread, from its event loop: the
+// open starts in the constructor, and a signal emitted on the store thread before main() (or a
+// test) has connected to it would reach nobody; an event queued now is handled only once the GUI
+// thread runs its loop again, after its connections are made.
+void StoreThread::announce(std::function<void()> signal) {
+  QMetaObject::invokeMethod(this, std::move(signal), Qt::QueuedConnection);
+}
+
 void StoreThread::openStore() {
   const std::filesystem::path file = path_.toStdString();
   bool wasLocked = false;
@@ -58,14 +66,18 @@ void StoreThread::openStore() {
     try {
       store_->emplace(store::ChatStore::open(file, busyTimeoutMs_));
       if ((*store_)->read_only()) {
-        if (wasLocked) emit unlocked();
-        emit openedReadOnly(tr("the file or its folder is write-protected"));
-        emit opened();
+        announce([this, wasLocked, why = tr("the file or its folder is write-protected")] {
+          if (wasLocked) emit unlocked();
+          emit openedReadOnly(why);
+          emit opened();
+        });
         return;
       }
       (*store_)->purge_deleted_before(store::now_ms() - store::kTrashKeepMs);
-      if (wasLocked) emit unlocked();
-      emit opened();
+      announce([this, wasLocked] {
+        if (wasLocked) emit unlocked();
+        emit opened();
+      });
       return;
     } catch (const store::StoreError& e) {
       store_->reset();
@@ -75,18 +87,20 @@ void StoreThread::openStore() {
       if (!e.busy()) {
         try {
           store_->emplace(store::ChatStore::open_read_only(file, busyTimeoutMs_));
-          emit openedReadOnly(people(e));
-          emit opened();
+          announce([this, why = people(e)] {
+            emit openedReadOnly(why);
+            emit opened();
+          });
           return;
         } catch (const std::exception&) {
           store_->reset();
         }
       }
-      emit openFailed(people(e));
+      announce([this, why = people(e)] { emit openFailed(why); });
       return;
     } catch (const std::exception& e) {
       store_->reset();
-      emit openFailed(QString::fromUtf8(e.what()));
+      announce([this, why = QString::fromUtf8(e.what())] { emit openFailed(why); });
       return;
     }
   }

@@ -87,6 +87,7 @@ class StoreThread : public QObject {
   void movedAside(const QString& newPath);
 
  private:
+  void announce(std::function<void()> signal);
   using Job = std::function<void(store::ChatStore&)>;
   // Queues `job`; on the store thread it runs in a transaction, retried while the history is
   // locked, then committed() or jobFailed(reason) runs (there).

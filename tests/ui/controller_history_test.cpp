@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFile>
 #include <QSignalSpy>
+#include <QThread>
 #include <QUrl>
 
 #include "controller_harness.h"
@@ -365,4 +366,26 @@ TEST(ControllerHistory, ExportGoesWhereChosenWithTheFullPathAndEveryBranch) {
 }
 
 }  // namespace
+}  // namespace vkchat::test
+
+namespace vkchat::test {
+
+// The store opens on its own thread from the constructor on: however long main() (or a busy
+// machine) takes to build the controller after it, the controller still hears the open and
+// starts on the newest conversation (the outcome is emitted from the GUI thread's event loop).
+TEST(ControllerHistory, AControllerBuiltAfterTheStoreOpenedStillStartsOnIt) {
+  QTemporaryDir dir;
+  const QString path = dir.filePath(QStringLiteral("chats.sqlite"));
+  std::int64_t id = 0;
+  {
+    store::ChatStore s = store::ChatStore::open(path.toStdString());
+    id = s.create_conversation().id;
+    s.add_user_message(id, "hello");
+  }
+  gui::StoreThread store(path);
+  QThread::msleep(500);  // the store thread has opened by now, with nobody connected yet
+  gui::AppController c(store);
+  ASSERT_TRUE(QTest::qWaitFor([&] { return c.conversations()->currentId() == id; }, 5000));
+}
+
 }  // namespace vkchat::test
