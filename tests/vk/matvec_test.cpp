@@ -290,13 +290,21 @@ std::vector<SweepCase> sweep_cases(std::uint64_t seed, bool full) {
   return cases;
 }
 
-TEST(LinearLayouts, MatvecAndSwigluAtEveryWorkgroupShape) {
+// The sweep in kSweepShards parts (case i in part i % kSweepShards), each its own test, so that
+// ctest runs them side by side: whole, it was the suite's longest test by far.
+constexpr std::size_t kSweepShards = 4;
+class LinearLayoutSweep : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(LinearLayoutSweep, MatvecAndSwigluAtEveryWorkgroupShape) {
   std::uint64_t seed = test_seed() + 23;
   if (auto s = env_value("VKCHAT_SWEEP_SEED")) seed = std::stoull(*s);
   const bool full = env_flag("VKCHAT_FULL_SWEEP");
-  const std::vector<SweepCase> cases = sweep_cases(seed, full);
-  std::printf("layout sweep: %zu cases (%s), VKCHAT_SWEEP_SEED=%llu\n", cases.size(),
-              full ? "full" : "sampled", static_cast<unsigned long long>(seed));
+  const std::vector<SweepCase> all = sweep_cases(seed, full);
+  std::vector<SweepCase> cases;
+  for (std::size_t i = GetParam(); i < all.size(); i += kSweepShards) cases.push_back(all[i]);
+  std::printf("layout sweep part %zu of %zu: %zu of %zu cases (%s), VKCHAT_SWEEP_SEED=%llu\n",
+              GetParam() + 1, kSweepShards, cases.size(), all.size(), full ? "full" : "sampled",
+              static_cast<unsigned long long>(seed));
   SCOPED_TRACE("VKCHAT_SWEEP_SEED=" + std::to_string(seed) + (full ? " VKCHAT_FULL_SWEEP=1" : ""));
   for (const SweepCase& sc : cases) {
     const MatvecLayout& l = sc.layout;
@@ -329,6 +337,8 @@ TEST(LinearLayouts, MatvecAndSwigluAtEveryWorkgroupShape) {
     EXPECT_LE(rel_l2(rig.read_f32(y), want), tolerance(type));
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Part, LinearLayoutSweep, ::testing::Range<std::size_t>(0, kSweepShards));
 
 // KernelConfig::for_device picks the matmul by device type (shared-memory tiles on GPUs,
 // register blocks on CPUs); whichever this device gets, both must compute the same thing, for
