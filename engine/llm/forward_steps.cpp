@@ -77,6 +77,18 @@ void attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::siz
   }
 }
 
+void self_attention(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
+                    const KvCache& kv, std::size_t layer, const Scratch& s, const PassTensors& t,
+                    std::int64_t pos0, ForwardRounding rounding) {
+  const int n_head = static_cast<int>(hp.n_head), n_head_kv = static_cast<int>(hp.n_head_kv);
+  const int head_dim = static_cast<int>(hp.head_dim);
+  project_qkv(ops, hp, L, s, t, rounding);
+  ops.rope(t.q, n_head, head_dim, pos0, s.rope);
+  ops.rope(t.k, n_head_kv, head_dim, pos0, s.rope);
+  attend(ops, hp, kv, layer, s, t, pos0, rounding);
+  ops.linear(L.wo, rounded_input(ops, s, t.attn, rounding).for_weight(L.wo), t.proj);
+}
+
 void feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
                   ForwardRounding rounding) {
   ops.linear_swiglu(L.ffn_gate, L.ffn_up,

@@ -41,6 +41,12 @@ ops::AttentionShape layer_attention_shape(const model::HParams& hp, std::int64_t
 void attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,
             const Scratch& s, const PassTensors& t, std::int64_t pos0, ForwardRounding rounding);
 
+// The llama block's self-attention: project_qkv, RoPE on q and k from the session's table,
+// attend, then t.proj = the output projection of t.attn (llama, qwen2, qwen3, phi3, qwen3moe).
+void self_attention(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
+                    const KvCache& kv, std::size_t layer, const Scratch& s, const PassTensors& t,
+                    std::int64_t pos0, ForwardRounding rounding);
+
 // t.proj = down(silu(gate(t.xn)) * up(t.xn)).
 void feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
                   ForwardRounding rounding);
