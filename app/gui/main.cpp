@@ -8,8 +8,10 @@
 
 #include <QCommandLineParser>
 #include <QDir>
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QGuiApplication>
+#include <QIcon>
 #include <QQmlApplicationEngine>
 #include <QQuickStyle>
 #include <QQuickWindow>
@@ -30,6 +32,17 @@ QString default_db_path() {
   return QDir(dir).filePath(QStringLiteral("chats.sqlite"));
 }
 
+// The app icon in every size resources/ drew (Qt resources under :/icons), so the window has it
+// also where the desktop's theme does not (an uninstalled build, a bare X server).
+QIcon app_icon() {
+  QIcon icon;
+  QDirIterator it(QStringLiteral(":/icons"), {QStringLiteral("*.png")}, QDir::Files,
+                  QDirIterator::Subdirectories);
+  while (it.hasNext()) icon.addFile(it.next());
+  if (icon.isNull()) qWarning("vkchat: the app icon is missing from the Qt resources");
+  return icon;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
@@ -37,6 +50,9 @@ int main(int argc, char* argv[]) {
   QGuiApplication::setApplicationName("vkchat");
   QGuiApplication::setOrganizationName("vkchat");
   QGuiApplication::setApplicationVersion(QStringLiteral(VKCHAT_VERSION));
+  // Wayland matches windows to their .desktop entry (and its icon) by this name.
+  QGuiApplication::setDesktopFileName(QStringLiteral(VKCHAT_APP_ID));
+  QGuiApplication::setWindowIcon(app_icon());
   QQuickStyle::setStyle("Fusion");
 
   QCommandLineParser cli;
