@@ -16,10 +16,12 @@ struct ControllerState {
   StoreThread& store;
   ui::AppStatus& status;
 
-  bool storeReady = false;   // open (read-only too); set by AppController from the store's signals
+  // Open (read-only too): set by AppController from the store's signals, cleared while the
+  // conversations part starts a new history.
+  bool storeReady = false;
   bool storeFailed = false;  // the open failed: models still load, nothing is kept
   bool readOnly = false;     // the history can be read, not written (the conversations part)
-  qint64 currentId = 0;      // the conversation on screen; 0: a new chat not yet written
+  qint64 currentId = 0;      // on screen (the chat part); 0: a new chat not yet written
   // Loads, answers and measures share one sequence: the worker tells requests apart by id.
   qint64 nextRequestId = 0;
 
