@@ -74,7 +74,7 @@ ChatSession::ChatSession(llm::Model& model, std::int64_t n_ctx, ChatOptions opti
   std::vector<Message> probe;
   if (!options_.system_prompt.empty()) probe.push_back({"system", options_.system_prompt});
   probe.push_back({"user", "Hello"});
-  const RenderResult r = template_.render(probe, true);
+  const RenderResult r = template_.render(probe, true, {}, options_.switches);
   format_ = {r.format_name, r.used_fallback, r.fallback_reason};
 }
 
@@ -100,7 +100,8 @@ std::size_t ChatSession::start_of(std::span<const Message> conv) const {
       first_kept_ <= conv.size() && first_kept_ <= history_.size() &&
       std::equal(conv.begin(), conv.begin() + static_cast<std::ptrdiff_t>(first_kept_),
                  history_.begin(), [](const Message& a, const Message& b) {
-                   return a.role == b.role && a.content == b.content;
+                   return a.role == b.role && a.content == b.content &&
+                          a.reasoning_content == b.reasoning_content;
                  });
   if (same_dropped) first = std::max(first, first_kept_);
   return std::min(first, last_user(conv));
@@ -207,7 +208,7 @@ ChatSession::Prompt ChatSession::build_prompt(std::span<const Message> conv, std
               conv.end());
   ChatRenderOptions render_options;
   render_options.cancel = cancel;
-  RenderResult r = template_.render(msgs, true, render_options);
+  RenderResult r = template_.render(msgs, true, render_options, options_.switches);
   format_ = {r.format_name, r.used_fallback, r.fallback_reason};
   Prompt p;
   p.tokens = tokenize(r.text + std::string(answer_so_far));
@@ -327,10 +328,24 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
   stops.insert(stops.end(), options_.stop_strings.begin(), options_.stop_strings.end());
   StopFilter filter(std::move(stops));
   tokenizer::StreamingDecoder decoder(*tok_);
+  const ReasoningFormat reasoning =
+      options_.split_reasoning ? template_.reasoning_format() : ReasoningFormat::None;
+  ReasoningParser parser(reasoning, prompt_opens_reasoning(reasoning, prompt->text));
+  auto show = [&](const std::string& text, bool is_reasoning) {
+    if (text.empty()) return;
+    (is_reasoning ? res.reasoning : res.text) += text;
+    if (on_piece) on_piece({text, static_cast<std::int64_t>(res.tokens.size()), is_reasoning});
+  };
   auto emit = [&](const std::string& text) {
     if (text.empty()) return;
-    res.text += text;
-    if (on_piece) on_piece({text, static_cast<std::int64_t>(res.tokens.size())});
+    ReasoningSplit s = parser.push(text);
+    show(s.reasoning, true);
+    show(s.content, false);
+  };
+  auto emit_rest = [&] {
+    ReasoningSplit s = parser.finish();
+    show(s.reasoning, true);
+    show(s.content, false);
   };
   const bool argmax_only = options_.sampling.greedy() && !options_.sampling.penalties_active();
 
@@ -406,6 +421,7 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
       emit(filter.push(decoder.finish()));
       emit(filter.finish());
     }
+    emit_rest();
     session_->checkpoint();  // the answer's end: where the next turn's prompt goes on from
   } catch (...) {
     // Keep the mirror of the cache exact whatever failed (a device error, the callback).
@@ -430,7 +446,7 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
 }
 
 void ChatSession::keep_turn(std::vector<Message> conv, const TurnResult& res, std::size_t first) {
-  conv.push_back({"assistant", res.text});
+  conv.push_back({"assistant", res.text, res.reasoning});
   history_ = std::move(conv);
   first_kept_ = first;
   last_seed_ = res.seed;
