@@ -70,6 +70,17 @@ ChatSession::ChatSession(llm::Model& model, std::int64_t n_ctx, ChatOptions opti
       session_(std::make_unique<llm::Session>(model, n_ctx)),
       sampler_(options.sampling),
       options_(std::move(options)) {
+  probe_format();
+}
+
+ChatSession::~ChatSession() = default;
+
+void ChatSession::set_chat_template(ChatTemplate t) {
+  template_ = std::move(t);
+  probe_format();
+}
+
+void ChatSession::probe_format() {
   // What the header line of a front end shows before the first turn.
   std::vector<Message> probe;
   if (!options_.system_prompt.empty()) probe.push_back({"system", options_.system_prompt});
@@ -77,8 +88,6 @@ ChatSession::ChatSession(llm::Model& model, std::int64_t n_ctx, ChatOptions opti
   const RenderResult r = template_.render(probe, true, {}, options_.switches);
   format_ = {r.format_name, r.used_fallback, r.fallback_reason};
 }
-
-ChatSession::~ChatSession() = default;
 
 void ChatSession::set_options(ChatOptions options) {
   sampler_.set_settings(options.sampling);  // validates

@@ -218,6 +218,9 @@ class ChatSession {
   // How the model's template marks reasoning (None without a template); split_reasoning uses it.
   ReasoningFormat reasoning_format() const { return template_.reasoning_format(); }
   const ChatTemplate& chat_template() const { return template_; }
+  // Renders with `t` instead of the model's own template from now on (a --chat-template-file);
+  // the cache is kept for whatever prefix still matches.
+  void set_chat_template(ChatTemplate t);
   // User messages in the history.
   std::int64_t turns() const;
   const TurnStats& last_stats() const { return last_stats_; }
@@ -230,6 +233,8 @@ class ChatSession {
 
  private:
   struct Prompt;
+
+  void probe_format();  // format_ from rendering a probe conversation
 
   TurnResult run_turn(std::vector<Message> conv, std::uint64_t seed, const OnPiece& on_piece);
   // The finished turn becomes the history: `conv` with the answer, what was left out, the stats.
