@@ -340,6 +340,12 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
   const ReasoningFormat reasoning =
       options_.split_reasoning ? template_.reasoning_format() : ReasoningFormat::None;
   ReasoningParser parser(reasoning, prompt_opens_reasoning(reasoning, prompt->text));
+  std::vector<std::int32_t> markers;
+  for (std::string_view m : reasoning_markers(reasoning)) {
+    const std::optional<std::int32_t> id = tok_->find_token(m);
+    if (id && tok_->is_hidden(*id)) markers.push_back(*id);
+  }
+  decoder.render_also(std::move(markers));
   auto show = [&](const std::string& text, bool is_reasoning) {
     if (text.empty()) return;
     (is_reasoning ? res.reasoning : res.text) += text;

@@ -87,6 +87,17 @@ ReasoningFormat detect_reasoning_format(std::string_view src) {
   return ReasoningFormat::None;
 }
 
+std::vector<std::string_view> reasoning_markers(ReasoningFormat f) {
+  switch (f) {
+    case ReasoningFormat::None: return {};
+    case ReasoningFormat::ThinkTags: return {kThinkOpen, kThinkClose};
+    case ReasoningFormat::Gemma4: return {"<|channel>", kGemmaClose};
+    case ReasoningFormat::Harmony:
+      return {kHarmonyChannel, kHarmonyMessage, kHarmonyStart, kHarmonyEnd, "<|constrain|>"};
+  }
+  return {};
+}
+
 bool prompt_opens_reasoning(ReasoningFormat f, std::string_view prompt) {
   std::string_view open, close;
   switch (f) {

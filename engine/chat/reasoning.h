@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vkchat::chat {
 
@@ -45,6 +46,11 @@ std::optional<ReasoningFormat> reasoning_format_from_name(std::string_view name)
 // "<|channel>" Gemma 4's thought channel, "<think>" the think tags; otherwise None (also for an
 // empty template: the built-in formats have no reasoning).
 ReasoningFormat detect_reasoning_format(std::string_view template_source);
+
+// The structural tokens' texts that the parser of `f` reads. Where a vocabulary has them as
+// control tokens (hidden in decoded text), the chat session renders them anyway, as llama.cpp
+// keeps a format's "preserved tokens".
+std::vector<std::string_view> reasoning_markers(ReasoningFormat f);
 
 // Whether a rendered prompt leaves the model inside a reasoning block: its last opening tag is
 // not closed after it (DeepSeek-R1's "<｜Assistant｜><think>\n").

@@ -83,6 +83,13 @@ TEST(Reasoning, DetectsTheFormatFromRealTemplates) {
     EXPECT_EQ(reasoning_format_from_name(reasoning_format_name(f)), f);
   }
   EXPECT_EQ(reasoning_format_from_name("think"), std::nullopt);
+  // The structural tokens each parser reads (rendered even where a vocabulary hides them).
+  EXPECT_EQ(reasoning_markers(ReasoningFormat::None).size(), 0u);
+  EXPECT_EQ(reasoning_markers(ReasoningFormat::ThinkTags),
+            (std::vector<std::string_view>{"<think>", "</think>"}));
+  EXPECT_EQ(reasoning_markers(ReasoningFormat::Gemma4),
+            (std::vector<std::string_view>{"<|channel>", "<channel|>"}));
+  EXPECT_EQ(reasoning_markers(ReasoningFormat::Harmony).size(), 5u);
 }
 
 TEST(Reasoning, ThinkTagsSplitAtEveryBytePosition) {
