@@ -3,10 +3,12 @@
 // Starts the server on a free port with an API key, runs every check, stops it; exit 0 = pass.
 // With THINK_TEMPLATE (a template whose generation prompt opens <think>, DeepSeek-R1's), a second
 // server renders with it (--chat-template-file), so the model's whole answer is reasoning: the
-// reasoning_content checks run against that one.
+// reasoning_content checks run against that one. A third renders with Qwen3's template (beside it)
+// and --think off, for the enable_thinking switch.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 
@@ -214,13 +216,32 @@ if (think) {
   });
 }
 
+// Qwen3's template with --think off writes "<think>\n\n</think>\n\n" into the prompt; a request's
+// chat_template_kwargs.enable_thinking=true overrides the flag, and the prompt is that much shorter.
+const qwen3 = thinkTemplate
+  ? await startServer(['--chat-template-file', join(dirname(thinkTemplate), 'Qwen-Qwen3-0.6B.jinja'), '--think', 'off'])
+  : null;
+if (qwen3) {
+  check('enable_thinking: serve --think and chat_template_kwargs', async () => {
+    const q = new OpenAI({ apiKey: KEY, baseURL: `${qwen3.base}/v1`, maxRetries: 0, timeout: 30000 });
+    const off = await q.chat.completions.create({ messages: msgs, max_tokens: 8, seed: 2 });
+    const on = await q.chat.completions.create({ messages: msgs, max_tokens: 8, seed: 2,
+                                                 chat_template_kwargs: { enable_thinking: true } });
+    assert.ok(off.usage.prompt_tokens > on.usage.prompt_tokens,
+              `prompt ${off.usage.prompt_tokens} (off) vs ${on.usage.prompt_tokens} (on)`);
+    // The block is closed in the prompt: the answer is content, unchanged.
+    assert.ok(off.choices[0].message.content.length > 0);
+    assert.ok(!('reasoning_content' in off.choices[0].message));
+  });
+}
+
 let failed = 0;
 for (const [name, fn] of checks) {
   const t0 = Date.now();
   try { await fn(); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
   catch (e) { failed++; console.log(`FAIL ${name}: ${e.stack ?? e}`); }
 }
-for (const server of think ? [main, think] : [main]) {
+for (const server of [main, think, qwen3].filter(Boolean)) {
   server.proc.kill('SIGTERM');
   const code = await new Promise((r) => server.proc.on('exit', (c, sig) => r(c ?? sig)));
   if (code !== 0) { failed++; console.log(`FAIL server exit: ${code}\n${server.err}`); }
