@@ -265,7 +265,14 @@ class Repl {
                   static_cast<long long>(s.tokens_generated), s.decode_tps, s.ttft_ms,
                   static_cast<int>(chat::finish_reason_name(r.finish).size()),
                   chat::finish_reason_name(r.finish).data());
-    note(buf);
+    std::string line = buf;
+    // Only for an answer that reasoned, so the line is as before otherwise.
+    if (s.reasoning_tokens > 0) {
+      line.insert(line.size() - 1,
+                  "; thought " + std::to_string(s.reasoning_tokens) + " tokens for " +
+                      std::to_string(static_cast<long long>(s.reasoning_ms)) + " ms");
+    }
+    note(line);
     if (s.messages_dropped > 0) {
       note(std::to_string(s.messages_dropped) + " old messages left out to fit the context of " +
            std::to_string(s.n_ctx) + " tokens");

@@ -396,6 +396,10 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
       res.tokens.push_back(token);
       emit(filter.push(decoder.push(token)));
       const auto generated = static_cast<std::int64_t>(res.tokens.size());
+      if (parser.in_reasoning()) {
+        st.reasoning_tokens = generated;
+        st.reasoning_ms = ms_since(t0) - st.ttft_ms;
+      }
       if (filter.stopped()) {
         res.finish = FinishReason::StopString;
         break;

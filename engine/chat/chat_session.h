@@ -127,8 +127,12 @@ struct TurnStats {
   double prefill_tps = 0;             // prefill tokens per second on the device
   double decode_tps = 0;              // generated tokens per second on the device
   double ttft_ms = 0;                 // from the call until the first token was sampled
-  double total_ms = 0;                // the whole call
-  std::int64_t position = 0;          // tokens in the cache afterwards
+  // With split_reasoning: the tokens sampled until the reasoning ended (all of them when it never
+  // did; 0 without reasoning), and the time from the first token until then.
+  std::int64_t reasoning_tokens = 0;
+  double reasoning_ms = 0;
+  double total_ms = 0;        // the whole call
+  std::int64_t position = 0;  // tokens in the cache afterwards
   std::int64_t n_ctx = 0;
 };
 

@@ -1,6 +1,6 @@
 // `vkchat-cli chat` driven through a pipe, as a script would: answers and /stats on stdout,
-// speeds and notes on stderr, the second turn's prefill only the new tokens, end of input or
-// /quit ending cleanly.
+// speeds and notes on stderr (reasoning too, as "Thinking: " lines), the second turn's prefill
+// only the new tokens, end of input or /quit ending cleanly.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -176,6 +176,8 @@ TEST(ChatCli, ReasoningIsShownApartAndThinkMapsToEnableThinking) {
     text += line.size() - 10;
   }
   EXPECT_GE(thinking, 1u) << r.err;
+  // All 10 tokens were reasoning (it never closed): the speeds line says so.
+  EXPECT_NE(r.err.find("max-tokens; thought 10 tokens for "), std::string::npos) << r.err;
   EXPECT_GT(text, 0u) << r.err;
   EXPECT_TRUE(speeds) << r.err;
 
@@ -186,6 +188,7 @@ TEST(ChatCli, ReasoningIsShownApartAndThinkMapsToEnableThinking) {
   ASSERT_EQ(off.exit_code, 0) << off.err;
   EXPECT_EQ(off.err.find("Thinking: "), std::string::npos) << off.err;
   EXPECT_EQ(off.err.find("ignored"), std::string::npos) << off.err;
+  EXPECT_EQ(off.err.find("thought"), std::string::npos) << off.err;
   EXPECT_GT(off.out.size(), 1u);
   EXPECT_EQ(off.out.back(), '\n');
 

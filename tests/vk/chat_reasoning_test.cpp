@@ -81,6 +81,10 @@ TEST(ChatReasoning, APromptThatOpensThinkMakesTheAnswerReasoningAndTheHistoryKee
   EXPECT_EQ(r.text, "");
   EXPECT_EQ(pieces.reasoning, r.reasoning);
   EXPECT_EQ(pieces.content, "");
+  // Reasoning that never closed: every token was reasoning.
+  EXPECT_EQ(r.stats.reasoning_tokens, r.stats.tokens_generated);
+  EXPECT_GT(r.stats.reasoning_ms, 0);
+  EXPECT_EQ(unsplit.stats.reasoning_tokens, 0);
   ASSERT_EQ(chat.messages().size(), 2u);
   EXPECT_EQ(chat.messages()[1].content, "");
   EXPECT_EQ(chat.messages()[1].reasoning_content, r.reasoning);
@@ -113,6 +117,7 @@ TEST(ChatReasoning, EnableThinkingOffClosesTheBlockInThePromptSoTheAnswerIsConte
   EXPECT_EQ(r.text, unsplit.text);  // no reasoning: the text passes through unchanged
   EXPECT_EQ(pieces.content, r.text);
   EXPECT_EQ(pieces.reasoning, "");
+  EXPECT_EQ(r.stats.reasoning_tokens, 0);
 }
 
 }  // namespace
