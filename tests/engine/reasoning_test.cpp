@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -211,6 +212,78 @@ TEST(Reasoning, Gemma4ThoughtChannelSplitsAtEveryBytePosition) {
   expect_split_anywhere(ReasoningFormat::Gemma4, "Hello there!", {"", "Hello there!"});
   // Gemma 4 keeps the content's own leading whitespace (llama.cpp consumes none after the tag).
   expect_split_anywhere(ReasoningFormat::Gemma4, "<|channel>thought x<channel|> y", {"x", " y"});
+}
+
+// Random texts made of the formats' tags, fragments of them, whitespace and words, streamed in
+// random pieces: the result never depends on where the pieces were cut, and nothing is lost
+// without reasoning (content is the text itself).
+bool valid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+TEST(Reasoning, RandomTextsSplitTheSameHoweverTheyArrive) {
+  const std::vector<std::string> parts = {"<think>",
+                                          "</think>",
+                                          "<thi",
+                                          "</th",
+                                          "<|channel>thought",
+                                          "<channel|>",
+                                          "<|channel>",
+                                          "<|channel|>",
+                                          "analysis",
+                                          "final",
+                                          "<|message|>",
+                                          "<|end|>",
+                                          "<|start|>assistant",
+                                          "<|en",
+                                          " ",
+                                          "\n",
+                                          "\n\n",
+                                          "\t",
+                                          "word",
+                                          "é",
+                                          "思",
+                                          " to=functions.f",
+                                          "<",
+                                          ">",
+                                          "|"};
+  std::mt19937 rng(20261204);
+  for (ReasoningFormat f : {ReasoningFormat::None, ReasoningFormat::ThinkTags,
+                            ReasoningFormat::Harmony, ReasoningFormat::Gemma4}) {
+    for (int round = 0; round < 300; ++round) {
+      std::string text;
+      const int n = std::uniform_int_distribution<int>(0, 12)(rng);
+      for (int i = 0; i < n; ++i) {
+        text += parts[std::uniform_int_distribution<std::size_t>(0, parts.size() - 1)(rng)];
+      }
+      const bool open = round % 3 == 0;
+      SCOPED_TRACE(std::string(reasoning_format_name(f)) + (open ? " open: " : ": ") + text);
+      const ReasoningSplit whole = split_reasoning(f, text, open);
+      std::vector<std::string> pieces;
+      for (std::size_t at = 0; at < text.size();) {
+        const std::size_t len = std::uniform_int_distribution<std::size_t>(1, 6)(rng);
+        pieces.push_back(text.substr(at, len));
+        at += len;
+      }
+      const Expected streamed = stream(f, pieces, open);
+      EXPECT_EQ(streamed.reasoning, whole.reasoning);
+      EXPECT_EQ(streamed.content, whole.content);
+      if (f == ReasoningFormat::None) {
+        EXPECT_EQ(whole.content, text);
+      }
+      // Whole UTF-8 characters only: no cut falls inside one.
+      EXPECT_TRUE(valid_utf8(whole.reasoning) && valid_utf8(whole.content));
+    }
+  }
 }
 
 }  // namespace
