@@ -12,8 +12,9 @@
 //   distills, SmolLM3, ...). The block counts only at the start of the answer (after whitespace);
 //   a `<think>` later on is content. Whitespace around the reasoning and before the content is
 //   dropped, as llama.cpp's parser does. Templates that write `<think>` into the generation
-//   prompt (DeepSeek-R1 distills; Qwen3 writes `<think>\n\n</think>` with enable_thinking=false,
-//   which closes it) leave the answer inside the block: prompt_opens_reasoning() tells.
+//   prompt (DeepSeek-R1 distills, Qwen 3.5; Qwen3 and Qwen 3.5 write `<think>\n\n</think>` with
+//   enable_thinking=false, which closes it) leave the answer inside the block:
+//   prompt_opens_reasoning() tells.
 // - Harmony (gpt-oss): messages `<|channel|>NAME<|message|>BODY<|end|>`, each after the first
 //   introduced by `<|start|>assistant`. The analysis channel is reasoning; final, commentary and
 //   any other channel are content. Bodies are kept as they are.

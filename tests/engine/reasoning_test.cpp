@@ -158,6 +158,10 @@ TEST(Reasoning, APromptThatOpensTheBlockStartsInsideIt) {
   const std::string r1 =
       read_file(shared_path("templates/deepseek-ai-DeepSeek-R1-Distill-Llama-8B.basic.txt"));
   EXPECT_TRUE(prompt_opens_reasoning(ReasoningFormat::ThinkTags, r1));  // ends "<think>\n"
+  // Qwen 3.5 opens it too unless enable_thinking is false.
+  EXPECT_TRUE(prompt_opens_reasoning(
+      ReasoningFormat::ThinkTags,
+      read_file(VKCHAT_TEST_DATA_DIR "/templates/extra/Qwen3.5-4B.basic.txt")));
   // Qwen3 with enable_thinking=false closes it in the prompt; with the default it writes none.
   EXPECT_FALSE(prompt_opens_reasoning(ReasoningFormat::ThinkTags,
                                       "<|im_start|>assistant\n<think>\n\n</think>\n\n"));
