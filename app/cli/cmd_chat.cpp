@@ -53,7 +53,7 @@ const std::string_view kChatHelp =
     "  /reset                  forget the conversation (the system prompt stays)\n"
     "  /regen                  answer the last message again, with the next seed\n"
     "  /set KEY VALUE          temp, top-k, top-p, min-p, repeat-penalty, repeat-last-n,\n"
-    "                          frequency-penalty, presence-penalty, seed, max-tokens\n"
+    "                          frequency-penalty, presence-penalty, seed, max-tokens, think\n"
     "  /stats                  turns, position, the last turn's reuse, prefill, speeds, TTFT\n"
     "  /help                   this list of commands\n"
     "  /quit                   end the chat (as does end of input)\n"
@@ -65,7 +65,8 @@ const char kCommandsHelp[] =
     "/reset              forget the conversation (the system prompt stays)\n"
     "/regen              answer the last message again, with the next seed\n"
     "/set KEY VALUE      temp, top-k, top-p, min-p, repeat-penalty, repeat-last-n,\n"
-    "                    frequency-penalty, presence-penalty, seed (-1: random), max-tokens\n"
+    "                    frequency-penalty, presence-penalty, seed (-1: random), max-tokens,\n"
+    "                    think (on|off: the template's enable_thinking)\n"
     "/stats              turns, position, the last turn's reuse, prefill, speeds, TTFT\n"
     "/help               this list\n"
     "/quit               end the chat\n";
@@ -220,7 +221,8 @@ class Repl {
         note("usage: /set KEY VALUE (see /help)");
       } else {
         try {
-          chat_.set_options(with_setting(chat_.options(), key, value));
+          chat_.set_options(key == "think" ? with_think(chat_.options(), value)
+                                           : with_setting(chat_.options(), key, value));
           note(key + " = " + value);
         } catch (const std::invalid_argument& e) {
           note(e.what());
@@ -300,6 +302,16 @@ class Repl {
 
   void note(const std::string& text) {
     std::fprintf(stderr, dim_ ? "\033[2m%s\033[0m\n" : "%s\n", text.c_str());
+  }
+
+  // /set think on|off: the template's enable_thinking from the next turn on.
+  chat::ChatOptions with_think(chat::ChatOptions o, const std::string& value) const {
+    if (value != "on" && value != "off") throw std::invalid_argument("think must be on or off");
+    if (!chat_.chat_template().uses_variable("enable_thinking")) {
+      throw std::invalid_argument("this chat template has no enable_thinking switch");
+    }
+    o.switches.enable_thinking = value == "on";
+    return o;
   }
 
   chat::ChatSession& chat_;

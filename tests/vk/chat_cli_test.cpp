@@ -184,11 +184,13 @@ TEST(ChatCli, ReasoningIsShownApartAndThinkMapsToEnableThinking) {
   const std::string qwen3 = shared_path("templates/Qwen-Qwen3-0.6B.jinja");
   const ChatRun off =
       run_chat("--greedy -n 10 --ctx 256 --think off --chat-template-file '" + qwen3 + "'",
-               "Tell me a story.\n");
+               "Tell me a story.\n/set think on\n/set think maybe\n");
   ASSERT_EQ(off.exit_code, 0) << off.err;
   EXPECT_EQ(off.err.find("Thinking: "), std::string::npos) << off.err;
   EXPECT_EQ(off.err.find("ignored"), std::string::npos) << off.err;
   EXPECT_EQ(off.err.find("thought"), std::string::npos) << off.err;
+  EXPECT_NE(off.err.find("think = on\n"), std::string::npos) << off.err;
+  EXPECT_NE(off.err.find("think must be on or off\n"), std::string::npos) << off.err;
   EXPECT_GT(off.out.size(), 1u);
   EXPECT_EQ(off.out.back(), '\n');
 
