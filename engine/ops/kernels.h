@@ -206,6 +206,7 @@ class Kernels {
  private:
   vk::Context* ctx_;
   KernelConfig config_;
+  bool log_pipelines_;  // VKCHAT_LOG_PIPELINES: each pipeline's build time on stderr
   vk::Buffer iq_grids_;
   std::map<std::string, vk::Pipeline, std::less<>> pipelines_;
 };
