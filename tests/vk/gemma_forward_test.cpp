@@ -108,10 +108,10 @@ TEST_P(GemmaGpuGolden, MatchesTheCpuReferencePastTheWindow) {
 }
 
 // Sliding-window rings (llm::KvCache): with prefill chunks of 8 a window-16 layer keeps 24 rows,
-// so 56 positions wrap them twice. The ring's logits are a full cache's (a session of n_ctx
-// rows on every layer) through prefill, truncation while the rings still hold the window's rows
-// (up to the last position that does: reach 56 - 24 rows = the window of 47 starts at key 32)
-// and, one position earlier, truncation that has to start again from 0.
+// so 56 positions wrap them twice. The ring's logits are a full cache's (a session with a row
+// per position on every layer) through prefill; through truncation to 47, the last position
+// whose window (keys 32 .. 46) the rings still hold after reaching 56 (56 - 24 = 32); and, one
+// position earlier, through the restart from 0 that truncation_point asks for.
 TEST_P(GemmaGpuGolden, RingsMatchAFullCacheAcrossTruncation) {
   const auto model = load_zoo(GetParam(), false);
   std::vector<std::int32_t> tokens =
