@@ -6,15 +6,15 @@
 //   while (...) t = sampler.sample(s.decode(t));   // or s.decode_argmax(t) when greedy
 //
 // Contract:
-// - feed() runs the tokens at positions position() .. in chunks of up to kMaxChunk (512) through
-//   the matrix x matrix kernels, one submit per chunk. With set_chunk_seconds(s) the chunks are
-//   sized from the measured prefill rate to take about s each (whole tiles of kChunkTile tokens
-//   when at least one fits, else fewer, down to one token), so that a cancel is seen within about
-//   s, or one token's time on a slow device; the progress callback hears after each chunk. decode()
-//   runs one token: the whole forward pass recorded into one command buffer, one submit and one
-//   wait, no allocation and no descriptor update; only the logits come back (decode_argmax: only
-//   the argmax). stats() keeps the host-side parts of the last one (record, submit, wait,
-//   readback), timed with steady_clock, for `vkchat-cli bench`.
+// - feed() runs the tokens at positions position() .. in chunks of up to max_chunk (kMaxChunk, 512,
+//   by default) through the matrix x matrix kernels, one submit per chunk. With
+//   set_chunk_seconds(s) the chunks are sized from the measured prefill rate to take about s each
+//   (whole tiles of kChunkTile tokens when at least one fits, else fewer, down to one token), so
+//   that a cancel is seen within about s, or one token's time on a slow device; the progress
+//   callback hears after each chunk. decode() runs one token: the whole forward pass recorded into
+//   one command buffer, one submit and one wait, no allocation and no descriptor update; only the
+//   logits come back (decode_argmax: only the argmax). stats() keeps the host-side parts of the
+//   last one (record, submit, wait, readback), timed with steady_clock, for `vkchat-cli bench`.
 // - Ids outside the vocabulary and overflowing the context throw std::out_of_range before
 //   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix); a
 //   recurrent model (qwen35) can go back only to 0 or to a checkpoint(): a device copy of its
