@@ -15,13 +15,15 @@ double clamp_real(double v, double lo, double hi) {
 GenerationSettings::GenerationSettings(QObject* parent) : QObject(parent) {}
 
 SettingsValues GenerationSettings::clamped(SettingsValues v) {
-  v.temperature = clamp_real(v.temperature, 0.0, kMaxTemperature);
-  v.topP = clamp_real(v.topP, 0.0, 1.0);
-  v.topK = qBound(0, v.topK, kMaxTopK);
-  v.minP = clamp_real(v.minP, 0.0, 1.0);
-  v.repeatPenalty = clamp_real(v.repeatPenalty, 1.0, kMaxRepeatPenalty);
-  v.maxTokens = qBound(1, v.maxTokens, kMaxTokens);
-  v.seed = qBound(qint64{0}, v.seed, kMaxSeed);
+  v.temperature =
+      clamp_real(v.temperature, store::kTemperatureRange.min, store::kTemperatureRange.max);
+  v.topP = clamp_real(v.topP, store::kTopPRange.min, store::kTopPRange.max);
+  v.topK = qBound(store::kTopKRange.min, v.topK, store::kTopKRange.max);
+  v.minP = clamp_real(v.minP, store::kMinPRange.min, store::kMinPRange.max);
+  v.repeatPenalty =
+      clamp_real(v.repeatPenalty, store::kRepeatPenaltyRange.min, store::kRepeatPenaltyRange.max);
+  v.maxTokens = qBound(store::kMaxTokensRange.min, v.maxTokens, store::kMaxTokensRange.max);
+  v.seed = qBound(qint64{store::kSeedRange.min}, v.seed, qint64{store::kSeedRange.max});
   return v;
 }
 

@@ -7,17 +7,23 @@
 #include <QObject>
 #include <QString>
 
+#include "store/store_types.h"
+
 namespace vkchat::ui {
 
+// The store's built-in sampling defaults: what a new chat starts with until the user saves others.
+inline constexpr store::SamplingSettings kBuiltInSampling{};
+
+// The panel's values. The defaults are the store's (store::SamplingSettings), the one source.
 struct SettingsValues {
-  double temperature = 0.8;
-  double topP = 0.95;
-  int topK = 40;
-  double minP = 0.05;
-  double repeatPenalty = 1.0;
-  int maxTokens = 1024;
-  bool randomSeed = true;
-  qint64 seed = 0;  // used when randomSeed is false
+  double temperature = kBuiltInSampling.temperature;
+  double topP = kBuiltInSampling.top_p;
+  int topK = kBuiltInSampling.top_k;
+  double minP = kBuiltInSampling.min_p;
+  double repeatPenalty = kBuiltInSampling.repeat_penalty;
+  int maxTokens = kBuiltInSampling.max_tokens;
+  bool randomSeed = kBuiltInSampling.seed_mode == store::SeedMode::Random;
+  qint64 seed = static_cast<qint64>(kBuiltInSampling.seed);  // used when randomSeed is false
   QString systemPrompt;
 
   bool operator==(const SettingsValues&) const = default;
@@ -37,15 +43,21 @@ class GenerationSettings : public QObject {
   Q_PROPERTY(qint64 seed READ seed WRITE setSeed NOTIFY changed)
   Q_PROPERTY(QString systemPrompt READ systemPrompt WRITE setSystemPrompt NOTIFY changed)
   Q_PROPERTY(bool isDefault READ isDefault NOTIFY changed)
+  // Each control's range: the store's (store/store_types.h), which setters and load() clamp to.
+  Q_PROPERTY(double temperatureMin READ temperatureMin CONSTANT)
+  Q_PROPERTY(double temperatureMax READ temperatureMax CONSTANT)
+  Q_PROPERTY(double topPMin READ topPMin CONSTANT)
+  Q_PROPERTY(double topPMax READ topPMax CONSTANT)
+  Q_PROPERTY(int topKMin READ topKMin CONSTANT)
+  Q_PROPERTY(int topKMax READ topKMax CONSTANT)
+  Q_PROPERTY(double minPMin READ minPMin CONSTANT)
+  Q_PROPERTY(double minPMax READ minPMax CONSTANT)
+  Q_PROPERTY(double repeatPenaltyMin READ repeatPenaltyMin CONSTANT)
+  Q_PROPERTY(double repeatPenaltyMax READ repeatPenaltyMax CONSTANT)
+  Q_PROPERTY(int maxTokensMin READ maxTokensMin CONSTANT)
+  Q_PROPERTY(int maxTokensMax READ maxTokensMax CONSTANT)
 
  public:
-  // The ranges the panel offers; the controls read them so the two never disagree.
-  static constexpr double kMaxTemperature = 2.0;
-  static constexpr int kMaxTopK = 1000;
-  static constexpr double kMaxRepeatPenalty = 2.0;
-  static constexpr int kMaxTokens = 32768;
-  static constexpr qint64 kMaxSeed = (qint64{1} << 53) - 1;  // exact in a QML number
-
   explicit GenerationSettings(QObject* parent = nullptr);
 
   const SettingsValues& values() const { return values_; }
@@ -59,6 +71,19 @@ class GenerationSettings : public QObject {
   qint64 seed() const { return values_.seed; }
   QString systemPrompt() const { return values_.systemPrompt; }
   bool isDefault() const { return values_ == defaults_; }
+
+  double temperatureMin() const { return store::kTemperatureRange.min; }
+  double temperatureMax() const { return store::kTemperatureRange.max; }
+  double topPMin() const { return store::kTopPRange.min; }
+  double topPMax() const { return store::kTopPRange.max; }
+  int topKMin() const { return store::kTopKRange.min; }
+  int topKMax() const { return store::kTopKRange.max; }
+  double minPMin() const { return store::kMinPRange.min; }
+  double minPMax() const { return store::kMinPRange.max; }
+  double repeatPenaltyMin() const { return store::kRepeatPenaltyRange.min; }
+  double repeatPenaltyMax() const { return store::kRepeatPenaltyRange.max; }
+  int maxTokensMin() const { return store::kMaxTokensRange.min; }
+  int maxTokensMax() const { return store::kMaxTokensRange.max; }
 
   void setTemperature(double v);
   void setTopP(double v);

@@ -8,43 +8,16 @@
 
 #include "app_controller.h"
 #include "chat/chat_session.h"
-#include "gguf/ggml_types.h"
-#include "gguf/gguf_reader.h"
 #include "llm/model.h"
 #include "llm/session.h"
 #include "token_coalescer.h"
 #include "util/errors.h"
+#include "view_mapping.h"
 #include "vk/device_info.h"
 #include "vk/instance.h"
 
 namespace vkchat::gui {
 namespace {
-
-QString qstr(const std::string& s) {
-  return QString::fromStdString(s);
-}
-
-sampler::SamplerSettings sampler_settings(const store::SamplingSettings& s) {
-  sampler::SamplerSettings out;
-  out.temperature = static_cast<float>(s.temperature);
-  out.top_p = static_cast<float>(s.top_p);
-  out.top_k = s.top_k;
-  out.min_p = static_cast<float>(s.min_p);
-  out.repeat_penalty = static_cast<float>(s.repeat_penalty);
-  out.seed = s.seed;
-  return out;
-}
-
-store::FinishReason finish_reason(chat::FinishReason r) {
-  switch (r) {
-    case chat::FinishReason::EndOfGeneration:
-    case chat::FinishReason::StopString: return store::FinishReason::Stop;
-    case chat::FinishReason::MaxTokens:
-    case chat::FinishReason::ContextFull: return store::FinishReason::Length;
-    case chat::FinishReason::Stopped: return store::FinishReason::Cancelled;
-  }
-  return store::FinishReason::Stop;
-}
 
 // What the file is, for the conversation's record: its size and modification time, cheap to
 // take and changed by any rewrite of the file (hashing gigabytes would delay every load).
@@ -53,15 +26,6 @@ QString file_identity(const QString& path) {
   return QStringLiteral("size:%1;mtime:%2")
       .arg(info.size())
       .arg(info.lastModified().toMSecsSinceEpoch());
-}
-
-std::vector<chat::Message> messages_of(const std::vector<ChatTurn>& turns) {
-  std::vector<chat::Message> messages;
-  messages.reserve(turns.size());
-  for (const ChatTurn& turn : turns) {
-    messages.push_back({std::string(store::to_string(turn.role)), turn.content});
-  }
-  return messages;
 }
 
 LoadedModel loaded_model(const llm::Model& model, const chat::ChatSession& session,

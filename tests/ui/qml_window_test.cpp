@@ -137,6 +137,26 @@ TEST_F(Window, SlidersShowAndSetTheirValues) {
   EXPECT_NEAR(temperature->property("value").toDouble(), 1.5, 1e-9);
 }
 
+// The controls offer exactly the store's ranges (store/store_types.h), the one source.
+TEST_F(Window, TheControlsRangesAreTheStores) {
+  const auto expectRange = [this](const char* name, double min, double max) {
+    QQuickItem* control = byAccessibleName(name);
+    ASSERT_NE(control, nullptr) << name;
+    EXPECT_DOUBLE_EQ(control->property("from").toDouble(), min) << name;
+    EXPECT_DOUBLE_EQ(control->property("to").toDouble(), max) << name;
+  };
+  expectRange("Temperature", store::kTemperatureRange.min, store::kTemperatureRange.max);
+  expectRange("Top-p", store::kTopPRange.min, store::kTopPRange.max);
+  expectRange("Min-p", store::kMinPRange.min, store::kMinPRange.max);
+  expectRange("Repeat penalty", store::kRepeatPenaltyRange.min, store::kRepeatPenaltyRange.max);
+  expectRange("Top-k", store::kTopKRange.min, store::kTopKRange.max);
+  expectRange("Maximum tokens per answer", store::kMaxTokensRange.min, store::kMaxTokensRange.max);
+  // The panel starts from the store's defaults.
+  EXPECT_EQ(settings_.values(), SettingsValues{});
+  EXPECT_DOUBLE_EQ(settings_.temperature(), store::SamplingSettings{}.temperature);
+  EXPECT_EQ(settings_.topK(), store::SamplingSettings{}.top_k);
+}
+
 TEST_F(Window, LoadingProgressErrorBannerAndStreamingAnswer) {
   model_.setLoading("Qwen2.5-7B-Instruct-Q4_K_M.gguf");
   model_.setProgress(0.42);

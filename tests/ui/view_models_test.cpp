@@ -18,7 +18,7 @@ TEST(GenerationSettings, UserEditsClampAndEmitEdited) {
   s.setTemperature(1.3);
   EXPECT_DOUBLE_EQ(s.temperature(), 1.3);
   s.setTemperature(7);
-  EXPECT_DOUBLE_EQ(s.temperature(), GenerationSettings::kMaxTemperature);
+  EXPECT_DOUBLE_EQ(s.temperature(), store::kTemperatureRange.max);
   s.setTopP(-1);
   EXPECT_DOUBLE_EQ(s.topP(), 0);
   s.setTopP(std::numeric_limits<double>::quiet_NaN());

@@ -212,8 +212,8 @@ Rectangle {
                     label: qsTr("Temperature")
                     hint: qsTr("Higher is more varied, 0 always picks the likeliest token")
                     value: panel.settings.temperature
-                    from: 0
-                    to: 2
+                    from: panel.settings.temperatureMin
+                    to: panel.settings.temperatureMax
                     stepSize: 0.05
                     onMoved: v => panel.settings.temperature = v
                 }
@@ -223,8 +223,8 @@ Rectangle {
                     label: qsTr("Top-p")
                     hint: qsTr("Keep the likeliest tokens up to this probability mass")
                     value: panel.settings.topP
-                    from: 0
-                    to: 1
+                    from: panel.settings.topPMin
+                    to: panel.settings.topPMax
                     stepSize: 0.01
                     onMoved: v => panel.settings.topP = v
                 }
@@ -234,8 +234,8 @@ Rectangle {
                     label: qsTr("Min-p")
                     hint: qsTr("Drop tokens less likely than this fraction of the likeliest")
                     value: panel.settings.minP
-                    from: 0
-                    to: 1
+                    from: panel.settings.minPMin
+                    to: panel.settings.minPMax
                     stepSize: 0.01
                     onMoved: v => panel.settings.minP = v
                 }
@@ -245,8 +245,8 @@ Rectangle {
                     label: qsTr("Repeat penalty")
                     hint: qsTr("Above 1 discourages repeating recent tokens")
                     value: panel.settings.repeatPenalty
-                    from: 1
-                    to: 2
+                    from: panel.settings.repeatPenaltyMin
+                    to: panel.settings.repeatPenaltyMax
                     stepSize: 0.01
                     onMoved: v => panel.settings.repeatPenalty = v
                 }
@@ -258,8 +258,8 @@ Rectangle {
                         color: panel.theme.text
                     }
                     SpinBox {
-                        from: 0
-                        to: 1000
+                        from: panel.settings.topKMin
+                        to: panel.settings.topKMax
                         editable: true
                         value: panel.settings.topK
                         focusPolicy: Qt.StrongFocus
@@ -275,8 +275,8 @@ Rectangle {
                         color: panel.theme.text
                     }
                     SpinBox {
-                        from: 1
-                        to: 32768
+                        from: panel.settings.maxTokensMin
+                        to: panel.settings.maxTokensMax
                         stepSize: 64
                         editable: true
                         value: panel.settings.maxTokens

@@ -5,7 +5,7 @@
 
 namespace vkchat::store {
 
-// Thrown for every failure in app/store: SQLite errors (with the statement and SQLite's own
+// Thrown for every failure in store/: SQLite errors (with the statement and SQLite's own
 // message and extended result code), a damaged or foreign file, a schema newer than this build,
 // and misuse such as an unknown conversation id (sqlite_code() is 0 for those).
 class StoreError : public std::runtime_error {

@@ -19,8 +19,26 @@ std::string_view to_string(SeedMode mode);
 std::string_view to_string(Role role);
 std::string_view to_string(FinishReason reason);
 
-// The sampler controls of a conversation. The member initializers are the built-in defaults that
-// apply until the user changes the app-wide defaults (ChatStore::set_default_chat_settings).
+// The values a sampler control may take, [min, max]. The settings panel clamps to these, and its
+// controls bind to them (ui::GenerationSettings exposes them to QML).
+template <class T>
+struct SettingRange {
+  T min;
+  T max;
+};
+inline constexpr SettingRange<double> kTemperatureRange{0.0, 2.0};    // 0: greedy
+inline constexpr SettingRange<double> kTopPRange{0.0, 1.0};           // 1: off
+inline constexpr SettingRange<int> kTopKRange{0, 1000};               // 0: off
+inline constexpr SettingRange<double> kMinPRange{0.0, 1.0};           // 0: off
+inline constexpr SettingRange<double> kRepeatPenaltyRange{1.0, 2.0};  // 1: off
+inline constexpr SettingRange<int> kMaxTokensRange{1, 32768};
+// A fixed seed: up to 2^53 - 1, which a QML number holds exactly.
+inline constexpr SettingRange<std::int64_t> kSeedRange{0, (std::int64_t{1} << 53) - 1};
+
+// The sampler controls of a conversation. The member initializers are the app's built-in
+// defaults, its one source (the settings panel starts from them; they equal the engine's, checked
+// in app/gui/view_mapping.cpp); they apply until the user changes the app-wide defaults
+// (ChatStore::set_default_chat_settings).
 struct SamplingSettings {
   double temperature = 0.8;
   double top_p = 0.95;

@@ -1,4 +1,4 @@
-// Internal to app/store: the column lists the store selects and how a row becomes a struct, so
+// Internal to store/: the column lists the store selects and how a row becomes a struct, so
 // every query reads conversations and messages the same way.
 #pragma once
 #include <charconv>

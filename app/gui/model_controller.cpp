@@ -1,0 +1,162 @@
+#include "model_controller.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <algorithm>
+#include <string>
+
+#include "view_mapping.h"
+
+namespace vkchat::gui {
+namespace {
+
+// The settings key of a model's context size.
+std::string context_key(const QString& path) {
+  return "model_context:" + path.toStdString();
+}
+
+}  // namespace
+
+ModelController::ModelController(ControllerState& state, ui::ModelState& model, QObject* parent)
+    : QObject(parent), state_(state), model_(model) {
+  connect(&model_, &ui::ModelState::openRequested, this, &ModelController::openModelUrl);
+  connect(&model_, &ui::ModelState::openPathRequested, this, &ModelController::openModel);
+  connect(&model_, &ui::ModelState::contextSizeRequested, this, &ModelController::setContextSize);
+  connect(&model_, &ui::ModelState::cancelLoadRequested, this, [this] {
+    if (loadRequestId_ != 0) emit cancelRequested(loadRequestId_);
+  });
+  connect(&model_, &ui::ModelState::forgetRecentRequested, this, &ModelController::forgetRecent);
+}
+
+void ModelController::openModelUrl(const QUrl& url) {
+  openModel(url.isLocalFile() ? url.toLocalFile() : url.toString());
+}
+
+void ModelController::openModel(const QString& given) {
+  // Absolute, so the recent list and the conversations' record work from any folder.
+  const QString path =
+      given.isEmpty() ? given : QDir::cleanPath(QFileInfo(given).absoluteFilePath());
+  const qint64 id = beginLoad(path);
+  if (!state_.storeReady) {
+    if (state_.storeFailed) {
+      emit loadModelRequested(id, path, 0);
+    } else {
+      pendingOpen_ = path;  // vkchat --model: the saved context size is read once the store opens
+    }
+    return;
+  }
+  requestLoad(id, path);
+}
+
+void ModelController::onStoreOpened() {
+  if (!pendingOpen_.isEmpty() && loadRequestId_ != 0) requestLoad(loadRequestId_, pendingOpen_);
+  pendingOpen_.clear();
+}
+
+void ModelController::onStoreFailed() {
+  if (!pendingOpen_.isEmpty() && loadRequestId_ != 0) {
+    emit loadModelRequested(loadRequestId_, pendingOpen_, 0);
+  }
+  pendingOpen_.clear();
+}
+
+void ModelController::requestLoad(qint64 id, const QString& path) {
+  // With the context size chosen for this model before, if any. A cancel meanwhile reaches the
+  // worker first, which then ends the request as soon as it starts.
+  auto request = [this, id, path](int contextSize) {
+    if (id == loadRequestId_) emit loadModelRequested(id, path, contextSize);
+  };
+  state_.store.run(
+      this, [key = context_key(path)](store::ChatStore& s) { return s.setting(key); },
+      [request](std::optional<std::string> saved) {
+        request(saved ? QString::fromStdString(*saved).toInt() : 0);
+      },
+      [request](const QString&) { request(0); });
+}
+
+void ModelController::setContextSize(int positions) {
+  if (!loaded_ || positions == loaded_->contextLength) return;
+  const int most = loaded_->trainedContext > 0 ? loaded_->trainedContext : positions;
+  positions = std::clamp(positions, ui::ModelState::kMinContext, std::max(most, 1));
+  const QString path = loaded_->path;
+  state_.store.post([key = context_key(path), positions](store::ChatStore& s) {
+    s.set_setting(key, std::to_string(positions));
+  });
+  emit loadModelRequested(beginLoad(path), path, positions);
+}
+
+qint64 ModelController::beginLoad(const QString& path) {
+  links_.stopAnswer();
+  if (loadRequestId_ != 0) emit cancelRequested(loadRequestId_);
+  loadRequestId_ = state_.newRequestId();
+  // The worker keeps the current model until the new one is ready (or it says otherwise).
+  if (loaded_) kept_ = loaded_;
+  loaded_.reset();
+  model_.setLoading(QFileInfo(path).fileName());
+  links_.updateSendBlocked();
+  return loadRequestId_;
+}
+
+void ModelController::forgetRecent(const QString& path) {
+  state_.store.post([p = path.toStdString()](store::ChatStore& s) { s.forget_model(p); });
+  refreshRecent();
+}
+
+void ModelController::refreshRecent() {
+  if (!state_.storeReady) return;
+  state_.store.run(
+      this, [](store::ChatStore& s) { return s.recent_models(); },
+      [this](std::vector<store::RecentModel> recent) {
+        QList<ui::ModelInfo> items;
+        for (const store::RecentModel& m : recent) items.append(to_info(m));
+        model_.recent()->setItems(std::move(items));
+      });
+}
+
+void ModelController::onLoadProgress(qint64 requestId, double fraction) {
+  if (requestId == loadRequestId_) model_.setProgress(fraction);
+}
+
+void ModelController::onModelLoaded(qint64 requestId, const LoadedModel& model) {
+  if (requestId != loadRequestId_) return;
+  loadRequestId_ = 0;
+  kept_.reset();
+  loaded_ = model;
+  model_.setReady(to_info(model));
+  state_.status.setDeviceName(model.deviceName);
+  links_.modelShown(model.contextLength);
+  links_.updateSendBlocked();
+  if (state_.storeReady && !state_.readOnly) {
+    state_.store.post(
+        [recent = to_recent(model)](store::ChatStore& s) { s.remember_model(recent); });
+    refreshRecent();
+    // The new model (or context) holds the conversation differently: measure it again.
+    links_.remeasure();
+  }
+}
+
+void ModelController::onLoadFailed(qint64 requestId, const QString& reason) {
+  if (requestId != loadRequestId_) return;
+  loadRequestId_ = 0;
+  if (kept_) {
+    // The model from before is still loaded: back to it.
+    loaded_ = std::move(kept_);
+    kept_.reset();
+    model_.setReady(to_info(*loaded_));
+  } else {
+    model_.setEmpty();
+    state_.status.setDeviceName({});
+  }
+  links_.updateSendBlocked();
+  if (!reason.isEmpty()) state_.showError(reason);  // empty: the user cancelled
+}
+
+void ModelController::onModelReleased() {
+  kept_.reset();
+}
+
+void ModelController::onDeviceFound(const QString& name, const QString& problem) {
+  state_.status.setDeviceProbe(name, problem);
+}
+
+}  // namespace vkchat::gui

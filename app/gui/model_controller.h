@@ -1,0 +1,71 @@
+// The controller's model part: opening a model (a file, a recent one, vkchat --model), its
+// context size (remembered per model), load progress and cancel, the recent models and the
+// device. The worker loads; this part asks it (loadModelRequested) and shows what it answers.
+// The model that was loaded stays usable until the new one is ready.
+#pragma once
+#include <QObject>
+#include <QUrl>
+#include <functional>
+#include <optional>
+
+#include "controller_state.h"
+#include "inference_types.h"
+#include "model_state.h"
+
+namespace vkchat::gui {
+
+class ModelController : public QObject {
+  Q_OBJECT
+
+ public:
+  // What this part needs from the chat part.
+  struct Links {
+    std::function<void()> stopAnswer;         // a load ends the answer being written
+    std::function<void()> updateSendBlocked;  // loading or loaded changes what the composer may do
+    std::function<void(int contextLength)> modelShown;  // the context meter starts over
+    std::function<void()> remeasure;  // the branch on screen fills the new context differently
+  };
+
+  ModelController(ControllerState& state, ui::ModelState& model, QObject* parent = nullptr);
+  void setLinks(Links links) { links_ = std::move(links); }
+
+  // The model answers are written with; null while none is ready (or one is loading).
+  const LoadedModel* loaded() const { return loaded_ ? &*loaded_ : nullptr; }
+  bool loading() const { return loadRequestId_ != 0; }
+
+  void openModel(const QString& path);
+  // The store opened, or failed to: a model opened before then (vkchat --model) loads now.
+  void onStoreOpened();
+  void onStoreFailed();
+  void refreshRecent();
+
+  // From the worker.
+  void onLoadProgress(qint64 requestId, double fraction);
+  void onModelLoaded(qint64 requestId, const LoadedModel& model);
+  void onLoadFailed(qint64 requestId, const QString& reason);
+  void onModelReleased();
+  void onDeviceFound(const QString& name, const QString& problem);
+
+ signals:
+  void loadModelRequested(qint64 requestId, const QString& path, int contextSize);
+  void cancelRequested(qint64 requestId);
+
+ private:
+  void openModelUrl(const QUrl& url);
+  void setContextSize(int positions);
+  void forgetRecent(const QString& path);
+  // Ends what runs and shows `path` loading; returns the id of the load request to send.
+  qint64 beginLoad(const QString& path);
+  // Sends load request `id` for `path` with the model's saved context size (a store read).
+  void requestLoad(qint64 id, const QString& path);
+
+  ControllerState& state_;
+  ui::ModelState& model_;
+  Links links_;
+  QString pendingOpen_;       // a model opened before the store was open
+  qint64 loadRequestId_ = 0;  // the load in progress, 0 when none
+  std::optional<LoadedModel> loaded_;
+  std::optional<LoadedModel> kept_;  // what the worker still holds while a load runs
+};
+
+}  // namespace vkchat::gui

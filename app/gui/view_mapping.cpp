@@ -1,0 +1,173 @@
+#include "view_mapping.h"
+
+#include <QObject>
+#include <QStringList>
+
+#include "chat/chat_session.h"
+#include "format.h"
+#include "sampler/sampler.h"
+
+namespace vkchat::gui {
+namespace {
+
+// A new chat samples as `vkchat-cli generate` does without flags: the store's defaults (the
+// app's one source) are the engine's (llama.cpp's).
+constexpr store::SamplingSettings kAppDefaults{};
+constexpr sampler::SamplerSettings kEngineDefaults{};
+static_assert(static_cast<float>(kAppDefaults.temperature) == kEngineDefaults.temperature &&
+                  static_cast<float>(kAppDefaults.top_p) == kEngineDefaults.top_p &&
+                  kAppDefaults.top_k == kEngineDefaults.top_k &&
+                  static_cast<float>(kAppDefaults.min_p) == kEngineDefaults.min_p &&
+                  static_cast<float>(kAppDefaults.repeat_penalty) == kEngineDefaults.repeat_penalty,
+              "the store's sampling defaults and the engine's differ");
+
+}  // namespace
+
+QString qstr(const std::string& s) {
+  return QString::fromStdString(s);
+}
+
+ui::SettingsValues to_values(const store::ChatSettings& s) {
+  ui::SettingsValues v;
+  v.temperature = s.sampling.temperature;
+  v.topP = s.sampling.top_p;
+  v.topK = s.sampling.top_k;
+  v.minP = s.sampling.min_p;
+  v.repeatPenalty = s.sampling.repeat_penalty;
+  v.maxTokens = s.sampling.max_tokens;
+  v.randomSeed = s.sampling.seed_mode == store::SeedMode::Random;
+  v.seed = static_cast<qint64>(s.sampling.seed);
+  v.systemPrompt = qstr(s.system_prompt);
+  return v;
+}
+
+store::ChatSettings to_store(const ui::SettingsValues& v) {
+  store::ChatSettings s;
+  s.sampling.temperature = v.temperature;
+  s.sampling.top_p = v.topP;
+  s.sampling.top_k = v.topK;
+  s.sampling.min_p = v.minP;
+  s.sampling.repeat_penalty = v.repeatPenalty;
+  s.sampling.max_tokens = v.maxTokens;
+  s.sampling.seed_mode = v.randomSeed ? store::SeedMode::Random : store::SeedMode::Fixed;
+  s.sampling.seed = static_cast<std::uint64_t>(v.seed);
+  s.system_prompt = v.systemPrompt.toStdString();
+  return s;
+}
+
+QString answer_details(const store::Message& m) {
+  QStringList parts;
+  if (m.stats) {
+    if (m.stats->decode_tokens_per_s > 0) parts << ui::format_rate(m.stats->decode_tokens_per_s);
+    if (m.stats->time_to_first_token_ms > 0) {
+      parts << QObject::tr("%1 to first token")
+                   .arg(ui::format_millis(m.stats->time_to_first_token_ms));
+    }
+    switch (m.stats->finish_reason) {
+      case store::FinishReason::Stop: break;
+      case store::FinishReason::Length: parts << QObject::tr("length limit"); break;
+      case store::FinishReason::Cancelled: parts << QObject::tr("stopped"); break;
+      case store::FinishReason::Error: parts << QObject::tr("failed"); break;
+    }
+  }
+  if (m.sampling) {
+    parts << QObject::tr("temp %1").arg(m.sampling->temperature, 0, 'f', 2)
+          << QObject::tr("top-p %1").arg(m.sampling->top_p, 0, 'f', 2)
+          << QObject::tr("seed %1").arg(m.sampling->seed);
+  }
+  return parts.join(QStringLiteral(" · "));
+}
+
+ui::MessageItem to_item(const store::Message& m) {
+  ui::MessageItem item;
+  item.id = m.id;
+  item.role = qstr(std::string(store::to_string(m.role)));
+  item.content = qstr(m.content);
+  item.complete = m.complete;
+  item.siblingIndex = m.sibling_index;
+  item.siblingCount = m.sibling_count;
+  item.details = m.role == store::Role::Assistant ? answer_details(m) : QString();
+  return item;
+}
+
+ui::ModelInfo to_info(const store::RecentModel& m) {
+  ui::ModelInfo info;
+  info.path = qstr(m.path);
+  info.name = qstr(m.name);
+  info.architecture = qstr(m.architecture);
+  info.quant = qstr(m.quant);
+  info.fileSize = m.size_bytes;
+  return info;
+}
+
+ui::ModelInfo to_info(const LoadedModel& m) {
+  ui::ModelInfo info;
+  info.path = m.path;
+  info.name = m.name;
+  info.architecture = m.architecture;
+  info.quant = m.quant;
+  info.fileSize = m.fileSize;
+  info.parameters = m.parameters;
+  info.contextLength = m.contextLength;
+  info.trainedContext = m.trainedContext;
+  info.memoryEstimate = m.memoryEstimate;
+  info.deviceBudget = m.deviceBudget;
+  info.bytesPerPosition = m.bytesPerPosition;
+  info.deviceName = m.deviceName;
+  return info;
+}
+
+store::RecentModel to_recent(const LoadedModel& m) {
+  store::RecentModel recent;
+  recent.path = m.path.toStdString();
+  recent.name = m.name.toStdString();
+  recent.architecture = m.architecture.toStdString();
+  recent.size_bytes = m.fileSize;
+  recent.quant = m.quant.toStdString();
+  return recent;
+}
+
+std::vector<ChatTurn> prompt_turns(const store::Conversation& c,
+                                   const std::vector<store::Message>& path, std::size_t count) {
+  std::vector<ChatTurn> turns;
+  if (!c.settings.system_prompt.empty()) {
+    turns.push_back({store::Role::System, c.settings.system_prompt});
+  }
+  for (std::size_t i = 0; i < count && i < path.size(); ++i) {
+    turns.push_back({path[i].role, path[i].content});
+  }
+  return turns;
+}
+
+std::vector<chat::Message> messages_of(const std::vector<ChatTurn>& turns) {
+  std::vector<chat::Message> messages;
+  messages.reserve(turns.size());
+  for (const ChatTurn& turn : turns) {
+    messages.push_back({std::string(store::to_string(turn.role)), turn.content});
+  }
+  return messages;
+}
+
+sampler::SamplerSettings sampler_settings(const store::SamplingSettings& s) {
+  sampler::SamplerSettings out;
+  out.temperature = static_cast<float>(s.temperature);
+  out.top_p = static_cast<float>(s.top_p);
+  out.top_k = s.top_k;
+  out.min_p = static_cast<float>(s.min_p);
+  out.repeat_penalty = static_cast<float>(s.repeat_penalty);
+  out.seed = s.seed;
+  return out;
+}
+
+store::FinishReason finish_reason(chat::FinishReason r) {
+  switch (r) {
+    case chat::FinishReason::EndOfGeneration:
+    case chat::FinishReason::StopString: return store::FinishReason::Stop;
+    case chat::FinishReason::MaxTokens:
+    case chat::FinishReason::ContextFull: return store::FinishReason::Length;
+    case chat::FinishReason::Stopped: return store::FinishReason::Cancelled;
+  }
+  return store::FinishReason::Stop;
+}
+
+}  // namespace vkchat::gui

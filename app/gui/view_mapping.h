@@ -1,0 +1,55 @@
+// The one place where the store's types, the view-models' types and the engine's types meet:
+// every conversion between them, so a field added to one side is mapped (and found) here. The
+// controller's parts and the inference worker call these; none of them converts on its own.
+#pragma once
+#include <QString>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "generation_settings.h"
+#include "inference_types.h"
+#include "message_list_model.h"
+#include "model_state.h"
+#include "store/store_types.h"
+
+// Declared only: the controller's parts include this header and hold no engine type.
+namespace vkchat::chat {
+enum class FinishReason;
+struct Message;
+}  // namespace vkchat::chat
+namespace vkchat::sampler {
+struct SamplerSettings;
+}
+
+namespace vkchat::gui {
+
+QString qstr(const std::string& s);
+
+// The settings panel's values and the store's conversation settings, both ways.
+ui::SettingsValues to_values(const store::ChatSettings& s);
+store::ChatSettings to_store(const ui::SettingsValues& v);
+
+// The line under an answer: how fast it came and what it was sampled with.
+QString answer_details(const store::Message& m);
+// A stored message as the chat view shows it (not streaming).
+ui::MessageItem to_item(const store::Message& m);
+
+// A model for the model panel: one of the recent list, or the one loaded.
+ui::ModelInfo to_info(const store::RecentModel& m);
+ui::ModelInfo to_info(const LoadedModel& m);
+// The loaded model as the recent list remembers it.
+store::RecentModel to_recent(const LoadedModel& m);
+
+// The turns the model reads: the system prompt, then the first `count` messages of the path (for
+// an answer being written: all but that answer, the path's last message).
+std::vector<ChatTurn> prompt_turns(const store::Conversation& c,
+                                   const std::vector<store::Message>& path, std::size_t count);
+
+// The worker's side: the turns as the engine's chat session takes them, a conversation's sampling
+// as the engine's sampler takes it, and why the engine ended an answer as the store records it.
+std::vector<chat::Message> messages_of(const std::vector<ChatTurn>& turns);
+sampler::SamplerSettings sampler_settings(const store::SamplingSettings& s);
+store::FinishReason finish_reason(chat::FinishReason r);
+
+}  // namespace vkchat::gui
