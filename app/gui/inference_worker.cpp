@@ -44,8 +44,12 @@ LoadedModel loaded_model(const llm::Model& model, const chat::ChatSession& sessi
   m.contextLength = static_cast<int>(n_ctx);
   m.trainedContext = static_cast<int>(s.n_ctx_train);
   const std::uint64_t kv = llm::Session::kv_bytes(model.hparams(), n_ctx);
+  // What one more position costs, measured over as many again: sliding-window layers keep the
+  // same ring whatever the context, so only the global layers grow.
+  const std::int64_t per = std::max<std::int64_t>(1, n_ctx);
+  const std::uint64_t kv2 = llm::Session::kv_bytes(model.hparams(), 2 * per);
   m.bytesPerPosition =
-      static_cast<qint64>(kv / static_cast<std::uint64_t>(std::max<std::int64_t>(1, n_ctx)));
+      static_cast<qint64>((kv2 > kv ? kv2 - kv : 0) / static_cast<std::uint64_t>(per));
   m.memoryEstimate = static_cast<qint64>(s.memory.weights + kv + s.memory.scratch);
   m.deviceBudget = static_cast<qint64>(s.budget);
   m.deviceName = qstr(s.device);

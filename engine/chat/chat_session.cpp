@@ -64,10 +64,12 @@ struct ChatSession::Prompt {
   std::vector<std::string> stop_strings;
 };
 
-ChatSession::ChatSession(llm::Model& model, std::int64_t n_ctx, ChatOptions options)
+ChatSession::ChatSession(llm::Model& model, std::int64_t n_ctx, ChatOptions options,
+                         std::int64_t max_chunk)
     : tok_(&model.tokenizer()),
       template_(ChatTemplate::from_gguf(model.gguf())),
-      session_(std::make_unique<llm::Session>(model, n_ctx)),
+      session_(
+          std::make_unique<llm::Session>(model, n_ctx, max_chunk > 0 ? max_chunk : llm::kMaxChunk)),
       sampler_(options.sampling),
       options_(std::move(options)) {
   probe_format();
@@ -252,7 +254,8 @@ std::optional<ChatSession::Prompt> ChatSession::fit(std::span<const Message> con
 
 std::int64_t ChatSession::prefill(std::span<const std::int32_t> tokens, std::int64_t& fed) {
   // A recurrent model keeps no state per position: it reuses the cache up to its latest
-  // checkpoint inside the common prefix (Session::truncation_point), or none of it.
+  // checkpoint inside the common prefix (Session::truncation_point), or none of it; a model with
+  // sliding-window rings reuses the prefix while they still hold its window's rows, else none.
   const auto reuse = static_cast<std::size_t>(session_->truncation_point(
       static_cast<std::int64_t>(std::min(common_prefix(cache_, tokens), tokens.size() - 1))));
   session_->truncate(static_cast<std::int64_t>(reuse));

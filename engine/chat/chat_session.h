@@ -22,7 +22,10 @@
 //   with a recurrent state (qwen35) cannot cut its cache anywhere: it checkpoints the state before
 //   each prompt's last token and at each answer's end (llm::Session::checkpoint, a few per
 //   conversation), and a new prompt goes on from the latest checkpoint inside the common prefix
-//   (a follow-up feeds the new turn, a regenerate the prompt's last token), else from 0.
+//   (a follow-up feeds the new turn, a regenerate the prompt's last token), else from 0. A model
+//   with sliding-window layers (gemma) keeps only window + max_chunk rows of them: it cuts the
+//   cache where the prefix ends while those rows still hold that position's window (an answer
+//   of up to about max_chunk tokens back), else re-prefills from 0 (Session::truncation_point).
 // - Generation samples with the Sampler (sampler.h) from options().sampling, re-seeded at the
 //   start of each answer (TurnResult::seed says with what) and primed with the prompt for its
 //   penalties; greedy settings without penalties read back only the argmax. Text is streamed
@@ -174,9 +177,12 @@ struct ContextUse {
 
 class ChatSession {
  public:
-  // n_ctx: positions of the KV cache (0: the model's default). Throws what llm::Session throws
-  // (InsufficientMemory) and std::invalid_argument for bad sampling settings.
-  explicit ChatSession(llm::Model& model, std::int64_t n_ctx = 0, ChatOptions options = {});
+  // n_ctx: positions of the KV cache (0: the model's default). max_chunk: the session's most
+  // tokens per prefill pass (0: llm::kMaxChunk; sliding-window layers keep window + max_chunk
+  // rows, llm::Session). Throws what llm::Session throws (InsufficientMemory) and
+  // std::invalid_argument for bad sampling settings.
+  explicit ChatSession(llm::Model& model, std::int64_t n_ctx = 0, ChatOptions options = {},
+                       std::int64_t max_chunk = 0);
   ChatSession(const ChatSession&) = delete;
   ChatSession& operator=(const ChatSession&) = delete;
   ~ChatSession();

@@ -13,6 +13,7 @@
 
 #include "gguf/gguf_reader.h"
 #include "llm/kv_cache.h"
+#include "llm/scratch.h"
 #include "model/rope.h"
 #include "model/weights.h"
 #include "ref/ref_forward.h"
@@ -85,7 +86,7 @@ TEST(Qwen35Spec, MemoryEstimateCountsAttentionLayersAndStates) {
   // Each recurrent layer's window and state, live and in every chat checkpoint.
   const std::uint64_t states =
       3 * ((4 - 1) * 256 + 4 * 32 * 32) * 4 * (1 + vkchat::llm::KvCache::kCheckpoints);
-  EXPECT_EQ(vkchat::llm::KvCache::bytes(hp, 16), kv + states);
+  EXPECT_EQ(vkchat::llm::KvCache::bytes(hp, 16, vkchat::llm::kMaxChunk), kv + states);
 }
 
 // Interleaved M-RoPE for text: pairs whose sector falls past 3 x its section take the 4th

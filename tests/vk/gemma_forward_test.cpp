@@ -7,8 +7,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <span>
+#include <stdexcept>
 #include <string>
 
+#include "llm/kv_cache.h"
 #include "llm/model.h"
 #include "llm/session.h"
 #include "ref/ref_forward.h"
@@ -66,8 +69,8 @@ TEST_P(GemmaGpuGolden, TeacherForcingMatchesLlamaCpp) {
   }
 }
 
-// The GPU against engine/ref (f16 KV cache like the GPU) over 40 positions, past the window of
-// 16: prefill in one pass and token by token.
+// The GPU against engine/ref (f16 KV cache like the GPU, no ring) over 40 positions, past the
+// window of 16: prefill in chunks of 8 and token by token, over rings of 24 rows.
 TEST_P(GemmaGpuGolden, MatchesTheCpuReferencePastTheWindow) {
   for (bool rounded : {false, true}) {
     SCOPED_TRACE(rounded ? "llama.cpp rounding" : "exact");
@@ -79,7 +82,8 @@ TEST_P(GemmaGpuGolden, MatchesTheCpuReferencePastTheWindow) {
     ref::RefForward cpu(model->spec(), 40, ref::KvPrecision::F16,
                         rounded ? ref::Rounding::LlamaCpp : ref::Rounding::Exact);
     const std::vector<float> want = cpu.feed(tokens);
-    llm::Session s(*model, 40);
+    // Prefill chunks of 8: the window-16 layers keep rings of 24 rows, which 40 positions wrap.
+    llm::Session s(*model, 40, 8);
     const std::vector<float> prefill = s.feed_all(tokens);
     std::vector<float> decode;
     s.truncate(0);
@@ -101,6 +105,50 @@ TEST_P(GemmaGpuGolden, MatchesTheCpuReferencePastTheWindow) {
     EXPECT_LE(err_prefill, rounded ? 1e-2 : exact_bound);
     EXPECT_LE(err_decode, rounded ? 1e-2 : exact_bound);
   }
+}
+
+// Sliding-window rings (llm::KvCache): with prefill chunks of 8 a window-16 layer keeps 24 rows,
+// so 56 positions wrap them twice. The ring's logits are a full cache's (a session with a row
+// per position on every layer) through prefill; through truncation to 47, the last position
+// whose window (keys 32 .. 46) the rings still hold after reaching 56 (56 - 24 = 32); and, one
+// position earlier, through the restart from 0 that truncation_point asks for.
+TEST_P(GemmaGpuGolden, RingsMatchAFullCacheAcrossTruncation) {
+  const auto model = load_zoo(GetParam(), false);
+  std::vector<std::int32_t> tokens =
+      read_golden(shared_path("golden/zoo/" + GetParam() + ".2.jsonl")).tokens;
+  ASSERT_GE(tokens.size(), 56u);
+  tokens.resize(56);
+  const auto V = static_cast<std::size_t>(model->hparams().n_vocab);
+  const auto rows = [&](const std::vector<float>& all, std::size_t from) {
+    return std::vector<float>(all.begin() + static_cast<std::ptrdiff_t>(from * V), all.end());
+  };
+  const auto from = [&](std::size_t p) { return std::span<const std::int32_t>(tokens).subspan(p); };
+
+  llm::Session full(*model, 64);
+  const std::vector<float> want = full.feed_all(tokens);
+  llm::Session ring(*model, 64, 8);
+  ASSERT_EQ(llm::KvCache::window_rows(model->hparams(), 64, 8), 24);
+  const double err_prefill = rel_l2(ring.feed_all(tokens), want);
+
+  // Position 47's window (keys 32 .. 46) is still in the rings.
+  EXPECT_EQ(ring.truncation_point(47), 47);
+  ring.truncate(47);
+  const double err_kept = rel_l2(ring.feed_all(from(47)), rows(want, 47));
+
+  // Position 46's window starts at key 31, which position 55 overwrote: back to 0.
+  EXPECT_EQ(ring.truncation_point(46), 0);
+  EXPECT_EQ(ring.truncation_point(20), 0);
+  EXPECT_THROW(ring.truncate(46), std::invalid_argument);
+  EXPECT_EQ(ring.position(), 56);
+  ring.truncate(0);
+  ring.feed(std::span<const std::int32_t>(tokens).first(46));
+  EXPECT_EQ(ring.truncation_point(40), 40);  // nothing past 46 was reached since the restart
+  const double err_again = rel_l2(ring.feed_all(from(46)), rows(want, 46));
+
+  std::printf("%s: rings vs full cache, relative L2: prefill %.3g, kept %.3g, re-prefilled %.3g\n",
+              GetParam().c_str(), err_prefill, err_kept, err_again);
+  // The same kernels on the same keys; only the chunking of the prefill differs.
+  for (const double err : {err_prefill, err_kept, err_again}) EXPECT_LE(err, 1e-4);
 }
 
 // Gemma 4's shared-KV layers (tiny-gemma4, tests/data/gemma4) on the GPU: llama.cpp's score golden
