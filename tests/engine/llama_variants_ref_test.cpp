@@ -39,8 +39,7 @@ TEST_P(LlamaVariantRefGolden, RoundedMatchesLlamaCpp) {
   const auto spec = vkchat::model::read_model_spec(f);
   const test::Tolerance tol = test::rounded_golden_tolerance(test::is_quantized(f));
   int cases = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const test::GoldenCase g = test::read_golden(test::shared_path("golden/zoo/" + model + suffix));
+  for (const test::GoldenCase& g : test::zoo_goldens(model)) {
     ++cases;
     vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
                                 vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);

@@ -100,8 +100,7 @@ TEST(MoeRefGolden, Qwen3MoeMatchesLlamaCpp) {
   ASSERT_EQ(spec.hp.moe.n_expert_used, 2);
   const test::Tolerance tol = test::rounded_golden_tolerance(true);
   int cases = 0, steps = 0, reproduced = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const test::GoldenCase g = test::read_golden(test::shared_path("golden/zoo/" + model + suffix));
+  for (const test::GoldenCase& g : test::zoo_goldens(model)) {
     ++cases;
     vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
                                 vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);
@@ -147,8 +146,7 @@ TEST(GptOssRefGolden, MatchesLlamaCpp) {
 
   const test::Tolerance tol = test::rounded_golden_tolerance(true);
   int cases = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const test::GoldenCase g = test::read_golden(test::shared_path("golden/zoo/" + model + suffix));
+  for (const test::GoldenCase& g : test::zoo_goldens(model)) {
     vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
                                 vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);
     const std::vector<float> logits = fwd.feed(g.tokens);
