@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/ref_golden.h"
 #include "gguf/gguf_reader.h"
 #include "llm/kv_cache.h"
 #include "model/rope.h"
@@ -158,11 +159,8 @@ TEST(Qwen35RefGolden, MatchesLlamaCpp) {
   int cases = 0;
   for (const test::GoldenCase& g : test::zoo_goldens(kModel)) {
     ++cases;
-    vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
-                                vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);
-    const std::vector<float> logits = fwd.feed(g.tokens);
     const test::GoldenReport rep =
-        test::compare_golden(g, logits, static_cast<std::size_t>(spec.hp.n_vocab), tol);
+        test::ref_teacher_force(spec, g, tol, vkchat::ref::Rounding::LlamaCpp);
     test::expect_clean(g.name, rep);
     EXPECT_GT(rep.top1_checked, 0);
   }
@@ -196,11 +194,8 @@ TEST(Qwen35MoeRefGolden, MatchesLlamaCpp) {
     const bool routing_flip = g.name.ends_with(".1");
     const test::Tolerance tol =
         routing_flip ? test::Tolerance{1, 1e9} : test::rounded_golden_tolerance(true);
-    vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
-                                vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);
-    const std::vector<float> logits = fwd.feed(g.tokens);
     const test::GoldenReport rep =
-        test::compare_golden(g, logits, static_cast<std::size_t>(spec.hp.n_vocab), tol);
+        test::ref_teacher_force(spec, g, tol, vkchat::ref::Rounding::LlamaCpp);
     test::expect_clean(g.name, rep);
     EXPECT_GT(rep.top1_checked, 0);
     steps += rep.steps;
