@@ -1,6 +1,7 @@
 // The steps the families' forward passes share (forward_<family>.cpp): the rows of the scratch
-// one pass uses, the llama block's Q/K/V projections, attention over the cache and the SwiGLU
-// feed-forward. Each records ops in order; none decides by architecture.
+// one pass uses, the llama block's Q/K/V projections, RoPE (each layer's as its family's pass
+// says: LayerRope) and attention over the cache, the output projection, and the SwiGLU and
+// GELU-gated feed-forwards. Each records ops in order; none decides by architecture.
 #pragma once
 #include <cstdint>
 
