@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/ref_golden.h"
 #include "gguf/gguf_reader.h"
 #include "llm/kv_cache.h"
 #include "llm/scratch.h"
@@ -157,15 +158,10 @@ TEST(Qwen35RefGolden, MatchesLlamaCpp) {
   const ModelSpec spec = vkchat::model::read_model_spec(f);
   const test::Tolerance tol{test::golden_tolerance(false).abs, 0.10};
   int cases = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const test::GoldenCase g =
-        test::read_golden(test::shared_path(std::string("golden/zoo/") + kModel + suffix));
+  for (const test::GoldenCase& g : test::zoo_goldens(kModel)) {
     ++cases;
-    vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
-                                vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);
-    const std::vector<float> logits = fwd.feed(g.tokens);
     const test::GoldenReport rep =
-        test::compare_golden(g, logits, static_cast<std::size_t>(spec.hp.n_vocab), tol);
+        test::ref_teacher_force(spec, g, tol, vkchat::ref::Rounding::LlamaCpp);
     test::expect_clean(g.name, rep);
     EXPECT_GT(rep.top1_checked, 0);
   }
@@ -194,17 +190,13 @@ TEST(Qwen35MoeRefGolden, MatchesLlamaCpp) {
   EXPECT_NE(spec.w.layers[0].ffn_gate_inp_shexp, nullptr);
   EXPECT_EQ(spec.w.layers[0].ffn_gate, nullptr);
   int cases = 0, steps = 0, reproduced = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const test::GoldenCase g = test::read_golden(test::shared_path("golden/zoo/" + model + suffix));
+  for (const test::GoldenCase& g : test::zoo_goldens(model)) {
     ++cases;
-    const bool routing_flip = std::string(suffix) == ".1.jsonl";
+    const bool routing_flip = g.name.ends_with(".1");
     const test::Tolerance tol =
         routing_flip ? test::Tolerance{1, 1e9} : test::rounded_golden_tolerance(true);
-    vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
-                                vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);
-    const std::vector<float> logits = fwd.feed(g.tokens);
     const test::GoldenReport rep =
-        test::compare_golden(g, logits, static_cast<std::size_t>(spec.hp.n_vocab), tol);
+        test::ref_teacher_force(spec, g, tol, vkchat::ref::Rounding::LlamaCpp);
     test::expect_clean(g.name, rep);
     EXPECT_GT(rep.top1_checked, 0);
     steps += rep.steps;

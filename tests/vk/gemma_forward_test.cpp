@@ -14,12 +14,12 @@
 #include "llm/kv_cache.h"
 #include "llm/model.h"
 #include "llm/session.h"
-#include "ref/ref_forward.h"
 #include "store/temp_dir.h"
 #include "support/golden.h"
 #include "support/quantized.h"
 #include "support/test_support.h"
 #include "support/tiny_gemma4.h"
+#include "vk/gpu_reference.h"
 #include "vk/kernel_rig.h"
 
 namespace vkchat::test {
@@ -36,12 +36,9 @@ std::unique_ptr<llm::Model> load_zoo(const std::string& name, bool llama_cpp_rou
 // `tol`. Returns the number of cases.
 int run_zoo_goldens(llm::Session& s, const std::string& name, Tolerance tol) {
   int cases = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const GoldenCase g = read_golden(shared_path("golden/zoo/" + name + suffix));
+  for (const GoldenCase& g : zoo_goldens(name)) {
     ++cases;
-    s.truncate(0);
-    expect_clean(g.name, compare_golden(g, s.feed_all(g.tokens),
-                                        static_cast<std::size_t>(s.n_vocab()), tol));
+    expect_clean(g.name, teacher_force(s, g, tol));
   }
   return cases;
 }
@@ -79,31 +76,17 @@ TEST_P(GemmaGpuGolden, MatchesTheCpuReferencePastTheWindow) {
         read_golden(shared_path("golden/zoo/" + GetParam() + ".2.jsonl")).tokens;
     ASSERT_GE(tokens.size(), 40u);
     tokens.resize(40);
-    ref::RefForward cpu(model->spec(), 40, ref::KvPrecision::F16,
-                        rounded ? ref::Rounding::LlamaCpp : ref::Rounding::Exact);
-    const std::vector<float> want = cpu.feed(tokens);
     // Prefill chunks of 8: the window-16 layers keep rings of 24 rows, which 40 positions wrap.
-    llm::Session s(*model, 40, 8);
-    const std::vector<float> prefill = s.feed_all(tokens);
-    std::vector<float> decode;
-    s.truncate(0);
-    for (std::int32_t t : tokens) {
-      const std::span<const float> row =
-          s.position() == 0 ? (s.feed(std::span(&t, 1)), s.logits()) : s.decode(t);
-      decode.insert(decode.end(), row.begin(), row.end());
-    }
-    const double err_prefill = rel_l2(prefill, want), err_decode = rel_l2(decode, want);
-    std::printf("%s%s: relative L2 of 40 positions: prefill %.3g, decode %.3g\n",
-                GetParam().c_str(), rounded ? " (llama.cpp rounding)" : "", err_prefill,
-                err_decode);
+    const ReferenceErrors e = compare_with_cpu_reference(
+        *model, tokens, GetParam() + (rounded ? " (llama.cpp rounding)" : ""), 8);
     // Rounding like llama.cpp, gemma3's Q8_0 output product rounds its input to 8 bits: where
     // the GPU's float sums and the reference's double sums fall on either side of a grid
     // midpoint the input moves a whole step (measured 4.4e-3; see
     // Forward.QuantizedModelsRoundLikeTheCpuReference). In float the two agree to ~1.6e-4;
     // gemma4, whose near one-hot attention amplifies float noise, to 8.9e-4.
     const double exact_bound = is_gemma4(GetParam()) ? 3e-3 : 1e-3;
-    EXPECT_LE(err_prefill, rounded ? 1e-2 : exact_bound);
-    EXPECT_LE(err_decode, rounded ? 1e-2 : exact_bound);
+    EXPECT_LE(e.prefill, rounded ? 1e-2 : exact_bound);
+    EXPECT_LE(e.decode, rounded ? 1e-2 : exact_bound);
   }
 }
 
@@ -164,15 +147,11 @@ TEST(Gemma4SharedKvGpu, MatchesLlamaCppAndTheCpuReference) {
     o.llama_cpp_rounding = rounded;
     const auto model = llm::Model::load(path, o);
     llm::Session s(*model, static_cast<std::int64_t>(g.tokens.size()));
-    const std::vector<float> gpu = s.feed_all(g.tokens);
     if (rounded) {
-      expect_clean(g.name, compare_golden(g, gpu, static_cast<std::size_t>(s.n_vocab()),
-                                          gemma4_zoo_tolerance()));
+      expect_clean(g.name, teacher_force(s, g, gemma4_zoo_tolerance()));
       continue;
     }
-    ref::RefForward cpu(model->spec(), static_cast<std::int64_t>(g.tokens.size()),
-                        ref::KvPrecision::F16, ref::Rounding::Exact);
-    const double err = rel_l2(gpu, cpu.feed(g.tokens));
+    const double err = rel_l2(s.feed_all(g.tokens), cpu_reference_logits(*model, g.tokens));
     std::printf("tiny-gemma4: GPU vs CPU reference, relative L2 %.3g\n", err);
     EXPECT_LE(err, 3e-3);
   }
