@@ -33,6 +33,6 @@ struct ReferenceErrors {
 // the sliding-window layers' rings smaller, so that short token lists wrap them).
 ReferenceErrors compare_with_cpu_reference(llm::Model& model, std::span<const std::int32_t> tokens,
                                            const std::string& label,
-                                           std::int64_t max_chunk = llm::Session::kMaxChunk);
+                                           std::int64_t max_chunk = llm::kMaxChunk);
 
 }  // namespace vkchat::test
