@@ -10,7 +10,9 @@ QString reasoning_summary(const MessageItem& item) {
   QString text = MessageListModel::tr("Thinking");
   if (item.reasoningTokens > 0) {
     text +=
-        QStringLiteral(" \u00b7 ") + MessageListModel::tr("%n token(s)", "", item.reasoningTokens);
+        QStringLiteral(" \u00b7 ") +
+        (item.reasoningTokens == 1 ? MessageListModel::tr("1 token")
+                                   : MessageListModel::tr("%1 tokens").arg(item.reasoningTokens));
   }
   if (item.reasoningMs >= 0) {
     text += QStringLiteral(" \u00b7 ") +
