@@ -42,6 +42,10 @@ TEST_F(Reasoning, TheThinkingSectionIsCollapsedNamedAndOpensFromTheKeyboard) {
   QQuickItem* header = byAccessibleName(kSummary);
   ASSERT_NE(header, nullptr) << "no Thinking header named " << kSummary.toStdString();
   EXPECT_FALSE(reasoningShown());  // collapsed at first
+  // A screen reader hears the answer with its thinking summary.
+  EXPECT_NE(
+      byAccessibleName("Assistant: " + kSummary + QString::fromUtf8(". No: **91 = 7 \u00d7 13**.")),
+      nullptr);
 
   // The keyboard reaches it: Shift+Tab from the settings panel goes back through the composer
   // into the chat (forward, the system prompt's box would keep the Tab).

@@ -110,7 +110,7 @@ FocusScope {
     implicitHeight: column.implicitHeight
     activeFocusOnTab: true
     Accessible.role: Accessible.ListItem
-    Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + ": " + (content.length > 300 ? content.substring(0, 300) + "…" : content)
+    Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + ": " + (reasoningSummary.length > 0 ? reasoningSummary + ". " : "") + (content.length > 300 ? content.substring(0, 300) + "…" : content)
 
     ListModel {
         id: pieces
