@@ -52,6 +52,14 @@ std::string ChatStore::export_markdown(std::int64_t conversation_id) const {
   for (const Message& m : active_path(conversation_id)) {
     md += "\n## ";
     md += role_heading(m.role);
+    if (!m.reasoning.empty()) {
+      // Reasoning as a quote above the answer, as the window shows it apart.
+      md += "\n\n> *Thinking*\n>\n> ";
+      for (char ch : m.reasoning) {
+        md += ch;
+        if (ch == '\n') md += "> ";
+      }
+    }
     md += "\n\n" + m.content + "\n";
     if (!m.complete) md += "\n*(the answer was interrupted here)*\n";
   }
@@ -71,7 +79,9 @@ std::string ChatStore::export_json(std::int64_t conversation_id) const {
       "  'repeat_penalty', m.repeat_penalty, 'max_tokens', m.max_tokens) END),"
       " 'stats', json(CASE WHEN m.finish_reason IS NULL THEN NULL ELSE json_object("
       "  'prefill_tokens_per_s', m.prefill_tps, 'decode_tokens_per_s', m.decode_tps,"
-      "  'time_to_first_token_ms', m.ttft_ms, 'finish_reason', m.finish_reason) END))"
+      "  'time_to_first_token_ms', m.ttft_ms, 'finish_reason', m.finish_reason) END),"
+      " 'reasoning', json(CASE WHEN m.reasoning = '' THEN NULL ELSE json_object("
+      "  'text', m.reasoning, 'tokens', m.reasoning_tokens, 'ms', m.reasoning_ms) END))"
       " FROM messages m WHERE m.conversation_id = ?1 ORDER BY m.id");
   rows_st.bind(conversation_id);
   std::string messages = "[";

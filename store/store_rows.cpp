@@ -93,6 +93,8 @@ Conversation conversation(const Statement& st) {
   c.active_leaf_id = st.optional_int64(8);
   c.deleted_at = st.optional_int64(9);
   c.settings.sampling = sampling(st, 10);
+  if (!st.is_null(18)) c.settings.enable_thinking = st.int64(18) != 0;
+  c.settings.reasoning_effort = st.text(19);
   return c;
 }
 
@@ -112,6 +114,9 @@ Message message(const Statement& st) {
   if (!st.is_null(12)) m.sampling = sampling(st, 12);
   m.sibling_index = static_cast<int>(st.int64(20));
   m.sibling_count = static_cast<int>(st.int64(21));
+  m.reasoning = st.text(22);
+  m.reasoning_tokens = static_cast<int>(st.int64(23));
+  m.reasoning_ms = st.real(24);
   return m;
 }
 

@@ -92,7 +92,35 @@ ALTER TABLE conversations ADD COLUMN deleted_at INTEGER;
 CREATE INDEX conversations_by_updated ON conversations(deleted_at, updated_at);
 )sql";
 
-constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kVersion1, kVersion2};
+// Version 3: reasoning kept apart from the answer (its text, tokens and time), searchable on
+// request through an index of its own, and the template's reasoning switches per conversation
+// (enable_thinking NULL: unset). Self-contained: it adds columns and a table, and touches no
+// other migration's.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN reasoning_ms REAL NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN enable_thinking INTEGER CHECK (enable_thinking IN (0, 1));
+ALTER TABLE conversations ADD COLUMN reasoning_effort TEXT NOT NULL DEFAULT '';
+
+CREATE VIRTUAL TABLE reasoning_fts USING fts5(
+  reasoning, content = 'messages', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER reasoning_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO reasoning_fts(rowid, reasoning) VALUES (new.id, new.reasoning);
+END;
+CREATE TRIGGER reasoning_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO reasoning_fts(reasoning_fts, rowid, reasoning) VALUES ('delete', old.id, old.reasoning);
+END;
+CREATE TRIGGER reasoning_fts_update AFTER UPDATE OF reasoning ON messages BEGIN
+  INSERT INTO reasoning_fts(reasoning_fts, rowid, reasoning) VALUES ('delete', old.id, old.reasoning);
+  INSERT INTO reasoning_fts(rowid, reasoning) VALUES (new.id, new.reasoning);
+END;
+INSERT INTO reasoning_fts(reasoning_fts) VALUES ('rebuild');
+)sql";
+
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kVersion1, kVersion2,
+                                                                      kVersion3};
 
 }  // namespace
 

@@ -56,6 +56,10 @@ struct SamplingSettings {
 struct ChatSettings {
   SamplingSettings sampling;
   std::string system_prompt;
+  // The chat template's reasoning switches (where it has them): unset leaves the template's own
+  // default (chat::TemplateSwitches).
+  std::optional<bool> enable_thinking;
+  std::string reasoning_effort;  // "low", "medium", "high"; empty: unset
 
   bool operator==(const ChatSettings&) const = default;
 };
@@ -95,6 +99,11 @@ struct Message {
   bool complete = true;
   std::optional<GenerationStats> stats;      // assistant messages, once finished
   std::optional<SamplingSettings> sampling;  // assistant messages: the settings and seed used
+  // Assistant messages of a model that thinks: the reasoning kept apart from `content`, the
+  // tokens it took and the time from the first token until it ended.
+  std::string reasoning;
+  int reasoning_tokens = 0;
+  double reasoning_ms = 0;
   int sibling_index = 0;  // position among the messages sharing its parent (oldest first)
   int sibling_count = 1;
 };
@@ -106,6 +115,13 @@ struct SearchHit {
   std::string title;
   std::string snippet;  // plain text; "\u2026" where it was cut
   std::vector<std::pair<std::size_t, std::size_t>> highlights;  // [begin, end) byte ranges
+};
+
+// An answer's reasoning as it is saved (ChatStore::checkpoint, finish_assistant_message).
+struct ReasoningRecord {
+  std::string_view text;
+  int tokens = 0;
+  double ms = 0;
 };
 
 struct RecentModel {

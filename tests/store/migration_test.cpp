@@ -150,3 +150,92 @@ TEST(Migration, AFailedStepLeavesTheDatabaseAtTheLastWholeVersion) {
   EXPECT_EQ(st.int64(1), 0);
   EXPECT_EQ(st.int64(2), 3);
 }
+
+namespace {
+
+// Schema version 2's step as released (frozen as version 1 is): a version-2 file is a version-1
+// file with these applied.
+constexpr const char* kVersion2Step = R"sql(
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+  content, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+CREATE TABLE recent_models (
+  path TEXT PRIMARY KEY, name TEXT NOT NULL, architecture TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL, quant TEXT NOT NULL, last_opened INTEGER NOT NULL) WITHOUT ROWID;
+ALTER TABLE conversations ADD COLUMN deleted_at INTEGER;
+CREATE INDEX conversations_by_updated ON conversations(deleted_at, updated_at);
+PRAGMA user_version = 2;
+)sql";
+
+void write_version2(const std::filesystem::path& path) {
+  write_version1(path);
+  Database db = Database::open(path);
+  db.exec(kVersion2Step);
+}
+
+}  // namespace
+
+// Version 3 keeps answers' reasoning apart: a version-2 file opens with its messages unchanged
+// (no reasoning, no switches set), and the new columns, index and switches work on it.
+TEST(Migration, Version2DatabaseGainsReasoningAndKeepsItsData) {
+  vkchat::test::TempDir dir;
+  write_version2(dir / "old.db");
+
+  ChatStore store = ChatStore::open(dir / "old.db");
+  {
+    Database raw = Database::open(dir / "old.db");
+    EXPECT_EQ(schema_version(raw), kSchemaVersion);
+  }
+  EXPECT_EQ(store.integrity_check(), "ok");
+
+  std::vector<Message> path = store.active_path(7);
+  ASSERT_EQ(path.size(), 2u);
+  EXPECT_EQ(path[1].content, "A phonograph playing shellac discs.");
+  EXPECT_EQ(path[1].reasoning, "");
+  EXPECT_EQ(path[1].reasoning_tokens, 0);
+  EXPECT_EQ(path[1].reasoning_ms, 0);
+  Conversation c = store.conversation(7);
+  EXPECT_EQ(c.settings.enable_thinking, std::nullopt);
+  EXPECT_EQ(c.settings.reasoning_effort, "");
+  EXPECT_EQ(c.settings.system_prompt, "Be old-fashioned.");
+  EXPECT_EQ(store.search("shellac").at(0).message_id, 2);
+
+  // The switches persist per conversation, set and unset.
+  c.settings.enable_thinking = false;
+  c.settings.reasoning_effort = "high";
+  store.set_conversation_settings(7, c.settings);
+  EXPECT_EQ(store.conversation(7).settings, c.settings);
+  c.settings.enable_thinking.reset();
+  store.set_conversation_settings(7, c.settings);
+  EXPECT_EQ(store.conversation(7).settings.enable_thinking, std::nullopt);
+
+  // A new answer with reasoning on the old conversation: saved while streaming and at the end,
+  // and searchable only when asked.
+  store.add_user_message(7, "And a wax cylinder?");
+  Message a = store.begin_assistant_message(7, SamplingSettings{});
+  store.checkpoint(a.id, "Edison", 1, {"The user asks about phonographs", 5, 0});
+  EXPECT_EQ(store.message(a.id).reasoning, "The user asks about phonographs");
+  store.finish_assistant_message(a.id, "Edison's cylinder.", 12, GenerationStats{},
+                                 {"Recall the tinfoil cylinder of 1877", 9, 420.5});
+  const Message done = store.message(a.id);
+  EXPECT_EQ(done.content, "Edison's cylinder.");
+  EXPECT_EQ(done.reasoning, "Recall the tinfoil cylinder of 1877");
+  EXPECT_EQ(done.reasoning_tokens, 9);
+  EXPECT_EQ(done.reasoning_ms, 420.5);
+  EXPECT_TRUE(store.search("tinfoil").empty());
+  const std::vector<SearchHit> hits = store.search("tinfoil", 50, true);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].message_id, a.id);
+  EXPECT_NE(hits[0].snippet.find("tinfoil"), std::string::npos) << hits[0].snippet;
+  EXPECT_EQ(store.integrity_check(), "ok");
+}
