@@ -71,7 +71,11 @@ std::string ChatStore::export_json(std::int64_t conversation_id) const {
       "  'repeat_penalty', m.repeat_penalty, 'max_tokens', m.max_tokens) END),"
       " 'stats', json(CASE WHEN m.finish_reason IS NULL THEN NULL ELSE json_object("
       "  'prefill_tokens_per_s', m.prefill_tps, 'decode_tokens_per_s', m.decode_tps,"
-      "  'time_to_first_token_ms', m.ttft_ms, 'finish_reason', m.finish_reason) END))"
+      "  'time_to_first_token_ms', m.ttft_ms, 'finish_reason', m.finish_reason) END),"
+      " 'provenance', json(CASE WHEN m.model_path IS NULL THEN NULL ELSE json_object("
+      "  'model_path', m.model_path, 'model_sha256', m.model_sha256,"
+      "  'engine_version', m.engine_version, 'device', m.device,"
+      "  'context_size', m.context_size, 'prompt', m.prompt) END))"
       " FROM messages m WHERE m.conversation_id = ?1 ORDER BY m.id");
   rows_st.bind(conversation_id);
   std::string messages = "[";

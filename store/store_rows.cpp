@@ -93,6 +93,7 @@ Conversation conversation(const Statement& st) {
   c.active_leaf_id = st.optional_int64(8);
   c.deleted_at = st.optional_int64(9);
   c.settings.sampling = sampling(st, 10);
+  c.preset = st.text(18);
   return c;
 }
 
@@ -110,8 +111,13 @@ Message message(const Statement& st) {
     m.stats = GenerationStats{st.real(8), st.real(9), st.real(10), finish_reason_at(st, 11)};
   }
   if (!st.is_null(12)) m.sampling = sampling(st, 12);
-  m.sibling_index = static_cast<int>(st.int64(20));
-  m.sibling_count = static_cast<int>(st.int64(21));
+  if (!st.is_null(20)) {
+    m.provenance = Provenance{
+        st.text(20), st.text(21), st.text(22), st.text(23), static_cast<int>(st.int64(24)),
+        st.text(25)};
+  }
+  m.sibling_index = static_cast<int>(st.int64(26));
+  m.sibling_count = static_cast<int>(st.int64(27));
   return m;
 }
 

@@ -20,6 +20,8 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     case SiblingIndexRole: return item.siblingIndex;
     case SiblingCountRole: return item.siblingCount;
     case DetailsRole: return item.details;
+    case ProvenanceRole: return item.provenance;
+    case CommandRole: return item.command;
     case ContextSectionRole: return item.contextSection;
     default: return {};
   }
@@ -34,6 +36,8 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
           {SiblingIndexRole, "siblingIndex"},
           {SiblingCountRole, "siblingCount"},
           {DetailsRole, "details"},
+          {ProvenanceRole, "provenance"},
+          {CommandRole, "command"},
           {ContextSectionRole, "contextSection"}};
 }
 

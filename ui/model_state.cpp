@@ -106,6 +106,13 @@ void ModelState::setProgress(double fraction) {
   emit progressChanged();
 }
 
+void ModelState::setHash(const QString& sha256, double progress) {
+  if (sha256 == sha256_ && progress == hashProgress_) return;
+  sha256_ = sha256;
+  hashProgress_ = progress;
+  emit hashChanged();
+}
+
 void ModelState::setReady(const ModelInfo& info) {
   if (!(info == info_)) {
     info_ = info;
