@@ -106,10 +106,11 @@ void ModelState::setProgress(double fraction) {
   emit progressChanged();
 }
 
-void ModelState::setHash(const QString& sha256, double progress) {
-  if (sha256 == sha256_ && progress == hashProgress_) return;
+void ModelState::setHash(const QString& sha256, double progress, const QString& problem) {
+  if (sha256 == sha256_ && progress == hashProgress_ && problem == hashProblem_) return;
   sha256_ = sha256;
   hashProgress_ = progress;
+  hashProblem_ = problem;
   emit hashChanged();
 }
 

@@ -35,8 +35,7 @@ ModelController::ModelController(ControllerState& state, ui::ModelState& model, 
   connect(h, &ModelHasher::failed, this, [this](qint64 id, const QString&, const QString& reason) {
     if (id != hashRequestId_) return;
     hashRequestId_ = 0;
-    model_.setHash({}, -1);
-    state_.showError(tr("Could not compute the model's SHA-256: %1").arg(reason));
+    model_.setHash({}, -1, reason);
   });
 }
 

@@ -185,6 +185,14 @@ Rectangle {
                         name: qsTr("Memory")
                         value: panel.modelState.memoryText
                     }
+                    // What answers record as the model: computed once in the background.
+                    Fact {
+                        name: qsTr("SHA-256")
+                        value: panel.modelState.sha256.length > 0 ? panel.modelState.sha256.substring(0, 16) + "…"
+                             : panel.modelState.hashProblem.length > 0 ? panel.modelState.hashProblem
+                             : panel.modelState.hashProgress >= 0 ? qsTr("computing, %1%").arg(Math.round(panel.modelState.hashProgress * 100))
+                             : ""
+                    }
                     Rectangle {
                         visible: panel.modelState.memoryFraction > 0
                         Layout.fillWidth: true
@@ -345,6 +353,15 @@ Rectangle {
                     model: panel.settings.presetNames
                     currentIndex: panel.settings.presetNames.indexOf(panel.settings.preset)
                     displayText: panel.settings.preset.length > 0 ? panel.settings.preset : qsTr("None")
+                    // A label, not the style's text field: the box itself has the name.
+                    contentItem: Label {
+                        leftPadding: 8
+                        rightPadding: presetBox.indicator ? presetBox.indicator.width : 0
+                        verticalAlignment: Text.AlignVCenter
+                        text: presetBox.displayText
+                        color: panel.theme.text
+                        elide: Text.ElideRight
+                    }
                     Accessible.name: qsTr("Preset: %1").arg(displayText)
                     onActivated: index => panel.settings.presetRequested(panel.settings.presetNames[index])
                 }
