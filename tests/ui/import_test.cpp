@@ -22,7 +22,7 @@ std::vector<std::pair<store::Role, std::string>> branch(const store::ChatStore& 
   return out;
 }
 
-TEST(Import, ChatGptExportThenOurOwnRoundTrip) {
+TEST(ControllerImport, ChatGptExportThenOurOwnRoundTrip) {
   ControllerHarness h;
   gui::AppController& c = h.start();
   ui::ConversationsViewModel* vm = c.conversations();

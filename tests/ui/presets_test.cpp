@@ -8,7 +8,7 @@
 namespace vkchat::test {
 namespace {
 
-TEST(Presets, ChosenPerConversationAndKept) {
+TEST(ControllerPresets, ChosenPerConversationAndKept) {
   ControllerHarness h;
   std::int64_t conv = 0;
   {
