@@ -5,8 +5,9 @@
 // scores, their max m and sum l of exp(score - m), and o = sum exp(score - m) v. A query whose
 // positions fit in one chunk is finished here; otherwise the partial (m, l, o) goes to the
 // scratch buffer and attn_reduce.comp combines the chunks.
-// Cache layout: row p holds n_head_kv heads of head_dim values; q and out: n_head * head_dim
-// per token. head_dim is even and at most 4 * the workgroup size.
+// Cache layout: a row holds n_head_kv heads of head_dim values, position p at row p % rows (a
+// sliding-window layer's ring, llm::KvCache; a full cache has a row per position); q and out:
+// n_head * head_dim per token. head_dim is even and at most 4 * the workgroup size.
 // The "llama" variant rounds as ggml's CPU flash attention does (ref::attention_llama_cpp): the
 // query to fp16, and o kept in fp16 as the cache rows are taken in order, each row first
 // rescaling o when its score is a new running maximum, then adding v * exp(score - max).
@@ -48,6 +49,7 @@ layout(push_constant) uniform Push {
   uint window;        // 0: the whole context
   float softcap;      // 0: none
   float softcap_inv;  // 1 / softcap
+  uint rows;          // cache rows: key position p is row p % rows
 } pc;
 
 layout(std430, binding = 0) readonly buffer Q { float q[]; };
@@ -105,7 +107,7 @@ void main() {
   for (uint j = tid; j < len; j += WG_SIZE) {
     float dot[MAX_G];
     [[unroll]] for (uint g = 0; g < MAX_G; ++g) dot[g] = 0.0;
-    uint kb = pc.kc_off + (start + j) * row_words + head_words;
+    uint kb = pc.kc_off + ((start + j) % pc.rows) * row_words + head_words;
     if ((kb & 3u) == 0u && (hd & 7u) == 0u) {
       // Aligned rows: 16-byte loads (uniform: kc_off, row_words and head_words decide).
       for (uint d8 = 0; d8 < hd / 8u; ++d8) {
@@ -195,7 +197,7 @@ void main() {
 #ifdef LLAMA_CPP
   // One query head at a time (G of them, MAX_G not unrolled: each row costs two fp16 roundings
   // per element).
-  uint vb = pc.vc_off + start * row_words + head_words;
+  uint vb = pc.vc_off + head_words;
   for (uint g = 0; g < G; ++g) {
     vec2 acc[MAX_PAIRS];
     [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) acc[i] = vec2(0.0);
@@ -207,7 +209,7 @@ void main() {
       [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) {
         uint dp = tid + i * WG_SIZE;
         if (dp >= hd / 2u) continue;
-        vec2 vv = unpackHalf2x16(vc(vb + j * row_words + dp));
+        vec2 vv = unpackHalf2x16(vc(vb + ((start + j) % pc.rows) * row_words + dp));
         acc[i] = round_fp16(fma(vv, vec2(vs), round_fp16(acc[i] * ms)));
       }
     }
@@ -241,12 +243,12 @@ void main() {
   [[unroll]] for (uint g = 0; g < MAX_G; ++g) {
     [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) acc[g][i] = vec2(0.0);
   }
-  uint vb = pc.vc_off + start * row_words + head_words;
   for (uint j = 0; j < len; ++j) {
+    uint vb = pc.vc_off + ((start + j) % pc.rows) * row_words + head_words;
     [[unroll]] for (uint i = 0; i < MAX_PAIRS; ++i) {
       uint dp = tid + i * WG_SIZE;
       if (dp >= hd / 2u) continue;
-      vec2 vv = unpackHalf2x16(vc(vb + j * row_words + dp));
+      vec2 vv = unpackHalf2x16(vc(vb + dp));
       [[unroll]] for (uint g = 0; g < MAX_G; ++g) acc[g][i] += sc[g * CHUNK + j] * vv;
     }
   }

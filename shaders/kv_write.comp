@@ -1,4 +1,6 @@
-// Writes n_tok rows of K and V (f32) into the f16 caches at rows pos0 .. pos0 + n_tok - 1.
+// Writes n_tok rows of K and V (f32) into the f16 caches for positions pos0 .. pos0 + n_tok - 1.
+// A cache of `rows` rows keeps position p at row p % rows: a sliding-window layer's ring
+// (llm::KvCache) wraps, a full cache (rows >= every position) is indexed by position.
 // Each invocation converts two neighbouring elements of K and of V.
 #version 450
 layout(local_size_x_id = 0) in;
@@ -14,6 +16,7 @@ layout(push_constant) uniform Push {
   uint src_stride;  // elements between tokens in K and V
   uint kc_off;      // cache offsets in 32-bit words (element pairs)
   uint vc_off;
+  uint rows;        // cache rows (n_tok <= rows)
 } pc;
 
 layout(std430, binding = 0) readonly buffer Ks { float k[]; };
@@ -27,7 +30,7 @@ void main() {
   uint t = gl_WorkGroupID.y;
   if (p >= pairs || t >= pc.n_tok) return;
   uint src = t * pc.src_stride + 2u * p;
-  uint dst = (pc.pos0 + t) * pairs + p;
+  uint dst = ((pc.pos0 + t) % pc.rows) * pairs + p;
   kc[pc.kc_off + dst] = packHalf2x16(vec2(k[pc.k_off + src], k[pc.k_off + src + 1u]));
   vc[pc.vc_off + dst] = packHalf2x16(vec2(v[pc.v_off + src], v[pc.v_off + src + 1u]));
 }

@@ -52,6 +52,14 @@ std::string ChatStore::export_markdown(std::int64_t conversation_id) const {
   for (const Message& m : active_path(conversation_id)) {
     md += "\n## ";
     md += role_heading(m.role);
+    if (!m.reasoning.empty()) {
+      // Reasoning as a quote above the answer, as the window shows it apart.
+      md += "\n\n> *Thinking*\n>\n> ";
+      for (char ch : m.reasoning) {
+        md += ch;
+        if (ch == '\n') md += "> ";
+      }
+    }
     md += "\n\n" + m.content + "\n";
     if (!m.complete) md += "\n*(the answer was interrupted here)*\n";
   }
@@ -72,6 +80,8 @@ std::string ChatStore::export_json(std::int64_t conversation_id) const {
       " 'stats', json(CASE WHEN m.finish_reason IS NULL THEN NULL ELSE json_object("
       "  'prefill_tokens_per_s', m.prefill_tps, 'decode_tokens_per_s', m.decode_tps,"
       "  'time_to_first_token_ms', m.ttft_ms, 'finish_reason', m.finish_reason) END),"
+      " 'reasoning', json(CASE WHEN m.reasoning = '' THEN NULL ELSE json_object("
+      "  'text', m.reasoning, 'tokens', m.reasoning_tokens, 'ms', m.reasoning_ms) END),"
       " 'provenance', json(CASE WHEN m.model_path IS NULL THEN NULL ELSE json_object("
       "  'model_path', m.model_path, 'model_sha256', m.model_sha256,"
       "  'engine_version', m.engine_version, 'device', m.device,"

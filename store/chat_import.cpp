@@ -23,6 +23,9 @@ struct ImportedMessage {
   std::optional<SamplingSettings> sampling;
   std::optional<GenerationStats> stats;
   std::optional<Provenance> provenance;
+  std::string reasoning;  // a thinking model's reasoning, kept apart as the store keeps it
+  int reasoning_tokens = 0;
+  double reasoning_ms = 0;
 };
 
 namespace {
@@ -88,8 +91,8 @@ std::int64_t ChatStore::insert_imported(const Conversation& c,
         "INSERT INTO messages (conversation_id, parent_id, role, content, created_at, "
         "token_count, complete, prefill_tps, decode_tps, ttft_ms, finish_reason, " +
         std::string(rows::kSamplingColumns) +
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-        "?18, ?19)");
+        ", reasoning, reasoning_tokens, reasoning_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+        "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
     st.bind(id, m->parent ? std::optional<std::int64_t>(new_id.at(*m->parent)) : std::nullopt,
             to_string(m->role), m->content, m->created_at, m->token_count, m->complete ? 1 : 0);
     if (m->stats) {
@@ -99,6 +102,9 @@ std::int64_t ChatStore::insert_imported(const Conversation& c,
       st.bind_at(11, to_string(m->stats->finish_reason));
     }
     if (m->sampling) rows::bind_sampling(st, 12, *m->sampling);
+    st.bind_at(20, std::string_view(m->reasoning));
+    st.bind_at(21, m->reasoning_tokens);
+    st.bind_at(22, m->reasoning_ms);
     st.run();
     new_id[m->key] = db_.last_insert_rowid();
     if (m->provenance) {
@@ -196,7 +202,10 @@ std::int64_t ChatStore::import_vkchat(std::string_view json) {
       " json_extract(value, '$.provenance.engine_version'),"
       " json_extract(value, '$.provenance.device'),"
       " coalesce(json_extract(value, '$.provenance.context_size'), 0),"
-      " json_extract(value, '$.provenance.prompt')"
+      " json_extract(value, '$.provenance.prompt'),"
+      " coalesce(json_extract(value, '$.reasoning.text'), ''),"
+      " coalesce(json_extract(value, '$.reasoning.tokens'), 0),"
+      " coalesce(json_extract(value, '$.reasoning.ms'), 0)"
       " FROM json_each(?1, '$.messages') ORDER BY key");
   st.bind(json);
   std::vector<ImportedMessage> messages;
@@ -221,6 +230,9 @@ std::int64_t ChatStore::import_vkchat(std::string_view json) {
           st.text(19), st.text(20), st.text(21), st.text(22), static_cast<int>(st.int64(23)),
           st.text(24)};
     }
+    m.reasoning = st.text(25);
+    m.reasoning_tokens = static_cast<int>(st.int64(26));
+    m.reasoning_ms = st.real(27);
     messages.push_back(std::move(m));
   }
   return insert_imported(c, messages, leaf);

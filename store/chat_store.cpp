@@ -103,6 +103,7 @@ std::string ChatStore::integrity_check() const {
   try {
     // rank 1: compare the index with the messages table too, not only with itself.
     db_.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");
+    db_.exec("INSERT INTO reasoning_fts(reasoning_fts, rank) VALUES ('integrity-check', 1)");
   } catch (const StoreError& e) {
     if (!e.damaged()) throw;  // busy, I/O...: not an answer about the index
     return "search index: " + e.detail();
@@ -169,9 +170,12 @@ void ChatStore::set_conversation_model(std::int64_t id, std::string_view model_p
 void ChatStore::set_conversation_settings(std::int64_t id, const ChatSettings& settings) {
   Statement st = db_.prepare("UPDATE conversations SET system_prompt = ?2, (" +
                              std::string(rows::kSamplingColumns) +
-                             ") = (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) WHERE id = ?1");
+                             ") = (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10), enable_thinking = ?11, "
+                             "reasoning_effort = ?12 WHERE id = ?1");
   st.bind(id, settings.system_prompt);
   rows::bind_sampling(st, 3, settings.sampling);
+  if (settings.enable_thinking) st.bind_at(11, *settings.enable_thinking ? 1 : 0);
+  st.bind_at(12, settings.reasoning_effort);
   update_conversation(db_, std::move(st), id, "set settings");
 }
 

@@ -98,8 +98,9 @@ class ChatStore {
 
   // Full-text search over message text (all branches) of conversations not deleted. Each word of
   // `text` must match, as a word prefix; case and diacritics are ignored. One hit per
-  // conversation, best first.
-  std::vector<SearchHit> search(std::string_view text, int limit = 50) const;
+  // conversation, best first. Answers' reasoning is searched only with `include_reasoning`.
+  std::vector<SearchHit> search(std::string_view text, int limit = 50,
+                                bool include_reasoning = false) const;
 
   // Messages. New messages become the conversation's active leaf.
   Message message(std::int64_t id) const;
@@ -129,11 +130,14 @@ class ChatStore {
   // Starts a new answer beside the assistant message `message_id`, which stays as it was.
   Message regenerate(std::int64_t message_id, const SamplingSettings& used);
   // Saves the text streamed so far (all of it, not a delta). Only for messages not yet finished.
-  void checkpoint(std::int64_t message_id, std::string_view text, int token_count);
+  // `reasoning`: the answer's reasoning so far (all of it too), empty for a model that does not
+  // think.
+  void checkpoint(std::int64_t message_id, std::string_view text, int token_count,
+                  const ReasoningRecord& reasoning = {});
   // `provenance`: what produced the answer, for reproducing it (none for an answer the app
   // closed on, whose prompt it no longer knows).
   void finish_assistant_message(std::int64_t message_id, std::string_view text, int token_count,
-                                const GenerationStats& stats,
+                                const GenerationStats& stats, const ReasoningRecord& reasoning = {},
                                 const std::optional<Provenance>& provenance = std::nullopt);
   // The model file at `path` turned out to have this SHA-256: answers from it that finished
   // while it was being computed (model_sha256 empty) get it. Returns how many.

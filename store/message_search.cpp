@@ -50,30 +50,40 @@ void set_snippet(SearchHit& hit, std::string_view marked) {
 
 }  // namespace
 
-std::vector<SearchHit> ChatStore::search(std::string_view text, int limit) const {
+std::vector<SearchHit> ChatStore::search(std::string_view text, int limit,
+                                         bool include_reasoning) const {
   std::string query = fts_query(text);
   if (query.empty()) return {};
   // Best message per conversation first (SQLite takes the bare columns of a min() aggregate from
   // the row holding the minimum), then snippets for those few rows only: a common word can
-  // match thousands of messages.
+  // match thousands of messages. ?3 = 1 adds the answers' reasoning (its own index); `src` says
+  // which index the best hit came from, for its snippet.
   Statement best = db_.prepare(
       "WITH hits AS MATERIALIZED ("
-      " SELECT m.conversation_id AS cid, m.id AS mid, messages_fts.rank AS score"
+      " SELECT m.conversation_id AS cid, m.id AS mid, messages_fts.rank AS score, 0 AS src"
       " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-      " WHERE messages_fts MATCH ?1)"
-      " SELECT cid, mid, c.title, min(score) AS top FROM hits"
+      " WHERE messages_fts MATCH ?1"
+      " UNION ALL"
+      " SELECT m.conversation_id, m.id, reasoning_fts.rank, 1"
+      " FROM reasoning_fts JOIN messages m ON m.id = reasoning_fts.rowid"
+      " WHERE ?3 = 1 AND reasoning_fts MATCH ?1)"
+      " SELECT cid, mid, c.title, min(score) AS top, src FROM hits"
       " JOIN conversations c ON c.id = cid WHERE c.deleted_at IS NULL"
       " GROUP BY cid ORDER BY top, cid DESC LIMIT ?2");
-  best.bind(query, limit);
-  Statement snippet = db_.prepare(
+  best.bind(query, limit, include_reasoning ? 1 : 0);
+  Statement content_snippet = db_.prepare(
       "SELECT snippet(messages_fts, 0, ?3, ?4, '\u2026', 12) FROM messages_fts"
       " WHERE messages_fts MATCH ?1 AND rowid = ?2");
+  Statement reasoning_snippet = db_.prepare(
+      "SELECT snippet(reasoning_fts, 0, ?3, ?4, '\u2026', 12) FROM reasoning_fts"
+      " WHERE reasoning_fts MATCH ?1 AND rowid = ?2");
   std::vector<SearchHit> hits;
   while (best.step()) {
     SearchHit& hit = hits.emplace_back();
     hit.conversation_id = best.int64(0);
     hit.message_id = best.int64(1);
     hit.title = best.text(2);
+    Statement& snippet = best.int64(4) == 1 ? reasoning_snippet : content_snippet;
     snippet.reset();
     snippet.bind(query, hit.message_id, std::string_view(&kMarkOpen, 1),
                  std::string_view(&kMarkClose, 1));

@@ -300,26 +300,30 @@ namespace {
 
 }  // namespace
 
-void ChatStore::checkpoint(std::int64_t message_id, std::string_view text, int token_count) {
+void ChatStore::checkpoint(std::int64_t message_id, std::string_view text, int token_count,
+                           const ReasoningRecord& reasoning) {
   // One autocommit statement: the text is on disk, whole, when this returns.
   Statement st = db_.prepare(
-      "UPDATE messages SET content = ?2, token_count = ?3 "
-      "WHERE id = ?1 AND role = 'assistant' AND complete = 0");
-  st.bind(message_id, whole_utf8(text), token_count);
+      "UPDATE messages SET content = ?2, token_count = ?3, reasoning = ?4, reasoning_tokens = ?5, "
+      "reasoning_ms = ?6 WHERE id = ?1 AND role = 'assistant' AND complete = 0");
+  st.bind(message_id, whole_utf8(text), token_count, whole_utf8(reasoning.text), reasoning.tokens,
+          reasoning.ms);
   st.run();
   if (db_.changes() == 0) fail_not_streaming(*this, db_, message_id, "checkpoint");
 }
 
 void ChatStore::finish_assistant_message(std::int64_t message_id, std::string_view text,
                                          int token_count, const GenerationStats& stats,
+                                         const ReasoningRecord& reasoning,
                                          const std::optional<Provenance>& provenance) {
   Transaction tx(db_);
   Statement st = db_.prepare(
       "UPDATE messages SET content = ?2, token_count = ?3, complete = 1, prefill_tps = ?4, "
-      "decode_tps = ?5, ttft_ms = ?6, finish_reason = ?7 "
-      "WHERE id = ?1 AND role = 'assistant' AND complete = 0");
+      "decode_tps = ?5, ttft_ms = ?6, finish_reason = ?7, reasoning = ?8, reasoning_tokens = ?9, "
+      "reasoning_ms = ?10 WHERE id = ?1 AND role = 'assistant' AND complete = 0");
   st.bind(message_id, text, token_count, stats.prefill_tokens_per_s, stats.decode_tokens_per_s,
-          stats.time_to_first_token_ms, to_string(stats.finish_reason));
+          stats.time_to_first_token_ms, to_string(stats.finish_reason), reasoning.text,
+          reasoning.tokens, reasoning.ms);
   st.run();
   if (db_.changes() == 0) fail_not_streaming(*this, db_, message_id, "finish");
   if (provenance) {

@@ -159,8 +159,10 @@ void Statement::bind_at(int index, double value) {
 }
 
 void Statement::bind_at(int index, std::string_view value) {
-  int rc = sqlite3_bind_text64(stmt_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8);
+  // A default-constructed view has no data pointer, which SQLite would bind as NULL: text is
+  // text, empty or not (NULL is bind_at(i, std::nullopt)).
+  int rc = sqlite3_bind_text64(stmt_.get(), index, value.data() ? value.data() : "", value.size(),
+                               SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) fail(rc);
 }
 

@@ -93,7 +93,9 @@ Conversation conversation(const Statement& st) {
   c.active_leaf_id = st.optional_int64(8);
   c.deleted_at = st.optional_int64(9);
   c.settings.sampling = sampling(st, 10);
-  c.preset = st.text(18);
+  if (!st.is_null(18)) c.settings.enable_thinking = st.int64(18) != 0;
+  c.settings.reasoning_effort = st.text(19);
+  c.preset = st.text(20);
   return c;
 }
 
@@ -118,6 +120,9 @@ Message message(const Statement& st) {
   }
   m.sibling_index = static_cast<int>(st.int64(26));
   m.sibling_count = static_cast<int>(st.int64(27));
+  m.reasoning = st.text(28);
+  m.reasoning_tokens = static_cast<int>(st.int64(29));
+  m.reasoning_ms = st.real(30);
   return m;
 }
 

@@ -21,7 +21,7 @@ void bind_sampling(Statement& st, int first_index, const SamplingSettings& s);
 inline constexpr std::string_view kConversationColumns =
     "id, title, title_is_auto, created_at, updated_at, model_path, model_hash, system_prompt, "
     "active_leaf_id, deleted_at, temperature, top_p, top_k, min_p, repeat_penalty, max_tokens, "
-    "seed_mode, seed, preset";
+    "seed_mode, seed, enable_thinking, reasoning_effort, preset";
 Conversation conversation(const Statement& st);
 
 // SELECT kMessageColumns FROM messages m ... (the table must be aliased m).
@@ -33,7 +33,8 @@ inline constexpr std::string_view kMessageColumns =
     "(SELECT count(*) FROM messages s WHERE s.conversation_id = m.conversation_id "
     " AND s.parent_id IS m.parent_id AND s.id < m.id), "
     "(SELECT count(*) FROM messages s WHERE s.conversation_id = m.conversation_id "
-    " AND s.parent_id IS m.parent_id)";
+    " AND s.parent_id IS m.parent_id), "
+    "m.reasoning, m.reasoning_tokens, m.reasoning_ms";
 Message message(const Statement& st);
 
 // The leaf of conversation ?1's branch on screen: its active_leaf_id when that is one of its own

@@ -92,10 +92,37 @@ ALTER TABLE conversations ADD COLUMN deleted_at INTEGER;
 CREATE INDEX conversations_by_updated ON conversations(deleted_at, updated_at);
 )sql";
 
-// Version 3: reproducible answers, and presets. Each answer records what produced it
+// Version 3: reasoning kept apart from the answer (its text, tokens and time), searchable on
+// request through an index of its own, and the template's reasoning switches per conversation
+// (enable_thinking NULL: unset). Self-contained: it adds columns and a table, and touches no
+// other migration's.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN reasoning_ms REAL NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN enable_thinking INTEGER CHECK (enable_thinking IN (0, 1));
+ALTER TABLE conversations ADD COLUMN reasoning_effort TEXT NOT NULL DEFAULT '';
+
+CREATE VIRTUAL TABLE reasoning_fts USING fts5(
+  reasoning, content = 'messages', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER reasoning_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO reasoning_fts(rowid, reasoning) VALUES (new.id, new.reasoning);
+END;
+CREATE TRIGGER reasoning_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO reasoning_fts(reasoning_fts, rowid, reasoning) VALUES ('delete', old.id, old.reasoning);
+END;
+CREATE TRIGGER reasoning_fts_update AFTER UPDATE OF reasoning ON messages BEGIN
+  INSERT INTO reasoning_fts(reasoning_fts, rowid, reasoning) VALUES ('delete', old.id, old.reasoning);
+  INSERT INTO reasoning_fts(rowid, reasoning) VALUES (new.id, new.reasoning);
+END;
+INSERT INTO reasoning_fts(reasoning_fts) VALUES ('rebuild');
+)sql";
+
+// Version 4: reproducible answers, and presets. Each answer records what produced it
 // (store_types.h, Provenance); older answers keep NULLs there. The SHA-256 of model files is cached
 // by path, size and modification time, so a file is hashed once and again only after it changes.
-constexpr std::string_view kVersion3 = R"sql(
+constexpr std::string_view kVersion4 = R"sql(
 ALTER TABLE messages ADD COLUMN model_path TEXT;
 ALTER TABLE messages ADD COLUMN model_sha256 TEXT;
 ALTER TABLE messages ADD COLUMN engine_version TEXT;
@@ -129,7 +156,7 @@ ALTER TABLE conversations ADD COLUMN preset TEXT NOT NULL DEFAULT '';
 )sql";
 
 constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kVersion1, kVersion2,
-                                                                      kVersion3};
+                                                                      kVersion3, kVersion4};
 
 }  // namespace
 

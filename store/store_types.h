@@ -56,6 +56,10 @@ struct SamplingSettings {
 struct ChatSettings {
   SamplingSettings sampling;
   std::string system_prompt;
+  // The chat template's reasoning switches (where it has them): unset leaves the template's own
+  // default (chat::TemplateSwitches).
+  std::optional<bool> enable_thinking;
+  std::string reasoning_effort;  // "low", "medium", "high"; empty: unset
 
   bool operator==(const ChatSettings&) const = default;
 };
@@ -97,7 +101,7 @@ struct GenerationStats {
 // What an answer needs to be reproduced: the model file (and its contents' SHA-256), the program
 // that ran it, the device, the context size, and the prompt exactly as the model read it (the
 // chat template rendered over the branch; the sampler settings and seed are Message::sampling).
-// Recorded when the answer finishes; answers written before schema version 3 have none.
+// Recorded when the answer finishes; answers written before schema version 4 have none.
 struct Provenance {
   std::string model_path;
   std::string model_sha256;  // lowercase hex; empty while the file's hash was still being computed
@@ -121,7 +125,12 @@ struct Message {
   bool complete = true;
   std::optional<GenerationStats> stats;      // assistant messages, once finished
   std::optional<SamplingSettings> sampling;  // assistant messages: the settings and seed used
-  std::optional<Provenance> provenance;      // assistant messages, once finished (version 3 on)
+  std::optional<Provenance> provenance;      // assistant messages, once finished (version 4 on)
+  // Assistant messages of a model that thinks: the reasoning kept apart from `content`, the
+  // tokens it took and the time from the first token until it ended.
+  std::string reasoning;
+  int reasoning_tokens = 0;
+  double reasoning_ms = 0;
   int sibling_index = 0;  // position among the messages sharing its parent (oldest first)
   int sibling_count = 1;
 };
@@ -133,6 +142,13 @@ struct SearchHit {
   std::string title;
   std::string snippet;  // plain text; "\u2026" where it was cut
   std::vector<std::pair<std::size_t, std::size_t>> highlights;  // [begin, end) byte ranges
+};
+
+// An answer's reasoning as it is saved (ChatStore::checkpoint, finish_assistant_message).
+struct ReasoningRecord {
+  std::string_view text;
+  int tokens = 0;
+  double ms = 0;
 };
 
 struct RecentModel {

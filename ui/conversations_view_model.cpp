@@ -20,6 +20,12 @@ void ConversationsViewModel::setCurrent(qint64 id, const QString& title) {
   }
 }
 
+void ConversationsViewModel::setSearchReasoning(bool on) {
+  if (on == searchReasoning_) return;
+  searchReasoning_ = on;
+  emit searchTextChanged();
+}
+
 void ConversationsViewModel::setSearchText(const QString& text) {
   if (text == searchText_) return;
   searchText_ = text;

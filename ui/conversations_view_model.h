@@ -22,6 +22,8 @@ class ConversationsViewModel : public QObject {
   Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentTitleChanged)
   Q_PROPERTY(QString searchText READ searchText NOTIFY searchTextChanged)
   Q_PROPERTY(bool searching READ searching NOTIFY searchTextChanged)
+  // The search also covers answers' reasoning (off: the answers and questions only).
+  Q_PROPERTY(bool searchReasoning READ searchReasoning NOTIFY searchTextChanged)
   Q_PROPERTY(bool available READ available NOTIFY availableChanged)
   Q_PROPERTY(QString undoTitle READ undoTitle NOTIFY undoChanged)
   Q_PROPERTY(bool canUndo READ canUndo NOTIFY undoChanged)
@@ -48,6 +50,7 @@ class ConversationsViewModel : public QObject {
   QString currentTitle() const { return currentTitle_; }
   QString searchText() const { return searchText_; }
   bool searching() const { return !searchText_.trimmed().isEmpty(); }
+  bool searchReasoning() const { return searchReasoning_; }
   bool available() const { return available_; }
   QString undoTitle() const { return undoTitle_; }
   bool canUndo() const { return undoId_ != 0; }
@@ -66,6 +69,7 @@ class ConversationsViewModel : public QObject {
   // Controller side.
   void setCurrent(qint64 id, const QString& title);
   void setSearchText(const QString& text);
+  void setSearchReasoning(bool on);
   void setAvailable(bool available);
   void setUndo(qint64 id, const QString& title);  // id 0: nothing to undo
   void setUndoNoticeVisible(bool visible);
@@ -97,6 +101,7 @@ class ConversationsViewModel : public QObject {
   void emptyTrashRequested();
   void startNewHistoryRequested();  // sets the history file aside and starts an empty one
   void searchRequested(const QString& text);
+  void searchReasoningRequested(bool on);
   // format: "markdown" or "json"; fileUrl from a file dialog.
   void exportRequested(qint64 id, const QString& format, const QUrl& fileUrl);
   // Adds the conversations of a vkchat JSON export or of ChatGPT's conversations.json.
@@ -107,6 +112,7 @@ class ConversationsViewModel : public QObject {
   qint64 currentId_ = 0;
   QString currentTitle_;
   QString searchText_;
+  bool searchReasoning_ = false;
   bool available_ = true;
   qint64 undoId_ = 0;
   QString undoTitle_;

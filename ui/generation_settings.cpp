@@ -24,6 +24,11 @@ SettingsValues GenerationSettings::clamped(SettingsValues v) {
       clamp_real(v.repeatPenalty, store::kRepeatPenaltyRange.min, store::kRepeatPenaltyRange.max);
   v.maxTokens = qBound(store::kMaxTokensRange.min, v.maxTokens, store::kMaxTokensRange.max);
   v.seed = qBound(qint64{store::kSeedRange.min}, v.seed, qint64{store::kSeedRange.max});
+  if (v.thinking != QLatin1String("on") && v.thinking != QLatin1String("off")) v.thinking.clear();
+  if (v.reasoningEffort != QLatin1String("low") && v.reasoningEffort != QLatin1String("medium") &&
+      v.reasoningEffort != QLatin1String("high")) {
+    v.reasoningEffort.clear();
+  }
   return v;
 }
 
@@ -61,6 +66,28 @@ void GenerationSettings::setSeed(qint64 v) {
 }
 void GenerationSettings::setSystemPrompt(const QString& v) {
   editField(&SettingsValues::systemPrompt, v);
+}
+
+void GenerationSettings::setThinking(const QString& v) {
+  editField(&SettingsValues::thinking, v);
+}
+void GenerationSettings::setReasoningEffort(const QString& v) {
+  editField(&SettingsValues::reasoningEffort, v);
+}
+
+bool GenerationSettings::isDefault() const {
+  // The switches belong to a conversation and its model's template, not to the app's defaults.
+  SettingsValues v = values_;
+  v.thinking = defaults_.thinking;
+  v.reasoningEffort = defaults_.reasoningEffort;
+  return v == defaults_;
+}
+
+void GenerationSettings::setSwitches(bool thinking, bool effort) {
+  if (thinking == hasThinkingSwitch_ && effort == hasEffortSwitch_) return;
+  hasThinkingSwitch_ = thinking;
+  hasEffortSwitch_ = effort;
+  emit switchesChanged();
 }
 
 void GenerationSettings::load(const SettingsValues& values, const SettingsValues& defaults) {

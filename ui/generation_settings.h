@@ -26,6 +26,10 @@ struct SettingsValues {
   bool randomSeed = kBuiltInSampling.seed_mode == store::SeedMode::Random;
   qint64 seed = static_cast<qint64>(kBuiltInSampling.seed);  // used when randomSeed is false
   QString systemPrompt;
+  // The template's reasoning switches: "" (the template's default), "on" or "off"; and "",
+  // "low", "medium" or "high".
+  QString thinking;
+  QString reasoningEffort;
 
   bool operator==(const SettingsValues&) const = default;
 };
@@ -43,6 +47,11 @@ class GenerationSettings : public QObject {
   Q_PROPERTY(bool randomSeed READ randomSeed WRITE setRandomSeed NOTIFY changed)
   Q_PROPERTY(qint64 seed READ seed WRITE setSeed NOTIFY changed)
   Q_PROPERTY(QString systemPrompt READ systemPrompt WRITE setSystemPrompt NOTIFY changed)
+  Q_PROPERTY(QString thinking READ thinking WRITE setThinking NOTIFY changed)
+  Q_PROPERTY(QString reasoningEffort READ reasoningEffort WRITE setReasoningEffort NOTIFY changed)
+  // Whether the loaded model's template has these switches (the panel shows only those).
+  Q_PROPERTY(bool hasThinkingSwitch READ hasThinkingSwitch NOTIFY switchesChanged)
+  Q_PROPERTY(bool hasEffortSwitch READ hasEffortSwitch NOTIFY switchesChanged)
   Q_PROPERTY(bool isDefault READ isDefault NOTIFY changed)
   // Presets: every one's name (the built-in ones first), and the one chosen for this
   // conversation ("" for none). Choosing one replaces the values with its own.
@@ -75,7 +84,11 @@ class GenerationSettings : public QObject {
   bool randomSeed() const { return values_.randomSeed; }
   qint64 seed() const { return values_.seed; }
   QString systemPrompt() const { return values_.systemPrompt; }
-  bool isDefault() const { return values_ == defaults_; }
+  QString thinking() const { return values_.thinking; }
+  QString reasoningEffort() const { return values_.reasoningEffort; }
+  bool hasThinkingSwitch() const { return hasThinkingSwitch_; }
+  bool hasEffortSwitch() const { return hasEffortSwitch_; }
+  bool isDefault() const;
   QStringList presetNames() const { return presetNames_; }
   QString preset() const { return preset_; }
 
@@ -101,6 +114,11 @@ class GenerationSettings : public QObject {
   void setRandomSeed(bool v);
   void setSeed(qint64 v);
   void setSystemPrompt(const QString& v);
+  // Values outside the lists above become "" (unset).
+  void setThinking(const QString& v);
+  void setReasoningEffort(const QString& v);
+  // Controller side: the loaded model's template's switches.
+  void setSwitches(bool thinking, bool effort);
 
   // Controller side: shows these values (clamped) and the app defaults they compare against.
   void load(const SettingsValues& values, const SettingsValues& defaults);
@@ -111,6 +129,7 @@ class GenerationSettings : public QObject {
  signals:
   void changed();
   void presetsChanged();
+  void switchesChanged();
   void edited();  // the user changed a value
 
   // Intents, called from QML.
@@ -132,6 +151,8 @@ class GenerationSettings : public QObject {
   SettingsValues defaults_;
   QStringList presetNames_;
   QString preset_;
+  bool hasThinkingSwitch_ = false;
+  bool hasEffortSwitch_ = false;
 };
 
 }  // namespace vkchat::ui

@@ -5,6 +5,24 @@
 
 namespace vkchat::ui {
 
+QString reasoning_summary(const MessageItem& item) {
+  if (item.reasoning.isEmpty()) return {};
+  QString text = MessageListModel::tr("Thinking");
+  if (item.reasoningTokens > 0) {
+    text +=
+        QStringLiteral(" \u00b7 ") +
+        (item.reasoningTokens == 1 ? MessageListModel::tr("1 token")
+                                   : MessageListModel::tr("%1 tokens").arg(item.reasoningTokens));
+  }
+  if (item.reasoningMs >= 0) {
+    text += QStringLiteral(" \u00b7 ") +
+            MessageListModel::tr("%1 s").arg(item.reasoningMs / 1000.0, 0, 'f', 1);
+  } else {
+    text += QStringLiteral("\u2026");  // still thinking
+  }
+  return text;
+}
+
 QVariant MessageListModel::data(const QModelIndex& index, int role) const {
   if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
     return {};
@@ -23,6 +41,8 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     case ProvenanceRole: return item.provenance;
     case CommandRole: return item.command;
     case ContextSectionRole: return item.contextSection;
+    case ReasoningRole: return item.reasoning;
+    case ReasoningSummaryRole: return reasoning_summary(item);
     default: return {};
   }
 }
@@ -38,7 +58,9 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
           {DetailsRole, "details"},
           {ProvenanceRole, "provenance"},
           {CommandRole, "command"},
-          {ContextSectionRole, "contextSection"}};
+          {ContextSectionRole, "contextSection"},
+          {ReasoningRole, "reasoning"},
+          {ReasoningSummaryRole, "reasoningSummary"}};
 }
 
 bool MessageListModel::appendText(qint64 id, const QString& text) {
@@ -46,6 +68,17 @@ bool MessageListModel::appendText(qint64 id, const QString& text) {
   if (row < 0) return false;
   MessageItem item = at(row);
   item.content += text;
+  replaceAt(row, std::move(item));
+  return true;
+}
+
+bool MessageListModel::appendReasoning(qint64 id, const QString& text, int tokens) {
+  const int row = indexOfKey(id);
+  if (row < 0) return false;
+  MessageItem item = at(row);
+  item.reasoning += text;
+  item.reasoningTokens = tokens;
+  item.reasoningMs = -1;  // still being written: the time comes with the finished answer
   replaceAt(row, std::move(item));
   return true;
 }

@@ -20,17 +20,25 @@ struct MessageItem {
   int siblingCount = 1;
   QString details;  // an answer's stats and sampler settings, one line for people
   // An answer's whole record, for its details panel: the model file and its SHA-256, the engine
-  // version, the device, every sampler setting and the seed (empty before schema version 3).
+  // version, the device, every sampler setting and the seed (empty before schema version 4).
   QString provenance;
   // The `vkchat-cli generate` line that writes the same answer again (empty without a record).
   QString command;
   // Where the message stands in the model's context, for the view's sections: empty when every
   // message is in it, else "dropped" (left out by the context policy) or "kept".
   QString contextSection;
+  // An answer's reasoning (a model that thinks), shown apart above it, with the tokens it took
+  // and its time; reasoningMs < 0 while it is still being written.
+  QString reasoning;
+  int reasoningTokens = 0;
+  double reasoningMs = 0;
 
   qint64 key() const { return id; }
   bool operator==(const MessageItem&) const = default;
 };
+
+// The header of a message's "Thinking" section; empty without reasoning.
+QString reasoning_summary(const MessageItem& item);
 
 class MessageListModel : public KeyedListModel<MessageItem> {
   Q_OBJECT
@@ -49,7 +57,9 @@ class MessageListModel : public KeyedListModel<MessageItem> {
     DetailsRole,
     ContextSectionRole,
     ProvenanceRole,
-    CommandRole
+    CommandRole,
+    ReasoningRole,
+    ReasoningSummaryRole  // "Thinking · 42 tokens · 1.3 s", for the section's header
   };
   Q_ENUM(Role)
 
@@ -60,6 +70,8 @@ class MessageListModel : public KeyedListModel<MessageItem> {
 
   // Adds text to the end of message `id`; false when it is not on screen.
   bool appendText(qint64 id, const QString& text);
+  // Adds reasoning to message `id` as it streams, with the reasoning's tokens so far.
+  bool appendReasoning(qint64 id, const QString& text, int tokens);
 
   // What the window draws of a message with this text and role: its first `limit` characters
   // (0: the first kInitialChars) in pieces, as render_plan_variant() (render_plan.h) gives them.

@@ -1,7 +1,8 @@
 // `vkchat-cli chat -m MODEL [--system S] [sampling flags] [--ctx N] [-n MAX_TOKENS]`: an
 // interactive conversation on stdin/stdout. Answers stream to stdout (one line break after each),
-// and so do the outputs of /stats and /help; everything else (banner, prompt, speeds, notes) goes
-// to stderr, so piped use reads only what it asked for.
+// and so do the outputs of /stats and /help; everything else (banner, prompt, speeds, notes, and
+// a thinking model's reasoning as "Thinking: " lines) goes to stderr, so piped use reads only what
+// it asked for.
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include "chat/chat_session.h"
 #include "cli/cli_common.h"
 #include "cli/model_cli.h"
+#include "cli/reasoning_flags.h"
 #include "cli/remote_chat.h"
 #include "cli/sampling_flags.h"
 #include "llm/model.h"
@@ -24,15 +26,20 @@ namespace vkchat::cli {
 extern const std::string_view kChatHelp;
 const std::string_view kChatHelp =
     "usage: vkchat-cli chat -m MODEL [--system S] [-n MAX_TOKENS] [--ctx N]\n"
-    "                       [--context-policy drop-oldest|error] [sampling flags]\n"
+    "                       [--context-policy drop-oldest|error] [reasoning flags]\n"
+    "                       [sampling flags]\n"
     "       vkchat-cli chat --remote URL [--api-key KEY] --model NAME [--system S] [-n N]\n"
-    "                       [sampling flags]   (an OpenAI-compatible server, e.g. serve)\n"
+    "                       [--think on|off] [--reasoning-effort E] [sampling flags]\n"
+    "                       (an OpenAI-compatible server, e.g. serve)\n"
     "\n"
     "A conversation in the model's chat template (or the built-in format it falls back to).\n"
     "Each line on stdin is a user message (end a line with \\ to continue it on the next);\n"
     "the answer streams to stdout, followed by a line break, and its speeds go to stderr.\n"
     "Follow-up turns reuse the KV cache: only the new tokens are evaluated. Ctrl-C stops an\n"
-    "answer; end of input ends the chat.\n"
+    "answer; end of input ends the chat. A model that reasons before answering (its template\n"
+    "marks it: <think>, gpt-oss's analysis channel, Gemma 4's thought channel) has its\n"
+    "reasoning shown on stderr as \"Thinking: \" lines, apart from the answer on stdout; the\n"
+    "next turn's prompt carries it as the template decides.\n"
     "  -m, --model MODEL       GGUF file\n"
     "  --system S              system prompt\n"
     "  -n MAX_TOKENS           tokens per answer, -1 = until the model ends it or the context\n"
@@ -46,11 +53,11 @@ const std::string_view kChatHelp =
     "  /reset                  forget the conversation (the system prompt stays)\n"
     "  /regen                  answer the last message again, with the next seed\n"
     "  /set KEY VALUE          temp, top-k, top-p, min-p, repeat-penalty, repeat-last-n,\n"
-    "                          frequency-penalty, presence-penalty, seed, max-tokens\n"
+    "                          frequency-penalty, presence-penalty, seed, max-tokens, think\n"
     "  /stats                  turns, position, the last turn's reuse, prefill, speeds, TTFT\n"
     "  /help                   this list of commands\n"
     "  /quit                   end the chat (as does end of input)\n"
-    "\n" VKCHAT_SAMPLING_FLAGS_HELP;
+    "\n" VKCHAT_REASONING_FLAGS_HELP "\n" VKCHAT_SAMPLING_FLAGS_HELP;
 
 namespace {
 
@@ -58,7 +65,8 @@ const char kCommandsHelp[] =
     "/reset              forget the conversation (the system prompt stays)\n"
     "/regen              answer the last message again, with the next seed\n"
     "/set KEY VALUE      temp, top-k, top-p, min-p, repeat-penalty, repeat-last-n,\n"
-    "                    frequency-penalty, presence-penalty, seed (-1: random), max-tokens\n"
+    "                    frequency-penalty, presence-penalty, seed (-1: random), max-tokens,\n"
+    "                    think (on|off: the template's enable_thinking)\n"
     "/stats              turns, position, the last turn's reuse, prefill, speeds, TTFT\n"
     "/help               this list\n"
     "/quit               end the chat\n";
@@ -151,7 +159,10 @@ chat::ChatOptions with_setting(chat::ChatOptions o, const std::string& key,
 class Repl {
  public:
   Repl(chat::ChatSession& chat, bool interactive)
-      : chat_(chat), interactive_(interactive), dim_(isatty(STDERR_FILENO) != 0) {}
+      : chat_(chat),
+        interactive_(interactive),
+        dim_(isatty(STDERR_FILENO) != 0),
+        thinking_(stderr, dim_) {}
 
   int run() {
     std::string line;
@@ -210,7 +221,8 @@ class Repl {
         note("usage: /set KEY VALUE (see /help)");
       } else {
         try {
-          chat_.set_options(with_setting(chat_.options(), key, value));
+          chat_.set_options(key == "think" ? with_think(chat_.options(), value)
+                                           : with_setting(chat_.options(), key, value));
           note(key + " = " + value);
         } catch (const std::invalid_argument& e) {
           note(e.what());
@@ -228,14 +240,21 @@ class Repl {
     chat::TurnResult r;
     try {
       StopOnInterrupt interrupt;
-      r = run([](const chat::Piece& p) {
+      r = run([this](const chat::Piece& p) {
+        if (p.reasoning) {
+          thinking_.print(p.text);
+          return;
+        }
+        thinking_.end();
         std::fwrite(p.text.data(), 1, p.text.size(), stdout);
         std::fflush(stdout);
       });
     } catch (const chat::ContextFull& e) {
+      thinking_.end();
       note(e.what());
       return;
     }
+    thinking_.end();
     std::fputs("\n", stdout);
     std::fflush(stdout);
     const chat::TurnStats& s = r.stats;
@@ -248,7 +267,14 @@ class Repl {
                   static_cast<long long>(s.tokens_generated), s.decode_tps, s.ttft_ms,
                   static_cast<int>(chat::finish_reason_name(r.finish).size()),
                   chat::finish_reason_name(r.finish).data());
-    note(buf);
+    std::string line = buf;
+    // Only for an answer that reasoned, so the line is as before otherwise.
+    if (s.reasoning_tokens > 0) {
+      line.insert(line.size() - 1,
+                  "; thought " + std::to_string(s.reasoning_tokens) + " tokens for " +
+                      std::to_string(static_cast<long long>(s.reasoning_ms)) + " ms");
+    }
+    note(line);
     if (s.messages_dropped > 0) {
       note(std::to_string(s.messages_dropped) + " old messages left out to fit the context of " +
            std::to_string(s.n_ctx) + " tokens");
@@ -278,9 +304,20 @@ class Repl {
     std::fprintf(stderr, dim_ ? "\033[2m%s\033[0m\n" : "%s\n", text.c_str());
   }
 
+  // /set think on|off: the template's enable_thinking from the next turn on.
+  chat::ChatOptions with_think(chat::ChatOptions o, const std::string& value) const {
+    if (value != "on" && value != "off") throw std::invalid_argument("think must be on or off");
+    if (!chat_.chat_template().uses_variable("enable_thinking")) {
+      throw std::invalid_argument("this chat template has no enable_thinking switch");
+    }
+    o.switches.enable_thinking = value == "on";
+    return o;
+  }
+
   chat::ChatSession& chat_;
   bool interactive_;
   bool dim_;
+  ThinkingPrinter thinking_;
 };
 
 }  // namespace
@@ -296,6 +333,11 @@ int run_chat(Args& args) {
     r.system_prompt = args.value("--system").value_or("");
     r.max_tokens = args.integer("-n", "--n-predict").value_or(-1);
     r.sampling = parse_sampling_flags(args);
+    const ReasoningFlags rf = parse_reasoning_flags(args);
+    if (rf.template_file)
+      throw UsageError("--chat-template-file is for a local model, not --remote");
+    r.think = rf.think;
+    r.reasoning_effort = rf.reasoning_effort;
     if (!args.positionals().empty()) throw UsageError("chat takes no positional arguments");
     return run_remote_chat(r);
   }
@@ -306,7 +348,9 @@ int run_chat(Args& args) {
   const auto policy = args.value("--context-policy");
   chat::ChatOptions options;
   options.sampling = parse_sampling_flags(args);
+  const ReasoningFlags reasoning = parse_reasoning_flags(args);
   if (!args.positionals().empty()) throw UsageError("chat takes no positional arguments");
+  options.split_reasoning = true;
   options.system_prompt = system.value_or("");
   options.max_tokens = max_tokens;
   if (policy) options.context_policy = parse_policy(*policy);
@@ -316,14 +360,27 @@ int run_chat(Args& args) {
   const auto model = llm::Model::load(model_path, load);
   chat::ChatSession chat(*model, 0, std::move(options));
   chat.set_stop_flag(&g_stop);
+  if (auto t = template_from_flags(reasoning, chat.chat_template())) {
+    chat.set_chat_template(std::move(*t));
+  }
+  std::vector<std::string> notes;
+  chat::ChatOptions with_switches = chat.options();
+  with_switches.switches = switches_for(reasoning, chat.chat_template(), notes);
+  chat.set_options(std::move(with_switches));
+  for (const std::string& n : notes) std::fprintf(stderr, "%s\n", n.c_str());
 
   const llm::ModelSummary& m = model->summary();
   const chat::FormatInfo& f = chat.format();
-  std::fprintf(stderr, "%s (%s, %s) on %s; context %lld tokens; chat format %s%s%s%s\n",
+  // The reasoning format is named only where there is one, so the line stays as it was otherwise.
+  const std::string reasoning_note =
+      chat.reasoning_format() == chat::ReasoningFormat::None
+          ? ""
+          : "; reasoning " + std::string(chat::reasoning_format_name(chat.reasoning_format()));
+  std::fprintf(stderr, "%s (%s, %s) on %s; context %lld tokens; chat format %s%s%s%s%s\n",
                m.name.c_str(), m.arch.c_str(), m.file_type.c_str(), m.device.c_str(),
                static_cast<long long>(chat.n_ctx()), f.name.c_str(),
                f.used_fallback ? " (fallback: " : "", f.fallback_reason.c_str(),
-               f.used_fallback ? ")" : "");
+               f.used_fallback ? ")" : "", reasoning_note.c_str());
   const bool interactive = isatty(STDIN_FILENO) != 0;
   if (interactive) std::fputs("Type a message, or /help for commands.\n", stderr);
   return Repl(chat, interactive).run();

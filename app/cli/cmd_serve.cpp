@@ -1,8 +1,10 @@
 // `vkchat-cli serve -m MODEL [--host 127.0.0.1] [--port 8080] [--api-key KEY] [--ctx N]
-// [--parallel N] [--max-body BYTES] [--queue N]`: an OpenAI-compatible HTTP server over one
+// [--parallel N] [--max-body BYTES] [--queue N] [reasoning flags]`: an OpenAI-compatible HTTP
+// server over one
 // loaded model (cpp-httplib from Debian; the request mapping is app/server/openai_request.h).
 // One ChatSession holds the KV cache, so requests that share a prompt prefix reuse it; requests
-// run one at a time in arrival order, and past --queue waiting ones get 503.
+// run one at a time in arrival order, and past --queue waiting ones get 503. Chat answers keep a
+// thinking model's reasoning apart, in reasoning_content, as llama-server and vLLM do.
 #include <httplib.h>
 
 #include <atomic>
@@ -19,6 +21,7 @@
 #include "chat/chat_session.h"
 #include "cli/cli_common.h"
 #include "cli/model_cli.h"
+#include "cli/reasoning_flags.h"
 #include "llm/model.h"
 #include "server/openai_request.h"
 
@@ -34,7 +37,11 @@ const std::string_view kServeHelp =
     "--host says otherwise. With --api-key every /v1 request needs 'Authorization: Bearer KEY'\n"
     "(401 otherwise). Bodies over --max-body bytes get 413, malformed JSON 400. Requests run one\n"
     "at a time in order; more than --queue waiting get 503. Ctrl-C ends the server.\n"
-    "  --parallel N   slots generating at once; only 1 is supported yet\n";
+    "A thinking model's reasoning (as its template marks it) is returned apart from the answer,\n"
+    "in the message's or delta's reasoning_content; requests may set reasoning_effort and\n"
+    "chat_template_kwargs {enable_thinking, reasoning_effort}, which override the flags below.\n"
+    "  --parallel N   slots generating at once; only 1 is supported yet\n"
+    "\n" VKCHAT_REASONING_FLAGS_HELP;
 
 namespace {
 
@@ -62,9 +69,16 @@ std::int64_t now_s() {
 // The loaded model behind a lock: one ChatSession whose KV cache requests share.
 class Engine {
  public:
-  Engine(llm::Model& model, std::string name, std::int64_t n_ctx, std::int64_t queue_limit)
+  Engine(llm::Model& model, std::string name, std::int64_t n_ctx, std::int64_t queue_limit,
+         const ReasoningFlags& reasoning)
       : chat_(model, n_ctx), name_(std::move(name)), queue_limit_(queue_limit) {
     chat_.set_stop_flag(&stop_);
+    if (auto t = template_from_flags(reasoning, chat_.chat_template())) {
+      chat_.set_chat_template(std::move(*t));
+    }
+    std::vector<std::string> notes;
+    switches_ = switches_for(reasoning, chat_.chat_template(), notes);
+    for (const std::string& n : notes) std::fprintf(stderr, "%s\n", n.c_str());
   }
   const std::string& name() const { return name_; }
 
@@ -80,20 +94,28 @@ class Engine {
 
   // Runs one request; `on_piece` returns false when the client is gone (generation stops at the
   // next token). Throws what ChatSession throws.
+  // Chat requests have their reasoning split off (piece.reasoning); completions get the text as
+  // generated.
   chat::TurnResult run(const server::ChatRequest& req,
-                       const std::function<bool(std::string_view)>& on_piece) {
+                       const std::function<bool(const chat::Piece&)>& on_piece) {
     std::lock_guard lock(mutex_);
     stop_.store(false);
     chat::ChatOptions o;
     o.sampling = req.sampling;
     o.max_tokens = req.max_tokens;
     o.stop_strings = req.stop;
+    o.split_reasoning = req.is_chat;
+    o.switches = switches_;
+    if (req.switches.enable_thinking) o.switches.enable_thinking = req.switches.enable_thinking;
+    if (!req.switches.reasoning_effort.empty()) {
+      o.switches.reasoning_effort = req.switches.reasoning_effort;
+    }
     chat_.set_options(std::move(o));
     std::vector<chat::Message> msgs = req.messages;
     if (!req.is_chat) msgs = {{"user", req.prompt}};
     chat_.set_messages(std::move(msgs));
     return chat_.respond([&](const chat::Piece& p) {
-      if (!on_piece(p.text)) stop_.store(true);
+      if (!on_piece(p)) stop_.store(true);
     });
   }
 
@@ -103,6 +125,7 @@ class Engine {
   chat::ChatSession chat_;
   std::string name_;
   std::int64_t queue_limit_;
+  chat::TemplateSwitches switches_;  // from the flags; a request's own override them
   std::atomic<std::int64_t> waiting_{0};
 };
 
@@ -123,6 +146,8 @@ json choice_json(const server::ChatRequest& req, const chat::TurnResult& r) {
       {"index", 0}, {"finish_reason", server::finish_reason(r.finish)}, {"logprobs", nullptr}};
   if (req.is_chat) {
     c["message"] = {{"role", "assistant"}, {"content", r.text}};
+    // As llama-server: present only when the model reasoned.
+    if (!r.reasoning.empty()) c["message"]["reasoning_content"] = r.reasoning;
   } else {
     c["text"] = r.text;
   }
@@ -155,7 +180,7 @@ void handle_generate(Engine& engine, const httplib::Request& hreq, httplib::Resp
       ~Leave() { e.leave(); }
     } leave{engine};
     try {
-      const chat::TurnResult r = engine.run(req, [](std::string_view) { return true; });
+      const chat::TurnResult r = engine.run(req, [](const chat::Piece&) { return true; });
       json out = {{"id", id},
                   {"object", is_chat ? "chat.completion" : "text_completion"},
                   {"created", now_s()},
@@ -187,9 +212,9 @@ void handle_generate(Engine& engine, const httplib::Request& hreq, httplib::Resp
           const std::string line = "data: " + c.dump() + "\n\n";
           return sink.is_writable() && sink.write(line.data(), line.size());
         };
-        auto delta = [&](std::string_view text, bool first) {
+        auto delta = [&](std::string_view text, bool first, bool reasoning = false) {
           if (req.is_chat) {
-            json d = {{"content", text}};
+            json d = {{reasoning ? "reasoning_content" : "content", text}};
             if (first) d["role"] = "assistant";
             return json{
                 {"index", 0}, {"delta", d}, {"finish_reason", nullptr}, {"logprobs", nullptr}};
@@ -199,8 +224,8 @@ void handle_generate(Engine& engine, const httplib::Request& hreq, httplib::Resp
         };
         bool alive = event(delta("", true), nullptr);
         try {
-          const chat::TurnResult r = engine.run(req, [&](std::string_view text) {
-            return alive = alive && event(delta(text, false), nullptr);
+          const chat::TurnResult r = engine.run(req, [&](const chat::Piece& p) {
+            return alive = alive && event(delta(p.text, false, p.reasoning), nullptr);
           });
           if (alive) {
             json last = delta("", false);
@@ -237,6 +262,7 @@ int run_serve(Args& args) {
   const std::int64_t parallel = args.integer("--parallel").value_or(1);
   const std::int64_t queue = args.integer("--queue").value_or(16);
   const std::int64_t max_body = args.integer("--max-body").value_or(1 << 20);
+  const ReasoningFlags reasoning = parse_reasoning_flags(args);
   if (!args.positionals().empty()) throw UsageError("serve takes no positional arguments");
   if (port < 0 || port > 65535) throw UsageError("--port must be from 0 to 65535");
   if (parallel != 1) throw UsageError("--parallel: only 1 slot is supported yet");
@@ -246,7 +272,7 @@ int run_serve(Args& args) {
   llm::LoadOptions load;
   load.n_ctx = n_ctx;
   const auto model = llm::Model::load(model_path, load);
-  Engine engine(*model, model->summary().name, 0, queue);
+  Engine engine(*model, model->summary().name, 0, queue, reasoning);
 
   httplib::Server svr;
   svr.set_payload_max_length(static_cast<std::size_t>(max_body));

@@ -5,12 +5,15 @@
 #include "cli/remote_chat.h"
 
 #include <httplib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "cli/reasoning_flags.h"
 
 namespace vkchat::cli {
 namespace {
@@ -62,7 +65,12 @@ int run_remote_chat(const RemoteChatOptions& o) {
                  {"frequency_penalty", o.sampling.frequency_penalty}};
     if (o.sampling.seed != sampler::kRandomSeed) body["seed"] = o.sampling.seed;
     if (o.max_tokens > 0) body["max_tokens"] = o.max_tokens;
-    std::string answer, pending, error_body;
+    // llama-server and vLLM take template switches as chat_template_kwargs; reasoning_effort is
+    // OpenAI's own field.
+    if (o.think) body["chat_template_kwargs"] = {{"enable_thinking", *o.think}};
+    if (!o.reasoning_effort.empty()) body["reasoning_effort"] = o.reasoning_effort;
+    std::string answer, reasoning, pending, error_body;
+    ThinkingPrinter thinking(stderr, isatty(STDERR_FILENO) != 0);
     httplib::Request req;
     req.method = "POST";
     req.path = prefix + "/chat/completions";
@@ -85,8 +93,21 @@ int run_remote_chat(const RemoteChatOptions& o) {
             !c["choices"][0].contains("delta"))
           continue;
         const json& d = c["choices"][0]["delta"];
-        if (d.is_object() && d.contains("content") && d["content"].is_string()) {
+        if (!d.is_object()) continue;
+        // llama-server and vkchat send reasoning_content; newer vLLM sends reasoning (some
+        // versions both, with the same text: the first found is taken).
+        for (const char* key : {"reasoning_content", "reasoning"}) {
+          if (d.contains(key) && d[key].is_string()) {
+            const std::string piece = d[key].get<std::string>();
+            reasoning += piece;
+            thinking.print(piece);
+            break;
+          }
+        }
+        if (d.contains("content") && d["content"].is_string()) {
           const std::string piece = d["content"].get<std::string>();
+          if (piece.empty()) continue;
+          thinking.end();
           answer += piece;
           std::fputs(piece.c_str(), stdout);
           std::fflush(stdout);
@@ -97,6 +118,7 @@ int run_remote_chat(const RemoteChatOptions& o) {
     httplib::Response res;
     httplib::Error err = httplib::Error::Success;
     const bool ok = client.send(req, res, err);
+    thinking.end();
     std::fputs("\n", stdout);
     if (!ok) {
       std::fprintf(stderr, "[connection failed: %s; partial answer kept]\n",
@@ -112,7 +134,10 @@ int run_remote_chat(const RemoteChatOptions& o) {
       messages.erase(messages.end() - 1);
       continue;
     }
-    messages.push_back({{"role", "assistant"}, {"content", answer}});
+    json reply = {{"role", "assistant"}, {"content", answer}};
+    // Sent back so that the server's template decides whether the next prompt carries it.
+    if (!reasoning.empty()) reply["reasoning_content"] = reasoning;
+    messages.push_back(std::move(reply));
   }
   return kExitOk;
 }

@@ -117,6 +117,8 @@ void AppController::onLoadProgress(qint64 requestId, double fraction) {
 }
 void AppController::onModelLoaded(qint64 requestId, const LoadedModel& model) {
   modelPart_.onModelLoaded(requestId, model);
+  // The settings panel shows the switches this model's template reads.
+  settings_.setSwitches(model.hasThinkingSwitch, model.hasEffortSwitch);
 }
 void AppController::onLoadFailed(qint64 requestId, const QString& reason) {
   modelPart_.onLoadFailed(requestId, reason);
@@ -129,6 +131,9 @@ void AppController::onDeviceFound(const QString& name, const QString& problem) {
 }
 void AppController::onTokens(qint64 requestId, const QString& text, int tokenCount) {
   chatPart_.onTokens(requestId, text, tokenCount);
+}
+void AppController::onReasoning(qint64 requestId, const QString& text, int tokenCount) {
+  chatPart_.onReasoning(requestId, text, tokenCount);
 }
 void AppController::onGenerationFinished(const GenerationResult& result) {
   chatPart_.onGenerationFinished(result);

@@ -66,6 +66,7 @@ class AppController : public QObject {
   void onModelLoaded(qint64 requestId, const vkchat::gui::LoadedModel& model);
   void onLoadFailed(qint64 requestId, const QString& reason);
   void onTokens(qint64 requestId, const QString& text, int tokenCount);
+  void onReasoning(qint64 requestId, const QString& text, int tokenCount);
   void onGenerationFinished(const vkchat::gui::GenerationResult& result);
   void onModelReleased();
   void onDeviceFound(const QString& name, const QString& problem);

@@ -225,6 +225,8 @@ void ChatController::generate(Snapshot snapshot) {
   request.id = state_.newRequestId();
   request.turns = prompt_turns(snapshot.conversation, snapshot.path, snapshot.path.size() - 1);
   request.sampling = *answer.sampling;
+  request.enableThinking = snapshot.conversation.settings.enable_thinking;
+  request.reasoningEffort = snapshot.conversation.settings.reasoning_effort;
   generation_ = Generation{};
   generation_->messageId = answer.id;
   generation_->conversationId = snapshot.conversation.id;
@@ -280,15 +282,33 @@ void ChatController::onPrefillProgress(qint64 requestId, int done, int total) {
 
 void ChatController::onTokens(qint64 requestId, const QString& text, int tokenCount) {
   if (!generation_ || requestId != generation_->requestId) return;
-  ui::AppStatus& status = state_.status;
   generation_->text += text;
   generation_->tokenCount = tokenCount;
-  const bool shown = generation_->conversationId == state_.currentId;
+  if (generation_->conversationId == state_.currentId) {
+    chat_.messages()->appendText(generation_->messageId, text);
+  }
+  streamed(tokenCount);
+}
+
+void ChatController::onReasoning(qint64 requestId, const QString& text, int tokenCount) {
+  if (!generation_ || requestId != generation_->requestId) return;
+  generation_->reasoning += text;
+  generation_->reasoningTokens = tokenCount;
+  generation_->tokenCount = tokenCount;
+  if (generation_->conversationId == state_.currentId) {
+    chat_.messages()->appendReasoning(generation_->messageId, text, tokenCount);
+  }
+  streamed(tokenCount);
+}
+
+void ChatController::streamed(int tokenCount) {
+  ui::AppStatus& status = state_.status;
   if (status.prefillDone() >= 0) {
     status.setPrefill(-1, 0);
-    if (shown) chat_.messages()->setDetails(generation_->messageId, {});
+    if (generation_->conversationId == state_.currentId) {
+      chat_.messages()->setDetails(generation_->messageId, {});
+    }
   }
-  if (shown) chat_.messages()->appendText(generation_->messageId, text);
   // The speed as it streams: tokens since the first batch over the time since it came. The
   // engine's own numbers replace these when the answer ends.
   const qint64 now = generation_->sinceStart.elapsed();
@@ -303,9 +323,12 @@ void ChatController::onTokens(qint64 requestId, const QString& text, int tokenCo
   }
   if (generation_->sinceCheckpoint.elapsed() >= kCheckpointMs) {
     generation_->sinceCheckpoint.restart();
-    state_.store.post(
-        [id = generation_->messageId, all = generation_->text.toStdString(),
-         tokens = generation_->tokenCount](store::ChatStore& s) { s.checkpoint(id, all, tokens); });
+    state_.store.post([id = generation_->messageId, all = generation_->text.toStdString(),
+                       tokens = generation_->tokenCount,
+                       reasoning = generation_->reasoning.toStdString(),
+                       reasoningTokens = generation_->reasoningTokens](store::ChatStore& s) {
+      s.checkpoint(id, all, tokens, {reasoning, reasoningTokens, 0});
+    });
   }
 }
 
@@ -325,8 +348,8 @@ void ChatController::onGenerationFinished(const GenerationResult& result) {
       result.stats.time_to_first_token_ms > 0 ? result.stats.time_to_first_token_ms : -1;
   if (rate > 0 || ttft > 0) status.setSpeed(rate, ttft);
   // An answer that failed before any text (the prompt did not fit, a device error) is not kept.
-  const bool discard =
-      result.stats.finish_reason == store::FinishReason::Error && result.text.isEmpty();
+  const bool discard = result.stats.finish_reason == store::FinishReason::Error &&
+                       result.text.isEmpty() && result.reasoning.isEmpty();
   if (done.conversationId == state_.currentId && !discard) {
     status.setContext(result.contextUsed, contextLength());
     status.setPrompt(result.promptTokens, result.tokensReused);
@@ -346,11 +369,13 @@ void ChatController::onGenerationFinished(const GenerationResult& result) {
       this,
       [id = done.messageId, conv = done.conversationId, text = result.text.toStdString(),
        tokens = result.tokenCount, stats = result.stats, discard,
-       provenance = std::move(provenance)](store::ChatStore& s) {
+       reasoning = result.reasoning.toStdString(), reasoningTokens = result.reasoningTokens,
+       reasoningMs = result.reasoningMs, provenance = std::move(provenance)](store::ChatStore& s) {
         if (discard) {
           s.discard_answer(id);
         } else {
-          s.finish_assistant_message(id, text, tokens, stats, provenance);
+          s.finish_assistant_message(id, text, tokens, stats,
+                                     {reasoning, reasoningTokens, reasoningMs}, provenance);
         }
         return Snapshot{s.conversation(conv), s.active_path(conv), std::nullopt};
       },
@@ -371,8 +396,10 @@ void ChatController::flush() {
   store::GenerationStats stats;
   stats.finish_reason = store::FinishReason::Cancelled;
   state_.store.post([id = generation_->messageId, text = generation_->text.toStdString(),
-                     tokens = generation_->tokenCount, stats](store::ChatStore& s) {
-    s.finish_assistant_message(id, text, tokens, stats);
+                     tokens = generation_->tokenCount, stats,
+                     reasoning = generation_->reasoning.toStdString(),
+                     reasoningTokens = generation_->reasoningTokens](store::ChatStore& s) {
+    s.finish_assistant_message(id, text, tokens, stats, {reasoning, reasoningTokens, 0});
   });
   generation_.reset();
   chat_.setGenerating(false);

@@ -74,6 +74,7 @@ class ChatController : public QObject {
 
   // From the worker.
   void onTokens(qint64 requestId, const QString& text, int tokenCount);
+  void onReasoning(qint64 requestId, const QString& text, int tokenCount);
   void onGenerationFinished(const GenerationResult& result);
   void onPrefillProgress(qint64 requestId, int done, int total);
   void onContextMeasured(qint64 requestId, const ContextMeasure& measure);
@@ -90,6 +91,8 @@ class ChatController : public QObject {
     qint64 requestId = 0;
     QString text;
     int tokenCount = 0;
+    QString reasoning;  // a model that thinks: its reasoning so far
+    int reasoningTokens = 0;
     QElapsedTimer sinceCheckpoint;
     QElapsedTimer sinceStart;     // from the request, for the live time to first token
     qint64 firstTokenMs = -1;     // sinceStart when the first text came
@@ -124,6 +127,8 @@ class ChatController : public QObject {
   // An answer may start: the composer allows it and a model is ready.
   bool mayAnswer() const;
   void startFailed(const QString& reason);  // a store job that was to start an answer failed
+  // The live speed in the status line, and a checkpoint when one is due, after a batch.
+  void streamed(int tokenCount);
   int contextLength() const;
 
   ControllerState& state_;

@@ -33,6 +33,11 @@ ConversationsController::ConversationsController(ControllerState& state,
           &ConversationsController::undoRemove);
   connect(&conversations_, &ui::ConversationsViewModel::searchRequested, this,
           &ConversationsController::search);
+  connect(&conversations_, &ui::ConversationsViewModel::searchReasoningRequested, this,
+          [this](bool on) {
+            conversations_.setSearchReasoning(on);
+            if (!searchText_.trimmed().isEmpty()) refreshList();
+          });
   connect(&conversations_, &ui::ConversationsViewModel::exportRequested, this,
           &ConversationsController::exportConversation);
   connect(&conversations_, &ui::ConversationsViewModel::importRequested, this,
@@ -64,9 +69,14 @@ void ConversationsController::refreshList() {
     return;
   }
   state_.store.run(
-      this, [q = text.toStdString()](store::ChatStore& s) { return s.search(q); },
-      [this, text](std::vector<store::SearchHit> hits) {
-        if (searchText_.trimmed() != text) return;  // superseded
+      this,
+      [q = text.toStdString(), reasoning = conversations_.searchReasoning()](store::ChatStore& s) {
+        return s.search(q, 50, reasoning);
+      },
+      [this, text,
+       reasoning = conversations_.searchReasoning()](std::vector<store::SearchHit> hits) {
+        // Superseded by another search.
+        if (searchText_.trimmed() != text || conversations_.searchReasoning() != reasoning) return;
         QList<ui::ConversationItem> items;
         for (const store::SearchHit& h : hits) {
           items.append({h.conversation_id, qstr(h.title), tr("Search results"), qstr(h.snippet),

@@ -3,6 +3,7 @@
 #pragma once
 #include <QMetaType>
 #include <QString>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@ namespace vkchat::gui {
 struct ChatTurn {
   store::Role role = store::Role::User;
   std::string content;
+  std::string reasoning;  // an answer's reasoning: the template decides whether it is rendered
 };
 
 // Write the next assistant message after `turns` (system prompt first when there is one).
@@ -23,13 +25,20 @@ struct GenerationRequest {
   qint64 id = 0;
   std::vector<ChatTurn> turns;
   store::SamplingSettings sampling;
+  // The conversation's reasoning switches (store::ChatSettings): unset ones are left to the
+  // template.
+  std::optional<bool> enableThinking;
+  std::string reasoningEffort;
 };
 
 // The end of a generation, whatever ended it.
 struct GenerationResult {
   qint64 id = 0;
-  QString text;  // the whole answer
+  QString text;  // the whole answer (without the reasoning)
   int tokenCount = 0;
+  QString reasoning;  // a model that thinks: its reasoning, kept apart
+  int reasoningTokens = 0;
+  double reasoningMs = 0;
   store::GenerationStats stats;  // finish_reason says why it ended
   int contextUsed = 0;           // tokens in the context after the answer
   int promptTokens = 0;          // the prompt the model read (after any drop)
@@ -63,6 +72,9 @@ struct LoadedModel {
   qint64 deviceBudget = 0;
   qint64 bytesPerPosition = 0;  // KV cache per context position, for estimates at other sizes
   QString deviceName;
+  // Which reasoning switches the model's chat template reads (the settings panel shows those).
+  bool hasThinkingSwitch = false;  // enable_thinking
+  bool hasEffortSwitch = false;    // reasoning_effort
 };
 
 }  // namespace vkchat::gui

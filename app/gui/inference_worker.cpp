@@ -1,6 +1,7 @@
 #include "inference_worker.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QFileInfo>
 #include <algorithm>
 #include <exception>
@@ -45,11 +46,17 @@ LoadedModel loaded_model(const llm::Model& model, const chat::ChatSession& sessi
   m.contextLength = static_cast<int>(n_ctx);
   m.trainedContext = static_cast<int>(s.n_ctx_train);
   const std::uint64_t kv = llm::Session::kv_bytes(model.hparams(), n_ctx);
+  // What one more position costs, measured over as many again: sliding-window layers keep the
+  // same ring whatever the context, so only the global layers grow.
+  const std::int64_t per = std::max<std::int64_t>(1, n_ctx);
+  const std::uint64_t kv2 = llm::Session::kv_bytes(model.hparams(), 2 * per);
   m.bytesPerPosition =
-      static_cast<qint64>(kv / static_cast<std::uint64_t>(std::max<std::int64_t>(1, n_ctx)));
+      static_cast<qint64>((kv2 > kv ? kv2 - kv : 0) / static_cast<std::uint64_t>(per));
   m.memoryEstimate = static_cast<qint64>(s.memory.weights + kv + s.memory.scratch);
   m.deviceBudget = static_cast<qint64>(s.budget);
   m.deviceName = qstr(s.device);
+  m.hasThinkingSwitch = session.chat_template().uses_variable("enable_thinking");
+  m.hasEffortSwitch = session.chat_template().uses_variable("reasoning_effort");
   return m;
 }
 
@@ -64,10 +71,11 @@ struct InferenceWorker::Engine {
   ~Engine() { session.reset(); }
 };
 
-InferenceWorker::InferenceWorker(int device, double prefillChunkSeconds)
+InferenceWorker::InferenceWorker(int device, double prefillChunkSeconds, QString chatTemplateFile)
     : engine_(std::make_unique<Engine>()),
       device_(device),
-      prefillChunkSeconds_(prefillChunkSeconds) {}
+      prefillChunkSeconds_(prefillChunkSeconds),
+      chatTemplateFile_(std::move(chatTemplateFile)) {}
 
 InferenceWorker::~InferenceWorker() = default;
 
@@ -112,6 +120,17 @@ void InferenceWorker::startSession(qint64 requestId, const QString& path, int co
   auto session = std::make_unique<chat::ChatSession>(*engine_->model, contextSize);
   session->set_stop_flag(&stop_);
   session->set_prefill_chunk_seconds(prefillChunkSeconds_);
+  if (!chatTemplateFile_.isEmpty()) {
+    QFile file(chatTemplateFile_);
+    if (!file.open(QIODevice::ReadOnly)) {
+      throw std::runtime_error("cannot read the chat template " + chatTemplateFile_.toStdString() +
+                               ": " + file.errorString().toStdString());
+    }
+    const chat::ChatTemplate& own = session->chat_template();
+    session->set_chat_template(chat::ChatTemplate::from_source(file.readAll().toStdString(),
+                                                               own.bos_token(), own.eos_token(),
+                                                               chatTemplateFile_.toStdString()));
+  }
   engine_->session = std::move(session);
   emit modelLoaded(requestId, loaded_model(*engine_->model, *engine_->session, path));
 }
@@ -208,13 +227,35 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     running_.store(0);
     return;
   }
-  TokenCoalescer batches;
+  // Reasoning and answer stream as two kinds of batches; a change of kind sends what the other
+  // kind holds first, so the window gets them in the order they were written.
+  TokenCoalescer answerBatches, reasoningBatches;
   int count = 0;
-  std::string streamed;  // what the window has been sent, for an answer cut short by a throw
+  int reasoningCount = 0;
+  std::string streamed, streamedReasoning;  // what the window has been sent, for a throw
+  const auto flushAnswer = [&] {
+    const std::string rest = answerBatches.finish();
+    if (!rest.empty()) emit tokens(request.id, QString::fromStdString(rest), count);
+  };
+  const auto flushReasoning = [&] {
+    const std::string rest = reasoningBatches.finish();
+    if (!rest.empty()) emit reasoning(request.id, QString::fromStdString(rest), reasoningCount);
+  };
+  // A stopped or failed answer: what was streamed, counted as it came.
+  const auto keepStreamed = [&] {
+    flushReasoning();
+    flushAnswer();
+    result.text = QString::fromStdString(streamed);
+    result.tokenCount = count;
+    result.reasoning = QString::fromStdString(streamedReasoning);
+    result.reasoningTokens = reasoningCount;
+  };
   try {
     chat::ChatOptions options;
     options.sampling = sampler_settings(request.sampling);
     options.max_tokens = request.sampling.max_tokens;
+    options.switches = template_switches(request);
+    options.split_reasoning = true;
     engine_->session->set_options(std::move(options));
     engine_->session->set_messages(messages_of(request.turns));
     engine_->session->set_prefill_progress([&](std::int64_t done, std::int64_t total) {
@@ -222,15 +263,29 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     });
     const chat::TurnResult r = engine_->session->respond([&](const chat::Piece& piece) {
       count = static_cast<int>(piece.tokens);
-      streamed.append(piece.text);
-      if (auto text = batches.add(piece.text, TokenCoalescer::Clock::now())) {
-        emit tokens(request.id, QString::fromStdString(*text), count);
+      const auto now = TokenCoalescer::Clock::now();
+      if (piece.reasoning) {
+        flushAnswer();
+        reasoningCount = count;
+        streamedReasoning.append(piece.text);
+        if (auto text = reasoningBatches.add(piece.text, now)) {
+          emit reasoning(request.id, QString::fromStdString(*text), reasoningCount);
+        }
+      } else {
+        flushReasoning();
+        streamed.append(piece.text);
+        if (auto text = answerBatches.add(piece.text, now)) {
+          emit tokens(request.id, QString::fromStdString(*text), count);
+        }
       }
     });
-    const std::string rest = batches.finish();
-    if (!rest.empty()) emit tokens(request.id, QString::fromStdString(rest), count);
+    flushReasoning();
+    flushAnswer();
     result.text = QString::fromStdString(r.text);
     result.tokenCount = static_cast<int>(r.stats.tokens_generated);
+    result.reasoning = QString::fromStdString(r.reasoning);
+    result.reasoningTokens = static_cast<int>(r.stats.reasoning_tokens);
+    result.reasoningMs = r.stats.reasoning_ms;
     result.stats.prefill_tokens_per_s = r.stats.prefill_tps;
     result.stats.decode_tokens_per_s = r.stats.decode_tps;
     result.stats.time_to_first_token_ms = r.stats.ttft_ms;
@@ -243,11 +298,8 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     result.prompt = engine_->session->last_prompt();
   } catch (const Cancelled&) {
     // Stopped while the prompt was being read: an answer with whatever came (nothing, or little).
-    const std::string rest = batches.finish();
-    if (!rest.empty()) emit tokens(request.id, QString::fromStdString(rest), count);
+    keepStreamed();
     result.stats.finish_reason = store::FinishReason::Cancelled;
-    result.text = QString::fromStdString(streamed);
-    result.tokenCount = count;
   } catch (const chat::ContextFull& e) {
     // Nothing was read: the window can offer the setting the message speaks of.
     result.stats.finish_reason = store::FinishReason::Error;
@@ -255,20 +307,18 @@ void InferenceWorker::generate(const GenerationRequest& request) {
                        .arg(QString::fromUtf8(e.what()));
   } catch (const std::exception& e) {
     // The answer keeps what was streamed before the failure.
-    const std::string rest = batches.finish();
-    if (!rest.empty()) emit tokens(request.id, QString::fromStdString(rest), count);
+    keepStreamed();
     result.stats.finish_reason = store::FinishReason::Error;
     result.error = QString::fromUtf8(e.what());
-    result.text = QString::fromStdString(streamed);
-    result.tokenCount = count;
   }
   engine_->session->set_prefill_progress({});
   running_.store(0);
   emit generationFinished(result);
 }
 
-WorkerThread::WorkerThread(AppController& controller, int device, double prefillChunkSeconds)
-    : worker_(std::make_unique<InferenceWorker>(device, prefillChunkSeconds)) {
+WorkerThread::WorkerThread(AppController& controller, int device, double prefillChunkSeconds,
+                           const QString& chatTemplateFile)
+    : worker_(std::make_unique<InferenceWorker>(device, prefillChunkSeconds, chatTemplateFile)) {
   thread_.setObjectName(QStringLiteral("vkchat-inference"));
   worker_->moveToThread(&thread_);
   InferenceWorker* w = worker_.get();
@@ -289,6 +339,8 @@ WorkerThread::WorkerThread(AppController& controller, int device, double prefill
   QObject::connect(w, &InferenceWorker::loadFailed, &controller, &AppController::onLoadFailed,
                    Qt::QueuedConnection);
   QObject::connect(w, &InferenceWorker::tokens, &controller, &AppController::onTokens,
+                   Qt::QueuedConnection);
+  QObject::connect(w, &InferenceWorker::reasoning, &controller, &AppController::onReasoning,
                    Qt::QueuedConnection);
   QObject::connect(w, &InferenceWorker::generationFinished, &controller,
                    &AppController::onGenerationFinished, Qt::QueuedConnection);

@@ -29,7 +29,10 @@ class InferenceWorker : public QObject {
 
   // device: a Vulkan device index, or -1 for the engine's choice (VKCHAT_DEVICE, else the best).
   // prefillChunkSeconds: see kPrefillChunkSeconds (tests pass less for chunks of the least size).
-  explicit InferenceWorker(int device, double prefillChunkSeconds = kPrefillChunkSeconds);
+  // chatTemplateFile: a Jinja template to render with instead of each model's own (vkchat
+  // --chat-template-file, as vkchat-cli's flag); empty: the model's.
+  explicit InferenceWorker(int device, double prefillChunkSeconds = kPrefillChunkSeconds,
+                           QString chatTemplateFile = {});
   ~InferenceWorker() override;
 
   // Thread-safe. Stops request `requestId` (a load or a generation) at its next check; a request
@@ -60,6 +63,9 @@ class InferenceWorker : public QObject {
   void deviceFound(const QString& name, const QString& problem);  // empty name: none, why
   void prefillProgress(qint64 requestId, int done, int total);
   void tokens(qint64 requestId, const QString& text, int tokenCount);
+  // The answer's reasoning as it streams (a model that thinks), in batches as tokens(); its
+  // tokens so far.
+  void reasoning(qint64 requestId, const QString& text, int tokenCount);
   void generationFinished(const vkchat::gui::GenerationResult& result);
   void contextMeasured(qint64 requestId, const vkchat::gui::ContextMeasure& measure);
 
@@ -75,6 +81,7 @@ class InferenceWorker : public QObject {
   std::unique_ptr<Engine> engine_;
   int device_;
   double prefillChunkSeconds_;
+  QString chatTemplateFile_;
   std::atomic<bool> stop_{false};
   std::atomic<qint64> running_{0};
   std::atomic<qint64> cancelled_{0};
@@ -86,7 +93,8 @@ class InferenceWorker : public QObject {
 class WorkerThread {
  public:
   WorkerThread(AppController& controller, int device,
-               double prefillChunkSeconds = InferenceWorker::kPrefillChunkSeconds);
+               double prefillChunkSeconds = InferenceWorker::kPrefillChunkSeconds,
+               const QString& chatTemplateFile = {});
   ~WorkerThread();
   WorkerThread(const WorkerThread&) = delete;
   WorkerThread& operator=(const WorkerThread&) = delete;

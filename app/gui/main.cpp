@@ -2,7 +2,7 @@
 // the inference worker on its thread, the controller that ties them to the view-models) and hands
 // the view-models to QML.
 //
-// vkchat [--model PATH] [--db PATH] [--device N] [--screenshot PATH]
+// vkchat [--model PATH] [--db PATH] [--device N] [--chat-template-file F] [--screenshot PATH]
 // Exit codes: 0 done, 1 bad usage or a screenshot that could not be saved, 2 internal error.
 #include <QtQml/qqmlextensionplugin.h>
 
@@ -73,7 +73,12 @@ int main(int argc, char* argv[]) {
       QStringLiteral("screenshot"),
       QStringLiteral("Save a picture of the window to PATH once it is idle, then quit."),
       QStringLiteral("PATH"));
-  cli.addOptions({modelOpt, dbOpt, deviceOpt, screenshotOpt});
+  const QCommandLineOption templateOpt(
+      QStringLiteral("chat-template-file"),
+      QStringLiteral(
+          "Render with this Jinja chat template instead of the model's (as vkchat-cli)."),
+      QStringLiteral("F"));
+  cli.addOptions({modelOpt, dbOpt, deviceOpt, templateOpt, screenshotOpt});
   cli.process(app);
 
   bool deviceOk = true;
@@ -85,7 +90,9 @@ int main(int argc, char* argv[]) {
 
   vkchat::gui::StoreThread store(cli.isSet(dbOpt) ? cli.value(dbOpt) : default_db_path());
   vkchat::gui::AppController controller(store);
-  vkchat::gui::WorkerThread worker(controller, device);
+  vkchat::gui::WorkerThread worker(controller, device,
+                                   vkchat::gui::InferenceWorker::kPrefillChunkSeconds,
+                                   cli.value(templateOpt));
 
   QQmlApplicationEngine engine;
   QObject::connect(

@@ -53,6 +53,10 @@ ui::SettingsValues to_values(const store::ChatSettings& s) {
   v.randomSeed = s.sampling.seed_mode == store::SeedMode::Random;
   v.seed = static_cast<qint64>(s.sampling.seed);
   v.systemPrompt = qstr(s.system_prompt);
+  v.thinking = !s.enable_thinking   ? QString()
+               : *s.enable_thinking ? QStringLiteral("on")
+                                    : QStringLiteral("off");
+  v.reasoningEffort = qstr(s.reasoning_effort);
   return v;
 }
 
@@ -67,6 +71,8 @@ store::ChatSettings to_store(const ui::SettingsValues& v) {
   s.sampling.seed_mode = v.randomSeed ? store::SeedMode::Random : store::SeedMode::Fixed;
   s.sampling.seed = static_cast<std::uint64_t>(v.seed);
   s.system_prompt = v.systemPrompt.toStdString();
+  if (!v.thinking.isEmpty()) s.enable_thinking = v.thinking == QLatin1String("on");
+  s.reasoning_effort = v.reasoningEffort.toStdString();
   return s;
 }
 
@@ -172,6 +178,9 @@ ui::MessageItem to_item(const store::Message& m) {
   item.details = m.role == store::Role::Assistant ? answer_details(m) : QString();
   item.provenance = provenance_text(m);
   item.command = reproduce_command(m);
+  item.reasoning = qstr(m.reasoning);
+  item.reasoningTokens = m.reasoning_tokens;
+  item.reasoningMs = m.reasoning_ms;
   return item;
 }
 
@@ -219,7 +228,7 @@ std::vector<ChatTurn> prompt_turns(const store::Conversation& c,
     turns.push_back({store::Role::System, c.settings.system_prompt});
   }
   for (std::size_t i = 0; i < count && i < path.size(); ++i) {
-    turns.push_back({path[i].role, path[i].content});
+    turns.push_back({path[i].role, path[i].content, path[i].reasoning});
   }
   return turns;
 }
@@ -228,7 +237,10 @@ std::vector<chat::Message> messages_of(const std::vector<ChatTurn>& turns) {
   std::vector<chat::Message> messages;
   messages.reserve(turns.size());
   for (const ChatTurn& turn : turns) {
-    messages.push_back({std::string(store::to_string(turn.role)), turn.content});
+    chat::Message& m = messages.emplace_back();
+    m.role = std::string(store::to_string(turn.role));
+    m.content = turn.content;
+    m.reasoning_content = turn.reasoning;
   }
   return messages;
 }
@@ -242,6 +254,13 @@ sampler::SamplerSettings sampler_settings(const store::SamplingSettings& s) {
   out.repeat_penalty = static_cast<float>(s.repeat_penalty);
   out.seed = s.seed;
   return out;
+}
+
+chat::TemplateSwitches template_switches(const GenerationRequest& request) {
+  chat::TemplateSwitches switches;
+  switches.enable_thinking = request.enableThinking;
+  switches.reasoning_effort = request.reasoningEffort;
+  return switches;
 }
 
 store::FinishReason finish_reason(chat::FinishReason r) {

@@ -17,6 +17,7 @@
 namespace vkchat::chat {
 enum class FinishReason;
 struct Message;
+struct TemplateSwitches;
 }  // namespace vkchat::chat
 namespace vkchat::sampler {
 struct SamplerSettings;
@@ -64,5 +65,7 @@ std::vector<ChatTurn> prompt_turns(const store::Conversation& c,
 std::vector<chat::Message> messages_of(const std::vector<ChatTurn>& turns);
 sampler::SamplerSettings sampler_settings(const store::SamplingSettings& s);
 store::FinishReason finish_reason(chat::FinishReason r);
+// The request's reasoning switches as the template takes them.
+chat::TemplateSwitches template_switches(const GenerationRequest& request);
 
 }  // namespace vkchat::gui

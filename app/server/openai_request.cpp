@@ -61,8 +61,19 @@ ChatRequest parse_chat_request(std::string_view body, bool is_chat) {
       if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
         throw RequestError("messages", "each message needs a string 'role'");
       }
-      r.messages.push_back({m["role"].get<std::string>(),
-                            content_text(m.contains("content") ? m["content"] : json())});
+      chat::Message msg{m["role"].get<std::string>(),
+                        content_text(m.contains("content") ? m["content"] : json())};
+      // An earlier answer's reasoning, as llama-server takes it back (vLLM's name: reasoning);
+      // the template decides whether the prompt carries it.
+      for (const char* key : {"reasoning_content", "reasoning"}) {
+        if (!m.contains(key) || m[key].is_null()) continue;
+        if (!m[key].is_string()) {
+          throw RequestError("messages", std::string("a message's '") + key + "' must be a string");
+        }
+        msg.reasoning_content = m[key].get<std::string>();
+        break;
+      }
+      r.messages.push_back(std::move(msg));
     }
     if (r.messages.back().role != "user") {
       throw RequestError("messages", "the last message must be the user's");
@@ -131,6 +142,30 @@ ChatRequest parse_chat_request(std::string_view body, bool is_chat) {
   if (j.contains("top_logprobs") && !j["top_logprobs"].is_null()) {
     integer_field(j, "top_logprobs");
   }
+  // Template switches: OpenAI's reasoning_effort, and chat_template_kwargs as llama-server and
+  // vLLM take them (only enable_thinking and reasoning_effort are used; other keys are ignored).
+  const auto effort = [&](const json& obj, const char* field) {
+    if (!obj.contains("reasoning_effort") || obj["reasoning_effort"].is_null()) return;
+    if (!obj["reasoning_effort"].is_string()) {
+      throw RequestError(field, std::string("'") + field + "' must be a string");
+    }
+    r.switches.reasoning_effort = obj["reasoning_effort"].get<std::string>();
+  };
+  if (j.contains("chat_template_kwargs") && !j["chat_template_kwargs"].is_null()) {
+    const json& kw = j["chat_template_kwargs"];
+    if (!kw.is_object()) {
+      throw RequestError("chat_template_kwargs", "'chat_template_kwargs' must be an object");
+    }
+    if (kw.contains("enable_thinking") && !kw["enable_thinking"].is_null()) {
+      if (!kw["enable_thinking"].is_boolean()) {
+        throw RequestError("chat_template_kwargs",
+                           "'chat_template_kwargs.enable_thinking' must be a boolean");
+      }
+      r.switches.enable_thinking = kw["enable_thinking"].get<bool>();
+    }
+    effort(kw, "chat_template_kwargs");
+  }
+  effort(j, "reasoning_effort");
   try {
     s.validate();
   } catch (const std::invalid_argument& e) {

@@ -8,7 +8,9 @@
 //   messages (chat; array of {role, content}) or prompt (completions; a string), temperature,
 //   top_p, top_k, min_p, seed, max_tokens / max_completion_tokens, stop (string or array),
 //   presence_penalty, frequency_penalty, repeat_penalty, stream, stream_options.include_usage,
-//   logprobs, top_logprobs (accepted; see README: not returned yet).
+//   logprobs, top_logprobs (accepted; see README: not returned yet), reasoning_effort,
+//   chat_template_kwargs.enable_thinking / .reasoning_effort, and a message's reasoning_content
+//   (or "reasoning") for an earlier answer's reasoning.
 #pragma once
 #include <cstdint>
 #include <stdexcept>
@@ -43,6 +45,7 @@ struct ChatRequest {
   std::vector<std::string> stop;
   bool stream = false;
   bool include_usage = false;
+  chat::TemplateSwitches switches;  // enable_thinking, reasoning_effort
 };
 
 // `body`: the request's JSON text. Throws RequestError.

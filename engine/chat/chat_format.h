@@ -33,6 +33,10 @@ enum class ChatFormat {
 struct Message {
   std::string role;
   std::string content;
+  // An assistant message's reasoning, kept apart from content (reasoning.h). The template gets
+  // it as the message's "reasoning_content" and decides whether it is rendered (Qwen3 renders
+  // it after the last user message; most templates drop it). Built-in formats drop it.
+  std::string reasoning_content;
 };
 
 std::string_view format_name(ChatFormat f);  // "chatml", "llama3", ...

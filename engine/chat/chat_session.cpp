@@ -64,21 +64,32 @@ struct ChatSession::Prompt {
   std::vector<std::string> stop_strings;
 };
 
-ChatSession::ChatSession(llm::Model& model, std::int64_t n_ctx, ChatOptions options)
+ChatSession::ChatSession(llm::Model& model, std::int64_t n_ctx, ChatOptions options,
+                         std::int64_t max_chunk)
     : tok_(&model.tokenizer()),
       template_(ChatTemplate::from_gguf(model.gguf())),
-      session_(std::make_unique<llm::Session>(model, n_ctx)),
+      session_(
+          std::make_unique<llm::Session>(model, n_ctx, max_chunk > 0 ? max_chunk : llm::kMaxChunk)),
       sampler_(options.sampling),
       options_(std::move(options)) {
+  probe_format();
+}
+
+ChatSession::~ChatSession() = default;
+
+void ChatSession::set_chat_template(ChatTemplate t) {
+  template_ = std::move(t);
+  probe_format();
+}
+
+void ChatSession::probe_format() {
   // What the header line of a front end shows before the first turn.
   std::vector<Message> probe;
   if (!options_.system_prompt.empty()) probe.push_back({"system", options_.system_prompt});
   probe.push_back({"user", "Hello"});
-  const RenderResult r = template_.render(probe, true);
+  const RenderResult r = template_.render(probe, true, {}, options_.switches);
   format_ = {r.format_name, r.used_fallback, r.fallback_reason};
 }
-
-ChatSession::~ChatSession() = default;
 
 void ChatSession::set_options(ChatOptions options) {
   sampler_.set_settings(options.sampling);  // validates
@@ -100,7 +111,8 @@ std::size_t ChatSession::start_of(std::span<const Message> conv) const {
       first_kept_ <= conv.size() && first_kept_ <= history_.size() &&
       std::equal(conv.begin(), conv.begin() + static_cast<std::ptrdiff_t>(first_kept_),
                  history_.begin(), [](const Message& a, const Message& b) {
-                   return a.role == b.role && a.content == b.content;
+                   return a.role == b.role && a.content == b.content &&
+                          a.reasoning_content == b.reasoning_content;
                  });
   if (same_dropped) first = std::max(first, first_kept_);
   return std::min(first, last_user(conv));
@@ -207,7 +219,7 @@ ChatSession::Prompt ChatSession::build_prompt(std::span<const Message> conv, std
               conv.end());
   ChatRenderOptions render_options;
   render_options.cancel = cancel;
-  RenderResult r = template_.render(msgs, true, render_options);
+  RenderResult r = template_.render(msgs, true, render_options, options_.switches);
   format_ = {r.format_name, r.used_fallback, r.fallback_reason};
   Prompt p;
   p.tokens = tokenize(r.text + std::string(answer_so_far));
@@ -242,7 +254,8 @@ std::optional<ChatSession::Prompt> ChatSession::fit(std::span<const Message> con
 
 std::int64_t ChatSession::prefill(std::span<const std::int32_t> tokens, std::int64_t& fed) {
   // A recurrent model keeps no state per position: it reuses the cache up to its latest
-  // checkpoint inside the common prefix (Session::truncation_point), or none of it.
+  // checkpoint inside the common prefix (Session::truncation_point), or none of it; a model with
+  // sliding-window rings reuses the prefix while they still hold its window's rows, else none.
   const auto reuse = static_cast<std::size_t>(session_->truncation_point(
       static_cast<std::int64_t>(std::min(common_prefix(cache_, tokens), tokens.size() - 1))));
   session_->truncate(static_cast<std::int64_t>(reuse));
@@ -327,10 +340,30 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
   stops.insert(stops.end(), options_.stop_strings.begin(), options_.stop_strings.end());
   StopFilter filter(std::move(stops));
   tokenizer::StreamingDecoder decoder(*tok_);
+  const ReasoningFormat reasoning =
+      options_.split_reasoning ? template_.reasoning_format() : ReasoningFormat::None;
+  ReasoningParser parser(reasoning, prompt_opens_reasoning(reasoning, prompt->text));
+  std::vector<std::int32_t> markers;
+  for (std::string_view m : reasoning_markers(reasoning)) {
+    const std::optional<std::int32_t> id = tok_->find_token(m);
+    if (id && tok_->is_hidden(*id)) markers.push_back(*id);
+  }
+  decoder.render_also(std::move(markers));
+  auto show = [&](const std::string& text, bool is_reasoning) {
+    if (text.empty()) return;
+    (is_reasoning ? res.reasoning : res.text) += text;
+    if (on_piece) on_piece({text, static_cast<std::int64_t>(res.tokens.size()), is_reasoning});
+  };
   auto emit = [&](const std::string& text) {
     if (text.empty()) return;
-    res.text += text;
-    if (on_piece) on_piece({text, static_cast<std::int64_t>(res.tokens.size())});
+    ReasoningSplit s = parser.push(text);
+    show(s.reasoning, true);
+    show(s.content, false);
+  };
+  auto emit_rest = [&] {
+    ReasoningSplit s = parser.finish();
+    show(s.reasoning, true);
+    show(s.content, false);
   };
   const bool argmax_only = options_.sampling.greedy() && !options_.sampling.penalties_active();
 
@@ -366,6 +399,10 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
       res.tokens.push_back(token);
       emit(filter.push(decoder.push(token)));
       const auto generated = static_cast<std::int64_t>(res.tokens.size());
+      if (parser.in_reasoning()) {
+        st.reasoning_tokens = generated;
+        st.reasoning_ms = ms_since(t0) - st.ttft_ms;
+      }
       if (filter.stopped()) {
         res.finish = FinishReason::StopString;
         break;
@@ -406,6 +443,7 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
       emit(filter.push(decoder.finish()));
       emit(filter.finish());
     }
+    emit_rest();
     session_->checkpoint();  // the answer's end: where the next turn's prompt goes on from
   } catch (...) {
     // Keep the mirror of the cache exact whatever failed (a device error, the callback).
@@ -430,7 +468,7 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
 }
 
 void ChatSession::keep_turn(std::vector<Message> conv, const TurnResult& res, std::size_t first) {
-  conv.push_back({"assistant", res.text});
+  conv.push_back({"assistant", res.text, res.reasoning});
   history_ = std::move(conv);
   first_kept_ = first;
   last_seed_ = res.seed;

@@ -22,7 +22,10 @@
 //   with a recurrent state (qwen35) cannot cut its cache anywhere: it checkpoints the state before
 //   each prompt's last token and at each answer's end (llm::Session::checkpoint, a few per
 //   conversation), and a new prompt goes on from the latest checkpoint inside the common prefix
-//   (a follow-up feeds the new turn, a regenerate the prompt's last token), else from 0.
+//   (a follow-up feeds the new turn, a regenerate the prompt's last token), else from 0. A model
+//   with sliding-window layers (gemma) keeps only window + max_chunk rows of them: it cuts the
+//   cache where the prefix ends while those rows still hold that position's window (an answer
+//   of up to about max_chunk tokens back), else re-prefills from 0 (Session::truncation_point).
 // - Generation samples with the Sampler (sampler.h) from options().sampling, re-seeded at the
 //   start of each answer (TurnResult::seed says with what) and primed with the prompt for its
 //   penalties; greedy settings without penalties read back only the argmax. Text is streamed
@@ -37,6 +40,11 @@
 //   prompt has been read after each chunk.
 // - The answer joins the history as {"assistant", text}, exactly the text that was streamed,
 //   also when stopped or cut short. A turn that throws leaves the history as it was.
+// - With options().split_reasoning, the streamed text goes through a ReasoningParser in the
+//   template's format (reasoning.h), started inside the reasoning when the rendered prompt opened
+//   it; reasoning pieces are marked, and the history keeps {"assistant", text, reasoning}, which
+//   the next prompt passes to the template as reasoning_content. Stop strings apply to the text
+//   as generated, before the split.
 // - Context: a prompt needs room for a part of its answer (min(max_tokens, n_ctx / 4), at least
 //   one token). ContextPolicy::DropOldest (the default) keeps the system prompt (and leading
 //   system messages) and leaves out the oldest turns, a user message with the answers after it,
@@ -103,6 +111,13 @@ struct ChatOptions {
   std::int64_t max_tokens = -1;  // per answer; <= 0: until another stop condition
   ContextPolicy context_policy = ContextPolicy::DropOldest;
   std::vector<std::string> stop_strings;  // in addition to the template's
+  // Template variables (enable_thinking, reasoning_effort) for every render.
+  TemplateSwitches switches;
+  // Keep the reasoning apart (reasoning.h, in the template's format): pieces say which they are,
+  // TurnResult::text is the answer only and TurnResult::reasoning the thinking, and the history
+  // keeps the reasoning as the message's reasoning_content. Off: the text is the model's as it
+  // came, tags and all, in TurnResult::text (what front ends that do not show reasoning expect).
+  bool split_reasoning = false;
 };
 
 // Per turn (one call of send / regenerate / respond).
@@ -115,13 +130,18 @@ struct TurnStats {
   double prefill_tps = 0;             // prefill tokens per second on the device
   double decode_tps = 0;              // generated tokens per second on the device
   double ttft_ms = 0;                 // from the call until the first token was sampled
-  double total_ms = 0;                // the whole call
-  std::int64_t position = 0;          // tokens in the cache afterwards
+  // With split_reasoning: the tokens sampled until the reasoning ended (all of them when it never
+  // did; 0 without reasoning), and the time from the first token until then.
+  std::int64_t reasoning_tokens = 0;
+  double reasoning_ms = 0;
+  double total_ms = 0;        // the whole call
+  std::int64_t position = 0;  // tokens in the cache afterwards
   std::int64_t n_ctx = 0;
 };
 
 struct TurnResult {
-  std::string text;  // the answer, as streamed and as added to the history
+  std::string text;       // the answer, as streamed and as added to the history
+  std::string reasoning;  // with split_reasoning: the reasoning streamed before or within it
   FinishReason finish = FinishReason::EndOfGeneration;
   std::string message;               // why, when finish is ContextFull
   std::uint64_t seed = 0;            // the sampler's seed for this answer
@@ -136,10 +156,12 @@ struct FormatInfo {
   std::string fallback_reason;
 };
 
-// A streamed piece of the answer: non-empty text, and how many tokens the answer has so far.
+// A streamed piece of the answer: non-empty text, and how many tokens the answer has so far
+// (reasoning tokens included). `reasoning`: the piece is reasoning, not answer (split_reasoning).
 struct Piece {
   std::string_view text;
   std::int64_t tokens = 0;
+  bool reasoning = false;
 };
 using OnPiece = std::function<void(const Piece&)>;
 // Prefill progress: prompt tokens read so far, and all that are to be read (after the reuse).
@@ -155,9 +177,12 @@ struct ContextUse {
 
 class ChatSession {
  public:
-  // n_ctx: positions of the KV cache (0: the model's default). Throws what llm::Session throws
-  // (InsufficientMemory) and std::invalid_argument for bad sampling settings.
-  explicit ChatSession(llm::Model& model, std::int64_t n_ctx = 0, ChatOptions options = {});
+  // n_ctx: positions of the KV cache (0: the model's default). max_chunk: the session's most
+  // tokens per prefill pass (0: llm::kMaxChunk; sliding-window layers keep window + max_chunk
+  // rows, llm::Session). Throws what llm::Session throws (InsufficientMemory) and
+  // std::invalid_argument for bad sampling settings.
+  explicit ChatSession(llm::Model& model, std::int64_t n_ctx = 0, ChatOptions options = {},
+                       std::int64_t max_chunk = 0);
   ChatSession(const ChatSession&) = delete;
   ChatSession& operator=(const ChatSession&) = delete;
   ~ChatSession();
@@ -200,6 +225,12 @@ class ChatSession {
 
   // The format of the last render (before any turn: of a probe conversation).
   const FormatInfo& format() const { return format_; }
+  // How the model's template marks reasoning (None without a template); split_reasoning uses it.
+  ReasoningFormat reasoning_format() const { return template_.reasoning_format(); }
+  const ChatTemplate& chat_template() const { return template_; }
+  // Renders with `t` instead of the model's own template from now on (a --chat-template-file);
+  // the cache is kept for whatever prefix still matches.
+  void set_chat_template(ChatTemplate t);
   // User messages in the history.
   std::int64_t turns() const;
   const TurnStats& last_stats() const { return last_stats_; }
@@ -212,6 +243,8 @@ class ChatSession {
 
  private:
   struct Prompt;
+
+  void probe_format();  // format_ from rendering a probe conversation
 
   TurnResult run_turn(std::vector<Message> conv, std::uint64_t seed, const OnPiece& on_piece);
   // The finished turn becomes the history: `conv` with the answer, what was left out, the stats.

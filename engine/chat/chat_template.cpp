@@ -61,6 +61,7 @@ void ChatTemplate::load(std::string source, std::string name) {
   source_ = std::move(source);
   if (source_.empty()) return;
   family_ = detect_from_template(source_);
+  reasoning_ = detect_reasoning_format(source_);
   if (family_ != ChatFormat::Unknown) fallback_ = family_;
   try {
     template_ = jinja::Template::parse(source_, std::move(name));
@@ -147,15 +148,28 @@ RenderResult ChatTemplate::render(const json::Value& context, const ChatRenderOp
   return r;
 }
 
+bool ChatTemplate::uses_variable(std::string_view name) const {
+  return source_.find(name) != std::string::npos;
+}
+
 RenderResult ChatTemplate::render(std::span<const Message> messages, bool add_generation_prompt,
-                                  const ChatRenderOptions& opts) const {
+                                  const ChatRenderOptions& opts,
+                                  const TemplateSwitches& switches) const {
   json::Array list;
   for (const Message& m : messages) {
-    list.push_back(json::Value(
-        json::Object{{"role", json::Value(m.role)}, {"content", json::Value(m.content)}}));
+    json::Value msg(
+        json::Object{{"role", json::Value(m.role)}, {"content", json::Value(m.content)}});
+    // Only when there is some: a template tells "no reasoning" by the field being undefined.
+    if (!m.reasoning_content.empty()) {
+      msg.set("reasoning_content", m.reasoning_content);
+      if (reasoning_ == ReasoningFormat::Harmony) msg.set("thinking", m.reasoning_content);
+    }
+    list.push_back(std::move(msg));
   }
   json::Value ctx(json::Object{{"messages", json::Value(std::move(list))},
                                {"add_generation_prompt", json::Value(add_generation_prompt)}});
+  if (switches.enable_thinking) ctx.set("enable_thinking", *switches.enable_thinking);
+  if (!switches.reasoning_effort.empty()) ctx.set("reasoning_effort", switches.reasoning_effort);
   return render(ctx, opts);
 }
 

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "chat/chat_format.h"
+#include "chat/reasoning.h"
 #include "jinja/template.h"
 #include "util/errors.h"
 #include "util/json.h"
@@ -51,6 +52,13 @@ struct ChatRenderOptions {
   const std::atomic<bool>* cancel = nullptr;
 };
 
+// Template variables that switch a model's behaviour; unset ones are left undefined, so the
+// template's own default applies (llama.cpp passes enable_thinking=true unless told otherwise).
+struct TemplateSwitches {
+  std::optional<bool> enable_thinking;  // Qwen3, Qwen 3.5, SmolLM3, Gemma 4, ...
+  std::string reasoning_effort;         // gpt-oss: "low", "medium", "high"; empty: unset
+};
+
 class ChatTemplate {
  public:
   // tokenizer.chat_template when present and non-empty; bos/eos texts from the token ids;
@@ -68,8 +76,19 @@ class ChatTemplate {
   // default to this template's, add_generation_prompt to true. Throws std::invalid_argument for
   // a malformed context, TemplateError when the template fails and fallback is off.
   RenderResult render(const json::Value& context, const ChatRenderOptions& opts = {}) const;
+  // Each message as {"role", "content"}, plus "reasoning_content" when it has reasoning (and
+  // "thinking", where gpt-oss's template reads it, as llama.cpp copies it); the switches that
+  // are set become template variables.
   RenderResult render(std::span<const Message> messages, bool add_generation_prompt,
-                      const ChatRenderOptions& opts = {}) const;
+                      const ChatRenderOptions& opts = {},
+                      const TemplateSwitches& switches = {}) const;
+
+  // How this template's model writes its reasoning (detect_reasoning_format of the source);
+  // None without a template.
+  ReasoningFormat reasoning_format() const { return reasoning_; }
+  // Whether the template reads this variable at all (e.g. "enable_thinking"), so that a front
+  // end offers the switch only where it does something.
+  bool uses_variable(std::string_view name) const;
 
   bool has_template() const { return !source_.empty(); }
   const std::string& source() const { return source_; }
@@ -86,6 +105,7 @@ class ChatTemplate {
   std::optional<TemplateError> parse_error_;
   ChatFormat family_ = ChatFormat::Unknown;  // detected from the template text
   ChatFormat fallback_ = ChatFormat::ChatML;
+  ReasoningFormat reasoning_ = ReasoningFormat::None;
   std::string bos_, eos_;
 };
 

@@ -15,8 +15,7 @@ void record_forward_gemma4(ops::Ops& ops, const model::HParams& hp, const Device
                            const KvCache& kv, const Scratch& s, std::int64_t pos0,
                            std::int64_t n_tok, ForwardRounding rounding) {
   const PassTensors all = pass_tensors(s, n_tok);
-  const ops::Tensor &x = all.x, &xn = all.xn, &proj = all.proj, &ffn = all.ffn,
-                    &ffn_tmp = all.ffn_tmp;
+  const ops::Tensor &x = all.x, &xn = all.xn, &proj = all.proj;
   const float eps = hp.rms_eps;
   auto input = [&](const ops::Tensor& t) { return rounded_input(ops, s, t, rounding); };
 
@@ -47,16 +46,11 @@ void record_forward_gemma4(ops::Ops& ops, const model::HParams& hp, const Device
       ops.rope(t.k, n_head_kv, head_dim, pos0, rope);
     }
     attend(ops, hp, kv, il, s, t, pos0, rounding);
-    ops.linear(L.wo, input(t.attn).for_weight(L.wo), proj);
+    project_output(ops, L, s, t, rounding);
     ops.rmsnorm(proj, *L.attn_post_norm, proj, eps);
     ops.add_rmsnorm(x, proj, x, L.ffn_norm, xn, eps);  // x += attention; xn = ffn_norm(x)
 
-    // Feed-forward: down(gelu(gate(xn)) * up(xn)).
-    ops::RoundedInput f = input(xn);
-    ops.linear(L.ffn_gate, f.for_weight(L.ffn_gate), ffn);
-    ops.linear(L.ffn_up, f.for_weight(L.ffn_up), ffn_tmp);
-    ops.geglu(ffn, ffn_tmp, ffn, rounding.llama_cpp);
-    ops.linear(L.ffn_down, input(ffn).for_weight(L.ffn_down), proj);
+    gelu_feed_forward(ops, L, s, t, rounding);
     ops.rmsnorm(proj, *L.ffn_post_norm, proj, eps);
     if (L.out_scale == 1.f) {
       ops.add_rmsnorm(x, proj, x, next_norm(w, il), xn, eps);  // x += ffn; xn = next norm(x)

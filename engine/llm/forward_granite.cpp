@@ -14,8 +14,6 @@ void record_forward_granite(ops::Ops& ops, const model::HParams& hp, const Devic
                             std::int64_t n_tok, ForwardRounding rounding) {
   const PassTensors t = pass_tensors(s, n_tok);
   const float eps = hp.rms_eps;
-  const int n_head = static_cast<int>(hp.n_head), n_head_kv = static_cast<int>(hp.n_head_kv);
-  const int head_dim = static_cast<int>(hp.head_dim);
   // A block's output joins the residual stream scaled.
   auto scale_residual = [&] {
     if (hp.residual_scale != 0.f) ops.scale(t.proj, hp.residual_scale);
@@ -27,13 +25,9 @@ void record_forward_granite(ops::Ops& ops, const model::HParams& hp, const Devic
   for (std::size_t il = 0; il < w.layers.size(); ++il) {
     const LayerTensors& L = w.layers[il];
 
-    project_qkv(ops, hp, L, s, t, rounding);
-    if (hp.has_rope(static_cast<std::int64_t>(il))) {
-      ops.rope(t.q, n_head, head_dim, pos0, s.rope);
-      ops.rope(t.k, n_head_kv, head_dim, pos0, s.rope);
-    }
-    attend(ops, hp, kv, il, s, t, pos0, rounding);
-    ops.linear(L.wo, rounded_input(ops, s, t.attn, rounding).for_weight(L.wo), t.proj);
+    const LayerRope rope =
+        hp.has_rope(static_cast<std::int64_t>(il)) ? rope_by(s.rope) : LayerRope{};
+    self_attention(ops, hp, L, kv, il, s, t, pos0, rounding, rope);
     scale_residual();
     ops.add_rmsnorm(t.x, t.proj, t.x, L.ffn_norm, t.xn, eps);
 

@@ -24,8 +24,6 @@ void record_forward_qwen35(ops::Ops& ops, const model::HParams& hp, const Device
                     beta_raw = first(s.delta.beta_raw), g = first(s.delta.g),
                     beta = first(s.delta.beta);
   const float eps = hp.rms_eps;
-  const int n_head = static_cast<int>(hp.n_head), n_head_kv = static_cast<int>(hp.n_head_kv);
-  const int head_dim = static_cast<int>(hp.head_dim);
   const model::DeltaNetParams& d = hp.delta;
   const ops::Ops::DeltaShape delta_shape{static_cast<int>(d.head_dim),
                                          static_cast<int>(d.n_k_heads),
@@ -52,19 +50,12 @@ void record_forward_qwen35(ops::Ops& ops, const model::HParams& hp, const Device
       ops.head_rmsnorm(o, static_cast<int>(d.n_v_heads), D.norm, eps);
       ops.mul_silu(o, z, o);  // o = rmsnorm(o) * norm * silu(z)
       ops.linear(D.out, input(o).for_weight(D.out), t.proj);
-    } else {  // Gated full attention.
-      ops::RoundedInput h = input(t.xn);
-      ops.linear(L.wq, h.for_weight(L.wq), t.q);
+    } else {  // Gated full attention: the llama block's, its output times sigmoid(gate).
+      ops::RoundedInput h = project_qkv(ops, hp, L, s, t, rounding);
       ops.linear(*L.q_gate, h.for_weight(*L.q_gate), gate);
-      ops.linear(L.wk, h.for_weight(L.wk), t.k);
-      ops.linear(L.wv, h.for_weight(L.wv), t.v);
-      ops.head_rmsnorm(t.q, n_head, *L.q_norm, eps);
-      ops.head_rmsnorm(t.k, n_head_kv, *L.k_norm, eps);
-      ops.rope(t.q, n_head, head_dim, pos0, s.rope);
-      ops.rope(t.k, n_head_kv, head_dim, pos0, s.rope);
-      attend(ops, hp, kv, il, s, t, pos0, rounding);
+      rope_and_attend(ops, hp, kv, il, s, t, pos0, rounding, rope_by(s.rope));
       ops.mul_sigmoid(t.attn, gate, t.attn);
-      ops.linear(L.wo, input(t.attn).for_weight(L.wo), t.proj);
+      project_output(ops, L, s, t, rounding);
     }
     ops.add_rmsnorm(t.x, t.proj, t.x, L.ffn_norm, t.xn, eps);  // x += mixer; xn = norm(x)
 

@@ -32,8 +32,8 @@ ops::RoundedInput rounded_input(ops::Ops& ops, const Scratch& s, const ops::Tens
   return ops::RoundedInput(ops, t, s.xq, rounding.llama_cpp);
 }
 
-void project_qkv(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L, const Scratch& s,
-                 const PassTensors& t, ForwardRounding rounding) {
+ops::RoundedInput project_qkv(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
+                              const Scratch& s, const PassTensors& t, ForwardRounding rounding) {
   ops::RoundedInput h = rounded_input(ops, s, t.xn, rounding);
   ops.linear(L.wq, h.for_weight(L.wq), t.q);
   ops.linear(L.wk, h.for_weight(L.wk), t.k);
@@ -43,6 +43,7 @@ void project_qkv(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
   if (L.bv) ops.add_bias(t.v, *L.bv);
   if (L.q_norm) ops.head_rmsnorm(t.q, static_cast<int>(hp.n_head), *L.q_norm, hp.rms_eps);
   if (L.k_norm) ops.head_rmsnorm(t.k, static_cast<int>(hp.n_head_kv), *L.k_norm, hp.rms_eps);
+  return h;
 }
 
 ops::AttentionShape layer_attention_shape(const model::HParams& hp, std::int64_t il,
@@ -77,22 +78,41 @@ void attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::siz
   }
 }
 
+void rope_and_attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,
+                     const Scratch& s, const PassTensors& t, std::int64_t pos0,
+                     ForwardRounding rounding, LayerRope rope) {
+  const int head_dim = static_cast<int>(hp.head_dim);
+  if (rope.q) ops.rope(t.q, static_cast<int>(hp.n_head), head_dim, pos0, *rope.q);
+  if (rope.k) ops.rope(t.k, static_cast<int>(hp.n_head_kv), head_dim, pos0, *rope.k);
+  attend(ops, hp, kv, layer, s, t, pos0, rounding);
+}
+
+void project_output(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
+                    ForwardRounding rounding) {
+  ops.linear(L.wo, rounded_input(ops, s, t.attn, rounding).for_weight(L.wo), t.proj);
+}
+
 void self_attention(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
                     const KvCache& kv, std::size_t layer, const Scratch& s, const PassTensors& t,
-                    std::int64_t pos0, ForwardRounding rounding) {
-  const int n_head = static_cast<int>(hp.n_head), n_head_kv = static_cast<int>(hp.n_head_kv);
-  const int head_dim = static_cast<int>(hp.head_dim);
+                    std::int64_t pos0, ForwardRounding rounding, LayerRope rope) {
   project_qkv(ops, hp, L, s, t, rounding);
-  ops.rope(t.q, n_head, head_dim, pos0, s.rope);
-  ops.rope(t.k, n_head_kv, head_dim, pos0, s.rope);
-  attend(ops, hp, kv, layer, s, t, pos0, rounding);
-  ops.linear(L.wo, rounded_input(ops, s, t.attn, rounding).for_weight(L.wo), t.proj);
+  rope_and_attend(ops, hp, kv, layer, s, t, pos0, rounding, rope);
+  project_output(ops, L, s, t, rounding);
 }
 
 void feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
                   ForwardRounding rounding) {
   ops.linear_swiglu(L.ffn_gate, L.ffn_up,
                     rounded_input(ops, s, t.xn, rounding).for_weight(L.ffn_gate), t.ffn, t.ffn_tmp);
+  ops.linear(L.ffn_down, rounded_input(ops, s, t.ffn, rounding).for_weight(L.ffn_down), t.proj);
+}
+
+void gelu_feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
+                       ForwardRounding rounding) {
+  ops::RoundedInput h = rounded_input(ops, s, t.xn, rounding);
+  ops.linear(L.ffn_gate, h.for_weight(L.ffn_gate), t.ffn);
+  ops.linear(L.ffn_up, h.for_weight(L.ffn_up), t.ffn_tmp);
+  ops.geglu(t.ffn, t.ffn_tmp, t.ffn, rounding.llama_cpp);
   ops.linear(L.ffn_down, rounded_input(ops, s, t.ffn, rounding).for_weight(L.ffn_down), t.proj);
 }
 

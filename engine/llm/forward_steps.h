@@ -1,6 +1,7 @@
 // The steps the families' forward passes share (forward_<family>.cpp): the rows of the scratch
-// one pass uses, the llama block's Q/K/V projections, attention over the cache and the SwiGLU
-// feed-forward. Each records ops in order; none decides by architecture.
+// one pass uses, the llama block's Q/K/V projections, RoPE (each layer's as its family's pass
+// says: LayerRope) and attention over the cache, the output projection, and the SwiGLU and
+// GELU-gated feed-forwards. Each records ops in order; none decides by architecture.
 #pragma once
 #include <cstdint>
 
@@ -24,9 +25,10 @@ ops::RoundedInput rounded_input(ops::Ops& ops, const Scratch& s, const ops::Tens
                                 ForwardRounding rounding);
 
 // q, k, v = projections of t.xn, plus the layer's optional biases (qwen2) and per-head norms
-// (qwen3, gemma3); no RoPE.
-void project_qkv(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L, const Scratch& s,
-                 const PassTensors& t, ForwardRounding rounding);
+// (qwen3, gemma3); no RoPE. Returns t.xn as the products read it, for a caller that projects
+// more from it (qwen35's output gate).
+ops::RoundedInput project_qkv(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
+                              const Scratch& s, const PassTensors& t, ForwardRounding rounding);
 
 // Layer il's attention parameters: the family's scale (HParams::attention_scale), the layer's
 // window (sliding-window layers), the score soft-cap, and where llama.cpp's graph scales the
@@ -41,15 +43,42 @@ ops::AttentionShape layer_attention_shape(const model::HParams& hp, std::int64_t
 void attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,
             const Scratch& s, const PassTensors& t, std::int64_t pos0, ForwardRounding rounding);
 
-// The llama block's self-attention: project_qkv, RoPE on q and k from the session's table,
-// attend, then t.proj = the output projection of t.attn (llama, qwen2, qwen3, phi3, qwen3moe).
+// Where a layer's self-attention turns its queries and keys, the tables their RoPE reads: the
+// session's table for both (llama), the queries' own with the attention temperature folded in
+// (mistral3, Scratch::query_rope), the sliding-window layers' table (gemma), or none on a layer
+// without RoPE (smollm3's NoPE layers: both null). The family's pass chooses per layer.
+struct LayerRope {
+  const ops::RopeTable* q = nullptr;
+  const ops::RopeTable* k = nullptr;
+};
+// Queries and keys both by `table`.
+inline LayerRope rope_by(const ops::RopeTable& table) {
+  return {&table, &table};
+}
+
+// RoPE on t.q and t.k as `rope` says, then attend: t.attn from the rotated queries over the
+// cache with the rotated keys written into it.
+void rope_and_attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,
+                     const Scratch& s, const PassTensors& t, std::int64_t pos0,
+                     ForwardRounding rounding, LayerRope rope);
+
+// t.proj = the output projection of t.attn.
+void project_output(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
+                    ForwardRounding rounding);
+
+// The llama block's self-attention: project_qkv, rope_and_attend, project_output (llama, qwen2,
+// qwen3, phi3, qwen3moe, mistral3, smollm3, granite, gemma2, gemma3).
 void self_attention(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
                     const KvCache& kv, std::size_t layer, const Scratch& s, const PassTensors& t,
-                    std::int64_t pos0, ForwardRounding rounding);
+                    std::int64_t pos0, ForwardRounding rounding, LayerRope rope);
 
 // t.proj = down(silu(gate(t.xn)) * up(t.xn)).
 void feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
                   ForwardRounding rounding);
+
+// t.proj = down(gelu(gate(t.xn)) * up(t.xn)) (gemma's feed-forward).
+void gelu_feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
+                       ForwardRounding rounding);
 
 // The norm after layer il: the next layer's attention norm, or the output norm after the last.
 const ops::Tensor& next_norm(const DeviceWeights& w, std::size_t il);

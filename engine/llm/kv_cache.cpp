@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "model/swa_hparams.h"
 #include "util/checked_math.h"
 #include "vk/command.h"
 #include "vk/context.h"
@@ -38,7 +39,31 @@ bool own_cache(const model::HParams& hp, std::int64_t il) {
 
 }  // namespace
 
-std::uint64_t KvCache::bytes(const model::HParams& hp, std::int64_t n_ctx) {
+std::int64_t KvCache::layer_rows(const model::HParams& hp, std::int64_t il, std::int64_t n_ctx,
+                                 std::int64_t chunk) {
+  const std::int64_t window = hp.layer_window(il);
+  // Saturating: an absurd window in the file keeps n_ctx rows rather than wrapping.
+  return window > 0 && window < n_ctx && chunk < n_ctx - window ? window + chunk : n_ctx;
+}
+
+std::int64_t KvCache::window_rows(const model::HParams& hp, std::int64_t n_ctx,
+                                  std::int64_t chunk) {
+  std::int64_t least = 0;
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    const std::int64_t rows = layer_rows(hp, il, n_ctx, chunk);
+    if (own_cache(hp, il) && rows < n_ctx && (least == 0 || rows < least)) least = rows;
+  }
+  return least;
+}
+
+bool KvCache::resumable(std::int64_t n, std::int64_t reach) const {
+  if (n == 0) return true;
+  return std::all_of(rings_.begin(), rings_.end(), [&](const Ring& r) {
+    return model::window_first_key(n, r.window) >= reach - r.rows;
+  });
+}
+
+std::uint64_t KvCache::bytes(const model::HParams& hp, std::int64_t n_ctx, std::int64_t chunk) {
   // Only attention layers cache K and V; a recurrent layer (qwen35) keeps its f32 convolution
   // window and delta-net state instead, whatever the context, and kCheckpoints copies of them.
   const std::int64_t n_recurrent = hp.n_layer - hp.n_attention_layers();
@@ -48,13 +73,14 @@ std::uint64_t KvCache::bytes(const model::HParams& hp, std::int64_t n_ctx) {
   std::uint64_t total = state;
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     if (own_cache(hp, il)) {
-      total = sat_add(total, sat_add(v_offset(hp, il, n_ctx), v_bytes(hp, il, n_ctx)));
+      const std::int64_t rows = layer_rows(hp, il, n_ctx, chunk);
+      total = sat_add(total, sat_add(v_offset(hp, il, rows), v_bytes(hp, il, rows)));
     }
   }
   return total;
 }
 
-KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx)
+KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx, std::int64_t chunk)
     : n_ctx_(n_ctx), recurrent_(hp.n_attention_layers() < hp.n_layer) {
   const auto n = static_cast<std::size_t>(hp.n_layer);
   buffers_.reserve(n);
@@ -83,12 +109,14 @@ KvCache::KvCache(vk::Context& ctx, const model::HParams& hp, std::int64_t n_ctx)
       v_[il] = v_[src];
     } else {
       const auto layer = static_cast<std::int64_t>(il);
-      const std::uint64_t voff = v_offset(hp, layer, n_ctx);
+      const std::int64_t rows = layer_rows(hp, layer, n_ctx, chunk);
+      if (rows < n_ctx) rings_.push_back({hp.layer_window(layer), rows});
+      const std::uint64_t voff = v_offset(hp, layer, rows);
       const vk::Buffer& b =
-          buffers_.emplace_back(ctx, voff + v_bytes(hp, layer, n_ctx), vk::BufferKind::Device,
+          buffers_.emplace_back(ctx, voff + v_bytes(hp, layer, rows), vk::BufferKind::Device,
                                 "kv cache " + std::to_string(il));
-      k_[il] = ops::Tensor::f16(b, hp.layer_n_embd_k(layer), n_ctx, 0);
-      v_[il] = ops::Tensor::f16(b, hp.layer_n_embd_v(layer), n_ctx, voff);
+      k_[il] = ops::Tensor::f16(b, hp.layer_n_embd_k(layer), rows, 0);
+      v_[il] = ops::Tensor::f16(b, hp.layer_n_embd_v(layer), rows, voff);
     }
   }
   if (recurrent_layers_.empty()) return;

@@ -33,8 +33,10 @@ std::string bytes_text(std::uint64_t n) {
 
 std::string MemoryEstimate::describe() const {
   return bytes_text(total()) + " (weights " + bytes_text(weights) + ", KV cache " +
-         bytes_text(kv_cache) + " for " + std::to_string(n_ctx) + " positions, scratch " +
-         bytes_text(scratch) + ")";
+         bytes_text(kv_cache) + " for " + std::to_string(n_ctx) + " positions" +
+         (window_rows > 0 ? " (sliding-window layers keep " + std::to_string(window_rows) + ")"
+                          : "") +
+         ", scratch " + bytes_text(scratch) + ")";
 }
 
 std::uint64_t device_memory_budget(const vk::DeviceInfo& info) {

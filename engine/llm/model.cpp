@@ -87,6 +87,7 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Load
   s.memory.n_ctx = s.n_ctx;
   s.memory.weights = plan.device_bytes();
   s.memory.kv_cache = Session::kv_bytes(hp, s.n_ctx);
+  s.memory.window_rows = KvCache::window_rows(hp, s.n_ctx, std::min(kMaxChunk, s.n_ctx));
   s.memory.scratch = Session::scratch_bytes(hp, s.n_ctx, *m->kernels_);
   s.budget = options.memory_budget.value_or(device_memory_budget(info));
   check_fits(s.memory, s.budget, path.string(), info.name);

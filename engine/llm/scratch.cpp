@@ -84,9 +84,9 @@ struct Layout {
 }  // namespace
 
 ScratchShape ScratchShape::plan(const model::HParams& hp, std::int64_t n_ctx,
-                                const ops::Kernels& kernels) {
+                                const ops::Kernels& kernels, std::int64_t max_chunk) {
   ScratchShape s;
-  s.max_tokens = std::min(kMaxChunk, n_ctx);
+  s.max_tokens = std::min(max_chunk, n_ctx);
   s.logit_rows = std::min(kMaxLogitRows, s.max_tokens);
   const std::uint64_t per_token =
       ops::attention_scratch_floats(kernels, 1, attention_shape(hp), n_ctx);
@@ -107,7 +107,8 @@ ScratchShape ScratchShape::plan(const model::HParams& hp, std::int64_t n_ctx,
 }
 
 Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n_ctx,
-                 std::span<const float> rope_freq_factors, model::RopeAngles rope_angles)
+                 std::span<const float> rope_freq_factors, model::RopeAngles rope_angles,
+                 std::int64_t max_chunk)
     : rope(ops::RopeTable::create(kernels.context(), hp.rope, n_ctx, rope_freq_factors,
                                   rope_angles)),
       rope_swa(hp.swa.window > 0 ? ops::RopeTable::create(kernels.context(), hp.swa.rope, n_ctx,
@@ -116,7 +117,7 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
                                                               : rope_freq_factors,
                                                           rope_angles)
                                  : ops::RopeTable{}),
-      shape_(ScratchShape::plan(hp, n_ctx, kernels)) {
+      shape_(ScratchShape::plan(hp, n_ctx, kernels, max_chunk)) {
   vk::Context& ctx = kernels.context();
   if (hp.attn_temp_scale != 0.f) {
     std::vector<float> temperature(static_cast<std::size_t>(n_ctx));

@@ -23,7 +23,7 @@ inline constexpr std::int64_t kMaxLogitRows = 32;
 
 // Sizes that depend on the model and the context only.
 struct ScratchShape {
-  std::int64_t max_tokens = 0;         // tokens per forward pass: min(kMaxChunk, n_ctx)
+  std::int64_t max_tokens = 0;         // tokens per forward pass: min(max_chunk, n_ctx)
   std::int64_t logit_rows = 0;         // min(kMaxLogitRows, max_tokens)
   std::int64_t attn_tokens = 0;        // queries per attention call, so its partials stay small
   std::uint64_t attn_floats = 0;       // attention partials for attn_tokens queries
@@ -32,8 +32,9 @@ struct ScratchShape {
   std::uint64_t host_bytes = 0;  // token ids and read-back (host-visible)
   std::uint64_t total() const { return activation_bytes + rope_bytes + host_bytes; }
 
+  // max_chunk: the most tokens one forward pass takes (kMaxChunk; a session may take fewer).
   static ScratchShape plan(const model::HParams& hp, std::int64_t n_ctx,
-                           const ops::Kernels& kernels);
+                           const ops::Kernels& kernels, std::int64_t max_chunk = kMaxChunk);
 };
 
 class Scratch {
@@ -41,7 +42,8 @@ class Scratch {
   // rope_angles: how the RoPE table is evaluated (llama.cpp's float sequence when the model
   // rounds like llama.cpp).
   Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n_ctx,
-          std::span<const float> rope_freq_factors, model::RopeAngles rope_angles);
+          std::span<const float> rope_freq_factors, model::RopeAngles rope_angles,
+          std::int64_t max_chunk = kMaxChunk);
   // The tensors point into this object's buffers.
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;

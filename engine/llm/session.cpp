@@ -43,14 +43,19 @@ void check_finite(std::span<const float> logits, std::int64_t position, const Mo
 }
 
 // The context a session gets, after checking that its memory fits beside the weights.
-std::int64_t checked_ctx(Model& model, std::int64_t n_ctx) {
+std::int64_t checked_ctx(Model& model, std::int64_t n_ctx, std::int64_t max_chunk) {
   check_context_size(n_ctx);
+  if (max_chunk < 1 || max_chunk > kMaxChunk) {
+    throw std::invalid_argument("prefill chunk of " + std::to_string(max_chunk) +
+                                " tokens: it must be 1 .. " + std::to_string(kMaxChunk));
+  }
   if (n_ctx == 0) n_ctx = model.summary().n_ctx;
   MemoryEstimate need;
   need.n_ctx = n_ctx;
   need.weights = model.summary().memory.weights;
-  need.kv_cache = Session::kv_bytes(model.hparams(), n_ctx);
-  need.scratch = Session::scratch_bytes(model.hparams(), n_ctx, model.kernels());
+  need.kv_cache = Session::kv_bytes(model.hparams(), n_ctx, max_chunk);
+  need.window_rows = KvCache::window_rows(model.hparams(), n_ctx, std::min(max_chunk, n_ctx));
+  need.scratch = Session::scratch_bytes(model.hparams(), n_ctx, model.kernels(), max_chunk);
   check_fits(need, model.memory_budget(), "a session of " + std::to_string(n_ctx) + " positions",
              model.summary().device);
   return n_ctx;
@@ -63,21 +68,23 @@ std::vector<float> rope_freq_factors(const Model& model, std::int64_t n_ctx) {
 
 }  // namespace
 
-std::uint64_t Session::kv_bytes(const model::HParams& hp, std::int64_t n_ctx) {
-  return KvCache::bytes(hp, n_ctx);
+std::uint64_t Session::kv_bytes(const model::HParams& hp, std::int64_t n_ctx,
+                                std::int64_t max_chunk) {
+  return KvCache::bytes(hp, n_ctx, std::min(max_chunk, n_ctx));
 }
 
 std::uint64_t Session::scratch_bytes(const model::HParams& hp, std::int64_t n_ctx,
-                                     ops::Kernels& kernels) {
-  return ScratchShape::plan(hp, n_ctx, kernels).total();
+                                     ops::Kernels& kernels, std::int64_t max_chunk) {
+  return ScratchShape::plan(hp, n_ctx, kernels, max_chunk).total();
 }
 
-Session::Session(Model& model, std::int64_t n_ctx)
+Session::Session(Model& model, std::int64_t n_ctx, std::int64_t max_chunk)
     : model_(&model),
-      kv_(model.context(), model.hparams(), checked_ctx(model, n_ctx)),
+      kv_(model.context(), model.hparams(), checked_ctx(model, n_ctx, max_chunk), max_chunk),
       scratch_(model.kernels(), model.hparams(), kv_.n_ctx(), rope_freq_factors(model, kv_.n_ctx()),
                model.summary().llama_cpp_rounding ? model::RopeAngles::LlamaCpp
-                                                  : model::RopeAngles::Exact),
+                                                  : model::RopeAngles::Exact,
+               max_chunk),
       cmd_(model.context()),
       logits_(static_cast<std::size_t>(model.hparams().n_vocab)),
       checkpoint_pos_(kv_.recurrent() ? KvCache::kCheckpoints : 0, -1),
@@ -137,6 +144,7 @@ void Session::run(std::span<const std::int32_t> tokens, Output out) {
   stats_.last_wait_us = us_between(t_wait, t_done);
   ++stats_.submits;
   pos_ += n;
+  reach_ = std::max(reach_, pos_);
 }
 
 void Session::set_chunk_seconds(double seconds) {
@@ -244,10 +252,13 @@ void Session::truncate(std::int64_t n) {
                             std::to_string(pos_));
   }
   if (n != truncation_point(n)) {
-    throw std::invalid_argument("truncate to " + std::to_string(n) + " of " + std::to_string(pos_) +
-                                " positions: " + model_->hparams().arch_name +
-                                "'s recurrent state cannot be truncated, only reset to 0 or to a "
-                                "checkpoint");
+    throw std::invalid_argument(
+        "truncate to " + std::to_string(n) + " of " + std::to_string(pos_) +
+        " positions: " + model_->hparams().arch_name +
+        (kv_.recurrent() && !kv_.windowed()
+             ? "'s recurrent state cannot be truncated, only reset to 0 or to a checkpoint"
+             : "'s sliding-window layers no longer hold the rows position " + std::to_string(n) +
+                   " attends to (truncation_point says where to go back to)"));
   }
   if (n != pos_ && n != 0) {  // a recurrent model goes back to the checkpoint at n
     const auto slot = static_cast<std::size_t>(
@@ -263,16 +274,23 @@ void Session::truncate(std::int64_t n) {
     if (p > n) p = -1;  // what follows n is forgotten, and the states after it with it
   }
   pos_ = n;
+  if (n == 0) reach_ = 0;  // every ring starts over
   have_logits_ = false;
 }
 
 std::int64_t Session::truncation_point(std::int64_t n) const {
-  if (!kv_.recurrent() || n == pos_) return n;
-  std::int64_t best = 0;
-  for (const std::int64_t p : checkpoint_pos_) {
-    if (p <= n && p > best) best = p;
+  if (n == pos_) return n;
+  std::int64_t best = n;
+  if (kv_.recurrent()) {
+    best = 0;
+    for (const std::int64_t p : checkpoint_pos_) {
+      if (p <= n && p > best) best = p;
+    }
   }
-  return best;
+  // A sliding-window ring that dropped rows best's window needs: recomputing them would need the
+  // rows before them, and so on back to 0 (each position's K and V depend on every earlier
+  // position's through the layers below), so 0 is the only other place to resume from.
+  return kv_.resumable(best, reach_) ? best : 0;
 }
 
 void Session::checkpoint() {

@@ -6,20 +6,23 @@
 //   while (...) t = sampler.sample(s.decode(t));   // or s.decode_argmax(t) when greedy
 //
 // Contract:
-// - feed() runs the tokens at positions position() .. in chunks of up to kMaxChunk (512) through
-//   the matrix x matrix kernels, one submit per chunk. With set_chunk_seconds(s) the chunks are
-//   sized from the measured prefill rate to take about s each (whole tiles of kChunkTile tokens
-//   when at least one fits, else fewer, down to one token), so that a cancel is seen within about
-//   s, or one token's time on a slow device; the progress callback hears after each chunk. decode()
-//   runs one token: the whole forward pass recorded into one command buffer, one submit and one
-//   wait, no allocation and no descriptor update; only the logits come back (decode_argmax: only
-//   the argmax). stats() keeps the host-side parts of the last one (record, submit, wait,
-//   readback), timed with steady_clock, for `vkchat-cli bench`.
+// - feed() runs the tokens at positions position() .. in chunks of up to max_chunk (kMaxChunk, 512,
+//   by default) through the matrix x matrix kernels, one submit per chunk. With
+//   set_chunk_seconds(s) the chunks are sized from the measured prefill rate to take about s each
+//   (whole tiles of kChunkTile tokens when at least one fits, else fewer, down to one token), so
+//   that a cancel is seen within about s, or one token's time on a slow device; the progress
+//   callback hears after each chunk. decode() runs one token: the whole forward pass recorded into
+//   one command buffer, one submit and one wait, no allocation and no descriptor update; only the
+//   logits come back (decode_argmax: only the argmax). stats() keeps the host-side parts of the
+//   last one (record, submit, wait, readback), timed with steady_clock, for `vkchat-cli bench`.
 // - Ids outside the vocabulary and overflowing the context throw std::out_of_range before
 //   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix); a
 //   recurrent model (qwen35) can go back only to 0 or to a checkpoint(): a device copy of its
 //   recurrent state at a position, KvCache::kCheckpoints of them, the least recently used
-//   replaced.
+//   replaced. A model with sliding-window layers (gemma) keeps their rows in rings of window +
+//   max_chunk rows (KvCache): it can go back to n only while the rings still hold the rows n's
+//   window reaches (after at most about max_chunk positions past n), else only to 0;
+//   truncation_point says where, and nothing is ever computed from dropped rows.
 // - Logits that come back (feed, feed_all, decode) are checked: a NaN or infinity throws
 //   NonFiniteOutput naming the position (NaN weights, a NaN rope base); decode_argmax's id is
 //   not checked, but a generation always starts with feed().
@@ -66,9 +69,11 @@ class Session {
   // one tile fits the time (the first chunk of a session is one tile, to measure the rate).
   static constexpr std::int64_t kChunkTile = 8;
 
-  // n_ctx: positions of the KV cache; 0 takes the model's default. InsufficientMemory when the
-  // cache and scratch do not fit beside the weights in the model's budget.
-  explicit Session(Model& model, std::int64_t n_ctx = 0);
+  // n_ctx: positions of the KV cache; 0 takes the model's default. max_chunk: the most tokens
+  // one forward pass takes (1 .. kMaxChunk; a sliding-window ring holds window + max_chunk rows:
+  // tests take a small one to wrap rings in short prompts). InsufficientMemory when the cache
+  // and scratch do not fit beside the weights in the model's budget.
+  explicit Session(Model& model, std::int64_t n_ctx = 0, std::int64_t max_chunk = kMaxChunk);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -92,12 +97,14 @@ class Session {
   std::int64_t n_vocab() const { return model_->hparams().n_vocab; }
   // Forgets positions n and beyond (n <= position()); logits() becomes empty. A model with
   // recurrent layers (qwen35) keeps no per-position state: there n must be 0, position() or a
-  // checkpoint's position (its state is restored), others throw std::invalid_argument (see
+  // checkpoint's position (its state is restored), and one with sliding-window rings only a
+  // position whose window rows they still hold; others throw std::invalid_argument (see
   // truncation_point). Checkpoints past n are dropped.
   void truncate(std::int64_t n);
-  // The largest position <= n that truncate() accepts: n, or for a recurrent model when n is not
-  // position() the latest checkpoint at or before n, else 0. A chat reusing a prefix truncates
-  // there and re-prefills the rest.
+  // The largest position <= n that truncate() accepts: n, or when n is not position() for a
+  // recurrent model the latest checkpoint at or before n; for a model with sliding-window rings
+  // that position if its window's rows are still held (KvCache::resumable), else 0. A chat
+  // reusing a prefix truncates there and re-prefills the rest.
   std::int64_t truncation_point(std::int64_t n) const;
   // Whether truncation needs checkpoints (some layer keeps a recurrent state).
   bool recurrent() const { return kv_.recurrent(); }
@@ -113,10 +120,12 @@ class Session {
   const SessionStats& stats() const { return stats_; }
   void reset_stats() { stats_ = {}; }
 
-  // Device bytes a session of n_ctx positions allocates (KV cache and scratch).
-  static std::uint64_t kv_bytes(const model::HParams& hp, std::int64_t n_ctx);
+  // Device bytes a session of n_ctx positions allocates (KV cache: sliding-window layers keep
+  // window + max_chunk rows; scratch).
+  static std::uint64_t kv_bytes(const model::HParams& hp, std::int64_t n_ctx,
+                                std::int64_t max_chunk = kMaxChunk);
   static std::uint64_t scratch_bytes(const model::HParams& hp, std::int64_t n_ctx,
-                                     ops::Kernels& kernels);
+                                     ops::Kernels& kernels, std::int64_t max_chunk = kMaxChunk);
 
  private:
   enum class Output { None, LastLogits, AllLogits, Argmax };
@@ -130,6 +139,9 @@ class Session {
   Scratch scratch_;
   vk::CommandBuffer cmd_;
   std::int64_t pos_ = 0;
+  // The furthest position since the last start at 0: the rings have dropped the rows more than
+  // their size behind it (KvCache::resumable).
+  std::int64_t reach_ = 0;
   std::vector<float> logits_;  // n_vocab, allocated once
   bool have_logits_ = false;
   const std::atomic<bool>* cancel_ = nullptr;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gguf/gguf_reader.h"
+#include "model/gemma_hparams.h"
 #include "util/errors.h"
 
 namespace vkchat::model {
@@ -70,15 +71,6 @@ std::int64_t width(const gguf::GgufFile& f, const std::string& key, std::int64_t
                         ", expected a count from 1 to " + std::to_string(kMaxWidth));
   }
   return w;
-}
-
-float positive(const gguf::GgufFile& f, const std::string& key, float fallback) {
-  const float v = f.get_optional<float>(key).value_or(fallback);
-  if (!std::isfinite(v) || v <= 0.f) {
-    throw MetadataError(f.path() + ": metadata '" + key + "' is " + std::to_string(v) +
-                        ", expected a finite number above 0");
-  }
-  return v;
 }
 
 }  // namespace
@@ -143,7 +135,7 @@ void read_gemma4_hparams(const gguf::GgufFile& f, HParams& hp) {
   // The sliding-window layers: their own base, the same scaling, their own rotated dimensions
   // (default: the full layers'), and no rope_freqs (the full layers' proportional RoPE).
   hp.swa.rope = hp.rope;
-  hp.swa.rope.freq_base = positive(f, a + "rope.freq_base_swa", hp.rope.freq_base);
+  hp.swa.rope.freq_base = read_positive(f, a + "rope.freq_base_swa", hp.rope.freq_base);
   const std::int64_t hd_swa = hp.layer_attn.empty() ? hp.head_dim : [&] {
     for (std::int64_t il = 0; il < hp.n_layer; ++il) {
       if (hp.swa.is_swa(il)) return hp.layer_attention(il).head_dim;
@@ -205,7 +197,7 @@ void read_gemma4_hparams(const gguf::GgufFile& f, HParams& hp) {
                            "expert_count) is not supported yet");
   }
   const std::string cap_key = a + "final_logit_softcapping";
-  hp.final_softcap = f.contains(cap_key) ? positive(f, cap_key, 0.f) : 0.f;
+  hp.final_softcap = f.contains(cap_key) ? read_positive(f, cap_key, 0.f) : 0.f;
 }
 
 }  // namespace vkchat::model

@@ -10,9 +10,7 @@
 
 namespace vkchat::model {
 
-namespace {
-
-float positive(const gguf::GgufFile& f, const std::string& key, float fallback) {
+float read_positive(const gguf::GgufFile& f, const std::string& key, float fallback) {
   const float v = f.get_optional<float>(key).value_or(fallback);
   if (!std::isfinite(v) || v <= 0.f) {
     throw MetadataError(f.path() + ": metadata '" + key + "' is " + std::to_string(v) +
@@ -20,6 +18,8 @@ float positive(const gguf::GgufFile& f, const std::string& key, float fallback) 
   }
   return v;
 }
+
+namespace {
 
 // sliding_window_pattern as llama.cpp's get_key_or_arr reads it for these families: a scalar
 // period; an array (Gemma 4's per-layer form) is not read and the family's default stays.
@@ -59,9 +59,9 @@ void read_gemma_hparams(const gguf::GgufFile& f, HParams& hp) {
     hp.swa.window = window(f, a + "attention.sliding_window", 4096);
     hp.swa.layers =
         swa_layer_pattern(hp.n_layer, swa_period(f, a + "attention.sliding_window_pattern", 2));
-    hp.swa.rope.freq_base = positive(f, a + "rope.freq_base_swa", hp.rope.freq_base);
-    hp.attn_softcap = positive(f, a + "attn_logit_softcapping", 50.f);
-    hp.final_softcap = positive(f, a + "final_logit_softcapping", 30.f);
+    hp.swa.rope.freq_base = read_positive(f, a + "rope.freq_base_swa", hp.rope.freq_base);
+    hp.attn_softcap = read_positive(f, a + "attn_logit_softcapping", 50.f);
+    hp.final_softcap = read_positive(f, a + "final_logit_softcapping", 30.f);
   } else {
     // Gemma 3: sliding windows only where the file gives one; SWA layers have base 10000 and no
     // scaling (the file's linear scaling is the global layers').
@@ -69,11 +69,11 @@ void read_gemma_hparams(const gguf::GgufFile& f, HParams& hp) {
     if (hp.swa.window > 0) {
       hp.swa.layers =
           swa_layer_pattern(hp.n_layer, swa_period(f, a + "attention.sliding_window_pattern", 6));
-      hp.swa.rope.freq_base = positive(f, a + "rope.freq_base_swa", 10000.f);
+      hp.swa.rope.freq_base = read_positive(f, a + "rope.freq_base_swa", 10000.f);
       hp.swa.rope.freq_scale = 1.f;
     }
     const std::string cap_key = a + "final_logit_softcapping";
-    hp.final_softcap = f.contains(cap_key) ? positive(f, cap_key, 0.f) : 0.f;
+    hp.final_softcap = f.contains(cap_key) ? read_positive(f, cap_key, 0.f) : 0.f;
   }
 }
 
@@ -85,7 +85,7 @@ void read_gpt_oss_swa(const gguf::GgufFile& f, HParams& hp) {
   hp.swa.layers =
       swa_layer_pattern(hp.n_layer, swa_period(f, a + "attention.sliding_window_pattern", 2));
   hp.swa.rope = hp.rope;
-  hp.swa.rope.freq_base = positive(f, a + "rope.freq_base_swa", hp.rope.freq_base);
+  hp.swa.rope.freq_base = read_positive(f, a + "rope.freq_base_swa", hp.rope.freq_base);
 }
 
 }  // namespace vkchat::model

@@ -4,9 +4,15 @@
 // by the same rules (src/models/openai-moe.cpp).
 #pragma once
 
+#include <string>
+
 #include "model/hparams.h"
 
 namespace vkchat::model {
+
+// f's float at key, fallback where absent; MetadataError unless it is finite and above 0 (a
+// base, scale or soft-cap; also read by gemma4_hparams.cpp).
+float read_positive(const gguf::GgufFile& f, const std::string& key, float fallback);
 
 // Fills hp's sliding-window, scale and soft-cap fields for Arch::Gemma2 / Arch::Gemma3; hp's
 // common fields (head sizes, rope) are already read. Throws MetadataError for a bad value.

@@ -2,7 +2,9 @@
 #include "ops/kernels.h"
 
 #include <charconv>
+#include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
@@ -161,7 +163,8 @@ std::string_view kernel_type_suffix(GgmlType type) {
 
 Kernels::Kernels(vk::Context& ctx) : Kernels(ctx, KernelConfig::for_device(ctx)) {}
 
-Kernels::Kernels(vk::Context& ctx, const KernelConfig& config) : ctx_(&ctx), config_(config) {}
+Kernels::Kernels(vk::Context& ctx, const KernelConfig& config)
+    : ctx_(&ctx), config_(config), log_pipelines_(env_flag("VKCHAT_LOG_PIPELINES")) {}
 
 const vk::Buffer& Kernels::iq_grids() {
   if (!iq_grids_) {
@@ -200,7 +203,16 @@ const vk::Pipeline& Kernels::get(std::string_view shader, std::string_view varia
   if (it == pipelines_.end()) {
     vk::PipelineDesc desc{std::string_view(buf, name_len),  bindings,         push_size,
                           std::vector<std::uint32_t>(spec), std::string(key), texel_bindings};
+    const auto t0 = std::chrono::steady_clock::now();
     it = pipelines_.emplace(std::string(key), vk::Pipeline(*ctx_, desc)).first;
+    // Building pipelines is most of a cold start and of the GPU tests' time on lavapipe (a
+    // codebook type's matvec takes seconds): VKCHAT_LOG_PIPELINES=1 shows what each one cost.
+    if (log_pipelines_) {
+      const auto ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0);
+      std::fprintf(stderr, "vkchat: pipeline %.*s built in %.1f ms\n", static_cast<int>(key.size()),
+                   key.data(), ms.count());
+    }
   }
   return it->second;
 }

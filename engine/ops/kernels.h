@@ -61,8 +61,9 @@ static_assert(sizeof(RopePush) == 9 * 4);
 // shaders/kv_write.comp
 struct KvWritePush {
   std::uint32_t row, n_tok, pos0, k_off, v_off, src_stride, kc_off, vc_off;
+  std::uint32_t rows;  // cache rows: position p is row p % rows
 };
-static_assert(sizeof(KvWritePush) == 8 * 4);
+static_assert(sizeof(KvWritePush) == 9 * 4);
 
 // shaders/attn.comp
 struct AttentionPush {
@@ -71,8 +72,9 @@ struct AttentionPush {
   float scale;
   std::uint32_t window;
   float softcap, softcap_inv;
+  std::uint32_t rows;  // cache rows: key position p is row p % rows
 };
-static_assert(sizeof(AttentionPush) == 17 * 4);
+static_assert(sizeof(AttentionPush) == 18 * 4);
 
 // shaders/attn_reduce.comp
 struct AttnReducePush {
@@ -206,6 +208,7 @@ class Kernels {
  private:
   vk::Context* ctx_;
   KernelConfig config_;
+  bool log_pipelines_;  // VKCHAT_LOG_PIPELINES: each pipeline's build time on stderr
   vk::Buffer iq_grids_;
   std::map<std::string, vk::Pipeline, std::less<>> pipelines_;
 };

@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "model/swa_hparams.h"
 #include "quant/dequantize_iq.h"
 #include "util/checked_math.h"
 #include "vk/context.h"
@@ -371,9 +372,11 @@ void Ops::kv_write(const Tensor& k, const Tensor& v, const Tensor& k_cache, cons
   require(
       v.ne == k.ne && k.cols() == k_cache.cols() && v_cache.ne == k_cache.ne && k.cols() % 2 == 0,
       op, "k " + dims(k) + ", v " + dims(v) + ", caches " + dims(k_cache));
-  require(pos0 >= 0 && pos0 + k.rows() <= k_cache.rows(), op,
-          "rows up to " + std::to_string(pos0 + k.rows()) + " past the cache's " +
-              std::to_string(k_cache.rows()));
+  // Position p goes to row p % rows: a ring (a sliding-window layer's cache) wraps, so only the
+  // chunk itself must fit.
+  require(
+      pos0 >= 0 && k.rows() <= k_cache.rows(), op,
+      std::to_string(k.rows()) + " rows do not fit the cache's " + std::to_string(k_cache.rows()));
   Bound bk = bind(k, op), bv = bind(v, op), bkc = bind(k_cache, op), bvc = bind(v_cache, op);
   KvWritePush p{};
   p.row = u32(k.cols(), op, "row");
@@ -384,6 +387,7 @@ void Ops::kv_write(const Tensor& k, const Tensor& v, const Tensor& k_cache, cons
   p.src_stride = p.row;
   p.kc_off = elements(bkc, 4, op);
   p.vc_off = elements(bvc, 4, op);
+  p.rows = u32(k_cache.rows(), op, "cache rows");
   const std::uint32_t wg = kernels_->config().elementwise_wg;
   const vk::Pipeline& pl = kernels_->get("kv_write", "", false, 4, sizeof p, {wg});
   vk::Groups g{ceil_div(p.row / 2, wg), p.n_tok};
@@ -418,9 +422,14 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   require(k_cache.cols() == std::int64_t{s.n_head_kv} * s.head_dim && v_cache.ne == k_cache.ne, op,
           "caches " + dims(k_cache) + " for " + std::to_string(s.n_head_kv) + " kv heads");
   std::int64_t n_kv = pos0 + q.rows();
-  require(pos0 >= 0 && n_kv <= k_cache.rows(), op,
-          "positions up to " + std::to_string(n_kv) + " past the cache's " +
-              std::to_string(k_cache.rows()));
+  require(s.window >= 0 && std::isfinite(s.softcap) && s.softcap >= 0, op,
+          "window must be at least 0 and softcap finite and at least 0");
+  // Key position p is row p % rows: every key from the first query's first one to the last
+  // query's must have a row of its own (a sliding-window ring holds window + one chunk).
+  const std::int64_t first_key = model::window_first_key(pos0, s.window);
+  require(pos0 >= 0 && n_kv - first_key <= k_cache.rows(), op,
+          "keys " + std::to_string(first_key) + " .. " + std::to_string(n_kv - 1) +
+              " do not fit the cache's " + std::to_string(k_cache.rows()) + " rows");
 
   AttentionPush p{};
   p.n_head = static_cast<std::uint32_t>(s.n_head);
@@ -429,8 +438,7 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   p.pos0 = u32(pos0, op, "pos0");
   p.n_tok = u32(q.rows(), op, "tokens");
   p.q_stride = u32(q.cols(), op, "row");
-  require(s.window >= 0 && std::isfinite(s.softcap) && s.softcap >= 0, op,
-          "window must be at least 0 and softcap finite and at least 0");
+  p.rows = u32(k_cache.rows(), op, "cache rows");
   // The longest query's key span: chunks start at its window's first key.
   const std::int64_t span = s.window > 0 ? std::min(n_kv, s.window) : n_kv;
   p.n_chunks = ceil_div(static_cast<std::uint64_t>(span), cfg.attn_chunk);

@@ -110,12 +110,15 @@ class Ops {
   // RoPE in place on x [T x n_heads * head_dim], token t at position pos0 + t.
   void rope(const Tensor& x, int n_heads, int head_dim, std::int64_t pos0, const RopeTable& table);
 
-  // Rows pos0 .. pos0 + T - 1 of the f16 caches = k and v [T x n_head_kv * head_dim].
+  // The f16 caches' rows of positions pos0 .. pos0 + T - 1 = k and v [T x n_head_kv *
+  // head_dim]. Position p is row p % rows (a sliding-window ring wraps; T <= rows).
   void kv_write(const Tensor& k, const Tensor& v, const Tensor& k_cache, const Tensor& v_cache,
                 std::int64_t pos0);
 
-  // Causal attention of q [T x n_head * head_dim] (token t at position pos0 + t, seeing cache
-  // rows 0 .. pos0 + t) into out (same shape). Long contexts are split over workgroups and
+  // Causal attention of q [T x n_head * head_dim] (token t at position pos0 + t, seeing the
+  // keys of positions 0 .. pos0 + t, or its window of them) into out (same shape). Position p
+  // is cache row p % rows: a ring must hold every key from the first query's first to the last
+  // query's own. Long contexts are split over workgroups and
   // combined by a second pass, which needs `scratch`: an f32 tensor of at least
   // attention_scratch_floats() elements (below).
   void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, const Tensor& out,

@@ -3,12 +3,21 @@
 // kernels mirror these structs, so a size change here must fail to compile.
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 namespace vkchat::quant {
 
 inline constexpr int kQK = 32;           // elements per block of the legacy types (Q4_0 .. Q8_0)
 inline constexpr int kQK_K = 256;        // elements per super-block of the K-quants
 inline constexpr int kKScaleBytes = 12;  // packed 6-bit scales and mins of Q4_K / Q5_K
+
+// Block i of the blocks at src, copied out because tensor rows carry no alignment guarantee.
+template <class Block>
+Block load_block(const std::uint8_t* src, std::int64_t i) {
+  Block b;
+  std::memcpy(&b, src + i * static_cast<std::int64_t>(sizeof(Block)), sizeof(Block));
+  return b;
+}
 
 // d * (q - 8), q a nibble; element j in the low nibble of qs[j], j + 16 in the high nibble.
 struct [[gnu::packed]] BlockQ4_0 {

@@ -9,8 +9,8 @@
 
 #include "gguf/gguf_reader.h"
 #include "quant/blocks.h"
-#include "quant/dequantize_lowbit.h"
 #include "quant/dequantize_iq.h"
+#include "quant/dequantize_lowbit.h"
 #include "quant/half.h"
 #include "util/errors.h"
 
@@ -19,14 +19,6 @@ namespace vkchat::quant {
 using gguf::GgmlType;
 
 namespace {
-
-// Blocks are copied out because tensor rows carry no alignment guarantee.
-template <class Block>
-Block load_block(const std::uint8_t* src, std::int64_t i) {
-  Block b;
-  std::memcpy(&b, src + i * static_cast<std::int64_t>(sizeof(Block)), sizeof(Block));
-  return b;
-}
 
 void dequant_f32(const std::uint8_t* src, float* y, std::int64_t n) {
   std::memcpy(y, src, static_cast<std::size_t>(n) * sizeof(float));

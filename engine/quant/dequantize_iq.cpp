@@ -16,13 +16,6 @@ using gguf::GgmlType;
 
 namespace {
 
-template <class Block>
-Block load_block(const std::uint8_t* src, std::int64_t i) {
-  Block b;
-  std::memcpy(&b, src + i * static_cast<std::int64_t>(sizeof(Block)), sizeof(Block));
-  return b;
-}
-
 std::uint32_t u32_at(const std::uint8_t* p) {
   std::uint32_t v;
   std::memcpy(&v, p, 4);  // little-endian host, as ggml's memcpy into aux32

@@ -10,13 +10,6 @@
 namespace vkchat::quant::lowbit {
 namespace {
 
-template <class Block>
-Block load_block(const std::uint8_t* src, std::int64_t i) {
-  Block b;
-  std::memcpy(&b, src + i * static_cast<std::int64_t>(sizeof(Block)), sizeof(Block));
-  return b;
-}
-
 // 32 values from 16 nibble pairs: low nibbles first, then high, each through `table` times d.
 void nibbles32(const std::uint8_t* qs, const std::int8_t* table, float d, float* y) {
   for (int j = 0; j < 16; ++j) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "quant/act_rounding.h"
 #include "quant/dequantize.h"
@@ -95,7 +96,7 @@ RefForward::Rows RefForward::forward_llama(std::span<const std::int32_t> tokens)
   Rows x = embed(tokens);
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
-    add_to(x, self_attention(il, L, norm(x, L.attn_norm)));
+    add_to(x, self_attention(il, L, norm(x, L.attn_norm), LayerRope{}));
     add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
   }
   return logits(x);
@@ -108,11 +109,7 @@ RefForward::Rows RefForward::forward_mistral3(std::span<const std::int32_t> toke
   Rows x = embed(tokens);
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
-    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
-    rope(q, hp.n_head, il);
-    rope(k, hp.n_head_kv, il);
-    temperature(q);
-    add_to(x, project(L.wo, attend(il, q, k, v)));
+    add_to(x, self_attention(il, L, norm(x, L.attn_norm), LayerRope{.temperature = true}));
     add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
   }
   return logits(x);
@@ -125,12 +122,7 @@ RefForward::Rows RefForward::forward_smollm3(std::span<const std::int32_t> token
   Rows x = embed(tokens);
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
-    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
-    if (hp.has_rope(il)) {
-      rope(q, hp.n_head, il);
-      rope(k, hp.n_head_kv, il);
-    }
-    add_to(x, project(L.wo, attend(il, q, k, v)));
+    add_to(x, self_attention(il, L, norm(x, L.attn_norm), LayerRope{.rotate = hp.has_rope(il)}));
     add_to(x, dense_ffn(L, norm(x, L.ffn_norm)));
   }
   return logits(x);
@@ -144,12 +136,7 @@ RefForward::Rows RefForward::forward_granite(std::span<const std::int32_t> token
   Rows x = embed(tokens);
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
-    auto [q, k, v] = project_qkv(L, norm(x, L.attn_norm));
-    if (hp.has_rope(il)) {
-      rope(q, hp.n_head, il);
-      rope(k, hp.n_head_kv, il);
-    }
-    Rows attn = project(L.wo, attend(il, q, k, v));
+    Rows attn = self_attention(il, L, norm(x, L.attn_norm), LayerRope{.rotate = hp.has_rope(il)});
     if (hp.residual_scale != 0.f) scale_rows(attn, hp.residual_scale);
     add_to(x, attn);
     Rows f = dense_ffn(L, norm(x, L.ffn_norm));
@@ -173,9 +160,7 @@ RefForward::Rows RefForward::forward_phi3(std::span<const std::int32_t> tokens) 
     Rows q = columns(qkv, 0, hp.n_embd_q());
     Rows k = columns(qkv, hp.n_embd_q(), hp.n_embd_k_gqa());
     Rows v = columns(qkv, hp.n_embd_q() + hp.n_embd_k_gqa(), hp.n_embd_v_gqa());
-    rope(q, hp.n_head, il);
-    rope(k, hp.n_head_kv, il);
-    add_to(x, project(L.wo, attend(il, q, k, v)));
+    add_to(x, project(L.wo, rope_and_attend(il, std::move(q), std::move(k), v, LayerRope{})));
     // Feed-forward.
     h = norm(x, L.ffn_norm);
     Rows gate_up = project(L.ffn_up, h);
@@ -195,7 +180,7 @@ RefForward::Rows RefForward::forward_qwen3moe(std::span<const std::int32_t> toke
   Rows x = embed(tokens);
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
-    add_to(x, self_attention(il, L, norm(x, L.attn_norm)));
+    add_to(x, self_attention(il, L, norm(x, L.attn_norm), LayerRope{}));
     add_to(x, moe_ffn(L, norm(x, L.ffn_norm)));
   }
   return logits(x);
@@ -227,7 +212,7 @@ RefForward::Rows RefForward::forward_gemma(std::span<const std::int32_t> tokens)
   Rows x = embed(tokens);
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const model::LayerWeights& L = spec_.w.layers[il];
-    add_to(x, norm(self_attention(il, L, norm(x, L.attn_norm)), L.attn_post_norm));
+    add_to(x, norm(self_attention(il, L, norm(x, L.attn_norm), LayerRope{}), L.attn_post_norm));
     Rows h = norm(x, L.ffn_norm);
     Rows ffn = project(L.ffn_down, geglu(project(L.ffn_gate, h), project(L.ffn_up, h)));
     add_to(x, norm(ffn, L.ffn_post_norm));
@@ -341,9 +326,7 @@ RefForward::Rows RefForward::gated_attention(std::int64_t il, const model::Layer
   const Rows v = project(L.wv, h);
   head_norm(q, hp.n_head, L.q_norm);
   head_norm(k, hp.n_head_kv, L.k_norm);
-  rope(q, hp.n_head, il);
-  rope(k, hp.n_head_kv, il);
-  Rows o = attend(il, q, k, v);
+  Rows o = rope_and_attend(il, std::move(q), std::move(k), v, LayerRope{});
   for (std::size_t i = 0; i < o.data.size(); ++i) {
     o.data[i] = static_cast<float>(o.data[i] * sigmoid(gate.data[i]));
   }
@@ -392,14 +375,22 @@ RefForward::Rows RefForward::dense_ffn(const model::LayerWeights& L, const Rows&
 // Attention of the llama block over separate Q/K/V projections, with the optional Q/K/V biases
 // (qwen2) and per-head Q/K norms (qwen3, qwen3moe); h is the normalized input.
 RefForward::Rows RefForward::self_attention(std::int64_t il, const model::LayerWeights& L,
-                                            const Rows& h) {
-  const auto& hp = spec_.hp;
+                                            const Rows& h, LayerRope rotation) {
   auto [q, k, v] = project_qkv(L, h);
-  rope(q, hp.n_head, il);
-  rope(k, hp.n_head_kv, il);
-  Rows out = project(L.wo, attend(il, q, k, v));
+  Rows out = project(L.wo, rope_and_attend(il, std::move(q), std::move(k), v, rotation));
   add_bias(out, L.bo);
   return out;
+}
+
+RefForward::Rows RefForward::rope_and_attend(std::int64_t il, Rows q, Rows k, const Rows& v,
+                                             LayerRope rotation) {
+  const auto& hp = spec_.hp;
+  if (rotation.rotate) {
+    rope(q, hp.n_head, il);
+    rope(k, hp.n_head_kv, il);
+  }
+  if (rotation.temperature) temperature(q);
+  return attend(il, q, k, v);
 }
 
 RefForward::Qkv RefForward::project_qkv(const model::LayerWeights& L, const Rows& h) const {

@@ -91,8 +91,18 @@ class RefForward {
   // biases (qwen2) and per-head norms (qwen3, gemma3), before RoPE.
   Qkv project_qkv(const model::LayerWeights& L, const Rows& h) const;
   Rows attend(std::int64_t layer, const Rows& q, const Rows& k, const Rows& v);
-  // project_qkv, RoPE on Q and K, attention over the cache, the output projection.
-  Rows self_attention(std::int64_t layer, const model::LayerWeights& L, const Rows& h);
+  // How a layer's attention turns its queries and keys where the llama variants differ (the
+  // GPU's llm::LayerRope): by RoPE, except on smollm3's NoPE layers (HParams::has_rope), and
+  // then, in mistral3, each query times its position's attention temperature.
+  struct LayerRope {
+    bool rotate = true;
+    bool temperature = false;
+  };
+  // RoPE on q and k as `rotation` says, then attend.
+  Rows rope_and_attend(std::int64_t layer, Rows q, Rows k, const Rows& v, LayerRope rotation);
+  // project_qkv, rope_and_attend, the output projection and its optional bias (gpt-oss).
+  Rows self_attention(std::int64_t layer, const model::LayerWeights& L, const Rows& h,
+                      LayerRope rotation);
   static Rows swiglu(const Rows& gate, const Rows& up);
   Rows geglu(const Rows& gate, const Rows& up) const;
   Rows moe_ffn(const model::LayerWeights& L, const Rows& x) const;

@@ -91,6 +91,15 @@ void fill_normal_row(float* out, std::int64_t n, float stddev, std::uint64_t key
   }
 }
 
+// Standard deviations of the matrices whose outputs join the residual stream: a feed-forward's
+// down projection over a SwiGLU product of `fan_in` values, and an attention's output projection.
+double down_std(double residual, std::int64_t fan_in) {
+  return residual / (kSwigluRms * std::sqrt(static_cast<double>(fan_in)));
+}
+double attn_output_std(double residual, std::int64_t fan_in) {
+  return kAttnShare * residual / std::sqrt(static_cast<double>(fan_in));
+}
+
 struct Planner {
   const Preset& p;
   const FileType& ft;
@@ -101,29 +110,66 @@ struct Planner {
         {std::move(name), {static_cast<std::uint64_t>(n)}, GgmlType::F32, fill, stddev});
   }
   void constant(std::string name, std::int64_t n, float value) {
-    specs.push_back({std::move(name),
-                     {static_cast<std::uint64_t>(n)},
-                     GgmlType::F32,
-                     Fill::Constant,
-                     0,
-                     value});
+    vec(std::move(name), n, Fill::Constant);
+    specs.back().value = value;
   }
   // A matrix with `cols` inputs (ne[0], the row length) and `rows` outputs.
   void mat(std::string name, std::string_view role, std::int64_t layer, std::int64_t cols,
            std::int64_t rows, double stddev, bool is_output = false) {
-    const GgmlType t = matrix_type(ft, role, layer, p.n_layer, cols, is_output);
+    f32_mat(std::move(name), cols, rows, stddev);
+    specs.back().type = matrix_type(ft, role, layer, p.n_layer, cols, is_output);
+  }
+  // A matrix outside the blocks, typed by its name.
+  void top_mat(std::string_view name, std::int64_t cols, std::int64_t rows, double stddev,
+               bool is_output = false) {
+    mat(std::string(name), name, 0, cols, rows, stddev, is_output);
+  }
+  // A matrix kept F32 whatever the file type, as llama-quantize keeps it.
+  void f32_mat(std::string name, std::int64_t cols, std::int64_t rows, double stddev) {
     specs.push_back({std::move(name),
                      {static_cast<std::uint64_t>(cols), static_cast<std::uint64_t>(rows)},
-                     t,
+                     GgmlType::F32,
                      Fill::Normal,
                      static_cast<float>(stddev)});
   }
+};
+
+// The tensors of block il: each named "blk.<il>." + its role, matrices typed by that role.
+struct BlockPlanner {
+  Planner& pl;
+  std::int64_t il;
+  std::string prefix = "blk." + std::to_string(il) + ".";
+
+  void vec(std::string_view role, std::int64_t n, Fill fill, float stddev = 0) {
+    pl.vec(prefix + std::string(role), n, fill, stddev);
+  }
+  void constant(std::string_view role, std::int64_t n, float value) {
+    pl.constant(prefix + std::string(role), n, value);
+  }
+  void mat(std::string_view role, std::int64_t cols, std::int64_t rows, double stddev) {
+    pl.mat(prefix + std::string(role), role, il, cols, rows, stddev);
+  }
+  void f32_mat(std::string_view role, std::int64_t cols, std::int64_t rows, double stddev) {
+    pl.f32_mat(prefix + std::string(role), cols, rows, stddev);
+  }
   // n_expert stacked matrices of `cols` inputs and `rows` outputs (a mixture's experts), typed
-  // as the dense matrix of `role` would be.
-  void experts(std::string name, std::string_view role, std::int64_t layer, std::int64_t cols,
+  // as the dense matrix `dense_role` would be.
+  void experts(std::string_view role, std::string_view dense_role, std::int64_t cols,
                std::int64_t rows, std::int64_t n_expert, double stddev) {
-    mat(std::move(name), role, layer, cols, rows, stddev);
-    specs.back().ne.push_back(static_cast<std::uint64_t>(n_expert));
+    pl.mat(prefix + std::string(role), dense_role, il, cols, rows, stddev);
+    pl.specs.back().ne.push_back(static_cast<std::uint64_t>(n_expert));
+  }
+
+  // The dense SwiGLU feed-forward's three matrices, n_ff wide.
+  void swiglu_ffn(std::int64_t n_ff, double in_std, double residual) {
+    const std::int64_t E = pl.p.n_embd;
+    mat("ffn_gate.weight", E, n_ff, in_std);
+    mat("ffn_up.weight", E, n_ff, in_std);
+    mat("ffn_down.weight", n_ff, E, down_std(residual, n_ff));
+  }
+  // The attention's output projection from q_dim values.
+  void attn_output(std::int64_t q_dim, double residual) {
+    mat("attn_output.weight", q_dim, pl.p.n_embd, attn_output_std(residual, q_dim));
   }
 };
 
@@ -165,46 +211,96 @@ namespace {
 void plan_qwen35_layers(Planner& pl, double in_std, double residual) {
   const Preset& p = pl.p;
   const Qwen35Shape& d = p.qwen35.value();
-  const std::int64_t E = p.n_embd, F = p.n_ff;
+  const std::int64_t E = p.n_embd;
   const std::int64_t q_dim = p.n_head * p.head_dim, kv_dim = p.n_head_kv * p.head_dim;
   const std::int64_t key_dim = d.n_k_heads * d.state_size, value_dim = d.n_v_heads * d.state_size;
   const std::int64_t conv_dim = 2 * key_dim + value_dim;
   for (std::int64_t il = 0; il < p.n_layer; ++il) {
-    const std::string b = "blk." + std::to_string(il) + ".";
-    pl.vec(b + "attn_norm.weight", E, Fill::Ones);
+    BlockPlanner b{pl, il};
+    b.vec("attn_norm.weight", E, Fill::Ones);
     if ((il + 1) % d.full_attention_interval != 0) {
-      pl.mat(b + "attn_qkv.weight", "attn_qkv.weight", il, E, conv_dim, in_std);
-      pl.mat(b + "attn_gate.weight", "attn_gate.weight", il, E, value_dim, in_std);
-      // Kept F32 as llama-quantize keeps it: rows of conv_kernel values fit no block.
-      pl.specs.push_back(
-          {b + "ssm_conv1d.weight",
-           {static_cast<std::uint64_t>(d.conv_kernel), static_cast<std::uint64_t>(conv_dim)},
-           GgmlType::F32,
-           Fill::Normal,
-           static_cast<float>(1 / std::sqrt(static_cast<double>(d.conv_kernel)))});
-      pl.constant(b + "ssm_dt.bias", d.n_v_heads, kSsmDt);
-      pl.constant(b + "ssm_a", d.n_v_heads, kSsmA);
-      pl.mat(b + "ssm_beta.weight", "ssm_beta.weight", il, E, d.n_v_heads, in_std);
-      pl.mat(b + "ssm_alpha.weight", "ssm_alpha.weight", il, E, d.n_v_heads, in_std);
-      pl.vec(b + "ssm_norm.weight", d.state_size, Fill::Ones);
-      pl.mat(b + "ssm_out.weight", "ssm_out.weight", il, value_dim, E,
-             kAttnShare * residual / (kSwigluRms * std::sqrt(static_cast<double>(value_dim))));
+      b.mat("attn_qkv.weight", E, conv_dim, in_std);
+      b.mat("attn_gate.weight", E, value_dim, in_std);
+      // Rows of conv_kernel values fit no block.
+      b.f32_mat("ssm_conv1d.weight", d.conv_kernel, conv_dim,
+                1 / std::sqrt(static_cast<double>(d.conv_kernel)));
+      b.constant("ssm_dt.bias", d.n_v_heads, kSsmDt);
+      b.constant("ssm_a", d.n_v_heads, kSsmA);
+      b.mat("ssm_beta.weight", E, d.n_v_heads, in_std);
+      b.mat("ssm_alpha.weight", E, d.n_v_heads, in_std);
+      b.vec("ssm_norm.weight", d.state_size, Fill::Ones);
+      b.mat("ssm_out.weight", value_dim, E, down_std(kAttnShare * residual, value_dim));
     } else {
-      pl.mat(b + "attn_q.weight", "attn_q.weight", il, E, 2 * q_dim, in_std);
-      pl.mat(b + "attn_k.weight", "attn_k.weight", il, E, kv_dim, in_std);
-      pl.mat(b + "attn_v.weight", "attn_v.weight", il, E, kv_dim, in_std);
-      pl.vec(b + "attn_q_norm.weight", p.head_dim, Fill::Ones);
-      pl.vec(b + "attn_k_norm.weight", p.head_dim, Fill::Ones);
-      pl.mat(b + "attn_output.weight", "attn_output.weight", il, q_dim, E,
-             kAttnShare * residual / std::sqrt(static_cast<double>(q_dim)));
+      b.mat("attn_q.weight", E, 2 * q_dim, in_std);
+      b.mat("attn_k.weight", E, kv_dim, in_std);
+      b.mat("attn_v.weight", E, kv_dim, in_std);
+      b.vec("attn_q_norm.weight", p.head_dim, Fill::Ones);
+      b.vec("attn_k_norm.weight", p.head_dim, Fill::Ones);
+      b.attn_output(q_dim, residual);
     }
     // qwen35's pre-FFN norm is named post_attention_norm.
-    pl.vec(b + "post_attention_norm.weight", E, Fill::Ones);
-    pl.mat(b + "ffn_gate.weight", "ffn_gate.weight", il, E, F, in_std);
-    pl.mat(b + "ffn_up.weight", "ffn_up.weight", il, E, F, in_std);
-    pl.mat(b + "ffn_down.weight", "ffn_down.weight", il, F, E,
-           residual / (kSwigluRms * std::sqrt(static_cast<double>(F))));
+    b.vec("post_attention_norm.weight", E, Fill::Ones);
+    b.swiglu_ffn(p.n_ff, in_std, residual);
   }
+}
+
+// The blocks of the llama-like families (llama, qwen2, qwen3, qwen3moe, gemma3, gemma4).
+void plan_layers(Planner& pl, double in_std, double residual, double post_norm) {
+  const Preset& p = pl.p;
+  const std::int64_t E = p.n_embd;
+  const std::int64_t P = p.gemma4 ? p.gemma4->n_embd_per_layer : 0;
+  for (std::int64_t il = 0; il < p.n_layer; ++il) {
+    BlockPlanner b{pl, il};
+    // gemma4: the full layers' own head size and KV heads; K as V there; no K/V on the layers
+    // that read another layer's cache.
+    const bool full = p.gemma4 && p.gemma4->is_full(il);
+    const std::int64_t head_dim = full ? p.gemma4->head_dim_full : p.head_dim;
+    const std::int64_t q_dim = p.n_head * head_dim;
+    const std::int64_t kv_dim = (full ? p.gemma4->n_head_kv_full : p.n_head_kv) * head_dim;
+    const bool own_kv = !p.gemma4 || il < p.n_layer - p.gemma4->n_kv_shared;
+    b.vec("attn_norm.weight", E, Fill::Ones);
+    b.mat("attn_q.weight", E, q_dim, in_std);
+    if (own_kv) b.mat("attn_k.weight", E, kv_dim, in_std);
+    if (own_kv && !(full && p.gemma4->k_eq_v)) b.mat("attn_v.weight", E, kv_dim, in_std);
+    if (p.qkv_bias) {
+      b.vec("attn_q.bias", q_dim, Fill::Normal, kBiasStd);
+      b.vec("attn_k.bias", kv_dim, Fill::Normal, kBiasStd);
+      b.vec("attn_v.bias", kv_dim, Fill::Normal, kBiasStd);
+    }
+    if (p.qk_norm) {
+      b.vec("attn_q_norm.weight", head_dim, Fill::Ones);
+      if (own_kv) b.vec("attn_k_norm.weight", head_dim, Fill::Ones);
+    }
+    b.attn_output(q_dim, residual);
+    if (p.gemma) b.vec("post_attention_norm.weight", E, Fill::Normal, post_norm);
+    b.vec("ffn_norm.weight", E, Fill::Ones);
+    if (p.n_expert > 0) {
+      // The router stays F32, as llama-quantize leaves ffn_gate_inp; the chosen experts' weights
+      // sum to 1, so each expert's down projection is scaled like the dense one.
+      const std::int64_t X = p.n_expert, FX = p.n_ff_exp;
+      b.f32_mat("ffn_gate_inp.weight", E, X, in_std);
+      b.experts("ffn_gate_exps.weight", "ffn_gate.weight", E, FX, X, in_std);
+      b.experts("ffn_up_exps.weight", "ffn_up.weight", E, FX, X, in_std);
+      b.experts("ffn_down_exps.weight", "ffn_down.weight", FX, E, X, down_std(residual, FX));
+      continue;
+    }
+    b.swiglu_ffn(p.n_ff, in_std, residual);
+    if (p.gemma) b.vec("post_ffw_norm.weight", E, Fill::Normal, post_norm);
+    if (P > 0) {
+      b.mat("inp_gate.weight", E, P, in_std);
+      b.mat("proj.weight", P, E, in_std);
+      b.vec("post_norm.weight", E, Fill::Normal, post_norm);
+    }
+    if (p.gemma4) b.vec("layer_output_scale.weight", 1, Fill::Ones);
+  }
+}
+
+// The rope_freqs tensor's values (llama 3's rope scaling, gemma4's proportional RoPE); empty
+// for a preset without one.
+std::vector<float> rope_freqs(const Preset& p) {
+  return p.rope_scaling ? llama3_rope_freqs(p)
+         : p.gemma4     ? gemma4_rope_freqs(p)
+                        : std::vector<float>{};
 }
 
 }  // namespace
@@ -222,7 +318,7 @@ std::vector<float> gemma4_rope_freqs(const Preset& p) {
 
 std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::int64_t n_vocab) {
   Planner pl{p, ft, {}};
-  const std::int64_t E = p.n_embd, F = p.n_ff;
+  const std::int64_t E = p.n_embd;
   const double embd_std = kLogitSpread / std::sqrt(static_cast<double>(E));
   const double in_std = 1 / std::sqrt(static_cast<double>(E));
   const double residual = kResidual / std::sqrt(static_cast<double>(p.n_layer));
@@ -230,75 +326,23 @@ std::vector<TensorSpec> plan_tensors(const Preset& p, const FileType& ft, std::i
       kGemmaPostNorm * kLogitSpread *
       std::sqrt(static_cast<double>(E) / (2.0 * static_cast<double>(p.n_layer)));
 
-  if (p.rope_scaling) pl.vec("rope_freqs.weight", p.head_dim / 2, Fill::RopeFreqs);
-  if (p.gemma4) pl.vec("rope_freqs.weight", p.gemma4->head_dim_full / 2, Fill::RopeFreqs);
-  pl.mat("token_embd.weight", "token_embd.weight", 0, E, n_vocab, embd_std, p.tied_embeddings);
+  if (const std::size_t n = rope_freqs(p).size()) {
+    pl.vec("rope_freqs.weight", static_cast<std::int64_t>(n), Fill::RopeFreqs);
+  }
+  pl.top_mat("token_embd.weight", E, n_vocab, embd_std, p.tied_embeddings);
   const std::int64_t P = p.gemma4 ? p.gemma4->n_embd_per_layer : 0;
   if (P > 0) {
-    pl.mat("per_layer_token_embd.weight", "per_layer_token_embd.weight", 0, P * p.n_layer, n_vocab,
-           1.0);
-    pl.mat("per_layer_model_proj.weight", "per_layer_model_proj.weight", 0, E, P * p.n_layer,
-           in_std);
+    pl.top_mat("per_layer_token_embd.weight", P * p.n_layer, n_vocab, 1.0);
+    pl.top_mat("per_layer_model_proj.weight", E, P * p.n_layer, in_std);
     pl.vec("per_layer_proj_norm.weight", P, Fill::Ones);
   }
-  if (p.qwen35) plan_qwen35_layers(pl, in_std, residual);
-  for (std::int64_t il = 0; !p.qwen35 && il < p.n_layer; ++il) {
-    const std::string b = "blk." + std::to_string(il) + ".";
-    // gemma4: the full layers' own head size and KV heads; K as V there; no K/V on the layers
-    // that read another layer's cache.
-    const bool full = p.gemma4 && p.gemma4->is_full(il);
-    const std::int64_t head_dim = full ? p.gemma4->head_dim_full : p.head_dim;
-    const std::int64_t q_dim = p.n_head * head_dim;
-    const std::int64_t kv_dim = (full ? p.gemma4->n_head_kv_full : p.n_head_kv) * head_dim;
-    const bool own_kv = !p.gemma4 || il < p.n_layer - p.gemma4->n_kv_shared;
-    pl.vec(b + "attn_norm.weight", E, Fill::Ones);
-    pl.mat(b + "attn_q.weight", "attn_q.weight", il, E, q_dim, in_std);
-    if (own_kv) pl.mat(b + "attn_k.weight", "attn_k.weight", il, E, kv_dim, in_std);
-    if (own_kv && !(full && p.gemma4->k_eq_v)) {
-      pl.mat(b + "attn_v.weight", "attn_v.weight", il, E, kv_dim, in_std);
-    }
-    if (p.qkv_bias) {
-      pl.vec(b + "attn_q.bias", q_dim, Fill::Normal, kBiasStd);
-      pl.vec(b + "attn_k.bias", kv_dim, Fill::Normal, kBiasStd);
-      pl.vec(b + "attn_v.bias", kv_dim, Fill::Normal, kBiasStd);
-    }
-    if (p.qk_norm) {
-      pl.vec(b + "attn_q_norm.weight", head_dim, Fill::Ones);
-      if (own_kv) pl.vec(b + "attn_k_norm.weight", head_dim, Fill::Ones);
-    }
-    pl.mat(b + "attn_output.weight", "attn_output.weight", il, q_dim, E,
-           kAttnShare * residual / std::sqrt(static_cast<double>(q_dim)));
-    if (p.gemma) pl.vec(b + "post_attention_norm.weight", E, Fill::Normal, post_norm);
-    pl.vec(b + "ffn_norm.weight", E, Fill::Ones);
-    if (p.n_expert > 0) {
-      // The router stays F32, as llama-quantize leaves ffn_gate_inp; the chosen experts' weights
-      // sum to 1, so each expert's down projection is scaled like the dense one.
-      const std::int64_t X = p.n_expert, FX = p.n_ff_exp;
-      pl.specs.push_back({b + "ffn_gate_inp.weight",
-                          {static_cast<std::uint64_t>(E), static_cast<std::uint64_t>(X)},
-                          GgmlType::F32,
-                          Fill::Normal,
-                          static_cast<float>(in_std)});
-      pl.experts(b + "ffn_gate_exps.weight", "ffn_gate.weight", il, E, FX, X, in_std);
-      pl.experts(b + "ffn_up_exps.weight", "ffn_up.weight", il, E, FX, X, in_std);
-      pl.experts(b + "ffn_down_exps.weight", "ffn_down.weight", il, FX, E, X,
-                 residual / (kSwigluRms * std::sqrt(static_cast<double>(FX))));
-      continue;
-    }
-    pl.mat(b + "ffn_gate.weight", "ffn_gate.weight", il, E, F, in_std);
-    pl.mat(b + "ffn_up.weight", "ffn_up.weight", il, E, F, in_std);
-    pl.mat(b + "ffn_down.weight", "ffn_down.weight", il, F, E,
-           residual / (kSwigluRms * std::sqrt(static_cast<double>(F))));
-    if (p.gemma) pl.vec(b + "post_ffw_norm.weight", E, Fill::Normal, post_norm);
-    if (P > 0) {
-      pl.mat(b + "inp_gate.weight", "inp_gate.weight", il, E, P, in_std);
-      pl.mat(b + "proj.weight", "proj.weight", il, P, E, in_std);
-      pl.vec(b + "post_norm.weight", E, Fill::Normal, post_norm);
-    }
-    if (p.gemma4) pl.vec(b + "layer_output_scale.weight", 1, Fill::Ones);
+  if (p.qwen35) {
+    plan_qwen35_layers(pl, in_std, residual);
+  } else {
+    plan_layers(pl, in_std, residual, post_norm);
   }
   pl.vec("output_norm.weight", E, Fill::Ones);
-  if (!p.tied_embeddings) pl.mat("output.weight", "output.weight", 0, E, n_vocab, embd_std, true);
+  if (!p.tied_embeddings) pl.top_mat("output.weight", E, n_vocab, embd_std, true);
   return std::move(pl.specs);
 }
 
@@ -465,9 +509,7 @@ SynthSummary write_synth_model(const Preset& p, const FileType& ft, const SynthO
 
   const int threads = std::max(
       1, opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency()));
-  const std::vector<float> rope_freqs = p.rope_scaling ? llama3_rope_freqs(p)
-                                        : p.gemma4     ? gemma4_rope_freqs(p)
-                                                       : std::vector<float>{};
+  const std::vector<float> freqs = rope_freqs(p);
   // Two buffers: the threads fill one while the other is being written.
   std::vector<std::uint8_t> bufs[2];
   std::future<void> writing;
@@ -490,7 +532,7 @@ SynthSummary write_synth_model(const Preset& p, const FileType& ft, const SynthO
       const std::int64_t b1 = std::min(rows, b0 + batch);
       std::vector<std::uint8_t>& buf = bufs[cur];
       buf.resize(static_cast<std::size_t>(static_cast<std::uint64_t>(b1 - b0) * rb));
-      make_rows_parallel(t, key, b0, b1, buf.data(), rope_freqs, threads);
+      make_rows_parallel(t, key, b0, b1, buf.data(), freqs, threads);
       wait_for_write();
       writing = std::async(std::launch::async, [&w, &buf] { w.write_tensor_data(buf); });
       done += buf.size();

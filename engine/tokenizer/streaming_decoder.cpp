@@ -10,9 +10,16 @@ namespace vkchat::tokenizer {
 StreamingDecoder::StreamingDecoder(const Tokenizer& tokenizer, bool render_special)
     : tok_(&tokenizer), render_special_(render_special) {}
 
+void StreamingDecoder::render_also(std::vector<std::int32_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  render_also_ = std::move(ids);
+}
+
 std::string StreamingDecoder::push(std::int32_t id) {
   const Tokenizer::Impl& im = *tok_->impl_;
-  im.append_piece(pending_, id, render_special_, first_ && im.add_space_prefix);
+  const bool render =
+      render_special_ || std::binary_search(render_also_.begin(), render_also_.end(), id);
+  im.append_piece(pending_, id, render, first_ && im.add_space_prefix);
   first_ = false;
 
   // Hand out everything up to the last complete character...

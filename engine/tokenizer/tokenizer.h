@@ -107,6 +107,9 @@ class Tokenizer {
 class StreamingDecoder {
  public:
   explicit StreamingDecoder(const Tokenizer& tokenizer, bool render_special = false);
+  // These control tokens render as their text even without render_special (a chat format's
+  // structural tokens that its parser reads, as llama.cpp's preserved tokens).
+  void render_also(std::vector<std::int32_t> ids);
   // The text that became final with this token (possibly empty).
   std::string push(std::int32_t id);
   // Everything held back, including an incomplete UTF-8 tail; the decoder then starts afresh.
@@ -116,6 +119,7 @@ class StreamingDecoder {
  private:
   const Tokenizer* tok_;
   bool render_special_;
+  std::vector<std::int32_t> render_also_;  // sorted
   bool first_ = true;
   std::string pending_;  // decoded bytes not yet handed out
 };

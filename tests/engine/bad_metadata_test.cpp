@@ -14,6 +14,7 @@
 
 #include "gguf/gguf_reader.h"
 #include "llm/kv_cache.h"
+#include "llm/scratch.h"
 #include "model/weights.h"
 #include "store/temp_dir.h"
 #include "support/gguf_edit.h"
@@ -332,11 +333,11 @@ TEST(BadSizes, KvCacheEstimateSaturatesInsteadOfWrapping) {
   hp.n_layer = model::kMaxLayers;
   hp.n_head = hp.n_head_kv = model::kMaxHeads;
   hp.head_dim = hp.head_dim_v = model::kMaxWidth;
-  EXPECT_EQ(llm::KvCache::bytes(hp, std::int64_t{1} << 30), kSaturated);
+  EXPECT_EQ(llm::KvCache::bytes(hp, std::int64_t{1} << 30, llm::kMaxChunk), kSaturated);
   hp.n_layer = 2;
   hp.n_head = hp.n_head_kv = 2;
   hp.head_dim = hp.head_dim_v = 64;
-  EXPECT_EQ(llm::KvCache::bytes(hp, 4096), 2u * 2 * (4096u * 128 * 2));
+  EXPECT_EQ(llm::KvCache::bytes(hp, 4096, llm::kMaxChunk), 2u * 2 * (4096u * 128 * 2));
 }
 
 // Flags out of range are usage errors naming the range; none of these reaches the model.

@@ -124,8 +124,8 @@ TEST(ChatTemplate, MatchesJinja2OnRicherConversations) {
       }
     }
   }
-  EXPECT_EQ(rendered, 57);
-  EXPECT_EQ(failed, 21);
+  EXPECT_EQ(rendered, 69);
+  EXPECT_EQ(failed, 22);
 }
 
 // Newer families that ../shared lacks (Gemma 4, gpt-oss's harmony, Qwen 3.5), for ../shared's
@@ -160,7 +160,7 @@ TEST(ChatTemplate, NewerFamiliesMatchJinja2) {
       }
     }
   }
-  EXPECT_EQ(rendered, 41);
+  EXPECT_EQ(rendered, 46);
   EXPECT_EQ(failed, 4);
 
   // The Gemma 4 vocabulary's own template is the copy rendered here.
@@ -168,6 +168,79 @@ TEST(ChatTemplate, NewerFamiliesMatchJinja2) {
       vkchat::gguf::GgufFile::open(shared_path("tokenizer/ggml-vocab-gemma-4.gguf"));
   EXPECT_EQ(vocab.get<std::string>("tokenizer.chat_template"),
             read_file(extra / "ggml-vocab-gemma-4.jinja"));
+}
+
+// What ChatSession renders for a history that kept its reasoning apart: messages with
+// reasoning_content, and reasoning_effort as a template switch. It must match the Jinja2 render
+// of the same context (tests/data/templates/conversations/reasoning.json, where gpt-oss's
+// "thinking" is the copy llama.cpp makes): Qwen3 and Qwen 3.5 render the last answer's reasoning,
+// gpt-oss renders it in the analysis channel with "Reasoning: low", Gemma 4 drops it.
+TEST(ChatTemplate, MessagesCarryTheirReasoningAsTheTemplateDecides) {
+  const json::Value ctx = json::parse(
+      read_file(fs::path(VKCHAT_TEST_DATA_DIR) / "templates/conversations/reasoning.json"));
+  std::vector<chat::Message> messages;
+  for (const json::Value& m : ctx["messages"].as_array()) {
+    const json::Value* r = m.find("reasoning_content");
+    messages.push_back(
+        {m["role"].as_string(), m["content"].as_string(), r ? r->as_string() : std::string()});
+  }
+  chat::TemplateSwitches switches;
+  switches.reasoning_effort = ctx["reasoning_effort"].as_string();
+  const fs::path data = fs::path(VKCHAT_TEST_DATA_DIR) / "templates";
+  const std::vector<fs::path> templates = {
+      shared_path("templates/Qwen-Qwen3-0.6B.jinja"), data / "extra/Qwen3.5-4B.jinja",
+      data / "extra/openai-gpt-oss-120b.jinja", data / "extra/google-gemma-4-31B-it.jinja",
+      shared_path("templates/deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja")};
+  for (const fs::path& path : templates) {
+    const std::string stem = path.stem().string();
+    SCOPED_TRACE(stem);
+    const chat::ChatTemplate tmpl = chat::ChatTemplate::from_source(
+        read_file(path), ctx["bos_token"].as_string(), ctx["eos_token"].as_string(), stem);
+    const fs::path expected = path.parent_path() == shared_path("templates")
+                                  ? data / (stem + ".reasoning.txt")
+                                  : data / "extra" / (stem + ".reasoning.txt");
+    EXPECT_EQ(tmpl.render(messages, false, strict_on("26 Nov 2026"), switches).text,
+              read_file(expected));
+  }
+  // Spelled out for Qwen3, from its template: the answer after the last user message keeps its
+  // reasoning in <think>, the earlier one loses it.
+  const chat::ChatTemplate qwen3 =
+      chat::ChatTemplate::from_source(read_file(shared_path("templates/Qwen-Qwen3-0.6B.jinja")));
+  EXPECT_EQ(qwen3.render(messages, false).text,
+            "<|im_start|>system\nYou are terse.<|im_end|>\n"
+            "<|im_start|>user\nSolve 2+2<|im_end|>\n"
+            "<|im_start|>assistant\nThe answer is 4.<|im_end|>\n"
+            "<|im_start|>user\nAnd 3+3?<|im_end|>\n"
+            "<|im_start|>assistant\n<think>\nThree and three.\nSix.\n</think>\n\n6<|im_end|>\n");
+}
+
+TEST(ChatTemplate, SwitchesBecomeTemplateVariables) {
+  const chat::ChatTemplate qwen3 =
+      chat::ChatTemplate::from_source(read_file(shared_path("templates/Qwen-Qwen3-0.6B.jinja")));
+  EXPECT_TRUE(qwen3.uses_variable("enable_thinking"));
+  EXPECT_FALSE(qwen3.uses_variable("reasoning_effort"));
+  EXPECT_EQ(qwen3.reasoning_format(), chat::ReasoningFormat::ThinkTags);
+  const std::vector<chat::Message> hi = {{"user", "Hi"}};
+  chat::TemplateSwitches off;
+  off.enable_thinking = false;
+  EXPECT_TRUE(qwen3.render(hi, true, {}, off)
+                  .text.ends_with("<|im_start|>assistant\n<think>\n\n</think>\n\n"));
+  EXPECT_TRUE(qwen3.render(hi, true).text.ends_with("<|im_start|>assistant\n"));
+  chat::TemplateSwitches on;
+  on.enable_thinking = true;
+  EXPECT_EQ(qwen3.render(hi, true, {}, on).text, qwen3.render(hi, true).text);
+
+  const chat::ChatTemplate gpt_oss = chat::ChatTemplate::from_source(
+      read_file(fs::path(VKCHAT_TEST_DATA_DIR) / "templates/extra/openai-gpt-oss-120b.jinja"));
+  EXPECT_TRUE(gpt_oss.uses_variable("reasoning_effort"));
+  EXPECT_EQ(gpt_oss.reasoning_format(), chat::ReasoningFormat::Harmony);
+  chat::TemplateSwitches high;
+  high.reasoning_effort = "high";
+  EXPECT_NE(gpt_oss.render(hi, true, {}, high).text.find("Reasoning: high"), std::string::npos);
+  EXPECT_NE(gpt_oss.render(hi, true).text.find("Reasoning: medium"), std::string::npos);
+  // Without a template there is no reasoning format.
+  EXPECT_EQ(chat::ChatTemplate::from_format(chat::ChatFormat::ChatML).reasoning_format(),
+            chat::ReasoningFormat::None);
 }
 
 TEST(ChatTemplate, GemmaRejectsASystemMessageWithItsOwnWords) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/ref_golden.h"
 #include "gguf/gguf_reader.h"
 #include "gguf/gguf_writer.h"
 #include "model/weights.h"
@@ -127,11 +128,7 @@ TEST(Gemma4SharedKv, CpuReferenceMatchesLlamaCpp) {
   EXPECT_EQ(spec.w.layers[5].wk, nullptr);
   EXPECT_EQ(spec.w.layers[3].wv, nullptr);  // K as V
   const GoldenCase g = read_golden(tiny_gemma4_golden());
-  ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()), ref::KvPrecision::F16,
-                      ref::Rounding::LlamaCpp);
-  expect_clean(g.name,
-               compare_golden(g, fwd.feed(g.tokens), static_cast<std::size_t>(spec.hp.n_vocab),
-                              gemma4_zoo_tolerance()));
+  expect_clean(g.name, ref_teacher_force(spec, g, gemma4_zoo_tolerance(), ref::Rounding::LlamaCpp));
 }
 
 // Per-layer token embeddings (E2B/E4B) against llama.cpp: tiny-gemma4-ple (tests/data/gemma4),
@@ -144,11 +141,7 @@ TEST(Gemma4PerLayerEmbeddings, CpuReferenceMatchesLlamaCpp) {
   ASSERT_NE(spec.w.per_layer_tok_embd, nullptr);
   ASSERT_NE(spec.w.layers[7].pl_inp_gate, nullptr);
   const GoldenCase g = read_golden(tiny_gemma4_golden("tiny-gemma4-ple"));
-  ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()), ref::KvPrecision::F16,
-                      ref::Rounding::LlamaCpp);
-  expect_clean(g.name,
-               compare_golden(g, fwd.feed(g.tokens), static_cast<std::size_t>(spec.hp.n_vocab),
-                              gemma4_zoo_tolerance()));
+  expect_clean(g.name, ref_teacher_force(spec, g, gemma4_zoo_tolerance(), ref::Rounding::LlamaCpp));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/ref_golden.h"
 #include "gguf/gguf_reader.h"
 #include "model/weights.h"
 #include "ref/ref_forward.h"
@@ -33,14 +34,9 @@ void check_goldens(const std::string& model, ref::KvPrecision kv, ref::Rounding 
   const auto f = open_zoo(model);
   const auto spec = vkchat::model::read_model_spec(f);
   int cases = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const test::GoldenCase g = test::read_golden(test::shared_path("golden/zoo/" + model + suffix));
+  for (const test::GoldenCase& g : test::zoo_goldens(model)) {
     ++cases;
-    ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()), kv, rounding);
-    const std::vector<float> logits = fwd.feed(g.tokens);
-    const test::GoldenReport rep =
-        test::compare_golden(g, logits, static_cast<std::size_t>(spec.hp.n_vocab), tol);
-    test::expect_clean(g.name, rep);
+    test::expect_clean(g.name, test::ref_teacher_force(spec, g, tol, rounding, kv));
   }
   EXPECT_EQ(cases, 4);
 }

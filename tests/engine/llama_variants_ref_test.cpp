@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/ref_golden.h"
 #include "gguf/gguf_reader.h"
 #include "model/weights.h"
 #include "ref/ref_forward.h"
@@ -39,14 +40,10 @@ TEST_P(LlamaVariantRefGolden, RoundedMatchesLlamaCpp) {
   const auto spec = vkchat::model::read_model_spec(f);
   const test::Tolerance tol = test::rounded_golden_tolerance(test::is_quantized(f));
   int cases = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const test::GoldenCase g = test::read_golden(test::shared_path("golden/zoo/" + model + suffix));
+  for (const test::GoldenCase& g : test::zoo_goldens(model)) {
     ++cases;
-    vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
-                                vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);
     test::expect_clean(g.name,
-                       test::compare_golden(g, fwd.feed(g.tokens),
-                                            static_cast<std::size_t>(spec.hp.n_vocab), tol));
+                       test::ref_teacher_force(spec, g, tol, vkchat::ref::Rounding::LlamaCpp));
   }
   EXPECT_EQ(cases, 4);
 }
@@ -58,12 +55,9 @@ TEST_P(LlamaVariantRefGolden, ExactMatchesLlamaCppOnF32Weights) {
   const auto spec = vkchat::model::read_model_spec(f);
   const test::GoldenCase g = test::read_golden(std::filesystem::path(VKCHAT_TEST_DATA_DIR) /
                                                "golden-dequant" / (model + ".score.jsonl"));
-  vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
-                              vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::Exact);
   test::expect_clean(
       g.name + " (F32 weights)",
-      test::compare_golden(g, fwd.feed(g.tokens), static_cast<std::size_t>(spec.hp.n_vocab),
-                           kF32WeightsTolerance));
+      test::ref_teacher_force(spec, g, kF32WeightsTolerance, vkchat::ref::Rounding::Exact));
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, LlamaVariantRefGolden,

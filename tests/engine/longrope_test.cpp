@@ -5,6 +5,7 @@
 // runs use the long factors).
 #include <gtest/gtest.h>
 
+#include "engine/ref_golden.h"
 #include "gguf/gguf_reader.h"
 #include "model/weights.h"
 #include "quant/dequantize.h"
@@ -35,11 +36,8 @@ TEST(LongRope, RefMatchesLlamaCpp) {
   const auto f = gguf::GgufFile::open(write_phi3_longrope_model(dir.path()));
   const model::ModelSpec spec = model::read_model_spec(f);
   const GoldenCase g = read_golden(phi3_longrope_golden());
-  ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()), ref::KvPrecision::F16,
-                      ref::Rounding::LlamaCpp);
   const GoldenReport rep =
-      compare_golden(g, fwd.feed(g.tokens), static_cast<std::size_t>(spec.hp.n_vocab),
-                     rounded_golden_tolerance(true));
+      ref_teacher_force(spec, g, rounded_golden_tolerance(true), ref::Rounding::LlamaCpp);
   expect_clean(g.name, rep);
   // Most steps reproduced: the factors and the magnitude are llama.cpp's, not just close.
   EXPECT_GE(rep.reproduced * 2, rep.steps);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/ref_golden.h"
 #include "gguf/gguf_reader.h"
 #include "model/weights.h"
 #include "ref/ref_forward.h"
@@ -100,14 +101,10 @@ TEST(MoeRefGolden, Qwen3MoeMatchesLlamaCpp) {
   ASSERT_EQ(spec.hp.moe.n_expert_used, 2);
   const test::Tolerance tol = test::rounded_golden_tolerance(true);
   int cases = 0, steps = 0, reproduced = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const test::GoldenCase g = test::read_golden(test::shared_path("golden/zoo/" + model + suffix));
+  for (const test::GoldenCase& g : test::zoo_goldens(model)) {
     ++cases;
-    vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
-                                vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);
-    const std::vector<float> logits = fwd.feed(g.tokens);
     const test::GoldenReport rep =
-        test::compare_golden(g, logits, static_cast<std::size_t>(spec.hp.n_vocab), tol);
+        test::ref_teacher_force(spec, g, tol, vkchat::ref::Rounding::LlamaCpp);
     test::expect_clean(g.name, rep);
     steps += rep.steps;
     reproduced += rep.reproduced;
@@ -147,13 +144,9 @@ TEST(GptOssRefGolden, MatchesLlamaCpp) {
 
   const test::Tolerance tol = test::rounded_golden_tolerance(true);
   int cases = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const test::GoldenCase g = test::read_golden(test::shared_path("golden/zoo/" + model + suffix));
-    vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
-                                vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);
-    const std::vector<float> logits = fwd.feed(g.tokens);
+  for (const test::GoldenCase& g : test::zoo_goldens(model)) {
     test::expect_clean(g.name,
-                       test::compare_golden(g, logits, static_cast<std::size_t>(hp.n_vocab), tol));
+                       test::ref_teacher_force(spec, g, tol, vkchat::ref::Rounding::LlamaCpp));
     ++cases;
   }
   EXPECT_EQ(cases, 4);

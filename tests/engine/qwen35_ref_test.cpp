@@ -11,8 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/ref_golden.h"
 #include "gguf/gguf_reader.h"
 #include "llm/kv_cache.h"
+#include "llm/scratch.h"
 #include "model/rope.h"
 #include "model/weights.h"
 #include "ref/ref_forward.h"
@@ -85,7 +87,7 @@ TEST(Qwen35Spec, MemoryEstimateCountsAttentionLayersAndStates) {
   // Each recurrent layer's window and state, live and in every chat checkpoint.
   const std::uint64_t states =
       3 * ((4 - 1) * 256 + 4 * 32 * 32) * 4 * (1 + vkchat::llm::KvCache::kCheckpoints);
-  EXPECT_EQ(vkchat::llm::KvCache::bytes(hp, 16), kv + states);
+  EXPECT_EQ(vkchat::llm::KvCache::bytes(hp, 16, vkchat::llm::kMaxChunk), kv + states);
 }
 
 // Interleaved M-RoPE for text: pairs whose sector falls past 3 x its section take the 4th
@@ -156,15 +158,10 @@ TEST(Qwen35RefGolden, MatchesLlamaCpp) {
   const ModelSpec spec = vkchat::model::read_model_spec(f);
   const test::Tolerance tol{test::golden_tolerance(false).abs, 0.10};
   int cases = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const test::GoldenCase g =
-        test::read_golden(test::shared_path(std::string("golden/zoo/") + kModel + suffix));
+  for (const test::GoldenCase& g : test::zoo_goldens(kModel)) {
     ++cases;
-    vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
-                                vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);
-    const std::vector<float> logits = fwd.feed(g.tokens);
     const test::GoldenReport rep =
-        test::compare_golden(g, logits, static_cast<std::size_t>(spec.hp.n_vocab), tol);
+        test::ref_teacher_force(spec, g, tol, vkchat::ref::Rounding::LlamaCpp);
     test::expect_clean(g.name, rep);
     EXPECT_GT(rep.top1_checked, 0);
   }
@@ -193,17 +190,13 @@ TEST(Qwen35MoeRefGolden, MatchesLlamaCpp) {
   EXPECT_NE(spec.w.layers[0].ffn_gate_inp_shexp, nullptr);
   EXPECT_EQ(spec.w.layers[0].ffn_gate, nullptr);
   int cases = 0, steps = 0, reproduced = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const test::GoldenCase g = test::read_golden(test::shared_path("golden/zoo/" + model + suffix));
+  for (const test::GoldenCase& g : test::zoo_goldens(model)) {
     ++cases;
-    const bool routing_flip = std::string(suffix) == ".1.jsonl";
+    const bool routing_flip = g.name.ends_with(".1");
     const test::Tolerance tol =
         routing_flip ? test::Tolerance{1, 1e9} : test::rounded_golden_tolerance(true);
-    vkchat::ref::RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
-                                vkchat::ref::KvPrecision::F16, vkchat::ref::Rounding::LlamaCpp);
-    const std::vector<float> logits = fwd.feed(g.tokens);
     const test::GoldenReport rep =
-        test::compare_golden(g, logits, static_cast<std::size_t>(spec.hp.n_vocab), tol);
+        test::ref_teacher_force(spec, g, tol, vkchat::ref::Rounding::LlamaCpp);
     test::expect_clean(g.name, rep);
     EXPECT_GT(rep.top1_checked, 0);
     steps += rep.steps;

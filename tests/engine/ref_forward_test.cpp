@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <map>
 
+#include "engine/ref_golden.h"
 #include "gguf/gguf_reader.h"
 #include "model/weights.h"
 #include "support/golden.h"
@@ -28,10 +29,9 @@ namespace {
 test::GoldenReport run_golden(const vkchat::model::ModelSpec& spec, const test::GoldenCase& g,
                               test::Tolerance tol, vkchat::ref::Rounding rounding) {
   const bool exact = rounding == vkchat::ref::Rounding::Exact;
-  RefForward fwd(spec, static_cast<std::int64_t>(g.tokens.size()),
-                 exact ? vkchat::ref::KvPrecision::F32 : vkchat::ref::KvPrecision::F16, rounding);
-  const std::vector<float> logits = fwd.feed(g.tokens);
-  return test::compare_golden(g, logits, static_cast<std::size_t>(spec.hp.n_vocab), tol);
+  return test::ref_teacher_force(
+      spec, g, tol, rounding,
+      exact ? vkchat::ref::KvPrecision::F32 : vkchat::ref::KvPrecision::F16);
 }
 
 class RefGolden : public ::testing::TestWithParam<std::string> {};
@@ -162,9 +162,9 @@ TEST_P(RefQuantGridIqGolden, TeacherForcingMatchesLlamaCpp) {
   for (const char* suffix : {".0.jsonl", ".score.jsonl"}) {
     const test::GoldenCase g =
         test::read_golden(test::shared_path("golden/quant/" + model + suffix));
-    test::expect_clean(g.name + " (rounded)",
-                       run_golden(spec, g, test::rounded_golden_tolerance(true),
-                                  vkchat::ref::Rounding::LlamaCpp));
+    test::expect_clean(
+        g.name + " (rounded)",
+        run_golden(spec, g, test::rounded_golden_tolerance(true), vkchat::ref::Rounding::LlamaCpp));
   }
 }
 

@@ -328,6 +328,24 @@ TEST(Tokenizer, StreamingHoldsBackSplitCharacters) {
   EXPECT_EQ(dec.finish(), "\xe4");
 }
 
+TEST(Tokenizer, StreamingRendersTheControlTokensItIsGiven) {
+  const Tokenizer& tok = load("qwen2");
+  const std::int32_t start = *tok.find_token("<|im_start|>");
+  const std::int32_t end = *tok.find_token("<|im_end|>");
+  ASSERT_TRUE(tok.is_hidden(start) && tok.is_hidden(end));
+  const std::vector<std::int32_t> hi = tok.encode("hi", false, false);
+  StreamingDecoder plain(tok);
+  StreamingDecoder shown(tok);
+  shown.render_also({end, start});  // any order
+  std::string a, b;
+  for (std::int32_t id : {start, hi[0], end}) {
+    a += plain.push(id);
+    b += shown.push(id);
+  }
+  EXPECT_EQ(a + plain.finish(), "hi");
+  EXPECT_EQ(b + shown.finish(), "<|im_start|>hi<|im_end|>");
+}
+
 TEST(Tokenizer, StreamingWaitsForSpaceCleanup) {
   const Tokenizer& tok = load("gpt-2");  // clean_up_tokenization_spaces: " ," becomes ","
   const auto ids = tok.encode("Hello , world 's end .", false, false);

@@ -1,30 +1,42 @@
 // Conformance and load test: the official `openai` npm client drives `vkchat-cli serve`.
-//   node conformance.mjs VKCHAT_CLI MODEL.gguf
+//   node conformance.mjs VKCHAT_CLI MODEL.gguf [THINK_TEMPLATE.jinja]
 // Starts the server on a free port with an API key, runs every check, stops it; exit 0 = pass.
+// With THINK_TEMPLATE (a template whose generation prompt opens <think>, DeepSeek-R1's), a second
+// server renders with it (--chat-template-file), so the model's whole answer is reasoning: the
+// reasoning_content checks run against that one. A third renders with Qwen3's template (beside it)
+// and --think off, for the enable_thinking switch.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 
-const [cli, model] = process.argv.slice(2);
+const [cli, model, thinkTemplate] = process.argv.slice(2);
 if (!cli || !model) { console.error('usage: node conformance.mjs VKCHAT_CLI MODEL'); process.exit(2); }
 readFileSync(model, { flag: 'r' }).subarray(0, 4); // a missing model fails, never skips
 
-const port = await new Promise((res) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
-});
+if (thinkTemplate) readFileSync(thinkTemplate, { flag: 'r' });
 const KEY = 'test-key';
-const srv = spawn(cli, ['serve', '-m', model, '--port', String(port), '--api-key', KEY, '--queue', '4',
-                        '--max-body', '65536'], { stdio: ['ignore', 'inherit', 'pipe'] });
-let srvErr = '';
-srv.stderr.on('data', (d) => { srvErr += d; });
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; ; ++i) {
-  try { if ((await fetch(`${base}/health`)).ok) break; } catch { /* not up yet */ }
-  if (i > 300 || srv.exitCode !== null) throw new Error(`server did not start:\n${srvErr}`);
-  await new Promise((r) => setTimeout(r, 100));
-}
+// A server on a free port; resolves when /health answers.
+const startServer = async (extra) => {
+  const port = await new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
+  });
+  const proc = spawn(cli, ['serve', '-m', model, '--port', String(port), '--api-key', KEY, '--queue', '4',
+                           '--max-body', '65536', ...extra], { stdio: ['ignore', 'inherit', 'pipe'] });
+  const server = { proc, base: `http://127.0.0.1:${port}`, err: '' };
+  proc.stderr.on('data', (d) => { server.err += d; });
+  for (let i = 0; ; ++i) {
+    try { if ((await fetch(`${server.base}/health`)).ok) break; } catch { /* not up yet */ }
+    if (i > 300 || proc.exitCode !== null) throw new Error(`server did not start:\n${server.err}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return server;
+};
+const main = await startServer([]);
+const srv = main.proc;
+const base = main.base;
 const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${srv.pid}/status`, 'utf8'))[1]);
 
 const client = new OpenAI({ apiKey: KEY, baseURL: `${base}/v1`, maxRetries: 0, timeout: 30000 });
@@ -46,6 +58,7 @@ check('chat, not streamed', async () => {
   assert.equal(r.choices[0].finish_reason, 'length');
   assert.equal(r.usage.completion_tokens, 16);
   assert.ok(r.usage.prompt_tokens > 0);
+  assert.ok(!('reasoning_content' in r.choices[0].message), 'no reasoning without a reasoning template');
 });
 check('chat, streamed, with usage', async () => {
   const s = await client.chat.completions.create({ messages: msgs, max_tokens: 12, seed: 5, stream: true,
@@ -148,14 +161,90 @@ check('load: 8 clients, 200 requests, memory flat', async () => {
   assert.ok(after - before < 20 * 1024, `memory grew by ${after - before} KiB`);
 });
 
+// The same model behind DeepSeek-R1's template: its generation prompt ends in "<think>\n", so the
+// answer is reasoning that never closes. /v1/completions renders the same prompt without the
+// split, so its text is the raw answer the reasoning must be (whitespace at the ends dropped).
+const think = thinkTemplate ? await startServer(['--chat-template-file', thinkTemplate]) : null;
+const thinkClient = think && new OpenAI({ apiKey: KEY, baseURL: `${think.base}/v1`, maxRetries: 0, timeout: 30000 });
+const trimWs = (t) => t.replace(/^[ \n\r\t]+|[ \n\r\t]+$/g, '');
+if (think) {
+  check('reasoning_content, not streamed', async () => {
+    const r = await thinkClient.chat.completions.create({ messages: msgs, max_tokens: 16, seed: 9 });
+    const raw = await thinkClient.completions.create({ prompt: msgs[0].content, max_tokens: 16, seed: 9 });
+    const m = r.choices[0].message;
+    assert.equal(typeof m.reasoning_content, 'string');
+    assert.ok(m.reasoning_content.length > 0);
+    assert.equal(m.reasoning_content, trimWs(raw.choices[0].text));
+    assert.equal(m.content, '', 'the reasoning is not in the content');
+    assert.equal(r.choices[0].finish_reason, 'length');
+  });
+  check('reasoning_content, streamed as deltas', async () => {
+    const s = await thinkClient.chat.completions.create({ messages: msgs, max_tokens: 16, seed: 9, stream: true });
+    let reasoning = ''; let content = '';
+    for await (const c of s) {
+      if (!c.choices.length) continue;
+      reasoning += c.choices[0].delta.reasoning_content ?? '';
+      content += c.choices[0].delta.content ?? '';
+    }
+    const r = await thinkClient.chat.completions.create({ messages: msgs, max_tokens: 16, seed: 9 });
+    assert.equal(reasoning, r.choices[0].message.reasoning_content);
+    assert.equal(content, '');
+  });
+  check('reasoning switches and a returned reasoning_content are accepted', async () => {
+    const r = await thinkClient.chat.completions.create({
+      messages: [...msgs, { role: 'assistant', content: '', reasoning_content: 'thought' }, { role: 'user', content: 'And?' }],
+      max_tokens: 4, reasoning_effort: 'low', chat_template_kwargs: { enable_thinking: true } });
+    assert.equal(r.usage.completion_tokens, 4);
+    await assert.rejects(thinkClient.chat.completions.create({ messages: msgs, chat_template_kwargs: 'yes' }),
+                         (e) => e.status === 400 && e.error.param === 'chat_template_kwargs');
+  });
+  check('chat --remote shows reasoning_content apart', async () => {
+    const r = await thinkClient.chat.completions.create({ messages: msgs, max_tokens: 10, seed: 3, temperature: 0.8,
+                                                         top_p: 0.95, top_k: 40, min_p: 0.05 });
+    const out = await new Promise((resolve, reject) => {
+      const p = spawn(cli, ['chat', '--remote', `${think.base}/v1`, '--api-key', KEY, '--model', NAME, '-n', '10',
+                            '--seed', '3'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = ''; let stderr = '';
+      p.stdout.on('data', (d) => { stdout += d; });
+      p.stderr.on('data', (d) => { stderr += d; });
+      p.on('exit', (c) => (c === 0 ? resolve({ stdout, stderr }) : reject(new Error(`chat --remote exited ${c}`))));
+      p.stdin.end('Once upon a time\n');
+    });
+    assert.equal(out.stdout, '\n', 'the answer (empty) alone on stdout');
+    const shown = r.choices[0].message.reasoning_content.split('\n').map((l) => `Thinking: ${l}\n`).join('');
+    assert.equal(out.stderr, shown);
+  });
+}
+
+// Qwen3's template with --think off writes "<think>\n\n</think>\n\n" into the prompt; a request's
+// chat_template_kwargs.enable_thinking=true overrides the flag, and the prompt is that much shorter.
+const qwen3 = thinkTemplate
+  ? await startServer(['--chat-template-file', join(dirname(thinkTemplate), 'Qwen-Qwen3-0.6B.jinja'), '--think', 'off'])
+  : null;
+if (qwen3) {
+  check('enable_thinking: serve --think and chat_template_kwargs', async () => {
+    const q = new OpenAI({ apiKey: KEY, baseURL: `${qwen3.base}/v1`, maxRetries: 0, timeout: 30000 });
+    const off = await q.chat.completions.create({ messages: msgs, max_tokens: 8, seed: 2 });
+    const on = await q.chat.completions.create({ messages: msgs, max_tokens: 8, seed: 2,
+                                                 chat_template_kwargs: { enable_thinking: true } });
+    assert.ok(off.usage.prompt_tokens > on.usage.prompt_tokens,
+              `prompt ${off.usage.prompt_tokens} (off) vs ${on.usage.prompt_tokens} (on)`);
+    // The block is closed in the prompt: the answer is content, unchanged.
+    assert.ok(off.choices[0].message.content.length > 0);
+    assert.ok(!('reasoning_content' in off.choices[0].message));
+  });
+}
+
 let failed = 0;
 for (const [name, fn] of checks) {
   const t0 = Date.now();
   try { await fn(); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
   catch (e) { failed++; console.log(`FAIL ${name}: ${e.stack ?? e}`); }
 }
-srv.kill('SIGTERM');
-const code = await new Promise((r) => srv.on('exit', (c, sig) => r(c ?? sig)));
-if (code !== 0) { failed++; console.log(`FAIL server exit: ${code}\n${srvErr}`); }
+for (const server of [main, think, qwen3].filter(Boolean)) {
+  server.proc.kill('SIGTERM');
+  const code = await new Promise((r) => server.proc.on('exit', (c, sig) => r(c ?? sig)));
+  if (code !== 0) { failed++; console.log(`FAIL server exit: ${code}\n${server.err}`); }
+}
 console.log(failed ? `${failed} failed` : 'all passed');
 process.exit(failed ? 1 : 0);

@@ -113,3 +113,28 @@ TEST(ChatExport, JsonParsesWithEveryField) {
   EXPECT_EQ(json_at(db, json, "$.active_path[0]"), json_at(db, json, "$.messages[1].id"));
   EXPECT_THROW(store.export_json(999), StoreError);
 }
+
+// An answer's reasoning goes with it: a quote above the answer in Markdown, an object in JSON
+// (absent for answers without reasoning).
+TEST(ChatExport, ReasoningIsExportedApartFromTheAnswer) {
+  vkchat::test::TempDir dir;
+  ChatStore store = ChatStore::open(dir / "chat.db");
+  const std::int64_t c = store.create_conversation().id;
+  store.add_user_message(c, "Why is the sky blue?");
+  Message a = store.begin_assistant_message(c, SamplingSettings{});
+  store.finish_assistant_message(a.id, "Rayleigh scattering.", 4, GenerationStats{},
+                                 {"Short waves scatter more.\nSay so.", 7, 125.5});
+  const std::string md = store.export_markdown(c);
+  EXPECT_NE(md.find("> *Thinking*\n>\n> Short waves scatter more.\n> Say so.\n\nRayleigh"),
+            std::string::npos)
+      << md;
+
+  const std::string json = store.export_json(c);
+  Database db = Database::open(dir / "chat.db");
+  EXPECT_EQ(json_at(db, json, "$.messages[1].reasoning.text"),
+            "Short waves scatter more.\nSay so.");
+  EXPECT_EQ(json_at(db, json, "$.messages[1].reasoning.tokens"), "7");
+  EXPECT_EQ(json_at(db, json, "$.messages[1].reasoning.ms"), "125.5");
+  EXPECT_EQ(json_at(db, json, "$.messages[1].content"), "Rayleigh scattering.");
+  EXPECT_EQ(json_at(db, json, "$.messages[0].reasoning"), "");  // null: none
+}

@@ -22,7 +22,8 @@ struct Tree {
   std::string title;
   ChatSettings settings;
   std::vector<std::tuple<int, Role, std::string, bool, std::optional<SamplingSettings>,
-                         std::optional<GenerationStats>, std::optional<Provenance>, std::int64_t>>
+                         std::optional<GenerationStats>, std::optional<Provenance>, std::int64_t,
+                         std::string, int, double>>
       messages;
   std::vector<int> active;
   bool operator==(const Tree&) const = default;
@@ -43,7 +44,8 @@ Tree tree_of(const ChatStore& s, std::int64_t conv) {
   for (const auto& [id, m] : all) index.emplace(id, static_cast<int>(index.size()));
   for (const auto& [id, m] : all) {
     t.messages.emplace_back(m.parent_id ? index.at(*m.parent_id) : -1, m.role, m.content,
-                            m.complete, m.sampling, m.stats, m.provenance, m.created_at);
+                            m.complete, m.sampling, m.stats, m.provenance, m.created_at,
+                            m.reasoning, m.reasoning_tokens, m.reasoning_ms);
   }
   for (const Message& m : s.active_path(conv)) t.active.push_back(index.at(m.id));
   return t;
@@ -68,6 +70,7 @@ TEST(Import, TheAppsOwnExportRoundTrips) {
   const Message a2 = s.regenerate(a1.id, used);
   s.finish_assistant_message(a2.id, "A tiny brown bird\nwith a loud song.", 9,
                              {11, 21, 31, FinishReason::Length},
+                             {"Wrens are small and loud", 6, 75.5},
                              Provenance{"/m/wren.gguf", std::string(64, 'e'), "vkchat 0.1.0",
                                         "llvmpipe", 4096, "<s>What is a wren?"});
   s.edit_user_message(q.id, "What is a robin?");
@@ -84,6 +87,7 @@ TEST(Import, TheAppsOwnExportRoundTrips) {
   EXPECT_EQ(s.active_path(ids[0]).back().content, "A tiny brown bird\nwith a loud song.");
   ASSERT_TRUE(s.active_path(ids[0]).back().provenance.has_value());
   EXPECT_EQ(s.active_path(ids[0]).back().provenance->device, "llvmpipe");
+  EXPECT_EQ(s.active_path(ids[0]).back().reasoning, "Wrens are small and loud");
   // The export of the copy is the export of the original, but for the ids.
   ChatStore other = ChatStore::open(dir / "b.db");
   const std::int64_t again = other.import_json(s.export_json(ids[0])).at(0);

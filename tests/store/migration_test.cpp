@@ -72,8 +72,8 @@ void write_version1(const std::filesystem::path& path) {
   db.prepare("INSERT INTO settings VALUES ('defaults.temperature', '0.4')").run();
 }
 
-// Version 2's step as released (frozen, as version 1 above): a version-2 file is what every
-// current history is, so the step to version 3 is tested from it.
+// Version 2's step as released (frozen, as version 1 above): a version-2 file is a version-1 file
+// with these applied.
 constexpr const char* kVersion2Step = R"sql(
 CREATE VIRTUAL TABLE messages_fts USING fts5(
   content, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
@@ -103,21 +103,56 @@ void write_version2(const std::filesystem::path& path) {
   db.exec(kVersion2Step);
 }
 
+// Version 3's step as released (reasoning kept apart; frozen as the ones above): a version-3 file
+// is what every history written before reproducible answers is, so the step to version 4 is tested
+// from it. Message 2 gains a reasoning, which the step to version 4 must leave as it was.
+constexpr const char* kVersion3Step = R"sql(
+ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN reasoning_ms REAL NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN enable_thinking INTEGER CHECK (enable_thinking IN (0, 1));
+ALTER TABLE conversations ADD COLUMN reasoning_effort TEXT NOT NULL DEFAULT '';
+CREATE VIRTUAL TABLE reasoning_fts USING fts5(
+  reasoning, content = 'messages', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER reasoning_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO reasoning_fts(rowid, reasoning) VALUES (new.id, new.reasoning);
+END;
+CREATE TRIGGER reasoning_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO reasoning_fts(reasoning_fts, rowid, reasoning) VALUES ('delete', old.id, old.reasoning);
+END;
+CREATE TRIGGER reasoning_fts_update AFTER UPDATE OF reasoning ON messages BEGIN
+  INSERT INTO reasoning_fts(reasoning_fts, rowid, reasoning) VALUES ('delete', old.id, old.reasoning);
+  INSERT INTO reasoning_fts(rowid, reasoning) VALUES (new.id, new.reasoning);
+END;
+INSERT INTO reasoning_fts(reasoning_fts) VALUES ('rebuild');
+UPDATE messages SET reasoning = 'Gramophones play discs', reasoning_tokens = 4, reasoning_ms = 80
+  WHERE id = 2;
+UPDATE conversations SET enable_thinking = 1, reasoning_effort = 'low' WHERE id = 7;
+PRAGMA user_version = 3;
+)sql";
+
+void write_version3(const std::filesystem::path& path) {
+  write_version2(path);
+  Database db = Database::open(path);
+  db.exec(kVersion3Step);
+}
+
 }  // namespace
 
-// The step to version 3 (reproducible answers) from a version-2 history: every row as it was, old
-// answers without provenance, and new answers record theirs.
-TEST(Migration, Version2DatabaseUpgradesAndNewAnswersRecordTheirProvenance) {
+// The step to version 4 (reproducible answers) from a version-3 history: every row as it was
+// (its reasoning and switches too), old answers without provenance, and new answers record theirs.
+TEST(Migration, Version3DatabaseUpgradesAndNewAnswersRecordTheirProvenance) {
   vkchat::test::TempDir dir;
-  write_version2(dir / "v2.db");
+  write_version3(dir / "v3.db");
   {
-    Database raw = Database::open(dir / "v2.db");
-    ASSERT_EQ(schema_version(raw), 2);
+    Database raw = Database::open(dir / "v3.db");
+    ASSERT_EQ(schema_version(raw), 3);
   }
-  ChatStore store = ChatStore::open(dir / "v2.db");
+  ChatStore store = ChatStore::open(dir / "v3.db");
   {
-    Database raw = Database::open(dir / "v2.db");
-    EXPECT_EQ(schema_version(raw), 3);
+    Database raw = Database::open(dir / "v3.db");
+    EXPECT_EQ(schema_version(raw), 4);
   }
   EXPECT_EQ(store.integrity_check(), "ok");
   std::vector<Message> path = store.active_path(7);
@@ -126,6 +161,15 @@ TEST(Migration, Version2DatabaseUpgradesAndNewAnswersRecordTheirProvenance) {
   ASSERT_TRUE(path[1].sampling.has_value());
   EXPECT_EQ(path[1].sampling->top_k, 30);
   EXPECT_EQ(path[1].provenance, std::nullopt);
+  EXPECT_EQ(path[1].reasoning, "Gramophones play discs");
+  EXPECT_EQ(path[1].reasoning_tokens, 4);
+  EXPECT_EQ(path[1].reasoning_ms, 80);
+  const Conversation c = store.conversation(7);
+  EXPECT_EQ(c.settings.enable_thinking, true);
+  EXPECT_EQ(c.settings.reasoning_effort, "low");
+  EXPECT_EQ(c.preset, "");
+  EXPECT_TRUE(store.search("gramophones").empty());  // reasoning only when asked, as before
+  EXPECT_EQ(store.search("gramophones", 50, true).at(0).message_id, 2);
   ASSERT_EQ(store.recent_models().size(), 1u);
   EXPECT_EQ(store.recent_models()[0].size_bytes, 123);
   EXPECT_EQ(store.search("shellac").size(), 1u);
@@ -136,7 +180,7 @@ TEST(Migration, Version2DatabaseUpgradesAndNewAnswersRecordTheirProvenance) {
   used.seed = 42;
   const Message answer = store.begin_assistant_message(7, used);
   const Provenance p{"/m/old.gguf", "", "vkchat 0.1.0", "llvmpipe", 512, "<s>[INST] hi [/INST]"};
-  store.finish_assistant_message(answer.id, "Edison's.", 3, {}, p);
+  store.finish_assistant_message(answer.id, "Edison's.", 3, {}, {}, p);
   EXPECT_EQ(store.message(answer.id).provenance, p);
   EXPECT_EQ(store.message(2).provenance, std::nullopt);  // no answer gains a made-up record
 
@@ -238,4 +282,59 @@ TEST(Migration, AFailedStepLeavesTheDatabaseAtTheLastWholeVersion) {
   EXPECT_EQ(st.int64(0), 0);
   EXPECT_EQ(st.int64(1), 0);
   EXPECT_EQ(st.int64(2), 3);
+}
+
+// Version 3 keeps answers' reasoning apart: a version-2 file opens with its messages unchanged
+// (no reasoning, no switches set), and the new columns, index and switches work on it.
+TEST(Migration, Version2DatabaseGainsReasoningAndKeepsItsData) {
+  vkchat::test::TempDir dir;
+  write_version2(dir / "old.db");
+
+  ChatStore store = ChatStore::open(dir / "old.db");
+  {
+    Database raw = Database::open(dir / "old.db");
+    EXPECT_EQ(schema_version(raw), kSchemaVersion);
+  }
+  EXPECT_EQ(store.integrity_check(), "ok");
+
+  std::vector<Message> path = store.active_path(7);
+  ASSERT_EQ(path.size(), 2u);
+  EXPECT_EQ(path[1].content, "A phonograph playing shellac discs.");
+  EXPECT_EQ(path[1].reasoning, "");
+  EXPECT_EQ(path[1].reasoning_tokens, 0);
+  EXPECT_EQ(path[1].reasoning_ms, 0);
+  Conversation c = store.conversation(7);
+  EXPECT_EQ(c.settings.enable_thinking, std::nullopt);
+  EXPECT_EQ(c.settings.reasoning_effort, "");
+  EXPECT_EQ(c.settings.system_prompt, "Be old-fashioned.");
+  EXPECT_EQ(store.search("shellac").at(0).message_id, 2);
+
+  // The switches persist per conversation, set and unset.
+  c.settings.enable_thinking = false;
+  c.settings.reasoning_effort = "high";
+  store.set_conversation_settings(7, c.settings);
+  EXPECT_EQ(store.conversation(7).settings, c.settings);
+  c.settings.enable_thinking.reset();
+  store.set_conversation_settings(7, c.settings);
+  EXPECT_EQ(store.conversation(7).settings.enable_thinking, std::nullopt);
+
+  // A new answer with reasoning on the old conversation: saved while streaming and at the end,
+  // and searchable only when asked.
+  store.add_user_message(7, "And a wax cylinder?");
+  Message a = store.begin_assistant_message(7, SamplingSettings{});
+  store.checkpoint(a.id, "Edison", 1, {"The user asks about phonographs", 5, 0});
+  EXPECT_EQ(store.message(a.id).reasoning, "The user asks about phonographs");
+  store.finish_assistant_message(a.id, "Edison's cylinder.", 12, GenerationStats{},
+                                 {"Recall the tinfoil cylinder of 1877", 9, 420.5});
+  const Message done = store.message(a.id);
+  EXPECT_EQ(done.content, "Edison's cylinder.");
+  EXPECT_EQ(done.reasoning, "Recall the tinfoil cylinder of 1877");
+  EXPECT_EQ(done.reasoning_tokens, 9);
+  EXPECT_EQ(done.reasoning_ms, 420.5);
+  EXPECT_TRUE(store.search("tinfoil").empty());
+  const std::vector<SearchHit> hits = store.search("tinfoil", 50, true);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].message_id, a.id);
+  EXPECT_NE(hits[0].snippet.find("tinfoil"), std::string::npos) << hits[0].snippet;
+  EXPECT_EQ(store.integrity_check(), "ok");
 }

@@ -140,6 +140,14 @@ Tolerance gemma4_zoo_tolerance() {
   return {0.08, 0.55};
 }
 
+std::vector<GoldenCase> zoo_goldens(const std::string& model) {
+  std::vector<GoldenCase> cases;
+  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
+    cases.push_back(read_golden(shared_path("golden/zoo/" + model + suffix)));
+  }
+  return cases;
+}
+
 std::vector<std::string> golden_models() {
   std::vector<std::string> models;
   try {

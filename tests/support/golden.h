@@ -28,6 +28,10 @@ struct GoldenCase {
 // Reads MODEL.N.jsonl (greedy: prompt, then the greedy tokens) or MODEL.score.jsonl.
 GoldenCase read_golden(const std::filesystem::path& jsonl);
 
+// The zoo's four goldens of a model (shared/golden/zoo/MODEL.{0,1,2,score}.jsonl: three greedy
+// runs and the score text), in that order.
+std::vector<GoldenCase> zoo_goldens(const std::string& model);
+
 // Every *.jsonl under shared/golden, sorted.
 std::vector<std::filesystem::path> golden_files();
 

@@ -23,15 +23,18 @@ class ControllerHarness {
   // Starts (or restarts) the store thread and the controller, and waits for the first view. With
   // `engine`, the real inference worker on its thread answers the controller, as in main(), with
   // prefill chunks of about `prefillChunkSeconds` each.
-  gui::AppController& start(bool engine = false, double prefillChunkSeconds =
-                                                     gui::InferenceWorker::kPrefillChunkSeconds) {
+  // chatTemplateFile: the worker renders with this template instead of the model's.
+  gui::AppController& start(bool engine = false,
+                            double prefillChunkSeconds = gui::InferenceWorker::kPrefillChunkSeconds,
+                            const QString& chatTemplateFile = {}) {
     worker_.reset();
     controller_.reset();
     store_.reset();
     store_ = std::make_unique<gui::StoreThread>(db_);
     controller_ = std::make_unique<gui::AppController>(*store_);
     if (engine) {
-      worker_ = std::make_unique<gui::WorkerThread>(*controller_, -1, prefillChunkSeconds);
+      worker_ = std::make_unique<gui::WorkerThread>(*controller_, -1, prefillChunkSeconds,
+                                                    chatTemplateFile);
     }
     // The open is the store thread's first job, so a job queued now answers once it is done
     // (opened or failed). Waiting for opened() instead could miss it: the thread may emit it

@@ -157,7 +157,7 @@ TEST(ReproduceCommand, TheShellPassesThePromptAndPathUnchanged) {
       "[--repeat-penalty]\n[1]\n[--seed]\n[123456789012345]\n[--ctx]\n[2048]\n");
   EXPECT_EQ(out, expected);
   m.provenance.reset();
-  EXPECT_TRUE(gui::reproduce_command(m).isEmpty());  // an answer from before version 3
+  EXPECT_TRUE(gui::reproduce_command(m).isEmpty());  // an answer from before version 4
 }
 
 }  // namespace

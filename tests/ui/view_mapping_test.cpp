@@ -6,6 +6,7 @@
 
 #include "chat/chat_session.h"
 #include "sampler/sampler.h"
+#include "support/test_support.h"
 
 namespace vkchat::gui {
 namespace {
@@ -77,6 +78,75 @@ TEST(ViewMapping, ThePromptIsTheSystemPromptAndTheBranchBeforeTheAnswer) {
   EXPECT_EQ(turns[2].content, "Hello");
   c.settings.system_prompt.clear();
   EXPECT_EQ(prompt_turns(c, path, 10).size(), 3u);  // no system prompt, the whole path
+}
+
+// An answer's reasoning goes with it to the engine as reasoning_content, and the template
+// decides: Qwen3's renders it for an answer after the last question and drops it before one.
+TEST(ViewMapping, ThePromptCarriesTheReasoningAsTheTemplateDecides) {
+  store::Conversation c;
+  std::vector<store::Message> path(3);
+  path[0].role = store::Role::User;
+  path[0].content = "Hi";
+  path[1].role = store::Role::Assistant;
+  path[1].content = "Hello";
+  path[1].reasoning = "Greet back briefly.";
+  path[2].role = store::Role::User;
+  path[2].content = "Why?";
+  const std::vector<ChatTurn> turns = prompt_turns(c, path, 3);
+  ASSERT_EQ(turns.size(), 3u);
+  EXPECT_EQ(turns[1].reasoning, "Greet back briefly.");
+  const std::vector<chat::Message> messages = messages_of(turns);
+  EXPECT_EQ(messages[1].reasoning_content, "Greet back briefly.");
+  EXPECT_EQ(messages[1].content, "Hello");
+  EXPECT_EQ(messages[0].reasoning_content, "");
+
+  const chat::ChatTemplate qwen3 = chat::ChatTemplate::from_source(
+      test::read_file(test::shared_path("templates/Qwen-Qwen3-0.6B.jinja")), "", "<|im_end|>",
+      "Qwen3");
+  const std::string kept =
+      qwen3.render(std::span(messages).first(2), /*add_generation_prompt=*/false).text;
+  EXPECT_NE(kept.find("<think>\nGreet back briefly.\n</think>"), std::string::npos) << kept;
+  const std::string dropped = qwen3.render(messages, /*add_generation_prompt=*/true).text;
+  EXPECT_EQ(dropped.find("Greet back"), std::string::npos) << dropped;
+  EXPECT_NE(dropped.find("Hello"), std::string::npos) << dropped;
+}
+
+TEST(ViewMapping, TheReasoningSwitchesSurviveThePanelAndReachTheEngine) {
+  store::ChatSettings s = unusual_settings();
+  s.enable_thinking = false;
+  s.reasoning_effort = "high";
+  EXPECT_EQ(to_store(to_values(s)), s);
+  EXPECT_EQ(to_values(s).thinking, "off");
+  s.enable_thinking = true;
+  EXPECT_EQ(to_store(to_values(s)), s);
+  s.enable_thinking.reset();
+  s.reasoning_effort.clear();
+  EXPECT_EQ(to_store(to_values(s)), s);
+  EXPECT_EQ(to_values(s).thinking, "");
+
+  GenerationRequest r;
+  r.enableThinking = false;
+  r.reasoningEffort = "low";
+  const chat::TemplateSwitches sw = template_switches(r);
+  EXPECT_EQ(sw.enable_thinking, std::optional<bool>(false));
+  EXPECT_EQ(sw.reasoning_effort, "low");
+  EXPECT_EQ(template_switches(GenerationRequest{}).enable_thinking, std::nullopt);
+}
+
+TEST(ViewMapping, AStoredAnswersReasoningIsShownApart) {
+  store::Message m;
+  m.role = store::Role::Assistant;
+  m.content = "Hello";
+  m.reasoning = "Greet back.";
+  m.reasoning_tokens = 3;
+  m.reasoning_ms = 1250;
+  const ui::MessageItem item = to_item(m);
+  EXPECT_EQ(item.reasoning, "Greet back.");
+  EXPECT_EQ(item.content, "Hello");
+  EXPECT_EQ(ui::reasoning_summary(item),
+            QString::fromUtf8("Thinking \u00b7 3 tokens \u00b7 1.3 s"));
+  m.reasoning.clear();
+  EXPECT_EQ(ui::reasoning_summary(to_item(m)), QString());
 }
 
 TEST(ViewMapping, AnAnswersDetailsNameItsSpeedEndAndSampling) {

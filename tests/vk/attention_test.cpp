@@ -4,6 +4,7 @@
 // and the variant that rounds as ggml's flash attention does against ref::attention_llama_cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -47,6 +48,34 @@ TEST(KvWrite, RowsAtPositionAreRoundedToF16) {
   EXPECT_EQ(vg[static_cast<std::size_t>((n_ctx - 1) * row)], 0x0001);
 }
 
+// A sliding-window layer's ring (llm::KvCache): position p goes to row p % rows, so a chunk
+// written across the end wraps to the first rows.
+TEST(KvWrite, RingRowsWrapAtTheCacheEnd) {
+  std::uint64_t seed = test_seed() + 71;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig;
+  const std::int64_t row = 2 * 32, rows = 6, T = 4, pos0 = 16;  // positions 16..19: rows 4, 5, 0, 1
+  std::vector<float> k = ref::random_floats(row * T, seed, -4, 4);
+  std::vector<float> v = ref::random_floats(row * T, seed + 1, -4, 4);
+  ops::Tensor kt = rig.f32(k, row, T), vt = rig.f32(v, row, T);
+  ops::Tensor kc = rig.poisoned(GgmlType::F16, row, rows),
+              vc = rig.poisoned(GgmlType::F16, row, rows);
+  rig.run([&](ops::Ops& ops) { ops.kv_write(kt, vt, kc, vc, pos0); });
+  std::vector<std::uint16_t> kg = rig.read_u16(kc), vg = rig.read_u16(vc);
+  for (std::int64_t t = 0; t < T; ++t) {
+    for (std::int64_t i = 0; i < row; ++i) {
+      std::size_t c = static_cast<std::size_t>((pos0 + t) % rows * row + i),
+                  s = static_cast<std::size_t>(t * row + i);
+      ASSERT_EQ(kg[c], quant::f32_to_fp16(k[s])) << "k token " << t << " element " << i;
+      ASSERT_EQ(vg[c], quant::f32_to_fp16(v[s])) << "v token " << t << " element " << i;
+    }
+  }
+  for (std::int64_t r : {2, 3}) {  // the rows of no position written
+    EXPECT_EQ(kg[static_cast<std::size_t>(r * row)], 0x0001) << r;
+    EXPECT_EQ(vg[static_cast<std::size_t>(r * row)], 0x0001) << r;
+  }
+}
+
 struct AttnCase {
   const char* name;
   int n_head, n_head_kv, head_dim;
@@ -54,6 +83,9 @@ struct AttnCase {
   bool subgroups = true;
   std::int64_t window = 0;  // sliding window (0: none)
   float softcap = 0;        // score soft-cap (0: none)
+  // Cache rows when the cache is a ring (position p at row p % rows, llm::KvCache) holding the
+  // last `rows` positions up to the last query's; 0: a row per position.
+  std::int64_t rows = 0;
 };
 
 // The reference's options for query t of a case: its window's first key and the soft-cap.
@@ -84,8 +116,21 @@ AttnInputs attn_inputs(KernelRig& rig, const AttnCase& c, std::int64_t n_ctx, st
   }
   in.q = ref::random_floats(in.q_row * c.n_tok, seed + 2, -2, 2);
   in.qt = rig.f32(in.q, in.q_row, c.n_tok);
-  in.kc = rig.f16(kh, kv_row, n_ctx);
-  in.vc = rig.f16(vh, kv_row, n_ctx);
+  if (c.rows > 0) {
+    // The ring as the forward pass leaves it: positions up to the last query's, each at its row
+    // p % rows, the latest written last; the reference reads the positions in order.
+    std::vector<std::uint16_t> kr(static_cast<std::size_t>(kv_row * c.rows)), vr(kr.size());
+    for (std::int64_t p = std::max<std::int64_t>(0, c.pos0 + c.n_tok - c.rows);
+         p < c.pos0 + c.n_tok; ++p) {
+      std::copy_n(kh.begin() + p * kv_row, kv_row, kr.begin() + p % c.rows * kv_row);
+      std::copy_n(vh.begin() + p * kv_row, kv_row, vr.begin() + p % c.rows * kv_row);
+    }
+    kh = std::move(kr);
+    vh = std::move(vr);
+  }
+  const std::int64_t rows = c.rows > 0 ? c.rows : n_ctx;
+  in.kc = rig.f16(kh, kv_row, rows);
+  in.vc = rig.f16(vh, kv_row, rows);
   return in;
 }
 
@@ -185,7 +230,10 @@ INSTANTIATE_TEST_SUITE_P(
                       AttnCase{"decode_head_dim_36_unaligned_rows", 4, 2, 36, 50, 1},
                       AttnCase{"prefill_causal", 4, 2, 64, 0, 9},
                       AttnCase{"prefill_shared_memory", 4, 4, 32, 100, 12, false},
-                      AttnCase{"prefill_window_softcap", 4, 2, 64, 10, 20, true, 16, 1.5f}),
+                      AttnCase{"prefill_window_softcap", 4, 2, 64, 10, 20, true, 16, 1.5f},
+                      // A ring of window + chunk rows, wrapped: keys 25 .. 45 at rows 3 .. 21
+                      // and 0 .. 1.
+                      AttnCase{"prefill_window_ring", 4, 2, 64, 40, 6, true, 16, 1.5f, 22}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // Chunks are KernelConfig::attn_chunk (128) positions: pos0 + n_tok past 128 splits the keys.
@@ -212,7 +260,12 @@ INSTANTIATE_TEST_SUITE_P(
                       AttnCase{"prefill_into_the_window", 4, 2, 64, 10, 20, true, 16},
                       AttnCase{"prefill_window_split", 4, 1, 64, 120, 40, false, 130},
                       AttnCase{"decode_softcap_split", 4, 2, 64, 300, 1, true, 0, 1.f},
-                      AttnCase{"prefill_window_softcap", 4, 2, 64, 30, 9, true, 16, 2.f}),
+                      AttnCase{"prefill_window_softcap", 4, 2, 64, 30, 9, true, 16, 2.f},
+                      // Rings (window + chunk rows) wrapped: decode, a prefill chunk, and a
+                      // window of two key chunks.
+                      AttnCase{"decode_window_ring", 4, 2, 64, 300, 1, true, 16, 0, 20},
+                      AttnCase{"prefill_window_ring", 4, 2, 64, 45, 8, true, 16, 0, 24},
+                      AttnCase{"decode_window_split_ring", 4, 2, 64, 300, 1, true, 200, 0, 210}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

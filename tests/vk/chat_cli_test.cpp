@@ -1,6 +1,6 @@
 // `vkchat-cli chat` driven through a pipe, as a script would: answers and /stats on stdout,
-// speeds and notes on stderr, the second turn's prefill only the new tokens, end of input or
-// /quit ending cleanly.
+// speeds and notes on stderr (reasoning too, as "Thinking: " lines), the second turn's prefill
+// only the new tokens, end of input or /quit ending cleanly.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "support/test_support.h"
 
@@ -135,6 +136,67 @@ TEST(ChatCli, EndOfInputEndsTheChatAndBadUsageFails) {
   const ChatRun bad = run_chat("--context-policy sometimes", "");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("--context-policy"), std::string::npos) << bad.err;
+}
+
+// Lines of `text` (without their line breaks).
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+// DeepSeek-R1's template opens <think> in the prompt, so stories260K's whole answer is reasoning:
+// it goes to stderr as "Thinking: " lines and stdout gets the (empty) answer alone. Qwen3's with
+// --think off closes the block in the prompt: the answer is on stdout as without reasoning.
+TEST(ChatCli, ReasoningIsShownApartAndThinkMapsToEnableThinking) {
+  const std::string r1 = shared_path("templates/deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja");
+  const ChatRun r =
+      run_chat("--greedy -n 10 --ctx 256 --think on --chat-template-file '" + r1 + "'",
+               "Tell me a story.\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "\n");
+  EXPECT_NE(r.err.find("--think: this chat template has no enable_thinking switch; ignored"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("chat format jinja; reasoning think-tags\n"), std::string::npos) << r.err;
+  // Between the banner and the speeds, only reasoning lines, with some text.
+  const std::vector<std::string> err = lines_of(r.err);
+  std::size_t thinking = 0, text = 0;
+  bool speeds = false;
+  for (const std::string& line : err) {
+    if (line.starts_with("[prompt")) speeds = true;
+    if (!line.starts_with("Thinking: ")) continue;
+    EXPECT_FALSE(speeds) << "reasoning after the turn ended";
+    ++thinking;
+    text += line.size() - 10;
+  }
+  EXPECT_GE(thinking, 1u) << r.err;
+  // All 10 tokens were reasoning (it never closed): the speeds line says so.
+  EXPECT_NE(r.err.find("max-tokens; thought 10 tokens for "), std::string::npos) << r.err;
+  EXPECT_GT(text, 0u) << r.err;
+  EXPECT_TRUE(speeds) << r.err;
+
+  const std::string qwen3 = shared_path("templates/Qwen-Qwen3-0.6B.jinja");
+  const ChatRun off =
+      run_chat("--greedy -n 10 --ctx 256 --think off --chat-template-file '" + qwen3 + "'",
+               "Tell me a story.\n/set think on\n/set think maybe\n");
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_EQ(off.err.find("Thinking: "), std::string::npos) << off.err;
+  EXPECT_EQ(off.err.find("ignored"), std::string::npos) << off.err;
+  EXPECT_EQ(off.err.find("thought"), std::string::npos) << off.err;
+  EXPECT_NE(off.err.find("think = on\n"), std::string::npos) << off.err;
+  EXPECT_NE(off.err.find("think must be on or off\n"), std::string::npos) << off.err;
+  EXPECT_GT(off.out.size(), 1u);
+  EXPECT_EQ(off.out.back(), '\n');
+
+  const ChatRun bad = run_chat("--think maybe", "");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("--think must be on or off"), std::string::npos) << bad.err;
 }
 
 }  // namespace

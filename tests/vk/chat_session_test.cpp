@@ -398,6 +398,46 @@ TEST(ChatSession, RecurrentModelFeedsOnlyTheNewTurnAndRegeneratesFromThePromptsE
   EXPECT_EQ(again.text, second.text);  // greedy: the same answer from the restored state
 }
 
+// Sliding-window rings (synth-gemma2, window 16 on even layers, prefill chunks of 8: rings of 24 rows). A
+// regenerate after a short answer still finds the prompt's window in the rings and feeds one
+// token; after an answer that wrapped them past it, it re-prefills the prompt from 0, and so does
+// an edit behind the window. Each answers as before, or as a fresh session (full rows) does.
+TEST(ChatSession, SlidingWindowRingsReuseWhatTheyHoldAndRePrefillTheRest) {
+  llm::Model& m = model("zoo/synth-gemma2-f16");
+  for (const std::int64_t answer : {std::int64_t{3}, std::int64_t{12}}) {
+    SCOPED_TRACE("answer of " + std::to_string(answer) + " tokens");
+    ChatSession chat(m, 128, greedy(answer), 8);
+    const TurnResult first = send(chat, "Tell me about a cat.");
+    ASSERT_EQ(first.stats.tokens_generated, answer) << "the test needs the whole answer";
+    const TurnResult again = chat.regenerate();
+    std::printf("answer %lld: prompt %lld, regenerate reused %lld, prefilled %lld\n",
+                static_cast<long long>(answer), static_cast<long long>(first.stats.prompt_tokens),
+                static_cast<long long>(again.stats.tokens_reused),
+                static_cast<long long>(again.stats.tokens_prefilled));
+    // The prompt's last position P - 1 sees keys from P - 16; the rings keep the 24 positions
+    // before the furthest one fed.
+    const bool kept = first.stats.prompt_tokens - 16 >= first.stats.position - 24;
+    EXPECT_EQ(kept, answer == 3);
+    EXPECT_EQ(again.stats.tokens_reused, kept ? first.stats.prompt_tokens - 1 : 0);
+    EXPECT_EQ(again.stats.tokens_prefilled, again.stats.prompt_tokens - again.stats.tokens_reused);
+    EXPECT_EQ(again.text, first.text);  // greedy: the same answer
+    if (kept) continue;
+
+    // The second prompt edited: the common prefix ends at the first answer's end, whose window
+    // the second answer has overwritten.
+    send(chat, "Now a dog.");
+    std::vector<chat::Message> edited(chat.messages().begin(), chat.messages().begin() + 3);
+    edited[2].content = "Now a bird.";
+    chat.set_messages(edited);
+    const TurnResult r = chat.respond();
+    EXPECT_EQ(r.stats.tokens_reused, 0);
+    EXPECT_EQ(r.stats.tokens_prefilled, r.stats.prompt_tokens);
+    ChatSession fresh(m, 128, greedy(answer));
+    fresh.set_messages(edited);
+    EXPECT_EQ(fresh.respond().text, r.text);
+  }
+}
+
 TEST(ChatSession, PrefillReportsItsChunksAndStopsBetweenThem) {
   ChatSession chat(model("stories260K"), 512, greedy(8));
   chat.set_prefill_chunk_seconds(1e-9);  // one tile to measure, then one token per chunk

@@ -18,13 +18,13 @@
 #include "gguf/gguf_reader.h"
 #include "llm/model.h"
 #include "llm/session.h"
-#include "ref/ref_forward.h"
 #include "ref/ref_ops.h"
 #include "support/golden.h"
 #include "support/quantized.h"
 #include "support/test_support.h"
 #include "util/errors.h"
 #include "vk/device_core.h"
+#include "vk/gpu_reference.h"
 #include "vk/kernel_rig.h"
 
 namespace vkchat::test {
@@ -44,11 +44,6 @@ llm::LoadOptions validated(std::int64_t n_ctx = 0, bool llama_cpp_rounding = fal
 std::unique_ptr<Model> load(const std::string& name, std::int64_t n_ctx = 0,
                             bool llama_cpp_rounding = false) {
   return Model::load(shared_path("models/" + name + ".gguf"), validated(n_ctx, llama_cpp_rounding));
-}
-
-// The CPU reference rounding as the model does.
-ref::Rounding ref_rounding(const Model& model) {
-  return model.summary().llama_cpp_rounding ? ref::Rounding::LlamaCpp : ref::Rounding::Exact;
 }
 
 // The largest element-wise difference of two logit rows, relative to the row's largest magnitude.
@@ -91,12 +86,6 @@ TEST(Forward, Stories260KGreedyContinuesAsLlamaCpp) {
 
 class GpuGolden : public ::testing::TestWithParam<std::string> {};
 
-// Teacher forcing: each golden's tokens through feed_all (prefill kernels, chunks of 32).
-GoldenReport run_golden(Session& s, const GoldenCase& g, Tolerance tol) {
-  s.truncate(0);
-  return compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()), tol);
-}
-
 // Every golden of `files` made on model `name`, each checked under `tol`; returns how many.
 int run_goldens(Session& s, const std::vector<std::filesystem::path>& files,
                 const std::string& name, const std::string& label, Tolerance tol) {
@@ -105,7 +94,7 @@ int run_goldens(Session& s, const std::vector<std::filesystem::path>& files,
     const GoldenCase g = read_golden(path);
     if (g.model != name) continue;
     ++cases;
-    expect_clean(g.name + label, run_golden(s, g, tol));
+    expect_clean(g.name + label, teacher_force(s, g, tol));
   }
   return cases;
 }
@@ -191,23 +180,9 @@ TEST_P(CpuReference, Stories260KMatchesIt) {
   std::vector<std::int32_t> tokens =
       read_golden(shared_path("golden/stories260K.score.jsonl")).tokens;
   tokens.resize(16);
-  ref::RefForward cpu(model->spec(), 16, ref::KvPrecision::F16, ref_rounding(*model));
-  const std::vector<float> want = cpu.feed(tokens);
-
-  Session s(*model, 16);
-  const std::vector<float> prefill = s.feed_all(tokens);
-  std::vector<float> decode;
-  s.truncate(0);
-  for (std::int32_t t : tokens) {
-    const std::span<const float> row =
-        s.position() == 0 ? (s.feed(std::span(&t, 1)), s.logits()) : s.decode(t);
-    decode.insert(decode.end(), row.begin(), row.end());
-  }
-  const double err_prefill = rel_l2(prefill, want), err_decode = rel_l2(decode, want);
-  std::printf("relative L2 of %zu x %lld logits: prefill %.3g, decode %.3g\n", tokens.size(),
-              static_cast<long long>(s.n_vocab()), err_prefill, err_decode);
-  EXPECT_LE(err_prefill, 1e-4);
-  EXPECT_LE(err_decode, 1e-4);
+  const ReferenceErrors e = compare_with_cpu_reference(*model, tokens, "stories260K");
+  EXPECT_LE(e.prefill, 1e-4);
+  EXPECT_LE(e.decode, 1e-4);
 }
 
 INSTANTIATE_TEST_SUITE_P(Rounding, CpuReference, ::testing::Bool(), [](const auto& info) {
@@ -229,8 +204,7 @@ TEST(Forward, QuantizedModelsRoundLikeTheCpuReference) {
     std::vector<std::int32_t> tokens =
         read_golden(shared_path(std::string("golden/") + name + ".score.jsonl")).tokens;
     tokens.resize(16);
-    ref::RefForward cpu(model->spec(), 16, ref::KvPrecision::F16, ref::Rounding::LlamaCpp);
-    const std::vector<float> want = cpu.feed(tokens);
+    const std::vector<float> want = cpu_reference_logits(*model, tokens);
     Session s(*model, 16);
     const std::vector<float> got = s.feed_all(tokens);
     const auto V = static_cast<std::size_t>(s.n_vocab());
@@ -262,8 +236,7 @@ TEST(Forward, LongPrefillChunkingDoesNotChangeTheLogits) {
   const std::vector<float> all = s.feed_all(tokens);
   const auto V = static_cast<std::size_t>(s.n_vocab());
   EXPECT_LE(max_rel_diff(one, std::span(all).last(V)), 1e-5);
-  ref::RefForward cpu(model->spec(), 528, ref::KvPrecision::F16);
-  const std::vector<float> want = cpu.feed(tokens);
+  const std::vector<float> want = cpu_reference_logits(*model, tokens);
   const double err = rel_l2(one, std::span(want).last(V));
   std::printf("position 519: relative L2 against the CPU reference %.3g\n", err);
   EXPECT_LE(err, 1e-4);

@@ -7,16 +7,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <span>
+#include <stdexcept>
 #include <string>
 
+#include "llm/kv_cache.h"
 #include "llm/model.h"
 #include "llm/session.h"
-#include "ref/ref_forward.h"
 #include "store/temp_dir.h"
 #include "support/golden.h"
 #include "support/quantized.h"
 #include "support/test_support.h"
 #include "support/tiny_gemma4.h"
+#include "vk/gpu_reference.h"
 #include "vk/kernel_rig.h"
 
 namespace vkchat::test {
@@ -33,12 +36,9 @@ std::unique_ptr<llm::Model> load_zoo(const std::string& name, bool llama_cpp_rou
 // `tol`. Returns the number of cases.
 int run_zoo_goldens(llm::Session& s, const std::string& name, Tolerance tol) {
   int cases = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const GoldenCase g = read_golden(shared_path("golden/zoo/" + name + suffix));
+  for (const GoldenCase& g : zoo_goldens(name)) {
     ++cases;
-    s.truncate(0);
-    expect_clean(g.name, compare_golden(g, s.feed_all(g.tokens),
-                                        static_cast<std::size_t>(s.n_vocab()), tol));
+    expect_clean(g.name, teacher_force(s, g, tol));
   }
   return cases;
 }
@@ -66,8 +66,8 @@ TEST_P(GemmaGpuGolden, TeacherForcingMatchesLlamaCpp) {
   }
 }
 
-// The GPU against engine/ref (f16 KV cache like the GPU) over 40 positions, past the window of
-// 16: prefill in one pass and token by token.
+// The GPU against engine/ref (f16 KV cache like the GPU, no ring) over 40 positions, past the
+// window of 16: prefill in chunks of 8 and token by token, over rings of 24 rows.
 TEST_P(GemmaGpuGolden, MatchesTheCpuReferencePastTheWindow) {
   for (bool rounded : {false, true}) {
     SCOPED_TRACE(rounded ? "llama.cpp rounding" : "exact");
@@ -76,31 +76,62 @@ TEST_P(GemmaGpuGolden, MatchesTheCpuReferencePastTheWindow) {
         read_golden(shared_path("golden/zoo/" + GetParam() + ".2.jsonl")).tokens;
     ASSERT_GE(tokens.size(), 40u);
     tokens.resize(40);
-    ref::RefForward cpu(model->spec(), 40, ref::KvPrecision::F16,
-                        rounded ? ref::Rounding::LlamaCpp : ref::Rounding::Exact);
-    const std::vector<float> want = cpu.feed(tokens);
-    llm::Session s(*model, 40);
-    const std::vector<float> prefill = s.feed_all(tokens);
-    std::vector<float> decode;
-    s.truncate(0);
-    for (std::int32_t t : tokens) {
-      const std::span<const float> row =
-          s.position() == 0 ? (s.feed(std::span(&t, 1)), s.logits()) : s.decode(t);
-      decode.insert(decode.end(), row.begin(), row.end());
-    }
-    const double err_prefill = rel_l2(prefill, want), err_decode = rel_l2(decode, want);
-    std::printf("%s%s: relative L2 of 40 positions: prefill %.3g, decode %.3g\n",
-                GetParam().c_str(), rounded ? " (llama.cpp rounding)" : "", err_prefill,
-                err_decode);
+    // Prefill chunks of 8: the window-16 layers keep rings of 24 rows, which 40 positions wrap.
+    const ReferenceErrors e = compare_with_cpu_reference(
+        *model, tokens, GetParam() + (rounded ? " (llama.cpp rounding)" : ""), 8);
     // Rounding like llama.cpp, gemma3's Q8_0 output product rounds its input to 8 bits: where
     // the GPU's float sums and the reference's double sums fall on either side of a grid
     // midpoint the input moves a whole step (measured 4.4e-3; see
     // Forward.QuantizedModelsRoundLikeTheCpuReference). In float the two agree to ~1.6e-4;
     // gemma4, whose near one-hot attention amplifies float noise, to 8.9e-4.
     const double exact_bound = is_gemma4(GetParam()) ? 3e-3 : 1e-3;
-    EXPECT_LE(err_prefill, rounded ? 1e-2 : exact_bound);
-    EXPECT_LE(err_decode, rounded ? 1e-2 : exact_bound);
+    EXPECT_LE(e.prefill, rounded ? 1e-2 : exact_bound);
+    EXPECT_LE(e.decode, rounded ? 1e-2 : exact_bound);
   }
+}
+
+// Sliding-window rings (llm::KvCache): with prefill chunks of 8 a window-16 layer keeps 24 rows,
+// so 56 positions wrap them twice. The ring's logits are a full cache's (a session with a row
+// per position on every layer) through prefill; through truncation to 47, the last position
+// whose window (keys 32 .. 46) the rings still hold after reaching 56 (56 - 24 = 32); and, one
+// position earlier, through the restart from 0 that truncation_point asks for.
+TEST_P(GemmaGpuGolden, RingsMatchAFullCacheAcrossTruncation) {
+  const auto model = load_zoo(GetParam(), false);
+  std::vector<std::int32_t> tokens =
+      read_golden(shared_path("golden/zoo/" + GetParam() + ".2.jsonl")).tokens;
+  ASSERT_GE(tokens.size(), 56u);
+  tokens.resize(56);
+  const auto V = static_cast<std::size_t>(model->hparams().n_vocab);
+  const auto rows = [&](const std::vector<float>& all, std::size_t from) {
+    return std::vector<float>(all.begin() + static_cast<std::ptrdiff_t>(from * V), all.end());
+  };
+  const auto from = [&](std::size_t p) { return std::span<const std::int32_t>(tokens).subspan(p); };
+
+  llm::Session full(*model, 64);
+  const std::vector<float> want = full.feed_all(tokens);
+  llm::Session ring(*model, 64, 8);
+  ASSERT_EQ(llm::KvCache::window_rows(model->hparams(), 64, 8), 24);
+  const double err_prefill = rel_l2(ring.feed_all(tokens), want);
+
+  // Position 47's window (keys 32 .. 46) is still in the rings.
+  EXPECT_EQ(ring.truncation_point(47), 47);
+  ring.truncate(47);
+  const double err_kept = rel_l2(ring.feed_all(from(47)), rows(want, 47));
+
+  // Position 46's window starts at key 31, which position 55 overwrote: back to 0.
+  EXPECT_EQ(ring.truncation_point(46), 0);
+  EXPECT_EQ(ring.truncation_point(20), 0);
+  EXPECT_THROW(ring.truncate(46), std::invalid_argument);
+  EXPECT_EQ(ring.position(), 56);
+  ring.truncate(0);
+  ring.feed(std::span<const std::int32_t>(tokens).first(46));
+  EXPECT_EQ(ring.truncation_point(40), 40);  // nothing past 46 was reached since the restart
+  const double err_again = rel_l2(ring.feed_all(from(46)), rows(want, 46));
+
+  std::printf("%s: rings vs full cache, relative L2: prefill %.3g, kept %.3g, re-prefilled %.3g\n",
+              GetParam().c_str(), err_prefill, err_kept, err_again);
+  // The same kernels on the same keys; only the chunking of the prefill differs.
+  for (const double err : {err_prefill, err_kept, err_again}) EXPECT_LE(err, 1e-4);
 }
 
 // Gemma 4's shared-KV layers (tiny-gemma4, tests/data/gemma4) on the GPU: llama.cpp's score golden
@@ -116,15 +147,11 @@ TEST(Gemma4SharedKvGpu, MatchesLlamaCppAndTheCpuReference) {
     o.llama_cpp_rounding = rounded;
     const auto model = llm::Model::load(path, o);
     llm::Session s(*model, static_cast<std::int64_t>(g.tokens.size()));
-    const std::vector<float> gpu = s.feed_all(g.tokens);
     if (rounded) {
-      expect_clean(g.name, compare_golden(g, gpu, static_cast<std::size_t>(s.n_vocab()),
-                                          gemma4_zoo_tolerance()));
+      expect_clean(g.name, teacher_force(s, g, gemma4_zoo_tolerance()));
       continue;
     }
-    ref::RefForward cpu(model->spec(), static_cast<std::int64_t>(g.tokens.size()),
-                        ref::KvPrecision::F16, ref::Rounding::Exact);
-    const double err = rel_l2(gpu, cpu.feed(g.tokens));
+    const double err = rel_l2(s.feed_all(g.tokens), cpu_reference_logits(*model, g.tokens));
     std::printf("tiny-gemma4: GPU vs CPU reference, relative L2 %.3g\n", err);
     EXPECT_LE(err, 3e-3);
   }

@@ -14,12 +14,12 @@
 
 #include "llm/model.h"
 #include "llm/session.h"
-#include "ref/ref_forward.h"
 #include "store/temp_dir.h"
 #include "support/golden.h"
 #include "support/longrope_model.h"
 #include "support/quantized.h"
 #include "support/test_support.h"
+#include "vk/gpu_reference.h"
 #include "vk/kernel_rig.h"
 
 namespace vkchat::test {
@@ -36,14 +36,6 @@ std::unique_ptr<Model> load_zoo(const std::string& name, bool llama_cpp_rounding
   return Model::load(shared_path("models/zoo/" + name + ".gguf"), o);
 }
 
-std::vector<GoldenCase> zoo_goldens(const std::string& name) {
-  std::vector<GoldenCase> cases;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    cases.push_back(read_golden(shared_path("golden/zoo/" + name + suffix)));
-  }
-  return cases;
-}
-
 // The F32 absolute bound (0.01); the relative one 10% instead of 2%: llama.cpp's flash
 // attention rounds Q and its running output to fp16 even on F32 weights, and smollm3 moves by up
 // to 8% relative (0.0085 absolute) under it. With that rounding emulated (vkchat-cli score
@@ -58,11 +50,7 @@ TEST_P(LlamaVariantGpu, RoundedTeacherForcingMatchesLlamaCpp) {
   const auto model = load_zoo(name, true);
   const Tolerance tol = rounded_golden_tolerance(is_quantized(model->gguf()));
   Session s(*model, 128);
-  for (const GoldenCase& g : zoo_goldens(name)) {
-    s.truncate(0);
-    expect_clean(g.name, compare_golden(g, s.feed_all(g.tokens),
-                                        static_cast<std::size_t>(s.n_vocab()), tol));
-  }
+  for (const GoldenCase& g : zoo_goldens(name)) expect_clean(g.name, teacher_force(s, g, tol));
 }
 
 // In float against llama.cpp on F32 weights: the F32/F16 tolerances.
@@ -72,9 +60,7 @@ TEST_P(LlamaVariantGpu, ExactTeacherForcingMatchesLlamaCppOnF32Weights) {
   const GoldenCase g = read_golden(std::filesystem::path(VKCHAT_TEST_DATA_DIR) / "golden-dequant" /
                                    (name + ".score.jsonl"));
   Session s(*model, 128);
-  expect_clean(g.name + " (F32 weights)",
-               compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()),
-                              kF32WeightsTolerance));
+  expect_clean(g.name + " (F32 weights)", teacher_force(s, g, kF32WeightsTolerance));
 }
 
 // In float, 40 positions of the score golden, prefill and decode, against engine/ref.
@@ -83,11 +69,8 @@ TEST_P(LlamaVariantGpu, ExactMatchesTheCpuReference) {
   const auto model = load_zoo(name, false);
   std::vector<std::int32_t> tokens = zoo_goldens(name).back().tokens;
   tokens.resize(40);
-  ref::RefForward cpu(model->spec(), 40, ref::KvPrecision::F16, ref::Rounding::Exact);
-  const std::vector<float> want = cpu.feed(tokens);
   Session s(*model, 40);
-  const std::vector<float> prefill = s.feed_all(tokens);
-  const double err = rel_l2(prefill, want);
+  const double err = rel_l2(s.feed_all(tokens), cpu_reference_logits(*model, tokens));
   std::printf("%s exact: relative L2 %.3g\n", name.c_str(), err);
   // f16 cache values within float noise of a rounding midpoint (forward_test.cpp, CpuReference).
   EXPECT_LE(err, 2e-4);
@@ -104,21 +87,9 @@ TEST_P(LlamaVariantGpu, MatchesTheCpuReference) {
   std::vector<std::int32_t> tokens = zoo_goldens(name).back().tokens;
   ASSERT_GE(tokens.size(), 40u);
   tokens.resize(40);
-  ref::RefForward cpu(model->spec(), 40, ref::KvPrecision::F16, ref::Rounding::LlamaCpp);
-  const std::vector<float> want = cpu.feed(tokens);
-  Session s(*model, 40);
-  const std::vector<float> prefill = s.feed_all(tokens);
-  std::vector<float> decode;
-  s.truncate(0);
-  for (std::int32_t t : tokens) {
-    const std::span<const float> row =
-        s.position() == 0 ? (s.feed(std::span(&t, 1)), s.logits()) : s.decode(t);
-    decode.insert(decode.end(), row.begin(), row.end());
-  }
-  const double err_prefill = rel_l2(prefill, want), err_decode = rel_l2(decode, want);
-  std::printf("%s: relative L2 prefill %.3g, decode %.3g\n", name.c_str(), err_prefill, err_decode);
-  EXPECT_LE(err_prefill, 0.02);
-  EXPECT_LE(err_decode, 0.02);
+  const ReferenceErrors e = compare_with_cpu_reference(*model, tokens, name);
+  EXPECT_LE(e.prefill, 0.02);
+  EXPECT_LE(e.decode, 0.02);
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, LlamaVariantGpu,
@@ -137,9 +108,7 @@ TEST(LongRopeGpu, Phi3MatchesLlamaCpp) {
   const auto model = Model::load(write_phi3_longrope_model(dir.path()), o);
   const GoldenCase g = read_golden(phi3_longrope_golden());
   Session s(*model, 128);
-  expect_clean(g.name,
-               compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()),
-                              rounded_golden_tolerance(true)));
+  expect_clean(g.name, teacher_force(s, g, rounded_golden_tolerance(true)));
 }
 
 }  // namespace

@@ -92,6 +92,13 @@ double compare_linear(KernelRig& rig, GgmlType type, std::int64_t N, std::int64_
   return conditioned_rel_l2(rig.read_f32(y), want, magnitudes(m, x, T));
 }
 
+// K = 256 n + 32 (or an odd K for the float types). The streaming matvec (CPU devices) bakes a
+// row's units per invocation into its pipeline, so tests that need no other K share this one and
+// its pipeline: on lavapipe each pipeline of a codebook type costs seconds to build.
+std::int64_t k_odd(GgmlType type) {
+  return is_float(type) ? 97 : (block(type) == 32 ? 256 * 2 + 32 : 256 * 3);
+}
+
 class LinearTest : public ::testing::TestWithParam<GgmlType> {};
 
 TEST_P(LinearTest, MatvecOddShapes) {
@@ -102,10 +109,10 @@ TEST_P(LinearTest, MatvecOddShapes) {
   // One row; K one block; K = 256 n + 32 (or an odd K for the float types); N not a multiple
   // of the rows per workgroup; K longer than one pass of the workgroup over the row.
   std::int64_t b = block(type);
-  std::int64_t k_odd = is_float(type) ? 97 : (b == 32 ? 256 * 2 + 32 : 256 * 3);
   struct Shape {
     std::int64_t N, K;
-  } shapes[] = {{1, b}, {1, k_odd}, {37, k_odd}, {5, 64 * 32 * 2 + (is_float(type) ? 33 : b)}};
+  } shapes[] = {
+      {1, b}, {1, k_odd(type)}, {37, k_odd(type)}, {5, 64 * 32 * 2 + (is_float(type) ? 33 : b)}};
   for (const Shape& s : shapes) {
     SCOPED_TRACE("N " + std::to_string(s.N) + " K " + std::to_string(s.K));
     EXPECT_LE(compare_linear(rig, type, s.N, s.K, 1, Kernel::Matvec, seed), tolerance(type));
@@ -117,8 +124,7 @@ TEST_P(LinearTest, MatvecSeveralTokens) {
   std::uint64_t seed = test_seed() + 7;
   SCOPED_TRACE(seed_trace(seed));
   KernelRig rig;
-  std::int64_t K = is_float(type) ? 75 : 256 + (block(type) == 32 ? 32 : 256);
-  EXPECT_LE(compare_linear(rig, type, 19, K, 3, Kernel::Matvec, seed), tolerance(type));
+  EXPECT_LE(compare_linear(rig, type, 19, k_odd(type), 3, Kernel::Matvec, seed), tolerance(type));
 }
 
 TEST_P(LinearTest, MatmulTiles) {
@@ -343,13 +349,32 @@ INSTANTIATE_TEST_SUITE_P(Part, LinearLayoutSweep, ::testing::Range<std::size_t>(
 // KernelConfig::for_device picks the matmul by device type (shared-memory tiles on GPUs,
 // register blocks on CPUs); whichever this device gets, both must compute the same thing, for
 // every type and at register-block shapes that leave partial blocks in both directions.
+//
+// Each run: the shared-memory tiles (the GPUs' kernel, which nothing else runs on a CPU device)
+// and 8 x 8 register blocks of a workgroup of 8 (an 8-wide CPU device's default, whose pipelines
+// LinearTest.MatmulTiles has built there) for every type; the two odd block shapes, whose pipelines
+// cost lavapipe seconds per type, each for two types drawn with the printed seed (VKCHAT_SWEEP_SEED
+// replays a run, VKCHAT_FULL_SWEEP=1 runs every type at every shape).
 TEST(LinearLayouts, MatmulSharedTilesAndRegisterBlocks) {
   std::uint64_t seed = test_seed() + 29;
-  SCOPED_TRACE(seed_trace(seed));
+  if (auto s = env_value("VKCHAT_SWEEP_SEED")) seed = std::stoull(*s);
+  const bool full = env_flag("VKCHAT_FULL_SWEEP");
+  SCOPED_TRACE("VKCHAT_SWEEP_SEED=" + std::to_string(seed) + (full ? " VKCHAT_FULL_SWEEP=1" : ""));
   struct Layout {
     std::uint32_t wg, rows, tokens;  // rows 0: the shared-memory tiles
-  } layouts[] = {{64, 0, 8}, {8, 8, 8}, {4, 3, 5}, {1, 1, 1}};
+    bool every_type;
+  } layouts[] = {{64, 0, 8, true}, {8, 8, 8, true}, {4, 3, 5, false}, {1, 1, 1, false}};
+  const std::vector<GgmlType> types = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16,
+                                       GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
+                                       GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K,
+                                       GgmlType::Q5_K, GgmlType::Q6_K};
+  std::mt19937_64 gen(seed);
   for (const Layout& l : layouts) {
+    std::vector<GgmlType> run = types;
+    if (!l.every_type && !full) {
+      std::shuffle(run.begin(), run.end(), gen);
+      run.resize(2);
+    }
     ops::KernelConfig c = ops::KernelConfig::for_device(vk_context());
     c.matvec_wg = l.wg;
     c.matmul_rows = l.rows;
@@ -357,9 +382,7 @@ TEST(LinearLayouts, MatmulSharedTilesAndRegisterBlocks) {
     KernelRig rig(c);
     SCOPED_TRACE("wg " + std::to_string(l.wg) + " rows " + std::to_string(l.rows) + " tokens " +
                  std::to_string(l.tokens));
-    for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0,
-                          GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
-                          GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    for (GgmlType type : run) {
       SCOPED_TRACE(std::string(gguf::type_name(type)));
       std::int64_t K = is_float(type) ? 101 : 256 + (block(type) == 32 ? 32 : 256);
       EXPECT_LE(compare_linear(rig, type, 45, K, 19, Kernel::Matmul, seed), tolerance(type));

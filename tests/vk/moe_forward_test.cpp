@@ -15,13 +15,13 @@
 #include "llm/session.h"
 #include "model/weights.h"
 #include "quant/device_layout.h"
-#include "ref/ref_forward.h"
 #include "ref/ref_ops.h"
 #include "support/golden.h"
 #include "support/test_support.h"
 #include "util/errors.h"
 #include "vk/device_core.h"
 #include "vk/device_info.h"
+#include "vk/gpu_reference.h"
 #include "vk/kernel_rig.h"
 #include "vk/profiler.h"
 
@@ -41,11 +41,8 @@ std::unique_ptr<llm::Model> load_moe(bool llama_cpp_rounding) {
 // returns the steps and how many were reproduced.
 GoldenReport run_zoo_goldens(llm::Session& s, const std::string& label, Tolerance tol) {
   GoldenReport total;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const GoldenCase g = read_golden(shared_path("golden/zoo/" + kModel + suffix));
-    s.truncate(0);
-    const GoldenReport rep =
-        compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()), tol);
+  for (const GoldenCase& g : zoo_goldens(kModel)) {
+    const GoldenReport rep = teacher_force(s, g, tol);
     expect_clean(g.name + label, rep);
     total.steps += rep.steps;
     total.reproduced += rep.reproduced;
@@ -76,22 +73,9 @@ TEST(MoeForward, Qwen3MoeMatchesTheCpuReference) {
   std::vector<std::int32_t> tokens =
       read_golden(shared_path("golden/zoo/" + kModel + ".score.jsonl")).tokens;
   tokens.resize(16);
-  ref::RefForward cpu(model->spec(), 16, ref::KvPrecision::F16, ref::Rounding::Exact);
-  const std::vector<float> want = cpu.feed(tokens);
-  llm::Session s(*model, 16);
-  const std::vector<float> prefill = s.feed_all(tokens);
-  std::vector<float> decode;
-  s.truncate(0);
-  for (std::int32_t t : tokens) {
-    const std::span<const float> row =
-        s.position() == 0 ? (s.feed(std::span(&t, 1)), s.logits()) : s.decode(t);
-    decode.insert(decode.end(), row.begin(), row.end());
-  }
-  const double err_prefill = rel_l2(prefill, want), err_decode = rel_l2(decode, want);
-  std::printf("relative L2 of %zu x %lld logits: prefill %.3g, decode %.3g\n", tokens.size(),
-              static_cast<long long>(s.n_vocab()), err_prefill, err_decode);
-  EXPECT_LE(err_prefill, 1e-4);
-  EXPECT_LE(err_decode, 1e-4);
+  const ReferenceErrors e = compare_with_cpu_reference(*model, tokens, kModel);
+  EXPECT_LE(e.prefill, 1e-4);
+  EXPECT_LE(e.decode, 1e-4);
 }
 
 // The routing and the experts run inside the decode step's one submit: no host round trip, no

@@ -13,9 +13,9 @@
 
 #include "llm/model.h"
 #include "llm/session.h"
-#include "ref/ref_forward.h"
 #include "support/golden.h"
 #include "support/test_support.h"
+#include "vk/gpu_reference.h"
 #include "vk/kernel_rig.h"
 
 namespace vkchat::test {
@@ -52,12 +52,9 @@ TEST(Qwen35GpuGolden, MatchesLlamaCpp) {
   llm::Session s(*model, 128);
   const Tolerance tol = kGoldenTolerance;
   int cases = 0;
-  for (const char* suffix : {".0.jsonl", ".1.jsonl", ".2.jsonl", ".score.jsonl"}) {
-    const GoldenCase g = read_golden(shared_path(std::string("golden/zoo/") + kModel + suffix));
+  for (const GoldenCase& g : zoo_goldens(kModel)) {
     ++cases;
-    s.truncate(0);
-    const GoldenReport rep =
-        compare_golden(g, s.feed_all(g.tokens), static_cast<std::size_t>(s.n_vocab()), tol);
+    const GoldenReport rep = teacher_force(s, g, tol);
     expect_clean(g.name, rep);
     EXPECT_GT(rep.top1_checked, 0);
   }
@@ -77,26 +74,10 @@ class Qwen35GpuReference : public ::testing::TestWithParam<bool> {};
 
 TEST_P(Qwen35GpuReference, MatchesCpuReference) {
   const auto model = load_zoo(GetParam());
-  const std::vector<std::int32_t> tokens = score_tokens(16);
-  ref::RefForward cpu(model->spec(), 16, ref::KvPrecision::F16,
-                      GetParam() ? ref::Rounding::LlamaCpp : ref::Rounding::Exact);
-  const std::vector<float> want = cpu.feed(tokens);
-
-  llm::Session s(*model, 16);
-  const std::vector<float> prefill = s.feed_all(tokens);
-  s.truncate(0);
-  std::vector<float> decode;
-  for (std::int32_t t : tokens) {
-    const std::span<const float> row =
-        s.position() == 0 ? (s.feed(std::span(&t, 1)), s.logits()) : s.decode(t);
-    decode.insert(decode.end(), row.begin(), row.end());
-  }
-  const double err_prefill = rel_l2(prefill, want), err_decode = rel_l2(decode, want);
-  std::printf("relative L2 of %zu x %lld logits: prefill %.3g, decode %.3g\n", tokens.size(),
-              static_cast<long long>(s.n_vocab()), err_prefill, err_decode);
+  const ReferenceErrors e = compare_with_cpu_reference(*model, score_tokens(16), kModel);
   const double bound = GetParam() ? kRoundedBound : 1e-4;
-  EXPECT_LE(err_prefill, bound);
-  EXPECT_LE(err_decode, bound);
+  EXPECT_LE(e.prefill, bound);
+  EXPECT_LE(e.decode, bound);
 }
 
 INSTANTIATE_TEST_SUITE_P(Rounding, Qwen35GpuReference, ::testing::Bool(), [](const auto& info) {

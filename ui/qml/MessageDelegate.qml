@@ -28,6 +28,8 @@ FocusScope {
     required property string details
     required property string provenance  // the answer's whole record, for its details tooltip
     required property string command     // the vkchat-cli line that writes it again
+    required property string reasoning
+    required property string reasoningSummary
     required property int index
 
     readonly property bool isUser: role === "user"
@@ -110,7 +112,7 @@ FocusScope {
     implicitHeight: column.implicitHeight
     activeFocusOnTab: true
     Accessible.role: Accessible.ListItem
-    Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + ": " + (content.length > 300 ? content.substring(0, 300) + "…" : content)
+    Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + ": " + (reasoningSummary.length > 0 ? reasoningSummary + ". " : "") + (content.length > 300 ? content.substring(0, 300) + "…" : content)
 
     ListModel {
         id: pieces
@@ -265,6 +267,20 @@ FocusScope {
             }
         }
 
+        // A thinking model's reasoning, collapsed, above its answer (open or closed, it stays as
+        // the user left it while the list recycles delegates).
+        ThinkingSection {
+            visible: row.isAssistant && row.reasoning.length > 0
+            Layout.fillWidth: true
+            Layout.leftMargin: 40
+            theme: row.theme
+            reasoning: row.reasoning
+            summary: row.reasoningSummary
+            streaming: row.streaming && row.content.length === 0
+            expanded: row.expandedLimits["thinking:" + row.messageId] === true
+            onExpandedChanged: row.expandedLimits["thinking:" + row.messageId] = expanded
+        }
+
         // An answer. Positioners, not layouts, inside: pieces come and change size one by one.
         Item {
             visible: row.isAssistant
@@ -314,13 +330,13 @@ FocusScope {
                 }
 
                 Label {
-                    visible: row.streaming && row.content.length === 0
+                    visible: row.streaming && row.content.length === 0 && row.reasoning.length === 0
                     topPadding: 4
                     text: qsTr("Thinking…")
                     color: row.theme.faintText
                     font.italic: true
                     SequentialAnimation on opacity {
-                        running: row.streaming && row.content.length === 0
+                        running: row.streaming && row.content.length === 0 && row.reasoning.length === 0
                         loops: Animation.Infinite
                         NumberAnimation {
                             from: 1

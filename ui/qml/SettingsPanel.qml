@@ -321,6 +321,48 @@ Rectangle {
                     onEditingFinished: panel.settings.seed = Number(text)
                 }
 
+                // The chat template's reasoning switches, where the loaded model's template has
+                // them; per conversation. "Template default" leaves the variable unset.
+                SectionLabel {
+                    visible: panel.settings.hasThinkingSwitch || panel.settings.hasEffortSwitch
+                    text: qsTr("Reasoning")
+                }
+                RowLayout {
+                    Layout.fillWidth: true
+                    visible: panel.settings.hasThinkingSwitch
+                    Label {
+                        Layout.fillWidth: true
+                        text: qsTr("Thinking")
+                        color: panel.theme.text
+                    }
+                    ComboBox {
+                        id: thinkingBox
+                        objectName: "thinkingSwitch"
+                        readonly property var values: ["", "on", "off"]
+                        model: [qsTr("Template default"), qsTr("On"), qsTr("Off")]
+                        currentIndex: Math.max(0, values.indexOf(panel.settings.thinking))
+                        Accessible.name: qsTr("Thinking (the template's enable_thinking)")
+                        onActivated: index => panel.settings.thinking = values[index]
+                    }
+                }
+                RowLayout {
+                    Layout.fillWidth: true
+                    visible: panel.settings.hasEffortSwitch
+                    Label {
+                        Layout.fillWidth: true
+                        text: qsTr("Reasoning effort")
+                        color: panel.theme.text
+                    }
+                    ComboBox {
+                        objectName: "effortSwitch"
+                        readonly property var values: ["", "low", "medium", "high"]
+                        model: [qsTr("Template default"), qsTr("Low"), qsTr("Medium"), qsTr("High")]
+                        currentIndex: Math.max(0, values.indexOf(panel.settings.reasoningEffort))
+                        Accessible.name: qsTr("Reasoning effort (the template's reasoning_effort)")
+                        onActivated: index => panel.settings.reasoningEffort = values[index]
+                    }
+                }
+
                 SectionLabel {
                     text: qsTr("System prompt")
                 }

@@ -123,6 +123,17 @@ Rectangle {
             Keys.onEscapePressed: text = ""
             Keys.onDownPressed: list.forceActiveFocus()
         }
+        // Answers' reasoning is searched only when asked: it is long and mostly scratch work.
+        CheckBox {
+            objectName: "searchReasoning"
+            visible: sidebar.conversations.searching || activeFocus
+            Layout.fillWidth: true
+            text: qsTr("Also search reasoning")
+            font.pixelSize: 12
+            checked: sidebar.conversations.searchReasoning
+            Accessible.name: qsTr("Also search the answers' reasoning")
+            onToggled: sidebar.conversations.searchReasoningRequested(checked)
+        }
 
         ListView {
             id: list
