@@ -128,4 +128,25 @@ void ChatStore::forget_model(std::string_view path) {
   db_.prepare("DELETE FROM recent_models WHERE path = ?1").bind(path).run();
 }
 
+std::optional<std::string> ChatStore::cached_model_sha256(std::string_view path,
+                                                          std::int64_t size_bytes,
+                                                          std::int64_t mtime_ms) const {
+  Statement st = db_.prepare(
+      "SELECT sha256 FROM model_hashes WHERE path = ?1 AND size_bytes = ?2 AND mtime_ms = ?3");
+  st.bind(path, size_bytes, mtime_ms);
+  if (!st.step()) return std::nullopt;
+  return st.text(0);
+}
+
+void ChatStore::remember_model_sha256(std::string_view path, std::int64_t size_bytes,
+                                      std::int64_t mtime_ms, std::string_view sha256) {
+  // One row per path: a rewritten file's old hash is of no further use.
+  db_.prepare(
+         "INSERT INTO model_hashes (path, size_bytes, mtime_ms, sha256) VALUES (?1, ?2, ?3, ?4) "
+         "ON CONFLICT (path) DO UPDATE SET size_bytes = excluded.size_bytes, "
+         "mtime_ms = excluded.mtime_ms, sha256 = excluded.sha256")
+      .bind(path, size_bytes, mtime_ms, sha256)
+      .run();
+}
+
 }  // namespace vkchat::store

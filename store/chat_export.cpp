@@ -81,7 +81,11 @@ std::string ChatStore::export_json(std::int64_t conversation_id) const {
       "  'prefill_tokens_per_s', m.prefill_tps, 'decode_tokens_per_s', m.decode_tps,"
       "  'time_to_first_token_ms', m.ttft_ms, 'finish_reason', m.finish_reason) END),"
       " 'reasoning', json(CASE WHEN m.reasoning = '' THEN NULL ELSE json_object("
-      "  'text', m.reasoning, 'tokens', m.reasoning_tokens, 'ms', m.reasoning_ms) END))"
+      "  'text', m.reasoning, 'tokens', m.reasoning_tokens, 'ms', m.reasoning_ms) END),"
+      " 'provenance', json(CASE WHEN m.model_path IS NULL THEN NULL ELSE json_object("
+      "  'model_path', m.model_path, 'model_sha256', m.model_sha256,"
+      "  'engine_version', m.engine_version, 'device', m.device,"
+      "  'context_size', m.context_size, 'prompt', m.prompt) END))"
       " FROM messages m WHERE m.conversation_id = ?1 ORDER BY m.id");
   rows_st.bind(conversation_id);
   std::string messages = "[";

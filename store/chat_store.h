@@ -35,6 +35,8 @@
 
 namespace vkchat::store {
 
+struct ImportedMessage;  // internal to chat_import.cpp
+
 class ChatStore {
  public:
   // busy_timeout_ms: how long a call waits for another connection's lock before it fails with a
@@ -132,9 +134,14 @@ class ChatStore {
   // think.
   void checkpoint(std::int64_t message_id, std::string_view text, int token_count,
                   const ReasoningRecord& reasoning = {});
+  // `provenance`: what produced the answer, for reproducing it (none for an answer the app
+  // closed on, whose prompt it no longer knows).
   void finish_assistant_message(std::int64_t message_id, std::string_view text, int token_count,
-                                const GenerationStats& stats,
-                                const ReasoningRecord& reasoning = {});
+                                const GenerationStats& stats, const ReasoningRecord& reasoning = {},
+                                const std::optional<Provenance>& provenance = std::nullopt);
+  // The model file at `path` turned out to have this SHA-256: answers from it that finished
+  // while it was being computed (model_sha256 empty) get it. Returns how many.
+  int fill_model_sha256(std::string_view path, std::string_view sha256);
   // Removes an answer that failed before it had any text (an assistant message without
   // children); the branch on screen goes back to its newest sibling, else to its parent.
   void discard_answer(std::int64_t message_id);
@@ -148,19 +155,49 @@ class ChatStore {
   void set_default_chat_settings(const ChatSettings& settings);
   void reset_default_chat_settings();  // back to the built-in defaults
 
+  // Presets: the built-in ones (builtin_presets()) first, then the user's by name. Saving one
+  // under a built-in name, or an empty name, is a StoreError; saving an existing user preset's
+  // name replaces it.
+  std::vector<Preset> presets() const;
+  std::optional<Preset> preset(std::string_view name) const;
+  void save_preset(std::string_view name, const ChatSettings& settings);
+  void delete_preset(std::string_view name);  // a user preset; a built-in one is a StoreError
+  // Chooses preset `name` for the conversation: its settings become the conversation's, and the
+  // name is kept with it. An unknown name is a StoreError.
+  void set_conversation_preset(std::int64_t id, std::string_view name);
+
   // Recent models, keyed by path; remembering one again moves it to the top.
   void remember_model(const RecentModel& model);  // last_opened 0 means now
   std::vector<RecentModel> recent_models(int limit = 10) const;
   void forget_model(std::string_view path);
+
+  // The SHA-256 of model files, cached by path, size and modification time: a file is hashed
+  // once, and again only when it changed (any other size or mtime is a miss).
+  std::optional<std::string> cached_model_sha256(std::string_view path, std::int64_t size_bytes,
+                                                 std::int64_t mtime_ms) const;
+  void remember_model_sha256(std::string_view path, std::int64_t size_bytes, std::int64_t mtime_ms,
+                             std::string_view sha256);
 
   // Markdown, for people: the conversation's active branch. JSON, for programs (one object,
   // format "vkchat.conversation" version 2): every message of every branch with its parent_id,
   // the ids of the active branch ("active_path") and, for a damaged tree, "damage".
   std::string export_markdown(std::int64_t conversation_id) const;
   std::string export_json(std::int64_t conversation_id) const;
+  // Adds the conversations of an export as new ones (new ids; the tree, the branch on screen,
+  // titles, times, settings, stats and the settings each answer used are kept) and returns
+  // their ids. Reads vkchat's own JSON (export_json, versions 1 and 2) and ChatGPT's
+  // conversations.json (an array of conversations, each a "mapping" of nodes with parent and
+  // children; only the user's and the assistant's text parts are kept, a visible system message
+  // becomes the system prompt). Input it cannot read is a StoreError saying why; nothing is
+  // written then.
+  std::vector<std::int64_t> import_json(std::string_view json);
 
  private:
   explicit ChatStore(Database db) : db_(std::move(db)) {}
+  std::int64_t import_vkchat(std::string_view json);
+  std::vector<std::int64_t> import_chatgpt(std::string_view json, bool array);
+  std::int64_t insert_imported(const Conversation& c, const std::vector<ImportedMessage>& messages,
+                               const std::optional<std::string>& leaf);
   Message insert_message(std::int64_t conversation_id, std::optional<std::int64_t> parent_id,
                          Role role, std::string_view content, const SamplingSettings* used);
   Message insert_user_message(const Conversation& c, std::optional<std::int64_t> parent_id,
@@ -177,6 +214,9 @@ class ChatStore {
   Database db_;
   std::int64_t last_time_ = 0;
 };
+
+// The presets every install has: precise, balanced, creative.
+const std::vector<Preset>& builtin_presets();
 
 // Milliseconds since the Unix epoch, now: the clock of every timestamp the store writes.
 std::int64_t now_ms();

@@ -314,7 +314,8 @@ void ChatStore::checkpoint(std::int64_t message_id, std::string_view text, int t
 
 void ChatStore::finish_assistant_message(std::int64_t message_id, std::string_view text,
                                          int token_count, const GenerationStats& stats,
-                                         const ReasoningRecord& reasoning) {
+                                         const ReasoningRecord& reasoning,
+                                         const std::optional<Provenance>& provenance) {
   Transaction tx(db_);
   Statement st = db_.prepare(
       "UPDATE messages SET content = ?2, token_count = ?3, complete = 1, prefill_tps = ?4, "
@@ -325,8 +326,24 @@ void ChatStore::finish_assistant_message(std::int64_t message_id, std::string_vi
           reasoning.tokens, reasoning.ms);
   st.run();
   if (db_.changes() == 0) fail_not_streaming(*this, db_, message_id, "finish");
+  if (provenance) {
+    db_.prepare(
+           "UPDATE messages SET model_path = ?2, model_sha256 = ?3, engine_version = ?4, "
+           "device = ?5, context_size = ?6, prompt = ?7 WHERE id = ?1")
+        .bind(message_id, provenance->model_path, provenance->model_sha256,
+              provenance->engine_version, provenance->device, provenance->context_size,
+              whole_utf8(provenance->prompt))
+        .run();
+  }
   touch(message(message_id).conversation_id, next_time());
   tx.commit();
+}
+
+int ChatStore::fill_model_sha256(std::string_view path, std::string_view sha256) {
+  db_.prepare("UPDATE messages SET model_sha256 = ?2 WHERE model_path = ?1 AND model_sha256 = ''")
+      .bind(path, sha256)
+      .run();
+  return db_.changes();
 }
 
 void ChatStore::discard_answer(std::int64_t message_id) {

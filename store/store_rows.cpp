@@ -95,6 +95,7 @@ Conversation conversation(const Statement& st) {
   c.settings.sampling = sampling(st, 10);
   if (!st.is_null(18)) c.settings.enable_thinking = st.int64(18) != 0;
   c.settings.reasoning_effort = st.text(19);
+  c.preset = st.text(20);
   return c;
 }
 
@@ -112,11 +113,16 @@ Message message(const Statement& st) {
     m.stats = GenerationStats{st.real(8), st.real(9), st.real(10), finish_reason_at(st, 11)};
   }
   if (!st.is_null(12)) m.sampling = sampling(st, 12);
-  m.sibling_index = static_cast<int>(st.int64(20));
-  m.sibling_count = static_cast<int>(st.int64(21));
-  m.reasoning = st.text(22);
-  m.reasoning_tokens = static_cast<int>(st.int64(23));
-  m.reasoning_ms = st.real(24);
+  if (!st.is_null(20)) {
+    m.provenance = Provenance{
+        st.text(20), st.text(21), st.text(22), st.text(23), static_cast<int>(st.int64(24)),
+        st.text(25)};
+  }
+  m.sibling_index = static_cast<int>(st.int64(26));
+  m.sibling_count = static_cast<int>(st.int64(27));
+  m.reasoning = st.text(28);
+  m.reasoning_tokens = static_cast<int>(st.int64(29));
+  m.reasoning_ms = st.real(30);
   return m;
 }
 

@@ -21,7 +21,7 @@ void bind_sampling(Statement& st, int first_index, const SamplingSettings& s);
 inline constexpr std::string_view kConversationColumns =
     "id, title, title_is_auto, created_at, updated_at, model_path, model_hash, system_prompt, "
     "active_leaf_id, deleted_at, temperature, top_p, top_k, min_p, repeat_penalty, max_tokens, "
-    "seed_mode, seed, enable_thinking, reasoning_effort";
+    "seed_mode, seed, enable_thinking, reasoning_effort, preset";
 Conversation conversation(const Statement& st);
 
 // SELECT kMessageColumns FROM messages m ... (the table must be aliased m).
@@ -29,6 +29,7 @@ inline constexpr std::string_view kMessageColumns =
     "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.created_at, m.token_count, "
     "m.complete, m.prefill_tps, m.decode_tps, m.ttft_ms, m.finish_reason, m.temperature, "
     "m.top_p, m.top_k, m.min_p, m.repeat_penalty, m.max_tokens, m.seed_mode, m.seed, "
+    "m.model_path, m.model_sha256, m.engine_version, m.device, m.context_size, m.prompt, "
     "(SELECT count(*) FROM messages s WHERE s.conversation_id = m.conversation_id "
     " AND s.parent_id IS m.parent_id AND s.id < m.id), "
     "(SELECT count(*) FROM messages s WHERE s.conversation_id = m.conversation_id "

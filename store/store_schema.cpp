@@ -119,8 +119,44 @@ END;
 INSERT INTO reasoning_fts(reasoning_fts) VALUES ('rebuild');
 )sql";
 
+// Version 4: reproducible answers, and presets. Each answer records what produced it
+// (store_types.h, Provenance); older answers keep NULLs there. The SHA-256 of model files is cached
+// by path, size and modification time, so a file is hashed once and again only after it changes.
+constexpr std::string_view kVersion4 = R"sql(
+ALTER TABLE messages ADD COLUMN model_path TEXT;
+ALTER TABLE messages ADD COLUMN model_sha256 TEXT;
+ALTER TABLE messages ADD COLUMN engine_version TEXT;
+ALTER TABLE messages ADD COLUMN device TEXT;
+ALTER TABLE messages ADD COLUMN context_size INTEGER;
+ALTER TABLE messages ADD COLUMN prompt TEXT;
+CREATE INDEX messages_by_model ON messages(model_path) WHERE model_path IS NOT NULL;
+
+CREATE TABLE model_hashes (
+  path       TEXT    PRIMARY KEY,
+  size_bytes INTEGER NOT NULL,
+  mtime_ms   INTEGER NOT NULL,
+  sha256     TEXT    NOT NULL
+) WITHOUT ROWID;
+
+-- The user's presets (the built-in ones are in the code, store/presets.cpp); a conversation
+-- names the preset chosen for it, whose settings it then holds as its own.
+CREATE TABLE presets (
+  name           TEXT    PRIMARY KEY,
+  system_prompt  TEXT    NOT NULL DEFAULT '',
+  temperature    REAL    NOT NULL,
+  top_p          REAL    NOT NULL,
+  top_k          INTEGER NOT NULL,
+  min_p          REAL    NOT NULL,
+  repeat_penalty REAL    NOT NULL,
+  max_tokens     INTEGER NOT NULL,
+  seed_mode      TEXT    NOT NULL CHECK (seed_mode IN ('random', 'fixed')),
+  seed           INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+ALTER TABLE conversations ADD COLUMN preset TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kVersion1, kVersion2,
-                                                                      kVersion3};
+                                                                      kVersion3, kVersion4};
 
 }  // namespace
 

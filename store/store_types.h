@@ -64,6 +64,16 @@ struct ChatSettings {
   bool operator==(const ChatSettings&) const = default;
 };
 
+// A named system prompt with sampler settings, chosen per conversation. A few are built in
+// (builtin_presets()); the user's own are kept in the store.
+struct Preset {
+  std::string name;
+  ChatSettings settings;
+  bool built_in = false;
+
+  bool operator==(const Preset&) const = default;
+};
+
 struct Conversation {
   std::int64_t id = 0;
   std::string title;
@@ -73,6 +83,7 @@ struct Conversation {
   std::string model_path;
   std::string model_hash;
   ChatSettings settings;
+  std::string preset;  // the preset chosen for it (its settings were copied in); empty: none
   std::optional<std::int64_t> active_leaf_id;  // the end of the branch on screen
   std::optional<std::int64_t> deleted_at;      // set while it is in the Trash
 };
@@ -87,6 +98,21 @@ struct GenerationStats {
   bool operator==(const GenerationStats&) const = default;
 };
 
+// What an answer needs to be reproduced: the model file (and its contents' SHA-256), the program
+// that ran it, the device, the context size, and the prompt exactly as the model read it (the
+// chat template rendered over the branch; the sampler settings and seed are Message::sampling).
+// Recorded when the answer finishes; answers written before schema version 4 have none.
+struct Provenance {
+  std::string model_path;
+  std::string model_sha256;  // lowercase hex; empty while the file's hash was still being computed
+  std::string engine_version;
+  std::string device;
+  int context_size = 0;
+  std::string prompt;
+
+  bool operator==(const Provenance&) const = default;
+};
+
 struct Message {
   std::int64_t id = 0;
   std::int64_t conversation_id = 0;
@@ -99,6 +125,7 @@ struct Message {
   bool complete = true;
   std::optional<GenerationStats> stats;      // assistant messages, once finished
   std::optional<SamplingSettings> sampling;  // assistant messages: the settings and seed used
+  std::optional<Provenance> provenance;      // assistant messages, once finished (version 4 on)
   // Assistant messages of a model that thinks: the reasoning kept apart from `content`, the
   // tokens it took and the time from the first token until it ended.
   std::string reasoning;

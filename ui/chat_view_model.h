@@ -48,6 +48,9 @@ class ChatViewModel : public QObject {
   void sendRefused(const QString& reason);
   void stopRequested();
   void regenerateRequested(qint64 assistantMessageId);
+  // Another answer with exactly the settings and seed of `assistantMessageId`: the same text on
+  // the same model and device.
+  void regenerateSameSeedRequested(qint64 assistantMessageId);
   void editRequested(qint64 userMessageId, const QString& text);
   // Shows the sibling `offset` places from `messageId` (-1 previous, +1 next).
   void switchBranchRequested(qint64 messageId, int offset);

@@ -104,6 +104,8 @@ class ConversationsViewModel : public QObject {
   void searchReasoningRequested(bool on);
   // format: "markdown" or "json"; fileUrl from a file dialog.
   void exportRequested(qint64 id, const QString& format, const QUrl& fileUrl);
+  // Adds the conversations of a vkchat JSON export or of ChatGPT's conversations.json.
+  void importRequested(const QUrl& fileUrl);
 
  private:
   ConversationListModel list_;

@@ -99,4 +99,16 @@ void GenerationSettings::load(const SettingsValues& values, const SettingsValues
   emit changed();
 }
 
+void GenerationSettings::setPresets(const QStringList& names) {
+  if (names == presetNames_) return;
+  presetNames_ = names;
+  emit presetsChanged();
+}
+
+void GenerationSettings::setPreset(const QString& name) {
+  if (name == preset_) return;
+  preset_ = name;
+  emit presetsChanged();
+}
+
 }  // namespace vkchat::ui

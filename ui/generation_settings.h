@@ -6,6 +6,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include "store/store_types.h"
 
@@ -52,6 +53,10 @@ class GenerationSettings : public QObject {
   Q_PROPERTY(bool hasThinkingSwitch READ hasThinkingSwitch NOTIFY switchesChanged)
   Q_PROPERTY(bool hasEffortSwitch READ hasEffortSwitch NOTIFY switchesChanged)
   Q_PROPERTY(bool isDefault READ isDefault NOTIFY changed)
+  // Presets: every one's name (the built-in ones first), and the one chosen for this
+  // conversation ("" for none). Choosing one replaces the values with its own.
+  Q_PROPERTY(QStringList presetNames READ presetNames NOTIFY presetsChanged)
+  Q_PROPERTY(QString preset READ preset NOTIFY presetsChanged)
   // Each control's range: the store's (store/store_types.h), which setters and load() clamp to.
   Q_PROPERTY(double temperatureMin READ temperatureMin CONSTANT)
   Q_PROPERTY(double temperatureMax READ temperatureMax CONSTANT)
@@ -84,6 +89,8 @@ class GenerationSettings : public QObject {
   bool hasThinkingSwitch() const { return hasThinkingSwitch_; }
   bool hasEffortSwitch() const { return hasEffortSwitch_; }
   bool isDefault() const;
+  QStringList presetNames() const { return presetNames_; }
+  QString preset() const { return preset_; }
 
   double temperatureMin() const { return store::kTemperatureRange.min; }
   double temperatureMax() const { return store::kTemperatureRange.max; }
@@ -116,15 +123,20 @@ class GenerationSettings : public QObject {
   // Controller side: shows these values (clamped) and the app defaults they compare against.
   void load(const SettingsValues& values, const SettingsValues& defaults);
   static SettingsValues clamped(SettingsValues values);
+  void setPresets(const QStringList& names);
+  void setPreset(const QString& name);
 
  signals:
   void changed();
+  void presetsChanged();
   void switchesChanged();
   void edited();  // the user changed a value
 
   // Intents, called from QML.
   void resetToDefaultsRequested();
   void saveAsDefaultsRequested();
+  void presetRequested(const QString& name);      // choose it for this conversation
+  void savePresetRequested(const QString& name);  // keep the values as a preset of this name
 
  private:
   void edit(SettingsValues next);
@@ -137,6 +149,8 @@ class GenerationSettings : public QObject {
 
   SettingsValues values_;
   SettingsValues defaults_;
+  QStringList presetNames_;
+  QString preset_;
   bool hasThinkingSwitch_ = false;
   bool hasEffortSwitch_ = false;
 };

@@ -38,6 +38,8 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     case SiblingIndexRole: return item.siblingIndex;
     case SiblingCountRole: return item.siblingCount;
     case DetailsRole: return item.details;
+    case ProvenanceRole: return item.provenance;
+    case CommandRole: return item.command;
     case ContextSectionRole: return item.contextSection;
     case ReasoningRole: return item.reasoning;
     case ReasoningSummaryRole: return reasoning_summary(item);
@@ -54,6 +56,8 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
           {SiblingIndexRole, "siblingIndex"},
           {SiblingCountRole, "siblingCount"},
           {DetailsRole, "details"},
+          {ProvenanceRole, "provenance"},
+          {CommandRole, "command"},
           {ContextSectionRole, "contextSection"},
           {ReasoningRole, "reasoning"},
           {ReasoningSummaryRole, "reasoningSummary"}};

@@ -19,6 +19,11 @@ struct MessageItem {
   int siblingIndex = 0;    // branches: this message's place among its parent's children
   int siblingCount = 1;
   QString details;  // an answer's stats and sampler settings, one line for people
+  // An answer's whole record, for its details panel: the model file and its SHA-256, the engine
+  // version, the device, every sampler setting and the seed (empty before schema version 4).
+  QString provenance;
+  // The `vkchat-cli generate` line that writes the same answer again (empty without a record).
+  QString command;
   // Where the message stands in the model's context, for the view's sections: empty when every
   // message is in it, else "dropped" (left out by the context policy) or "kept".
   QString contextSection;
@@ -51,6 +56,8 @@ class MessageListModel : public KeyedListModel<MessageItem> {
     SiblingCountRole,
     DetailsRole,
     ContextSectionRole,
+    ProvenanceRole,
+    CommandRole,
     ReasoningRole,
     ReasoningSummaryRole  // "Thinking · 42 tokens · 1.3 s", for the section's header
   };

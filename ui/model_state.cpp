@@ -106,6 +106,14 @@ void ModelState::setProgress(double fraction) {
   emit progressChanged();
 }
 
+void ModelState::setHash(const QString& sha256, double progress, const QString& problem) {
+  if (sha256 == sha256_ && progress == hashProgress_ && problem == hashProblem_) return;
+  sha256_ = sha256;
+  hashProgress_ = progress;
+  hashProblem_ = problem;
+  emit hashChanged();
+}
+
 void ModelState::setReady(const ModelInfo& info) {
   if (!(info == info_)) {
     info_ = info;

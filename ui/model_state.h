@@ -63,6 +63,13 @@ class ModelState : public QObject {
   Q_PROPERTY(QString memoryText READ memoryText NOTIFY infoChanged)
   Q_PROPERTY(double memoryFraction READ memoryFraction NOTIFY infoChanged)
   Q_PROPERTY(QString deviceName READ deviceName NOTIFY infoChanged)
+  // The loaded file's SHA-256 (answers record it): empty while it is computed, in the
+  // background, with hashProgress going from 0 to 1 (-1: not being computed).
+  Q_PROPERTY(QString sha256 READ sha256 NOTIFY hashChanged)
+  Q_PROPERTY(double hashProgress READ hashProgress NOTIFY hashChanged)
+  // Why the SHA-256 could not be computed (the file went away, a read error); answers then
+  // record none. Shown in the model panel, not as a banner: it is no reason to stop chatting.
+  Q_PROPERTY(QString hashProblem READ hashProblem NOTIFY hashChanged)
   Q_PROPERTY(RecentModelList* recent READ recent CONSTANT)
   Q_PROPERTY(QString lastModelName READ lastModelName NOTIFY recentChanged)
   Q_PROPERTY(QString lastModelPath READ lastModelPath NOTIFY recentChanged)
@@ -94,6 +101,9 @@ class ModelState : public QObject {
   QString memoryText() const;     // "312 MiB of 7.8 GiB"
   double memoryFraction() const;  // estimate / budget, 0 when the budget is unknown
   QString deviceName() const { return info_.deviceName; }
+  QString sha256() const { return sha256_; }
+  double hashProgress() const { return hashProgress_; }
+  QString hashProblem() const { return hashProblem_; }
   RecentModelList* recent() { return &recent_; }
   // The model opened last, offered again at start; empty when there is none.
   QString lastModelName() const;
@@ -104,8 +114,10 @@ class ModelState : public QObject {
   void setProgress(double fraction);
   void setReady(const ModelInfo& info);
   void setEmpty();
+  void setHash(const QString& sha256, double progress, const QString& problem = {});
 
  signals:
+  void hashChanged();
   void phaseChanged();
   void progressChanged();
   void infoChanged();
@@ -126,6 +138,9 @@ class ModelState : public QObject {
   double progress_ = 0;
   QString loadingName_;
   ModelInfo info_;
+  QString sha256_;
+  double hashProgress_ = -1;
+  QString hashProblem_;
   RecentModelList recent_;
 };
 

@@ -51,6 +51,7 @@ void AppController::link() {
       .loading = [&model] { return model.loading(); },
       .flushSettings = [&settings] { settings.flush(); },
       .settings = [&settings] { return settings.current(); },
+      .preset = [&settings] { return settings.preset(); },
       .nextSampling = [&settings] { return settings.forNextAnswer(); },
       .showSettings = [&settings](const store::Conversation& c,
                                   const std::optional<store::ChatSettings>& defaults,
@@ -75,6 +76,7 @@ void AppController::onStoreOpened() {
   conversationsPart_.onStoreOpened();
   chatPart_.updateSendBlocked();
   modelPart_.refreshRecent();
+  settingsPart_.refreshPresets();
   // Start on the most recent conversation, with its persisted settings.
   state_.store.run(
       this,

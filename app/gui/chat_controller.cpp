@@ -29,7 +29,10 @@ ChatController::ChatController(ControllerState& state, ui::ChatViewModel& chat, 
   connect(&chat_, &ui::ChatViewModel::sendRefused, this,
           [this](const QString& reason) { state_.status.showNotice(reason); });
   connect(&chat_, &ui::ChatViewModel::stopRequested, this, &ChatController::stop);
-  connect(&chat_, &ui::ChatViewModel::regenerateRequested, this, &ChatController::regenerate);
+  connect(&chat_, &ui::ChatViewModel::regenerateRequested, this,
+          [this](qint64 id) { regenerate(id, false); });
+  connect(&chat_, &ui::ChatViewModel::regenerateSameSeedRequested, this,
+          [this](qint64 id) { regenerate(id, true); });
   connect(&chat_, &ui::ChatViewModel::editRequested, this, &ChatController::edit);
   connect(&chat_, &ui::ChatViewModel::switchBranchRequested, this, &ChatController::switchBranch);
 }
@@ -150,11 +153,15 @@ void ChatController::send(const QString& text) {
   state_.store.run(
       this,
       [id = state_.currentId, content = trimmed.toStdString(), settings = links_.settings(),
-       used = links_.nextSampling(), model_path = model.path.toStdString(),
-       model_hash = model.hash.toStdString()](store::ChatStore& s) {
+       preset = links_.preset(), used = links_.nextSampling(),
+       model_path = model.path.toStdString(),
+       model_hash = (model.sha256.isEmpty() ? model.hash : "sha256:" + model.sha256).toStdString()](
+          store::ChatStore& s) {
         std::int64_t conv = id;
         if (conv == 0) {
           conv = s.create_conversation().id;
+          // The preset's name, then the panel's values (the preset's, unless edited since).
+          if (!preset.empty()) s.set_conversation_preset(conv, preset);
           s.set_conversation_settings(conv, settings);
         }
         s.set_conversation_model(conv, model_path, model_hash);
@@ -169,14 +176,17 @@ void ChatController::send(const QString& text) {
       [this](const QString& reason) { startFailed(reason); });
 }
 
-void ChatController::regenerate(qint64 assistantMessageId) {
+void ChatController::regenerate(qint64 assistantMessageId, bool sameSeed) {
   if (!mayAnswer()) return;
   links_.flushSettings();
   chat_.setGenerating(true);
   state_.store.run(
       this,
-      [assistantMessageId, used = links_.nextSampling()](store::ChatStore& s) {
-        const store::Message answer = s.regenerate(assistantMessageId, used);
+      [assistantMessageId, sameSeed, next = links_.nextSampling()](store::ChatStore& s) {
+        // An answer from before settings were recorded has none to repeat: the panel's then.
+        const std::optional<store::SamplingSettings> old =
+            sameSeed ? s.message(assistantMessageId).sampling : std::nullopt;
+        const store::Message answer = s.regenerate(assistantMessageId, old.value_or(next));
         return Snapshot{s.conversation(answer.conversation_id),
                         s.active_path(answer.conversation_id), std::nullopt};
       },
@@ -226,6 +236,7 @@ void ChatController::generate(Snapshot snapshot) {
   generation_->hasSystem = !snapshot.conversation.settings.system_prompt.empty();
   generation_->pathIds = ids_of(snapshot.path);
   generation_->pathIds.pop_back();
+  generation_->model = *links_.loaded();  // mayAnswer() held when this answer was asked for
   showConversation(std::move(snapshot));
   links_.refreshList();
   emit generateRequested(request);
@@ -344,17 +355,27 @@ void ChatController::onGenerationFinished(const GenerationResult& result) {
     status.setPrompt(result.promptTokens, result.tokensReused);
     firstInContextId_ = first_in_context(done.pathIds, result.firstRendered, done.hasSystem);
   }
+  // The record needs the prompt the model read: an answer stopped before the prompt was read, or
+  // one that failed, has none.
+  std::optional<store::Provenance> provenance;
+  if (!result.prompt.empty()) {
+    LoadedModel model = done.model;
+    // The hash may have come while the answer was written.
+    const LoadedModel* now = links_.loaded();
+    if (model.sha256.isEmpty() && now && now->path == model.path) model.sha256 = now->sha256;
+    provenance = provenance_of(model, result);
+  }
   state_.store.run(
       this,
       [id = done.messageId, conv = done.conversationId, text = result.text.toStdString(),
        tokens = result.tokenCount, stats = result.stats, discard,
        reasoning = result.reasoning.toStdString(), reasoningTokens = result.reasoningTokens,
-       reasoningMs = result.reasoningMs](store::ChatStore& s) {
+       reasoningMs = result.reasoningMs, provenance = std::move(provenance)](store::ChatStore& s) {
         if (discard) {
           s.discard_answer(id);
         } else {
           s.finish_assistant_message(id, text, tokens, stats,
-                                     {reasoning, reasoningTokens, reasoningMs});
+                                     {reasoning, reasoningTokens, reasoningMs}, provenance);
         }
         return Snapshot{s.conversation(conv), s.active_path(conv), std::nullopt};
       },

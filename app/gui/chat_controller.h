@@ -39,6 +39,7 @@ class ChatController : public QObject {
     // The settings part.
     std::function<void()> flushSettings;  // a pending edit is saved before an answer or a switch
     std::function<store::ChatSettings()> settings;          // what the panel holds
+    std::function<std::string()> preset;                    // ... and the preset chosen, or ""
     std::function<store::SamplingSettings()> nextSampling;  // ... with the answer's seed drawn
     std::function<void(const store::Conversation&, const std::optional<store::ChatSettings>&,
                        bool switched)>
@@ -98,6 +99,7 @@ class ChatController : public QObject {
     int firstTokenCount = 0;      // tokens in that first batch
     bool hasSystem = false;       // the request's turns begin with the system prompt
     std::vector<qint64> pathIds;  // the branch the prompt holds (without the answer)
+    LoadedModel model;            // what writes it, for the answer's record
   };
   // The last measure asked for: whose branch it was, to place the context's start.
   struct Measure {
@@ -109,7 +111,8 @@ class ChatController : public QObject {
 
   // Intents.
   void send(const QString& text);
-  void regenerate(qint64 assistantMessageId);
+  // sameSeed: with the settings and seed the answer was written with, not the panel's.
+  void regenerate(qint64 assistantMessageId, bool sameSeed = false);
   void edit(qint64 userMessageId, const QString& text);
   void switchBranch(qint64 messageId, int offset);
 

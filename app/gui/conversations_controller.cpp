@@ -40,6 +40,8 @@ ConversationsController::ConversationsController(ControllerState& state,
           });
   connect(&conversations_, &ui::ConversationsViewModel::exportRequested, this,
           &ConversationsController::exportConversation);
+  connect(&conversations_, &ui::ConversationsViewModel::importRequested, this,
+          &ConversationsController::importFile);
   connectHistory();
   conversations_.setAvailable(false);
 }
@@ -148,6 +150,39 @@ void ConversationsController::exportConversation(qint64 id, const QString& forma
         } else {
           state_.showError(tr("Could not export to %1: %2").arg(path, error));
         }
+      });
+}
+
+void ConversationsController::importFile(const QUrl& fileUrl) {
+  const QString path = fileUrl.isLocalFile() ? fileUrl.toLocalFile() : fileUrl.toString();
+  if (state_.refuseWrite(tr("Nothing was imported"))) return;
+  struct Outcome {
+    std::vector<std::int64_t> ids;
+    QString error;
+  };
+  state_.store.run(
+      this,
+      [path](store::ChatStore& s) {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) return Outcome{{}, file.errorString()};
+        const QByteArray bytes = file.readAll();
+        return Outcome{s.import_json(std::string_view(bytes.constData(),
+                                                      static_cast<std::size_t>(bytes.size()))),
+                       {}};
+      },
+      [this, path](Outcome outcome) {
+        if (!outcome.error.isEmpty()) {
+          state_.showError(tr("Could not import %1: %2").arg(path, outcome.error));
+          return;
+        }
+        state_.status.showNotice(
+            tr("Imported %n conversation(s) from %1", nullptr, static_cast<int>(outcome.ids.size()))
+                .arg(path));
+        refreshList();
+        if (!outcome.ids.empty()) links_.selectConversation(outcome.ids.front(), 0);
+      },
+      [this, path](const QString& reason) {
+        state_.showError(tr("Could not import %1: %2").arg(path, reason));
       });
 }
 

@@ -55,6 +55,8 @@ class ConversationsController : public QObject {
   void undoRemove();
   void search(const QString& text);
   void exportConversation(qint64 id, const QString& format, const QUrl& fileUrl);
+  // Reads the file on the store thread and adds its conversations; the first one is shown.
+  void importFile(const QUrl& fileUrl);
   // The file an export writes: the dialog's choice as an absolute path, with `suffix` added when
   // the name has none.
   static QString exportPath(const QUrl& chosen, const QString& suffix);

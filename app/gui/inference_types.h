@@ -46,6 +46,7 @@ struct GenerationResult {
   int firstRendered = 0;  // index in the request's turns of the first one in the context (the
                           // ones before it, after the system prompt, were left out)
   QString error;          // why, when stats.finish_reason is Error
+  std::string prompt;     // the prompt the model read, as the template rendered it
 };
 
 // What answering `turns` now would hold in the context (no answer is written).
@@ -61,7 +62,8 @@ struct LoadedModel {
   QString name;
   QString architecture;
   QString quant;
-  QString hash;  // identifies the file's contents for the conversation's record
+  QString hash;    // identifies the file's contents for the conversation's record
+  QString sha256;  // of the file, once computed in the background (ModelHasher); empty until
   qint64 fileSize = 0;
   qint64 parameters = 0;
   int contextLength = 0;

@@ -20,8 +20,9 @@
 namespace vkchat::gui {
 namespace {
 
-// What the file is, for the conversation's record: its size and modification time, cheap to
-// take and changed by any rewrite of the file (hashing gigabytes would delay every load).
+// What the file is, for the conversation's record until its SHA-256 is known: its size and
+// modification time, cheap to take and changed by any rewrite of the file. The SHA-256 comes
+// later from ModelHasher, in the background (hashing gigabytes here would delay every load).
 QString file_identity(const QString& path) {
   const QFileInfo info(path);
   return QStringLiteral("size:%1;mtime:%2")
@@ -294,6 +295,7 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     result.tokensReused = static_cast<int>(r.stats.tokens_reused);
     result.firstRendered = static_cast<int>(engine_->session->first_rendered());
     result.error = QString::fromStdString(r.message);
+    result.prompt = engine_->session->last_prompt();
   } catch (const Cancelled&) {
     // Stopped while the prompt was being read: an answer with whatever came (nothing, or little).
     keepStreamed();

@@ -26,6 +26,62 @@ ModelController::ModelController(ControllerState& state, ui::ModelState& model, 
     if (loadRequestId_ != 0) emit cancelRequested(loadRequestId_);
   });
   connect(&model_, &ui::ModelState::forgetRecentRequested, this, &ModelController::forgetRecent);
+  ModelHasher* h = &hasher_.hasher();
+  connect(this, &ModelController::hashRequested, h, &ModelHasher::hash, Qt::QueuedConnection);
+  connect(h, &ModelHasher::progress, this, [this](qint64 id, double fraction) {
+    if (id == hashRequestId_) model_.setHash({}, fraction);
+  });
+  connect(h, &ModelHasher::hashed, this, &ModelController::onHashed);
+  connect(h, &ModelHasher::failed, this, [this](qint64 id, const QString&, const QString& reason) {
+    if (id != hashRequestId_) return;
+    hashRequestId_ = 0;
+    model_.setHash({}, -1, reason);
+  });
+}
+
+void ModelController::startHash(const QString& path) {
+  if (hashRequestId_ != 0) hasher_.hasher().cancel(hashRequestId_);
+  const qint64 id = state_.newRequestId();
+  hashRequestId_ = id;
+  hashPath_ = path;
+  model_.setHash({}, 0);
+  const FileStamp stamp = file_stamp(path);
+  auto compute = [this, id, path] {
+    if (id == hashRequestId_) emit hashRequested(id, path);
+  };
+  if (!state_.storeReady) {
+    compute();
+    return;
+  }
+  state_.store.run(
+      this,
+      [p = path.toStdString(), stamp](store::ChatStore& s) {
+        return s.cached_model_sha256(p, stamp.size, stamp.mtimeMs);
+      },
+      [this, id, path, compute](std::optional<std::string> cached) {
+        if (!cached) {
+          compute();
+        } else if (id == hashRequestId_) {
+          onHashed(id, path, -1, -1, qstr(*cached));
+        }
+      },
+      [compute](const QString&) { compute(); });
+}
+
+void ModelController::onHashed(qint64 requestId, const QString& path, qint64 size, qint64 mtimeMs,
+                               const QString& sha256) {
+  if (requestId != hashRequestId_) return;
+  hashRequestId_ = 0;
+  if (loaded_ && loaded_->path == path) loaded_->sha256 = sha256;
+  if (kept_ && kept_->path == path) kept_->sha256 = sha256;
+  model_.setHash(sha256, 1);
+  if (!state_.storeReady || state_.readOnly) return;
+  // size < 0: it came from the cache, which holds it already.
+  state_.store.post(
+      [p = path.toStdString(), size, mtimeMs, sha = sha256.toStdString()](store::ChatStore& s) {
+        if (size >= 0) s.remember_model_sha256(p, size, mtimeMs, sha);
+        s.fill_model_sha256(p, sha);
+      });
 }
 
 void ModelController::openModelUrl(const QUrl& url) {
@@ -120,9 +176,13 @@ void ModelController::onLoadProgress(qint64 requestId, double fraction) {
 void ModelController::onModelLoaded(qint64 requestId, const LoadedModel& model) {
   if (requestId != loadRequestId_) return;
   loadRequestId_ = 0;
-  kept_.reset();
+  const bool sameFile = kept_ && kept_->path == model.path && !kept_->sha256.isEmpty();
   loaded_ = model;
+  if (sameFile) loaded_->sha256 = kept_->sha256;  // a new context for the same file
+  kept_.reset();
   model_.setReady(to_info(model));
+  // A hash of this file already being computed (a new context meanwhile) goes on.
+  if (!sameFile && !(hashRequestId_ != 0 && hashPath_ == model.path)) startHash(model.path);
   state_.status.setDeviceName(model.deviceName);
   links_.modelShown(model.contextLength);
   links_.updateSendBlocked();

@@ -10,6 +10,7 @@
 
 #include "controller_state.h"
 #include "inference_types.h"
+#include "model_hasher.h"
 #include "model_state.h"
 
 namespace vkchat::gui {
@@ -47,6 +48,7 @@ class ModelController : public QObject {
   void onDeviceFound(const QString& name, const QString& problem);
 
  signals:
+  void hashRequested(qint64 requestId, const QString& path);
   void loadModelRequested(qint64 requestId, const QString& path, int contextSize);
   void cancelRequested(qint64 requestId);
 
@@ -58,6 +60,11 @@ class ModelController : public QObject {
   qint64 beginLoad(const QString& path);
   // Sends load request `id` for `path` with the model's saved context size (a store read).
   void requestLoad(qint64 id, const QString& path);
+  // The loaded model's SHA-256: from the store's cache, else computed by the hasher (and then
+  // cached, and filled into the answers written meanwhile).
+  void startHash(const QString& path);
+  void onHashed(qint64 requestId, const QString& path, qint64 size, qint64 mtimeMs,
+                const QString& sha256);
 
   ControllerState& state_;
   ui::ModelState& model_;
@@ -66,6 +73,9 @@ class ModelController : public QObject {
   qint64 loadRequestId_ = 0;  // the load in progress, 0 when none
   std::optional<LoadedModel> loaded_;
   std::optional<LoadedModel> kept_;  // what the worker still holds while a load runs
+  qint64 hashRequestId_ = 0;         // the hash being computed, 0 when none
+  QString hashPath_;                 // ... of this file
+  HasherThread hasher_;              // last: its thread stops before the rest goes
 };
 
 }  // namespace vkchat::gui

@@ -1,6 +1,7 @@
 #include "settings_controller.h"
 
 #include <QRandomGenerator>
+#include <stdexcept>
 
 #include "sampler/sampler.h"
 #include "view_mapping.h"
@@ -18,6 +19,63 @@ SettingsController::SettingsController(ControllerState& state, ui::GenerationSet
           &SettingsController::reset);
   connect(&settings_, &ui::GenerationSettings::saveAsDefaultsRequested, this,
           &SettingsController::saveDefaults);
+  connect(&settings_, &ui::GenerationSettings::presetRequested, this,
+          &SettingsController::choosePreset);
+  connect(&settings_, &ui::GenerationSettings::savePresetRequested, this,
+          &SettingsController::savePreset);
+}
+
+void SettingsController::refreshPresets() {
+  if (!state_.storeReady) return;
+  state_.store.run(
+      this, [](store::ChatStore& s) { return s.presets(); },
+      [this](std::vector<store::Preset> presets) {
+        QStringList names;
+        for (const store::Preset& p : presets) names << qstr(p.name);
+        settings_.setPresets(names);
+      });
+}
+
+void SettingsController::choosePreset(const QString& name) {
+  if (!state_.storeReady) return;
+  // A new chat takes the preset's values now and is written with the name by its first message.
+  const qint64 id = state_.currentId;
+  if (id != 0 && state_.refuseWrite(tr("The preset was not applied"))) return;
+  debounce_.stop();  // the preset's values replace any pending edit
+  state_.store.run(
+      this,
+      [id, n = name.toStdString()](store::ChatStore& s) {
+        if (id != 0) {
+          s.set_conversation_preset(id, n);
+          return s.conversation(id).settings;
+        }
+        const std::optional<store::Preset> p = s.preset(n);
+        if (!p) throw std::runtime_error("no such preset: " + n);
+        return p->settings;
+      },
+      [this, id, name](store::ChatSettings settings) {
+        if (state_.currentId != id) return;  // another conversation is on screen now
+        settings_.setPreset(name);
+        settings_.load(to_values(settings), to_values(defaults_));
+      });
+}
+
+void SettingsController::savePreset(const QString& name) {
+  const QString trimmed = name.trimmed();
+  if (trimmed.isEmpty() || state_.refuseWrite(tr("The preset was not saved"))) return;
+  state_.store.run(
+      this,
+      [n = trimmed.toStdString(), values = to_store(settings_.values())](store::ChatStore& s) {
+        s.save_preset(n, values);
+        return 0;
+      },
+      [this, trimmed](int) {
+        refreshPresets();
+        state_.status.showNotice(tr("Saved the preset \u201c%1\u201d").arg(trimmed));
+      },
+      [this](const QString& reason) {
+        state_.showError(tr("The preset was not saved: %1").arg(reason));
+      });
 }
 
 void SettingsController::onEdited() {
@@ -46,6 +104,7 @@ void SettingsController::show(const store::Conversation& c,
   if (switched || !debounce_.isActive()) {
     settings_.load(to_values(c.settings), to_values(defaults_));
   }
+  settings_.setPreset(qstr(c.preset));
 }
 
 void SettingsController::showNewChat() {
@@ -54,7 +113,10 @@ void SettingsController::showNewChat() {
       this, [](store::ChatStore& s) { return s.default_chat_settings(); },
       [this](store::ChatSettings defaults) {
         defaults_ = defaults;
-        if (state_.currentId == 0) settings_.load(to_values(defaults), to_values(defaults));
+        if (state_.currentId == 0) {
+          settings_.setPreset({});
+          settings_.load(to_values(defaults), to_values(defaults));
+        }
       });
 }
 

@@ -34,6 +34,10 @@ class SettingsController : public QObject {
 
   // What the panel holds, and the same with the seed of the next answer drawn when it is random.
   store::ChatSettings current() const;
+  // The preset chosen for the conversation on screen (or for the new chat), "" for none.
+  std::string preset() const { return settings_.preset().toStdString(); }
+  // Reads the presets' names into the panel (the store opened, or a preset was saved).
+  void refreshPresets();
   store::SamplingSettings forNextAnswer() const;
 
  private:
@@ -41,6 +45,8 @@ class SettingsController : public QObject {
   void persist();
   void reset();
   void saveDefaults();
+  void choosePreset(const QString& name);
+  void savePreset(const QString& name);
 
   ControllerState& state_;
   ui::GenerationSettings& settings_;

@@ -2,6 +2,7 @@
 
 #include <QObject>
 #include <QStringList>
+#include <charconv>
 
 #include "chat/chat_session.h"
 #include "format.h"
@@ -20,6 +21,20 @@ static_assert(static_cast<float>(kAppDefaults.temperature) == kEngineDefaults.te
                   static_cast<float>(kAppDefaults.min_p) == kEngineDefaults.min_p &&
                   static_cast<float>(kAppDefaults.repeat_penalty) == kEngineDefaults.repeat_penalty,
               "the store's sampling defaults and the engine's differ");
+
+// The shortest text that reads back as the same double: 0.8, not 0.80000000000000004.
+QString number(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return QString::fromLatin1(buf, static_cast<qsizetype>(end - buf));
+}
+
+// One word for a POSIX shell: single quotes, with each ' written as '\''.
+QString shell_quote(const QString& s) {
+  QString out = s;
+  out.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
+  return QLatin1Char('\'') + out + QLatin1Char('\'');
+}
 
 }  // namespace
 
@@ -84,6 +99,74 @@ QString answer_details(const store::Message& m) {
   return parts.join(QStringLiteral(" · "));
 }
 
+std::string engine_version() {
+  return "vkchat " VKCHAT_VERSION;
+}
+
+store::Provenance provenance_of(const LoadedModel& model, const GenerationResult& result) {
+  store::Provenance p;
+  p.model_path = model.path.toStdString();
+  p.model_sha256 = model.sha256.toStdString();
+  p.engine_version = engine_version();
+  p.device = model.deviceName.toStdString();
+  p.context_size = model.contextLength;
+  p.prompt = result.prompt;
+  return p;
+}
+
+QString provenance_text(const store::Message& m) {
+  if (!m.provenance || !m.sampling) return {};
+  const store::Provenance& p = *m.provenance;
+  const store::SamplingSettings& s = *m.sampling;
+  QStringList lines;
+  lines << QObject::tr("Model: %1").arg(qstr(p.model_path))
+        << QObject::tr("SHA-256: %1")
+               .arg(p.model_sha256.empty() ? QObject::tr("not computed yet") : qstr(p.model_sha256))
+        << QObject::tr("Engine: %1").arg(qstr(p.engine_version))
+        << QObject::tr("Device: %1").arg(qstr(p.device))
+        << QObject::tr("Context: %1 tokens").arg(p.context_size)
+        << QObject::tr("Temperature: %1").arg(number(s.temperature))
+        << QObject::tr("Top-p: %1").arg(number(s.top_p)) << QObject::tr("Top-k: %1").arg(s.top_k)
+        << QObject::tr("Min-p: %1").arg(number(s.min_p))
+        << QObject::tr("Repeat penalty: %1").arg(number(s.repeat_penalty))
+        << QObject::tr("Max tokens: %1").arg(s.max_tokens)
+        << QObject::tr("Seed: %1 (%2)")
+               .arg(s.seed)
+               .arg(s.seed_mode == store::SeedMode::Fixed ? QObject::tr("fixed")
+                                                          : QObject::tr("drawn"));
+  return lines.join(QLatin1Char('\n'));
+}
+
+QString reproduce_command(const store::Message& m, const QString& cli) {
+  if (!m.provenance || !m.sampling) return {};
+  const store::Provenance& p = *m.provenance;
+  const store::SamplingSettings& s = *m.sampling;
+  // The flags `generate` reads are the sampler's whole state as the app sets it (the penalty
+  // window and the other penalties stay at their defaults in both).
+  QStringList words{cli,
+                    QStringLiteral("generate"),
+                    QStringLiteral("-m"),
+                    shell_quote(qstr(p.model_path)),
+                    QStringLiteral("-p"),
+                    shell_quote(qstr(p.prompt)),
+                    QStringLiteral("-n"),
+                    QString::number(s.max_tokens),
+                    QStringLiteral("--temp"),
+                    number(s.temperature),
+                    QStringLiteral("--top-p"),
+                    number(s.top_p),
+                    QStringLiteral("--top-k"),
+                    QString::number(s.top_k),
+                    QStringLiteral("--min-p"),
+                    number(s.min_p),
+                    QStringLiteral("--repeat-penalty"),
+                    number(s.repeat_penalty),
+                    QStringLiteral("--seed"),
+                    QString::number(s.seed)};
+  if (p.context_size > 0) words << QStringLiteral("--ctx") << QString::number(p.context_size);
+  return words.join(QLatin1Char(' '));
+}
+
 ui::MessageItem to_item(const store::Message& m) {
   ui::MessageItem item;
   item.id = m.id;
@@ -93,6 +176,8 @@ ui::MessageItem to_item(const store::Message& m) {
   item.siblingIndex = m.sibling_index;
   item.siblingCount = m.sibling_count;
   item.details = m.role == store::Role::Assistant ? answer_details(m) : QString();
+  item.provenance = provenance_text(m);
+  item.command = reproduce_command(m);
   item.reasoning = qstr(m.reasoning);
   item.reasoningTokens = m.reasoning_tokens;
   item.reasoningMs = m.reasoning_ms;

@@ -33,6 +33,19 @@ store::ChatSettings to_store(const ui::SettingsValues& v);
 
 // The line under an answer: how fast it came and what it was sampled with.
 QString answer_details(const store::Message& m);
+// What an answer was made with, for its details panel: one "name: value" line each.
+QString provenance_text(const store::Message& m);
+// The `vkchat-cli generate` line that writes the answer again (the rendered prompt, every sampler
+// setting, the seed, the context size), quoted for a POSIX shell; empty for an answer without a
+// record. `cli` is the program's name or path.
+QString reproduce_command(const store::Message& m,
+                          const QString& cli = QStringLiteral("vkchat-cli"));
+// This program's version, as answers record it.
+std::string engine_version();
+// What the answer to `request`, finished as `result`, was made with on `model`. The model's
+// SHA-256 may still be empty (being computed).
+store::Provenance provenance_of(const LoadedModel& model, const GenerationResult& result);
+
 // A stored message as the chat view shows it (not streaming).
 ui::MessageItem to_item(const store::Message& m);
 

@@ -72,7 +72,140 @@ void write_version1(const std::filesystem::path& path) {
   db.prepare("INSERT INTO settings VALUES ('defaults.temperature', '0.4')").run();
 }
 
+// Version 2's step as released (frozen, as version 1 above): a version-2 file is a version-1 file
+// with these applied.
+constexpr const char* kVersion2Step = R"sql(
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+  content, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+CREATE TABLE recent_models (
+  path TEXT PRIMARY KEY, name TEXT NOT NULL, architecture TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL, quant TEXT NOT NULL, last_opened INTEGER NOT NULL) WITHOUT ROWID;
+ALTER TABLE conversations ADD COLUMN deleted_at INTEGER;
+CREATE INDEX conversations_by_updated ON conversations(deleted_at, updated_at);
+INSERT INTO recent_models VALUES ('/m/old.gguf', 'old', 'llama', 123, 'Q4_0', 3000);
+PRAGMA user_version = 2;
+)sql";
+
+void write_version2(const std::filesystem::path& path) {
+  write_version1(path);
+  Database db = Database::open(path);
+  db.exec(kVersion2Step);
+}
+
+// Version 3's step as released (reasoning kept apart; frozen as the ones above): a version-3 file
+// is what every history written before reproducible answers is, so the step to version 4 is tested
+// from it. Message 2 gains a reasoning, which the step to version 4 must leave as it was.
+constexpr const char* kVersion3Step = R"sql(
+ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN reasoning_ms REAL NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN enable_thinking INTEGER CHECK (enable_thinking IN (0, 1));
+ALTER TABLE conversations ADD COLUMN reasoning_effort TEXT NOT NULL DEFAULT '';
+CREATE VIRTUAL TABLE reasoning_fts USING fts5(
+  reasoning, content = 'messages', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER reasoning_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO reasoning_fts(rowid, reasoning) VALUES (new.id, new.reasoning);
+END;
+CREATE TRIGGER reasoning_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO reasoning_fts(reasoning_fts, rowid, reasoning) VALUES ('delete', old.id, old.reasoning);
+END;
+CREATE TRIGGER reasoning_fts_update AFTER UPDATE OF reasoning ON messages BEGIN
+  INSERT INTO reasoning_fts(reasoning_fts, rowid, reasoning) VALUES ('delete', old.id, old.reasoning);
+  INSERT INTO reasoning_fts(rowid, reasoning) VALUES (new.id, new.reasoning);
+END;
+INSERT INTO reasoning_fts(reasoning_fts) VALUES ('rebuild');
+UPDATE messages SET reasoning = 'Gramophones play discs', reasoning_tokens = 4, reasoning_ms = 80
+  WHERE id = 2;
+UPDATE conversations SET enable_thinking = 1, reasoning_effort = 'low' WHERE id = 7;
+PRAGMA user_version = 3;
+)sql";
+
+void write_version3(const std::filesystem::path& path) {
+  write_version2(path);
+  Database db = Database::open(path);
+  db.exec(kVersion3Step);
+}
+
 }  // namespace
+
+// The step to version 4 (reproducible answers) from a version-3 history: every row as it was
+// (its reasoning and switches too), old answers without provenance, and new answers record theirs.
+TEST(Migration, Version3DatabaseUpgradesAndNewAnswersRecordTheirProvenance) {
+  vkchat::test::TempDir dir;
+  write_version3(dir / "v3.db");
+  {
+    Database raw = Database::open(dir / "v3.db");
+    ASSERT_EQ(schema_version(raw), 3);
+  }
+  ChatStore store = ChatStore::open(dir / "v3.db");
+  {
+    Database raw = Database::open(dir / "v3.db");
+    EXPECT_EQ(schema_version(raw), 4);
+  }
+  EXPECT_EQ(store.integrity_check(), "ok");
+  std::vector<Message> path = store.active_path(7);
+  ASSERT_EQ(path.size(), 2u);
+  EXPECT_EQ(path[1].content, "A phonograph playing shellac discs.");
+  ASSERT_TRUE(path[1].sampling.has_value());
+  EXPECT_EQ(path[1].sampling->top_k, 30);
+  EXPECT_EQ(path[1].provenance, std::nullopt);
+  EXPECT_EQ(path[1].reasoning, "Gramophones play discs");
+  EXPECT_EQ(path[1].reasoning_tokens, 4);
+  EXPECT_EQ(path[1].reasoning_ms, 80);
+  const Conversation c = store.conversation(7);
+  EXPECT_EQ(c.settings.enable_thinking, true);
+  EXPECT_EQ(c.settings.reasoning_effort, "low");
+  EXPECT_EQ(c.preset, "");
+  EXPECT_TRUE(store.search("gramophones").empty());  // reasoning only when asked, as before
+  EXPECT_EQ(store.search("gramophones", 50, true).at(0).message_id, 2);
+  ASSERT_EQ(store.recent_models().size(), 1u);
+  EXPECT_EQ(store.recent_models()[0].size_bytes, 123);
+  EXPECT_EQ(store.search("shellac").size(), 1u);
+
+  store.add_user_message(7, "And a wax cylinder?");
+  SamplingSettings used;
+  used.seed_mode = SeedMode::Fixed;
+  used.seed = 42;
+  const Message answer = store.begin_assistant_message(7, used);
+  const Provenance p{"/m/old.gguf", "", "vkchat 0.1.0", "llvmpipe", 512, "<s>[INST] hi [/INST]"};
+  store.finish_assistant_message(answer.id, "Edison's.", 3, {}, {}, p);
+  EXPECT_EQ(store.message(answer.id).provenance, p);
+  EXPECT_EQ(store.message(2).provenance, std::nullopt);  // no answer gains a made-up record
+
+  // The hash came after the answer: it fills in the answers of that file only.
+  const std::string sha(64, 'a');
+  EXPECT_EQ(store.fill_model_sha256("/m/other.gguf", sha), 0);
+  EXPECT_EQ(store.fill_model_sha256("/m/old.gguf", sha), 1);
+  EXPECT_EQ(store.message(answer.id).provenance->model_sha256, sha);
+  EXPECT_EQ(store.fill_model_sha256("/m/old.gguf", std::string(64, 'b')), 0);  // set stays set
+}
+
+TEST(Migration, ModelHashesAreCachedByPathSizeAndMtime) {
+  vkchat::test::TempDir dir;
+  ChatStore store = ChatStore::open(dir / "h.db");
+  const std::string sha(64, 'c');
+  EXPECT_EQ(store.cached_model_sha256("/m/a.gguf", 10, 20), std::nullopt);
+  store.remember_model_sha256("/m/a.gguf", 10, 20, sha);
+  EXPECT_EQ(store.cached_model_sha256("/m/a.gguf", 10, 20), sha);
+  EXPECT_EQ(store.cached_model_sha256("/m/a.gguf", 11, 20), std::nullopt);  // rewritten
+  EXPECT_EQ(store.cached_model_sha256("/m/a.gguf", 10, 21), std::nullopt);  // touched
+  EXPECT_EQ(store.cached_model_sha256("/m/b.gguf", 10, 20), std::nullopt);
+  store.remember_model_sha256("/m/a.gguf", 11, 30, std::string(64, 'd'));
+  EXPECT_EQ(store.cached_model_sha256("/m/a.gguf", 10, 20), std::nullopt);
+  EXPECT_EQ(store.cached_model_sha256("/m/a.gguf", 11, 30), std::string(64, 'd'));
+}
 
 TEST(Migration, Version1DatabaseUpgradesWithItsData) {
   vkchat::test::TempDir dir;
@@ -150,40 +283,6 @@ TEST(Migration, AFailedStepLeavesTheDatabaseAtTheLastWholeVersion) {
   EXPECT_EQ(st.int64(1), 0);
   EXPECT_EQ(st.int64(2), 3);
 }
-
-namespace {
-
-// Schema version 2's step as released (frozen as version 1 is): a version-2 file is a version-1
-// file with these applied.
-constexpr const char* kVersion2Step = R"sql(
-CREATE VIRTUAL TABLE messages_fts USING fts5(
-  content, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
-END;
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-  INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
-END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
-  INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
-  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
-END;
-INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
-CREATE TABLE recent_models (
-  path TEXT PRIMARY KEY, name TEXT NOT NULL, architecture TEXT NOT NULL,
-  size_bytes INTEGER NOT NULL, quant TEXT NOT NULL, last_opened INTEGER NOT NULL) WITHOUT ROWID;
-ALTER TABLE conversations ADD COLUMN deleted_at INTEGER;
-CREATE INDEX conversations_by_updated ON conversations(deleted_at, updated_at);
-PRAGMA user_version = 2;
-)sql";
-
-void write_version2(const std::filesystem::path& path) {
-  write_version1(path);
-  Database db = Database::open(path);
-  db.exec(kVersion2Step);
-}
-
-}  // namespace
 
 // Version 3 keeps answers' reasoning apart: a version-2 file opens with its messages unchanged
 // (no reasoning, no switches set), and the new columns, index and switches work on it.

@@ -26,6 +26,8 @@ FocusScope {
     required property int siblingIndex
     required property int siblingCount
     required property string details
+    required property string provenance  // the answer's whole record, for its details tooltip
+    required property string command     // the vkchat-cli line that writes it again
     required property string reasoning
     required property string reasoningSummary
     required property int index
@@ -422,6 +424,21 @@ FocusScope {
                 enabled: row.chat.canSend
                 onClicked: row.chat.regenerateRequested(row.messageId)
             }
+            IconButton {
+                glyph: "⟲"
+                tip: qsTr("Regenerate with the same seed")
+                visible: row.command.length > 0
+                opacity: row.showActions || actions.floating ? 1 : 0
+                enabled: row.chat.canSend
+                onClicked: row.chat.regenerateSameSeedRequested(row.messageId)
+            }
+            IconButton {
+                glyph: "$"
+                tip: qsTr("Copy as command")
+                visible: row.command.length > 0
+                opacity: row.showActions || actions.floating ? 1 : 0
+                onClicked: row.clipboard.copy(row.command)
+            }
             BranchSwitcher {
                 visible: row.siblingCount > 1
                 theme: row.theme
@@ -438,6 +455,13 @@ FocusScope {
                 color: row.theme.faintText
                 font.pixelSize: 11
                 elide: Text.ElideRight
+                // The whole record (model and SHA-256, engine, device, every setting, the seed).
+                Accessible.name: row.details
+                Accessible.description: row.provenance
+                HoverHandler { id: detailsHover }
+                ToolTip.visible: detailsHover.hovered && row.provenance.length > 0
+                ToolTip.delay: 300
+                ToolTip.text: row.provenance
             }
         }
     }

@@ -1,5 +1,5 @@
 // The right panel: the loaded model's facts, then the current conversation's sampler settings and
-// system prompt, with Reset to defaults and Save as defaults.
+// system prompt, presets, with Reset to defaults and Save as defaults.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -184,6 +184,14 @@ Rectangle {
                     Fact {
                         name: qsTr("Memory")
                         value: panel.modelState.memoryText
+                    }
+                    // What answers record as the model: computed once in the background.
+                    Fact {
+                        name: qsTr("SHA-256")
+                        value: panel.modelState.sha256.length > 0 ? panel.modelState.sha256.substring(0, 16) + "…"
+                             : panel.modelState.hashProblem.length > 0 ? panel.modelState.hashProblem
+                             : panel.modelState.hashProgress >= 0 ? qsTr("computing, %1%").arg(Math.round(panel.modelState.hashProgress * 100))
+                             : ""
                     }
                     Rectangle {
                         visible: panel.modelState.memoryFraction > 0
@@ -372,6 +380,50 @@ Rectangle {
                             radius: panel.theme.radius
                             color: panel.theme.base
                             border.color: systemPrompt.activeFocus ? panel.theme.accent : panel.theme.divider
+                        }
+                    }
+                }
+
+                SectionLabel {
+                    text: qsTr("Preset")
+                }
+                // A preset is a system prompt with sampler settings; choosing one replaces the
+                // values above, for this conversation.
+                ComboBox {
+                    id: presetBox
+                    Layout.fillWidth: true
+                    model: panel.settings.presetNames
+                    currentIndex: panel.settings.presetNames.indexOf(panel.settings.preset)
+                    displayText: panel.settings.preset.length > 0 ? panel.settings.preset : qsTr("None")
+                    // A label, not the style's text field: the box itself has the name.
+                    contentItem: Label {
+                        leftPadding: 8
+                        rightPadding: presetBox.indicator ? presetBox.indicator.width : 0
+                        verticalAlignment: Text.AlignVCenter
+                        text: presetBox.displayText
+                        color: panel.theme.text
+                        elide: Text.ElideRight
+                    }
+                    Accessible.name: qsTr("Preset: %1").arg(displayText)
+                    onActivated: index => panel.settings.presetRequested(panel.settings.presetNames[index])
+                }
+                RowLayout {
+                    Layout.fillWidth: true
+                    TextField {
+                        id: presetName
+                        Layout.fillWidth: true
+                        placeholderText: qsTr("Name")
+                        Accessible.name: qsTr("New preset's name")
+                        onAccepted: savePreset.clicked()
+                    }
+                    Button {
+                        id: savePreset
+                        text: qsTr("Save as preset")
+                        enabled: presetName.text.trim().length > 0
+                        Accessible.name: qsTr("Save these settings as a preset")
+                        onClicked: {
+                            panel.settings.savePresetRequested(presetName.text);
+                            presetName.text = "";
                         }
                     }
                 }

@@ -1,5 +1,5 @@
 // The left sidebar: new chat, search over all messages, conversations grouped by date with rename,
-// export and delete (with undo), the Trash, and what to do about an unusable history file.
+// export and delete (with undo), import, the Trash, and what to do about an unusable history file.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Dialogs
@@ -53,6 +53,19 @@ Rectangle {
         nameFilters: sidebar.exportTarget.format === "json" ? [qsTr("JSON (*.json)")] : [qsTr("Markdown (*.md)")]
         onAccepted: {
             sidebar.conversations.exportRequested(sidebar.exportTarget.id, sidebar.exportTarget.format, selectedFile);
+            sidebar.dialogs.closed();
+        }
+        onRejected: sidebar.dialogs.closed()
+    }
+
+    FileDialog {
+        id: importDialog
+        title: qsTr("Import conversations")
+        objectName: "importDialog"
+        fileMode: FileDialog.OpenFile
+        nameFilters: [qsTr("vkchat or ChatGPT export (*.json)"), qsTr("All files (*)")]
+        onAccepted: {
+            sidebar.conversations.importRequested(selectedFile);
             sidebar.dialogs.closed();
         }
         onRejected: sidebar.dialogs.closed()
@@ -186,6 +199,21 @@ Rectangle {
             Layout.fillWidth: true
             theme: sidebar.theme
             conversations: sidebar.conversations
+        }
+
+        Button {
+            id: importButton
+            objectName: "importButton"
+            Layout.fillWidth: true
+            flat: true
+            visible: !sidebar.trashOpen
+            enabled: sidebar.conversations.available
+            text: qsTr("Import…")
+            Accessible.name: qsTr("Import conversations from a vkchat or ChatGPT export")
+            onClicked: {
+                importDialog.currentFolder = sidebar.conversations.exportFolder;
+                sidebar.dialogs.open(importDialog);
+            }
         }
 
         Button {
