@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the main build (optimized, without debug info), an ASan+UBSan build
-# of the engine tests and the fuzzers (scripts/fuzz.sh, 60 s each). Ends with ctest's summary of
+# of the engine tests and the fuzzers (scripts/fuzz.sh, 30 s each). Ends with ctest's summary of
 # the main build's tests. The main build goes first so the sanitizer build can reuse its SPIR-V
 # (VKCHAT_SPIRV_DIR) and its vkchat-cli (VKCHAT_TEST_CLI) instead of building them twice.
 # Usage: scripts/test.sh [build-dir]   (default build-test, apart from README's app build)
@@ -30,9 +30,9 @@ ASAN_OPTIONS=detect_leaks=1 ctest --test-dir "$BUILD-asan" --output-on-failure -
       -L '^engine_tests$' --timeout 900 || status=1
 stamp "sanitizer suites done"
 
-# 3. Fuzzing: each libFuzzer target (GGUF reader, chat templates) for 60 s on its ASan+UBSan
+# 3. Fuzzing: each libFuzzer target (GGUF reader, chat templates) for 30 s on its ASan+UBSan
 #    build; any finding fails the run.
-VKCHAT_FUZZ_BUILD="$BUILD-fuzz" scripts/fuzz.sh 60 || status=1
+VKCHAT_FUZZ_BUILD="$BUILD-fuzz" scripts/fuzz.sh 30 || status=1
 stamp "fuzzing done"
 
 # 4. Every test of the main build; its ctest summary is the last thing printed.
