@@ -398,10 +398,10 @@ TEST(ChatSession, RecurrentModelFeedsOnlyTheNewTurnAndRegeneratesFromThePromptsE
   EXPECT_EQ(again.text, second.text);  // greedy: the same answer from the restored state
 }
 
-// Sliding-window rings (synth-gemma2, window 16 on even layers, prefill chunks of 8: rings of 24 rows). A
-// regenerate after a short answer still finds the prompt's window in the rings and feeds one
-// token; after an answer that wrapped them past it, it re-prefills the prompt from 0, and so does
-// an edit behind the window. Each answers as before, or as a fresh session (full rows) does.
+// Sliding-window rings (synth-gemma2, window 16 on even layers, prefill chunks of 8: rings of 24
+// rows). A regenerate after a short answer still finds the prompt's window in the rings and feeds
+// one token; after an answer that wrapped them past it, it re-prefills the prompt from 0, and so
+// does an edit behind the window. Each answers as before, or as a fresh session (full rows) does.
 TEST(ChatSession, SlidingWindowRingsReuseWhatTheyHoldAndRePrefillTheRest) {
   llm::Model& m = model("zoo/synth-gemma2-f16");
   for (const std::int64_t answer : {std::int64_t{3}, std::int64_t{12}}) {
