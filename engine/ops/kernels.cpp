@@ -39,6 +39,13 @@ KernelConfig KernelConfig::for_device(const vk::Context& ctx) {
   return c;
 }
 
+std::uint32_t KernelConfig::matvec_stream_units(std::int64_t K) const {
+  const std::int64_t units = (K + 31) / 32;
+  const std::int64_t upl = (units + matvec_wg - 1) / matvec_wg;
+  return matvec_stream_rows > 0 && upl <= matvec_stream_max_units ? static_cast<std::uint32_t>(upl)
+                                                                  : 0;
+}
+
 bool KernelConfig::fit_attention_head(const vk::DeviceInfo& info, std::int64_t head_dim) {
   // attn.comp's shared arrays for a workgroup of wg: the queries (attn_max_g heads of 4 * wg),
   // scores and weights (attn_max_g x attn_chunk each), the sums and maxima, and common.glsl's

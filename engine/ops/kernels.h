@@ -163,6 +163,11 @@ struct KernelConfig {
   // Then VKCHAT_KERNELS, if set, through apply().
   static KernelConfig for_device(const vk::Context& ctx);
 
+  // The units of x (32 elements each) that an invocation of the streaming matvec holds for rows
+  // of K elements: its UPL specialization, one pipeline per value; 0 where rows of K take the
+  // plain matvec (no streaming on this device, or rows wider than matvec_stream_max_units).
+  std::uint32_t matvec_stream_units(std::int64_t K) const;
+
   // Overrides sizes from "name=value,name=value" (field names as above, positive integers; 0 too
   // for matmul_rows and matvec_stream_rows), for tuning: "matvec_wg=64,matvec_rows=2".
   // std::invalid_argument on an unknown name or bad value.

@@ -186,8 +186,8 @@ void Ops::matvec_rows(const Tensor& w, const Tensor* w2, const Tensor& x, const 
   LinearPush p = linear_push(bw, bx, by, w, x, y, row0, op);
   std::uint64_t bytes = w.bytes() * (w2 ? 2 : 1) + 4ull * p.n_tok * (p.K + p.N);
   // The streaming matvec holds a whole row's units of x per invocation: up to a bound.
-  const std::uint32_t upl = ceil_div(ceil_div(p.K, 32), cfg.matvec_wg);
-  const bool stream = cfg.matvec_stream_rows > 0 && upl <= cfg.matvec_stream_max_units;
+  const std::uint32_t upl = cfg.matvec_stream_units(p.K);
+  const bool stream = upl > 0;
   const std::uint32_t rows = stream ? cfg.matvec_stream_rows : cfg.matvec_rows;
   vk::Groups g = spread(ceil_div(p.N, rows));
   g.z = p.n_tok;

@@ -41,9 +41,10 @@ GgmlType type_named(const std::string& name) {
 }
 
 std::vector<GoldenBlock> read_golden() {
-  const std::string path = std::string(VKCHAT_TEST_DATA_DIR) + "/quant/iq_grid_golden.tsv";
+  const std::filesystem::path path =
+      std::filesystem::path(VKCHAT_TEST_DATA_DIR) / "quant" / "iq_grid_golden.tsv";
   std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
   std::vector<GoldenBlock> out;
   std::string line;
   while (std::getline(in, line)) {

@@ -29,6 +29,22 @@ TEST(KernelConfigApply, SetsNamedSizesAndLeavesTheRest) {
   EXPECT_EQ(c.matvec_wg, 8u);
 }
 
+// The streaming matvec's UPL (one pipeline per value) covers the row in one pass of the
+// workgroup, up to its bound; wider rows and devices without it take the plain matvec (0).
+TEST(KernelConfigStream, UnitsPerInvocationCoverTheRowUpToTheBound) {
+  KernelConfig gpu;
+  EXPECT_EQ(gpu.matvec_stream_units(4096), 0u);
+  KernelConfig cpu;
+  cpu.apply("matvec_wg=8,matvec_stream_rows=32,matvec_stream_max_units=64");
+  EXPECT_EQ(cpu.matvec_stream_units(1), 1u);
+  EXPECT_EQ(cpu.matvec_stream_units(256), 1u);
+  EXPECT_EQ(cpu.matvec_stream_units(257), 2u);
+  EXPECT_EQ(cpu.matvec_stream_units(4096), 16u);
+  EXPECT_EQ(cpu.matvec_stream_units(4096 + 32), 17u);
+  EXPECT_EQ(cpu.matvec_stream_units(64 * 8 * 32), 64u);
+  EXPECT_EQ(cpu.matvec_stream_units(64 * 8 * 32 + 1), 0u);
+}
+
 TEST(KernelConfigApply, RejectsUnknownNamesAndBadValues) {
   for (const char* spec : {"matvec_wg", "matvec_wg=", "matvec_wg=0", "matvec_wg=-1", "matvec_wg=8x",
                            "nope=4", "matvec_wg=8,,matvec_rows=2", "=3"}) {

@@ -30,8 +30,7 @@ namespace {
 const char* const kModel = "synth-qwen35-f16";
 
 vkchat::gguf::GgufFile open_zoo() {
-  return vkchat::gguf::GgufFile::open(
-      test::shared_path(std::string("models/zoo/") + kModel + ".gguf"));
+  return vkchat::gguf::GgufFile::open(test::shared_path("models/zoo/synth-qwen35-f16.gguf"));
 }
 
 }  // namespace

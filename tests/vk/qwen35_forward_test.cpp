@@ -27,12 +27,12 @@ std::unique_ptr<llm::Model> load_zoo(bool llama_cpp_rounding) {
   llm::LoadOptions o;
   o.device.validation = true;
   o.llama_cpp_rounding = llama_cpp_rounding;
-  return llm::Model::load(shared_path(std::string("models/zoo/") + kModel + ".gguf"), o);
+  return llm::Model::load(shared_path("models/zoo/synth-qwen35-f16.gguf"), o);
 }
 
 std::vector<std::int32_t> score_tokens(std::size_t n) {
   std::vector<std::int32_t> t =
-      read_golden(shared_path(std::string("golden/zoo/") + kModel + ".score.jsonl")).tokens;
+      read_golden(shared_path("golden/zoo/synth-qwen35-f16.score.jsonl")).tokens;
   t.resize(n);
   return t;
 }
