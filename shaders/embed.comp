@@ -1,7 +1,10 @@
 // Embedding gather: out[t] = row ids[t] of the table, dequantized exactly as ggml does (no fused
 // multiply-adds), one 32-element unit per invocation. A table larger than the device's storage
 // buffer range is gathered window by window: this dispatch sees rows row_base .. row_base +
-// n_rows - 1 and leaves the tokens of other rows alone.
+// n_rows - 1 and leaves the tokens of other rows alone. With rows_per_id r > 1 (gemma4's per-layer
+// embeddings, a table of r sub-rows per token) each id selects the r rows id * r + z, z the
+// workgroup's z, and row id * r + z goes to output row z * n_tok + t: z-major, so that each z's
+// rows are one contiguous [n_tok x K] block.
 #version 450
 // variant: f32 -DW_F32
 // variant: f16 -DW_F16
@@ -45,6 +48,7 @@ layout(push_constant) uniform Push {
   uint out_stride;
   uint n_tok;
   uint row_base;
+  uint rows_per_id;
 } pc;
 
 #define PRECISE precise
@@ -61,11 +65,12 @@ void main() {
   uint u = gl_GlobalInvocationID.x;
   uint t = gl_WorkGroupID.y;
   if (u >= units || t >= pc.n_tok) return;
-  uint id = ids[pc.ids_off + t];
-  if (id < pc.row_base || id - pc.row_base >= pc.n_rows) return;
+  uint z = gl_WorkGroupID.z;
+  uint row = ids[pc.ids_off + t] * pc.rows_per_id + z;
+  if (row < pc.row_base || row - pc.row_base >= pc.n_rows) return;
   float v[32];
-  wa_unit(pc.w_off + (id - pc.row_base) * pc.row_bytes, u, pc.K, v);
-  uint ob = pc.out_off + t * pc.out_stride + 32u * u;
+  wa_unit(pc.w_off + (row - pc.row_base) * pc.row_bytes, u, pc.K, v);
+  uint ob = pc.out_off + (z * pc.n_tok + t) * pc.out_stride + 32u * u;
   [[unroll]] for (uint i = 0; i < 32u; ++i) {
     if (32u * u + i < pc.K) o[ob + i] = v[i];
   }

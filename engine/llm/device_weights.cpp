@@ -35,6 +35,13 @@ bool dense_f32(const model::ModelSpec& spec, TensorRef t) {
                      [t](const model::LayerWeights& l) { return l.ssm_conv1d == t; });
 }
 
+// Elements per row as uploaded: gemma4's per-layer token table goes up as n_layer rows of P per
+// token (DeviceWeights::PerLayerInputs); every other tensor with its own rows.
+std::int64_t upload_cols(const model::ModelSpec& spec, TensorRef t) {
+  if (t == spec.w.per_layer_tok_embd) return spec.hp.n_embd_per_layer;
+  return static_cast<std::int64_t>(t->ne[0]);
+}
+
 // qwen35's full-attention attn_q: per head, head_dim query rows then head_dim gate rows.
 std::int64_t split_head_rows(const model::ModelSpec& spec, TensorRef t) {
   if (!spec.hp.delta_net_hybrid()) return 0;
@@ -97,10 +104,16 @@ std::vector<TensorRef> used_tensors(const model::ModelSpec& spec) {
                         l.ffn_gate_inp,
                         l.ffn_gate_exps,
                         l.ffn_up_exps,
-                        l.ffn_down_exps}) {
+                        l.ffn_down_exps,
+                        l.pl_inp_gate,
+                        l.pl_proj,
+                        l.pl_post_norm}) {
       add(t);
     }
   }
+  add(spec.w.per_layer_tok_embd);
+  add(spec.w.per_layer_model_proj);
+  add(spec.w.per_layer_proj_norm);
   add(spec.w.output_norm);
   add(spec.w.output);
   return out;
@@ -144,7 +157,14 @@ WeightPlan plan_weights(const model::ModelSpec& spec, const vk::DeviceInfo& info
                                std::string(gguf::type_name(t->type)) +
                                ", which no GPU kernel reads");
       }
-      e.bytes = quant::device_row_bytes(t->type, static_cast<std::int64_t>(t->ne[0])) * t->rows();
+      const std::int64_t cols = upload_cols(spec, t);
+      if (cols % gguf::traits(t->type).block_size != 0) {
+        throw UnsupportedModel("tensor " + std::string(t->name) + " of type " +
+                               std::string(gguf::type_name(t->type)) + ": rows of " +
+                               std::to_string(cols) + " elements are not whole blocks");
+      }
+      e.bytes = quant::device_row_bytes(t->type, cols) *
+                static_cast<std::uint64_t>(static_cast<std::int64_t>(t->n_elements) / cols);
     }
     // The by-id kernels bind a mixture's whole stack of experts at once (any slot may pick any
     // expert), so it must fit one storage-buffer binding.
@@ -198,8 +218,8 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
   std::map<TensorRef, ops::Tensor> views;
   for (const WeightPlan::Entry& e : plan.entries) {
     const vk::Buffer& buf = w.buffers[e.buffer];
-    const auto cols = static_cast<std::int64_t>(e.tensor->ne[0]);
-    const auto rows = static_cast<std::int64_t>(e.tensor->rows());
+    const std::int64_t cols = upload_cols(spec, e.tensor);
+    const auto rows = static_cast<std::int64_t>(e.tensor->n_elements) / cols;
     auto check_cancel = [&] {
       if (cancel && cancel->load()) throw Cancelled("loading cancelled");
     };
@@ -238,7 +258,9 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
                         : ops::Tensor::matrix(buf, e.tensor->type, cols, rows, e.offset);
     // A 3-D tensor (a mixture's experts) keeps its dimensions: rows() is unchanged, and expert
     // e's matrix is rows [e * ne[1], (e + 1) * ne[1]) in the same device row layout.
-    for (std::size_t d = 1; d < 4; ++d) v.ne[d] = static_cast<std::int64_t>(e.tensor->ne[d]);
+    if (cols == static_cast<std::int64_t>(e.tensor->ne[0])) {
+      for (std::size_t d = 1; d < 4; ++d) v.ne[d] = static_cast<std::int64_t>(e.tensor->ne[d]);
+    }
     views[e.tensor] = v;
   }
 
@@ -284,6 +306,10 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
     L.attn_post_norm = optional_view(l.attn_post_norm);
     L.ffn_post_norm = optional_view(l.ffn_post_norm);
     if (l.out_scale) L.out_scale = quant::dequantize_tensor(*l.out_scale).at(0);
+    if (l.pl_inp_gate) {
+      L.per_layer =
+          LayerTensors::PerLayerGate{view(l.pl_inp_gate), view(l.pl_proj), view(l.pl_post_norm)};
+    }
     if (l.ffn_gate_exps) {  // a mixture of experts: no dense feed-forward
       L.ffn_gate_inp = view(l.ffn_gate_inp);
       L.ffn_gate_exps = view(l.ffn_gate_exps);
@@ -302,6 +328,11 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
     }
     L.ffn_down = view(l.ffn_down);
     w.layers.push_back(L);
+  }
+  if (spec.w.per_layer_tok_embd) {
+    w.per_layer = DeviceWeights::PerLayerInputs{view(spec.w.per_layer_tok_embd),
+                                                view(spec.w.per_layer_model_proj),
+                                                view(spec.w.per_layer_proj_norm)};
   }
   return w;
 }

@@ -61,6 +61,14 @@ struct LayerTensors {
     ops::Tensor out;      // [value_dim] -> n_embd
   };
   std::optional<DeltaNet> delta;
+  // gemma4's per-layer embeddings (E2B/E4B, P = HParams::n_embd_per_layer), after the
+  // feed-forward: x += post_norm(proj(gelu(inp_gate(x)) * the layer's per-layer input)).
+  struct PerLayerGate {
+    ops::Tensor inp_gate;   // [n_embd] -> P
+    ops::Tensor proj;       // [P] -> n_embd
+    ops::Tensor post_norm;  // f32 [n_embd]
+  };
+  std::optional<PerLayerGate> per_layer;
 };
 
 struct DeviceWeights {
@@ -72,6 +80,14 @@ struct DeviceWeights {
   // f32 [head_dim] of 1.0 (gemma4): the weight of its weightless per-head V norm (its first
   // values for a layer with smaller heads).
   std::optional<ops::Tensor> ones;
+  // gemma4's per-layer inputs (E2B/E4B): the token table uploaded as n_layer rows of P per
+  // token ([P x n_vocab * n_layer], for Ops::embedding with n_layer rows per id; the GGUF rows
+  // of n_layer * P are those rows back to back), the projection of the scaled embeddings
+  // [n_embd] -> n_layer * P, and the norm of each layer's slice of it, f32 [P].
+  struct PerLayerInputs {
+    ops::Tensor tok_embd, model_proj, proj_norm;
+  };
+  std::optional<PerLayerInputs> per_layer;
 };
 
 // Where every tensor of the model goes.

@@ -24,6 +24,8 @@ PassTensors layer_pass_tensors(const PassTensors& t, const model::HParams& hp, s
   r.k = narrowed(t.k, hp.layer_n_embd_k(il));
   r.v = narrowed(t.v, hp.layer_n_embd_v(il));
   r.attn = narrowed(t.attn, hp.layer_n_embd_q(il));
+  r.ffn = narrowed(t.ffn, hp.layer_n_ff(il));
+  r.ffn_tmp = narrowed(t.ffn_tmp, hp.layer_n_ff(il));
   return r;
 }
 

@@ -16,8 +16,9 @@ struct PassTensors {
 };
 PassTensors pass_tensors(const Scratch& s, std::int64_t n_tok);
 
-// t with q, k, v and attn narrowed to layer il's widths where they vary by layer (gemma4,
-// HParams::layer_attention): the same memory, its rows packed at the layer's width.
+// t with q, k, v, attn, ffn and ffn_tmp narrowed to layer il's widths where they vary by layer
+// (gemma4, HParams::layer_attention and layer_n_ff): the same memory, its rows packed at the
+// layer's width.
 PassTensors layer_pass_tensors(const PassTensors& t, const model::HParams& hp, std::int64_t il);
 
 // A product's input as llama.cpp would see it (itself when rounding is off); one per value of t.

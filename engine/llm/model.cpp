@@ -49,10 +49,6 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Load
     throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
                            " does not run on the GPU yet");
   }
-  if (hp.n_embd_per_layer > 0) {
-    throw UnsupportedModel(path.string() + ": gemma4's per-layer token embeddings (E2B/E4B) " +
-                           "do not run on the GPU yet");
-  }
 
   m->context_ = std::make_unique<vk::Context>(vk::Context::create(options.device));
   const vk::DeviceInfo& info = m->context_->info();

@@ -33,7 +33,8 @@ struct Layout {
     std::int64_t cols, rows;
   };
   Slot x, xn, q, k, v, attn, proj, ffn, ffn_tmp, gate, qkv, conv, z, o, alpha, beta_raw, g, beta,
-      xq, router, moe_ids, moe_weights, moe_hidden, moe_out, partials, logits, argmax;
+      xq, router, moe_ids, moe_weights, moe_hidden, moe_out, per_layer, per_layer_tmp, partials,
+      logits, argmax;
   std::uint64_t end = 0;
 
   Layout(const model::HParams& hp, const ScratchShape& s) {
@@ -67,12 +68,18 @@ struct Layout {
     const std::int64_t E = std::max<std::int64_t>(hp.moe.n_expert, 1);
     const std::int64_t K = std::max<std::int64_t>(hp.moe.n_expert_used, 1);
     const std::int64_t FX = std::max<std::int64_t>(hp.moe.n_ff_exp, 1);
-    xq = take(std::max({hp.n_embd, hp.n_embd_attn_out(), hp.n_ff, d.value_dim(), K * FX}), T);
+    xq = take(std::max({hp.n_embd, hp.n_embd_attn_out(), hp.n_ff, d.value_dim(), K * FX,
+                        hp.n_embd_per_layer}),
+              T);
     router = take(E, T);
     moe_ids = take(K, T);
     moe_weights = take(K, T);
     moe_hidden = take(FX, T * K);
     moe_out = take(hp.n_embd, T * K);
+    // gemma4's per-layer inputs and their scratch, n_layer blocks of [T x P] each (zero-width
+    // without them).
+    per_layer = take(hp.n_embd_per_layer, hp.n_layer * T);
+    per_layer_tmp = take(hp.n_embd_per_layer, hp.n_layer * T);
     partials = take(static_cast<std::int64_t>(std::max<std::uint64_t>(s.attn_floats, 1)), 1);
     // Last, so one copy to the read-back buffer takes logits and argmax together.
     logits = take(hp.n_vocab, s.logit_rows);
@@ -157,6 +164,8 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
   moe_weights = f32(layout.moe_weights);
   moe_hidden = f32(layout.moe_hidden);
   moe_out = f32(layout.moe_out);
+  per_layer = f32(layout.per_layer);
+  per_layer_tmp = f32(layout.per_layer_tmp);
   attn_partials = f32(layout.partials);
   logits = f32(layout.logits);
   argmax = ops::Tensor{&act_, layout.argmax.offset, gguf::GgmlType::I32, {1, 1, 1, 1}};

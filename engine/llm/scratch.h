@@ -72,6 +72,11 @@ class Scratch {
   // per token: router logits [n_expert], ids I32 [k] and weights [k] per token; each slot's
   // expert hidden state [n_ff_exp] and output [n_embd] (max_tokens * k rows).
   ops::Tensor router, moe_ids, moe_weights, moe_hidden, moe_out;
+  // gemma4's per-layer embeddings (E2B/E4B; zero-width elsewhere), P = n_embd_per_layer: the
+  // per-layer inputs [n_layer * max_tokens x P], a pass of T tokens using its first n_layer * T
+  // rows as n_layer blocks of [T x P] (layer il's block at row il * T); and as large a scratch,
+  // the table's rows while the inputs are made, then each layer's gate (its first T rows).
+  ops::Tensor per_layer, per_layer_tmp;
   ops::Tensor logits;         // [logit_rows x n_vocab]
   ops::Tensor argmax;         // I32 [1]
   ops::Tensor attn_partials;  // f32 [attn_floats]

@@ -75,6 +75,17 @@ std::int64_t width(const gguf::GgufFile& f, const std::string& key, std::int64_t
 
 }  // namespace
 
+void read_gemma4_ffn(const gguf::GgufFile& f, HParams& hp) {
+  const std::string key = hp.arch_name + ".feed_forward_length";
+  std::vector<std::int64_t> widths =
+      per_layer(f, key, hp.n_layer, 1, kMaxWidth).value_or(std::vector<std::int64_t>());
+  if (widths.empty()) throw MetadataError(f.path() + ": missing metadata '" + key + "'");
+  hp.n_ff = *std::max_element(widths.begin(), widths.end());
+  const bool uniform = std::all_of(widths.begin(), widths.end(),
+                                   [&](std::int64_t w) { return w == widths.front(); });
+  hp.layer_ff = uniform ? std::vector<std::int64_t>() : std::move(widths);
+}
+
 void read_gemma4_heads(const gguf::GgufFile& f, HParams& hp) {
   const std::string a = hp.arch_name + ".";
   const std::int64_t L = hp.n_layer;

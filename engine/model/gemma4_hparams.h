@@ -17,6 +17,11 @@ namespace vkchat::model {
 // engine does not run.
 void read_gemma4_heads(const gguf::GgufFile& f, HParams& hp);
 
+// feed_forward_length: a width, or an array with one per layer (the real E2B/E4B double the
+// width of the layers that share another's KV, use_double_wide_mlp); hp.n_ff is the largest and
+// hp.layer_ff each layer's where they differ. hp.n_layer is read.
+void read_gemma4_ffn(const gguf::GgufFile& f, HParams& hp);
+
 // The rest, once hp's rope is read: the sliding-window layers' window and RoPE (their base,
 // rotated dimensions, no rope_freqs), shared KV layers, the per-layer embeddings' width, the
 // embedding scale, attention scale 1, final soft-cap. Refuses experts (the 26B-A4B).

@@ -296,6 +296,8 @@ HParams read_hparams(const gguf::GgufFile& f) {
   // then takes 0.
   if (hp.arch == Arch::Qwen35Moe && !f.contains(a + "feed_forward_length")) {
     hp.n_ff = 0;
+  } else if (hp.arch == Arch::Gemma4) {
+    read_gemma4_ffn(f, hp);  // a width per layer in E2B/E4B
   } else {
     hp.n_ff = count(f, a + "feed_forward_length", kMaxWidth);
   }

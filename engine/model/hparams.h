@@ -67,7 +67,10 @@ struct HParams {
   // gemma4 E2B/E4B: width of each layer's slice of the per-layer token embeddings
   // (embedding_length_per_layer_input); 0 for none.
   std::int64_t n_embd_per_layer = 0;
-  std::int64_t n_ff = 0;         // feed-forward hidden width
+  std::int64_t n_ff = 0;  // feed-forward hidden width (the widest layer's)
+  // gemma4 E2B/E4B (use_double_wide_mlp): each layer's feed-forward width where they differ;
+  // empty where every layer has n_ff. layer_n_ff() reads it.
+  std::vector<std::int64_t> layer_ff;
   std::int64_t n_vocab = 0;      // rows of token_embd
   std::int64_t n_ctx_train = 0;  // context_length the model was trained for
   float rms_eps = 1e-5f;
@@ -114,6 +117,9 @@ struct HParams {
   LayerAttention layer_attention(std::int64_t il) const {
     return layer_attn.empty() ? LayerAttention{n_head, n_head_kv, head_dim}
                               : layer_attn[static_cast<std::size_t>(il)];
+  }
+  std::int64_t layer_n_ff(std::int64_t il) const {
+    return layer_ff.empty() ? n_ff : layer_ff[static_cast<std::size_t>(il)];
   }
   std::int64_t layer_n_embd_q(std::int64_t il) const {
     const LayerAttention a = layer_attention(il);

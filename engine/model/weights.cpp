@@ -100,7 +100,7 @@ LayerWeights find_qwen35_layer(const Finder& find, const HParams& hp, std::int64
 // own head count and size, V optional (K's projection serves as V), no K/V projections on
 // layers that share another's cache, and the layer output scale.
 LayerWeights find_gemma4_layer(const Finder& find, const HParams& hp, std::int64_t il) {
-  const std::int64_t E = hp.n_embd, F = hp.n_ff;
+  const std::int64_t E = hp.n_embd, F = hp.layer_n_ff(il);
   const LayerAttention la = hp.layer_attention(il);
   const std::int64_t Q = la.n_head * la.head_dim, KV = la.n_head_kv * la.head_dim;
   const bool own_kv = il < hp.n_layer_kv();

@@ -35,9 +35,10 @@ inline constexpr std::uint32_t kMatmulTileRows = 32, kMatmulTileTokens = 32;  //
 
 // shaders/embed.comp
 struct EmbedPush {
-  std::uint32_t K, n_rows, row_bytes, w_off, ids_off, out_off, out_stride, n_tok, row_base;
+  std::uint32_t K, n_rows, row_bytes, w_off, ids_off, out_off, out_stride, n_tok, row_base,
+      rows_per_id;
 };
-static_assert(sizeof(EmbedPush) == 9 * 4);
+static_assert(sizeof(EmbedPush) == 10 * 4);
 
 // shaders/rmsnorm.comp
 struct RmsnormPush {

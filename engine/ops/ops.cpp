@@ -241,13 +241,20 @@ void Ops::matmul(const Tensor& w, const Tensor& x, const Tensor& y) {
 // ---- embedding -----------------------------------------------------------------------------
 
 void Ops::embedding(const Tensor& table, const Tensor& ids, const Tensor& out) {
+  embedding(table, ids, 1, out);
+}
+
+void Ops::embedding(const Tensor& table, const Tensor& ids, std::int64_t rows_per_id,
+                    const Tensor& out) {
   const char* op = "embedding";
   kernel_type_suffix(table.type);
   require(ids.type == GgmlType::I32, op, "ids must be I32");
   require_f32(out, op, "out");
-  require(
-      out.cols() == table.cols() && out.rows() == ids.elements(), op,
-      "table " + dims(table) + ", " + std::to_string(ids.elements()) + " ids, out " + dims(out));
+  require(rows_per_id >= 1 && table.rows() % rows_per_id == 0, op,
+          std::to_string(rows_per_id) + " rows per id in a table of " + dims(table));
+  require(out.cols() == table.cols() && out.rows() == ids.elements() * rows_per_id, op,
+          "table " + dims(table) + ", " + std::to_string(ids.elements()) + " ids x " +
+              std::to_string(rows_per_id) + " rows, out " + dims(out));
   const KernelConfig& cfg = kernels_->config();
   Bound bi = bind(ids, op);
   Bound bo = bind(out, op);
@@ -265,11 +272,12 @@ void Ops::embedding(const Tensor& table, const Tensor& ids, const Tensor& out) {
     p.out_stride = p.K;
     p.n_tok = u32(ids.elements(), op, "tokens");
     p.row_base = u32(r0, op, "row");
+    p.rows_per_id = u32(rows_per_id, op, "rows per id");
     const WeightBindings wb = weight_bindings(table.type, {bt.slice, bi.slice, bo.slice}, 0b001);
     const vk::Pipeline& pl = kernels_->get("embed_", kernel_type_suffix(table.type), false,
                                            wb.count, sizeof p, {cfg.elementwise_wg}, wb.texels);
-    vk::Groups g{ceil_div(ceil_div(p.K, 32), cfg.elementwise_wg), p.n_tok};
-    record(pl, wb.span(), p, g, 4ull * p.n_tok * (p.K + 1));
+    vk::Groups g{ceil_div(ceil_div(p.K, 32), cfg.elementwise_wg), p.n_tok, p.rows_per_id};
+    record(pl, wb.span(), p, g, 4ull * p.n_tok * p.rows_per_id * (p.K + 1));
   }
 }
 

@@ -98,6 +98,11 @@ class Ops {
   // out = row ids[t] of the table for each token t, dequantized bit-exactly: ids I32 [T],
   // out [T x K]. Rows for ids outside the table are left unwritten.
   void embedding(const Tensor& table, const Tensor& ids, const Tensor& out);
+  // A table of r rows per id (gemma4's per-layer token embeddings, viewed as r = n_layer rows of
+  // P per token): out [r * T x K], its row z * T + t = table row ids[t] * r + z. z-major, so the
+  // rows of each z are one contiguous [T x K] tensor.
+  void embedding(const Tensor& table, const Tensor& ids, std::int64_t rows_per_id,
+                 const Tensor& out);
 
   // Each row: out = x / sqrt(mean(x^2) + eps) * w (out may be x).
   void rmsnorm(const Tensor& x, const Tensor& w, const Tensor& out, float eps);

@@ -70,6 +70,10 @@ const std::array kPresets = {
     Preset{"tiny-gemma4-ple", "gemma4", "llama-spm", 256, 8, 4, 2, 64, 1024, 131072, 1000000.f,
            1e-6f, true, false, true, std::nullopt, GemmaShape{32, 10000.f, 0}, std::nullopt, 0, 0, 0,
            Gemma4Shape{4, 128, 1, true, 0.25, 4, 30.f, 64}},
+    // And with E2B/E4B's double-wide feed-forward on the 4 shared-KV layers (2048 there).
+    Preset{"tiny-gemma4-e2b", "gemma4", "llama-spm", 256, 8, 4, 2, 64, 1024, 131072, 1000000.f,
+           1e-6f, true, false, true, std::nullopt, GemmaShape{32, 10000.f, 0}, std::nullopt, 0, 0, 0,
+           Gemma4Shape{4, 128, 1, true, 0.25, 4, 30.f, 64, true}},
 };
 // clang-format on
 

@@ -55,6 +55,9 @@ struct Gemma4Shape {
   std::int64_t n_kv_shared = 0;
   float final_softcap = 30.f;
   std::int64_t n_embd_per_layer = 0;  // E2B/E4B's per-layer token embeddings; 0: none
+  // E2B/E4B's use_double_wide_mlp: the layers that share KV have a feed-forward twice n_ff wide
+  // (feed_forward_length written per layer).
+  bool double_wide_mlp = false;
   bool is_full(std::int64_t il) const { return il % full_period == full_period - 1; }
 };
 
@@ -83,6 +86,12 @@ struct Preset {
   std::int64_t n_expert_used = 0;
   std::int64_t n_ff_exp = 0;
   std::optional<Gemma4Shape> gemma4;  // gemma4 presets
+  // Layer il's feed-forward width: n_ff, doubled on gemma4's shared-KV layers where the preset
+  // has a double-wide MLP.
+  std::int64_t layer_n_ff(std::int64_t il) const {
+    const bool wide = gemma4 && gemma4->double_wide_mlp && il >= n_layer - gemma4->n_kv_shared;
+    return wide ? 2 * n_ff : n_ff;
+  }
 };
 
 std::span<const Preset> presets();

@@ -284,7 +284,7 @@ void plan_layers(Planner& pl, double in_std, double residual, double post_norm) 
       b.experts("ffn_down_exps.weight", "ffn_down.weight", FX, E, X, down_std(residual, FX));
       continue;
     }
-    b.swiglu_ffn(p.n_ff, in_std, residual);
+    b.swiglu_ffn(p.layer_n_ff(il), in_std, residual);
     if (p.gemma) b.vec("post_ffw_norm.weight", E, Fill::Normal, post_norm);
     if (P > 0) {
       b.mat("inp_gate.weight", E, P, in_std);
@@ -390,6 +390,11 @@ void write_metadata(gguf::GgufWriter& w, const Preset& p, const FileType& ft,
     w.set(a + "rope.dimension_count", u32(g.head_dim_full));
     w.set(a + "rope.dimension_count_swa", u32(p.head_dim));
     w.set(a + "attention.shared_kv_layers", u32(g.n_kv_shared));
+    if (g.double_wide_mlp) {  // Gemma4Model: one width per layer
+      std::vector<std::uint32_t> ff;
+      for (std::int64_t il = 0; il < p.n_layer; ++il) ff.push_back(u32(p.layer_n_ff(il)));
+      w.set_array(a + "feed_forward_length", ff);
+    }
     w.set(a + "embedding_length_per_layer_input", u32(g.n_embd_per_layer));
     w.set(a + "final_logit_softcapping", g.final_softcap);
   }

@@ -108,12 +108,33 @@ TEST_F(Gemma4Metadata, PerLayerEmbeddingsNeedTheirTensorsAndExpertsAreRefused) {
             std::string::npos);
   const auto q = edited([](gguf::GgufWriter& w) { w.set("gemma4.expert_count", 8u); });
   EXPECT_NE(refusal<UnsupportedModel>(q).find("mixture of experts"), std::string::npos);
-  // E2B/E4B's double-wide feed-forward layers give feed_forward_length per layer.
+}
+
+// E2B/E4B's double-wide feed-forward layers give feed_forward_length per layer; each layer's
+// tensors are checked against its own width.
+TEST_F(Gemma4Metadata, FeedForwardWidthPerLayer) {
   const auto r = edited([](gguf::GgufWriter& w) {
     w.set_array("gemma4.feed_forward_length",
                 std::vector<std::uint32_t>{512, 512, 512, 512, 1024, 1024});
   });
-  EXPECT_NE(refusal<MetadataError>(r).find("'gemma4.feed_forward_length'"), std::string::npos);
+  const model::HParams hp = model::read_hparams(gguf::GgufFile::open(r));
+  EXPECT_EQ(hp.n_ff, 1024);
+  EXPECT_EQ(hp.layer_n_ff(3), 512);
+  EXPECT_EQ(hp.layer_n_ff(4), 1024);
+  // The zoo file's layers are all 512 wide.
+  EXPECT_NE(refusal<UnsupportedModel>(r).find("tensor blk.4.ffn_gate.weight has shape"),
+            std::string::npos);
+  const auto wrong = edited([](gguf::GgufWriter& w) {
+    w.set_array("gemma4.feed_forward_length", std::vector<std::uint32_t>{512, 512});
+  });
+  EXPECT_NE(refusal<MetadataError>(wrong).find("'gemma4.feed_forward_length' has 2 entries"),
+            std::string::npos);
+  const model::HParams same =
+      model::read_hparams(gguf::GgufFile::open(edited([](gguf::GgufWriter& w) {
+        w.set_array("gemma4.feed_forward_length", std::vector<std::uint32_t>(6, 512));
+      })));
+  EXPECT_TRUE(same.layer_ff.empty());  // one width for all: no per-layer list
+  EXPECT_EQ(same.n_ff, 512);
 }
 
 // Shared-KV layers against llama.cpp: tiny-gemma4's last 4 layers read the caches of layers 2
@@ -132,7 +153,7 @@ TEST(Gemma4SharedKv, CpuReferenceMatchesLlamaCpp) {
 }
 
 // Per-layer token embeddings (E2B/E4B) against llama.cpp: tiny-gemma4-ple (tests/data/gemma4),
-// CPU reference rounding like llama.cpp. The GPU refuses such files so far.
+// CPU reference rounding like llama.cpp (the GPU's pass: vk_tests Gemma4PerLayerEmbeddingsGpu).
 TEST(Gemma4PerLayerEmbeddings, CpuReferenceMatchesLlamaCpp) {
   TempDir dir;
   const gguf::GgufFile f = gguf::GgufFile::open(write_tiny_gemma4(dir.path(), "tiny-gemma4-ple"));
@@ -141,6 +162,19 @@ TEST(Gemma4PerLayerEmbeddings, CpuReferenceMatchesLlamaCpp) {
   ASSERT_NE(spec.w.per_layer_tok_embd, nullptr);
   ASSERT_NE(spec.w.layers[7].pl_inp_gate, nullptr);
   const GoldenCase g = read_golden(tiny_gemma4_golden("tiny-gemma4-ple"));
+  expect_clean(g.name, ref_teacher_force(spec, g, gemma4_zoo_tolerance(), ref::Rounding::LlamaCpp));
+}
+
+// E2B's double-wide feed-forward (tiny-gemma4-e2b: feed_forward_length per layer, 2048 on the
+// shared-KV layers) against llama.cpp, CPU reference rounding like llama.cpp.
+TEST(Gemma4DoubleWideMlp, CpuReferenceMatchesLlamaCpp) {
+  TempDir dir;
+  const gguf::GgufFile f = gguf::GgufFile::open(write_tiny_gemma4(dir.path(), "tiny-gemma4-e2b"));
+  const model::ModelSpec spec = model::read_model_spec(f);
+  ASSERT_EQ(spec.hp.n_ff, 2048);
+  EXPECT_EQ(spec.hp.layer_n_ff(3), 1024);
+  EXPECT_EQ(spec.hp.layer_n_ff(4), 2048);
+  const GoldenCase g = read_golden(tiny_gemma4_golden("tiny-gemma4-e2b"));
   expect_clean(g.name, ref_teacher_force(spec, g, gemma4_zoo_tolerance(), ref::Rounding::LlamaCpp));
 }
 

@@ -67,6 +67,34 @@ INSTANTIATE_TEST_SUITE_P(
                       GgmlType::IQ3_S, GgmlType::IQ1_S, GgmlType::IQ1_M),
     [](const auto& info) { return std::string(gguf::type_name(info.param)); });
 
+// gemma4's per-layer embeddings: a table of r rows per id, gathered z-major (row z * T + t of
+// the output is table row ids[t] * r + z), bit for bit.
+TEST(Embedding, SeveralRowsPerIdGatherZMajor) {
+  std::uint64_t seed = test_seed() + 31;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig;
+  const GgmlType type = GgmlType::Q8_0;
+  const std::int64_t cols = 64, r = 3, n_ids = 50;
+  std::vector<std::uint8_t> bytes = ref::random_weights(type, r * n_ids, cols, seed);
+  ops::Tensor table = rig.weights(type, bytes, cols, r * n_ids);
+  const std::vector<std::int32_t> ids = {7, 0, 49, 7};
+  ops::Tensor idt = rig.i32(ids);
+  const auto T = static_cast<std::int64_t>(ids.size());
+  ops::Tensor out = rig.poisoned(GgmlType::F32, cols, r * T);
+  rig.run([&](ops::Ops& ops) { ops.embedding(table, idt, r, out); });
+  std::vector<float> got = rig.read_f32(out);
+  quant::MatrixView m = view(type, bytes, cols, r * n_ids);
+  std::vector<float> want(static_cast<std::size_t>(cols));
+  for (std::int64_t z = 0; z < r; ++z) {
+    for (std::int64_t t = 0; t < T; ++t) {
+      m.dequantize_row(ids[static_cast<std::size_t>(t)] * r + z, want.data());
+      const float* g = got.data() + (z * T + t) * cols;
+      ASSERT_EQ(std::memcmp(g, want.data(), static_cast<std::size_t>(cols) * 4), 0)
+          << "sub-row " << z << " of token " << t;
+    }
+  }
+}
+
 TEST(Embedding, RealModelTensorsBitExact) {
   std::uint64_t seed = test_seed() + 29;
   SCOPED_TRACE(seed_trace(seed));
