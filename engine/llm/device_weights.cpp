@@ -105,6 +105,10 @@ std::vector<TensorRef> used_tensors(const model::ModelSpec& spec) {
                         l.ffn_gate_exps,
                         l.ffn_up_exps,
                         l.ffn_down_exps,
+                        l.ffn_gate_inp_shexp,
+                        l.ffn_gate_shexp,
+                        l.ffn_up_shexp,
+                        l.ffn_down_shexp,
                         l.pl_inp_gate,
                         l.pl_proj,
                         l.pl_post_norm}) {
@@ -315,6 +319,11 @@ DeviceWeights upload_weights(vk::Context& ctx, const model::ModelSpec& spec, con
       L.ffn_gate_exps = view(l.ffn_gate_exps);
       L.ffn_up_exps = view(l.ffn_up_exps);
       L.ffn_down_exps = view(l.ffn_down_exps);
+      if (l.ffn_gate_inp_shexp) {
+        L.shared_expert =
+            LayerTensors::SharedExpert{view(l.ffn_gate_inp_shexp), view(l.ffn_gate_shexp),
+                                       view(l.ffn_up_shexp), view(l.ffn_down_shexp)};
+      }
       w.layers.push_back(L);
       continue;
     }

@@ -45,6 +45,13 @@ struct LayerTensors {
   std::optional<ops::Tensor> ffn_gate_exps;  // [n_embd] -> n_ff_exp, per expert
   std::optional<ops::Tensor> ffn_up_exps;    // [n_embd] -> n_ff_exp, per expert
   std::optional<ops::Tensor> ffn_down_exps;  // [n_ff_exp] -> n_embd, per expert
+  // qwen35moe's shared expert beside them, its output times sigmoid(gate_inp . x).
+  struct SharedExpert {
+    ops::Tensor gate_inp;  // f32 [n_embd] -> 1
+    ops::Tensor gate, up;  // [n_embd] -> n_ff_shexp
+    ops::Tensor down;      // [n_ff_shexp] -> n_embd
+  };
+  std::optional<SharedExpert> shared_expert;
   // qwen35's full-attention layers: wq holds the queries only and q_gate the output gate, each
   // head's rows regrouped on upload (attn_q interleaves them per head; see WeightPlan::Entry).
   std::optional<ops::Tensor> q_gate;  // [n_embd] -> n_embd_q

@@ -29,6 +29,7 @@ void record_forward(ops::Ops& ops, const model::HParams& hp, const DeviceWeights
     case model::Arch::Qwen35:
       return record_forward_qwen35(ops, hp, w, kv, s, pos0, n_tok, rounding);
     case model::Arch::Qwen35Moe:
+      return record_forward_qwen35moe(ops, hp, w, kv, s, pos0, n_tok, rounding);
     case model::Arch::GptOss: break;  // refused when the model is loaded (llm/model.cpp)
   }
 }

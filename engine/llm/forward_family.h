@@ -48,5 +48,10 @@ void record_forward_qwen3moe(ops::Ops& ops, const model::HParams& hp, const Devi
 void record_forward_qwen35(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
                            const KvCache& kv, const Scratch& s, std::int64_t pos0,
                            std::int64_t n_tok, ForwardRounding rounding);
+// qwen35moe: qwen35's blocks with a mixture of experts plus a gated shared expert as each
+// feed-forward.
+void record_forward_qwen35moe(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
+                              const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                              std::int64_t n_tok, ForwardRounding rounding);
 
 }  // namespace vkchat::llm

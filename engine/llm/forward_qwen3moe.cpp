@@ -9,28 +9,6 @@
 
 namespace vkchat::llm {
 
-namespace {
-
-// t.proj = sum over each token's k chosen experts of weight * down(silu(gate(xn)) * up(xn)).
-void moe_feed_forward(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
-                      const Scratch& s, const PassTensors& t, ForwardRounding rounding) {
-  const std::int64_t n_tok = t.xn.rows(), k = hp.moe.n_expert_used;
-  const ops::Tensor router = s.router.row_range(0, n_tok), ids = s.moe_ids.row_range(0, n_tok),
-                    weights = s.moe_weights.row_range(0, n_tok),
-                    hidden = s.moe_hidden.row_range(0, n_tok * k),
-                    out = s.moe_out.row_range(0, n_tok * k);
-  ops::RoundedInput h = rounded_input(ops, s, t.xn, rounding);
-  ops.linear(*L.ffn_gate_inp, h.for_weight(*L.ffn_gate_inp), router);
-  ops.moe_route(router, ids, weights, hp.moe.norm_top_k);
-  ops.matvec_id_swiglu(*L.ffn_gate_exps, *L.ffn_up_exps, ids, h.for_weight(*L.ffn_gate_exps),
-                       hidden);
-  ops.matvec_id(*L.ffn_down_exps, ids,
-                rounded_input(ops, s, hidden, rounding).for_weight(*L.ffn_down_exps), out);
-  ops.moe_combine(out, weights, t.proj);
-}
-
-}  // namespace
-
 void record_forward_qwen3moe(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
                              const KvCache& kv, const Scratch& s, std::int64_t pos0,
                              std::int64_t n_tok, ForwardRounding rounding) {

@@ -118,6 +118,83 @@ void gelu_feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, c
   ops.linear(L.ffn_down, rounded_input(ops, s, t.ffn, rounding).for_weight(L.ffn_down), t.proj);
 }
 
+void moe_feed_forward(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
+                      const Scratch& s, const PassTensors& t, ForwardRounding rounding) {
+  const std::int64_t n_tok = t.xn.rows(), k = hp.moe.n_expert_used;
+  const ops::Tensor router = s.router.row_range(0, n_tok), ids = s.moe_ids.row_range(0, n_tok),
+                    weights = s.moe_weights.row_range(0, n_tok),
+                    hidden = s.moe_hidden.row_range(0, n_tok * k),
+                    out = s.moe_out.row_range(0, n_tok * k);
+  ops::RoundedInput h = rounded_input(ops, s, t.xn, rounding);
+  ops.linear(*L.ffn_gate_inp, h.for_weight(*L.ffn_gate_inp), router);
+  ops.moe_route(router, ids, weights, hp.moe.norm_top_k);
+  ops.matvec_id_swiglu(*L.ffn_gate_exps, *L.ffn_up_exps, ids, h.for_weight(*L.ffn_gate_exps),
+                       hidden);
+  ops.matvec_id(*L.ffn_down_exps, ids,
+                rounded_input(ops, s, hidden, rounding).for_weight(*L.ffn_down_exps), out);
+  ops.moe_combine(out, weights, t.proj);
+}
+
+void moe_shared_feed_forward(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
+                             const Scratch& s, const PassTensors& t, ForwardRounding rounding) {
+  moe_feed_forward(ops, hp, L, s, t, rounding);
+  const LayerTensors::SharedExpert& se = *L.shared_expert;
+  const std::int64_t n_tok = t.xn.rows();
+  // The scratch's feed-forward rows packed at the shared expert's width; its output where the
+  // experts' outputs were (moe_combine has read them).
+  auto narrowed = [&](ops::Tensor x) {
+    x.ne = {hp.moe.n_ff_shexp, n_tok, 1, 1};
+    return x;
+  };
+  const ops::Tensor hidden = narrowed(t.ffn), tmp = narrowed(t.ffn_tmp);
+  const ops::Tensor out = s.moe_out.row_range(0, n_tok), gate = s.shexp_gate.row_range(0, n_tok);
+  ops::RoundedInput h = rounded_input(ops, s, t.xn, rounding);
+  ops.linear_swiglu(se.gate, se.up, h.for_weight(se.gate), hidden, tmp);
+  ops.linear(se.gate_inp, h.for_weight(se.gate_inp), gate);
+  ops.linear(se.down, rounded_input(ops, s, hidden, rounding).for_weight(se.down), out);
+  ops.moe_shared_add(t.proj, out, gate);
+}
+
+void qwen35_mixer(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L, const KvCache& kv,
+                  std::size_t il, const Scratch& s, const PassTensors& t, std::int64_t pos0,
+                  ForwardRounding rounding) {
+  const std::int64_t n_tok = t.x.rows();
+  auto first = [n_tok](const ops::Tensor& x) { return x.row_range(0, n_tok); };
+  const ops::Tensor gate = first(s.gate);
+  const ops::Tensor qkv = first(s.delta.qkv), conv = first(s.delta.conv), z = first(s.delta.z),
+                    o = first(s.delta.o), alpha = first(s.delta.alpha),
+                    beta_raw = first(s.delta.beta_raw), g = first(s.delta.g),
+                    beta = first(s.delta.beta);
+  const float eps = hp.rms_eps;
+  const model::DeltaNetParams& d = hp.delta;
+  const ops::Ops::DeltaShape delta_shape{static_cast<int>(d.head_dim),
+                                         static_cast<int>(d.n_k_heads),
+                                         static_cast<int>(d.n_v_heads), eps};
+  auto input = [&](const ops::Tensor& x) { return rounded_input(ops, s, x, rounding); };
+  const auto layer = static_cast<std::int64_t>(il);
+
+  if (L.delta) {  // Gated delta net.
+    const LayerTensors::DeltaNet& D = *L.delta;
+    ops::RoundedInput h = input(t.xn);
+    ops.linear(D.wqkv, h.for_weight(D.wqkv), qkv);
+    ops.linear(D.z, h.for_weight(D.z), z);
+    ops.linear(D.beta, h.for_weight(D.beta), beta_raw);
+    ops.linear(D.alpha, h.for_weight(D.alpha), alpha);
+    ops.delta_conv(qkv, D.conv, kv.conv_window(layer), conv);
+    ops.delta_gates(alpha, beta_raw, D.dt_bias, D.a, g, beta);
+    ops.delta_step(conv, delta_shape, g, beta, kv.delta_state(layer), o);
+    ops.head_rmsnorm(o, static_cast<int>(d.n_v_heads), D.norm, eps);
+    ops.mul_silu(o, z, o);  // o = rmsnorm(o) * norm * silu(z)
+    ops.linear(D.out, input(o).for_weight(D.out), t.proj);
+  } else {  // Gated full attention: the llama block's, its output times sigmoid(gate).
+    ops::RoundedInput h = project_qkv(ops, hp, L, s, t, rounding);
+    ops.linear(*L.q_gate, h.for_weight(*L.q_gate), gate);
+    rope_and_attend(ops, hp, kv, il, s, t, pos0, rounding, rope_by(s.rope));
+    ops.mul_sigmoid(t.attn, gate, t.attn);
+    project_output(ops, L, s, t, rounding);
+  }
+}
+
 const ops::Tensor& next_norm(const DeviceWeights& w, std::size_t il) {
   return il + 1 < w.layers.size() ? w.layers[il + 1].attn_norm : w.output_norm;
 }

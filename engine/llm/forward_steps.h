@@ -81,6 +81,25 @@ void feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const 
 void gelu_feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
                        ForwardRounding rounding);
 
+// A Qwen 3.5 layer's mixer (qwen35, qwen35moe; RefForward::forward_qwen35), t.proj = on a
+// recurrent layer the gated delta net: Q, K, V projected side by side, the causal convolution
+// over the layer's rolling window, the gates, the delta rule token by token over the layer's
+// state (both in the KvCache, updated in place), the per-head RMSNorm times silu(z), the output
+// projection; on the others the gated full attention: the queries and their output gate
+// (attn_q's rows regrouped on upload), per-head Q/K norms, M-RoPE, attention over the cache,
+// times sigmoid(gate), the output projection.
+void qwen35_mixer(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L, const KvCache& kv,
+                  std::size_t il, const Scratch& s, const PassTensors& t, std::int64_t pos0,
+                  ForwardRounding rounding);
+// A mixture of experts (qwen3moe): t.proj = sum over each token's k chosen experts of its
+// routing weight * down(silu(gate(t.xn)) * up(t.xn)). The router's logits, the routing and the
+// chosen ids stay on the device; the by-id kernels read only the chosen experts' rows.
+void moe_feed_forward(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
+                      const Scratch& s, const PassTensors& t, ForwardRounding rounding);
+// The mixture plus a gated shared expert (qwen35moe, llama.cpp's build_layer_ffn): t.proj +=
+// sigmoid(gate_inp_shexp . t.xn) * down_shexp(silu(gate_shexp(t.xn)) * up_shexp(t.xn)).
+void moe_shared_feed_forward(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
+                             const Scratch& s, const PassTensors& t, ForwardRounding rounding);
 // The norm after layer il: the next layer's attention norm, or the output norm after the last.
 const ops::Tensor& next_norm(const DeviceWeights& w, std::size_t il);
 

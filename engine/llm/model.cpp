@@ -43,9 +43,9 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Load
   auto m = std::make_unique<Model>(Key(), gguf::GgufFile::open(path));
   const model::HParams& hp = m->spec_.hp;
   check_context_size(options.n_ctx);
-  // The CPU reference runs these; the device lacks qwen35moe's experts beside the delta net (a
-  // shared expert too), and gpt-oss's attention sinks, biased experts and clamped SwiGLU.
-  if (hp.arch == model::Arch::Qwen35Moe || hp.arch == model::Arch::GptOss) {
+  // The CPU reference runs gpt-oss; the device lacks its attention sinks, biased experts and
+  // clamped SwiGLU.
+  if (hp.arch == model::Arch::GptOss) {
     throw UnsupportedModel(path.string() + ": architecture " + hp.arch_name +
                            " does not run on the GPU yet");
   }

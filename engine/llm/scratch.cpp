@@ -33,8 +33,8 @@ struct Layout {
     std::int64_t cols, rows;
   };
   Slot x, xn, q, k, v, attn, proj, ffn, ffn_tmp, gate, qkv, conv, z, o, alpha, beta_raw, g, beta,
-      xq, router, moe_ids, moe_weights, moe_hidden, moe_out, per_layer, per_layer_tmp, partials,
-      logits, argmax;
+      xq, router, moe_ids, moe_weights, moe_hidden, moe_out, shexp_gate, per_layer, per_layer_tmp,
+      partials, logits, argmax;
   std::uint64_t end = 0;
 
   Layout(const model::HParams& hp, const ScratchShape& s) {
@@ -51,8 +51,10 @@ struct Layout {
     v = take(hp.n_embd_v_gqa(), T);
     attn = take(hp.n_embd_attn_out(), T);
     proj = take(hp.n_embd, T);
-    ffn = take(hp.n_ff, T);
-    ffn_tmp = take(hp.n_ff, T);
+    // The dense feed-forward, or a mixture's shared expert (qwen35moe).
+    const std::int64_t F = std::max(hp.n_ff, hp.moe.n_ff_shexp);
+    ffn = take(F, T);
+    ffn_tmp = take(F, T);
     const bool hybrid = hp.delta_net_hybrid();
     const model::DeltaNetParams& d = hp.delta;
     gate = take(hybrid ? hp.n_embd_q() : 0, T);
@@ -76,6 +78,7 @@ struct Layout {
     moe_weights = take(K, T);
     moe_hidden = take(FX, T * K);
     moe_out = take(hp.n_embd, T * K);
+    shexp_gate = take(hp.moe.n_ff_shexp > 0 ? 1 : 0, T);
     // gemma4's per-layer inputs and their scratch, n_layer blocks of [T x P] each (zero-width
     // without them).
     per_layer = take(hp.n_embd_per_layer, hp.n_layer * T);
@@ -164,6 +167,7 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
   moe_weights = f32(layout.moe_weights);
   moe_hidden = f32(layout.moe_hidden);
   moe_out = f32(layout.moe_out);
+  shexp_gate = f32(layout.shexp_gate);
   per_layer = f32(layout.per_layer);
   per_layer_tmp = f32(layout.per_layer_tmp);
   attn_partials = f32(layout.partials);

@@ -56,7 +56,7 @@ class Scratch {
   ops::Tensor xn;             // normalized x [n_embd]
   ops::Tensor q, k, v, attn;  // [n_embd_q], [n_embd_k_gqa], [n_embd_v_gqa], [n_embd_attn_out]
   ops::Tensor proj;           // a block's output before it joins x [n_embd]
-  ops::Tensor ffn, ffn_tmp;   // [n_ff]
+  ops::Tensor ffn, ffn_tmp;   // [max(n_ff, moe.n_ff_shexp)]
   // qwen35 (zero-width for other architectures): the full attention's output gate [n_embd_q],
   // and the gated delta net's activations.
   ops::Tensor gate;
@@ -72,6 +72,9 @@ class Scratch {
   // per token: router logits [n_expert], ids I32 [k] and weights [k] per token; each slot's
   // expert hidden state [n_ff_exp] and output [n_embd] (max_tokens * k rows).
   ops::Tensor router, moe_ids, moe_weights, moe_hidden, moe_out;
+  // A shared expert's gate logit per token (qwen35moe; zero-width elsewhere). The shared expert
+  // itself uses ffn and ffn_tmp, which are as wide as the wider of n_ff and its width.
+  ops::Tensor shexp_gate;
   // gemma4's per-layer embeddings (E2B/E4B; zero-width elsewhere), P = n_embd_per_layer: the
   // per-layer inputs [n_layer * max_tokens x P], a pass of T tokens using its first n_layer * T
   // rows as n_layer blocks of [T x P] (layer il's block at row il * T); and as large a scratch,

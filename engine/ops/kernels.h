@@ -109,6 +109,12 @@ struct MoeCombinePush {
 };
 static_assert(sizeof(MoeCombinePush) == 6 * 4);
 
+// shaders/moe_shared_add.comp
+struct MoeSharedAddPush {
+  std::uint32_t n, n_tok, x_off, y_off, g_off;
+};
+static_assert(sizeof(MoeSharedAddPush) == 5 * 4);
+
 // shaders/copy.comp
 struct CopyPush {
   std::uint32_t n, src_off, dst_off;

@@ -94,6 +94,9 @@ class Ops {
                         const Tensor& y);
   // out [T x n] row t = sum_j weights[t][j] * y[t * k + j] (y [T * k x n], weights [T x k]).
   void moe_combine(const Tensor& y, const Tensor& weights, const Tensor& out);
+  // x [T x n] += sigmoid(gate[t]) * y[t] (y [T x n], gate [T x 1]): a gated shared expert
+  // joining the mixture's output (qwen35moe).
+  void moe_shared_add(const Tensor& x, const Tensor& y, const Tensor& gate);
 
   // out = row ids[t] of the table for each token t, dequantized bit-exactly: ids I32 [T],
   // out [T x K]. Rows for ids outside the table are left unwritten.

@@ -130,4 +130,21 @@ void Ops::moe_combine(const Tensor& y, const Tensor& weights, const Tensor& out)
          4ull * static_cast<std::uint64_t>(y.elements() + weights.elements() + out.elements()));
 }
 
+void Ops::moe_shared_add(const Tensor& x, const Tensor& y, const Tensor& gate) {
+  const char* op = "moe_shared_add";
+  const std::int64_t T = x.rows(), n = x.cols();
+  require(x.type == GgmlType::F32 && y.type == GgmlType::F32 && gate.type == GgmlType::F32, op,
+          "every tensor must be f32");
+  require(y.ne == x.ne && gate.elements() == T, op,
+          "x " + dims(x) + ", y " + dims(y) + ", gate " + dims(gate));
+  Bound bx = bind(x, op), by = bind(y, op), bg = bind(gate, op);
+  MoeSharedAddPush p{u32(n, op, "n"), u32(T, op, "tokens"), elements(bx, 4, op),
+                     elements(by, 4, op), elements(bg, 4, op)};
+  const std::uint32_t wg = kernels_->config().elementwise_wg;
+  const vk::Pipeline& pl = kernels_->get("moe_shared_add", "", false, 3, sizeof p, {wg});
+  record(pl, {bx.slice, by.slice, bg.slice}, p,
+         spread(ceil_div(static_cast<std::uint64_t>(n * T), wg)),
+         4ull * static_cast<std::uint64_t>(3 * x.elements() + gate.elements()));
+}
+
 }  // namespace vkchat::ops

@@ -232,5 +232,27 @@ TEST(MoeKernels, CombineSumsTheWeightedSlots) {
   }
 }
 
+// x[t] += sigmoid(gate[t]) y[t] (qwen35moe's shared expert), against double arithmetic; gates
+// of both signs and large magnitudes, where the sigmoid saturates.
+TEST(MoeKernels, SharedExpertAddsItsGatedOutput) {
+  std::uint64_t seed = test_seed() + 10;
+  SCOPED_TRACE(seed_trace(seed));
+  KernelRig rig;
+  const std::int64_t T = 4, n = 77;
+  const std::vector<float> x = ref::random_floats(static_cast<std::size_t>(T * n), seed);
+  const std::vector<float> y = ref::random_floats(static_cast<std::size_t>(T * n), seed + 1);
+  const std::vector<float> g{-3.5f, 0.f, 0.75f, 40.f};
+  ops::Tensor xt = rig.f32(x, n, T), yt = rig.f32(y, n, T), gt = rig.f32(g, 1, T);
+  rig.run([&](ops::Ops& ops) { ops.moe_shared_add(xt, yt, gt); });
+  std::vector<float> want(x.size());
+  for (std::int64_t t = 0; t < T; ++t) {
+    const double s = 1.0 / (1.0 + std::exp(-double{g[t]}));
+    for (std::int64_t c = 0; c < n; ++c) {
+      want[t * n + c] = static_cast<float>(x[t * n + c] + s * y[t * n + c]);
+    }
+  }
+  EXPECT_LE(rel_l2(rig.read_f32(xt), want), 1e-6);
+}
+
 }  // namespace
 }  // namespace vkchat::test

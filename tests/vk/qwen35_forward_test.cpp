@@ -84,6 +84,40 @@ INSTANTIATE_TEST_SUITE_P(Rounding, Qwen35GpuReference, ::testing::Bool(), [](con
   return std::string(info.param ? "LlamaCpp" : "Exact");
 });
 
+// qwen35moe on the GPU (synth-qwen35moe-q8_0: the same hybrid, 8 routed experts, top 2, and a
+// shared expert gated by sigmoid(ffn_gate_inp_shexp . x)): every zoo golden by teacher forcing,
+// rounding like llama.cpp, held as the CPU reference is (Qwen35MoeRefGolden: the case with a
+// routing flip, ".1", to the top-1 rule), and the GPU against the CPU reference in float,
+// prefill and decode.
+TEST(Qwen35MoeGpu, MatchesLlamaCppAndTheCpuReference) {
+  const std::string name = "synth-qwen35moe-q8_0";
+  const std::filesystem::path path = shared_path("models/zoo/synth-qwen35moe-q8_0.gguf");
+  for (bool rounded : {true, false}) {
+    SCOPED_TRACE(rounded ? "llama.cpp rounding" : "exact");
+    llm::LoadOptions o;
+    o.device.validation = true;
+    o.llama_cpp_rounding = rounded;
+    const auto model = llm::Model::load(path, o);
+    ASSERT_EQ(model->hparams().arch, model::Arch::Qwen35Moe);
+    if (!rounded) {
+      const ReferenceErrors e = compare_with_cpu_reference(*model, score_tokens(16), name);
+      EXPECT_LE(e.prefill, 1e-4);
+      EXPECT_LE(e.decode, 1e-4);
+      continue;
+    }
+    llm::Session s(*model, 128);
+    int cases = 0;
+    for (const GoldenCase& g : zoo_goldens(name)) {
+      ++cases;
+      const Tolerance tol = g.name.ends_with(".1") ? Tolerance{1, 1e9} : kGoldenTolerance;
+      const GoldenReport rep = teacher_force(s, g, tol);
+      expect_clean(g.name, rep);
+      EXPECT_GT(rep.top1_checked, 0);
+    }
+    EXPECT_EQ(cases, 4);
+  }
+}
+
 // A recurrent model forgets positions only by starting over: truncating to 0 zeroes the state
 // (the same logits again), to the current position is a no-op, anything between is refused and
 // truncation_point says where a prefix reuse must go instead.
