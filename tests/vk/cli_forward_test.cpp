@@ -209,6 +209,16 @@ TEST(CliScore, Qwen35ZooScoreGoldenWithinTolerance) {
                      " --llama-rounding");
 }
 
+// qwen35moe (routed experts and the gated shared expert on the GPU) through the CLI, as above;
+// quantized (Q8_0): the 0.03 (measured by teacher forcing: 0.0012).
+TEST(CliScore, Qwen35MoeZooScoreGoldenWithinTolerance) {
+  const std::string stem = "synth-qwen35moe-q8_0";
+  check_score_golden(read_golden(shared_path("golden/zoo/" + stem + ".score.jsonl")),
+                     shared_path("models/zoo/" + stem + ".gguf"),
+                     shared_path("golden/zoo/" + stem + ".score.txt"), Tolerance{0.03, 0.12},
+                     " --llama-rounding");
+}
+
 TEST(CliScore, TextModePrintsThePerplexity) {
   const CliRun r = run_cli("score -m " + quoted(shared_path("models/stories260K.gguf")) +
                            " --text 'Once upon a time, there was a little girl.'");
