@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "util/checked_math.h"
+#include "util/errors.h"
 
 namespace vkchat::server {
 
@@ -127,10 +128,15 @@ llm::MemoryEstimate slots_estimate(const llm::MemoryEstimate& one, std::size_t s
 
 void check_slots_fit(const llm::MemoryEstimate& one, std::size_t slots, std::uint64_t budget,
                      const std::string& device) {
-  llm::check_fits(slots_estimate(one, slots), budget,
-                  "serving " + std::to_string(slots) + " slots (a KV cache of " +
-                      std::to_string(one.n_ctx) + " positions and a scratch each)",
-                  device);
+  try {
+    llm::check_fits(slots_estimate(one, slots), budget,
+                    "serving " + std::to_string(slots) + " slots (a KV cache of " +
+                        std::to_string(one.n_ctx) + " positions and a scratch each)",
+                    device);
+  } catch (const InsufficientMemory& e) {
+    throw InsufficientMemory(std::string(e.what()) + "; so may fewer slots (--parallel)",
+                             e.needed(), e.available());
+  }
 }
 
 }  // namespace vkchat::server

@@ -24,7 +24,10 @@ const startServer = (extra) => startServe(cli, model, ['--queue', '4', '--max-bo
 const main = await startServer([]);
 const base = main.base;
 
-const client = new OpenAI({ apiKey: KEY, baseURL: `${base}/v1`, maxRetries: 0, timeout: 30000 });
+// The clients' keep-alive connections, closed before the servers are stopped (an idle one holds a
+// server thread for httplib's keep-alive timeout, 5 s).
+const agent = new Agent({ keepAlive: true });
+const client = new OpenAI({ apiKey: KEY, baseURL: `${base}/v1`, maxRetries: 0, timeout: 30000, httpAgent: agent });
 const NAME = (await client.models.list()).data[0].id; // the model's general.name
 const msgs = [{ role: 'user', content: 'Once upon a time' }];
 const checks = [];
@@ -78,7 +81,7 @@ check('completions', async () => {
   assert.equal(r.usage.completion_tokens, 8);
 });
 check('401 on a wrong key', async () => {
-  const bad = new OpenAI({ apiKey: 'wrong', baseURL: `${base}/v1`, maxRetries: 0 });
+  const bad = new OpenAI({ apiKey: 'wrong', baseURL: `${base}/v1`, maxRetries: 0, httpAgent: agent });
   await assert.rejects(bad.models.list(), (e) => e.status === 401);
 });
 check('400 on malformed JSON and on a wrong type', async () => {
@@ -213,7 +216,8 @@ check('parallel 2: SIGTERM while a slot streams ends the server at once, exit 0'
 // answer is reasoning that never closes. /v1/completions renders the same prompt without the
 // split, so its text is the raw answer the reasoning must be (whitespace at the ends dropped).
 const think = thinkTemplate ? await startServer(['--chat-template-file', thinkTemplate]) : null;
-const thinkClient = think && new OpenAI({ apiKey: KEY, baseURL: `${think.base}/v1`, maxRetries: 0, timeout: 30000 });
+const thinkClient = think && new OpenAI({ apiKey: KEY, baseURL: `${think.base}/v1`, maxRetries: 0, timeout: 30000,
+                                                 httpAgent: agent });
 const trimWs = (t) => t.replace(/^[ \n\r\t]+|[ \n\r\t]+$/g, '');
 if (think) {
   check('reasoning_content, not streamed', async () => {
@@ -271,7 +275,7 @@ const qwen3 = thinkTemplate
   : null;
 if (qwen3) {
   check('enable_thinking: serve --think and chat_template_kwargs', async () => {
-    const q = new OpenAI({ apiKey: KEY, baseURL: `${qwen3.base}/v1`, maxRetries: 0, timeout: 30000 });
+    const q = new OpenAI({ apiKey: KEY, baseURL: `${qwen3.base}/v1`, maxRetries: 0, timeout: 30000, httpAgent: agent });
     const off = await q.chat.completions.create({ messages: msgs, max_tokens: 8, seed: 2 });
     const on = await q.chat.completions.create({ messages: msgs, max_tokens: 8, seed: 2,
                                                  chat_template_kwargs: { enable_thinking: true } });
@@ -289,6 +293,7 @@ for (const [name, fn] of checks) {
   try { await fn(); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
   catch (e) { failed++; console.log(`FAIL ${name}: ${e.stack ?? e}`); }
 }
+agent.destroy();
 for (const server of [main, par, think, qwen3].filter(Boolean)) {
   const code = await stopServer(server);
   if (code !== 0) { failed++; console.log(`FAIL server exit: ${code}\n${server.err}`); }

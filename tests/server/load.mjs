@@ -1,13 +1,15 @@
 // Load test: 8 concurrent clients (the official `openai` npm client) send 200 requests in all to
-// `vkchat-cli serve --parallel 2 --queue 4`, with small max_tokens; some are streamed, some of
-// those left after two chunks, and many share a prompt prefix.
+// `vkchat-cli serve --parallel 2 --queue 2`, with small max_tokens; some are streamed, some of
+// those left after two chunks, and many share a prompt prefix. A refused client comes back after
+// 100 ms.
 //   node load.mjs VKCHAT_CLI MODEL.gguf [SLOTS]     (SLOTS: --parallel, 2 by default)
-// Every request must be answered (200) or refused with 503 / 429, the server must still answer
-// and exit cleanly afterwards, with no Vulkan validation message (validation is on), its resident memory must stay flat (less than 20 MiB of growth over
-// 160 requests after 40 of warm-up) and the whole run must take less than 60 s. Prints the
-// figures docs/PERFORMANCE.md records: requests per second, refusals, memory before and after,
-// the server's CPU time.
+// Every request must be answered (200) or refused with 503 / 429; the server must still answer
+// and exit cleanly afterwards, with no Vulkan validation message (validation is on); its resident
+// memory must stay flat (less than 20 MiB of growth over 160 requests after 40 of warm-up), and
+// the whole run must take less than 60 s. Prints the figures docs/PERFORMANCE.md records:
+// requests per second, refusals, memory before and after, the server's CPU time.
 import { readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { KEY, startServer, stopServer } from './server_process.mjs';
@@ -19,10 +21,14 @@ readFileSync(model, { flag: 'r' }).subarray(0, 4); // a missing model fails, nev
 const CLIENTS = 8;
 const BACKOFF_MS = 100;
 // Validation on: its thread-safety checks report any Vulkan object two slots used at once.
-const server = await startServer(cli, model, ['--parallel', slots, '--queue', '4'], { VKCHAT_VK_VALIDATION: '1' });
+const server = await startServer(cli, model, ['--parallel', slots, '--queue', '2'], { VKCHAT_VK_VALIDATION: '1' });
+// Keep-alive connections, closed before the server is stopped (an idle one holds a server
+// thread for httplib's keep-alive timeout, 5 s).
+const agent = new Agent({ keepAlive: true });
 let failed = false;
 try {
-  const client = new OpenAI({ apiKey: KEY, baseURL: `${server.base}/v1`, maxRetries: 0, timeout: 30000 });
+  const client = new OpenAI({ apiKey: KEY, baseURL: `${server.base}/v1`, maxRetries: 0, timeout: 30000,
+                              httpAgent: agent });
   // A few conversations that later requests continue (a shared prefix), and fresh prompts.
   const opening = (i) => [{ role: 'user', content: `Tim and the ${['dog', 'cat', 'ball'][i % 3]}` }];
   const one = async (i) => {
@@ -84,6 +90,7 @@ try {
   failed = true;
   console.log(`FAIL load: ${e.stack ?? e}`);
 }
+agent.destroy();
 const code = await stopServer(server);
 if (code !== 0) { failed = true; console.log(`FAIL server exit: ${code}\n${server.err}`); }
 console.log(failed ? 'failed' : 'all passed');

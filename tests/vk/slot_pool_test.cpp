@@ -136,6 +136,7 @@ TEST(SlotPool, NKvCachesMustFitBesideOneCopyOfTheWeights) {
     EXPECT_EQ(e.needed(), 1750u);
     EXPECT_EQ(e.available(), 1600u);
     EXPECT_NE(std::string(e.what()).find("serving 5 slots"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("fewer slots (--parallel)"), std::string::npos);
   }
 }
 
