@@ -1,22 +1,23 @@
 // `vkchat-cli serve -m MODEL [--host 127.0.0.1] [--port 8080] [--api-key KEY] [--ctx N]
 // [--parallel N] [--max-body BYTES] [--queue N] [reasoning flags]`: an OpenAI-compatible HTTP
-// server over one
-// loaded model (cpp-httplib from Debian; the request mapping is app/server/openai_request.h).
-// One ChatSession holds the KV cache, so requests that share a prompt prefix reuse it; requests
-// run one at a time in arrival order, and past --queue waiting ones get 503. Chat answers keep a
-// thinking model's reasoning apart, in reasoning_content, as llama-server and vLLM do.
+// server over one loaded model (cpp-httplib from Debian; the request mapping is
+// app/server/openai_request.h, the slots app/server/slot_engine.h). --parallel slots, each a
+// ChatSession with its own KV cache, answer that many requests at once, taking turns on the
+// device token by token; a request goes to the free slot whose cache shares the longest prefix
+// with it, so requests that share a prompt prefix reuse it. The others wait in arrival order,
+// and past --queue waiting ones get 503. Chat answers keep a thinking model's reasoning apart,
+// in reasoning_content, as llama-server and vLLM do.
 #include <httplib.h>
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <random>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "chat/chat_session.h"
 #include "cli/cli_common.h"
@@ -24,6 +25,14 @@
 #include "cli/reasoning_flags.h"
 #include "llm/model.h"
 #include "server/openai_request.h"
+#include "server/slot_engine.h"
+
+// The most --parallel slots (each is a KV cache and a thread; far more than one device serves
+// well).
+#define VKCHAT_SERVE_MAX_SLOTS 64
+#define VKCHAT_SERVE_TEXT_(x) #x
+#define VKCHAT_SERVE_TEXT(x) VKCHAT_SERVE_TEXT_(x)
+#define VKCHAT_SERVE_MAX_SLOTS_TEXT VKCHAT_SERVE_TEXT(VKCHAT_SERVE_MAX_SLOTS)
 
 namespace vkchat::cli {
 
@@ -35,12 +44,16 @@ const std::string_view kServeHelp =
     "Serves the model over OpenAI's API: GET /v1/models, POST /v1/chat/completions (streamed\n"
     "as server-sent events or not), POST /v1/completions, GET /health. Binds 127.0.0.1 unless\n"
     "--host says otherwise. With --api-key every /v1 request needs 'Authorization: Bearer KEY'\n"
-    "(401 otherwise). Bodies over --max-body bytes get 413, malformed JSON 400. Requests run one\n"
-    "at a time in order; more than --queue waiting get 503. Ctrl-C ends the server.\n"
+    "(401 otherwise). Bodies over --max-body bytes get 413, malformed JSON 400. --parallel slots\n"
+    "answer that many requests at once, each with its own KV cache (they must all fit in the\n"
+    "device's memory), taking turns on the device token by token; a request goes to the free\n"
+    "slot holding the longest prefix of its prompt. The others wait in arrival order; more than\n"
+    "--queue waiting get 503 (0: whenever every slot is busy). Ctrl-C ends the server.\n"
     "A thinking model's reasoning (as its template marks it) is returned apart from the answer,\n"
     "in the message's or delta's reasoning_content; requests may set reasoning_effort and\n"
     "chat_template_kwargs {enable_thinking, reasoning_effort}, which override the flags below.\n"
-    "  --parallel N   slots generating at once; only 1 is supported yet\n"
+    "  --parallel N   slots generating at once, 1 to " VKCHAT_SERVE_MAX_SLOTS_TEXT
+    "\n"
     "\n" VKCHAT_REASONING_FLAGS_HELP;
 
 namespace {
@@ -48,7 +61,10 @@ namespace {
 using json = nlohmann::json;
 
 httplib::Server* g_server = nullptr;
+server::SlotEngine* g_engine = nullptr;
 extern "C" void on_serve_signal(int) {
+  // The running answers stop first, so that the server's threads end and it can exit.
+  if (g_engine) g_engine->stop_all();
   if (g_server) g_server->stop();
 }
 
@@ -65,69 +81,6 @@ std::int64_t now_s() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-// The loaded model behind a lock: one ChatSession whose KV cache requests share.
-class Engine {
- public:
-  Engine(llm::Model& model, std::string name, std::int64_t n_ctx, std::int64_t queue_limit,
-         const ReasoningFlags& reasoning)
-      : chat_(model, n_ctx), name_(std::move(name)), queue_limit_(queue_limit) {
-    chat_.set_stop_flag(&stop_);
-    if (auto t = template_from_flags(reasoning, chat_.chat_template())) {
-      chat_.set_chat_template(std::move(*t));
-    }
-    std::vector<std::string> notes;
-    switches_ = switches_for(reasoning, chat_.chat_template(), notes);
-    for (const std::string& n : notes) std::fprintf(stderr, "%s\n", n.c_str());
-  }
-  const std::string& name() const { return name_; }
-
-  // False when the queue is full (the caller answers 503).
-  bool enter() {
-    if (waiting_.fetch_add(1) >= queue_limit_) {
-      waiting_.fetch_sub(1);
-      return false;
-    }
-    return true;
-  }
-  void leave() { waiting_.fetch_sub(1); }
-
-  // Runs one request; `on_piece` returns false when the client is gone (generation stops at the
-  // next token). Throws what ChatSession throws.
-  // Chat requests have their reasoning split off (piece.reasoning); completions get the text as
-  // generated.
-  chat::TurnResult run(const server::ChatRequest& req,
-                       const std::function<bool(const chat::Piece&)>& on_piece) {
-    std::lock_guard lock(mutex_);
-    stop_.store(false);
-    chat::ChatOptions o;
-    o.sampling = req.sampling;
-    o.max_tokens = req.max_tokens;
-    o.stop_strings = req.stop;
-    o.split_reasoning = req.is_chat;
-    o.switches = switches_;
-    if (req.switches.enable_thinking) o.switches.enable_thinking = req.switches.enable_thinking;
-    if (!req.switches.reasoning_effort.empty()) {
-      o.switches.reasoning_effort = req.switches.reasoning_effort;
-    }
-    chat_.set_options(std::move(o));
-    std::vector<chat::Message> msgs = req.messages;
-    if (!req.is_chat) msgs = {{"user", req.prompt}};
-    chat_.set_messages(std::move(msgs));
-    return chat_.respond([&](const chat::Piece& p) {
-      if (!on_piece(p)) stop_.store(true);
-    });
-  }
-
- private:
-  std::mutex mutex_;
-  std::atomic<bool> stop_{false};
-  chat::ChatSession chat_;
-  std::string name_;
-  std::int64_t queue_limit_;
-  chat::TemplateSwitches switches_;  // from the flags; a request's own override them
-  std::atomic<std::int64_t> waiting_{0};
-};
 
 void send_error(httplib::Response& res, int status, std::string_view message, std::string_view type,
                 std::string_view param = {}, std::string_view code = {}) {
@@ -154,8 +107,8 @@ json choice_json(const server::ChatRequest& req, const chat::TurnResult& r) {
   return c;
 }
 
-void handle_generate(Engine& engine, const httplib::Request& hreq, httplib::Response& res,
-                     bool is_chat) {
+void handle_generate(server::SlotEngine& engine, const httplib::Request& hreq,
+                     httplib::Response& res, bool is_chat) {
   server::ChatRequest req;
   try {
     req = server::parse_chat_request(hreq.body, is_chat);
@@ -168,19 +121,17 @@ void handle_generate(Engine& engine, const httplib::Request& hreq, httplib::Resp
                "model", "model_not_found");
     return;
   }
-  if (!engine.enter()) {
+  // Waits here, before any header is sent, while every slot is busy and earlier requests wait.
+  std::optional<server::SlotPool::Lease> lease = engine.acquire(req);
+  if (!lease) {
+    res.set_header("Retry-After", "1");  // OpenAI's clients wait that long before they retry
     send_error(res, 503, "the server is busy; try again later", "server_error");
     return;
   }
   const std::string id = make_id(is_chat ? "chatcmpl-" : "cmpl-");
   if (!req.stream) {
-    // The queue place is given back however the request ends.
-    struct Leave {
-      Engine& e;
-      ~Leave() { e.leave(); }
-    } leave{engine};
     try {
-      const chat::TurnResult r = engine.run(req, [](const chat::Piece&) { return true; });
+      const chat::TurnResult r = engine.run(*lease, req);
       json out = {{"id", id},
                   {"object", is_chat ? "chat.completion" : "text_completion"},
                   {"created", now_s()},
@@ -196,10 +147,11 @@ void handle_generate(Engine& engine, const httplib::Request& hreq, httplib::Resp
   }
   res.set_header("Cache-Control", "no-cache");
   // httplib calls the releaser when the response ends, also when the client left before the
-  // provider ever ran: that is where the queue place is given back.
+  // provider ever ran: that is where the slot is given back.
+  auto held = std::make_shared<std::optional<server::SlotPool::Lease>>(std::move(lease));
   res.set_chunked_content_provider(
       "text/event-stream",
-      [&engine, req, id](std::size_t, httplib::DataSink& sink) {
+      [&engine, req, id, held](std::size_t, httplib::DataSink& sink) {
         const char* chunk_object = req.is_chat ? "chat.completion.chunk" : "text_completion";
         auto event = [&](const json& choice, const json* usage) {
           json c = {{"id", id},
@@ -209,8 +161,7 @@ void handle_generate(Engine& engine, const httplib::Request& hreq, httplib::Resp
                     {"system_fingerprint", "vkchat"},
                     {"choices", choice.is_null() ? json::array() : json::array({choice})}};
           if (usage) c["usage"] = *usage;
-          const std::string line = "data: " + c.dump() + "\n\n";
-          return sink.is_writable() && sink.write(line.data(), line.size());
+          return "data: " + c.dump() + "\n\n";
         };
         auto delta = [&](std::string_view text, bool first, bool reasoning = false) {
           if (req.is_chat) {
@@ -222,33 +173,42 @@ void handle_generate(Engine& engine, const httplib::Request& hreq, httplib::Resp
           return json{
               {"index", 0}, {"text", text}, {"finish_reason", nullptr}, {"logprobs", nullptr}};
         };
-        bool alive = event(delta("", true), nullptr);
-        try {
-          const chat::TurnResult r = engine.run(req, [&](const chat::Piece& p) {
-            return alive = alive && event(delta(p.text, false, p.reasoning), nullptr);
-          });
-          if (alive) {
-            json last = delta("", false);
-            if (req.is_chat) last["delta"] = json::object();
-            last["finish_reason"] = server::finish_reason(r.finish);
-            event(last, nullptr);
-            if (req.include_usage) {
-              const json u = usage_json(r);
-              event(json(), &u);
-            }
-            const std::string done = "data: [DONE]\n\n";
-            sink.write(done.data(), done.size());
-            sink.done();
+        // Events are queued while the slot holds the device and written between tokens without
+        // it, so that a slow client never holds up the other slots.
+        std::string queued = event(delta("", true), nullptr);
+        bool alive = true;
+        auto flush = [&] {
+          if (alive && !queued.empty()) {
+            alive = sink.is_writable() && sink.write(queued.data(), queued.size());
           }
+          queued.clear();
+          return alive;
+        };
+        if (!flush()) return false;  // the role event at once, before any token
+        try {
+          const chat::TurnResult r = engine.run(
+              **held, req,
+              [&](const chat::Piece& p) {
+                if (alive) queued += event(delta(p.text, false, p.reasoning), nullptr);
+              },
+              flush);
+          json last = delta("", false);
+          if (req.is_chat) last["delta"] = json::object();
+          last["finish_reason"] = server::finish_reason(r.finish);
+          queued += event(last, nullptr);
+          if (req.include_usage) {
+            const json u = usage_json(r);
+            queued += event(json(), &u);
+          }
+          queued += "data: [DONE]\n\n";
+          if (flush()) sink.done();
         } catch (const std::exception& e) {
-          const std::string line =
-              "data: " + server::error_json(e.what(), "server_error", "", "") + "\n\n";
-          sink.write(line.data(), line.size());
-          sink.done();
+          queued += "data: " + server::error_json(e.what(), "server_error", "", "") + "\n\n";
+          if (flush()) sink.done();
         }
         return alive;
       },
-      [&engine](bool) { engine.leave(); });
+      [held](bool) { held->reset(); });
 }
 
 }  // namespace
@@ -265,19 +225,42 @@ int run_serve(Args& args) {
   const ReasoningFlags reasoning = parse_reasoning_flags(args);
   if (!args.positionals().empty()) throw UsageError("serve takes no positional arguments");
   if (port < 0 || port > 65535) throw UsageError("--port must be from 0 to 65535");
-  if (parallel != 1) throw UsageError("--parallel: only 1 slot is supported yet");
-  if (queue < 1) throw UsageError("--queue must be at least 1");
+  if (parallel < 1 || parallel > VKCHAT_SERVE_MAX_SLOTS) {
+    throw UsageError("--parallel must be from 1 to " VKCHAT_SERVE_MAX_SLOTS_TEXT);
+  }
+  if (queue < 0) throw UsageError("--queue must be 0 or more");
   if (max_body < 1) throw UsageError("--max-body must be at least 1");
 
   llm::LoadOptions load;
   load.n_ctx = n_ctx;
   const auto model = llm::Model::load(model_path, load);
-  Engine engine(*model, model->summary().name, 0, queue, reasoning);
+  // The template and switches are decided once, from the model's own template and the flags.
+  const chat::ChatTemplate model_template = chat::ChatTemplate::from_gguf(model->gguf());
+  const std::optional<chat::ChatTemplate> flag_template =
+      template_from_flags(reasoning, model_template);
+  std::vector<std::string> notes;
+  chat::TemplateSwitches switches =
+      switches_for(reasoning, flag_template ? *flag_template : model_template, notes);
+  for (const std::string& n : notes) std::fprintf(stderr, "%s\n", n.c_str());
+  server::SlotEngine engine(*model, model->summary().name, static_cast<std::size_t>(parallel),
+                            static_cast<std::size_t>(queue), std::move(switches),
+                            [&](chat::ChatSession& chat) {
+                              if (auto t = template_from_flags(reasoning, chat.chat_template())) {
+                                chat.set_chat_template(std::move(*t));
+                              }
+                            });
 
   httplib::Server svr;
   svr.set_payload_max_length(static_cast<std::size_t>(max_body));
-  svr.new_task_queue = [queue] {
-    return new httplib::ThreadPool(static_cast<std::size_t>(queue) + 2);
+  // httplib writes a response's headers and body (and each streamed event) apart: without
+  // TCP_NODELAY, Nagle's algorithm holds each small write back until the client's delayed ACK,
+  // 40 ms on Linux, per answer and per token.
+  svr.set_tcp_nodelay(true);
+  // A thread for each running and each waiting request, and spare ones that answer 503 and hold
+  // idle keep-alive connections while all of those are taken.
+  constexpr std::size_t kSpareThreads = 8;
+  svr.new_task_queue = [parallel, queue] {
+    return new httplib::ThreadPool(static_cast<std::size_t>(parallel + queue) + kSpareThreads);
   };
   svr.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
     if (!api_key || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
@@ -315,12 +298,14 @@ int run_serve(Args& args) {
     throw UsageError("cannot listen on " + host + ":" + std::to_string(port));
   }
   g_server = &svr;
+  g_engine = &engine;
   std::signal(SIGINT, on_serve_signal);
   std::signal(SIGTERM, on_serve_signal);
   std::fprintf(stderr, "serving %s on http://%s:%lld\n", engine.name().c_str(), host.c_str(),
                static_cast<long long>(port));
   svr.listen_after_bind();
   g_server = nullptr;
+  g_engine = nullptr;
   return kExitOk;
 }
 

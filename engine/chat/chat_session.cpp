@@ -411,6 +411,7 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
         res.finish = FinishReason::MaxTokens;
         break;
       }
+      if (between_tokens_) between_tokens_();
       if (stop_requested()) break;
       try {
         if (session_->position() < session_->n_ctx()) {

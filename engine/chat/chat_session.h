@@ -37,7 +37,11 @@
 //   tokens and between prefill chunks, so at most the token or chunk being produced is finished;
 //   set_prefill_chunk_seconds() bounds a chunk's time; the caller clears the flag before the next
 //   turn), or when the context is full (below). set_prefill_progress() hears how much of the
-//   prompt has been read after each chunk.
+//   prompt has been read after each chunk. set_between_tokens() runs a hook between tokens: after
+//   a token's text went to the callback and before the next token is computed (not after the
+//   last), just before the stop flag is read, so a hook that sets the flag ends the answer
+//   without another token. A server's slots hand the device to each other there
+//   (app/server/slot_pool.h).
 // - The answer joins the history as {"assistant", text}, exactly the text that was streamed,
 //   also when stopped or cut short. A turn that throws leaves the history as it was.
 // - With options().split_reasoning, the streamed text goes through a ReasoningParser in the
@@ -222,6 +226,8 @@ class ChatSession {
   // a long prompt lands within about that; 0: the largest chunks (fastest).
   void set_prefill_chunk_seconds(double seconds);
   void set_prefill_progress(OnPrefill on_prefill) { on_prefill_ = std::move(on_prefill); }
+  // Called on the generating thread between tokens (see the contract); empty: none.
+  void set_between_tokens(std::function<void()> hook) { between_tokens_ = std::move(hook); }
 
   // The format of the last render (before any turn: of a probe conversation).
   const FormatInfo& format() const { return format_; }
@@ -279,6 +285,7 @@ class ChatSession {
   std::vector<std::int32_t> cache_;
   const std::atomic<bool>* stop_ = nullptr;
   OnPrefill on_prefill_;
+  std::function<void()> between_tokens_;
   std::optional<std::uint64_t> last_seed_;
   FormatInfo format_;
   TurnStats last_stats_;

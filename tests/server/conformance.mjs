@@ -1,45 +1,33 @@
-// Conformance and load test: the official `openai` npm client drives `vkchat-cli serve`.
+// Conformance: the official `openai` npm client drives `vkchat-cli serve`.
 //   node conformance.mjs VKCHAT_CLI MODEL.gguf [THINK_TEMPLATE.jinja]
 // Starts the server on a free port with an API key, runs every check, stops it; exit 0 = pass.
-// With THINK_TEMPLATE (a template whose generation prompt opens <think>, DeepSeek-R1's), a second
+// A second server has two slots (--parallel 2) and no queue: two streams overlap, a third
+// request meanwhile gets 503, and a client leaving one slot leaves the other's answer as it is.
+// With THINK_TEMPLATE (a template whose generation prompt opens <think>, DeepSeek-R1's), another
 // server renders with it (--chat-template-file), so the model's whole answer is reasoning: the
-// reasoning_content checks run against that one. A third renders with Qwen3's template (beside it)
-// and --think off, for the enable_thinking switch.
+// reasoning_content checks run against that one. A last one renders with Qwen3's template (beside
+// it) and --think off, for the enable_thinking switch. The load test is load.mjs.
 import { spawn } from 'node:child_process';
+import { Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { KEY, startServer as startServe, stopServer } from './server_process.mjs';
 
 const [cli, model, thinkTemplate] = process.argv.slice(2);
 if (!cli || !model) { console.error('usage: node conformance.mjs VKCHAT_CLI MODEL'); process.exit(2); }
 readFileSync(model, { flag: 'r' }).subarray(0, 4); // a missing model fails, never skips
 
 if (thinkTemplate) readFileSync(thinkTemplate, { flag: 'r' });
-const KEY = 'test-key';
-// A server on a free port; resolves when /health answers.
-const startServer = async (extra) => {
-  const port = await new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
-  });
-  const proc = spawn(cli, ['serve', '-m', model, '--port', String(port), '--api-key', KEY, '--queue', '4',
-                           '--max-body', '65536', ...extra], { stdio: ['ignore', 'inherit', 'pipe'] });
-  const server = { proc, base: `http://127.0.0.1:${port}`, err: '' };
-  proc.stderr.on('data', (d) => { server.err += d; });
-  for (let i = 0; ; ++i) {
-    try { if ((await fetch(`${server.base}/health`)).ok) break; } catch { /* not up yet */ }
-    if (i > 300 || proc.exitCode !== null) throw new Error(`server did not start:\n${server.err}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return server;
-};
+const startServer = (extra) => startServe(cli, model, ['--queue', '4', '--max-body', '65536', ...extra]);
 const main = await startServer([]);
-const srv = main.proc;
 const base = main.base;
-const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${srv.pid}/status`, 'utf8'))[1]);
 
-const client = new OpenAI({ apiKey: KEY, baseURL: `${base}/v1`, maxRetries: 0, timeout: 30000 });
+// The clients' keep-alive connections, closed before the servers are stopped (an idle one holds a
+// server thread for httplib's keep-alive timeout, 5 s).
+const agent = new Agent({ keepAlive: true });
+const client = new OpenAI({ apiKey: KEY, baseURL: `${base}/v1`, maxRetries: 0, timeout: 30000, httpAgent: agent });
 const NAME = (await client.models.list()).data[0].id; // the model's general.name
 const msgs = [{ role: 'user', content: 'Once upon a time' }];
 const checks = [];
@@ -93,7 +81,7 @@ check('completions', async () => {
   assert.equal(r.usage.completion_tokens, 8);
 });
 check('401 on a wrong key', async () => {
-  const bad = new OpenAI({ apiKey: 'wrong', baseURL: `${base}/v1`, maxRetries: 0 });
+  const bad = new OpenAI({ apiKey: 'wrong', baseURL: `${base}/v1`, maxRetries: 0, httpAgent: agent });
   await assert.rejects(bad.models.list(), (e) => e.status === 401);
 });
 check('400 on malformed JSON and on a wrong type', async () => {
@@ -136,36 +124,100 @@ check('chat --remote against the server', async () => {
   });
   assert.equal(out, `${r.choices[0].message.content}\n`);
 });
-check('load: 8 clients, 200 requests, memory flat', async () => {
-  const one = async (i) => {
-    try {
-      const r = await client.chat.completions.create({ messages: [{ role: 'user', content: `Tim ${i}` }], max_tokens: 8, seed: i });
-      assert.ok(r.usage.completion_tokens > 0); return 'ok';
-    } catch (e) { if (e.status === 503 || e.status === 429) return 'refused'; throw e; }
-  };
-  const run = async (count) => {
-    let next = 0; const out = { ok: 0, refused: 0 };
-    await Promise.all(Array.from({ length: 8 }, async () => { while (next < count) out[await one(next++)]++; }));
-    return out;
-  };
+check('--parallel and --queue out of range are usage errors', async () => {
+  for (const [flag, value, says] of [['--parallel', '0', 'from 1 to 64'], ['--parallel', '65', 'from 1 to 64'],
+                                     ['--queue', '-1', '0 or more']]) {
+    const { code, err } = await new Promise((resolve) => {
+      const p = spawn(cli, ['serve', '-m', model, flag, value], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let e = '';
+      p.stderr.on('data', (d) => { e += d; });
+      p.on('exit', (c) => resolve({ code: c, err: e }));
+    });
+    assert.equal(code, 1, `${flag} ${value}: exit ${code}`);
+    assert.ok(err.includes(`${flag} must be ${says}`), err);
+  }
+});
+// Two slots and no queue: two requests run at once, a third is refused while they do. Validation
+// on: its thread-safety checks report any Vulkan object the two slots used at once.
+const par = await startServe(cli, model, ['--parallel', '2', '--queue', '0'], { VKCHAT_VK_VALIDATION: '1' });
+// Without keep-alive, so that no idle connection holds a server thread when SIGTERM comes.
+const parClient = new OpenAI({ apiKey: KEY, baseURL: `${par.base}/v1`, maxRetries: 0, timeout: 30000,
+                               httpAgent: new Agent({ keepAlive: false }) });
+// Reads a stream to its end (or its abort), timing each content chunk; `onChunk(n)` after the n-th.
+const collect = async (stream, onChunk = () => {}) => {
+  const out = { text: '', chunks: 0, first: null, last: null, finish: null };
+  for await (const c of stream) {
+    if (!c.choices.length) continue;
+    const d = c.choices[0].delta.content ?? '';
+    if (d) {
+      out.text += d; out.chunks++;
+      out.last = performance.now(); out.first ??= out.last;
+      await onChunk(out.chunks);
+    }
+    out.finish = c.choices[0].finish_reason ?? out.finish;
+  }
+  return out;
+};
+const story = [{ role: 'user', content: 'Tell me a story.' }];
+check('parallel 2: two streams overlap in time and answer as one at a time does', async () => {
+  const [a, b] = await Promise.all([
+    parClient.chat.completions.create({ messages: msgs, max_tokens: 48, seed: 11, stream: true }),
+    parClient.chat.completions.create({ messages: story, max_tokens: 48, seed: 12, stream: true }),
+  ]);
+  const [ra, rb] = await Promise.all([collect(a), collect(b)]);
+  assert.ok(ra.chunks > 10 && rb.chunks > 10, `${ra.chunks} and ${rb.chunks} chunks`);
+  assert.ok(ra.first < rb.last && rb.first < ra.last,
+            `no overlap: a ${ra.first}..${ra.last} ms, b ${rb.first}..${rb.last} ms`);
+  const sa = await parClient.chat.completions.create({ messages: msgs, max_tokens: 48, seed: 11 });
+  const sb = await parClient.chat.completions.create({ messages: story, max_tokens: 48, seed: 12 });
+  assert.equal(ra.text, sa.choices[0].message.content);
+  assert.equal(rb.text, sb.choices[0].message.content);
+});
+check('parallel 2: a third request gets 503; a disconnect leaves the other slot be', async () => {
+  const [a, b] = await Promise.all([
+    parClient.chat.completions.create({ messages: msgs, max_tokens: 100000, stream: true }),
+    parClient.chat.completions.create({ messages: story, max_tokens: 64, seed: 3, stream: true }),
+  ]);
+  let bStarted; const started = new Promise((r) => { bStarted = r; });
+  let refused = null;
+  const ra = collect(a, async (n) => {
+    if (n !== 3) return;
+    await started;
+    // Both slots are busy and nobody may wait: refused at once.
+    refused = await parClient.chat.completions.create({ messages: msgs, max_tokens: 4 }).then(
+      () => 'answered', (e) => [e.status, e.headers?.['retry-after']]);
+    a.controller.abort(); // the client of slot a leaves
+  });
+  const rb = await collect(b, (n) => { if (n === 1) bStarted(); });
+  await ra;
+  assert.deepEqual(refused, [503, '1']);
+  assert.equal(rb.finish, 'length');
+  const alone = await parClient.chat.completions.create({ messages: story, max_tokens: 64, seed: 3 });
+  assert.equal(rb.text, alone.choices[0].message.content, 'the other slot\'s answer changed');
+  // The left slot is free again at once (both slots answer).
   const t0 = Date.now();
-  const warm = await run(40);
-  const before = rss();
-  const rest = await run(160);
-  const after = rss();
-  const ms = Date.now() - t0;
-  console.log(`load: ${warm.ok + rest.ok} answered, ${warm.refused + rest.refused} refused, ${ms} ms, rss ${before} -> ${after} KiB`);
-  assert.ok(warm.ok + rest.ok > 0);
-  assert.equal(warm.ok + rest.ok + warm.refused + rest.refused, 200);
-  assert.ok(ms < 60000, `200 requests took ${ms} ms`);
-  assert.ok(after - before < 20 * 1024, `memory grew by ${after - before} KiB`);
+  const two = await Promise.all([0, 1].map(() => parClient.chat.completions.create({ messages: msgs, max_tokens: 4 })));
+  assert.deepEqual(two.map((r) => r.usage.completion_tokens), [4, 4]);
+  assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+});
+
+check('parallel 2: SIGTERM while a slot streams ends the server at once, exit 0', async () => {
+  const s = await parClient.chat.completions.create({ messages: msgs, max_tokens: 100000, stream: true });
+  const it = s[Symbol.asyncIterator]();
+  await it.next(); await it.next();
+  const t0 = Date.now();
+  assert.equal(await stopServer(par), 0); // par's last check
+  // An unstopped stream would go on until the context is full (seconds).
+  assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+  s.controller.abort();
 });
 
 // The same model behind DeepSeek-R1's template: its generation prompt ends in "<think>\n", so the
 // answer is reasoning that never closes. /v1/completions renders the same prompt without the
 // split, so its text is the raw answer the reasoning must be (whitespace at the ends dropped).
 const think = thinkTemplate ? await startServer(['--chat-template-file', thinkTemplate]) : null;
-const thinkClient = think && new OpenAI({ apiKey: KEY, baseURL: `${think.base}/v1`, maxRetries: 0, timeout: 30000 });
+const thinkClient = think && new OpenAI({ apiKey: KEY, baseURL: `${think.base}/v1`, maxRetries: 0, timeout: 30000,
+                                                 httpAgent: agent });
 const trimWs = (t) => t.replace(/^[ \n\r\t]+|[ \n\r\t]+$/g, '');
 if (think) {
   check('reasoning_content, not streamed', async () => {
@@ -223,7 +275,7 @@ const qwen3 = thinkTemplate
   : null;
 if (qwen3) {
   check('enable_thinking: serve --think and chat_template_kwargs', async () => {
-    const q = new OpenAI({ apiKey: KEY, baseURL: `${qwen3.base}/v1`, maxRetries: 0, timeout: 30000 });
+    const q = new OpenAI({ apiKey: KEY, baseURL: `${qwen3.base}/v1`, maxRetries: 0, timeout: 30000, httpAgent: agent });
     const off = await q.chat.completions.create({ messages: msgs, max_tokens: 8, seed: 2 });
     const on = await q.chat.completions.create({ messages: msgs, max_tokens: 8, seed: 2,
                                                  chat_template_kwargs: { enable_thinking: true } });
@@ -241,10 +293,11 @@ for (const [name, fn] of checks) {
   try { await fn(); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
   catch (e) { failed++; console.log(`FAIL ${name}: ${e.stack ?? e}`); }
 }
-for (const server of [main, think, qwen3].filter(Boolean)) {
-  server.proc.kill('SIGTERM');
-  const code = await new Promise((r) => server.proc.on('exit', (c, sig) => r(c ?? sig)));
+agent.destroy();
+for (const server of [main, par, think, qwen3].filter(Boolean)) {
+  const code = await stopServer(server);
   if (code !== 0) { failed++; console.log(`FAIL server exit: ${code}\n${server.err}`); }
 }
+if (par.err.includes('vulkan validation')) { failed++; console.log(`FAIL validation (--parallel 2):\n${par.err}`); }
 console.log(failed ? `${failed} failed` : 'all passed');
 process.exit(failed ? 1 : 0);

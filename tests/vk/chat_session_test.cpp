@@ -1,6 +1,7 @@
 // Multi-turn chat on the GPU (lavapipe, validation on): the fallback format on stories260K and a
 // model's own template (synth-qwen2), prefix reuse across turns, regenerate, the user stop, stop
-// strings, max tokens, the context policies, editing the history, determinism, and one BOS.
+// strings, max tokens, the hook between tokens, the context policies, editing the history,
+// determinism, and one BOS.
 #include "chat/chat_session.h"
 
 #include <gtest/gtest.h>
@@ -208,6 +209,30 @@ TEST(ChatSession, StopFlagEndsTheAnswerAfterTheCurrentToken) {
   const TurnResult r3 = chat.regenerate();
   EXPECT_EQ(r3.finish, FinishReason::MaxTokens);
   EXPECT_EQ(r3.tokens.size(), 40u);
+}
+
+TEST(ChatSession, BetweenTokensRunsBeforeEachNextTokenAndCanStopIt) {
+  ChatSession chat(model("stories260K"), 256, greedy(10));
+  std::int64_t calls = 0, last_piece = 0;
+  std::vector<std::int64_t> seen;  // tokens streamed when the hook ran
+  chat.set_between_tokens([&] { seen.push_back(last_piece); });
+  const TurnResult r =
+      chat.send("Tell me a story.", [&](const chat::Piece& p) { last_piece = p.tokens; });
+  EXPECT_EQ(r.finish, FinishReason::MaxTokens);
+  ASSERT_EQ(seen.size(), 9u);  // between the ten tokens, not after the last
+  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_LE(seen[i - 1], seen[i]);
+
+  // A hook that sets the stop flag ends the answer before another token is computed.
+  std::atomic<bool> stop{false};
+  chat.set_stop_flag(&stop);
+  chat.set_between_tokens([&] {
+    if (++calls == 3) stop = true;
+  });
+  const TurnResult cut = chat.regenerate();
+  EXPECT_EQ(cut.finish, FinishReason::Stopped);
+  EXPECT_EQ(cut.tokens.size(), 3u);
+  EXPECT_EQ(chat.messages().back().content, cut.text);
+  EXPECT_EQ(chat.cached_tokens().size(), static_cast<std::size_t>(chat.position()));
 }
 
 TEST(ChatSession, StopStringsEndTheAnswerAndAreNeverShown) {
