@@ -27,9 +27,24 @@ using chat::ChatSession;
 using chat::FinishReason;
 using chat::TurnResult;
 
-llm::Model& model(const std::string& name) {
+std::map<std::string, std::unique_ptr<llm::Model>>& loaded_models() {
   static std::map<std::string, std::unique_ptr<llm::Model>> loaded;
-  auto& slot = loaded[name];
+  return loaded;
+}
+
+// The models are released when the tests end, not by the static's destructor at exit: by then
+// the validation layer has torn its own state down, and destroying a model's buffers crashed
+// the process (signal 11 after every test had passed, when one process ran several tests).
+class LoadedModelsEnvironment : public ::testing::Environment {
+  void TearDown() override { loaded_models().clear(); }
+};
+[[maybe_unused]] const bool registered = [] {
+  ::testing::AddGlobalTestEnvironment(new LoadedModelsEnvironment);
+  return true;
+}();
+
+llm::Model& model(const std::string& name) {
+  auto& slot = loaded_models()[name];
   if (!slot) {
     llm::LoadOptions o;
     o.n_ctx = 512;
