@@ -248,6 +248,14 @@ ApplicationWindow {
         onRejected: dialogs.closed()
     }
 
+    ConnectDialog {
+        id: connectDialog
+        theme: theme
+        servers: window.modelState.servers
+        anchors.centerIn: parent
+        onClosed: dialogs.closed()
+    }
+
     Sidebar {
         id: sidebar
         x: 0
@@ -300,6 +308,7 @@ ApplicationWindow {
                     onToggleSidebar: window.toggleSidebar()
                     onToggleSettings: window.toggleSettings()
                     onOpenModel: window.openModelDialog()
+                    onConnectServer: connectDialog.open()
                 }
 
                 ErrorBanner {
