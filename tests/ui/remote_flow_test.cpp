@@ -19,6 +19,7 @@
 
 #include "controller_harness.h"
 #include "remote/openai_client.h"
+#include "remote_backend.h"
 #include "support/test_support.h"
 
 namespace vkchat::test {
@@ -183,6 +184,16 @@ TEST_F(RemoteFlow, ChatsStopsAndRegeneratesThroughTheServer) {
   EXPECT_EQ(again.siblingCount, 2);
   EXPECT_FALSE(again.content.isEmpty());
 
+  // Edit the question: a second branch from it, answered by the server.
+  auto* messages = c_->chat()->messages();
+  const qint64 question = messages->at(messages->rowCount() - 2).id;
+  emit c_->chat()->editRequested(question, "Once upon a time, a cat");
+  EXPECT_TRUE(c_->chat()->generating());
+  const ui::MessageItem edited = waitForAnswer();
+  EXPECT_FALSE(edited.content.isEmpty());
+  EXPECT_EQ(messages->at(messages->rowCount() - 2).content, "Once upon a time, a cat");
+  EXPECT_EQ(messages->at(messages->rowCount() - 2).siblingCount, 2);
+
   // Stop closes the request: the answer ends early, kept and marked stopped.
   const ui::MessageItem stopped =
       askAndInterrupt("Tell me a long story", [&] { emit c_->chat()->stopRequested(); });
@@ -264,6 +275,77 @@ TEST_F(RemoteFlow, AWrongKeyAnUnknownModelAndNoServerSayWhy) {
   connectTo(QStringLiteral("ftp://example"), {}, "x", true);
   EXPECT_TRUE(c_->status()->errorText().contains("http://"))
       << c_->status()->errorText().toStdString();
+}
+
+// What a request carries: the branch (with an answer's reasoning, for the server's template),
+// every sampler setting, the seed, the reasoning switches and the token probabilities asked for.
+TEST(RemoteBackend, TheRequestCarriesTheConversationsSettings) {
+  gui::GenerationRequest r;
+  r.turns = {{store::Role::System, "Be brief.", {}},
+             {store::Role::User, "Hi", {}},
+             {store::Role::Assistant, "Hello", "greet back"},
+             {store::Role::User, "Again", {}}};
+  r.sampling.temperature = 0.25;
+  r.sampling.top_p = 0.5;
+  r.sampling.top_k = 7;
+  r.sampling.min_p = 0.1;
+  r.sampling.repeat_penalty = 1.2;
+  r.sampling.max_tokens = 33;
+  r.sampling.seed = 99;
+  r.enableThinking = false;
+  r.reasoningEffort = "low";
+  const nlohmann::json b = gui::RemoteBackend::request_body(r, "m", true);
+  EXPECT_EQ(b["model"], "m");
+  ASSERT_EQ(b["messages"].size(), 4u);
+  EXPECT_EQ(b["messages"][0]["role"], "system");
+  EXPECT_EQ(b["messages"][2]["reasoning_content"], "greet back");
+  EXPECT_FALSE(b["messages"][1].contains("reasoning_content"));
+  EXPECT_DOUBLE_EQ(b["temperature"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(b["top_p"].get<double>(), 0.5);
+  EXPECT_EQ(b["top_k"], 7);
+  EXPECT_DOUBLE_EQ(b["min_p"].get<double>(), 0.1);
+  EXPECT_DOUBLE_EQ(b["repeat_penalty"].get<double>(), 1.2);
+  EXPECT_EQ(b["max_tokens"], 33);
+  EXPECT_EQ(b["seed"], 99);
+  EXPECT_EQ(b["chat_template_kwargs"]["enable_thinking"], false);
+  EXPECT_EQ(b["reasoning_effort"], "low");
+  EXPECT_EQ(b["logprobs"], true);
+  EXPECT_EQ(b["top_logprobs"], gui::RemoteBackend::kTopLogprobs);
+  EXPECT_FALSE(gui::RemoteBackend::request_body(r, "m", false).contains("logprobs"));
+}
+
+// A stream's chunks as servers send them: vLLM's `reasoning`, token probabilities, the
+// finish_reason and the usage chunk; anything of another shape is nothing.
+TEST(RemoteClient, ChunksOfEveryServersShapeAreRead) {
+  using nlohmann::json;
+  remote::StreamEnd end;
+  remote::Delta d =
+      remote::parse_chunk(json::parse(R"({"choices":[{"delta":{"reasoning":"hmm"}}]})"), end);
+  EXPECT_EQ(d.reasoning, "hmm");
+  d = remote::parse_chunk(json::parse(R"({"choices":[{"delta":{"content":"Hi"},
+      "logprobs":{"content":[{"token":"Hi","logprob":-0.5,
+      "top_logprobs":[{"token":"Hi","logprob":-0.5},{"token":"Yo","logprob":-1.5}]}]}}]})"),
+                          end);
+  EXPECT_EQ(d.content, "Hi");
+  ASSERT_EQ(d.logprobs.size(), 1u);
+  EXPECT_DOUBLE_EQ(d.logprobs[0].logprob, -0.5);
+  ASSERT_EQ(d.logprobs[0].top.size(), 2u);
+  EXPECT_EQ(d.logprobs[0].top[1].first, "Yo");
+  d = remote::parse_chunk(json::parse(R"({"choices":[{"delta":{},"finish_reason":"length"}]})"),
+                          end);
+  EXPECT_EQ(end.finish_reason, "length");
+  remote::parse_chunk(json::parse(R"({"choices":[],"usage":{"prompt_tokens":5,
+      "completion_tokens":9}})"),
+                      end);
+  EXPECT_EQ(end.prompt_tokens, 5);
+  EXPECT_EQ(end.completion_tokens, 9);
+  for (const char* odd : {R"([1,2])", R"({"choices":"x"})", R"({"choices":[{"delta":[1]}]})",
+                          R"({"choices":[{"delta":{"content":5}}]})"}) {
+    d = remote::parse_chunk(json::parse(odd), end);
+    EXPECT_TRUE(d.content.empty() && d.reasoning.empty()) << odd;
+  }
+  EXPECT_EQ(remote::error_message(R"({"error":{"message":"bad key"}})"), "bad key");
+  EXPECT_EQ(remote::error_message(R"({"error":"gone"})"), "gone");  // Ollama's
 }
 
 }  // namespace
