@@ -56,6 +56,7 @@ Dialog {
             Button {
                 text: dialog.servers.listing ? qsTr("Asking…") : qsTr("List models")
                 enabled: !dialog.servers.listing && urlField.text.trim().length > 0
+                Accessible.name: qsTr("List models")
                 onClicked: dialog.listModels()
             }
             ComboBox {
@@ -78,6 +79,7 @@ Dialog {
             Layout.alignment: Qt.AlignRight
             text: qsTr("Connect")
             highlighted: true
+            Accessible.name: qsTr("Connect")
             enabled: modelBox.currentText.length > 0 && urlField.text.trim().length > 0
             onClicked: {
                 dialog.servers.connectRequested(urlField.text.trim(), keyField.text, modelBox.currentText, keyField.text.length > 0);

@@ -250,6 +250,7 @@ ApplicationWindow {
 
     ConnectDialog {
         id: connectDialog
+        objectName: "connectDialog"
         theme: theme
         servers: window.modelState.servers
         anchors.centerIn: parent
