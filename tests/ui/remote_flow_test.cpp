@@ -9,10 +9,12 @@
 #include <sys/prctl.h>
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -79,6 +81,43 @@ class Serve {
   quint16 port_;
   QProcess proc_;
   QString model_;
+};
+
+// A server of our own on the GUI thread: lists one model ("fake"), and answers a chat with one
+// streamed piece ("Once") and then nothing, keeping the connection open: a server that stalls.
+class StallingServer {
+ public:
+  StallingServer() {
+    if (!server_.listen(QHostAddress::LocalHost, 0)) throw std::runtime_error("no port");
+    QObject::connect(&server_, &QTcpServer::newConnection, &server_, [this] {
+      while (QTcpSocket* s = server_.nextPendingConnection()) {
+        QObject::connect(s, &QTcpSocket::readyRead, s, [s] { answer(s); });
+      }
+    });
+  }
+  QString url() const { return QStringLiteral("http://127.0.0.1:%1/v1").arg(server_.serverPort()); }
+
+ private:
+  static void answer(QTcpSocket* s) {
+    const QByteArray request = s->readAll();
+    if (request.startsWith("GET /v1/models")) {
+      const QByteArray body = R"({"object":"list","data":[{"id":"fake","object":"model"}]})";
+      s->write(
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+          "Content-Length: " +
+          QByteArray::number(body.size()) + "\r\n\r\n" + body);
+      s->disconnectFromHost();
+    } else if (request.startsWith("POST /v1/chat/completions")) {
+      const QByteArray event = R"(data: {"choices":[{"index":0,"delta":{"content":"Once"}}]})"
+                               "\n\n";
+      s->write(
+          "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+          "Transfer-Encoding: chunked\r\n\r\n" +
+          QByteArray::number(event.size(), 16) + "\r\n" + event + "\r\n");
+    }
+  }
+
+  QTcpServer server_;
 };
 
 class RemoteFlow : public ::testing::Test {
@@ -275,6 +314,40 @@ TEST_F(RemoteFlow, AWrongKeyAnUnknownModelAndNoServerSayWhy) {
   connectTo(QStringLiteral("ftp://example"), {}, "x", true);
   EXPECT_TRUE(c_->status()->errorText().contains("http://"))
       << c_->status()->errorText().toStdString();
+}
+
+TEST_F(RemoteFlow, AStallingServerTimesOutOrIsStoppedAndThePartialAnswerIsKept) {
+  StallingServer stalling;
+  c_->modelPart().setRemoteReadTimeout(1);
+  connectTo(stalling.url(), {}, "fake", true);
+  ASSERT_EQ(c_->modelState()->phase(), ui::ModelState::Phase::Ready)
+      << c_->status()->errorText().toStdString();
+  // One piece, then silence past the read timeout: kept, marked failed, and said.
+  emit c_->chat()->sendRequested("Hi");
+  const ui::MessageItem timedOut = waitForAnswer();
+  EXPECT_EQ(timedOut.content, "Once");
+  EXPECT_TRUE(timedOut.details.contains("failed")) << timedOut.details.toStdString();
+  EXPECT_TRUE(c_->status()->errorText().contains("stopped sending for 1 s"))
+      << c_->status()->errorText().toStdString();
+  const store::Message saved = h_.openStore().message(timedOut.id);
+  EXPECT_EQ(saved.content, "Once");
+  ASSERT_TRUE(saved.stats.has_value());
+  EXPECT_EQ(saved.stats->finish_reason, store::FinishReason::Error);
+
+  // Stop while the server is silent closes the request at once, not after the timeout.
+  c_->modelPart().setRemoteReadTimeout(60);
+  connectTo(stalling.url(), {}, "fake", true);
+  ASSERT_EQ(c_->modelState()->phase(), ui::ModelState::Phase::Ready);
+  QElapsedTimer sinceStop;
+  const ui::MessageItem stopped = askAndInterrupt("Again", [&] {
+    sinceStop.start();
+    emit c_->chat()->stopRequested();
+  });
+  EXPECT_LT(sinceStop.elapsed(), 10000);
+  EXPECT_EQ(stopped.content, "Once");
+  const store::Message kept = h_.openStore().message(stopped.id);
+  ASSERT_TRUE(kept.stats.has_value());
+  EXPECT_EQ(kept.stats->finish_reason, store::FinishReason::Cancelled);
 }
 
 // What a request carries: the branch (with an answer's reasoning, for the server's template),
