@@ -11,6 +11,7 @@ Item {
     required property ModelState modelState
 
     signal openModel
+    signal connectServer
 
     ColumnLayout {
         anchors.centerIn: parent
@@ -80,6 +81,14 @@ Item {
             text: qsTr("or drop a .gguf file here · Ctrl+O")
             font.pixelSize: 12
             color: empty.theme.faintText
+        }
+        Button {
+            Layout.alignment: Qt.AlignHCenter
+            visible: empty.modelState.phase === ModelState.Empty
+            flat: true
+            text: qsTr("Connect to server…")
+            Accessible.name: qsTr("Connect to a server's model")
+            onClicked: empty.connectServer()
         }
 
         Label {

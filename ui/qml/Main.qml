@@ -337,6 +337,7 @@ ApplicationWindow {
                         theme: theme
                         modelState: window.modelState
                         onOpenModel: window.openModelDialog()
+                        onConnectServer: connectDialog.open()
                     }
                 }
 
