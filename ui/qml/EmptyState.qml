@@ -31,7 +31,7 @@ Item {
             wrapMode: Text.WordWrap
             font.pixelSize: 15
             color: empty.theme.mutedText
-            text: empty.modelState.phase === ModelState.Ready ? qsTr("Chat with %1. Everything runs on this computer.").arg(empty.modelState.name) : empty.modelState.phase === ModelState.Loading ? qsTr("Loading %1…").arg(empty.modelState.loadingName) : qsTr("Open a GGUF model to start. Everything runs on this computer.")
+            text: empty.modelState.phase === ModelState.Ready && empty.modelState.remote ? qsTr("Chat with %1, served by %2.").arg(empty.modelState.name).arg(empty.modelState.deviceName) : empty.modelState.phase === ModelState.Ready ? qsTr("Chat with %1. Everything runs on this computer.").arg(empty.modelState.name) : empty.modelState.phase === ModelState.Loading ? qsTr("Loading %1…").arg(empty.modelState.loadingName) : qsTr("Open a GGUF model to start (it runs on this computer), or connect to a server.")
             textFormat: Text.PlainText
         }
 
