@@ -1,5 +1,6 @@
 # CPack: a Debian package of what `cmake --install` installs (cd build && cpack).
-# The libraries the binaries link come from dpkg-shlibdeps; what is loaded at run time and so
+# The libraries the binaries link come from dpkg-shlibdeps (libsecret-1-0 among them: the API keys
+# of remote servers go to the desktop's secret store through it); what is loaded at run time and so
 # invisible to it (the QML modules the views import, the file dialogs' folder model) is listed
 # by hand, and a Vulkan driver is recommended (mesa's lavapipe runs anywhere; a GPU's own driver
 # is as good).

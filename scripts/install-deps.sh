@@ -10,7 +10,7 @@ PACKAGES=(
   qml6-module-qttest qml6-module-qtquick-shapes qml6-module-qtqml qml6-module-qt-labs-settings
   qml6-module-qt-labs-qmlmodels qml6-module-qt-labs-folderlistmodel libgl-dev clang libclang-rt-14-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
-  libsqlite3-dev libicu-dev libgtest-dev libcpp-httplib-dev nlohmann-json3-dev nodejs
+  libsqlite3-dev libicu-dev libgtest-dev libcpp-httplib-dev nlohmann-json3-dev libsecret-1-dev nodejs
   xvfb x11-utils imagemagick xdotool
   librsvg2-bin desktop-file-utils appstream
 )

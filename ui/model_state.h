@@ -8,6 +8,7 @@
 #include <QUrl>
 
 #include "keyed_list_model.h"
+#include "server_connections.h"
 
 namespace vkchat::ui {
 
@@ -24,7 +25,8 @@ struct ModelInfo {
   qint64 memoryEstimate = 0;    // device memory the engine will use, bytes
   qint64 deviceBudget = 0;      // device memory available, bytes; 0 when unknown
   qint64 bytesPerPosition = 0;  // KV cache per context position
-  QString deviceName;
+  QString deviceName;           // a remote model: the server's URL
+  bool remote = false;          // served by a server (ServerConnections), not a file here
 
   QString key() const { return path; }
   bool operator==(const ModelInfo&) const = default;
@@ -73,6 +75,8 @@ class ModelState : public QObject {
   Q_PROPERTY(RecentModelList* recent READ recent CONSTANT)
   Q_PROPERTY(QString lastModelName READ lastModelName NOTIFY recentChanged)
   Q_PROPERTY(QString lastModelPath READ lastModelPath NOTIFY recentChanged)
+  Q_PROPERTY(bool remote READ remote NOTIFY infoChanged)
+  Q_PROPERTY(ServerConnections* servers READ servers CONSTANT)
 
  public:
   enum class Phase { Empty, Loading, Ready };
@@ -105,6 +109,8 @@ class ModelState : public QObject {
   double hashProgress() const { return hashProgress_; }
   QString hashProblem() const { return hashProblem_; }
   RecentModelList* recent() { return &recent_; }
+  bool remote() const { return info_.remote; }
+  ServerConnections* servers() { return &servers_; }
   // The model opened last, offered again at start; empty when there is none.
   QString lastModelName() const;
   QString lastModelPath() const;
@@ -142,6 +148,7 @@ class ModelState : public QObject {
   double hashProgress_ = -1;
   QString hashProblem_;
   RecentModelList recent_;
+  ServerConnections servers_;
 };
 
 }  // namespace vkchat::ui

@@ -13,6 +13,7 @@ AppController::AppController(StoreThread& store, QObject* parent)
   qRegisterMetaType<GenerationResult>();
   qRegisterMetaType<LoadedModel>();
   qRegisterMetaType<ContextMeasure>();
+  qRegisterMetaType<RemoteConnection>();
 
   link();
 
@@ -20,6 +21,10 @@ AppController::AppController(StoreThread& store, QObject* parent)
   connect(&modelPart_, &ModelController::loadModelRequested, this,
           &AppController::loadModelRequested);
   connect(&modelPart_, &ModelController::cancelRequested, this, &AppController::cancelRequested);
+  connect(&modelPart_, &ModelController::connectRemoteRequested, this,
+          &AppController::connectRemoteRequested);
+  connect(&modelPart_, &ModelController::listRemoteModelsRequested, this,
+          &AppController::listRemoteModelsRequested);
   connect(&chatPart_, &ChatController::generateRequested, this, &AppController::generateRequested);
   connect(&chatPart_, &ChatController::measureContextRequested, this,
           &AppController::measureContextRequested);
@@ -140,6 +145,10 @@ void AppController::onGenerationFinished(const GenerationResult& result) {
 }
 void AppController::onPrefillProgress(qint64 requestId, int done, int total) {
   chatPart_.onPrefillProgress(requestId, done, total);
+}
+void AppController::onRemoteModelsListed(qint64 requestId, const QStringList& models,
+                                         const QString& error) {
+  modelPart_.onRemoteModelsListed(requestId, models, error);
 }
 void AppController::onContextMeasured(qint64 requestId, const ContextMeasure& measure) {
   chatPart_.onContextMeasured(requestId, measure);

@@ -16,6 +16,7 @@
 // holds no engine type.
 #pragma once
 #include <QObject>
+#include <QStringList>
 
 #include "app_status.h"
 #include "chat_controller.h"
@@ -49,6 +50,8 @@ class AppController : public QObject {
 
   // Loads a model as if the user had opened it (vkchat --model).
   void openModel(const QString& path);
+  // The model part, for what the window has no control for (tests shorten the remote timeout).
+  ModelController& modelPart() { return modelPart_; }
   // Writes what is pending (settings edits, the streaming answer) before the app quits.
   void flush();
 
@@ -59,6 +62,8 @@ class AppController : public QObject {
   void generateRequested(const vkchat::gui::GenerationRequest& request);
   void measureContextRequested(const vkchat::gui::GenerationRequest& request);
   void cancelRequested(qint64 requestId);
+  void connectRemoteRequested(qint64 requestId, const vkchat::gui::RemoteConnection& connection);
+  void listRemoteModelsRequested(qint64 requestId, const QString& url, const QString& apiKey);
 
  public slots:
   // From the worker.
@@ -72,6 +77,7 @@ class AppController : public QObject {
   void onDeviceFound(const QString& name, const QString& problem);
   void onPrefillProgress(qint64 requestId, int done, int total);
   void onContextMeasured(qint64 requestId, const vkchat::gui::ContextMeasure& measure);
+  void onRemoteModelsListed(qint64 requestId, const QStringList& models, const QString& error);
 
  private:
   void link();

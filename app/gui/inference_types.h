@@ -56,7 +56,16 @@ struct ContextMeasure {
   bool fits = true;
 };
 
-// A model the worker has loaded.
+// A model on an OpenAI-compatible server, to answer instead of a local file.
+struct RemoteConnection {
+  QString url;  // the API's base, e.g. http://host:8080/v1
+  QString model;
+  QString apiKey;                // as typed; with keyGiven false the one kept for the URL is used
+  bool keyGiven = false;         // true: use (and keep) apiKey, even an empty one (none needed)
+  int readTimeoutSeconds = 300;  // the longest pause in an answer (a long prompt's prefill too)
+};
+
+// A model the worker has loaded, or one a server serves (remoteUrl set).
 struct LoadedModel {
   QString path;
   QString name;
@@ -75,6 +84,10 @@ struct LoadedModel {
   // Which reasoning switches the model's chat template reads (the settings panel shows those).
   bool hasThinkingSwitch = false;  // enable_thinking
   bool hasEffortSwitch = false;    // reasoning_effort
+  // A remote model: the server's URL (path is "<model> @ <url>", name the model's id, deviceName
+  // the URL, and the context is the server's business: contextLength 0). Empty: a local file.
+  QString remoteUrl;
+  QString keyKeptIn;  // where the API key given with the connection was kept, in a sentence
 };
 
 }  // namespace vkchat::gui
@@ -83,3 +96,4 @@ Q_DECLARE_METATYPE(vkchat::gui::GenerationRequest)
 Q_DECLARE_METATYPE(vkchat::gui::GenerationResult)
 Q_DECLARE_METATYPE(vkchat::gui::LoadedModel)
 Q_DECLARE_METATYPE(vkchat::gui::ContextMeasure)
+Q_DECLARE_METATYPE(vkchat::gui::RemoteConnection)

@@ -9,8 +9,11 @@
 
 #include "app_controller.h"
 #include "chat/chat_session.h"
+#include "inference_backend.h"
 #include "llm/model.h"
 #include "llm/session.h"
+#include "remote_backend.h"
+#include "secret_store.h"
 #include "token_coalescer.h"
 #include "util/errors.h"
 #include "view_mapping.h"
@@ -62,17 +65,139 @@ LoadedModel loaded_model(const llm::Model& model, const chat::ChatSession& sessi
 
 }  // namespace
 
-struct InferenceWorker::Engine {
+// The local engine as the worker's backend: the model file loaded on the device and its chat
+// session (loading is the worker's: load(), startSession()).
+struct InferenceWorker::Engine : InferenceBackend {
   // Declared in destruction order: the session before the model it runs on.
   std::unique_ptr<llm::Model> model;
   std::unique_ptr<chat::ChatSession> session;
   QString path;  // the loaded model's file
 
-  ~Engine() { session.reset(); }
+  ~Engine() override { session.reset(); }
+
+  GenerationResult generate(const GenerationRequest& request, AnswerSink& sink) override;
+  std::optional<ContextMeasure> measure(const GenerationRequest& request) override;
 };
 
-InferenceWorker::InferenceWorker(int device, double prefillChunkSeconds, QString chatTemplateFile)
+std::optional<ContextMeasure> InferenceWorker::Engine::measure(const GenerationRequest& request) {
+  chat::ChatOptions options = session->options();
+  options.max_tokens = request.sampling.max_tokens;
+  session->set_options(std::move(options));
+  const std::vector<chat::Message> messages = messages_of(request.turns);
+  const chat::ContextUse use = session->measure(messages);
+  ContextMeasure m;
+  m.promptTokens = static_cast<int>(use.prompt_tokens);
+  m.firstRendered = static_cast<int>(use.first_rendered);
+  m.fits = use.fits;
+  return m;
+}
+
+GenerationResult InferenceWorker::Engine::generate(const GenerationRequest& request,
+                                                   AnswerSink& sink) {
+  chat::ChatOptions options;
+  options.sampling = sampler_settings(request.sampling);
+  options.max_tokens = request.sampling.max_tokens;
+  options.switches = template_switches(request);
+  options.split_reasoning = true;
+  session->set_options(std::move(options));
+  session->set_messages(messages_of(request.turns));
+  session->set_prefill_progress([&](std::int64_t done, std::int64_t total) {
+    sink.prefill(static_cast<int>(done), static_cast<int>(total));
+  });
+  // The progress callback refers to `sink`: gone with this call, however it ends.
+  struct ClearProgress {
+    chat::ChatSession& s;
+    ~ClearProgress() { s.set_prefill_progress({}); }
+  } clear{*session};
+  const chat::TurnResult r = session->respond([&](const chat::Piece& piece) {
+    sink.piece(piece.text, piece.reasoning, static_cast<int>(piece.tokens));
+  });
+  GenerationResult result;
+  result.text = QString::fromStdString(r.text);
+  result.tokenCount = static_cast<int>(r.stats.tokens_generated);
+  result.reasoning = QString::fromStdString(r.reasoning);
+  result.reasoningTokens = static_cast<int>(r.stats.reasoning_tokens);
+  result.reasoningMs = r.stats.reasoning_ms;
+  result.stats.prefill_tokens_per_s = r.stats.prefill_tps;
+  result.stats.decode_tokens_per_s = r.stats.decode_tps;
+  result.stats.time_to_first_token_ms = r.stats.ttft_ms;
+  result.stats.finish_reason = finish_reason(r.finish);
+  result.contextUsed = static_cast<int>(r.stats.position);
+  result.promptTokens = static_cast<int>(r.stats.prompt_tokens);
+  result.tokensReused = static_cast<int>(r.stats.tokens_reused);
+  result.firstRendered = static_cast<int>(session->first_rendered());
+  result.error = QString::fromStdString(r.message);
+  result.prompt = session->last_prompt();
+  return result;
+}
+
+namespace {
+
+// The worker's end of a backend's stream: reasoning and answer go out as two kinds of batches
+// (TokenCoalescer); a change of kind sends what the other kind holds first, so the window gets
+// them in the order they were written. It keeps what was sent, for an answer that stops or fails.
+class WorkerSink : public AnswerSink {
+ public:
+  WorkerSink(InferenceWorker& worker, qint64 id) : worker_(worker), id_(id) {}
+
+  void prefill(int done, int total) override { emit worker_.prefillProgress(id_, done, total); }
+
+  void piece(std::string_view text, bool reasoning, int tokens) override {
+    count_ = tokens;
+    const auto now = TokenCoalescer::Clock::now();
+    if (reasoning) {
+      flushAnswer();
+      reasoningCount_ = tokens;
+      streamedReasoning_.append(text);
+      if (auto batch = reasoningBatches_.add(text, now)) {
+        emit worker_.reasoning(id_, QString::fromStdString(*batch), reasoningCount_);
+      }
+    } else {
+      flushReasoning();
+      streamed_.append(text);
+      if (auto batch = answerBatches_.add(text, now)) {
+        emit worker_.tokens(id_, QString::fromStdString(*batch), count_);
+      }
+    }
+  }
+
+  void keepStreamed(GenerationResult& result) override {
+    flush();
+    result.text = QString::fromStdString(streamed_);
+    result.tokenCount = count_;
+    result.reasoning = QString::fromStdString(streamedReasoning_);
+    result.reasoningTokens = reasoningCount_;
+  }
+
+  void flush() {
+    flushReasoning();
+    flushAnswer();
+  }
+
+ private:
+  void flushAnswer() {
+    const std::string rest = answerBatches_.finish();
+    if (!rest.empty()) emit worker_.tokens(id_, QString::fromStdString(rest), count_);
+  }
+  void flushReasoning() {
+    const std::string rest = reasoningBatches_.finish();
+    if (!rest.empty()) emit worker_.reasoning(id_, QString::fromStdString(rest), reasoningCount_);
+  }
+
+  InferenceWorker& worker_;
+  qint64 id_;
+  TokenCoalescer answerBatches_, reasoningBatches_;
+  int count_ = 0;
+  int reasoningCount_ = 0;
+  std::string streamed_, streamedReasoning_;  // what the window has been sent
+};
+
+}  // namespace
+
+InferenceWorker::InferenceWorker(int device, double prefillChunkSeconds, QString chatTemplateFile,
+                                 SecretStore* secrets)
     : engine_(std::make_unique<Engine>()),
+      secrets_(secrets),
       device_(device),
       prefillChunkSeconds_(prefillChunkSeconds),
       chatTemplateFile_(std::move(chatTemplateFile)) {}
@@ -83,12 +208,23 @@ void InferenceWorker::cancel(qint64 requestId) {
   // Publish the id first, then look at what runs: with begin() doing the opposite, one of the two
   // always sees the other, so a cancel can never fall between them.
   cancelled_.store(requestId);
-  if (running_.load() == requestId) stop_.store(true);
+  if (running_.load() != requestId) return;
+  stop_.store(true);
+  // A server may be silent for long (reading a long prompt): its connection closes now.
+  const std::lock_guard lock(backendMutex_);
+  if (remote_) remote_->abort();
+}
+
+InferenceBackend* InferenceWorker::backend() {
+  if (remote_) return remote_.get();
+  return engine_->session ? engine_.get() : nullptr;
 }
 
 void InferenceWorker::shutdown() {
   closing_.store(true);
   stop_.store(true);
+  const std::lock_guard lock(backendMutex_);
+  if (remote_) remote_->abort();  // the app does not wait out a silent server
 }
 
 const std::atomic<bool>* InferenceWorker::begin(qint64 requestId) {
@@ -101,6 +237,8 @@ void InferenceWorker::releaseEngine() {
   engine_->session.reset();
   engine_->model.reset();
   engine_->path.clear();
+  const std::lock_guard lock(backendMutex_);
+  remote_.reset();
 }
 
 void InferenceWorker::probeDevice() {
@@ -199,18 +337,12 @@ void InferenceWorker::loadModel(qint64 requestId, const QString& path, int conte
 }
 
 void InferenceWorker::measureContext(const GenerationRequest& request) {
-  if (!engine_->session) return;
+  InferenceBackend* b = backend();
+  if (!b) return;
   try {
-    chat::ChatOptions options = engine_->session->options();
-    options.max_tokens = request.sampling.max_tokens;
-    engine_->session->set_options(std::move(options));
-    const std::vector<chat::Message> messages = messages_of(request.turns);
-    const chat::ContextUse use = engine_->session->measure(messages);
-    ContextMeasure m;
-    m.promptTokens = static_cast<int>(use.prompt_tokens);
-    m.firstRendered = static_cast<int>(use.first_rendered);
-    m.fits = use.fits;
-    emit contextMeasured(request.id, m);
+    if (const std::optional<ContextMeasure> m = b->measure(request)) {
+      emit contextMeasured(request.id, *m);
+    }
   } catch (const std::exception&) {
     // A history the template cannot render is reported when it is answered; the meter waits.
   }
@@ -219,106 +351,114 @@ void InferenceWorker::measureContext(const GenerationRequest& request) {
 void InferenceWorker::generate(const GenerationRequest& request) {
   begin(request.id);
   GenerationResult result;
-  result.id = request.id;
-  if (!engine_->session) {
+  InferenceBackend* b = backend();
+  if (!b) {
+    result.id = request.id;
     result.stats.finish_reason = store::FinishReason::Error;
     result.error = tr("No model is loaded.");
     emit generationFinished(result);
     running_.store(0);
     return;
   }
-  // Reasoning and answer stream as two kinds of batches; a change of kind sends what the other
-  // kind holds first, so the window gets them in the order they were written.
-  TokenCoalescer answerBatches, reasoningBatches;
-  int count = 0;
-  int reasoningCount = 0;
-  std::string streamed, streamedReasoning;  // what the window has been sent, for a throw
-  const auto flushAnswer = [&] {
-    const std::string rest = answerBatches.finish();
-    if (!rest.empty()) emit tokens(request.id, QString::fromStdString(rest), count);
-  };
-  const auto flushReasoning = [&] {
-    const std::string rest = reasoningBatches.finish();
-    if (!rest.empty()) emit reasoning(request.id, QString::fromStdString(rest), reasoningCount);
-  };
-  // A stopped or failed answer: what was streamed, counted as it came.
-  const auto keepStreamed = [&] {
-    flushReasoning();
-    flushAnswer();
-    result.text = QString::fromStdString(streamed);
-    result.tokenCount = count;
-    result.reasoning = QString::fromStdString(streamedReasoning);
-    result.reasoningTokens = reasoningCount;
-  };
+  WorkerSink sink(*this, request.id);
   try {
-    chat::ChatOptions options;
-    options.sampling = sampler_settings(request.sampling);
-    options.max_tokens = request.sampling.max_tokens;
-    options.switches = template_switches(request);
-    options.split_reasoning = true;
-    engine_->session->set_options(std::move(options));
-    engine_->session->set_messages(messages_of(request.turns));
-    engine_->session->set_prefill_progress([&](std::int64_t done, std::int64_t total) {
-      emit prefillProgress(request.id, static_cast<int>(done), static_cast<int>(total));
-    });
-    const chat::TurnResult r = engine_->session->respond([&](const chat::Piece& piece) {
-      count = static_cast<int>(piece.tokens);
-      const auto now = TokenCoalescer::Clock::now();
-      if (piece.reasoning) {
-        flushAnswer();
-        reasoningCount = count;
-        streamedReasoning.append(piece.text);
-        if (auto text = reasoningBatches.add(piece.text, now)) {
-          emit reasoning(request.id, QString::fromStdString(*text), reasoningCount);
-        }
-      } else {
-        flushReasoning();
-        streamed.append(piece.text);
-        if (auto text = answerBatches.add(piece.text, now)) {
-          emit tokens(request.id, QString::fromStdString(*text), count);
-        }
-      }
-    });
-    flushReasoning();
-    flushAnswer();
-    result.text = QString::fromStdString(r.text);
-    result.tokenCount = static_cast<int>(r.stats.tokens_generated);
-    result.reasoning = QString::fromStdString(r.reasoning);
-    result.reasoningTokens = static_cast<int>(r.stats.reasoning_tokens);
-    result.reasoningMs = r.stats.reasoning_ms;
-    result.stats.prefill_tokens_per_s = r.stats.prefill_tps;
-    result.stats.decode_tokens_per_s = r.stats.decode_tps;
-    result.stats.time_to_first_token_ms = r.stats.ttft_ms;
-    result.stats.finish_reason = finish_reason(r.finish);
-    result.contextUsed = static_cast<int>(r.stats.position);
-    result.promptTokens = static_cast<int>(r.stats.prompt_tokens);
-    result.tokensReused = static_cast<int>(r.stats.tokens_reused);
-    result.firstRendered = static_cast<int>(engine_->session->first_rendered());
-    result.error = QString::fromStdString(r.message);
-    result.prompt = engine_->session->last_prompt();
+    result = b->generate(request, sink);
+    sink.flush();
   } catch (const Cancelled&) {
     // Stopped while the prompt was being read: an answer with whatever came (nothing, or little).
-    keepStreamed();
+    result = {};
+    sink.keepStreamed(result);
     result.stats.finish_reason = store::FinishReason::Cancelled;
   } catch (const chat::ContextFull& e) {
     // Nothing was read: the window can offer the setting the message speaks of.
+    result = {};
     result.stats.finish_reason = store::FinishReason::Error;
     result.error = tr("%1 (the context size is in the settings panel, under Model)")
                        .arg(QString::fromUtf8(e.what()));
   } catch (const std::exception& e) {
     // The answer keeps what was streamed before the failure.
-    keepStreamed();
+    result = {};
+    sink.keepStreamed(result);
     result.stats.finish_reason = store::FinishReason::Error;
     result.error = QString::fromUtf8(e.what());
   }
-  engine_->session->set_prefill_progress({});
+  result.id = request.id;
   running_.store(0);
   emit generationFinished(result);
 }
 
+std::string InferenceWorker::keyFor(const QString& url, const QString& given, bool keyGiven) {
+  if (keyGiven || !secrets_) return given.toStdString();
+  return secrets_->lookup(url.toStdString()).value_or(std::string());
+}
+
+void InferenceWorker::listRemoteModels(qint64 requestId, const QString& url,
+                                       const QString& apiKey) {
+  try {
+    remote::Endpoint endpoint{.url = url.toStdString(),
+                              .api_key = keyFor(url, apiKey, !apiKey.isEmpty()),
+                              .read_timeout_s = 30};
+    remote::Client client(std::move(endpoint));
+    QStringList models;
+    for (const std::string& m : client.list_models()) models.append(QString::fromStdString(m));
+    emit remoteModelsListed(requestId, models, {});
+  } catch (const std::exception& e) {
+    emit remoteModelsListed(requestId, {}, QString::fromUtf8(e.what()));
+  }
+}
+
+void InferenceWorker::connectRemote(qint64 requestId, const RemoteConnection& connection) {
+  begin(requestId);
+  try {
+    remote::Endpoint endpoint{
+        .url = connection.url.toStdString(),
+        .api_key = keyFor(connection.url, connection.apiKey, connection.keyGiven),
+        .read_timeout_s = connection.readTimeoutSeconds};
+    auto next = std::make_unique<RemoteBackend>(std::move(endpoint), connection.model.toStdString(),
+                                                &stop_);
+    next->check();
+    if (stop_.load()) throw Cancelled("stopped");
+    LoadedModel model = next->describe();
+    if (connection.keyGiven && secrets_) {
+      try {
+        const std::string where =
+            secrets_->save(connection.url.toStdString(), connection.apiKey.toStdString());
+        if (!connection.apiKey.isEmpty()) {
+          model.keyKeptIn = tr("The API key is kept in %1").arg(QString::fromStdString(where));
+        }
+      } catch (const std::exception& e) {
+        model.keyKeptIn = tr("The API key could not be kept (%1): it is asked for again next time")
+                              .arg(QString::fromUtf8(e.what()));
+      }
+    }
+    releaseEngine();  // the local model's memory, or the previous server
+    {
+      const std::lock_guard lock(backendMutex_);
+      remote_ = std::move(next);
+    }
+    emit modelLoaded(requestId, model);
+  } catch (const Cancelled&) {
+    emit loadFailed(requestId, {});
+  } catch (const remote::RemoteError& e) {
+    if (e.kind() == remote::ErrorKind::Cancelled) {
+      emit loadFailed(requestId, {});
+    } else {
+      emit loadFailed(
+          requestId,
+          tr("Could not connect to %1: %2").arg(connection.url, QString::fromUtf8(e.what())));
+    }
+  } catch (const std::exception& e) {
+    emit loadFailed(
+        requestId,
+        tr("Could not connect to %1: %2").arg(connection.url, QString::fromUtf8(e.what())));
+  }
+  running_.store(0);
+}
+
 WorkerThread::WorkerThread(AppController& controller, int device, double prefillChunkSeconds,
-                           const QString& chatTemplateFile)
-    : worker_(std::make_unique<InferenceWorker>(device, prefillChunkSeconds, chatTemplateFile)) {
+                           const QString& chatTemplateFile, SecretStore* secrets)
+    : worker_(std::make_unique<InferenceWorker>(device, prefillChunkSeconds, chatTemplateFile,
+                                                secrets)) {
   thread_.setObjectName(QStringLiteral("vkchat-inference"));
   worker_->moveToThread(&thread_);
   InferenceWorker* w = worker_.get();
@@ -328,6 +468,10 @@ WorkerThread::WorkerThread(AppController& controller, int device, double prefill
                    Qt::QueuedConnection);
   QObject::connect(&controller, &AppController::measureContextRequested, w,
                    &InferenceWorker::measureContext, Qt::QueuedConnection);
+  QObject::connect(&controller, &AppController::connectRemoteRequested, w,
+                   &InferenceWorker::connectRemote, Qt::QueuedConnection);
+  QObject::connect(&controller, &AppController::listRemoteModelsRequested, w,
+                   &InferenceWorker::listRemoteModels, Qt::QueuedConnection);
   // Direct: the worker's thread is busy inside the engine; the flag is what reaches it.
   QObject::connect(
       &controller, &AppController::cancelRequested, w, [w](qint64 id) { w->cancel(id); },
@@ -352,6 +496,8 @@ WorkerThread::WorkerThread(AppController& controller, int device, double prefill
                    &AppController::onPrefillProgress, Qt::QueuedConnection);
   QObject::connect(w, &InferenceWorker::contextMeasured, &controller,
                    &AppController::onContextMeasured, Qt::QueuedConnection);
+  QObject::connect(w, &InferenceWorker::remoteModelsListed, &controller,
+                   &AppController::onRemoteModelsListed, Qt::QueuedConnection);
   thread_.start();
   QMetaObject::invokeMethod(w, &InferenceWorker::probeDevice, Qt::QueuedConnection);
 }

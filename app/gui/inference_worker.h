@@ -7,18 +7,28 @@
 //
 // A model being loaded replaces the current one only once it is ready: a cancelled or failed
 // load leaves the current model (modelReleased() says when it had to go first, for memory).
+//
+// What answers is an InferenceBackend (inference_backend.h): the local engine, or a model on an
+// OpenAI-compatible server (connectRemote, RemoteBackend). Either replaces the other once it is
+// ready; the rest of the worker, and the controller, do not tell them apart. API keys given with
+// a connection are kept in the SecretStore handed in (none: not kept).
 #pragma once
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QThread>
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 #include "inference_types.h"
 
 namespace vkchat::gui {
 
 class AppController;
+class InferenceBackend;
+class RemoteBackend;
+class SecretStore;
 
 class InferenceWorker : public QObject {
   Q_OBJECT
@@ -31,8 +41,9 @@ class InferenceWorker : public QObject {
   // prefillChunkSeconds: see kPrefillChunkSeconds (tests pass less for chunks of the least size).
   // chatTemplateFile: a Jinja template to render with instead of each model's own (vkchat
   // --chat-template-file, as vkchat-cli's flag); empty: the model's.
+  // secrets: where API keys of remote servers are kept and found (null: nowhere).
   explicit InferenceWorker(int device, double prefillChunkSeconds = kPrefillChunkSeconds,
-                           QString chatTemplateFile = {});
+                           QString chatTemplateFile = {}, SecretStore* secrets = nullptr);
   ~InferenceWorker() override;
 
   // Thread-safe. Stops request `requestId` (a load or a generation) at its next check; a request
@@ -50,6 +61,11 @@ class InferenceWorker : public QObject {
   // drops the current model; when both do not fit, the current one is dropped first. The model
   // that is already loaded only gets a new context.
   void loadModel(qint64 requestId, const QString& path, int contextSize);
+  // Connects to a model on a server (it must answer, take the key and list the model) and then
+  // drops the current model; announced as loads are (modelLoaded with remoteUrl, loadFailed).
+  void connectRemote(qint64 requestId, const vkchat::gui::RemoteConnection& connection);
+  // The models a server lists (remoteModelsListed); an empty key: the one kept for the URL.
+  void listRemoteModels(qint64 requestId, const QString& url, const QString& apiKey);
   void generate(const vkchat::gui::GenerationRequest& request);
   // Renders and tokenizes the request's turns (ending with the user's message) under the context
   // policy, evaluating nothing: contextMeasured.
@@ -68,6 +84,7 @@ class InferenceWorker : public QObject {
   void reasoning(qint64 requestId, const QString& text, int tokenCount);
   void generationFinished(const vkchat::gui::GenerationResult& result);
   void contextMeasured(qint64 requestId, const vkchat::gui::ContextMeasure& measure);
+  void remoteModelsListed(qint64 requestId, const QStringList& models, const QString& error);
 
  private:
   // Marks `requestId` as the one running and returns the flag the engine checks for it (already
@@ -77,8 +94,16 @@ class InferenceWorker : public QObject {
   void startSession(qint64 requestId, const QString& path, int contextSize);
   void load(qint64 requestId, const QString& path, int contextSize);
 
+  // What answers now: the remote backend when connected, else the engine once it has a session.
+  InferenceBackend* backend();
+  // The API key for `url`: `given`, else the one kept for it.
+  std::string keyFor(const QString& url, const QString& given, bool keyGiven);
+
   struct Engine;  // the engine's model and chat session; only the .cpp sees engine types
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<RemoteBackend> remote_;  // replaced under backendMutex_ (cancel() reads it)
+  std::mutex backendMutex_;
+  SecretStore* secrets_;
   int device_;
   double prefillChunkSeconds_;
   QString chatTemplateFile_;
@@ -94,7 +119,7 @@ class WorkerThread {
  public:
   WorkerThread(AppController& controller, int device,
                double prefillChunkSeconds = InferenceWorker::kPrefillChunkSeconds,
-               const QString& chatTemplateFile = {});
+               const QString& chatTemplateFile = {}, SecretStore* secrets = nullptr);
   ~WorkerThread();
   WorkerThread(const WorkerThread&) = delete;
   WorkerThread& operator=(const WorkerThread&) = delete;

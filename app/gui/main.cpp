@@ -21,6 +21,7 @@
 
 #include "app_controller.h"
 #include "inference_worker.h"
+#include "secret_store.h"
 #include "store_thread.h"
 
 Q_IMPORT_QML_PLUGIN(VkchatPlugin)
@@ -90,9 +91,14 @@ int main(int argc, char* argv[]) {
 
   vkchat::gui::StoreThread store(cli.isSet(dbOpt) ? cli.value(dbOpt) : default_db_path());
   vkchat::gui::AppController controller(store);
+  // Remote servers' API keys: the desktop's secret store, else this file (mode 0600).
+  vkchat::gui::SecretStore secrets(
+      QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+          .filePath(QStringLiteral("remote-keys.json"))
+          .toStdString());
   vkchat::gui::WorkerThread worker(controller, device,
                                    vkchat::gui::InferenceWorker::kPrefillChunkSeconds,
-                                   cli.value(templateOpt));
+                                   cli.value(templateOpt), &secrets);
 
   QQmlApplicationEngine engine;
   QObject::connect(

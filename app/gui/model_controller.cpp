@@ -2,6 +2,9 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <algorithm>
 #include <string>
 
@@ -15,6 +18,32 @@ std::string context_key(const QString& path) {
   return "model_context:" + path.toStdString();
 }
 
+// The settings key of the servers connected to: a JSON array of {"url", "model"}, most recent
+// first. Keys are not in it (SecretStore).
+constexpr const char* kServersKey = "remote_servers";
+constexpr int kMostServers = 10;
+
+QList<ui::SavedServer> servers_of(const std::optional<std::string>& saved) {
+  QList<ui::SavedServer> list;
+  if (!saved) return list;
+  const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(*saved));
+  for (const QJsonValue& v : doc.array()) {
+    const QJsonObject o = v.toObject();
+    ui::SavedServer s{o.value(QStringLiteral("url")).toString(),
+                      o.value(QStringLiteral("model")).toString()};
+    if (!s.url.isEmpty() && !s.model.isEmpty() && !list.contains(s)) list.append(s);
+  }
+  return list;
+}
+
+std::string servers_json(const QList<ui::SavedServer>& list) {
+  QJsonArray a;
+  for (const ui::SavedServer& s : list) {
+    a.append(QJsonObject{{QStringLiteral("url"), s.url}, {QStringLiteral("model"), s.model}});
+  }
+  return QJsonDocument(a).toJson(QJsonDocument::Compact).toStdString();
+}
+
 }  // namespace
 
 ModelController::ModelController(ControllerState& state, ui::ModelState& model, QObject* parent)
@@ -26,6 +55,15 @@ ModelController::ModelController(ControllerState& state, ui::ModelState& model, 
     if (loadRequestId_ != 0) emit cancelRequested(loadRequestId_);
   });
   connect(&model_, &ui::ModelState::forgetRecentRequested, this, &ModelController::forgetRecent);
+  ui::ServerConnections* servers = model_.servers();
+  connect(servers, &ui::ServerConnections::connectRequested, this, &ModelController::connectRemote);
+  connect(servers, &ui::ServerConnections::forgetRequested, this, &ModelController::forgetServer);
+  connect(servers, &ui::ServerConnections::listModelsRequested, this,
+          [this](const QString& url, const QString& apiKey) {
+            listRequestId_ = state_.newRequestId();
+            model_.servers()->setListing();
+            emit listRemoteModelsRequested(listRequestId_, url.trimmed(), apiKey);
+          });
   ModelHasher* h = &hasher_.hasher();
   connect(this, &ModelController::hashRequested, h, &ModelHasher::hash, Qt::QueuedConnection);
   connect(h, &ModelHasher::progress, this, [this](qint64 id, double fraction) {
@@ -92,7 +130,7 @@ void ModelController::openModel(const QString& given) {
   // Absolute, so the recent list and the conversations' record work from any folder.
   const QString path =
       given.isEmpty() ? given : QDir::cleanPath(QFileInfo(given).absoluteFilePath());
-  const qint64 id = beginLoad(path);
+  const qint64 id = beginLoad(QFileInfo(path).fileName());
   if (!state_.storeReady) {
     if (state_.storeFailed) {
       emit loadModelRequested(id, path, 0);
@@ -131,24 +169,77 @@ void ModelController::requestLoad(qint64 id, const QString& path) {
 }
 
 void ModelController::setContextSize(int positions) {
-  if (!loaded_ || positions == loaded_->contextLength) return;
+  // A server's context is its own business.
+  if (!loaded_ || !loaded_->remoteUrl.isEmpty() || positions == loaded_->contextLength) return;
   const int most = loaded_->trainedContext > 0 ? loaded_->trainedContext : positions;
   positions = std::clamp(positions, ui::ModelState::kMinContext, std::max(most, 1));
   const QString path = loaded_->path;
   state_.store.post([key = context_key(path), positions](store::ChatStore& s) {
     s.set_setting(key, std::to_string(positions));
   });
-  emit loadModelRequested(beginLoad(path), path, positions);
+  emit loadModelRequested(beginLoad(QFileInfo(path).fileName()), path, positions);
 }
 
-qint64 ModelController::beginLoad(const QString& path) {
+void ModelController::connectRemote(const QString& url, const QString& apiKey, const QString& model,
+                                    bool keyGiven) {
+  RemoteConnection connection;
+  connection.url = url.trimmed();
+  connection.model = model;
+  connection.apiKey = apiKey;
+  connection.keyGiven = keyGiven;
+  connection.readTimeoutSeconds = remoteReadTimeout_;
+  emit connectRemoteRequested(beginLoad(remote_model_id(connection.url, model)), connection);
+}
+
+void ModelController::onRemoteModelsListed(qint64 requestId, const QStringList& models,
+                                           const QString& error) {
+  if (requestId != listRequestId_) return;
+  listRequestId_ = 0;
+  model_.servers()->setModels(models, error);
+}
+
+void ModelController::refreshServers(const std::optional<ui::SavedServer>& connected) {
+  if (!state_.storeReady) return;
+  state_.store.run(
+      this,
+      [connected, write = !state_.readOnly](store::ChatStore& s) {
+        QList<ui::SavedServer> list = servers_of(s.setting(kServersKey));
+        if (connected) {
+          list.removeAll(*connected);
+          list.prepend(*connected);
+          while (list.size() > kMostServers) list.removeLast();
+          if (write) s.set_setting(kServersKey, servers_json(list));
+        }
+        return list;
+      },
+      [this](QList<ui::SavedServer> list) {
+        model_.servers()->saved()->setItems(std::move(list));
+      });
+}
+
+void ModelController::forgetServer(const QString& url, const QString& model) {
+  if (!state_.storeReady || state_.readOnly) return;
+  state_.store.run(
+      this,
+      [gone = ui::SavedServer{url, model}](store::ChatStore& s) {
+        QList<ui::SavedServer> list = servers_of(s.setting(kServersKey));
+        list.removeAll(gone);
+        s.set_setting(kServersKey, servers_json(list));
+        return list;
+      },
+      [this](QList<ui::SavedServer> list) {
+        model_.servers()->saved()->setItems(std::move(list));
+      });
+}
+
+qint64 ModelController::beginLoad(const QString& name) {
   links_.stopAnswer();
   if (loadRequestId_ != 0) emit cancelRequested(loadRequestId_);
   loadRequestId_ = state_.newRequestId();
   // The worker keeps the current model until the new one is ready (or it says otherwise).
   if (loaded_) kept_ = loaded_;
   loaded_.reset();
-  model_.setLoading(QFileInfo(path).fileName());
+  model_.setLoading(name);
   links_.updateSendBlocked();
   return loadRequestId_;
 }
@@ -167,6 +258,7 @@ void ModelController::refreshRecent() {
         for (const store::RecentModel& m : recent) items.append(to_info(m));
         model_.recent()->setItems(std::move(items));
       });
+  refreshServers();
 }
 
 void ModelController::onLoadProgress(qint64 requestId, double fraction) {
@@ -176,6 +268,10 @@ void ModelController::onLoadProgress(qint64 requestId, double fraction) {
 void ModelController::onModelLoaded(qint64 requestId, const LoadedModel& model) {
   if (requestId != loadRequestId_) return;
   loadRequestId_ = 0;
+  if (!model.remoteUrl.isEmpty()) {
+    onRemoteConnected(model);
+    return;
+  }
   const bool sameFile = kept_ && kept_->path == model.path && !kept_->sha256.isEmpty();
   loaded_ = model;
   if (sameFile) loaded_->sha256 = kept_->sha256;  // a new context for the same file
@@ -193,6 +289,24 @@ void ModelController::onModelLoaded(qint64 requestId, const LoadedModel& model) 
     // The new model (or context) holds the conversation differently: measure it again.
     links_.remeasure();
   }
+}
+
+void ModelController::onRemoteConnected(const LoadedModel& model) {
+  loaded_ = model;
+  kept_.reset();
+  // No file to hash: the answers record the server and the model's id.
+  if (hashRequestId_ != 0) hasher_.hasher().cancel(hashRequestId_);
+  hashRequestId_ = 0;
+  model_.setHash({}, -1);
+  model_.setReady(to_info(model));
+  state_.status.setDeviceName(model.deviceName);
+  links_.modelShown(0);
+  links_.updateSendBlocked();
+  if (!model.keyKeptIn.isEmpty()) {
+    state_.status.showNotice(model.keyKeptIn);
+  }
+  refreshServers(ui::SavedServer{model.remoteUrl, model.name});
+  if (state_.storeReady) links_.remeasure();
 }
 
 void ModelController::onLoadFailed(qint64 requestId, const QString& reason) {

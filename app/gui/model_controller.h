@@ -1,9 +1,12 @@
 // The controller's model part: opening a model (a file, a recent one, vkchat --model), its
 // context size (remembered per model), load progress and cancel, the recent models and the
-// device. The worker loads; this part asks it (loadModelRequested) and shows what it answers.
-// The model that was loaded stays usable until the new one is ready.
+// device; and connecting to a model on a server (the servers connected to before are kept in the
+// store's settings, their keys by the worker). The worker loads or connects; this part asks it
+// (loadModelRequested, connectRemoteRequested) and shows what it answers. The model that was
+// loaded stays usable until the new one is ready.
 #pragma once
 #include <QObject>
+#include <QStringList>
 #include <QUrl>
 #include <functional>
 #include <optional>
@@ -35,6 +38,9 @@ class ModelController : public QObject {
   bool loading() const { return loadRequestId_ != 0; }
 
   void openModel(const QString& path);
+  // A model on a server; keyGiven false: the key kept for the URL.
+  void connectRemote(const QString& url, const QString& apiKey, const QString& model,
+                     bool keyGiven);
   // The store opened, or failed to: a model opened before then (vkchat --model) loads now.
   void onStoreOpened();
   void onStoreFailed();
@@ -46,18 +52,28 @@ class ModelController : public QObject {
   void onLoadFailed(qint64 requestId, const QString& reason);
   void onModelReleased();
   void onDeviceFound(const QString& name, const QString& problem);
+  void onRemoteModelsListed(qint64 requestId, const QStringList& models, const QString& error);
+
+  // How long a server may pause in an answer before it counts as gone (tests shorten it).
+  void setRemoteReadTimeout(int seconds) { remoteReadTimeout_ = seconds; }
 
  signals:
   void hashRequested(qint64 requestId, const QString& path);
   void loadModelRequested(qint64 requestId, const QString& path, int contextSize);
   void cancelRequested(qint64 requestId);
+  void connectRemoteRequested(qint64 requestId, const vkchat::gui::RemoteConnection& connection);
+  void listRemoteModelsRequested(qint64 requestId, const QString& url, const QString& apiKey);
 
  private:
   void openModelUrl(const QUrl& url);
   void setContextSize(int positions);
   void forgetRecent(const QString& path);
-  // Ends what runs and shows `path` loading; returns the id of the load request to send.
-  qint64 beginLoad(const QString& path);
+  // Ends what runs and shows `name` loading; returns the id of the load request to send.
+  qint64 beginLoad(const QString& name);
+  // The servers connected to before, from the store, into the picker; `connected` first.
+  void refreshServers(const std::optional<ui::SavedServer>& connected = std::nullopt);
+  void forgetServer(const QString& url, const QString& model);
+  void onRemoteConnected(const LoadedModel& model);
   // Sends load request `id` for `path` with the model's saved context size (a store read).
   void requestLoad(qint64 id, const QString& path);
   // The loaded model's SHA-256: from the store's cache, else computed by the hasher (and then
@@ -75,7 +91,9 @@ class ModelController : public QObject {
   std::optional<LoadedModel> kept_;  // what the worker still holds while a load runs
   qint64 hashRequestId_ = 0;         // the hash being computed, 0 when none
   QString hashPath_;                 // ... of this file
-  HasherThread hasher_;              // last: its thread stops before the rest goes
+  qint64 listRequestId_ = 0;         // the server's model list asked for, 0 when none
+  int remoteReadTimeout_ = 300;
+  HasherThread hasher_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace vkchat::gui

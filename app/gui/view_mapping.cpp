@@ -103,9 +103,19 @@ std::string engine_version() {
   return "vkchat " VKCHAT_VERSION;
 }
 
+QString remote_model_id(const QString& url, const QString& model) {
+  return model + QStringLiteral(" @ ") + url;
+}
+
+bool is_remote(const store::Provenance& p) {
+  // A remote answer's device is the server: "http://..." or "https://...".
+  return p.device.rfind("http://", 0) == 0 || p.device.rfind("https://", 0) == 0;
+}
+
 store::Provenance provenance_of(const LoadedModel& model, const GenerationResult& result) {
   store::Provenance p;
-  p.model_path = model.path.toStdString();
+  // A server's model by its id (the server is the device); a file by its path.
+  p.model_path = (model.remoteUrl.isEmpty() ? model.path : model.name).toStdString();
   p.model_sha256 = model.sha256.toStdString();
   p.engine_version = engine_version();
   p.device = model.deviceName.toStdString();
@@ -119,6 +129,19 @@ QString provenance_text(const store::Message& m) {
   const store::Provenance& p = *m.provenance;
   const store::SamplingSettings& s = *m.sampling;
   QStringList lines;
+  if (is_remote(p)) {
+    // The server's model: no file, no device or context of ours; the request's fields.
+    lines << QObject::tr("Server: %1").arg(qstr(p.device))
+          << QObject::tr("Model: %1").arg(qstr(p.model_path))
+          << QObject::tr("Client: %1").arg(qstr(p.engine_version))
+          << QObject::tr("Temperature: %1").arg(number(s.temperature))
+          << QObject::tr("Top-p: %1").arg(number(s.top_p)) << QObject::tr("Top-k: %1").arg(s.top_k)
+          << QObject::tr("Min-p: %1").arg(number(s.min_p))
+          << QObject::tr("Repeat penalty: %1").arg(number(s.repeat_penalty))
+          << QObject::tr("Max tokens: %1").arg(s.max_tokens)
+          << QObject::tr("Seed: %1 (sent; the server may ignore it)").arg(s.seed);
+    return lines.join(QLatin1Char('\n'));
+  }
   lines << QObject::tr("Model: %1").arg(qstr(p.model_path))
         << QObject::tr("SHA-256: %1")
                .arg(p.model_sha256.empty() ? QObject::tr("not computed yet") : qstr(p.model_sha256))
@@ -138,7 +161,8 @@ QString provenance_text(const store::Message& m) {
 }
 
 QString reproduce_command(const store::Message& m, const QString& cli) {
-  if (!m.provenance || !m.sampling) return {};
+  // A server's answer is not one `generate` writes again.
+  if (!m.provenance || !m.sampling || is_remote(*m.provenance)) return {};
   const store::Provenance& p = *m.provenance;
   const store::SamplingSettings& s = *m.sampling;
   // The flags `generate` reads are the sampler's whole state as the app sets it (the penalty
@@ -208,6 +232,7 @@ ui::ModelInfo to_info(const LoadedModel& m) {
   info.deviceBudget = m.deviceBudget;
   info.bytesPerPosition = m.bytesPerPosition;
   info.deviceName = m.deviceName;
+  info.remote = !m.remoteUrl.isEmpty();
   return info;
 }
 

@@ -46,6 +46,11 @@ std::string engine_version();
 // SHA-256 may still be empty (being computed).
 store::Provenance provenance_of(const LoadedModel& model, const GenerationResult& result);
 
+// "<model> @ <url>": a model on a server, as the conversation and its answers record it.
+QString remote_model_id(const QString& url, const QString& model);
+// Whether an answer's record is of a model on a server (its device is the server's URL).
+bool is_remote(const store::Provenance& p);
+
 // A stored message as the chat view shows it (not streaming).
 ui::MessageItem to_item(const store::Message& m);
 

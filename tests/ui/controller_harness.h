@@ -7,6 +7,7 @@
 
 #include "app_controller.h"
 #include "inference_worker.h"
+#include "secret_store.h"
 #include "store/chat_store.h"
 #include "store_thread.h"
 
@@ -14,9 +15,15 @@ namespace vkchat::test {
 
 class ControllerHarness {
  public:
-  ControllerHarness() : db_(dir_.filePath(QStringLiteral("chats.sqlite"))) {}
+  ControllerHarness()
+      : db_(dir_.filePath(QStringLiteral("chats.sqlite"))),
+        // API keys in a file of the test's own: no secret service is asked.
+        secrets_(dir_.filePath(QStringLiteral("remote-keys.json")).toStdString(), false) {}
 
   const QString& dbPath() const { return db_; }
+  // Where the worker keeps remote servers' API keys.
+  gui::SecretStore& secrets() { return secrets_; }
+
   // A second connection to the same file, for the test to arrange and inspect the history.
   store::ChatStore openStore() const { return store::ChatStore::open(db_.toStdString()); }
 
@@ -34,7 +41,7 @@ class ControllerHarness {
     controller_ = std::make_unique<gui::AppController>(*store_);
     if (engine) {
       worker_ = std::make_unique<gui::WorkerThread>(*controller_, -1, prefillChunkSeconds,
-                                                    chatTemplateFile);
+                                                    chatTemplateFile, &secrets_);
     }
     // The open is the store thread's first job, so a job queued now answers once it is done
     // (opened or failed). Waiting for opened() instead could miss it: the thread may emit it
@@ -70,6 +77,7 @@ class ControllerHarness {
  private:
   QTemporaryDir dir_;
   QString db_;
+  gui::SecretStore secrets_;
   std::unique_ptr<gui::StoreThread> store_;
   std::unique_ptr<gui::AppController> controller_;
   std::unique_ptr<gui::WorkerThread> worker_;  // declared last: it goes first

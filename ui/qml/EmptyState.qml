@@ -11,6 +11,7 @@ Item {
     required property ModelState modelState
 
     signal openModel
+    signal connectServer
 
     ColumnLayout {
         anchors.centerIn: parent
@@ -30,7 +31,7 @@ Item {
             wrapMode: Text.WordWrap
             font.pixelSize: 15
             color: empty.theme.mutedText
-            text: empty.modelState.phase === ModelState.Ready ? qsTr("Chat with %1. Everything runs on this computer.").arg(empty.modelState.name) : empty.modelState.phase === ModelState.Loading ? qsTr("Loading %1…").arg(empty.modelState.loadingName) : qsTr("Open a GGUF model to start. Everything runs on this computer.")
+            text: empty.modelState.phase === ModelState.Ready && empty.modelState.remote ? qsTr("Chat with %1, served by %2.").arg(empty.modelState.name).arg(empty.modelState.deviceName) : empty.modelState.phase === ModelState.Ready ? qsTr("Chat with %1. Everything runs on this computer.").arg(empty.modelState.name) : empty.modelState.phase === ModelState.Loading ? qsTr("Loading %1…").arg(empty.modelState.loadingName) : qsTr("Open a GGUF model to start (it runs on this computer), or connect to a server.")
             textFormat: Text.PlainText
         }
 
@@ -80,6 +81,14 @@ Item {
             text: qsTr("or drop a .gguf file here · Ctrl+O")
             font.pixelSize: 12
             color: empty.theme.faintText
+        }
+        Button {
+            Layout.alignment: Qt.AlignHCenter
+            visible: empty.modelState.phase === ModelState.Empty
+            flat: true
+            text: qsTr("Connect to server…")
+            Accessible.name: qsTr("Connect to a server's model")
+            onClicked: empty.connectServer()
         }
 
         Label {

@@ -248,6 +248,15 @@ ApplicationWindow {
         onRejected: dialogs.closed()
     }
 
+    ConnectDialog {
+        id: connectDialog
+        objectName: "connectDialog"
+        theme: theme
+        servers: window.modelState.servers
+        anchors.centerIn: parent
+        onClosed: dialogs.closed()
+    }
+
     Sidebar {
         id: sidebar
         x: 0
@@ -300,6 +309,7 @@ ApplicationWindow {
                     onToggleSidebar: window.toggleSidebar()
                     onToggleSettings: window.toggleSettings()
                     onOpenModel: window.openModelDialog()
+                    onConnectServer: connectDialog.open()
                 }
 
                 ErrorBanner {
@@ -327,6 +337,7 @@ ApplicationWindow {
                         theme: theme
                         modelState: window.modelState
                         onOpenModel: window.openModelDialog()
+                        onConnectServer: connectDialog.open()
                     }
                 }
 

@@ -110,6 +110,10 @@ Rectangle {
                         color: panel.theme.text
                     }
                     Fact {
+                        name: qsTr("Server")
+                        value: panel.modelState.remote ? panel.modelState.deviceName : ""
+                    }
+                    Fact {
                         name: qsTr("Architecture")
                         value: panel.modelState.architecture
                     }

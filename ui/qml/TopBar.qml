@@ -1,4 +1,5 @@
-// The bar over the chat: sidebar toggle, the model picker (open a file or a recent model), the
+// The bar over the chat: sidebar toggle, the model picker (open a file, a recent model, connect
+// to a server or pick a server's model used before), the
 // loading progress with Cancel, the conversation's title and the settings toggle.
 import QtQuick
 import QtQuick.Controls
@@ -17,6 +18,7 @@ Rectangle {
     signal toggleSidebar
     signal toggleSettings
     signal openModel
+    signal connectServer
 
     implicitHeight: 52
     color: theme.window
@@ -149,9 +151,50 @@ Rectangle {
             onTriggered: bar.openModel()
             Accessible.name: qsTr("Open model file")
         }
+        MenuItem {
+            text: qsTr("Connect to server…")
+            onTriggered: bar.connectServer()
+            Accessible.name: qsTr("Connect to a server's model")
+        }
         MenuSeparator {
             id: recentSeparator
-            visible: recentItems.count > 0
+            visible: recentItems.count > 0 || serverItems.count > 0
+        }
+        Instantiator {
+            id: serverItems
+            model: bar.modelState.servers.saved
+            delegate: MenuItem {
+                required property string serverUrl
+                required property string modelName
+
+                text: modelName
+                Accessible.name: qsTr("Use %1 on %2").arg(modelName).arg(serverUrl)
+                onTriggered: bar.modelState.servers.connectRequested(serverUrl, "", modelName, false)
+                contentItem: ColumnLayout {
+                    spacing: 0
+                    Label {
+                        Layout.fillWidth: true
+                        text: modelName
+                        textFormat: Text.PlainText
+                        elide: Text.ElideMiddle
+                        color: bar.theme.text
+                    }
+                    Label {
+                        Layout.fillWidth: true
+                        text: qsTr("server · %1").arg(serverUrl)
+                        textFormat: Text.PlainText
+                        elide: Text.ElideMiddle
+                        font.pixelSize: 11
+                        color: bar.theme.mutedText
+                    }
+                }
+            }
+            onObjectAdded: function (index, object) {
+                modelMenu.insertItem(index + 3, object);
+            }
+            onObjectRemoved: function (index, object) {
+                modelMenu.removeItem(object);
+            }
         }
         Instantiator {
             id: recentItems
@@ -185,7 +228,7 @@ Rectangle {
                 }
             }
             onObjectAdded: function (index, object) {
-                modelMenu.insertItem(index + 2, object);
+                modelMenu.insertItem(index + 3 + serverItems.count, object);
             }
             onObjectRemoved: function (index, object) {
                 modelMenu.removeItem(object);
