@@ -24,8 +24,8 @@ class UsageError : public std::runtime_error {
 // A small argv cursor: flags are looked up by name, the rest are positionals.
 class Args {
  public:
-  Args(std::span<char*> argv);  // argv after the command name
-  bool flag(std::string_view name);  // consumes a boolean flag
+  Args(std::span<char*> argv);                              // argv after the command name
+  bool flag(std::string_view name);                         // consumes a boolean flag
   std::optional<std::string> value(std::string_view name);  // consumes "--name VALUE"
   std::optional<std::string> value(std::string_view name, std::string_view alias);
   // Typed values; a malformed number is a UsageError naming the flag.

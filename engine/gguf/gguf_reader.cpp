@@ -79,16 +79,26 @@ class Cursor {
 
 std::uint64_t scalar_size(ValueType t) {
   switch (t) {
-    case ValueType::U8: case ValueType::I8: case ValueType::BOOL: return 1;
-    case ValueType::U16: case ValueType::I16: return 2;
-    case ValueType::U32: case ValueType::I32: case ValueType::F32: return 4;
-    case ValueType::U64: case ValueType::I64: case ValueType::F64: return 8;
-    case ValueType::STRING: case ValueType::ARRAY: return 0;
+    case ValueType::U8:
+    case ValueType::I8:
+    case ValueType::BOOL: return 1;
+    case ValueType::U16:
+    case ValueType::I16: return 2;
+    case ValueType::U32:
+    case ValueType::I32:
+    case ValueType::F32: return 4;
+    case ValueType::U64:
+    case ValueType::I64:
+    case ValueType::F64: return 8;
+    case ValueType::STRING:
+    case ValueType::ARRAY: return 0;
   }
   return 0;
 }
 
-bool valid_type(std::uint32_t t) { return t <= 12; }
+bool valid_type(std::uint32_t t) {
+  return t <= 12;
+}
 
 template <class T>
 std::vector<T> read_scalars(Cursor& c, std::uint64_t n) {
@@ -101,19 +111,21 @@ Value read_value(Cursor& c, ValueType type, std::uint32_t depth);
 
 Array read_array(Cursor& c, std::uint32_t depth) {
   std::uint64_t at = c.pos();
-  if (depth >= kMaxArrayDepth) c.fail("arrays nested deeper than " + std::to_string(kMaxArrayDepth));
+  if (depth >= kMaxArrayDepth)
+    c.fail("arrays nested deeper than " + std::to_string(kMaxArrayDepth));
   auto et = c.read<std::uint32_t>("array element type");
   if (!valid_type(et)) c.fail_at(at, "invalid array element type " + std::to_string(et));
   std::uint64_t count_at = c.pos();
   auto n = c.read<std::uint64_t>("array length");
   Array a;
   a.elem_type = static_cast<ValueType>(et);
-  std::uint64_t min_item = a.elem_type == ValueType::STRING ? 8
+  std::uint64_t min_item = a.elem_type == ValueType::STRING  ? 8
                            : a.elem_type == ValueType::ARRAY ? 12
                                                              : scalar_size(a.elem_type);
   c.check_count(n, min_item, count_at, "array");
   switch (a.elem_type) {
-    case ValueType::U8: case ValueType::BOOL: a.items = read_scalars<std::uint8_t>(c, n); break;
+    case ValueType::U8:
+    case ValueType::BOOL: a.items = read_scalars<std::uint8_t>(c, n); break;
     case ValueType::I8: a.items = read_scalars<std::int8_t>(c, n); break;
     case ValueType::U16: a.items = read_scalars<std::uint16_t>(c, n); break;
     case ValueType::I16: a.items = read_scalars<std::int16_t>(c, n); break;
@@ -179,9 +191,9 @@ bool mul_overflows(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
 }  // namespace
 
 std::string_view value_type_name(ValueType t) {
-  static constexpr std::string_view names[] = {"u8",  "i8",   "u16",    "i16",   "u32",
-                                               "i32", "f32",  "bool",   "string", "array",
-                                               "u64", "i64",  "f64"};
+  static constexpr std::string_view names[] = {"u8",  "i8",  "u16",  "i16",    "u32",
+                                               "i32", "f32", "bool", "string", "array",
+                                               "u64", "i64", "f64"};
   auto i = static_cast<std::uint32_t>(t);
   return i < std::size(names) ? names[i] : "invalid";
 }
@@ -302,7 +314,8 @@ void GgufFile::parse() {
     if ((version_ & 0xFFFF) == 0 && (version_ >> 24 == 2 || version_ >> 24 == 3)) {
       c.fail_at(ver_at, "big-endian GGUF files are not supported");
     }
-    c.fail_at(ver_at, "unsupported GGUF version " + std::to_string(version_) + " (expected 2 or 3)");
+    c.fail_at(ver_at,
+              "unsupported GGUF version " + std::to_string(version_) + " (expected 2 or 3)");
   }
   std::uint64_t nt_at = c.pos();
   auto n_tensors = c.read<std::uint64_t>("tensor count");
@@ -333,8 +346,9 @@ void GgufFile::parse() {
   if (const Value* a = find("general.alignment")) {
     auto al = a->as_int();
     if (a->type != ValueType::U32 || !al || *al == 0 || (*al & (*al - 1)) != 0) {
-      throw GgufError(path_, 0, "general.alignment must be a non-zero power of two u32, found " +
-                                    a->to_string());
+      throw GgufError(
+          path_, 0,
+          "general.alignment must be a non-zero power of two u32, found " + a->to_string());
     }
     alignment_ = static_cast<std::uint64_t>(*al);
   }
@@ -349,14 +363,15 @@ void GgufFile::parse() {
     std::uint64_t nd_at = c.pos();
     ti.n_dims = c.read<std::uint32_t>("tensor n_dims");
     if (ti.n_dims == 0 || ti.n_dims > 4) {
-      c.fail_at(nd_at, "tensor '" + tname + "': n_dims must be 1..4, found " +
-                           std::to_string(ti.n_dims));
+      c.fail_at(nd_at,
+                "tensor '" + tname + "': n_dims must be 1..4, found " + std::to_string(ti.n_dims));
     }
     std::uint64_t n = 1;
     for (std::uint32_t d = 0; d < ti.n_dims; ++d) {
       std::uint64_t dim_at = c.pos();
       ti.ne[d] = c.read<std::uint64_t>("tensor dimension");
-      if (ti.ne[d] == 0) c.fail_at(dim_at, "tensor '" + tname + "': dimension " + std::to_string(d) + " is zero");
+      if (ti.ne[d] == 0)
+        c.fail_at(dim_at, "tensor '" + tname + "': dimension " + std::to_string(d) + " is zero");
       if (mul_overflows(n, ti.ne[d], n) ||
           n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
         c.fail_at(dim_at, "tensor '" + tname + "': element count overflows");
@@ -372,8 +387,8 @@ void GgufFile::parse() {
     ti.type = tr->type;
     if (ti.ne[0] % tr->block_size != 0) {
       c.fail_at(type_at, "tensor '" + tname + "': row length " + std::to_string(ti.ne[0]) +
-                             " is not a multiple of the " + std::string(tr->name) +
-                             " block size " + std::to_string(tr->block_size));
+                             " is not a multiple of the " + std::string(tr->name) + " block size " +
+                             std::to_string(tr->block_size));
     }
     std::uint64_t size = 0;
     if (mul_overflows(n / tr->block_size, tr->type_size, size)) {
@@ -465,7 +480,8 @@ std::optional<T> convert(const Value& v) {
     return std::nullopt;
   } else if constexpr (std::is_integral_v<T>) {
     if (auto u = std::get_if<std::uint64_t>(&v.data)) {
-      if (*u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(*u);
+      if (*u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+        return static_cast<T>(*u);
       return std::nullopt;
     }
     auto i = v.as_int();
@@ -520,8 +536,8 @@ std::span<const T> GgufFile::get_array(std::string_view key) const {
   return {items->data(), items->size()};
 }
 
-#define VKCHAT_GGUF_INSTANTIATE(T)                                              \
-  template T GgufFile::get<T>(std::string_view) const;                         \
+#define VKCHAT_GGUF_INSTANTIATE(T)                     \
+  template T GgufFile::get<T>(std::string_view) const; \
   template std::optional<T> GgufFile::get_optional<T>(std::string_view) const;
 VKCHAT_GGUF_INSTANTIATE(std::uint8_t)
 VKCHAT_GGUF_INSTANTIATE(std::int8_t)

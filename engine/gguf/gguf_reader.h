@@ -20,8 +20,19 @@
 namespace vkchat::gguf {
 
 enum class ValueType : std::uint32_t {
-  U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, BOOL = 7,
-  STRING = 8, ARRAY = 9, U64 = 10, I64 = 11, F64 = 12,
+  U8 = 0,
+  I8 = 1,
+  U16 = 2,
+  I16 = 3,
+  U32 = 4,
+  I32 = 5,
+  F32 = 6,
+  BOOL = 7,
+  STRING = 8,
+  ARRAY = 9,
+  U64 = 10,
+  I64 = 11,
+  F64 = 12,
 };
 std::string_view value_type_name(ValueType t);
 
@@ -47,7 +58,7 @@ struct Value {
 
   // Any integer type whose value fits in int64/uint64 (throws MetadataError otherwise).
   std::optional<std::int64_t> as_int() const;
-  std::optional<double> as_float() const;  // F32, F64 or any integer
+  std::optional<double> as_float() const;                  // F32, F64 or any integer
   std::string to_string(std::size_t max_items = 8) const;  // human-readable, arrays abridged
 };
 
@@ -56,10 +67,10 @@ struct TensorInfo {
   std::uint32_t n_dims = 0;
   std::array<std::uint64_t, 4> ne{1, 1, 1, 1};  // ggml order: ne[0] is contiguous (row length)
   GgmlType type = GgmlType::F32;
-  std::uint64_t offset = 0;      // relative to the data section
-  std::uint64_t size = 0;        // bytes
+  std::uint64_t offset = 0;  // relative to the data section
+  std::uint64_t size = 0;    // bytes
   std::uint64_t n_elements = 0;
-  std::uint64_t info_offset = 0;  // where this tensor's info starts in the file (for messages)
+  std::uint64_t info_offset = 0;       // where this tensor's info starts in the file (for messages)
   std::span<const std::uint8_t> data;  // the bytes in the map
 
   std::uint64_t rows() const { return n_elements / ne[0]; }

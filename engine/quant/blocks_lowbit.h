@@ -16,7 +16,8 @@ inline constexpr int kQK_NVFP4_SUB = 16;  // elements per NVFP4 scale
 inline constexpr std::int8_t kIq4nlValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
                                                  1,    13,   25,  38,  53,  69,  89,  113};
 // kvalues_fp4: E2M1 values doubled (MXFP4 and NVFP4 halve their scales to match).
-inline constexpr std::int8_t kFp4Values[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+inline constexpr std::int8_t kFp4Values[16] = {0, 1,  2,  3,  4,  6,  8,  12,
+                                               0, -1, -2, -3, -4, -6, -8, -12};
 
 // d * kIq4nlValues[q]; element j in the low nibble of qs[j], j + 16 in the high nibble.
 struct [[gnu::packed]] BlockIQ4_NL {

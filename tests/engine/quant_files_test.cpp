@@ -154,18 +154,18 @@ TEST(QuantFiles, CraftedBlocksMatchLlamaCpp) {
 // they say Q8_0, as llama.cpp reports them too.
 TEST(QuantFiles, FileTypeNamedAsLlamaCpp) {
   const std::pair<const char*, const char*> want[] = {
-      {"synth-llama-iq2_m", "IQ2_M"},          {"synth-llama-iq3_m", "IQ3_M"},
-      {"synth-llama-iq4_xs", "IQ4_XS"},        {"synth-llama-pure-iq1_m", "IQ1_M"},
-      {"synth-llama-pure-iq1_s", "IQ1_S"},     {"synth-llama-pure-iq2_s", "IQ2_M"},
-      {"synth-llama-pure-iq2_xs", "IQ2_XS"},   {"synth-llama-pure-iq2_xxs", "IQ2_XXS"},
-      {"synth-llama-pure-iq3_s", "IQ3_S"},     {"synth-llama-pure-iq3_xxs", "IQ3_XXS"},
-      {"synth-llama-pure-iq4_nl", "IQ4_NL"},   {"synth-llama-pure-iq4_xs", "IQ4_XS"},
-      {"synth-llama-pure-mxfp4", "Q8_0"},      {"synth-llama-pure-nvfp4", "Q8_0"},
-      {"synth-llama-pure-q1_0", "Q1_0"},       {"synth-llama-pure-q2_0", "Q2_0"},
-      {"synth-llama-pure-q2_k", "Q2_K"},       {"synth-llama-pure-q3_k", "Q3_K_M"},
-      {"synth-llama-pure-tq1_0", "TQ1_0"},     {"synth-llama-pure-tq2_0", "TQ2_0"},
-      {"synth-llama-q2_k", "Q2_K"},            {"synth-llama-q3_k_l", "Q3_K_L"},
-      {"synth-llama-q3_k_m", "Q3_K_M"},        {"synth-llama-q4_k_m", "Q4_K_M"},
+      {"synth-llama-iq2_m", "IQ2_M"},        {"synth-llama-iq3_m", "IQ3_M"},
+      {"synth-llama-iq4_xs", "IQ4_XS"},      {"synth-llama-pure-iq1_m", "IQ1_M"},
+      {"synth-llama-pure-iq1_s", "IQ1_S"},   {"synth-llama-pure-iq2_s", "IQ2_M"},
+      {"synth-llama-pure-iq2_xs", "IQ2_XS"}, {"synth-llama-pure-iq2_xxs", "IQ2_XXS"},
+      {"synth-llama-pure-iq3_s", "IQ3_S"},   {"synth-llama-pure-iq3_xxs", "IQ3_XXS"},
+      {"synth-llama-pure-iq4_nl", "IQ4_NL"}, {"synth-llama-pure-iq4_xs", "IQ4_XS"},
+      {"synth-llama-pure-mxfp4", "Q8_0"},    {"synth-llama-pure-nvfp4", "Q8_0"},
+      {"synth-llama-pure-q1_0", "Q1_0"},     {"synth-llama-pure-q2_0", "Q2_0"},
+      {"synth-llama-pure-q2_k", "Q2_K"},     {"synth-llama-pure-q3_k", "Q3_K_M"},
+      {"synth-llama-pure-tq1_0", "TQ1_0"},   {"synth-llama-pure-tq2_0", "TQ2_0"},
+      {"synth-llama-q2_k", "Q2_K"},          {"synth-llama-q3_k_l", "Q3_K_L"},
+      {"synth-llama-q3_k_m", "Q3_K_M"},      {"synth-llama-q4_k_m", "Q4_K_M"},
   };
   for (const auto& [name, type] : want) {
     const auto file =
