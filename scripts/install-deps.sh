@@ -12,7 +12,7 @@ PACKAGES=(
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   libsqlite3-dev libicu-dev libgtest-dev libcpp-httplib-dev nlohmann-json3-dev libsecret-1-dev nodejs
   xvfb x11-utils imagemagick xdotool
-  librsvg2-bin desktop-file-utils appstream
+  librsvg2-bin desktop-file-utils appstream clang-format
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

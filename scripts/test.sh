@@ -19,6 +19,8 @@ start=$(date +%s)
 #    the compile time and which no test needs.
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
       -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DVKCHAT_ENGINE_TESTS=OFF >/dev/null
+# Our sources are clang-formatted (the repository's .clang-format): a file that is not fails.
+cmake --build "$BUILD" --target format-check || status=1
 cmake --build "$BUILD" -j "$JOBS"
 stamp "main build done"
 
