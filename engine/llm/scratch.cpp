@@ -34,7 +34,7 @@ struct Layout {
   };
   Slot x, xn, q, k, v, attn, proj, ffn, ffn_tmp, gate, qkv, conv, z, o, alpha, beta_raw, g, beta,
       xq, router, moe_ids, moe_weights, moe_hidden, moe_out, shexp_gate, per_layer, per_layer_tmp,
-      partials, logits, argmax, topk_ids, topk_probs, topk_bad;
+      partials, logits, argmax;
   std::uint64_t end = 0;
 
   Layout(const model::HParams& hp, const ScratchShape& s) {
@@ -87,10 +87,6 @@ struct Layout {
     // Last, so one copy to the read-back buffer takes logits and argmax together.
     logits = take(hp.n_vocab, s.logit_rows);
     argmax = take(4, 1);  // one I32, padded for copies
-    // ops::top_k's results for one row: ids, probabilities, the non-finite flag (padded).
-    topk_ids = take(ops::kTopKMax, 1);
-    topk_probs = take(ops::kTopKMax, 1);
-    topk_bad = take(4, 1);
   }
   std::uint64_t readback_bytes() const { return end - logits.offset; }
 };
@@ -177,12 +173,6 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
   attn_partials = f32(layout.partials);
   logits = f32(layout.logits);
   argmax = ops::Tensor{&act_, layout.argmax.offset, gguf::GgmlType::I32, {1, 1, 1, 1}};
-  topk_ids = ops::Tensor{&act_,
-                         layout.topk_ids.offset,
-                         gguf::GgmlType::I32,
-                         {static_cast<std::int64_t>(ops::kTopKMax), 1, 1, 1}};
-  topk_probs = f32(layout.topk_probs);
-  topk_bad = ops::Tensor{&act_, layout.topk_bad.offset, gguf::GgmlType::I32, {1, 1, 1, 1}};
 }
 
 const std::byte* Scratch::host_view(const ops::Tensor& t) const {

@@ -80,11 +80,8 @@ class Scratch {
   // rows as n_layer blocks of [T x P] (layer il's block at row il * T); and as large a scratch,
   // the table's rows while the inputs are made, then each layer's gate (its first T rows).
   ops::Tensor per_layer, per_layer_tmp;
-  ops::Tensor logits;  // [logit_rows x n_vocab]
-  ops::Tensor argmax;  // I32 [1]
-  // ops::top_k's results for one row (the first k of kTopKMax): I32 ids, f32 probabilities, and
-  // I32 [1], 1 where the row held a NaN or an infinity.
-  ops::Tensor topk_ids, topk_probs, topk_bad;
+  ops::Tensor logits;         // [logit_rows x n_vocab]
+  ops::Tensor argmax;         // I32 [1]
   ops::Tensor attn_partials;  // f32 [attn_floats]
   ops::RopeTable rope;
   // The sliding-window layers' table (their own base and scale); empty without such layers.
@@ -97,8 +94,7 @@ class Scratch {
   // Where the host reads results: the activation buffer itself when it is mapped, else a
   // read-back buffer that copy_out() fills at the end of a pass.
   const std::byte* host_view(const ops::Tensor& t) const;
-  // Records the copy of t (logits rows, argmax, top-k results) to the read-back buffer when one
-  // is needed.
+  // Records the copy of t (logits rows or argmax) to the read-back buffer when one is needed.
   void copy_out(vk::CommandBuffer& cmd, const ops::Tensor& t) const;
   std::int32_t* host_ids() const;
 

@@ -87,7 +87,6 @@ Session::Session(Model& model, std::int64_t n_ctx, std::int64_t max_chunk)
                max_chunk),
       cmd_(model.context()),
       logits_(static_cast<std::size_t>(model.hparams().n_vocab)),
-      top_k_(ops::kTopKMax),
       checkpoint_pos_(kv_.recurrent() ? KvCache::kCheckpoints : 0, -1),
       checkpoint_used_(checkpoint_pos_.size(), 0) {}
 
@@ -109,8 +108,7 @@ void Session::check_cancel() const {
   if (cancel_ && cancel_->load()) throw Cancelled("evaluation cancelled");
 }
 
-void Session::run(std::span<const std::int32_t> tokens, Output out, std::int64_t k,
-                  float inv_temp) {
+void Session::run(std::span<const std::int32_t> tokens, Output out) {
   const auto n = static_cast<std::int64_t>(tokens.size());
   const Clock::time_point t_record = Clock::now();
   std::copy(tokens.begin(), tokens.end(), scratch_.host_ids());
@@ -134,14 +132,6 @@ void Session::run(std::span<const std::int32_t> tokens, Output out, std::int64_t
       ops.argmax(scratch_.logits.row_range(0, 1), scratch_.argmax);
       scratch_.copy_out(cmd_, scratch_.argmax);
       break;
-    case Output::TopK: {
-      record_logits(ops, model_->hparams(), w, scratch_, n - 1, 1, rounding);
-      ops::Tensor ids = scratch_.topk_ids, probs = scratch_.topk_probs;
-      ids.ne[0] = probs.ne[0] = k;
-      ops.top_k(scratch_.logits.row_range(0, 1), k, inv_temp, ids, probs, scratch_.topk_bad);
-      for (const ops::Tensor& t : {ids, probs, scratch_.topk_bad}) scratch_.copy_out(cmd_, t);
-      break;
-    }
   }
   // Timed apart so that a benchmark can tell the host's own work from the wait for the device.
   const Clock::time_point t_submit = Clock::now();
@@ -254,36 +244,6 @@ std::int32_t Session::decode_argmax(std::int32_t token) {
   stats_.decode_tokens += 1;
   stats_.decode_seconds += seconds_since(t0);
   return best;
-}
-
-std::span<const sampler::TokenProb> Session::decode_top_k(std::int32_t token, std::size_t k,
-                                                          float inv_temp) {
-  check(std::span(&token, 1));
-  check_cancel();
-  if (k < 1 || k > ops::kTopKMax || static_cast<std::int64_t>(k) > n_vocab()) {
-    throw std::invalid_argument("decode_top_k: k " + std::to_string(k) + " must be 1 to " +
-                                std::to_string(ops::kTopKMax) + " and at most the vocabulary");
-  }
-  const Clock::time_point t0 = Clock::now();
-  have_logits_ = false;
-  run(std::span(&token, 1), Output::TopK, static_cast<std::int64_t>(k), inv_temp);
-  const Clock::time_point t_read = Clock::now();
-  std::int32_t bad = 0;
-  std::memcpy(&bad, scratch_.host_view(scratch_.topk_bad), sizeof bad);
-  if (bad != 0) {
-    throw NonFiniteOutput(model_->summary().path + ": the model computed NaN or infinite " +
-                              "logits at position " + std::to_string(pos_ - 1) +
-                              ": its weights or metadata hold NaN, infinite or absurd values",
-                          pos_ - 1);
-  }
-  const auto* ids = reinterpret_cast<const std::int32_t*>(scratch_.host_view(scratch_.topk_ids));
-  const auto* probs = reinterpret_cast<const float*>(scratch_.host_view(scratch_.topk_probs));
-  top_k_.resize(k);  // reserved for kTopKMax: no allocation
-  for (std::size_t j = 0; j < k; ++j) top_k_[j] = {ids[j], static_cast<double>(probs[j])};
-  stats_.last_readback_us = us_between(t_read, Clock::now());
-  stats_.decode_tokens += 1;
-  stats_.decode_seconds += seconds_since(t0);
-  return top_k_;
 }
 
 void Session::truncate(std::int64_t n) {

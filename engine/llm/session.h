@@ -39,7 +39,6 @@
 #include "llm/kv_cache.h"
 #include "llm/model.h"
 #include "llm/scratch.h"
-#include "sampler/sampler.h"
 
 namespace vkchat::llm {
 
@@ -88,13 +87,6 @@ class Session {
   // Evaluates one token and returns the most probable next token (the first of equal logits),
   // reading back only that id. logits() is not updated.
   std::int32_t decode_argmax(std::int32_t token);
-  // Evaluates one token and returns the k (1 .. ops::kTopKMax) most probable next tokens under
-  // softmax(logits * inv_temp), the most probable first (equal logits: the smaller id; so the
-  // first is decode_argmax's), computed on the device and read back as 2k numbers (valid until
-  // the next call). logits() is not updated. NonFiniteOutput where the logits hold a NaN or an
-  // infinity, as decode() would.
-  std::span<const sampler::TokenProb> decode_top_k(std::int32_t token, std::size_t k,
-                                                   float inv_temp = 1.f);
 
   // The logits after the last token evaluated by feed() or decode(); empty before any.
   std::span<const float> logits() const {
@@ -136,11 +128,9 @@ class Session {
                                      ops::Kernels& kernels, std::int64_t max_chunk = kMaxChunk);
 
  private:
-  enum class Output { None, LastLogits, AllLogits, Argmax, TopK };
-  // One submit: n tokens at position pos_ through the model, then `out` (TopK: of k entries
-  // under 1 / temperature inv_temp).
-  void run(std::span<const std::int32_t> tokens, Output out, std::int64_t k = 0,
-           float inv_temp = 1.f);
+  enum class Output { None, LastLogits, AllLogits, Argmax };
+  // One submit: n tokens at position pos_ through the model, then `out`.
+  void run(std::span<const std::int32_t> tokens, Output out);
   void check(std::span<const std::int32_t> tokens) const;
   void check_cancel() const;
 
@@ -152,8 +142,7 @@ class Session {
   // The furthest position since the last start at 0: the rings have dropped the rows more than
   // their size behind it (KvCache::resumable).
   std::int64_t reach_ = 0;
-  std::vector<float> logits_;              // n_vocab, allocated once
-  std::vector<sampler::TokenProb> top_k_;  // decode_top_k's, kTopKMax allocated once
+  std::vector<float> logits_;  // n_vocab, allocated once
   bool have_logits_ = false;
   const std::atomic<bool>* cancel_ = nullptr;
   double chunk_seconds_ = 0;

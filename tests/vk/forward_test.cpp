@@ -17,7 +17,6 @@
 
 #include "gguf/gguf_reader.h"
 #include "llm/model.h"
-#include "llm/probs.h"
 #include "llm/session.h"
 #include "ref/ref_ops.h"
 #include "support/golden.h"
@@ -295,46 +294,6 @@ TEST(Forward, DecodeIsOneSubmitWithNoNewDescriptorSets) {
   EXPECT_EQ(s.stats().submits - submits, 8);
   EXPECT_EQ(model->context().core().descriptors.size(), sets);
   EXPECT_EQ(s.stats().decode_tokens, 10);
-}
-
-// decode_top_k: the device's top-k of the next token's distribution is what the host computes
-// from the same step's logits (llm::top_probs, double softmax at temperature 1), its first entry
-// is decode_argmax's, a temperature sharpens it as softmax(logits / T) does, and it keeps to the
-// one submit and the descriptor sets a decoded token uses.
-TEST(Forward, DecodeTopKIsTheHostsTopOfTheSameLogits) {
-  const auto model = load("synth-qwen2-q4_0");
-  Session a(*model, 64), b(*model, 64);
-  const std::vector<std::int32_t> prompt{1, 2, 3, 4, 5, 6, 7, 8, 9};
-  a.feed(prompt);
-  b.feed(prompt);
-  std::int32_t t = 10;
-  for (int step = 0; step < 4; ++step) {
-    const std::vector<sampler::TokenProb> got = [&] {
-      const auto s = a.decode_top_k(t, 10);
-      return std::vector<sampler::TokenProb>(s.begin(), s.end());
-    }();
-    const std::span<const float> logits = b.decode(t);
-    const std::vector<sampler::TokenProb> want = llm::top_probs(logits, 10);
-    ASSERT_EQ(got.size(), 10u);
-    for (std::size_t j = 0; j < want.size(); ++j) {
-      EXPECT_EQ(got[j].id, want[j].id) << "step " << step << " rank " << j;
-      EXPECT_NEAR(got[j].p, want[j].p, 1e-5) << "step " << step << " rank " << j;
-    }
-    EXPECT_EQ(got[0].id, static_cast<std::int32_t>(ref::argmax(logits)));
-    t = got[0].id;
-  }
-  const std::int64_t submits = a.stats().submits;
-  const std::size_t sets = model->context().core().descriptors.size();
-  const auto cold = a.decode_top_k(t, 3, 1.f / 0.5f);
-  EXPECT_EQ(a.stats().submits - submits, 1);
-  EXPECT_EQ(model->context().core().descriptors.size(), sets);
-  const std::span<const float> logits = b.decode(t);
-  std::vector<float> sharpened(logits.begin(), logits.end());
-  for (float& v : sharpened) v *= 2.f;
-  const std::vector<sampler::TokenProb> want = llm::top_probs(sharpened, 3);
-  for (std::size_t j = 0; j < 3; ++j) EXPECT_NEAR(cold[j].p, want[j].p, 1e-5);
-  EXPECT_THROW(a.decode_top_k(t, 0), std::invalid_argument);
-  EXPECT_THROW(a.decode_top_k(t, 17), std::invalid_argument);
 }
 
 TEST(Forward, BadTokensAndFullContextThrowBeforeRunning) {
