@@ -97,15 +97,6 @@ struct ArgmaxPush {
 };
 static_assert(sizeof(ArgmaxPush) == 4 * 4);
 
-// shaders/top_k.comp
-struct TopKPush {
-  std::uint32_t n, x_off, x_stride, k, ids_off, probs_off, bad_off;
-  float inv_temp;
-};
-static_assert(sizeof(TopKPush) == 8 * 4);
-// The most entries top_k.comp keeps per row (its MAX_K).
-inline constexpr std::uint32_t kTopKMax = 16;
-
 // shaders/moe_route.comp
 struct MoeRoutePush {
   std::uint32_t n_used, logits_off, ids_off, weights_off, norm;

@@ -595,30 +595,6 @@ void Ops::argmax(const Tensor& x, const Tensor& out) {
          4ull * x.elements());
 }
 
-void Ops::top_k(const Tensor& x, std::int64_t k, float inv_temp, const Tensor& ids,
-                const Tensor& probs, const Tensor& bad) {
-  const char* op = "top_k";
-  require_f32(x, op, "x");
-  require(k >= 1 && k <= kTopKMax && k <= x.cols(), op,
-          "k " + std::to_string(k) + " must be 1 to " + std::to_string(kTopKMax) +
-              " and at most the row's " + std::to_string(x.cols()));
-  require(std::isfinite(inv_temp) && inv_temp > 0, op,
-          "1 / temperature must be finite and above 0");
-  require(ids.type == GgmlType::I32 && ids.elements() == x.rows() * k, op,
-          "ids must be I32 with k per row of x " + dims(x));
-  require_f32(probs, op, "probs");
-  require(probs.elements() == x.rows() * k, op, "probs must hold k per row of x " + dims(x));
-  require(bad.type == GgmlType::I32 && bad.elements() == x.rows(), op,
-          "bad must be I32 with one per row of x " + dims(x));
-  Bound bx = bind(x, op), bi = bind(ids, op), bp = bind(probs, op), bb = bind(bad, op);
-  TopKPush p{u32(x.cols(), op, "n"), elements(bx, 4, op), u32(x.cols(), op, "n"), u32(k, op, "k"),
-             elements(bi, 4, op),    elements(bp, 4, op), elements(bb, 4, op),    inv_temp};
-  constexpr std::uint32_t wg = 256;
-  const vk::Pipeline& pl = kernels_->get("top_k", "", true, 4, sizeof p, {wg});
-  record(pl, {bx.slice, bi.slice, bp.slice, bb.slice}, p,
-         spread(static_cast<std::uint64_t>(x.rows())), 4ull * x.elements());
-}
-
 void Ops::copy(const Tensor& src, const Tensor& dst) {
   require(src.bytes() == dst.bytes() && src.bytes() % 16 == 0, "copy",
           "sizes differ or are not multiples of 16 bytes");

@@ -143,12 +143,6 @@ class Ops {
   void softcap(const Tensor& x, float cap);
   // out (I32, one per row of x) = index of the row's largest value, the first of equals.
   void argmax(const Tensor& x, const Tensor& out);
-  // The k (1 .. kTopKMax) most probable entries of each row of x under softmax(x * inv_temp):
-  // ids I32 [rows x k] in order of decreasing x (equal values: the smaller index first, so
-  // ids[0] is argmax's), probs f32 [rows x k] normalized over the whole row, and bad I32 [rows],
-  // 1 where the row holds a NaN or an infinity (its ids and probs are then meaningless).
-  void top_k(const Tensor& x, std::int64_t k, float inv_temp, const Tensor& ids,
-             const Tensor& probs, const Tensor& bad);
   // dst = src, as raw bytes (sizes multiple of 16 bytes, offsets of 16).
   void copy(const Tensor& src, const Tensor& dst);
 
