@@ -79,6 +79,12 @@ InferenceWorker::InferenceWorker(int device, double prefillChunkSeconds, QString
 
 InferenceWorker::~InferenceWorker() = default;
 
+static_assert(InferenceWorker::kMaxAlternatives == static_cast<int>(sampler::kMaxAlternatives));
+
+void InferenceWorker::setAlternatives(int k) {
+  alternatives_.store(std::clamp(k, 0, kMaxAlternatives));
+}
+
 void InferenceWorker::cancel(qint64 requestId) {
   // Publish the id first, then look at what runs: with begin() doing the opposite, one of the two
   // always sees the other, so a cancel can never fall between them.
@@ -256,12 +262,13 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     options.max_tokens = request.sampling.max_tokens;
     options.switches = template_switches(request);
     options.split_reasoning = true;
+    options.alternatives = static_cast<std::size_t>(alternatives_.load());
     engine_->session->set_options(std::move(options));
     engine_->session->set_messages(messages_of(request.turns));
     engine_->session->set_prefill_progress([&](std::int64_t done, std::int64_t total) {
       emit prefillProgress(request.id, static_cast<int>(done), static_cast<int>(total));
     });
-    const chat::TurnResult r = engine_->session->respond([&](const chat::Piece& piece) {
+    const auto onPiece = [&](const chat::Piece& piece) {
       count = static_cast<int>(piece.tokens);
       const auto now = TokenCoalescer::Clock::now();
       if (piece.reasoning) {
@@ -278,7 +285,10 @@ void InferenceWorker::generate(const GenerationRequest& request) {
           emit tokens(request.id, QString::fromStdString(*text), count);
         }
       }
-    });
+    };
+    const chat::TurnResult r = request.answerStart.empty()
+                                   ? engine_->session->respond(onPiece)
+                                   : engine_->session->respond_from(request.answerStart, onPiece);
     flushReasoning();
     flushAnswer();
     result.text = QString::fromStdString(r.text);
@@ -296,6 +306,7 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     result.firstRendered = static_cast<int>(engine_->session->first_rendered());
     result.error = QString::fromStdString(r.message);
     result.prompt = engine_->session->last_prompt();
+    result.answerTokens = answer_tokens(r.choices);
   } catch (const Cancelled&) {
     // Stopped while the prompt was being read: an answer with whatever came (nothing, or little).
     keepStreamed();
