@@ -36,8 +36,8 @@ const std::string_view kBenchHelp =
     "  -n N                decoded tokens (128)\n"
     "  -r N                repeats (3)\n"
     "  -d N                depth: context tokens before the prompt (0)\n"
-    "  --alternatives K    each token's probability and its K (1..10) most probable\n"
-    "                      alternatives taken with it, as the app keeps them (Sampler::sample\n"
+    "  --alternatives K    each token's probability and its K (0..10; default 0: none) most\n"
+    "                      probable alternatives, as the app keeps them (Sampler::sample\n"
     "                      with k; greedy: a softmax over the vocabulary); in "
     "`sample`\n" VKCHAT_LLAMA_ROUNDING_HELP
     "  --json              one JSON object instead of text\n"
