@@ -38,8 +38,10 @@ const std::string_view kBenchHelp =
     "  -d N                depth: context tokens before the prompt (0)\n"
     "  --alternatives K    each token's probability and its K (0..10; default 0: none) most\n"
     "                      probable alternatives, as the app keeps them (Sampler::sample\n"
-    "                      with k; greedy: a softmax over the vocabulary); in "
-    "`sample`\n" VKCHAT_LLAMA_ROUNDING_HELP
+    "                      with k; greedy: a softmax over the vocabulary); in `sample`;\n"
+    "                      then the device's greedy decode beside it with the top K\n"
+    "                      (Session::decode_top), as the chat takes them "
+    "(`device`)\n" VKCHAT_LLAMA_ROUNDING_HELP
     "  --json              one JSON object instead of text\n"
     "  --profile           GPU timestamps around every kernel (the speeds then include their\n"
     "                      cost), and the GPU time and bytes moved per decoded token of each\n"
@@ -225,6 +227,29 @@ int run_bench(Args& args) {
     prefill_tps.push_back(session.stats().prefill_tps());
     decode_tps.push_back(session.stats().decode_tps());
   }
+  // The chat's greedy paths, repeat by repeat side by side: the device's argmax alone, and the
+  // argmax with the top k and the softmax sum (Session::decode_top), neither reading logits.
+  std::vector<double> argmax_tps, top_tps;
+  if (alternatives > 0) {
+    llm::TopLogits top;
+    for (std::int64_t r = 0; r < repeats; ++r) {
+      for (const bool with_top : {false, true}) {
+        session.truncate(depth);
+        session.feed(prompt);
+        session.reset_stats();
+        auto token = static_cast<std::int32_t>(ref::argmax(session.logits()));
+        for (std::int64_t i = 0; i < n_gen; ++i) {
+          if (with_top) {
+            session.decode_top(token, static_cast<std::uint32_t>(alternatives), top);
+            token = top.ids[0];
+          } else {
+            token = session.decode_argmax(token);
+          }
+        }
+        (with_top ? top_tps : argmax_tps).push_back(session.stats().decode_tps());
+      }
+    }
+  }
   profiler.clear();  // reported here, not again when the context closes
 
   const llm::ModelSummary& m = model->summary();
@@ -234,9 +259,12 @@ int run_bench(Args& args) {
       100 * median(host.sample) / (1e6 / median(decode_tps) + median(host.sample));
   std::string alternatives_json;
   if (alternatives > 0) {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, ",\"alternatives\":%lld,\"sample_share_pct\":%.3f",
-                  static_cast<long long>(alternatives), sample_share);
+    char buf[192];
+    std::snprintf(buf, sizeof buf,
+                  ",\"alternatives\":%lld,\"sample_share_pct\":%.3f,\"device_argmax_tps\":%.3f,"
+                  "\"device_top_tps\":%.3f",
+                  static_cast<long long>(alternatives), sample_share, median(argmax_tps),
+                  median(top_tps));
     alternatives_json = buf;
   }
   if (json) {
@@ -275,6 +303,9 @@ int run_bench(Args& args) {
     if (alternatives > 0) {
       std::printf("sample:  %lld alternatives per token, %.1f us = %.2f%% of a decoded token\n",
                   static_cast<long long>(alternatives), median(host.sample), sample_share);
+      std::printf("device:  argmax %.1f tok/s, with the top %lld %.1f tok/s (%+.2f%%; medians)\n",
+                  median(argmax_tps), static_cast<long long>(alternatives), median(top_tps),
+                  100 * (median(top_tps) / median(argmax_tps) - 1));
     }
     if (profile) {
       std::printf("GPU time per decoded token, by kernel:\n%s", prof.c_str());

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <random>
 #include <stdexcept>
@@ -403,6 +404,24 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
     }
     return id;
   };
+  // Greedy without penalties: the device computes the top k and the softmax sum (the same
+  // probabilities as Sampler::sample with k takes from the logits), and only they come back.
+  const bool device_top = options_.sampling.greedy() && !options_.sampling.penalties_active() &&
+                          alternatives > 0 && session_->device_top_pays();
+  llm::TopLogits top;
+  auto decode_top = [&](std::int32_t previous) {
+    session_->decode_top(previous, static_cast<std::uint32_t>(alternatives), top);
+    const std::int32_t id = top.ids[0];
+    const bool finite = top.sum > 0 && std::isfinite(top.max);
+    pending = TokenChoice{id, finite ? 1.0 / top.sum : 1.0, {}, false, {}};
+    for (std::size_t i = 0; i < top.ids.size(); ++i) {
+      const double p =
+          finite ? std::exp(static_cast<double>(top.logits[i]) - top.max) / top.sum : 1.0;
+      if (p > 0.0) pending.alternatives.push_back({top.ids[i], p, tok_->piece(top.ids[i])});
+      if (!finite) break;
+    }
+    return id;
+  };
   std::size_t next_given = 0;
   auto take_given = [&] {
     const std::int32_t id = given[next_given++];
@@ -480,7 +499,9 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
           continue;
         }
         if (session_->position() < session_->n_ctx()) {
-          token = argmax_only ? session_->decode_argmax(token) : choose(session_->decode(token));
+          token = argmax_only  ? session_->decode_argmax(token)
+                  : device_top ? decode_top(token)
+                               : choose(session_->decode(token));
           cache_.push_back(res.tokens.back());
           continue;
         }

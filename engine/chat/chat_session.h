@@ -32,9 +32,10 @@
 //   argmax. Text is streamed through the callback in whole UTF-8 characters; a piece is never
 //   empty. With options().alternatives > 0 every token of the answer comes with its probability
 //   and the most probable tokens it was chosen among (TurnResult::choices; Sampler::sample with
-//   k), without changing what is drawn. respond_from() begins the answer with given tokens (a
-//   branch from a token of an earlier answer); they are fed with the prompt and reuse the cache
-//   as far as it matches.
+//   k), without changing what is drawn; greedy settings without penalties take them from the
+//   device where that pays (llm::Session::decode_top: a GPU), reading back no logits.
+//   respond_from() begins the answer with given tokens (a branch from a token of an earlier
+//   answer); they are fed with the prompt and reuse the cache as far as it matches.
 // - An answer ends (FinishReason) at an end-of-generation token of the vocabulary (not part of
 //   the text), at a stop string (the template's, then options().stop_strings; the stop string and
 //   what follows are never shown, and text that could begin one is held back until it is

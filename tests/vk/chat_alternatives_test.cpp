@@ -1,7 +1,9 @@
-// Every token's alternatives on the GPU (lavapipe, validation on; stories260K): the chat keeps
+// Every token's alternatives on the GPU (lavapipe, validation on; stories260K, and the top-k
+// kernel also on synth-qwen2's 152 K vocabulary): the chat keeps
 // each token's probability and its top candidates without changing what it writes, and an
 // answer can start from a prefix of another one with an alternative chosen (respond_from).
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <cmath>
 #include <memory>
@@ -11,6 +13,8 @@
 
 #include "chat/chat_session.h"
 #include "llm/model.h"
+#include "llm/session.h"
+#include "sampler/sampler.h"
 #include "support/test_support.h"
 #include "tokenizer/tokenizer.h"
 
@@ -138,6 +142,70 @@ TEST(ChatAlternatives, AnAnswerStartsFromAnotherOnesPrefixAndAnAlternative) {
   chat.set_messages(history);
   EXPECT_THROW(chat.respond_from(std::vector<std::int32_t>{1 << 20}), std::out_of_range);
   EXPECT_EQ(chat.messages().size(), history.size());
+}
+
+// A greedy chat takes its alternatives from the device where that pays (a GPU; here forced with
+// VKCHAT_KERNELS=device_topk=1): the same answer and alternatives as from the logits.
+TEST(ChatAlternatives, GreedyOnTheDeviceTopKAnswersAsFromTheLogits) {
+  ASSERT_EQ(setenv("VKCHAT_KERNELS", "device_topk=1", 1), 0);
+  llm::LoadOptions o;
+  o.n_ctx = 256;
+  o.device.validation = true;
+  const auto on_device = llm::Model::load(shared_path("models/stories260K.gguf"), o);
+  unsetenv("VKCHAT_KERNELS");
+  ChatSession host(stories(), 256, options(0.0f, 5));
+  ChatSession device(*on_device, 256, options(0.0f, 5));
+  const TurnResult a = host.send("The dog");
+  const TurnResult b = device.send("The dog");
+  EXPECT_EQ(a.tokens, b.tokens);
+  expect_well_formed(b, 5);
+  ASSERT_EQ(a.choices.size(), b.choices.size());
+  for (std::size_t i = 0; i < a.choices.size(); ++i) {
+    EXPECT_NEAR(a.choices[i].p, b.choices[i].p, 1e-5) << i;
+    ASSERT_EQ(a.choices[i].alternatives.size(), b.choices[i].alternatives.size()) << i;
+    for (std::size_t j = 0; j < a.choices[i].alternatives.size(); ++j) {
+      EXPECT_EQ(a.choices[i].alternatives[j].id, b.choices[i].alternatives[j].id) << i;
+      EXPECT_NEAR(a.choices[i].alternatives[j].p, b.choices[i].alternatives[j].p, 1e-5) << i;
+    }
+  }
+}
+
+// The device's top k (topk.comp, Session::decode_top) against the host's softmax of the same
+// logits (Sampler::sample with k, greedy): the same ids in the same order and the same
+// probabilities, on a small vocabulary and on one of 152 K (many elements per invocation).
+TEST(DeviceTopK, MatchesTheHostsSoftmaxOfTheSameLogits) {
+  for (const char* name : {"stories260K", "synth-qwen2-q4_0"}) {
+    llm::LoadOptions o;
+    o.n_ctx = 64;
+    o.device.validation = true;
+    const auto m = llm::Model::load(shared_path(std::string("models/") + name + ".gguf"), o);
+    llm::Session host(*m), device(*m);
+    const std::vector<std::int32_t> prompt = {1, 7, 42, 99, 300};
+    host.feed(prompt);
+    device.feed(prompt);
+    sampler::Sampler greedy(sampler::SamplerSettings{.temperature = 0});
+    sampler::SampleDetail detail;
+    std::int32_t token = greedy.sample(host.logits(), 1, detail);
+    for (std::uint32_t k : {5u, 1u, 10u, 3u}) {
+      const std::span<const float> logits = host.decode(token);
+      const std::int32_t want = greedy.sample(logits, k, detail);
+      llm::TopLogits top;
+      device.decode_top(token, k, top);
+      ASSERT_EQ(top.ids.size(), detail.top.size()) << name << " k " << k;
+      EXPECT_EQ(top.ids[0], want) << name;
+      EXPECT_NEAR(1.0 / top.sum, detail.p, 1e-5 * detail.p) << name;
+      for (std::size_t i = 0; i < top.ids.size(); ++i) {
+        EXPECT_EQ(top.ids[i], detail.top[i].id) << name << " rank " << i;
+        EXPECT_EQ(top.logits[i], logits[static_cast<std::size_t>(top.ids[i])]);
+        const double p = std::exp(static_cast<double>(top.logits[i]) - top.max) / top.sum;
+        EXPECT_NEAR(p, detail.top[i].p, 1e-5 * detail.top[i].p + 1e-12) << name << " rank " << i;
+      }
+      EXPECT_EQ(top.max, logits[static_cast<std::size_t>(want)]);
+      token = want;
+    }
+    EXPECT_THROW(device.decode_top(token, 11, *std::make_unique<llm::TopLogits>()),
+                 std::invalid_argument);
+  }
 }
 
 }  // namespace
