@@ -185,7 +185,7 @@ TEST(Migration, Version4DatabaseUpgradesAndAnswersKeepTheirTokens) {
   ChatStore store = ChatStore::open(dir / "v4.db");
   {
     Database raw = Database::open(dir / "v4.db");
-    EXPECT_EQ(schema_version(raw), 5);
+    EXPECT_EQ(schema_version(raw), kSchemaVersion);
   }
   EXPECT_EQ(store.integrity_check(), "ok");
   const std::vector<Message> path = store.active_path(7);
