@@ -139,6 +139,9 @@ class ChatStore {
   void finish_assistant_message(std::int64_t message_id, std::string_view text, int token_count,
                                 const GenerationStats& stats, const ReasoningRecord& reasoning = {},
                                 const std::optional<Provenance>& provenance = std::nullopt);
+  // Keeps an answer's tokens with their alternatives (encode_answer_tokens; empty: none) with the
+  // assistant message `message_id`, finished or not.
+  void set_answer_tokens(std::int64_t message_id, std::string_view blob);
   // The model file at `path` turned out to have this SHA-256: answers from it that finished
   // while it was being computed (model_sha256 empty) get it. Returns how many.
   int fill_model_sha256(std::string_view path, std::string_view sha256);

@@ -339,6 +339,22 @@ void ChatStore::finish_assistant_message(std::int64_t message_id, std::string_vi
   tx.commit();
 }
 
+void ChatStore::set_answer_tokens(std::int64_t message_id, std::string_view blob) {
+  Statement st =
+      db_.prepare("UPDATE messages SET answer_tokens = ?2 WHERE id = ?1 AND role = 'assistant'");
+  st.bind_at(1, message_id);
+  if (blob.empty()) {
+    st.bind_at(2, std::nullopt);
+  } else {
+    st.bind_at(2, Blob{blob});
+  }
+  st.run();
+  if (db_.changes() == 0) {
+    const Message m = message(message_id);  // throws for an unknown id
+    db_.fail_logic("answer tokens of message " + std::to_string(m.id), "not an assistant message");
+  }
+}
+
 int ChatStore::fill_model_sha256(std::string_view path, std::string_view sha256) {
   db_.prepare("UPDATE messages SET model_sha256 = ?2 WHERE model_path = ?1 AND model_sha256 = ''")
       .bind(path, sha256)

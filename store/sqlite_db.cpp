@@ -166,6 +166,14 @@ void Statement::bind_at(int index, std::string_view value) {
   if (rc != SQLITE_OK) fail(rc);
 }
 
+void Statement::bind_at(int index, const Blob& value) {
+  // A zero-length blob, not NULL, for empty bytes (as text above).
+  int rc = value.bytes.empty() ? sqlite3_bind_zeroblob(stmt_.get(), index, 0)
+                               : sqlite3_bind_blob64(stmt_.get(), index, value.bytes.data(),
+                                                     value.bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) fail(rc);
+}
+
 bool Statement::step() {
   int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;
@@ -200,6 +208,12 @@ std::string Statement::text(int column) const {
   int n = sqlite3_column_bytes(stmt_.get(), column);
   return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
            : std::string();
+}
+
+std::string Statement::blob(int column) const {
+  const void* p = sqlite3_column_blob(stmt_.get(), column);
+  int n = sqlite3_column_bytes(stmt_.get(), column);
+  return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
 }
 
 void Statement::fail_value(int column, std::string_view detail) const {

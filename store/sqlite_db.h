@@ -62,6 +62,11 @@ class Database {
   std::string path_;
 };
 
+// Bytes bound as a BLOB rather than as text.
+struct Blob {
+  std::string_view bytes;
+};
+
 class Statement {
  public:
   Statement(Statement&&) noexcept = default;
@@ -83,6 +88,7 @@ class Statement {
   void bind_at(int index, int value) { bind_at(index, static_cast<std::int64_t>(value)); }
   void bind_at(int index, double value);
   void bind_at(int index, std::string_view value);
+  void bind_at(int index, const Blob& value);
   template <class T>
   void bind_at(int index, const std::optional<T>& value) {
     if (value) {
@@ -103,6 +109,7 @@ class Statement {
   std::int64_t int64(int column) const;
   double real(int column) const;
   std::string text(int column) const;
+  std::string blob(int column) const;  // a BLOB's bytes (NULL: empty)
   std::optional<std::int64_t> optional_int64(int column) const;
   std::optional<double> optional_real(int column) const;
 

@@ -123,6 +123,7 @@ Message message(const Statement& st) {
   m.reasoning = st.text(28);
   m.reasoning_tokens = static_cast<int>(st.int64(29));
   m.reasoning_ms = st.real(30);
+  m.answer_tokens = st.blob(31);
   return m;
 }
 

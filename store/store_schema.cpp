@@ -155,8 +155,15 @@ CREATE TABLE presets (
 ALTER TABLE conversations ADD COLUMN preset TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kVersion1, kVersion2,
-                                                                      kVersion3, kVersion4};
+// Version 5: every token of an answer with its probability and the alternatives it was chosen
+// among (store/answer_tokens.h, a versioned binary form); NULL for answers written before, or
+// with no alternatives asked for.
+constexpr std::string_view kVersion5 = R"sql(
+ALTER TABLE messages ADD COLUMN answer_tokens BLOB;
+)sql";
+
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {
+    kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
 
 }  // namespace
 

@@ -131,6 +131,9 @@ struct Message {
   std::string reasoning;
   int reasoning_tokens = 0;
   double reasoning_ms = 0;
+  // Assistant messages: every token with its probability and alternatives, encoded
+  // (store/answer_tokens.h); empty when none were kept (before schema version 5, or none asked).
+  std::string answer_tokens;
   int sibling_index = 0;  // position among the messages sharing its parent (oldest first)
   int sibling_count = 1;
 };

@@ -54,6 +54,10 @@ class ChatViewModel : public QObject {
   void editRequested(qint64 userMessageId, const QString& text);
   // Shows the sibling `offset` places from `messageId` (-1 previous, +1 next).
   void switchBranchRequested(qint64 messageId, int offset);
+  // A new answer beside `assistantMessageId` with its settings and seed, that begins with its
+  // first `tokenIndex` tokens and then alternative `alternativeIndex` of token `tokenIndex`
+  // (MessageItem::tokens), and goes on from there.
+  void branchFromTokenRequested(qint64 assistantMessageId, int tokenIndex, int alternativeIndex);
 
  private:
   MessageListModel messages_;

@@ -43,6 +43,7 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     case ContextSectionRole: return item.contextSection;
     case ReasoningRole: return item.reasoning;
     case ReasoningSummaryRole: return reasoning_summary(item);
+    case TokensRole: return item.tokens;
     default: return {};
   }
 }
@@ -60,7 +61,8 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
           {CommandRole, "command"},
           {ContextSectionRole, "contextSection"},
           {ReasoningRole, "reasoning"},
-          {ReasoningSummaryRole, "reasoningSummary"}};
+          {ReasoningSummaryRole, "reasoningSummary"},
+          {TokensRole, "tokens"}};
 }
 
 bool MessageListModel::appendText(qint64 id, const QString& text) {

@@ -4,6 +4,7 @@
 #include <QtQml/qqmlregistration.h>
 
 #include <QString>
+#include <QVariantList>
 #include <QVariantMap>
 
 #include "keyed_list_model.h"
@@ -32,6 +33,10 @@ struct MessageItem {
   QString reasoning;
   int reasoningTokens = 0;
   double reasoningMs = 0;
+  // A finished answer's tokens with their probabilities and alternatives, for the token view:
+  // maps {text, display, p (-1: not sampled), reasoning, alternatives: [{text, display, p,
+  // chosen}]} (gui::token_items); empty when none were kept.
+  QVariantList tokens;
 
   qint64 key() const { return id; }
   bool operator==(const MessageItem&) const = default;
@@ -59,7 +64,8 @@ class MessageListModel : public KeyedListModel<MessageItem> {
     ProvenanceRole,
     CommandRole,
     ReasoningRole,
-    ReasoningSummaryRole  // "Thinking · 42 tokens · 1.3 s", for the section's header
+    ReasoningSummaryRole,  // "Thinking · 42 tokens · 1.3 s", for the section's header
+    TokensRole
   };
   Q_ENUM(Role)
 

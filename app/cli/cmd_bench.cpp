@@ -1,8 +1,8 @@
-// `vkchat-cli bench -m MODEL [-p 512] [-n 128] [-r 3] [-d 0] [--json] [--profile]`: load time,
-// prefill and decode speed on the GPU, and the host's own time per decoded token (wall time
-// minus the wait for the device) split into its parts. A benchmark, not a test: it prints
-// timings and checks nothing.
-// The prompt is the one `peer.mjs bench` uses, so the two can be put side by side.
+// `vkchat-cli bench -m MODEL [-p 512] [-n 128] [-r 3] [-d 0] [--alternatives K] [--json]
+// [--profile]`: load time, prefill and decode speed on the GPU, and the host's own time per decoded
+// token (wall time minus the wait for the device) split into its parts. A benchmark, not a test: it
+// prints timings and checks nothing. The prompt is the one `peer.mjs bench` uses, so the two can be
+// put side by side.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +15,7 @@
 #include "llm/model.h"
 #include "llm/session.h"
 #include "ref/ref_ops.h"
+#include "sampler/sampler.h"
 #include "vk/profiler.h"
 
 namespace vkchat::cli {
@@ -22,7 +23,7 @@ namespace vkchat::cli {
 extern const std::string_view kBenchHelp;
 const std::string_view kBenchHelp =
     "usage: vkchat-cli bench -m MODEL [-p 512] [-n 128] [-r 3] [-d 0] [--json] [--profile]\n"
-    "                        [--llama-rounding]\n"
+    "                        [--alternatives K] [--llama-rounding]\n"
     "\n"
     "Loads the model, warms up (pipelines, caches), prefills D tokens of context once (untimed),\n"
     "then per repeat: prefills a P-token prompt after them in one feed and decodes N tokens\n"
@@ -34,7 +35,13 @@ const std::string_view kBenchHelp =
     "  -p N                prompt tokens (512)\n"
     "  -n N                decoded tokens (128)\n"
     "  -r N                repeats (3)\n"
-    "  -d N                depth: context tokens before the prompt (0)\n" VKCHAT_LLAMA_ROUNDING_HELP
+    "  -d N                depth: context tokens before the prompt (0)\n"
+    "  --alternatives K    each token's probability and its K (0..10; default 0: none) most\n"
+    "                      probable alternatives, as the app keeps them (Sampler::sample\n"
+    "                      with k; greedy: a softmax over the vocabulary); in `sample`;\n"
+    "                      then the device's greedy decode beside it with the top K\n"
+    "                      (Session::decode_top), as the chat takes them "
+    "(`device`)\n" VKCHAT_LLAMA_ROUNDING_HELP
     "  --json              one JSON object instead of text\n"
     "  --profile           GPU timestamps around every kernel (the speeds then include their\n"
     "                      cost), and the GPU time and bytes moved per decoded token of each\n"
@@ -84,15 +91,29 @@ double us_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::micro>(b - a).count();
 }
 
+// The next token of a greedy decode: the argmax, and with alternatives > 0 also its probability
+// and the top alternatives, as the app's chat collects them.
+struct GreedyChoice {
+  std::size_t alternatives = 0;
+  sampler::Sampler sampler{sampler::SamplerSettings{.temperature = 0}};
+  sampler::SampleDetail detail;
+
+  std::int32_t operator()(std::span<const float> logits) {
+    if (alternatives == 0) return static_cast<std::int32_t>(ref::argmax(logits));
+    return sampler.sample(logits, alternatives, detail);
+  }
+};
+
 // Greedy decoding of n tokens from the session's current logits; with `times`, each token's
 // host time and its parts are appended.
-void decode_greedy(llm::Session& s, std::int64_t n, HostTimes* times = nullptr) {
-  auto token = static_cast<std::int32_t>(ref::argmax(s.logits()));
+void decode_greedy(llm::Session& s, std::int64_t n, GreedyChoice& choose,
+                   HostTimes* times = nullptr) {
+  auto token = choose(s.logits());
   for (std::int64_t i = 0; i < n; ++i) {
     const Clock::time_point t0 = Clock::now();
     const std::span<const float> logits = s.decode(token);
     const Clock::time_point t1 = Clock::now();
-    token = static_cast<std::int32_t>(ref::argmax(logits));
+    token = choose(logits);
     const Clock::time_point t2 = Clock::now();
     if (!times) continue;
     const llm::SessionStats& st = s.stats();
@@ -146,12 +167,18 @@ int run_bench(Args& args) {
   const std::int64_t n_gen = args.integer("-n").value_or(128);
   const std::int64_t repeats = args.integer("-r").value_or(3);
   const std::int64_t depth = args.integer("-d").value_or(0);
+  const std::int64_t alternatives = args.integer("--alternatives").value_or(0);
   const bool json = args.flag("--json");
   const bool profile = args.flag("--profile");
   const bool llama_cpp_rounding = llama_cpp_rounding_flag(args);
   if (!args.positionals().empty()) throw UsageError("bench takes no positional arguments");
   if (n_prompt < 1 || n_gen < 1 || repeats < 1) throw UsageError("-p, -n and -r must be positive");
   if (depth < 0) throw UsageError("-d must not be negative");
+  if (alternatives < 0 || alternatives > static_cast<std::int64_t>(sampler::kMaxAlternatives)) {
+    throw UsageError("--alternatives must be 0 to " + std::to_string(sampler::kMaxAlternatives));
+  }
+  GreedyChoice choose;
+  choose.alternatives = static_cast<std::size_t>(alternatives);
   if (depth + n_prompt + n_gen > llm::kMaxContext || repeats > 1000) {
     throw UsageError("-d + -p + -n must be at most " + std::to_string(llm::kMaxContext) +
                      ", -r at most 1000");
@@ -173,7 +200,7 @@ int run_bench(Args& args) {
   }
   // Warm-up: first use builds pipelines and descriptor sets.
   session.feed(prompt);
-  decode_greedy(session, 4);
+  decode_greedy(session, 4, choose);
   // The depth: fed once, in chunks of the prompt's ids, and kept (a recurrent model's state at
   // the depth is a checkpoint) so that each repeat goes back to it.
   session.truncate(0);
@@ -195,22 +222,58 @@ int run_bench(Args& args) {
     session.feed(prompt);
     if (profile) prefill_prof = format_profile(profiler, static_cast<double>(n_prompt), json);
     profiler.clear();
-    decode_greedy(session, n_gen, &host);
+    decode_greedy(session, n_gen, choose, &host);
     if (profile) prof = format_profile(profiler, static_cast<double>(n_gen), json);
     prefill_tps.push_back(session.stats().prefill_tps());
     decode_tps.push_back(session.stats().decode_tps());
+  }
+  // The chat's greedy paths, repeat by repeat side by side: the device's argmax alone, and the
+  // argmax with the top k and the softmax sum (Session::decode_top), neither reading logits.
+  std::vector<double> argmax_tps, top_tps;
+  if (alternatives > 0) {
+    llm::TopLogits top;
+    for (std::int64_t r = 0; r < repeats; ++r) {
+      for (const bool with_top : {false, true}) {
+        session.truncate(depth);
+        session.feed(prompt);
+        session.reset_stats();
+        auto token = static_cast<std::int32_t>(ref::argmax(session.logits()));
+        for (std::int64_t i = 0; i < n_gen; ++i) {
+          if (with_top) {
+            session.decode_top(token, static_cast<std::uint32_t>(alternatives), top);
+            token = top.ids[0];
+          } else {
+            token = session.decode_argmax(token);
+          }
+        }
+        (with_top ? top_tps : argmax_tps).push_back(session.stats().decode_tps());
+      }
+    }
   }
   profiler.clear();  // reported here, not again when the context closes
 
   const llm::ModelSummary& m = model->summary();
 
+  // What taking the alternatives costs: the sampling step's share of a decoded token's time.
+  const double sample_share =
+      100 * median(host.sample) / (1e6 / median(decode_tps) + median(host.sample));
+  std::string alternatives_json;
+  if (alternatives > 0) {
+    char buf[192];
+    std::snprintf(buf, sizeof buf,
+                  ",\"alternatives\":%lld,\"sample_share_pct\":%.3f,\"device_argmax_tps\":%.3f,"
+                  "\"device_top_tps\":%.3f",
+                  static_cast<long long>(alternatives), sample_share, median(argmax_tps),
+                  median(top_tps));
+    alternatives_json = buf;
+  }
   if (json) {
     std::printf(
         "{\"model\":%s,\"arch\":%s,\"file_type\":%s,\"device\":%s,\"load_ms\":%.3f,"
         "\"prompt_tokens\":%lld,\"prefill_tps\":%.3f,\"decode_tokens\":%lld,\"decode_tps\":%.3f,"
         "\"repeats\":%lld,\"depth\":%lld,\"prefill_tps_runs\":%s,\"decode_tps_runs\":%s,"
         "\"host_us_per_token\":%.3f,\"host_us\":{\"record\":%.3f,\"submit\":%.3f,"
-        "\"readback\":%.3f,\"sample\":%.3f},\"device_wait_us_per_token\":%.3f%s%s%s%s%s%s}\n",
+        "\"readback\":%.3f,\"sample\":%.3f},\"device_wait_us_per_token\":%.3f%s%s%s%s%s%s%s}\n",
         json_quote(m.path).c_str(), json_quote(m.arch).c_str(), json_quote(m.file_type).c_str(),
         json_quote(m.device).c_str(), load_ms, static_cast<long long>(n_prompt),
         median(prefill_tps), static_cast<long long>(n_gen), median(decode_tps),
@@ -218,7 +281,8 @@ int run_bench(Args& args) {
         json_numbers(prefill_tps).c_str(), json_numbers(decode_tps).c_str(), median(host.total),
         median(host.record), median(host.submit), median(host.readback), median(host.sample),
         median(host.wait), profile ? ",\"profile\":[" : "", prof.c_str(), profile ? "]" : "",
-        profile ? ",\"prefill_profile\":[" : "", prefill_prof.c_str(), profile ? "]" : "");
+        profile ? ",\"prefill_profile\":[" : "", prefill_prof.c_str(), profile ? "]" : "",
+        alternatives_json.c_str());
   } else {
     std::printf("model:   %s (%s, %s) on %s\n", m.path.c_str(), m.arch.c_str(), m.file_type.c_str(),
                 m.device.c_str());
@@ -236,6 +300,13 @@ int run_bench(Args& args) {
         " submit %.1f, readback %.1f, sample %.1f; device wait %.1f)\n",
         median(host.total), median(host.record), median(host.submit), median(host.readback),
         median(host.sample), median(host.wait));
+    if (alternatives > 0) {
+      std::printf("sample:  %lld alternatives per token, %.1f us = %.2f%% of a decoded token\n",
+                  static_cast<long long>(alternatives), median(host.sample), sample_share);
+      std::printf("device:  argmax %.1f tok/s, with the top %lld %.1f tok/s (%+.2f%%; medians)\n",
+                  median(argmax_tps), static_cast<long long>(alternatives), median(top_tps),
+                  100 * (median(top_tps) / median(argmax_tps) - 1));
+    }
     if (profile) {
       std::printf("GPU time per decoded token, by kernel:\n%s", prof.c_str());
       std::printf("GPU time per prefilled token, by kernel:\n%s", prefill_prof.c_str());

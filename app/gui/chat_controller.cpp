@@ -35,6 +35,8 @@ ChatController::ChatController(ControllerState& state, ui::ChatViewModel& chat, 
           [this](qint64 id) { regenerate(id, true); });
   connect(&chat_, &ui::ChatViewModel::editRequested, this, &ChatController::edit);
   connect(&chat_, &ui::ChatViewModel::switchBranchRequested, this, &ChatController::switchBranch);
+  connect(&chat_, &ui::ChatViewModel::branchFromTokenRequested, this,
+          &ChatController::branchFromToken);
 }
 
 int ChatController::contextLength() const {
@@ -213,7 +215,7 @@ void ChatController::edit(qint64 userMessageId, const QString& text) {
       [this](const QString& reason) { startFailed(reason); });
 }
 
-void ChatController::generate(Snapshot snapshot) {
+void ChatController::generate(Snapshot snapshot, std::vector<store::AnswerToken> given) {
   if (snapshot.path.empty() || snapshot.path.back().role != store::Role::Assistant ||
       !snapshot.path.back().sampling) {
     chat_.setGenerating(false);
@@ -227,7 +229,9 @@ void ChatController::generate(Snapshot snapshot) {
   request.sampling = *answer.sampling;
   request.enableThinking = snapshot.conversation.settings.enable_thinking;
   request.reasoningEffort = snapshot.conversation.settings.reasoning_effort;
+  for (const store::AnswerToken& t : given) request.answerStart.push_back(t.id);
   generation_ = Generation{};
+  generation_->given = std::move(given);
   generation_->messageId = answer.id;
   generation_->conversationId = snapshot.conversation.id;
   generation_->requestId = request.id;
@@ -370,10 +374,12 @@ void ChatController::onGenerationFinished(const GenerationResult& result) {
       [id = done.messageId, conv = done.conversationId, text = result.text.toStdString(),
        tokens = result.tokenCount, stats = result.stats, discard,
        reasoning = result.reasoning.toStdString(), reasoningTokens = result.reasoningTokens,
-       reasoningMs = result.reasoningMs, provenance = std::move(provenance)](store::ChatStore& s) {
+       reasoningMs = result.reasoningMs, provenance = std::move(provenance),
+       answerTokens = answerTokensBlob(done, result)](store::ChatStore& s) {
         if (discard) {
           s.discard_answer(id);
         } else {
+          if (!answerTokens.empty()) s.set_answer_tokens(id, answerTokens);
           s.finish_assistant_message(id, text, tokens, stats,
                                      {reasoning, reasoningTokens, reasoningMs}, provenance);
         }

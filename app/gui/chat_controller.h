@@ -8,11 +8,13 @@
 #include <QObject>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "chat_view_model.h"
 #include "controller_state.h"
 #include "inference_types.h"
+#include "store/answer_tokens.h"
 #include "store/store_types.h"
 
 namespace vkchat::gui {
@@ -100,6 +102,9 @@ class ChatController : public QObject {
     bool hasSystem = false;       // the request's turns begin with the system prompt
     std::vector<qint64> pathIds;  // the branch the prompt holds (without the answer)
     LoadedModel model;            // what writes it, for the answer's record
+    // A branch from a token: the tokens the answer was given to begin with, as the earlier
+    // answer kept them (their probabilities and alternatives; the worker has none for them).
+    std::vector<store::AnswerToken> given;
   };
   // The last measure asked for: whose branch it was, to place the context's start.
   struct Measure {
@@ -115,6 +120,11 @@ class ChatController : public QObject {
   void regenerate(qint64 assistantMessageId, bool sameSeed = false);
   void edit(qint64 userMessageId, const QString& text);
   void switchBranch(qint64 messageId, int offset);
+  // A sibling of answer `messageId` with its settings and seed, beginning with its first
+  // `tokenIndex` tokens and alternative `alternativeIndex` there (chat_controller_tokens.cpp).
+  void branchFromToken(qint64 messageId, int tokenIndex, int alternativeIndex);
+  // The tokens to keep with a finished answer: what the worker sent, the given ones as they were.
+  static std::string answerTokensBlob(const Generation& done, const GenerationResult& result);
 
   // measure: ask the worker how much of the context the branch fills (after a switch or an
   // edit; a finished answer brings its own numbers).
@@ -122,8 +132,9 @@ class ChatController : public QObject {
   // Where the model's context begins in the branch on screen: the row of the first message in
   // it (0: all are), for the marker, the status line and the next showConversation.
   void showContextStart(qint64 firstId);
-  // Starts the answer whose empty message the snapshot's path ends with.
-  void generate(Snapshot snapshot);
+  // Starts the answer whose empty message the snapshot's path ends with; `given`: the tokens it
+  // begins with (a branch from a token).
+  void generate(Snapshot snapshot, std::vector<store::AnswerToken> given = {});
   // An answer may start: the composer allows it and a model is ready.
   bool mayAnswer() const;
   void startFailed(const QString& reason);  // a store job that was to start an answer failed

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "store/answer_tokens.h"
 #include "store/store_types.h"
 
 namespace vkchat::gui {
@@ -29,6 +30,12 @@ struct GenerationRequest {
   // template.
   std::optional<bool> enableThinking;
   std::string reasoningEffort;
+  // A branch from a token of an earlier answer: the answer begins with these token ids (fed,
+  // not sampled) and goes on from there. Empty: an answer from the start.
+  std::vector<std::int32_t> answerStart;
+  // Each answer token's alternatives to keep (InferenceWorker::setAlternatives; 0: none). The
+  // worker sets it when the request reaches it.
+  int alternatives = 0;
 };
 
 // The end of a generation, whatever ended it.
@@ -47,6 +54,10 @@ struct GenerationResult {
                           // ones before it, after the system prompt, were left out)
   QString error;          // why, when stats.finish_reason is Error
   std::string prompt;     // the prompt the model read, as the template rendered it
+  // Every token of the answer with its probability and alternatives (the worker's
+  // alternatives > 0; empty otherwise, and for an answer that failed or stopped before it was
+  // read). Tokens of the request's answerStart come without probabilities.
+  std::vector<store::AnswerToken> answerTokens;
 };
 
 // What answering `turns` now would hold in the context (no answer is written).

@@ -99,6 +99,7 @@ GenerationResult InferenceWorker::Engine::generate(const GenerationRequest& requ
   options.max_tokens = request.sampling.max_tokens;
   options.switches = template_switches(request);
   options.split_reasoning = true;
+  options.alternatives = static_cast<std::size_t>(std::max(request.alternatives, 0));
   session->set_options(std::move(options));
   session->set_messages(messages_of(request.turns));
   session->set_prefill_progress([&](std::int64_t done, std::int64_t total) {
@@ -109,9 +110,13 @@ GenerationResult InferenceWorker::Engine::generate(const GenerationRequest& requ
     chat::ChatSession& s;
     ~ClearProgress() { s.set_prefill_progress({}); }
   } clear{*session};
-  const chat::TurnResult r = session->respond([&](const chat::Piece& piece) {
+  const auto onPiece = [&](const chat::Piece& piece) {
     sink.piece(piece.text, piece.reasoning, static_cast<int>(piece.tokens));
-  });
+  };
+  // A branch from a token of an earlier answer begins with that answer's tokens up to it.
+  const chat::TurnResult r = request.answerStart.empty()
+                                 ? session->respond(onPiece)
+                                 : session->respond_from(request.answerStart, onPiece);
   GenerationResult result;
   result.text = QString::fromStdString(r.text);
   result.tokenCount = static_cast<int>(r.stats.tokens_generated);
@@ -128,6 +133,7 @@ GenerationResult InferenceWorker::Engine::generate(const GenerationRequest& requ
   result.firstRendered = static_cast<int>(session->first_rendered());
   result.error = QString::fromStdString(r.message);
   result.prompt = session->last_prompt();
+  result.answerTokens = answer_tokens(r.choices);
   return result;
 }
 
@@ -203,6 +209,12 @@ InferenceWorker::InferenceWorker(int device, double prefillChunkSeconds, QString
       chatTemplateFile_(std::move(chatTemplateFile)) {}
 
 InferenceWorker::~InferenceWorker() = default;
+
+static_assert(InferenceWorker::kMaxAlternatives == static_cast<int>(sampler::kMaxAlternatives));
+
+void InferenceWorker::setAlternatives(int k) {
+  alternatives_.store(std::clamp(k, 0, kMaxAlternatives));
+}
 
 void InferenceWorker::cancel(qint64 requestId) {
   // Publish the id first, then look at what runs: with begin() doing the opposite, one of the two
@@ -362,7 +374,9 @@ void InferenceWorker::generate(const GenerationRequest& request) {
   }
   WorkerSink sink(*this, request.id);
   try {
-    result = b->generate(request, sink);
+    GenerationRequest withAlternatives = request;
+    withAlternatives.alternatives = alternatives_.load();
+    result = b->generate(withAlternatives, sink);
     sink.flush();
   } catch (const Cancelled&) {
     // Stopped while the prompt was being read: an answer with whatever came (nothing, or little).

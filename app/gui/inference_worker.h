@@ -36,6 +36,10 @@ class InferenceWorker : public QObject {
  public:
   // How long one prefill chunk may take: a Stop while the prompt is read lands within about this.
   static constexpr double kPrefillChunkSeconds = 0.1;
+  // How many alternatives each token of an answer keeps (vkchat --alternatives): the app's one
+  // default, and the most (store::kMaxAnswerAlternatives).
+  static constexpr int kDefaultAlternatives = 5;
+  static constexpr int kMaxAlternatives = 10;
 
   // device: a Vulkan device index, or -1 for the engine's choice (VKCHAT_DEVICE, else the best).
   // prefillChunkSeconds: see kPrefillChunkSeconds (tests pass less for chunks of the least size).
@@ -51,6 +55,9 @@ class InferenceWorker : public QObject {
   void cancel(qint64 requestId);
   // Thread-safe. Stops what runs and every request still queued, for the app to close.
   void shutdown();
+  // Thread-safe. Alternatives per token (0 .. kMaxAlternatives; 0: none kept) for the answers
+  // that start from now on.
+  void setAlternatives(int k);
 
  public slots:
   // Frees the model and session; the last thing run on the worker's thread.
@@ -111,6 +118,7 @@ class InferenceWorker : public QObject {
   std::atomic<qint64> running_{0};
   std::atomic<qint64> cancelled_{0};
   std::atomic<bool> closing_{false};
+  std::atomic<int> alternatives_{kDefaultAlternatives};
 };
 
 // The worker on its own thread, connected to the controller. Destroying it stops what runs, and

@@ -2,7 +2,8 @@
 // the inference worker on its thread, the controller that ties them to the view-models) and hands
 // the view-models to QML.
 //
-// vkchat [--model PATH] [--db PATH] [--device N] [--chat-template-file F] [--screenshot PATH]
+// vkchat [--model PATH] [--db PATH] [--device N] [--chat-template-file F] [--alternatives K]
+//        [--screenshot PATH]
 // Exit codes: 0 done, 1 bad usage or a screenshot that could not be saved, 2 internal error.
 #include <QtQml/qqmlextensionplugin.h>
 
@@ -79,13 +80,30 @@ int main(int argc, char* argv[]) {
       QStringLiteral(
           "Render with this Jinja chat template instead of the model's (as vkchat-cli)."),
       QStringLiteral("F"));
-  cli.addOptions({modelOpt, dbOpt, deviceOpt, templateOpt, screenshotOpt});
+  const QCommandLineOption alternativesOpt(
+      QStringLiteral("alternatives"),
+      QStringLiteral("Keep each answer token's K most probable alternatives (0 to %1; default %2).")
+          .arg(vkchat::gui::InferenceWorker::kMaxAlternatives)
+          .arg(vkchat::gui::InferenceWorker::kDefaultAlternatives),
+      QStringLiteral("K"));
+  cli.addOptions({modelOpt, dbOpt, deviceOpt, templateOpt, alternativesOpt, screenshotOpt});
   cli.process(app);
 
   bool deviceOk = true;
   const int device = cli.isSet(deviceOpt) ? cli.value(deviceOpt).toInt(&deviceOk) : -1;
   if (!deviceOk || (cli.isSet(deviceOpt) && device < 0)) {
     qCritical("vkchat: --device takes a device index (see vkchat-cli devices)");
+    return 1;
+  }
+
+  bool alternativesOk = true;
+  const int alternatives = cli.isSet(alternativesOpt)
+                               ? cli.value(alternativesOpt).toInt(&alternativesOk)
+                               : vkchat::gui::InferenceWorker::kDefaultAlternatives;
+  if (!alternativesOk || alternatives < 0 ||
+      alternatives > vkchat::gui::InferenceWorker::kMaxAlternatives) {
+    qCritical("vkchat: --alternatives takes a number from 0 to %d",
+              vkchat::gui::InferenceWorker::kMaxAlternatives);
     return 1;
   }
 
@@ -99,6 +117,7 @@ int main(int argc, char* argv[]) {
   vkchat::gui::WorkerThread worker(controller, device,
                                    vkchat::gui::InferenceWorker::kPrefillChunkSeconds,
                                    cli.value(templateOpt), &secrets);
+  worker.worker().setAlternatives(alternatives);
 
   QQmlApplicationEngine engine;
   QObject::connect(

@@ -100,6 +100,15 @@ json RemoteBackend::request_body(const GenerationRequest& request, const std::st
 
 GenerationResult RemoteBackend::generate(const GenerationRequest& request, AnswerSink& sink) {
   GenerationResult result;
+  if (!request.answerStart.empty()) {
+    // The OpenAI API cannot begin an answer with given tokens: a branch from a token is the
+    // local engine's.
+    result.id = request.id;
+    result.stats.finish_reason = store::FinishReason::Error;
+    result.error =
+        QObject::tr("A branch from a token needs a local model; this one is on a server.");
+    return result;
+  }
   const json sent = request_body(request, model_, !logprobsRefused_);
   // The record of what the server read: the messages as sent (its template renders them).
   result.prompt = sent["messages"].dump();

@@ -205,6 +205,7 @@ ui::MessageItem to_item(const store::Message& m) {
   item.reasoning = qstr(m.reasoning);
   item.reasoningTokens = m.reasoning_tokens;
   item.reasoningMs = m.reasoning_ms;
+  item.tokens = token_items(m.answer_tokens);
   return item;
 }
 

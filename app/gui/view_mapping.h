@@ -3,6 +3,7 @@
 // controller's parts and the inference worker call these; none of them converts on its own.
 #pragma once
 #include <QString>
+#include <QVariantList>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ namespace vkchat::chat {
 enum class FinishReason;
 struct Message;
 struct TemplateSwitches;
+struct TokenChoice;
 }  // namespace vkchat::chat
 namespace vkchat::sampler {
 struct SamplerSettings;
@@ -54,6 +56,14 @@ bool is_remote(const store::Provenance& p);
 // A stored message as the chat view shows it (not streaming).
 ui::MessageItem to_item(const store::Message& m);
 
+// An answer's stored tokens (store/answer_tokens.h) as the token view shows them: one map per
+// token {text, display, p (-1: unknown), reasoning, alternatives: [{text, display, p, chosen}]};
+// empty for no tokens or a blob this build cannot read.
+QVariantList token_items(const std::string& blob);
+// What a token's text looks like in the token view: line breaks and tabs as visible marks, a
+// token of spaces alone as open boxes, an empty piece (a character split across tokens) as a dot.
+QString token_display(const std::string& text);
+
 // A model for the model panel: one of the recent list, or the one loaded.
 ui::ModelInfo to_info(const store::RecentModel& m);
 ui::ModelInfo to_info(const LoadedModel& m);
@@ -72,5 +82,7 @@ sampler::SamplerSettings sampler_settings(const store::SamplingSettings& s);
 store::FinishReason finish_reason(chat::FinishReason r);
 // The request's reasoning switches as the template takes them.
 chat::TemplateSwitches template_switches(const GenerationRequest& request);
+// The engine's tokens of an answer as the store keeps them (a given token's NaN: no p).
+std::vector<store::AnswerToken> answer_tokens(const std::vector<chat::TokenChoice>& choices);
 
 }  // namespace vkchat::gui

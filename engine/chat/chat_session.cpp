@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <random>
 #include <stdexcept>
 
@@ -302,6 +304,21 @@ TurnResult ChatSession::respond(const OnPiece& on_piece) {
   return run_turn(history_, fresh_seed(), on_piece);
 }
 
+TurnResult ChatSession::respond_from(std::span<const std::int32_t> start, const OnPiece& on_piece) {
+  if (history_.empty() || history_.back().role != "user") {
+    throw std::logic_error("respond_from(): the last message is not the user's");
+  }
+  const std::int64_t n_vocab = session_->n_vocab();
+  for (std::int32_t t : start) {
+    if (t < 0 || t >= n_vocab) {
+      throw std::out_of_range("the answer's start holds token id " + std::to_string(t) +
+                              ", outside the vocabulary of " + std::to_string(n_vocab) +
+                              " (an answer of another model?)");
+    }
+  }
+  return run_turn(history_, fresh_seed(), on_piece, start);
+}
+
 TurnResult ChatSession::regenerate(std::optional<std::uint64_t> seed, const OnPiece& on_piece) {
   std::vector<Message> conv = history_;
   if (!conv.empty() && conv.back().role == "assistant") conv.pop_back();
@@ -313,7 +330,7 @@ TurnResult ChatSession::regenerate(std::optional<std::uint64_t> seed, const OnPi
 }
 
 TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
-                                 const OnPiece& on_piece) {
+                                 const OnPiece& on_piece, std::span<const std::int32_t> given) {
   const Clock::time_point t0 = Clock::now();
   session_->reset_stats();
   TurnResult res;
@@ -335,6 +352,12 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
     return res;
   }
   if (!prompt) throw ContextFull(too_long(conv, first));
+  if (!given.empty() &&
+      static_cast<std::int64_t>(prompt->tokens.size() + given.size()) + 1 > n_ctx()) {
+    throw ContextFull("the answer's start (" + std::to_string(given.size()) +
+                      " tokens) and the prompt (" + std::to_string(prompt->tokens.size()) +
+                      " tokens) do not fit the context of " + std::to_string(n_ctx()) + " tokens");
+  }
 
   std::vector<std::string> stops = prompt->stop_strings;
   stops.insert(stops.end(), options_.stop_strings.begin(), options_.stop_strings.end());
@@ -365,14 +388,59 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
     show(s.reasoning, true);
     show(s.content, false);
   };
-  const bool argmax_only = options_.sampling.greedy() && !options_.sampling.penalties_active();
+  const std::size_t alternatives = std::min(options_.alternatives, sampler::kMaxAlternatives);
+  // The alternatives need the whole distribution, so they read back every logit.
+  const bool argmax_only =
+      options_.sampling.greedy() && !options_.sampling.penalties_active() && alternatives == 0;
+  // The choice behind the token the loop handles next, until it joins res.choices.
+  TokenChoice pending;
+  sampler::SampleDetail detail;
+  auto choose = [&](std::span<const float> logits) {
+    if (alternatives == 0) return sampler_.sample(logits);
+    const std::int32_t id = sampler_.sample(logits, alternatives, detail);
+    pending = TokenChoice{id, detail.p, {}, false, {}};
+    for (const sampler::TokenProb& t : detail.top) {
+      pending.alternatives.push_back({t.id, t.p, tok_->piece(t.id)});
+    }
+    return id;
+  };
+  // Greedy without penalties: the device computes the top k and the softmax sum (the same
+  // probabilities as Sampler::sample with k takes from the logits), and only they come back.
+  const bool device_top = options_.sampling.greedy() && !options_.sampling.penalties_active() &&
+                          alternatives > 0 && session_->device_top_pays();
+  llm::TopLogits top;
+  auto decode_top = [&](std::int32_t previous) {
+    session_->decode_top(previous, static_cast<std::uint32_t>(alternatives), top);
+    const std::int32_t id = top.ids[0];
+    const bool finite = top.sum > 0 && std::isfinite(top.max);
+    pending = TokenChoice{id, finite ? 1.0 / top.sum : 1.0, {}, false, {}};
+    for (std::size_t i = 0; i < top.ids.size(); ++i) {
+      const double p =
+          finite ? std::exp(static_cast<double>(top.logits[i]) - top.max) / top.sum : 1.0;
+      if (p > 0.0) pending.alternatives.push_back({top.ids[i], p, tok_->piece(top.ids[i])});
+      if (!finite) break;
+    }
+    return id;
+  };
+  std::size_t next_given = 0;
+  auto take_given = [&] {
+    const std::int32_t id = given[next_given++];
+    pending = TokenChoice{id, std::numeric_limits<double>::quiet_NaN(), {}, false, {}};
+    return id;
+  };
 
   try {
     bool stopped = false;
     st.tokens_reused = session_->truncation_point(static_cast<std::int64_t>(
         std::min(common_prefix(cache_, prompt->tokens), prompt->tokens.size() - 1)));
     try {
-      prefill(prompt->tokens, st.tokens_prefilled);
+      if (given.empty()) {
+        prefill(prompt->tokens, st.tokens_prefilled);
+      } else {
+        std::vector<std::int32_t> with_start = prompt->tokens;
+        with_start.insert(with_start.end(), given.begin(), given.end());
+        prefill(with_start, st.tokens_prefilled);
+      }
     } catch (const Cancelled&) {
       stopped = true;
     }
@@ -388,7 +456,9 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
     }
 
     res.finish = FinishReason::Stopped;
-    std::int32_t token = stopped ? tokenizer::kNoToken : sampler_.sample(session_->logits());
+    std::int32_t token = stopped          ? tokenizer::kNoToken
+                         : !given.empty() ? take_given()
+                                          : choose(session_->logits());
     if (!stopped) st.ttft_ms = ms_since(t0);
     while (!stopped) {
       if (tok_->is_eog(token)) {
@@ -397,7 +467,13 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
       }
       sampler_.accept(token);
       res.tokens.push_back(token);
-      emit(filter.push(decoder.push(token)));
+      std::string text = decoder.push(token);
+      if (alternatives > 0) {
+        pending.text = text;
+        res.choices.push_back(std::move(pending));
+      }
+      emit(filter.push(text));
+      if (alternatives > 0) res.choices.back().reasoning = parser.in_reasoning();
       const auto generated = static_cast<std::int64_t>(res.tokens.size());
       if (parser.in_reasoning()) {
         st.reasoning_tokens = generated;
@@ -414,9 +490,19 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
       if (between_tokens_) between_tokens_();
       if (stop_requested()) break;
       try {
+        if (next_given < given.size()) {
+          token = take_given();  // fed with the prompt already
+          continue;
+        }
+        if (next_given == given.size() && !given.empty()) {
+          ++next_given;  // the first sampled token: from the logits after the given ones
+          token = choose(session_->logits());
+          continue;
+        }
         if (session_->position() < session_->n_ctx()) {
-          token = argmax_only ? session_->decode_argmax(token)
-                              : sampler_.sample(session_->decode(token));
+          token = argmax_only  ? session_->decode_argmax(token)
+                  : device_top ? decode_top(token)
+                               : choose(session_->decode(token));
           cache_.push_back(res.tokens.back());
           continue;
         }
@@ -435,7 +521,7 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
         }
         prompt = std::move(shifted);
         prefill(prompt->tokens, st.tokens_prefilled);
-        token = sampler_.sample(session_->logits());
+        token = choose(session_->logits());
       } catch (const Cancelled&) {
         break;
       }

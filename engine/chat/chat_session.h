@@ -28,8 +28,14 @@
 //   of up to about max_chunk tokens back), else re-prefills from 0 (Session::truncation_point).
 // - Generation samples with the Sampler (sampler.h) from options().sampling, re-seeded at the
 //   start of each answer (TurnResult::seed says with what) and primed with the prompt for its
-//   penalties; greedy settings without penalties read back only the argmax. Text is streamed
-//   through the callback in whole UTF-8 characters; a piece is never empty.
+//   penalties; greedy settings without penalties (and without alternatives) read back only the
+//   argmax. Text is streamed through the callback in whole UTF-8 characters; a piece is never
+//   empty. With options().alternatives > 0 every token of the answer comes with its probability
+//   and the most probable tokens it was chosen among (TurnResult::choices; Sampler::sample with
+//   k), without changing what is drawn; greedy settings without penalties take them from the
+//   device where that pays (llm::Session::decode_top: a GPU), reading back no logits.
+//   respond_from() begins the answer with given tokens (a branch from a token of an earlier
+//   answer); they are fed with the prompt and reuse the cache as far as it matches.
 // - An answer ends (FinishReason) at an end-of-generation token of the vocabulary (not part of
 //   the text), at a stop string (the template's, then options().stop_strings; the stop string and
 //   what follows are never shown, and text that could begin one is held back until it is
@@ -122,6 +128,10 @@ struct ChatOptions {
   // keeps the reasoning as the message's reasoning_content. Off: the text is the model's as it
   // came, tags and all, in TurnResult::text (what front ends that do not show reasoning expect).
   bool split_reasoning = false;
+  // Per generated token, keep its probability and this many of the most probable tokens it was
+  // drawn among (TurnResult::choices; at most sampler::kMaxAlternatives). 0: none, and greedy
+  // settings read back only the argmax.
+  std::size_t alternatives = 0;
 };
 
 // Per turn (one call of send / regenerate / respond).
@@ -143,6 +153,24 @@ struct TurnStats {
   std::int64_t n_ctx = 0;
 };
 
+// One candidate for a position of the answer: a token, its probability, and its text.
+struct TokenOption {
+  std::int32_t id = 0;
+  double p = 0;
+  std::string text;  // its bytes as they would stand in the text (Tokenizer::piece)
+};
+
+// A token of the answer with the alternatives it was chosen among (ChatOptions::alternatives):
+// probabilities under the settings used (Sampler::sample with k; greedy: the model's own).
+struct TokenChoice {
+  std::int32_t id = 0;
+  double p = 0;            // NaN for a token given (respond_from), not sampled
+  std::string text;        // the text this token added, as generated (before stop strings and the
+                           // reasoning split; empty while a UTF-8 character is incomplete)
+  bool reasoning = false;  // with split_reasoning: the answer was inside its reasoning
+  std::vector<TokenOption> alternatives;  // the most probable first; empty for a given token
+};
+
 struct TurnResult {
   std::string text;       // the answer, as streamed and as added to the history
   std::string reasoning;  // with split_reasoning: the reasoning streamed before or within it
@@ -150,6 +178,8 @@ struct TurnResult {
   std::string message;               // why, when finish is ContextFull
   std::uint64_t seed = 0;            // the sampler's seed for this answer
   std::vector<std::int32_t> tokens;  // the sampled ids of the answer
+  // With ChatOptions::alternatives > 0: one per entry of `tokens`; else empty.
+  std::vector<TokenChoice> choices;
   TurnStats stats;
 };
 
@@ -202,6 +232,11 @@ class ChatSession {
                         const OnPiece& on_piece = {});
   // Answers the history as it is; the last message must be the user's (std::logic_error).
   TurnResult respond(const OnPiece& on_piece = {});
+  // As respond(), but the answer begins with `start` (the tokens of an earlier answer up to one
+  // position and the alternative chosen there): they are fed with the prompt, not sampled, and
+  // then stream, stop and count as generated ones; generation goes on after them. Ids outside
+  // the vocabulary throw std::out_of_range, a start that leaves no room ContextFull.
+  TurnResult respond_from(std::span<const std::int32_t> start, const OnPiece& on_piece = {});
 
   // The whole history, e.g. after the user edited a message (leading system messages allowed).
   // Nothing is evaluated now: the next answer reuses whatever prefix of the cache still matches.
@@ -252,7 +287,9 @@ class ChatSession {
 
   void probe_format();  // format_ from rendering a probe conversation
 
-  TurnResult run_turn(std::vector<Message> conv, std::uint64_t seed, const OnPiece& on_piece);
+  // `given`: the answer's first tokens, fed rather than sampled (respond_from).
+  TurnResult run_turn(std::vector<Message> conv, std::uint64_t seed, const OnPiece& on_piece,
+                      std::span<const std::int32_t> given = {});
   // The finished turn becomes the history: `conv` with the answer, what was left out, the stats.
   void keep_turn(std::vector<Message> conv, const TurnResult& res, std::size_t first);
   // `cancel`: the template's render stops with Cancelled once it is set (nullptr: never).

@@ -86,7 +86,8 @@ struct Layout {
     partials = take(static_cast<std::int64_t>(std::max<std::uint64_t>(s.attn_floats, 1)), 1);
     // Last, so one copy to the read-back buffer takes logits and argmax together.
     logits = take(hp.n_vocab, s.logit_rows);
-    argmax = take(4, 1);  // one I32, padded for copies
+    // One I32 (padded for copies), or the words of a top-k (Session::decode_top).
+    argmax = take(24, 1);
   }
   std::uint64_t readback_bytes() const { return end - logits.offset; }
 };

@@ -3,6 +3,7 @@
 #include "llm/session.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -17,6 +18,13 @@
 namespace vkchat::llm {
 
 namespace {
+
+// The top-k words (ops::topk) in the argmax's scratch slot, which is sized for the most.
+ops::Tensor top_words(const Scratch& scratch, std::uint32_t k) {
+  ops::Tensor t = scratch.argmax;
+  t.ne = {static_cast<std::int64_t>(ops::topk_words(k)), 1, 1, 1};
+  return t;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -88,7 +96,9 @@ Session::Session(Model& model, std::int64_t n_ctx, std::int64_t max_chunk)
       cmd_(model.context()),
       logits_(static_cast<std::size_t>(model.hparams().n_vocab)),
       checkpoint_pos_(kv_.recurrent() ? KvCache::kCheckpoints : 0, -1),
-      checkpoint_used_(checkpoint_pos_.size(), 0) {}
+      checkpoint_used_(checkpoint_pos_.size(), 0) {
+  device_top_pays_ = model.kernels().config().device_topk != 0;
+}
 
 void Session::check(std::span<const std::int32_t> tokens) const {
   const std::int64_t n = static_cast<std::int64_t>(tokens.size());
@@ -132,6 +142,13 @@ void Session::run(std::span<const std::int32_t> tokens, Output out) {
       ops.argmax(scratch_.logits.row_range(0, 1), scratch_.argmax);
       scratch_.copy_out(cmd_, scratch_.argmax);
       break;
+    case Output::Top: {
+      record_logits(ops, model_->hparams(), w, scratch_, n - 1, 1, rounding);
+      const ops::Tensor top = top_words(scratch_, top_k_);
+      ops.topk(scratch_.logits.row_range(0, 1), top, top_k_);
+      scratch_.copy_out(cmd_, top);
+      break;
+    }
   }
   // Timed apart so that a benchmark can tell the host's own work from the wait for the device.
   const Clock::time_point t_submit = Clock::now();
@@ -244,6 +261,37 @@ std::int32_t Session::decode_argmax(std::int32_t token) {
   stats_.decode_tokens += 1;
   stats_.decode_seconds += seconds_since(t0);
   return best;
+}
+
+void Session::decode_top(std::int32_t token, std::uint32_t k, TopLogits& out) {
+  if (k < 1 || k > ops::kTopkMax) {
+    throw std::invalid_argument("decode_top: k must be 1 to " + std::to_string(ops::kTopkMax));
+  }
+  check(std::span(&token, 1));
+  check_cancel();
+  const Clock::time_point t0 = Clock::now();
+  have_logits_ = false;
+  top_k_ = k;
+  run(std::span(&token, 1), Output::Top);
+  const Clock::time_point t_read = Clock::now();
+  std::uint32_t words[ops::topk_words(ops::kTopkMax)];
+  std::memcpy(words, scratch_.host_view(scratch_.argmax),
+              ops::topk_words(k) * sizeof(std::uint32_t));
+  out.ids.clear();
+  out.logits.clear();
+  for (std::uint32_t i = 0; i < k && words[i] != 0xFFFFFFFFu; ++i) {
+    out.ids.push_back(static_cast<std::int32_t>(words[i]));
+    out.logits.push_back(std::bit_cast<float>(words[k + i]));
+  }
+  out.max = std::bit_cast<float>(words[2 * k]);
+  out.sum = std::bit_cast<float>(words[2 * k + 1]);
+  if (out.ids.empty()) {  // nothing finite: decode_argmax's token 0
+    out.ids.push_back(0);
+    out.logits.push_back(out.max);
+  }
+  stats_.last_readback_us = us_between(t_read, Clock::now());
+  stats_.decode_tokens += 1;
+  stats_.decode_seconds += seconds_since(t0);
 }
 
 void Session::truncate(std::int64_t n) {

@@ -60,6 +60,16 @@ struct SessionStats {
   double decode_tps() const { return decode_seconds > 0 ? decode_tokens / decode_seconds : 0; }
 };
 
+// What Session::decode_top reads back: the k largest next-token logits with their ids,
+// descending (ties: the lower id), the largest logit and sum(exp(logit - max)) over the
+// vocabulary, so that p(id) = exp(logit - max) / sum. Fewer than k when fewer are finite.
+struct TopLogits {
+  std::vector<std::int32_t> ids;
+  std::vector<float> logits;
+  float max = 0;
+  double sum = 0;
+};
+
 // Prefill progress of one feed(): tokens evaluated so far, and all of them.
 using FeedProgress = std::function<void(std::int64_t done, std::int64_t total)>;
 
@@ -87,6 +97,15 @@ class Session {
   // Evaluates one token and returns the most probable next token (the first of equal logits),
   // reading back only that id. logits() is not updated.
   std::int32_t decode_argmax(std::int32_t token);
+  // Evaluates one token and computes on the device the k (1..ops::kTopkMax) largest next-token
+  // logits and the softmax sum (shaders/topk.comp), reading back only those: decode_argmax with
+  // the alternatives a greedy answer shows. ids[0] is decode_argmax's token (0 when no logit is
+  // finite); logits() is not updated.
+  void decode_top(std::int32_t token, std::uint32_t k, TopLogits& out);
+  // Whether decode_top is the faster way to a greedy token's alternatives than decode() and the
+  // host's softmax: on a GPU, not on a CPU device (llvmpipe), where topk.comp's one workgroup
+  // runs on one core (ops::KernelConfig::device_topk; docs/PERFORMANCE.md).
+  bool device_top_pays() const { return device_top_pays_; }
 
   // The logits after the last token evaluated by feed() or decode(); empty before any.
   std::span<const float> logits() const {
@@ -128,7 +147,7 @@ class Session {
                                      ops::Kernels& kernels, std::int64_t max_chunk = kMaxChunk);
 
  private:
-  enum class Output { None, LastLogits, AllLogits, Argmax };
+  enum class Output { None, LastLogits, AllLogits, Argmax, Top };
   // One submit: n tokens at position pos_ through the model, then `out`.
   void run(std::span<const std::int32_t> tokens, Output out);
   void check(std::span<const std::int32_t> tokens) const;
@@ -144,6 +163,8 @@ class Session {
   std::int64_t reach_ = 0;
   std::vector<float> logits_;  // n_vocab, allocated once
   bool have_logits_ = false;
+  std::uint32_t top_k_ = 1;  // Output::Top's k
+  bool device_top_pays_ = true;
   const std::atomic<bool>* cancel_ = nullptr;
   double chunk_seconds_ = 0;
   std::int64_t chunk_tokens_ = kChunkTile;  // learned from the last chunk when chunk_seconds_ > 0

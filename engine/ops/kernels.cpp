@@ -34,6 +34,7 @@ KernelConfig KernelConfig::for_device(const vk::Context& ctx) {
     c.matvec_rows = 32;
     c.matvec_stream_rows = 32;
     c.matmul_rows = 8;
+    c.device_topk = 0;
   }
   if (std::optional<std::string> spec = env_value("VKCHAT_KERNELS")) c.apply(*spec);
   return c;
@@ -84,6 +85,7 @@ void KernelConfig::apply(std::string_view spec) {
       {"matmul_min_tokens", &KernelConfig::matmul_min_tokens},
       {"matmul_rows", &KernelConfig::matmul_rows, true},
       {"matmul_tokens", &KernelConfig::matmul_tokens},
+      {"device_topk", &KernelConfig::device_topk, true},
   };
   auto bad = [&](std::string_view why) {
     return std::invalid_argument("kernel settings \"" + std::string(spec) +

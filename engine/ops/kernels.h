@@ -97,6 +97,17 @@ struct ArgmaxPush {
 };
 static_assert(sizeof(ArgmaxPush) == 4 * 4);
 
+// shaders/topk.comp
+struct TopkPush {
+  std::uint32_t n, x_off, k, out_off;
+};
+static_assert(sizeof(TopkPush) == 4 * 4);
+// The most elements topk.comp takes (sampler::kMaxAlternatives), and the words it writes.
+inline constexpr std::uint32_t kTopkMax = 10;
+inline constexpr std::uint32_t topk_words(std::uint32_t k) {
+  return 2 * k + 2;
+}
+
 // shaders/moe_route.comp
 struct MoeRoutePush {
   std::uint32_t n_used, logits_off, ids_off, weights_off, norm;
@@ -163,10 +174,14 @@ struct KernelConfig {
   // matmul_rows rows x matmul_tokens tokens in registers (matmul_rows.comp, CPU devices).
   std::uint32_t matmul_rows = 0;
   std::uint32_t matmul_tokens = 8;
+  // 1: a greedy answer's alternatives come from topk.comp on the device (Session::decode_top);
+  // 0: from the logits, read back, on the host (CPU devices: one workgroup there is one core).
+  std::uint32_t device_topk = 1;
 
   // Defaults for the device: subgroups when it has subgroup arithmetic and VKCHAT_NO_SUBGROUP
   // is not set; on a CPU device (llvmpipe) the streaming matvec one SIMD row wide over 32 rows of
-  // W and the register-tiled matmul, elsewhere 64 invocations over 2 rows and shared-memory tiles.
+  // W, the register-tiled matmul and the host's top k, elsewhere 64 invocations over 2 rows and
+  // shared-memory tiles.
   // Then VKCHAT_KERNELS, if set, through apply().
   static KernelConfig for_device(const vk::Context& ctx);
 
@@ -176,7 +191,7 @@ struct KernelConfig {
   std::uint32_t matvec_stream_units(std::int64_t K) const;
 
   // Overrides sizes from "name=value,name=value" (field names as above, positive integers; 0 too
-  // for matmul_rows and matvec_stream_rows), for tuning: "matvec_wg=64,matvec_rows=2".
+  // for matmul_rows, matvec_stream_rows and device_topk), for tuning: "matvec_wg=64,matvec_rows=2".
   // std::invalid_argument on an unknown name or bad value.
   void apply(std::string_view spec);
 

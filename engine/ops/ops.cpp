@@ -595,6 +595,19 @@ void Ops::argmax(const Tensor& x, const Tensor& out) {
          4ull * x.elements());
 }
 
+void Ops::topk(const Tensor& x, const Tensor& out, std::uint32_t k) {
+  require_f32(x, "topk", "x");
+  require(x.rows() == 1, "topk", "x must be one row " + dims(x));
+  require(k >= 1 && k <= kTopkMax, "topk", "k must be 1 to " + std::to_string(kTopkMax));
+  require(out.type == GgmlType::I32 && out.elements() >= topk_words(k), "topk",
+          "out must be I32 with room for " + std::to_string(topk_words(k)) + " words");
+  Bound bx = bind(x, "topk"), bo = bind(out, "topk");
+  TopkPush p{u32(x.cols(), "topk", "n"), elements(bx, 4, "topk"), k, elements(bo, 4, "topk")};
+  constexpr std::uint32_t wg = 128;
+  const vk::Pipeline& pl = kernels_->get("topk", "", false, 2, sizeof p, {wg});
+  record(pl, {bx.slice, bo.slice}, p, spread(1), 4ull * x.elements());
+}
+
 void Ops::copy(const Tensor& src, const Tensor& dst) {
   require(src.bytes() == dst.bytes() && src.bytes() % 16 == 0, "copy",
           "sizes differ or are not multiples of 16 bytes");

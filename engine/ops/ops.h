@@ -143,6 +143,10 @@ class Ops {
   void softcap(const Tensor& x, float cap);
   // out (I32, one per row of x) = index of the row's largest value, the first of equals.
   void argmax(const Tensor& x, const Tensor& out);
+  // x one row: out (I32, at least topk_words(k) words) = its k (1..kTopkMax) largest values'
+  // indices (descending, ties to the lower index; 0xFFFFFFFF past the last finite one), their
+  // values, the maximum and sum(exp(x - max)) (shaders/topk.comp). NaN and -inf never count.
+  void topk(const Tensor& x, const Tensor& out, std::uint32_t k);
   // dst = src, as raw bytes (sizes multiple of 16 bytes, offsets of 16).
   void copy(const Tensor& src, const Tensor& dst);
 

@@ -377,7 +377,25 @@ std::int32_t Sampler::sample(std::span<const float> logits) {
   if (logits.empty()) throw std::invalid_argument("sampler: empty logits");
   const std::span<const float> l = penalize(logits);
   if (settings_.greedy()) return argmax(l);
+  return draw(prepare(l));
+}
+
+std::int32_t Sampler::sample(std::span<const float> logits, std::size_t k, SampleDetail& detail) {
+  if (logits.empty()) throw std::invalid_argument("sampler: empty logits");
+  k = std::min(k, kMaxAlternatives);
+  const std::span<const float> l = penalize(logits);
+  if (settings_.greedy()) {
+    const std::int32_t id = argmax(l);
+    top_of_softmax(l, k, id, detail);
+    return id;
+  }
   const double total = prepare(l);
+  const std::int32_t id = draw(total);
+  top_of_final(k, total, id, detail);
+  return id;
+}
+
+std::int32_t Sampler::draw(double total) {
   const double u = uniform() * total;
   double cum = 0.0;
   std::int32_t last_possible = cands_[0].id;
@@ -388,6 +406,56 @@ std::int32_t Sampler::sample(std::span<const float> logits) {
     if (cum > u) return cands_[i].id;
   }
   return last_possible;  // u rounded up to the total
+}
+
+void Sampler::top_of_final(std::size_t k, double total, std::int32_t id, SampleDetail& detail) {
+  detail.top.clear();
+  detail.p = 0;
+  for (std::size_t i = 0; i < final_; ++i) {
+    if (cands_[i].id == id) detail.p = cands_[i].weight / total;
+  }
+  const std::size_t n = std::min(k, final_);
+  if (!cands_sorted_) {
+    // Weight follows the logit, so the total order by logit is the order by probability.
+    const auto base = cands_.begin();
+    std::partial_sort(base, base + static_cast<std::ptrdiff_t>(n),
+                      base + static_cast<std::ptrdiff_t>(final_), Better{});
+  }
+  for (std::size_t i = 0; i < n && cands_[i].weight > 0.0f; ++i) {
+    detail.top.push_back({cands_[i].id, cands_[i].weight / total});
+  }
+}
+
+void Sampler::top_of_softmax(std::span<const float> logits, std::size_t k, std::int32_t id,
+                             SampleDetail& detail) {
+  detail.top.clear();
+  const float best = clean(logits[static_cast<std::size_t>(id)]);
+  if (!std::isfinite(best)) {
+    detail.p = 1.0;
+    detail.top.push_back({id, 1.0});
+    return;
+  }
+  // Terms below exp(-kNegligible) change the sum by less than the vocabulary times e^-40 (1e-12
+  // for 150 K tokens, far below what is kept: 1/65534), so they are skipped, and the rest is
+  // summed from float exponentials: this runs once per token of a greedy answer.
+  constexpr float kNegligible = 40.0f;
+  double sum = 0.0;
+  for (float x : logits) {
+    const float d = x - best;  // NaN compares false: skipped
+    if (d > -kNegligible) sum += std::exp(d);
+  }
+  detail.p = 1.0 / sum;
+  if (k == 0) return;
+  if (k < logits.size()) {
+    select_top_k(logits, k);
+  } else {
+    select_all(logits);
+    std::sort(cands_.begin(), cands_.end(), Better{});
+  }
+  for (const Candidate& c : cands_) {
+    const double p = std::exp(static_cast<double>(c.logit) - best) / sum;
+    if (p > 0.0) detail.top.push_back({c.id, p});
+  }
 }
 
 std::span<const TokenProb> Sampler::probabilities(std::span<const float> logits) {

@@ -59,6 +59,16 @@ struct TokenProb {
   double p;
 };
 
+// The most alternatives one sample reports (sample() with k), so that they stay cheap to collect
+// and to keep with every token of an answer.
+inline constexpr std::size_t kMaxAlternatives = 10;
+
+// What one sample chose, and what else it could have chosen (sample() with k).
+struct SampleDetail {
+  double p = 0;                // the chosen token's probability
+  std::vector<TokenProb> top;  // the k most probable tokens, descending (ties: ascending id)
+};
+
 class Sampler {
  public:
   explicit Sampler(SamplerSettings settings = {});
@@ -71,6 +81,13 @@ class Sampler {
   // A token from the logits of one step. Throws std::invalid_argument on empty logits and
   // std::out_of_range when the history holds a token outside the vocabulary.
   std::int32_t sample(std::span<const float> logits);
+  // The same token as sample(logits), drawing the same randomness, and in `detail` its
+  // probability and the min(k, kMaxAlternatives) most probable tokens of the distribution it was
+  // drawn from (probabilities() without the sort of all of it: O(m) in the surviving tokens, plus
+  // k log k). Greedy settings draw from a point mass, which says nothing: there the probabilities
+  // are the model's own after the penalties (softmax at temperature 1 over the whole vocabulary,
+  // O(vocabulary)), of which the argmax was taken; an infinite or all -inf step reports p = 1.
+  std::int32_t sample(std::span<const float> logits, std::size_t k, SampleDetail& detail);
 
   // The distribution sample() draws from for these logits: every token with a non-zero chance, in
   // descending probability (ties: ascending id), summing to 1. Consumes no randomness. Sorting it
@@ -106,6 +123,13 @@ class Sampler {
   std::size_t split_at_top_p_bucket(double target, double& cum);
   void cut_min_p();
   static std::int32_t argmax(std::span<const float> logits);
+  // One draw from cands_[0, final_) of total weight `total` (prepare()).
+  std::int32_t draw(double total);
+  // detail for the drawn token `id`: the top k of cands_[0, final_) (reorders them).
+  void top_of_final(std::size_t k, double total, std::int32_t id, SampleDetail& detail);
+  // detail for greedy's `id`: the top k of softmax(logits) at temperature 1.
+  void top_of_softmax(std::span<const float> logits, std::size_t k, std::int32_t id,
+                      SampleDetail& detail);
   double uniform();  // [0, 1) with 53 random bits
   std::size_t window() const;
   void push_history(std::int32_t token);

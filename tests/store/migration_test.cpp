@@ -3,6 +3,7 @@
 // current version.
 #include <gtest/gtest.h>
 
+#include "store/answer_tokens.h"
 #include "store/chat_store.h"
 #include "store/sqlite_db.h"
 #include "store/store_schema.h"
@@ -138,7 +139,82 @@ void write_version3(const std::filesystem::path& path) {
   db.exec(kVersion3Step);
 }
 
+// Version 4's step as released (reproducible answers and presets; frozen as the ones above):
+// the schema every history had before answers kept their tokens. Answer 2 gains a record.
+constexpr const char* kVersion4Step = R"sql(
+ALTER TABLE messages ADD COLUMN model_path TEXT;
+ALTER TABLE messages ADD COLUMN model_sha256 TEXT;
+ALTER TABLE messages ADD COLUMN engine_version TEXT;
+ALTER TABLE messages ADD COLUMN device TEXT;
+ALTER TABLE messages ADD COLUMN context_size INTEGER;
+ALTER TABLE messages ADD COLUMN prompt TEXT;
+CREATE INDEX messages_by_model ON messages(model_path) WHERE model_path IS NOT NULL;
+CREATE TABLE model_hashes (
+  path TEXT PRIMARY KEY, size_bytes INTEGER NOT NULL, mtime_ms INTEGER NOT NULL,
+  sha256 TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE presets (
+  name TEXT PRIMARY KEY, system_prompt TEXT NOT NULL DEFAULT '', temperature REAL NOT NULL,
+  top_p REAL NOT NULL, top_k INTEGER NOT NULL, min_p REAL NOT NULL, repeat_penalty REAL NOT NULL,
+  max_tokens INTEGER NOT NULL, seed_mode TEXT NOT NULL CHECK (seed_mode IN ('random', 'fixed')),
+  seed INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+ALTER TABLE conversations ADD COLUMN preset TEXT NOT NULL DEFAULT '';
+UPDATE messages SET model_path = '/m/old.gguf', model_sha256 = '', engine_version = '0.1.0',
+  device = 'llvmpipe', context_size = 512, prompt = 'What is a gramophone?' WHERE id = 2;
+INSERT INTO presets VALUES ('mine', 'Be terse.', 0.3, 0.9, 20, 0.05, 1.0, 128, 'random', 0);
+UPDATE conversations SET preset = 'mine' WHERE id = 7;
+PRAGMA user_version = 4;
+)sql";
+
+void write_version4(const std::filesystem::path& path) {
+  write_version3(path);
+  Database db = Database::open(path);
+  db.exec(kVersion4Step);
+}
+
 }  // namespace
+
+// The step to version 5 (answers keep their tokens) from a version-4 history: every row as it
+// was, old answers without tokens, and new answers keep theirs.
+TEST(Migration, Version4DatabaseUpgradesAndAnswersKeepTheirTokens) {
+  vkchat::test::TempDir dir;
+  write_version4(dir / "v4.db");
+  {
+    Database raw = Database::open(dir / "v4.db");
+    ASSERT_EQ(schema_version(raw), 4);
+  }
+  ChatStore store = ChatStore::open(dir / "v4.db");
+  {
+    Database raw = Database::open(dir / "v4.db");
+    EXPECT_EQ(schema_version(raw), kSchemaVersion);
+  }
+  EXPECT_EQ(store.integrity_check(), "ok");
+  const std::vector<Message> path = store.active_path(7);
+  ASSERT_EQ(path.size(), 2u);
+  EXPECT_EQ(path[1].content, "A phonograph playing shellac discs.");
+  EXPECT_EQ(path[1].reasoning, "Gramophones play discs");
+  ASSERT_TRUE(path[1].provenance.has_value());
+  EXPECT_EQ(path[1].provenance->device, "llvmpipe");
+  EXPECT_EQ(path[1].answer_tokens, "");
+  EXPECT_EQ(store.conversation(7).preset, "mine");
+  ASSERT_TRUE(store.preset("mine").has_value());
+  EXPECT_EQ(store.preset("mine")->settings.system_prompt, "Be terse.");
+  EXPECT_EQ(store.search("shellac").size(), 1u);
+
+  store.add_user_message(7, "And a wax cylinder?");
+  const Message answer = store.begin_assistant_message(7, SamplingSettings{});
+  const std::vector<AnswerToken> tokens = {
+      {5, 0.5, "Ed", false, {{5, 0.5, "Ed"}, {9, stored_probability(0.25), "A"}}},
+      {7, std::nullopt, "ison", false, {}}};
+  const std::string blob = encode_answer_tokens(tokens);
+  store.set_answer_tokens(answer.id, blob);
+  store.finish_assistant_message(answer.id, "Edison", 2, {});
+  EXPECT_EQ(store.message(answer.id).answer_tokens, blob);
+  EXPECT_EQ(decode_answer_tokens(store.active_path(7).back().answer_tokens), tokens);
+  EXPECT_EQ(store.message(2).answer_tokens, "");
+  store.set_answer_tokens(answer.id, "");  // none again: NULL
+  EXPECT_EQ(store.message(answer.id).answer_tokens, "");
+  EXPECT_THROW(store.set_answer_tokens(1, blob), StoreError);  // a user message
+}
 
 // The step to version 4 (reproducible answers) from a version-3 history: every row as it was
 // (its reasoning and switches too), old answers without provenance, and new answers record theirs.
@@ -152,7 +228,7 @@ TEST(Migration, Version3DatabaseUpgradesAndNewAnswersRecordTheirProvenance) {
   ChatStore store = ChatStore::open(dir / "v3.db");
   {
     Database raw = Database::open(dir / "v3.db");
-    EXPECT_EQ(schema_version(raw), 4);
+    EXPECT_EQ(schema_version(raw), kSchemaVersion);
   }
   EXPECT_EQ(store.integrity_check(), "ok");
   std::vector<Message> path = store.active_path(7);

@@ -30,6 +30,7 @@ FocusScope {
     required property string command     // the vkchat-cli line that writes it again
     required property string reasoning
     required property string reasoningSummary
+    required property var tokens  // a finished answer's tokens with their alternatives
     required property int index
 
     readonly property bool isUser: role === "user"
@@ -37,6 +38,14 @@ FocusScope {
     readonly property bool showActions: !streaming && (hover.hovered || activeFocus || (isAssistant && index === ListView.view.count - 1))
     property bool editing: false
     property bool copied: false
+    // The answer token by token (TokenView), open or not as the user left it.
+    property bool tokensOpen: expandedLimits["tokens:" + messageId] === true
+    readonly property bool showTokens: isAssistant && !streaming && tokens.length > 0 && tokensOpen
+
+    function toggleTokens() {
+        tokensOpen = !tokensOpen;
+        expandedLimits["tokens:" + messageId] = tokensOpen;
+    }
 
     // What is drawn: the first `limit` characters (0: the first few KB) as pieces.
     property int limit: expandedLimits[messageId] || 0
@@ -360,6 +369,21 @@ FocusScope {
             }
         }
 
+        // The answer token by token, with each token's alternatives.
+        TokenView {
+            visible: row.showTokens
+            Layout.fillWidth: true
+            Layout.leftMargin: 40
+            theme: row.theme
+            tokens: row.showTokens ? row.tokens : []
+            canBranch: row.chat.canSend
+            tint: row.expandedLimits["tint"] === true
+            onTintChanged: row.expandedLimits["tint"] = tint
+            onBranchRequested: function (tokenIndex, alternativeIndex) {
+                row.chat.branchFromTokenRequested(row.messageId, tokenIndex, alternativeIndex);
+            }
+        }
+
         // The rest of a long message.
         RowLayout {
             visible: row.plan.shown < row.plan.total
@@ -438,6 +462,13 @@ FocusScope {
                 visible: row.command.length > 0
                 opacity: row.showActions || actions.floating ? 1 : 0
                 onClicked: row.clipboard.copy(row.command)
+            }
+            IconButton {
+                glyph: "α"
+                tip: row.showTokens ? qsTr("Hide the tokens") : qsTr("Show the tokens and their alternatives")
+                visible: row.tokens.length > 0 && !row.streaming
+                opacity: row.showActions || actions.floating || row.showTokens ? 1 : 0
+                onClicked: row.toggleTokens()
             }
             BranchSwitcher {
                 visible: row.siblingCount > 1
