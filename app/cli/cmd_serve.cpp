@@ -11,11 +11,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -94,9 +97,64 @@ json usage_json(const chat::TurnResult& r) {
           {"total_tokens", r.stats.prompt_tokens + r.stats.tokens_generated}};
 }
 
+// A token as OpenAI's logprobs give it: its text, log-probability and UTF-8 bytes (a token may
+// hold part of a character: the bytes are exact, the text's invalid bytes are replaced on output).
+json token_logprob(const std::string& text, double p) {
+  json bytes = json::array();
+  for (const unsigned char c : text) bytes.push_back(c);
+  return {{"token", text},
+          {"logprob", p > 0 ? std::log(p) : -std::numeric_limits<double>::max()},
+          {"bytes", bytes}};
+}
+
+// Chat: {"content": [{token, logprob, bytes, top_logprobs: [...]}]}; completions (the legacy
+// API): {tokens, token_logprobs, top_logprobs: [{text: logprob}], text_offset}. null when the
+// request asked for none.
+json logprobs_json(const server::ChatRequest& req, std::span<const chat::TokenChoice> choices) {
+  if (req.top_logprobs < 0) return nullptr;
+  const auto top = static_cast<std::size_t>(req.top_logprobs);
+  if (req.is_chat) {
+    json content = json::array();
+    for (const chat::TokenChoice& c : choices) {
+      json t = token_logprob(c.text, c.p);
+      json alts = json::array();
+      for (std::size_t i = 0; i < std::min(top, c.alternatives.size()); ++i) {
+        alts.push_back(token_logprob(c.alternatives[i].text, c.alternatives[i].p));
+      }
+      t["top_logprobs"] = std::move(alts);
+      content.push_back(std::move(t));
+    }
+    return {{"content", std::move(content)}};
+  }
+  json tokens = json::array(), lps = json::array(), tops = json::array(), offsets = json::array();
+  std::size_t offset = 0;
+  for (const chat::TokenChoice& c : choices) {
+    tokens.push_back(c.text);
+    lps.push_back(token_logprob(c.text, c.p)["logprob"]);
+    json alts = json::object();
+    for (std::size_t i = 0; i < std::min(top, c.alternatives.size()); ++i) {
+      alts[c.alternatives[i].text] =
+          token_logprob(c.alternatives[i].text, c.alternatives[i].p)["logprob"];
+    }
+    tops.push_back(std::move(alts));
+    offsets.push_back(offset);
+    offset += c.text.size();
+  }
+  return {{"tokens", tokens},
+          {"token_logprobs", lps},
+          {"top_logprobs", tops},
+          {"text_offset", offsets}};
+}
+
+// JSON text for the wire: a token's text may hold part of a UTF-8 character, which is replaced.
+std::string wire(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json choice_json(const server::ChatRequest& req, const chat::TurnResult& r) {
-  json c = {
-      {"index", 0}, {"finish_reason", server::finish_reason(r.finish)}, {"logprobs", nullptr}};
+  json c = {{"index", 0},
+            {"finish_reason", server::finish_reason(r.finish)},
+            {"logprobs", logprobs_json(req, r.choices)}};
   if (req.is_chat) {
     c["message"] = {{"role", "assistant"}, {"content", r.text}};
     // As llama-server: present only when the model reasoned.
@@ -139,7 +197,7 @@ void handle_generate(server::SlotEngine& engine, const httplib::Request& hreq,
                   {"system_fingerprint", "vkchat"},
                   {"choices", json::array({choice_json(req, r)})},
                   {"usage", usage_json(r)}};
-      res.set_content(out.dump(), "application/json");
+      res.set_content(wire(out), "application/json");
     } catch (const std::exception& e) {
       send_error(res, 400, e.what(), "invalid_request_error");
     }
@@ -161,17 +219,17 @@ void handle_generate(server::SlotEngine& engine, const httplib::Request& hreq,
                     {"system_fingerprint", "vkchat"},
                     {"choices", choice.is_null() ? json::array() : json::array({choice})}};
           if (usage) c["usage"] = *usage;
-          return "data: " + c.dump() + "\n\n";
+          return "data: " + wire(c) + "\n\n";
         };
-        auto delta = [&](std::string_view text, bool first, bool reasoning = false) {
+        auto delta = [&](std::string_view text, bool first, bool reasoning = false,
+                         std::span<const chat::TokenChoice> choices = {}) {
+          const json lp = first || choices.empty() ? json(nullptr) : logprobs_json(req, choices);
           if (req.is_chat) {
             json d = {{reasoning ? "reasoning_content" : "content", text}};
             if (first) d["role"] = "assistant";
-            return json{
-                {"index", 0}, {"delta", d}, {"finish_reason", nullptr}, {"logprobs", nullptr}};
+            return json{{"index", 0}, {"delta", d}, {"finish_reason", nullptr}, {"logprobs", lp}};
           }
-          return json{
-              {"index", 0}, {"text", text}, {"finish_reason", nullptr}, {"logprobs", nullptr}};
+          return json{{"index", 0}, {"text", text}, {"finish_reason", nullptr}, {"logprobs", lp}};
         };
         // Events are queued while the slot holds the device and written between tokens without
         // it, so that a slow client never holds up the other slots.
@@ -189,7 +247,7 @@ void handle_generate(server::SlotEngine& engine, const httplib::Request& hreq,
           const chat::TurnResult r = engine.run(
               **held, req,
               [&](const chat::Piece& p) {
-                if (alive) queued += event(delta(p.text, false, p.reasoning), nullptr);
+                if (alive) queued += event(delta(p.text, false, p.reasoning, p.choices), nullptr);
               },
               flush);
           json last = delta("", false);

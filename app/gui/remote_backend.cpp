@@ -3,6 +3,7 @@
 #include <QObject>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <utility>
 
 #include "util/errors.h"
@@ -116,11 +117,31 @@ GenerationResult RemoteBackend::generate(const GenerationRequest& request, Answe
   std::optional<Clock::time_point> first, last, reasoningStart, answerStart;
   int count = 0;
   int reasoningCount = 0;
+  // The server's token probabilities as the answer's tokens (the window's token view): its
+  // tokens' text and probabilities, with no ids (the OpenAI API sends none), so they show and
+  // tint but cannot start a branch.
+  std::vector<store::AnswerToken> answerTokens;
+  const auto keep_tokens = [&](const remote::Delta& d) {
+    if (request.alternatives <= 0) return;
+    const auto k = static_cast<std::size_t>(request.alternatives);
+    for (const remote::TokenLogprob& lp : d.logprobs) {
+      store::AnswerToken t;
+      t.p = std::exp(lp.logprob);
+      t.text = lp.token;
+      t.reasoning = !d.reasoning.empty();
+      for (const auto& [text, logprob] : lp.top) {
+        if (t.alternatives.size() == k) break;
+        t.alternatives.push_back({0, std::exp(logprob), text});
+      }
+      answerTokens.push_back(std::move(t));
+    }
+  };
   const auto on_delta = [&](const remote::Delta& d) {
     if (stop_ && stop_->load()) throw Cancelled("stopped");
     const Clock::time_point now = Clock::now();
     if (!first) first = now;
     last = now;
+    keep_tokens(d);
     // One token a chunk (llama-server, vkchat serve, vLLM); the probabilities count exactly.
     const int tokens = d.logprobs.empty() ? 1 : static_cast<int>(d.logprobs.size());
     if (!d.reasoning.empty()) {
@@ -137,6 +158,7 @@ GenerationResult RemoteBackend::generate(const GenerationRequest& request, Answe
   };
   const auto stopped = [&](store::FinishReason reason, QString error) {
     sink.keepStreamed(result);
+    result.answerTokens = answerTokens;
     result.stats.finish_reason = reason;
     result.error = std::move(error);
     if (first) result.stats.time_to_first_token_ms = ms_between(start, *first);
@@ -165,6 +187,7 @@ GenerationResult RemoteBackend::generate(const GenerationRequest& request, Answe
     return stopped(store::FinishReason::Error, error_text(e));
   }
   sink.keepStreamed(result);
+  result.answerTokens = std::move(answerTokens);
   result.stats.finish_reason = finish_of(end.finish_reason);
   if (end.completion_tokens > 0) result.tokenCount = end.completion_tokens;
   result.reasoningTokens = reasoningCount;

@@ -135,13 +135,28 @@ ChatRequest parse_chat_request(std::string_view body, bool is_chat) {
       j["stream_options"].contains("include_usage")) {
     r.include_usage = bool_field(j["stream_options"], "include_usage");
   }
-  if (j.contains("logprobs") && !j["logprobs"].is_null() && !j["logprobs"].is_boolean() &&
-      !is_chat && !j["logprobs"].is_number_integer()) {
-    throw RequestError("logprobs", "'logprobs' must be a boolean");
+  // Chat: logprobs a boolean, top_logprobs the alternatives; completions (the legacy API):
+  // logprobs the number of alternatives.
+  if (j.contains("logprobs") && !j["logprobs"].is_null()) {
+    const json& lp = j["logprobs"];
+    if (is_chat) {
+      if (bool_field(j, "logprobs")) r.top_logprobs = 0;
+    } else if (lp.is_number_integer()) {
+      const std::int64_t n = lp.get<std::int64_t>();
+      if (n < 0 || n > 20) throw RequestError("logprobs", "'logprobs' must be 0 to 20");
+      r.top_logprobs = static_cast<int>(n);
+    } else if (lp.is_boolean()) {
+      if (lp.get<bool>()) r.top_logprobs = 0;
+    } else {
+      throw RequestError("logprobs", "'logprobs' must be an integer");
+    }
   }
   if (j.contains("top_logprobs") && !j["top_logprobs"].is_null()) {
-    integer_field(j, "top_logprobs");
+    const std::int64_t n = integer_field(j, "top_logprobs");
+    if (n < 0 || n > 20) throw RequestError("top_logprobs", "'top_logprobs' must be 0 to 20");
+    if (r.top_logprobs >= 0) r.top_logprobs = static_cast<int>(n);
   }
+  if (r.top_logprobs > kMaxTopLogprobs) r.top_logprobs = kMaxTopLogprobs;
   // Template switches: OpenAI's reasoning_effort, and chat_template_kwargs as llama-server and
   // vLLM take them (only enable_thinking and reasoning_effort are used; other keys are ignored).
   const auto effort = [&](const json& obj, const char* field) {

@@ -8,7 +8,8 @@
 //   messages (chat; array of {role, content}) or prompt (completions; a string), temperature,
 //   top_p, top_k, min_p, seed, max_tokens / max_completion_tokens, stop (string or array),
 //   presence_penalty, frequency_penalty, repeat_penalty, stream, stream_options.include_usage,
-//   logprobs, top_logprobs (accepted; see README: not returned yet), reasoning_effort,
+//   logprobs (chat: a boolean; completions: the number of alternatives), top_logprobs (0 to 20;
+//   at most kMaxTopLogprobs are answered), reasoning_effort,
 //   chat_template_kwargs.enable_thinking / .reasoning_effort, and a message's reasoning_content
 //   (or "reasoning") for an earlier answer's reasoning.
 #pragma once
@@ -46,7 +47,14 @@ struct ChatRequest {
   bool stream = false;
   bool include_usage = false;
   chat::TemplateSwitches switches;  // enable_thinking, reasoning_effort
+  // logprobs asked for: each token's log-probability and this many alternatives (at most
+  // kMaxTopLogprobs); -1: none.
+  int top_logprobs = -1;
 };
+
+// The most alternatives per token a response carries (the sampler's sampler::kMaxAlternatives);
+// a request for more (OpenAI allows 20) gets this many.
+inline constexpr int kMaxTopLogprobs = 10;
 
 // `body`: the request's JSON text. Throws RequestError.
 ChatRequest parse_chat_request(std::string_view body, bool is_chat);

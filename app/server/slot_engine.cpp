@@ -1,6 +1,7 @@
 // The slots' ChatSessions and a request's run in one of them, yielding the device between tokens.
 #include "server/slot_engine.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 
@@ -47,6 +48,9 @@ chat::TurnResult SlotEngine::run(SlotPool::Lease& lease, const ChatRequest& req,
   o.max_tokens = req.max_tokens;
   o.stop_strings = req.stop;
   o.split_reasoning = req.is_chat;
+  // Each token's probability and its alternatives, for logprobs (at least one: the token's own).
+  o.alternatives =
+      req.top_logprobs >= 0 ? static_cast<std::size_t>(std::max(req.top_logprobs, 1)) : 0;
   o.switches = switches_;
   if (req.switches.enable_thinking) o.switches.enable_thinking = req.switches.enable_thinking;
   if (!req.switches.reasoning_effort.empty()) {

@@ -372,10 +372,16 @@ TurnResult ChatSession::run_turn(std::vector<Message> conv, std::uint64_t seed,
     if (id && tok_->is_hidden(*id)) markers.push_back(*id);
   }
   decoder.render_also(std::move(markers));
+  std::size_t choices_shown = 0;  // res.choices already handed to a piece
   auto show = [&](const std::string& text, bool is_reasoning) {
     if (text.empty()) return;
     (is_reasoning ? res.reasoning : res.text) += text;
-    if (on_piece) on_piece({text, static_cast<std::int64_t>(res.tokens.size()), is_reasoning});
+    const std::span<const TokenChoice> fresh =
+        std::span<const TokenChoice>(res.choices).subspan(choices_shown);
+    choices_shown = res.choices.size();
+    if (on_piece) {
+      on_piece({text, static_cast<std::int64_t>(res.tokens.size()), is_reasoning, fresh});
+    }
   };
   auto emit = [&](const std::string& text) {
     if (text.empty()) return;

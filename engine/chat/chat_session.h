@@ -196,6 +196,10 @@ struct Piece {
   std::string_view text;
   std::int64_t tokens = 0;
   bool reasoning = false;
+  // With ChatOptions::alternatives > 0: the tokens generated since the previous piece (their
+  // text is this piece's, or held back for a later one: stop strings, incomplete characters),
+  // so that a stream can report each token's probability with the text it carries.
+  std::span<const TokenChoice> choices;
 };
 using OnPiece = std::function<void(const Piece&)>;
 // Prefill progress: prompt tokens read so far, and all that are to be read (after the reuse).

@@ -80,6 +80,36 @@ check('completions', async () => {
   assert.equal(r.object, 'text_completion');
   assert.equal(r.usage.completion_tokens, 8);
 });
+check('logprobs: each token with its log-probability and top_logprobs, streamed and not', async () => {
+  const ask = { messages: msgs, max_tokens: 12, seed: 3, temperature: 0.8, logprobs: true, top_logprobs: 3 };
+  const r = await client.chat.completions.create(ask);
+  const content = r.choices[0].logprobs.content;
+  assert.equal(content.length, 12, 'one entry per generated token');
+  for (const t of content) {
+    assert.ok(t.logprob <= 0 && Number.isFinite(t.logprob), `logprob ${t.logprob}`);
+    assert.deepEqual(Buffer.from(t.bytes).toString('latin1').length, t.bytes.length);
+    assert.equal(t.top_logprobs.length, 3);
+    for (let i = 1; i < 3; ++i) assert.ok(t.top_logprobs[i - 1].logprob >= t.top_logprobs[i].logprob);
+  }
+  // The tokens' bytes are the answer's (no stop string here).
+  const bytes = Buffer.concat(content.map((t) => Buffer.from(t.bytes)));
+  assert.equal(bytes.toString('utf8'), r.choices[0].message.content);
+  // Streamed: the same tokens, each chunk with those whose text it carries.
+  const s = await client.chat.completions.create({ ...ask, stream: true });
+  const streamed = [];
+  for await (const c of s) {
+    if (c.choices.length && c.choices[0].logprobs) streamed.push(...c.choices[0].logprobs.content);
+  }
+  assert.deepEqual(streamed.map((t) => t.bytes), content.map((t) => t.bytes));
+  // Without logprobs: null, as OpenAI answers.
+  const plain = await client.chat.completions.create({ messages: msgs, max_tokens: 4 });
+  assert.equal(plain.choices[0].logprobs, null);
+  // The legacy completions API: logprobs N.
+  const c = await client.completions.create({ model: NAME, prompt: 'Once upon a time', max_tokens: 5, logprobs: 2 });
+  assert.equal(c.choices[0].logprobs.tokens.length, 5);
+  const alts = Object.keys(c.choices[0].logprobs.top_logprobs[0]).length;  // texts may repeat
+  assert.ok(alts >= 1 && alts <= 2, `${alts} alternatives`);
+});
 check('401 on a wrong key', async () => {
   const bad = new OpenAI({ apiKey: 'wrong', baseURL: `${base}/v1`, maxRetries: 0, httpAgent: agent });
   await assert.rejects(bad.models.list(), (e) => e.status === 401);

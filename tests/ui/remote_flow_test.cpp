@@ -210,6 +210,20 @@ TEST_F(RemoteFlow, ChatsStopsAndRegeneratesThroughTheServer) {
   EXPECT_EQ(saved.stats->finish_reason, store::FinishReason::Length);  // 24 tokens
   EXPECT_EQ(saved.token_count, 24);
   EXPECT_GT(saved.stats->time_to_first_token_ms, 0);
+  // The server's logprobs as the answer's tokens (the token view): text, probability and the
+  // alternatives the window asks for (5 by default).
+  const std::vector<store::AnswerToken> tokens =
+      store::decode_answer_tokens(saved.answer_tokens).value_or(std::vector<store::AnswerToken>{});
+  ASSERT_EQ(tokens.size(), 24u);
+  std::string joined;
+  for (const store::AnswerToken& t : tokens) {
+    ASSERT_TRUE(t.p.has_value());
+    EXPECT_GT(*t.p, 0);
+    EXPECT_LE(*t.p, 1);
+    EXPECT_EQ(t.alternatives.size(), 5u);
+    joined += t.text;
+  }
+  EXPECT_EQ(QString::fromStdString(joined), answer.content);
   ASSERT_TRUE(saved.provenance.has_value());
   EXPECT_EQ(QString::fromStdString(saved.provenance->model_path), serve.model());
   EXPECT_EQ(QString::fromStdString(saved.provenance->device), serve.url());
