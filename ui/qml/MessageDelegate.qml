@@ -112,11 +112,25 @@ FocusScope {
         }
         // The rest on the next turns of the event loop, so that input and frames come between.
         if (pieces.count < target.length)
-            Qt.callLater(appendSome);
+            appendLater.restart();
     }
 
     onPlanChanged: syncPieces()
-    Component.onCompleted: Qt.callLater(syncPieces)
+    Component.onCompleted: syncLater.restart()
+
+    // Zero-interval timers rather than Qt.callLater: a delegate that scrolls out of the view (and
+    // is destroyed) before its turn comes takes its timers with it, where a queued callLater
+    // would still run the function in a context that is gone ("not a function" errors).
+    Timer {
+        id: syncLater
+        interval: 0
+        onTriggered: row.syncPieces()
+    }
+    Timer {
+        id: appendLater
+        interval: 0
+        onTriggered: row.appendSome()
+    }
 
     implicitHeight: column.implicitHeight
     activeFocusOnTab: true
