@@ -160,6 +160,16 @@ TEST_F(Serving, APortInUseSaysSo) {
                 .arg(taken.serverPort()));
   // The window still chats.
   EXPECT_TRUE(c_->chat()->canSend());
+
+  // Taken by another cpp-httplib server (vkchat-cli serve binds with SO_REUSEPORT): in use too,
+  // not shared with it.
+  const int port = free_port();
+  httplib::Server other;
+  ASSERT_TRUE(other.bind_to_port("127.0.0.1", port));
+  serveOn(port, {});
+  EXPECT_FALSE(serving().serving());
+  EXPECT_TRUE(serving().statusText().contains(QStringLiteral("port %1 is in use").arg(port)))
+      << serving().statusText().toStdString();
 }
 
 }  // namespace
