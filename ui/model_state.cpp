@@ -28,7 +28,8 @@ QHash<int, QByteArray> RecentModelList::roleNames() const {
           {SizeTextRole, "sizeText"}};
 }
 
-ModelState::ModelState(QObject* parent) : QObject(parent), recent_(this), servers_(this) {
+ModelState::ModelState(QObject* parent)
+    : QObject(parent), recent_(this), servers_(this), serving_(this) {
   connect(&recent_, &QAbstractItemModel::rowsInserted, this, &ModelState::recentChanged);
   connect(&recent_, &QAbstractItemModel::rowsRemoved, this, &ModelState::recentChanged);
   connect(&recent_, &QAbstractItemModel::rowsMoved, this, &ModelState::recentChanged);

@@ -9,6 +9,7 @@
 
 #include "keyed_list_model.h"
 #include "server_connections.h"
+#include "serving_state.h"
 
 namespace vkchat::ui {
 
@@ -77,6 +78,8 @@ class ModelState : public QObject {
   Q_PROPERTY(QString lastModelPath READ lastModelPath NOTIFY recentChanged)
   Q_PROPERTY(bool remote READ remote NOTIFY infoChanged)
   Q_PROPERTY(ServerConnections* servers READ servers CONSTANT)
+  // The server switch: the loaded model served over OpenAI's API.
+  Q_PROPERTY(ServingState* serving READ serving CONSTANT)
 
  public:
   enum class Phase { Empty, Loading, Ready };
@@ -111,6 +114,7 @@ class ModelState : public QObject {
   RecentModelList* recent() { return &recent_; }
   bool remote() const { return info_.remote; }
   ServerConnections* servers() { return &servers_; }
+  ServingState* serving() { return &serving_; }
   // The model opened last, offered again at start; empty when there is none.
   QString lastModelName() const;
   QString lastModelPath() const;
@@ -149,6 +153,7 @@ class ModelState : public QObject {
   QString hashProblem_;
   RecentModelList recent_;
   ServerConnections servers_;
+  ServingState serving_;
 };
 
 }  // namespace vkchat::ui

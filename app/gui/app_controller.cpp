@@ -8,7 +8,8 @@ AppController::AppController(StoreThread& store, QObject* parent)
       conversationsPart_(state_, conversations_),
       settingsPart_(state_, settings_),
       chatPart_(state_, chat_),
-      modelPart_(state_, model_) {
+      modelPart_(state_, model_),
+      servingPart_(state_, *model_.serving()) {
   qRegisterMetaType<GenerationRequest>();
   qRegisterMetaType<GenerationResult>();
   qRegisterMetaType<LoadedModel>();
@@ -29,6 +30,8 @@ AppController::AppController(StoreThread& store, QObject* parent)
   connect(&chatPart_, &ChatController::measureContextRequested, this,
           &AppController::measureContextRequested);
   connect(&chatPart_, &ChatController::cancelRequested, this, &AppController::cancelRequested);
+  connect(&servingPart_, &ServingController::servingRequested, this,
+          &AppController::servingRequested);
 
   connect(&store, &StoreThread::opened, this, &AppController::onStoreOpened);
   connect(&store, &StoreThread::openFailed, this, &AppController::onStoreOpenFailed);
@@ -82,6 +85,7 @@ void AppController::onStoreOpened() {
   chatPart_.updateSendBlocked();
   modelPart_.refreshRecent();
   settingsPart_.refreshPresets();
+  servingPart_.onStoreOpened();
   // Start on the most recent conversation, with its persisted settings.
   state_.store.run(
       this,
@@ -152,6 +156,10 @@ void AppController::onRemoteModelsListed(qint64 requestId, const QStringList& mo
 }
 void AppController::onContextMeasured(qint64 requestId, const ContextMeasure& measure) {
   chatPart_.onContextMeasured(requestId, measure);
+}
+
+void AppController::onServingChanged(const QString& url, bool keyRequired, const QString& problem) {
+  servingPart_.onServingChanged(url, keyRequired, problem);
 }
 
 }  // namespace vkchat::gui

@@ -2,11 +2,12 @@
 // (on the GUI thread). It never blocks: every store call is a job on the store thread and every
 // engine call a queued request to the worker.
 //
-// The work is done by four parts, one per concern, each a file pair beside this one:
+// The work is done by five parts, one per concern, each a file pair beside this one:
 //   ConversationsController  the sidebar, the Trash, the history file's state;
 //   SettingsController       the settings panel: per-conversation settings and the defaults;
 //   ChatController           the branch on screen and the answers streamed into it;
-//   ModelController          loading a model, its context size, the recent models.
+//   ModelController          loading a model, its context size, the recent models;
+//   ServingController        the server switch: the loaded model served over OpenAI's API.
 // They share ControllerState (the store, the status line, what is open and on screen); what one
 // needs from another is its Links, wired here and nowhere else. Conversions between the store's,
 // the view-models' and the engine's types are in view_mapping.h.
@@ -28,6 +29,7 @@
 #include "inference_types.h"
 #include "model_controller.h"
 #include "model_state.h"
+#include "serving_controller.h"
 #include "settings_controller.h"
 #include "store_thread.h"
 
@@ -64,6 +66,7 @@ class AppController : public QObject {
   void cancelRequested(qint64 requestId);
   void connectRemoteRequested(qint64 requestId, const vkchat::gui::RemoteConnection& connection);
   void listRemoteModelsRequested(qint64 requestId, const QString& url, const QString& apiKey);
+  void servingRequested(bool on, int port, const QString& apiKey, bool keyGiven);
 
  public slots:
   // From the worker.
@@ -78,6 +81,7 @@ class AppController : public QObject {
   void onPrefillProgress(qint64 requestId, int done, int total);
   void onContextMeasured(qint64 requestId, const vkchat::gui::ContextMeasure& measure);
   void onRemoteModelsListed(qint64 requestId, const QStringList& models, const QString& error);
+  void onServingChanged(const QString& url, bool keyRequired, const QString& problem);
 
  private:
   void link();
@@ -96,6 +100,7 @@ class AppController : public QObject {
   SettingsController settingsPart_;
   ChatController chatPart_;
   ModelController modelPart_;
+  ServingController servingPart_;
 };
 
 }  // namespace vkchat::gui

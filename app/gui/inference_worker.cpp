@@ -19,6 +19,7 @@
 #include "view_mapping.h"
 #include "vk/device_info.h"
 #include "vk/instance.h"
+#include "worker_engine.h"
 
 namespace vkchat::gui {
 namespace {
@@ -65,21 +66,8 @@ LoadedModel loaded_model(const llm::Model& model, const chat::ChatSession& sessi
 
 }  // namespace
 
-// The local engine as the worker's backend: the model file loaded on the device and its chat
-// session (loading is the worker's: load(), startSession()).
-struct InferenceWorker::Engine : InferenceBackend {
-  // Declared in destruction order: the session before the model it runs on.
-  std::unique_ptr<llm::Model> model;
-  std::unique_ptr<chat::ChatSession> session;
-  QString path;  // the loaded model's file
-
-  ~Engine() override { session.reset(); }
-
-  GenerationResult generate(const GenerationRequest& request, AnswerSink& sink) override;
-  std::optional<ContextMeasure> measure(const GenerationRequest& request) override;
-};
-
 std::optional<ContextMeasure> InferenceWorker::Engine::measure(const GenerationRequest& request) {
+  const std::lock_guard turn(turns);
   chat::ChatOptions options = session->options();
   options.max_tokens = request.sampling.max_tokens;
   session->set_options(std::move(options));
@@ -100,15 +88,28 @@ GenerationResult InferenceWorker::Engine::generate(const GenerationRequest& requ
   options.switches = template_switches(request);
   options.split_reasoning = true;
   options.alternatives = static_cast<std::size_t>(std::max(request.alternatives, 0));
+  // The device is the served slot's too: this session holds it while it computes and hands it
+  // over between tokens and prefill chunks, as the slots do (slot_pool.h). Uncontended (not
+  // serving, or no request) it costs a lock per token.
+  std::unique_lock turn(turns);
+  const auto yield = [&turn] {
+    turn.unlock();
+    turn.lock();
+  };
   session->set_options(std::move(options));
   session->set_messages(messages_of(request.turns));
   session->set_prefill_progress([&](std::int64_t done, std::int64_t total) {
     sink.prefill(static_cast<int>(done), static_cast<int>(total));
+    yield();
   });
-  // The progress callback refers to `sink`: gone with this call, however it ends.
-  struct ClearProgress {
+  session->set_between_tokens(yield);
+  // The hooks refer to `sink` and `turn`: gone with this call, however it ends.
+  struct ClearHooks {
     chat::ChatSession& s;
-    ~ClearProgress() { s.set_prefill_progress({}); }
+    ~ClearHooks() {
+      s.set_prefill_progress({});
+      s.set_between_tokens({});
+    }
   } clear{*session};
   const auto onPiece = [&](const chat::Piece& piece) {
     sink.piece(piece.text, piece.reasoning, static_cast<int>(piece.tokens));
@@ -246,6 +247,7 @@ const std::atomic<bool>* InferenceWorker::begin(qint64 requestId) {
 }
 
 void InferenceWorker::releaseEngine() {
+  engine_->served.reset();  // it serves the model that goes
   engine_->session.reset();
   engine_->model.reset();
   engine_->path.clear();
@@ -322,6 +324,9 @@ void InferenceWorker::load(qint64 requestId, const QString& path, int contextSiz
 
 void InferenceWorker::loadModel(qint64 requestId, const QString& path, int contextSize) {
   begin(requestId);
+  // The served slot shares the model and its memory: it stops while the model (or its context)
+  // changes and serves whatever is loaded afterwards (applyServing).
+  stopServingFor(tr("a model is loading"));
   try {
     if (engine_->model && engine_->path == path) {
       // The same file with another context: a new session; the old one's memory goes first.
@@ -346,6 +351,7 @@ void InferenceWorker::loadModel(qint64 requestId, const QString& path, int conte
         tr("Could not load %1: %2").arg(QFileInfo(path).fileName(), QString::fromUtf8(e.what())));
   }
   running_.store(0);
+  applyServing();
 }
 
 void InferenceWorker::measureContext(const GenerationRequest& request) {
@@ -467,6 +473,7 @@ void InferenceWorker::connectRemote(qint64 requestId, const RemoteConnection& co
         tr("Could not connect to %1: %2").arg(connection.url, QString::fromUtf8(e.what())));
   }
   running_.store(0);
+  applyServing();  // a server's model is not served on; a failed connection keeps the local one
 }
 
 WorkerThread::WorkerThread(AppController& controller, int device, double prefillChunkSeconds,
@@ -512,6 +519,10 @@ WorkerThread::WorkerThread(AppController& controller, int device, double prefill
                    &AppController::onContextMeasured, Qt::QueuedConnection);
   QObject::connect(w, &InferenceWorker::remoteModelsListed, &controller,
                    &AppController::onRemoteModelsListed, Qt::QueuedConnection);
+  QObject::connect(&controller, &AppController::servingRequested, w, &InferenceWorker::setServing,
+                   Qt::QueuedConnection);
+  QObject::connect(w, &InferenceWorker::servingChanged, &controller,
+                   &AppController::onServingChanged, Qt::QueuedConnection);
   thread_.start();
   QMetaObject::invokeMethod(w, &InferenceWorker::probeDevice, Qt::QueuedConnection);
 }

@@ -12,6 +12,12 @@
 // OpenAI-compatible server (connectRemote, RemoteBackend). Either replaces the other once it is
 // ready; the rest of the worker, and the controller, do not tell them apart. API keys given with
 // a connection are kept in the SecretStore handed in (none: not kept).
+//
+// The server switch (setServing): while it is on, the local model is also served over OpenAI's
+// API on 127.0.0.1 (LocalServer, one slot beside the window's session, taking turns on the
+// device with it). A load stops it and the model loaded afterwards (the new one, or the old one
+// when the load failed) is served again on the same port; a remote model is not served.
+// servingChanged() says after each change what is served, or why nothing is.
 #pragma once
 #include <QObject>
 #include <QString>
@@ -77,6 +83,10 @@ class InferenceWorker : public QObject {
   // Renders and tokenizes the request's turns (ending with the user's message) under the context
   // policy, evaluating nothing: contextMeasured.
   void measureContext(const vkchat::gui::GenerationRequest& request);
+  // The server switch: on, serve the local model on 127.0.0.1:port (0: a free port) with
+  // `apiKey` (empty: none needed); keyGiven false: the key kept from before (in the
+  // SecretStore), else `apiKey` is kept for next time.
+  void setServing(bool on, int port, const QString& apiKey, bool keyGiven);
 
  signals:
   void loadProgress(qint64 requestId, double fraction);
@@ -92,6 +102,9 @@ class InferenceWorker : public QObject {
   void generationFinished(const vkchat::gui::GenerationResult& result);
   void contextMeasured(qint64 requestId, const vkchat::gui::ContextMeasure& measure);
   void remoteModelsListed(qint64 requestId, const QStringList& models, const QString& error);
+  // What the server switch serves: the URL (empty: nothing), whether it asks for an API key,
+  // and why nothing is served (or, with a URL, a note on it); both empty: the switch is off.
+  void servingChanged(const QString& url, bool keyRequired, const QString& problem);
 
  private:
   // Marks `requestId` as the one running and returns the flag the engine checks for it (already
@@ -105,6 +118,10 @@ class InferenceWorker : public QObject {
   InferenceBackend* backend();
   // The API key for `url`: `given`, else the one kept for it.
   std::string keyFor(const QString& url, const QString& given, bool keyGiven);
+  // Serves what the switch asks for, given what is loaded now, and says so (servingChanged).
+  void applyServing();
+  // Stops the server (if it runs) while the model changes; `why` completes "Not serving while".
+  void stopServingFor(const QString& why);
 
   struct Engine;  // the engine's model and chat session; only the .cpp sees engine types
   std::unique_ptr<Engine> engine_;
@@ -119,6 +136,11 @@ class InferenceWorker : public QObject {
   std::atomic<qint64> cancelled_{0};
   std::atomic<bool> closing_{false};
   std::atomic<int> alternatives_{kDefaultAlternatives};
+  // The server switch, as last set (worker thread only).
+  bool serveOn_ = false;
+  int servePort_ = 0;
+  std::string serveKey_;
+  QString serveNote_;  // a note on serving (the key could not be kept)
 };
 
 // The worker on its own thread, connected to the controller. Destroying it stops what runs, and

@@ -1,6 +1,6 @@
 // The OpenAI chat API mapped onto engine/chat: a /v1/chat/completions or /v1/completions body
 // parsed into what ChatSession needs, and the response objects it answers with. No HTTP here, so
-// the mapping is testable on its own; app/cli/cmd_serve.cpp puts it behind cpp-httplib.
+// the mapping is testable on its own; openai_server.h puts it behind cpp-httplib.
 //
 // Contract: parse_chat_request() accepts the fields below and ignores unknown ones; a field of the
 // wrong type or out of range throws RequestError naming it (the server answers 400 with OpenAI's

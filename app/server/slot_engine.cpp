@@ -17,9 +17,13 @@ struct SlotEngine::Slot {
 
 SlotEngine::SlotEngine(llm::Model& model, std::string name, std::size_t slots,
                        std::size_t queue_limit, chat::TemplateSwitches switches,
-                       const std::function<void(chat::ChatSession&)>& setup)
-    : name_(std::move(name)), switches_(std::move(switches)), pool_(slots, queue_limit) {
-  check_slots_fit(model.summary().memory, slots, model.memory_budget(), model.summary().device);
+                       const std::function<void(chat::ChatSession&)>& setup, SlotSharing sharing)
+    : name_(std::move(name)),
+      switches_(std::move(switches)),
+      pool_(slots, queue_limit),
+      device_(sharing.device ? *sharing.device : own_device_) {
+  check_slots_fit(model.summary().memory, slots + sharing.other_sessions, model.memory_budget(),
+                  model.summary().device);
   slots_.reserve(slots);
   for (std::size_t i = 0; i < slots; ++i) {
     slots_.push_back(std::make_unique<Slot>(model));

@@ -72,6 +72,7 @@ class SlotPool {
   std::optional<Lease> acquire(std::string_view key);
 
   std::size_t size() const { return slots_.size(); }
+  std::size_t queue_limit() const { return queue_limit_; }
   std::size_t waiting() const;
   std::size_t busy() const;
 

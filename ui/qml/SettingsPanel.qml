@@ -1,5 +1,5 @@
 // The right panel: the loaded model's facts, then the current conversation's sampler settings and
-// system prompt, presets, with Reset to defaults and Save as defaults.
+// system prompt, presets, with Reset to defaults and Save as defaults; last the server switch.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -450,6 +450,77 @@ Rectangle {
                         Accessible.name: qsTr("Save these settings as the defaults for new chats")
                         onClicked: panel.settings.saveAsDefaultsRequested()
                     }
+                }
+
+                // The server switch: the loaded model served over OpenAI's API on this machine
+                // (the routes of vkchat-cli serve), beside this chat; kept for next time.
+                SectionLabel {
+                    text: qsTr("Server")
+                }
+                RowLayout {
+                    Layout.fillWidth: true
+                    Label {
+                        Layout.fillWidth: true
+                        text: qsTr("Serve over the OpenAI API")
+                        wrapMode: Text.WordWrap
+                        color: panel.theme.text
+                    }
+                    Switch {
+                        id: serveSwitch
+                        objectName: "serveSwitch"
+                        checked: panel.modelState.serving.enabled
+                        Accessible.name: qsTr("Serve the loaded model over the OpenAI API")
+                        onToggled: {
+                            if (checked)
+                                panel.modelState.serving.serveRequested(servePort.value, serveKey.text, serveKey.edited);
+                            else
+                                panel.modelState.serving.stopRequested();
+                        }
+                    }
+                }
+                RowLayout {
+                    Layout.fillWidth: true
+                    Label {
+                        Layout.fillWidth: true
+                        text: qsTr("Port on 127.0.0.1")
+                        color: panel.theme.text
+                    }
+                    SpinBox {
+                        id: servePort
+                        objectName: "servePort"
+                        from: panel.modelState.serving.portMin
+                        to: panel.modelState.serving.portMax
+                        value: panel.modelState.serving.port
+                        editable: true
+                        enabled: !panel.modelState.serving.enabled
+                        focusPolicy: Qt.StrongFocus
+                        // A port, not a quantity: no thousands separator.
+                        textFromValue: (v, locale) => String(v)
+                        valueFromText: (text, locale) => Number(text)
+                        Accessible.name: qsTr("Server port")
+                    }
+                }
+                TextField {
+                    id: serveKey
+                    objectName: "serveKey"
+                    // Typed (or cleared) by the user: that key is used and kept; else the kept one.
+                    property bool edited: false
+                    Layout.fillWidth: true
+                    enabled: !panel.modelState.serving.enabled
+                    echoMode: TextInput.Password
+                    placeholderText: edited ? qsTr("No API key") : qsTr("API key (optional)")
+                    Accessible.name: qsTr("API key the server asks for")
+                    onTextEdited: edited = true
+                }
+                Label {
+                    objectName: "serveStatus"
+                    Layout.fillWidth: true
+                    Layout.bottomMargin: 16
+                    visible: text.length > 0
+                    text: panel.modelState.serving.statusText
+                    textFormat: Text.PlainText
+                    wrapMode: Text.WrapAnywhere
+                    color: panel.modelState.serving.serving ? panel.theme.good : panel.theme.mutedText
                 }
             }
         }

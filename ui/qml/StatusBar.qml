@@ -39,6 +39,17 @@ Rectangle {
             Layout.maximumWidth: Math.min(280, implicitWidth)
             Accessible.name: qsTr("Device: %1").arg(bar.status.deviceText)
         }
+        // The server switch's state, while it is on (the settings panel has the switch).
+        Label {
+            objectName: "servingStatus"
+            visible: bar.modelState.serving.enabled && text.length > 0
+            text: "⇄ " + bar.modelState.serving.statusText
+            color: bar.modelState.serving.serving ? bar.theme.mutedText : bar.theme.error
+            font.pixelSize: 12
+            elide: Text.ElideRight
+            Layout.maximumWidth: Math.min(360, implicitWidth)
+            Accessible.name: bar.modelState.serving.statusText
+        }
         Item {
             Layout.fillWidth: true
         }
