@@ -57,14 +57,17 @@ json usage_json(const chat::TurnResult& r) {
           {"total_tokens", r.stats.prompt_tokens + r.stats.tokens_generated}};
 }
 
+// A probability's log, as OpenAI's logprob fields carry it (the most negative double for 0).
+double logprob(double p) {
+  return p > 0 ? std::log(p) : -std::numeric_limits<double>::max();
+}
+
 // A token as OpenAI's logprobs give it: its text, log-probability and UTF-8 bytes (a token may
 // hold part of a character: the bytes are exact, the text's invalid bytes are replaced on output).
 json token_logprob(const std::string& text, double p) {
   json bytes = json::array();
   for (const unsigned char c : text) bytes.push_back(c);
-  return {{"token", text},
-          {"logprob", p > 0 ? std::log(p) : -std::numeric_limits<double>::max()},
-          {"bytes", bytes}};
+  return {{"token", text}, {"logprob", logprob(p)}, {"bytes", bytes}};
 }
 
 // Chat: {"content": [{token, logprob, bytes, top_logprobs: [...]}]}; completions (the legacy
@@ -90,11 +93,10 @@ json logprobs_json(const ChatRequest& req, std::span<const chat::TokenChoice> ch
   std::size_t offset = 0;
   for (const chat::TokenChoice& c : choices) {
     tokens.push_back(c.text);
-    lps.push_back(token_logprob(c.text, c.p)["logprob"]);
+    lps.push_back(logprob(c.p));
     json alts = json::object();
     for (std::size_t i = 0; i < std::min(top, c.alternatives.size()); ++i) {
-      alts[c.alternatives[i].text] =
-          token_logprob(c.alternatives[i].text, c.alternatives[i].p)["logprob"];
+      alts[c.alternatives[i].text] = logprob(c.alternatives[i].p);
     }
     tops.push_back(std::move(alts));
     offsets.push_back(offset);
