@@ -8,24 +8,13 @@
 //
 // long_conversation_bench [--messages N] [--repeat R]   prints one line per run; exit 0, or 2
 // when the window fails.
-#include <QtQml/qqmlextensionplugin.h>
-
 #include <QElapsedTimer>
-#include <QGuiApplication>
-#include <QQmlApplicationEngine>
 #include <QQuickItem>
-#include <QQuickWindow>
 #include <algorithm>
 #include <cstdio>
 #include <vector>
 
-#include "app_status.h"
-#include "chat_view_model.h"
-#include "conversations_view_model.h"
-#include "generation_settings.h"
-#include "model_state.h"
-
-Q_IMPORT_QML_PLUGIN(VkchatPlugin)
+#include "bench_window.h"
 
 namespace {
 
@@ -74,18 +63,6 @@ QQuickItem* find_list(QQuickItem* root, const QObject* messages) {
   return nullptr;
 }
 
-// Runs the event loop until the window has swapped a frame, or max_ms; the milliseconds taken.
-double until_frame(QQuickWindow* window, int& frames, qint64 max_ms = 5000) {
-  QElapsedTimer clock;
-  clock.start();
-  const int before = frames;
-  window->update();
-  while (frames == before && clock.elapsed() < max_ms) {
-    QCoreApplication::processEvents(QEventLoop::AllEvents, 1);
-  }
-  return clock.nsecsElapsed() / 1e6;
-}
-
 double percentile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
@@ -94,77 +71,62 @@ double percentile(std::vector<double> v, double q) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  qputenv("QT_QPA_PLATFORM", "offscreen");
-  qputenv("QT_QUICK_CONTROLS_STYLE", "Fusion");
-  QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
-  QGuiApplication app(argc, argv);
+  vkchat::bench::BenchWindow w(argc, argv);
+  if (!w.ok()) return 2;
   int n = 2000, repeat = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (QByteArray(argv[i]) == "--messages") n = std::max(2, atoi(argv[i + 1]));
     if (QByteArray(argv[i]) == "--repeat") repeat = std::max(1, atoi(argv[i + 1]));
   }
-
-  vkchat::ui::ConversationsViewModel conversations;
-  vkchat::ui::ChatViewModel chat;
-  vkchat::ui::GenerationSettings settings;
-  vkchat::ui::ModelState model;
-  vkchat::ui::AppStatus status;
-  QQmlApplicationEngine engine;
-  engine.setInitialProperties({{"conversations", QVariant::fromValue(&conversations)},
-                               {"chat", QVariant::fromValue(&chat)},
-                               {"settings", QVariant::fromValue(&settings)},
-                               {"modelState", QVariant::fromValue(&model)},
-                               {"status", QVariant::fromValue(&status)}});
-  engine.load(QUrl("qrc:/Vkchat/qml/Main.qml"));
-  if (engine.rootObjects().isEmpty()) return 2;
-  auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst());
-  window->resize(1280, 800);
-  window->show();
-  int frames = 0;
-  QObject::connect(window, &QQuickWindow::frameSwapped, [&frames] { ++frames; });
-  QElapsedTimer settle;
-  settle.start();
-  while (settle.elapsed() < 300) QCoreApplication::processEvents();
+  vkchat::ui::MessageListModel* messages = w.chat.messages();
 
   const QList<MessageItem> items = conversation(n);
   qsizetype chars = 0;
   for (const MessageItem& m : items) chars += m.content.size();
   std::printf("%d messages, %.0fk characters (about %.0fk tokens)\n", n, chars / 1000.0,
               chars / 4000.0);
-  std::printf("%-6s %10s %8s %10s %10s %10s %10s\n", "run", "open ms", "steps", "p50 ms", "p95 ms",
-              "p99 ms", "max ms");
+  std::printf("%-6s %10s %8s %10s %10s %10s %10s %12s\n", "run", "open ms", "steps", "p50 ms",
+              "p95 ms", "p99 ms", "max ms", "cpu p50 ms");
   for (int r = 0; r < repeat; ++r) {
-    chat.messages()->setItems({});
-    until_frame(window, frames);
+    messages->setItems({});
+    w.until_frame();
     QElapsedTimer open;
     open.start();
-    chat.messages()->setItems(items);
+    messages->setItems(items);
     QQuickItem* list = nullptr;
     // Open: until the list is there and a frame with it was drawn (the view follows the end).
-    while (!(list = find_list(window->contentItem(), chat.messages())) && open.elapsed() < 10000) {
+    while (!(list = find_list(w.window()->contentItem(), messages)) && open.elapsed() < 10000) {
       QCoreApplication::processEvents();
     }
     if (!list) {
       std::fprintf(stderr, "long_conversation_bench: the chat's list was not found\n");
       return 2;
     }
-    until_frame(window, frames);
-    until_frame(window, frames);  // the frame after the layout settled at the end
+    w.until_frame();
+    w.until_frame();  // the frame after the layout settled at the end
     const double open_ms = open.nsecsElapsed() / 1e6;
-    // Scroll to the start in wheel-sized steps, one frame each.
-    std::vector<double> steps;
+    // Scroll to the start in wheel-sized steps, one frame each: wall time and this process's CPU
+    // time (the second is what the step cost, however loaded the machine is).
+    std::vector<double> steps, cpu;
     const double origin = list->property("originY").toDouble();
+    list->setProperty("follow", false);  // as a wheel's scroll does (ChatView's onMovementEnded)
     for (double y = list->property("contentY").toDouble(); y > origin; y -= 120) {
+      // Timed from the scroll itself: moving the view creates the delegates that come into it.
+      QElapsedTimer step;
+      step.start();
+      const double cpu0 = vkchat::bench::process_cpu_ms();
       list->setProperty("contentY", std::max(origin, y - 120));
-      steps.push_back(until_frame(window, frames));
+      w.until_frame();
+      steps.push_back(step.nsecsElapsed() / 1e6);
+      cpu.push_back(vkchat::bench::process_cpu_ms() - cpu0);
     }
     if (steps.empty()) {
       std::fprintf(stderr, "long_conversation_bench: the list did not scroll\n");
       return 2;
     }
-    std::printf("%-6d %10.1f %8zu %10.1f %10.1f %10.1f %10.1f\n", r + 1, open_ms, steps.size(),
-                percentile(steps, 0.5), percentile(steps, 0.95), percentile(steps, 0.99),
-                percentile(steps, 1.0));
+    std::printf("%-6d %10.1f %8zu %10.1f %10.1f %10.1f %10.1f %12.1f\n", r + 1, open_ms,
+                steps.size(), percentile(steps, 0.5), percentile(steps, 0.95),
+                percentile(steps, 0.99), percentile(steps, 1.0), percentile(cpu, 0.5));
     std::fflush(stdout);
   }
   return 0;

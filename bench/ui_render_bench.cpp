@@ -7,24 +7,13 @@
 //
 // ui_render_bench [--repeat N] [--only TEXT]    prints one line per case (--only: the cases whose
 // name contains TEXT); exit 0, or 2 when the window fails.
-#include <QtQml/qqmlextensionplugin.h>
-
 #include <QElapsedTimer>
-#include <QGuiApplication>
-#include <QQmlApplicationEngine>
 #include <QQuickItem>
-#include <QQuickWindow>
 #include <QTimer>
 #include <algorithm>
 #include <cstdio>
 
-#include "app_status.h"
-#include "chat_view_model.h"
-#include "conversations_view_model.h"
-#include "generation_settings.h"
-#include "model_state.h"
-
-Q_IMPORT_QML_PLUGIN(VkchatPlugin)
+#include "bench_window.h"
 
 namespace {
 
@@ -85,42 +74,23 @@ Stall run_until(Done done, qint64 max_ms = 60000) {
   QCoreApplication::processEvents();
   stall.longest_ms = std::max(stall.longest_ms, (clock.nsecsElapsed() - last) / 1e6);
   stall.total_ms = clock.nsecsElapsed() / 1e6;
+  vkchat::bench::BenchWindow::delete_deferred();
   return stall;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  qputenv("QT_QPA_PLATFORM", "offscreen");
-  qputenv("QT_QUICK_CONTROLS_STYLE", "Fusion");
-  QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
-  QGuiApplication app(argc, argv);
+  vkchat::bench::BenchWindow w(argc, argv);
+  if (!w.ok()) return 2;
   int repeat = 1;
   QString only;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (QByteArray(argv[i]) == "--repeat") repeat = std::max(1, atoi(argv[i + 1]));
     if (QByteArray(argv[i]) == "--only") only = QString::fromLocal8Bit(argv[i + 1]);
   }
-
-  vkchat::ui::ConversationsViewModel conversations;
-  vkchat::ui::ChatViewModel chat;
-  vkchat::ui::GenerationSettings settings;
-  vkchat::ui::ModelState model;
-  vkchat::ui::AppStatus status;
-  QQmlApplicationEngine engine;
-  engine.setInitialProperties({{"conversations", QVariant::fromValue(&conversations)},
-                               {"chat", QVariant::fromValue(&chat)},
-                               {"settings", QVariant::fromValue(&settings)},
-                               {"modelState", QVariant::fromValue(&model)},
-                               {"status", QVariant::fromValue(&status)}});
-  engine.load(QUrl("qrc:/Vkchat/qml/Main.qml"));
-  if (engine.rootObjects().isEmpty()) return 2;
-  auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst());
-  window->resize(1280, 800);
-  window->show();
-  QElapsedTimer settle;
-  settle.start();
-  while (settle.elapsed() < 300) QCoreApplication::processEvents();
+  vkchat::ui::ChatViewModel& chat = w.chat;
+  QQuickWindow* window = w.window();
 
   const Case cases[] = {
       {"2 MB code block", {1, "assistant", code_block(2 * 1024 * 1024), false, true, 0, 1, {}}},

@@ -12,7 +12,8 @@ Item {
     required property ChatViewModel chat
     required property Clipboard clipboard
     readonly property alias count: list.count
-    // How much of each long message the user chose to see, kept while its delegate comes and goes.
+    // How much of each long message the user chose to see (and which sections are open), kept
+    // while delegates are pooled and reused for other messages.
     property var expandedLimits: ({})
 
     ListView {
@@ -29,7 +30,9 @@ Item {
         boundsBehavior: Flickable.StopAtBounds
         activeFocusOnTab: true
         keyNavigationEnabled: true
-        reuseItems: false
+        // Delegates are pooled and rebound as they scroll out and in (MessageDelegate resets
+        // what it holds on reuse): scrolling a long chat creates no objects once the pool is full.
+        reuseItems: true
         cacheBuffer: 2000
         Accessible.name: qsTr("Messages")
         Accessible.role: Accessible.List

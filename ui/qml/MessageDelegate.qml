@@ -118,6 +118,25 @@ FocusScope {
     onPlanChanged: syncPieces()
     Component.onCompleted: syncLater.restart()
 
+    // The list reuses delegates (ChatView's reuseItems: creating one costs 100+ ms of the
+    // software renderer's frame, rebinding one a few). A reused delegate gets the new message's
+    // model properties first; then what it kept of the message before goes back to what the new
+    // message's choices say (expandedLimits), and nothing of the old one runs on while pooled.
+    ListView.onPooled: {
+        syncLater.stop();
+        appendLater.stop();
+        copiedTimer.stop();
+    }
+    ListView.onReused: {
+        editing = false;
+        copied = false;
+        limit = expandedLimits[messageId] || 0;
+        tokensOpen = expandedLimits["tokens:" + messageId] === true;
+        thinking.expanded = expandedLimits["thinking:" + messageId] === true;
+        tokenView.reset();
+        syncPieces();
+    }
+
     // Zero-interval timers rather than Qt.callLater: a delegate that scrolls out of the view (and
     // is destroyed) before its turn comes takes its timers with it, where a queued callLater
     // would still run the function in a context that is gone ("not a function" errors).
@@ -293,6 +312,7 @@ FocusScope {
         // A thinking model's reasoning, collapsed, above its answer (open or closed, it stays as
         // the user left it while the list recycles delegates).
         ThinkingSection {
+            id: thinking
             visible: row.isAssistant && row.reasoning.length > 0
             Layout.fillWidth: true
             Layout.leftMargin: 40
@@ -385,6 +405,7 @@ FocusScope {
 
         // The answer token by token, with each token's alternatives.
         TokenView {
+            id: tokenView
             visible: row.showTokens
             Layout.fillWidth: true
             Layout.leftMargin: 40

@@ -47,6 +47,13 @@ ColumnLayout {
         return lines.join("\n");
     }
 
+    // Back to the first token with no popup open: the view now shows another answer (a reused
+    // delegate of the list).
+    function reset() {
+        popup.close();
+        current = 0;
+    }
+
     function move(to) {
         if (shown === 0)
             return;
