@@ -8,25 +8,13 @@
 # and sqlite3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=$(realpath -m "${1:-build/gui-screenshot-alternatives.png}")
-SHARED=$(realpath "${VKCHAT_SHARED_DIR:-../shared}")
-MODEL=$SHARED/models/stories260K.gguf
-TEMPLATE=$SHARED/templates/deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja
-for tool in xvfb-run xdotool import sqlite3; do
-  command -v "$tool" >/dev/null || { echo "gui-screenshot-alternatives: $tool is missing" >&2; exit 1; }
-done
-DB=$(mktemp -d)/chats.sqlite
-trap 'rm -rf "$(dirname "$DB")"' EXIT
-xvfb-run -a build/app/vkchat --db "$DB" --screenshot "$(dirname "$DB")/first.png" 2>/dev/null
-sqlite3 "$DB" "INSERT OR REPLACE INTO settings(key, value) VALUES ('defaults.max_tokens', '40')"
-sqlite3 "$DB" "INSERT OR REPLACE INTO settings(key, value) VALUES ('defaults.seed_mode', 'fixed')"
-sqlite3 "$DB" "INSERT OR REPLACE INTO settings(key, value) VALUES ('defaults.seed', '7')"
-
-export MODEL TEMPLATE DB OUT
-xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
-  build/app/vkchat --model "$MODEL" --chat-template-file "$TEMPLATE" --db "$DB" 2>/dev/null &
-  app=$!
-  sleep 6
+source scripts/gui-session.sh
+gui_setup gui-screenshot-alternatives build/gui-screenshot-alternatives.png "$@"
+gui_setting defaults.max_tokens 40
+gui_setting defaults.seed_mode fixed
+gui_setting defaults.seed 7
+gui_run "--model $SHARED/models/stories260K.gguf \
+         --chat-template-file $SHARED/templates/deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja" '
   xdotool type --delay 15 "Tell me a story about a dragon"; xdotool key Return; sleep 6
   # The answer'"'"'s "Show the tokens" button (α) sits in its actions row, under the answer.
   xdotool mousemove ${TOKENS_X:-437} ${TOKENS_Y:-201} click 1; sleep 1
@@ -34,7 +22,4 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   xdotool mousemove ${TINT_X:-834} ${TINT_Y:-199} click 1; sleep 1
   # A token (the second "the", with the seed fixed at 7): its alternatives open under it.
   xdotool mousemove ${TOKEN_X:-361} ${TOKEN_Y:-228} click 1; sleep 1
-  import -window root "$OUT"
-  kill $app
 '
-echo "gui-screenshot-alternatives: $OUT"
