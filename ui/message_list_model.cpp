@@ -44,6 +44,7 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     case ReasoningRole: return item.reasoning;
     case ReasoningSummaryRole: return reasoning_summary(item);
     case TokensRole: return item.tokens;
+    case DrawPlanRole: return plan_of(item, 0);
     default: return {};
   }
 }
@@ -62,7 +63,8 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
           {ContextSectionRole, "contextSection"},
           {ReasoningRole, "reasoning"},
           {ReasoningSummaryRole, "reasoningSummary"},
-          {TokensRole, "tokens"}};
+          {TokensRole, "tokens"},
+          {DrawPlanRole, "drawPlan"}};
 }
 
 bool MessageListModel::appendText(qint64 id, const QString& text) {
@@ -85,14 +87,18 @@ bool MessageListModel::appendReasoning(qint64 id, const QString& text, int token
   return true;
 }
 
-QVariantMap MessageListModel::renderPlan(const QString& text, const QString& role,
-                                         int limit) const {
-  return render_plan_variant(text, role == QLatin1String("assistant"),
-                             limit > 0 ? limit : kInitialChars);
+QVariantMap MessageListModel::plan_of(const MessageItem& item, int limit) const {
+  return renderPlan(item.content, item.role, limit, !item.streaming);
 }
 
-QString MessageListModel::proseHtml(const QString& markdown) const {
-  return markdown_to_safe_html(markdown);
+QVariantMap MessageListModel::renderPlan(const QString& text, const QString& role, int limit,
+                                         bool finished) const {
+  return markdown_.plan(text, role == QLatin1String("assistant"), limit > 0 ? limit : kInitialChars,
+                        finished);
+}
+
+QString MessageListModel::proseHtml(const QString& markdown, bool finished) const {
+  return markdown_.html(markdown, finished);
 }
 
 bool MessageListModel::setDetails(qint64 id, const QString& details) {

@@ -8,6 +8,7 @@
 #include <QVariantMap>
 
 #include "keyed_list_model.h"
+#include "markdown_cache.h"
 
 namespace vkchat::ui {
 
@@ -65,7 +66,11 @@ class MessageListModel : public KeyedListModel<MessageItem> {
     CommandRole,
     ReasoningRole,
     ReasoningSummaryRole,  // "Thinking · 42 tokens · 1.3 s", for the section's header
-    TokensRole
+    TokensRole,
+    // renderPlan() of the row's text at the first limit: one value that changes when the text
+    // does, so that a delegate rebound to another row computes no plan for a mix of the two
+    // rows' properties (content set, role not yet).
+    DrawPlanRole
   };
   Q_ENUM(Role)
 
@@ -81,13 +86,24 @@ class MessageListModel : public KeyedListModel<MessageItem> {
 
   // What the window draws of a message with this text and role: its first `limit` characters
   // (0: the first kInitialChars) in pieces, as render_plan_variant() (render_plan.h) gives them.
-  // Answers are Markdown, everything else is drawn as it is.
-  Q_INVOKABLE QVariantMap renderPlan(const QString& text, const QString& role, int limit) const;
-  // A prose or quote piece's Markdown as the HTML it is drawn from (markdown_html.h).
-  Q_INVOKABLE QString proseHtml(const QString& markdown) const;
+  // Answers are Markdown, everything else is drawn as it is. A finished message's plan is made
+  // once and kept (MarkdownCache); a streaming one's (finished false) is made afresh.
+  Q_INVOKABLE QVariantMap renderPlan(const QString& text, const QString& role, int limit,
+                                     bool finished = true) const;
+  // A prose or quote piece's Markdown as the HTML it is drawn from (markdown_html.h); kept, as
+  // the plans, when the message is finished.
+  Q_INVOKABLE QString proseHtml(const QString& markdown, bool finished = true) const;
+  // How many plans and HTML texts were made, not taken from the cache (tests, benchmarks).
+  Q_INVOKABLE qint64 markdownParses() const { return markdown_.parses(); }
   bool setDetails(qint64 id, const QString& details);
   // The messages before row `first` are no longer in the model's context (0: all are).
   void setFirstInContext(int first);
+
+ private:
+  QVariantMap plan_of(const MessageItem& item, int limit) const;
+
+  // A cache, so filled by const calls too (the model is read from the GUI thread only).
+  mutable MarkdownCache markdown_;
 };
 
 }  // namespace vkchat::ui

@@ -111,6 +111,28 @@ TEST(MessageListModel, RenderPlanSplitsCodeFromProseInAnswersOnly) {
   EXPECT_EQ(plan["pieces"].toList()[0].toMap()["text"].toString(), text);
 }
 
+TEST(MessageListModel, AFinishedMessagesMarkdownIsParsedOnce) {
+  MessageListModel model;
+  const QString text = "Some **bold** text.\n\n```cpp\nint x;\n```\n";
+  const QVariantMap first = model.renderPlan(text, "assistant", 0);
+  const QString html = model.proseHtml("Some **bold** text.");
+  const qint64 parses = model.markdownParses();
+  EXPECT_EQ(parses, 2);
+  // Again, as a delegate rebound to the message does: the same results, nothing parsed.
+  EXPECT_EQ(model.renderPlan(text, "assistant", 0), first);
+  EXPECT_EQ(model.proseHtml("Some **bold** text."), html);
+  EXPECT_EQ(model.markdownParses(), parses);
+  // Another limit or role is another plan.
+  EXPECT_NE(model.renderPlan(text, "user", 0), first);
+  EXPECT_EQ(model.markdownParses(), parses + 1);
+  // A streaming answer's text is parsed every time and not kept.
+  model.renderPlan(text + "more", "assistant", 0, false);
+  model.renderPlan(text + "more", "assistant", 0, false);
+  EXPECT_EQ(model.markdownParses(), parses + 3);
+  model.renderPlan(text + "more", "assistant", 0, true);
+  EXPECT_EQ(model.markdownParses(), parses + 4);
+}
+
 TEST(RecentModelList, RowsShowNameArchitectureQuantAndSize) {
   RecentModelList model;
   QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);

@@ -31,6 +31,7 @@ FocusScope {
     required property string reasoning
     required property string reasoningSummary
     required property var tokens  // a finished answer's tokens with their alternatives
+    required property var drawPlan  // the plan at the first limit, from the model (parsed once)
     required property int index
 
     readonly property bool isUser: role === "user"
@@ -49,7 +50,7 @@ FocusScope {
 
     // What is drawn: the first `limit` characters (0: the first few KB) as pieces.
     property int limit: expandedLimits[messageId] || 0
-    readonly property var plan: chat.messages.renderPlan(content, role, limit)
+    readonly property var plan: limit > 0 ? chat.messages.renderPlan(content, role, limit, !streaming) : drawPlan
     readonly property bool drawnAll: pieces.count >= plan.pieces.length
     // Characters added to `pieces` per event-loop turn: a few pieces, well under 100 ms of layout.
     readonly property int charsPerTurn: 4096
@@ -536,7 +537,7 @@ FocusScope {
         id: proseComponent
         ProseText {
             theme: row.theme
-            html: parent && parent.parent ? row.chat.messages.proseHtml(parent.parent.text) : ""
+            html: parent && parent.parent ? row.chat.messages.proseHtml(parent.parent.text, !row.streaming) : ""
         }
     }
 
@@ -557,7 +558,7 @@ FocusScope {
                 width: parent.width - 14
                 theme: row.theme
                 color: row.theme.mutedText
-                html: parent && parent.parent && parent.parent.parent ? row.chat.messages.proseHtml(parent.parent.parent.text) : ""
+                html: parent && parent.parent && parent.parent.parent ? row.chat.messages.proseHtml(parent.parent.parent.text, !row.streaming) : ""
             }
         }
     }
