@@ -130,7 +130,8 @@ check('404 on an unknown model', async () => {
   await assert.rejects(client.chat.completions.create({ model: 'nope', messages: msgs }), (e) => e.status === 404);
 });
 // Streams an answer over a connection of its own, counting the tokens that reach the client (the
-// logprobs entries of its events); `onTokens(n)` after each event that brought some.
+// logprobs entries of its events); `onTokens(n)` after each event that brought some. Resolves at
+// the first event (the role's, written before the answer starts).
 const streamCounted = (server, body, onTokens) => new Promise((resolve, reject) => {
   const req = httpRequest(`${server.base}/v1/chat/completions`, {
     method: 'POST', agent: false,
@@ -147,46 +148,56 @@ const streamCounted = (server, body, onTokens) => new Promise((resolve, reject) 
         if (!line.startsWith('data: {')) continue;
         const n = JSON.parse(line.slice(6)).choices[0]?.logprobs?.content?.length ?? 0;
         if (n) { out.tokens += n; onTokens(out.tokens); }
+        resolve(out);
       }
     });
     res.on('error', () => {});
-    resolve(out);
   });
   req.end(JSON.stringify(body));
 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-check('client disconnect mid-stream stops generation within one token', async () => {
-  // The client reads k tokens, then the server is frozen (SIGSTOP) while the client takes in
-  // everything it had written and closes; the server goes on (SIGCONT) and must stop before it
-  // computes more than one more token: it logs how many it generated. Freezing it makes the
-  // count exact: a running server is tokens ahead of what the client has read by the time it
-  // closes, and that lead is not what is measured.
-  const k = 3;
-  let reached;
-  const kRead = new Promise((r) => { reached = r; });
-  const before = main.err.length;
-  const s = await streamCounted(main, { messages: msgs, max_tokens: 100000, stream: true, seed: 4,
-                                        logprobs: true }, (n) => { if (n >= k) reached(); });
-  await kRead;
-  main.proc.kill('SIGSTOP');
+// Freezes the server (SIGSTOP) while the client of stream `s` takes in everything it had been
+// written and closes, then lets it go on (SIGCONT); resolves with the tokens the server then
+// logs it generated for that answer. Freezing makes the count exact: a running server is tokens
+// ahead of what its client has read by the time it closes, and that lead is not what is measured.
+const leaveFrozen = async (server, s) => {
+  const before = server.err.length;
+  server.proc.kill('SIGSTOP');
   try {
     await sleep(300);  // what the server had written arrives meanwhile
     s.closed = true;
     s.req.destroy();
     await sleep(100);
   } finally {
-    main.proc.kill('SIGCONT');
+    server.proc.kill('SIGCONT');
   }
-  assert.ok(s.tokens >= k);
   let logged = null;
-  for (let i = 0; i < 100 && !logged; ++i) {
-    logged = /a client left mid-answer: stopped after (\d+) tokens/.exec(main.err.slice(before));
+  for (let i = 0; i < 400 && !logged; ++i) {
+    logged = /a client left mid-answer: stopped after (\d+) tokens/.exec(server.err.slice(before));
     if (!logged) await sleep(50);
   }
-  assert.ok(logged, `no "client left" line in the server's log:\n${main.err.slice(before)}`);
-  const generated = Number(logged[1]);
+  assert.ok(logged, `no "client left" line in the server's log:\n${server.err.slice(before)}`);
+  return Number(logged[1]);
+};
+check('client disconnect mid-stream stops generation within one token', async () => {
+  // The client reads k tokens and leaves: the server stops before it computes more than one more.
+  const k = 3;
+  let reached;
+  const kRead = new Promise((r) => { reached = r; });
+  const s = await streamCounted(main, { messages: msgs, max_tokens: 100000, stream: true, seed: 4,
+                                        logprobs: true }, (n) => { if (n >= k) reached(); });
+  await kRead;
+  const generated = await leaveFrozen(main, s);
+  assert.ok(s.tokens >= k);
   assert.ok(generated >= s.tokens && generated <= s.tokens + 1,
             `the client read ${s.tokens} tokens; the server generated ${generated}`);
+  // A client that leaves during a prefill of two chunks (over 512 tokens), before any token: the
+  // prefill stops after the chunk under way, and not one token is generated (a check only when
+  // there is text to write would run the whole prefill and a token).
+  const long = [{ role: 'user', content: 'Once upon a time, there was a cat. '.repeat(60) }];
+  const p = await streamCounted(main, { messages: long, max_tokens: 8, stream: true, logprobs: true }, () => {});
+  assert.equal(await leaveFrozen(main, p), 0);
+  assert.equal(p.tokens, 0);
   // The server is free again at once: a short request is answered quickly (an unstopped
   // generation would hold the model until the context filled).
   const t0 = Date.now();
