@@ -91,8 +91,9 @@ std::int64_t ChatStore::insert_imported(const Conversation& c,
         "INSERT INTO messages (conversation_id, parent_id, role, content, created_at, "
         "token_count, complete, prefill_tps, decode_tps, ttft_ms, finish_reason, " +
         std::string(rows::kSamplingColumns) +
-        ", reasoning, reasoning_tokens, reasoning_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-        "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
+        ", reasoning, reasoning_tokens, reasoning_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, NULLIF(?23, "
+        "''))");
     st.bind(id, m->parent ? std::optional<std::int64_t>(new_id.at(*m->parent)) : std::nullopt,
             to_string(m->role), m->content, m->created_at, m->token_count, m->complete ? 1 : 0);
     if (m->stats) {
@@ -100,6 +101,7 @@ std::int64_t ChatStore::insert_imported(const Conversation& c,
       st.bind_at(9, m->stats->decode_tokens_per_s);
       st.bind_at(10, m->stats->time_to_first_token_ms);
       st.bind_at(11, to_string(m->stats->finish_reason));
+      st.bind_at(23, std::string_view(m->stats->error));
     }
     if (m->sampling) rows::bind_sampling(st, 12, *m->sampling);
     st.bind_at(20, std::string_view(m->reasoning));
@@ -205,7 +207,8 @@ std::int64_t ChatStore::import_vkchat(std::string_view json) {
       " json_extract(value, '$.provenance.prompt'),"
       " coalesce(json_extract(value, '$.reasoning.text'), ''),"
       " coalesce(json_extract(value, '$.reasoning.tokens'), 0),"
-      " coalesce(json_extract(value, '$.reasoning.ms'), 0)"
+      " coalesce(json_extract(value, '$.reasoning.ms'), 0),"
+      " coalesce(json_extract(value, '$.stats.error'), '')"
       " FROM json_each(?1, '$.messages') ORDER BY key");
   st.bind(json);
   std::vector<ImportedMessage> messages;
@@ -222,7 +225,8 @@ std::int64_t ChatStore::import_vkchat(std::string_view json) {
     m.token_count = static_cast<int>(st.int64(5));
     m.complete = st.int64(6) != 0;
     if (!st.is_null(10)) {
-      m.stats = GenerationStats{st.real(7), st.real(8), st.real(9), rows::finish_reason_at(st, 10)};
+      m.stats = GenerationStats{st.real(7), st.real(8), st.real(9), rows::finish_reason_at(st, 10),
+                                st.text(28)};
     }
     if (!st.is_null(11) && !st.is_null(17)) m.sampling = rows::sampling(st, 11);
     if (!st.is_null(19)) {

@@ -320,10 +320,11 @@ void ChatStore::finish_assistant_message(std::int64_t message_id, std::string_vi
   Statement st = db_.prepare(
       "UPDATE messages SET content = ?2, token_count = ?3, complete = 1, prefill_tps = ?4, "
       "decode_tps = ?5, ttft_ms = ?6, finish_reason = ?7, reasoning = ?8, reasoning_tokens = ?9, "
-      "reasoning_ms = ?10 WHERE id = ?1 AND role = 'assistant' AND complete = 0");
+      "reasoning_ms = ?10, error = NULLIF(?11, '') "
+      "WHERE id = ?1 AND role = 'assistant' AND complete = 0");
   st.bind(message_id, text, token_count, stats.prefill_tokens_per_s, stats.decode_tokens_per_s,
           stats.time_to_first_token_ms, to_string(stats.finish_reason), reasoning.text,
-          reasoning.tokens, reasoning.ms);
+          reasoning.tokens, reasoning.ms, stats.error);
   st.run();
   if (db_.changes() == 0) fail_not_streaming(*this, db_, message_id, "finish");
   if (provenance) {

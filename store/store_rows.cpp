@@ -110,7 +110,8 @@ Message message(const Statement& st) {
   m.token_count = static_cast<int>(st.int64(6));
   m.complete = st.int64(7) != 0;
   if (!st.is_null(11)) {
-    m.stats = GenerationStats{st.real(8), st.real(9), st.real(10), finish_reason_at(st, 11)};
+    m.stats = GenerationStats{st.real(8), st.real(9), st.real(10), finish_reason_at(st, 11),
+                              st.is_null(32) ? std::string() : st.text(32)};
   }
   if (!st.is_null(12)) m.sampling = sampling(st, 12);
   if (!st.is_null(20)) {

@@ -34,7 +34,7 @@ inline constexpr std::string_view kMessageColumns =
     " AND s.parent_id IS m.parent_id AND s.id < m.id), "
     "(SELECT count(*) FROM messages s WHERE s.conversation_id = m.conversation_id "
     " AND s.parent_id IS m.parent_id), "
-    "m.reasoning, m.reasoning_tokens, m.reasoning_ms, m.answer_tokens";
+    "m.reasoning, m.reasoning_tokens, m.reasoning_ms, m.answer_tokens, m.error";
 Message message(const Statement& st);
 
 // The leaf of conversation ?1's branch on screen: its active_leaf_id when that is one of its own

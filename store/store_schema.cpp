@@ -162,8 +162,15 @@ constexpr std::string_view kVersion5 = R"sql(
 ALTER TABLE messages ADD COLUMN answer_tokens BLOB;
 )sql";
 
+// Version 6: why an answer failed (finish_reason 'error'), as the window said it, so that it is
+// said again when the conversation is opened later; NULL for every other answer and for answers
+// that failed before.
+constexpr std::string_view kVersion6 = R"sql(
+ALTER TABLE messages ADD COLUMN error TEXT;
+)sql";
+
 constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {
-    kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
+    kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6};
 
 }  // namespace
 

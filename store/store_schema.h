@@ -5,7 +5,7 @@
 namespace vkchat::store {
 
 // The version this build writes. A database at a higher version is refused, never downgraded.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 int schema_version(const Database& db);
 

@@ -94,6 +94,9 @@ struct GenerationStats {
   double decode_tokens_per_s = 0;
   double time_to_first_token_ms = 0;
   FinishReason finish_reason = FinishReason::Stop;
+  // Why it failed (FinishReason::Error), for people: the server died, a wrong key, a timeout, a
+  // device error. Empty otherwise, and for answers that failed before schema version 6.
+  std::string error;
 
   bool operator==(const GenerationStats&) const = default;
 };

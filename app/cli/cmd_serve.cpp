@@ -8,7 +8,9 @@
 // with it, so requests that share a prompt prefix reuse it. The others wait in arrival order,
 // and past --queue waiting ones get 503. Chat answers keep a thinking model's reasoning apart,
 // in reasoning_content, as llama-server and vLLM do.
+#include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -21,6 +23,7 @@
 #include "llm/model.h"
 #include "server/openai_server.h"
 #include "server/slot_engine.h"
+#include "util/errors.h"
 
 // The most --parallel slots (each is a KV cache and a thread; far more than one device serves
 // well).
@@ -104,9 +107,17 @@ int run_serve(Args& args) {
   options.port = static_cast<int>(port);
   options.api_key = api_key;
   options.max_body = static_cast<std::size_t>(max_body);
+  // How far a departed client's answer went: one line each, so that it can be seen (and tested)
+  // that generation stopped with the client.
+  options.on_client_gone = [](std::int64_t tokens) {
+    std::fprintf(stderr, "a client left mid-answer: stopped after %lld tokens\n",
+                 static_cast<long long>(tokens));
+  };
   try {
     svr.start(options);
   } catch (const server::ListenError& e) {
+    // A port in use is not a mistake in the flags: no "see --help".
+    if (e.error() == EADDRINUSE) throw InputError(std::string(e.what()) + "; --port picks another");
     throw UsageError(e.what());
   }
   g_server = &svr;

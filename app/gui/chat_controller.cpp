@@ -369,10 +369,13 @@ void ChatController::onGenerationFinished(const GenerationResult& result) {
     if (model.sha256.isEmpty() && now && now->path == model.path) model.sha256 = now->sha256;
     provenance = provenance_of(model, result);
   }
+  // A failed answer keeps why, so that it is said again when the conversation is opened later.
+  store::GenerationStats stats = result.stats;
+  if (stats.finish_reason == store::FinishReason::Error) stats.error = result.error.toStdString();
   state_.store.run(
       this,
       [id = done.messageId, conv = done.conversationId, text = result.text.toStdString(),
-       tokens = result.tokenCount, stats = result.stats, discard,
+       tokens = result.tokenCount, stats = std::move(stats), discard,
        reasoning = result.reasoning.toStdString(), reasoningTokens = result.reasoningTokens,
        reasoningMs = result.reasoningMs, provenance = std::move(provenance),
        answerTokens = answerTokensBlob(done, result)](store::ChatStore& s) {

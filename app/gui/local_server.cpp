@@ -21,7 +21,6 @@ LocalServer::LocalServer(llm::Model& model, server::TurnLock& device, int port,
   options.host = kHost;
   options.port = port;
   if (!apiKey.empty()) options.api_key = apiKey;
-  options.share_port = false;  // a port another server listens on is "in use", not shared
   server_->start(options);
 }
 

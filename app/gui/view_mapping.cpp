@@ -88,7 +88,12 @@ QString answer_details(const store::Message& m) {
       case store::FinishReason::Stop: break;
       case store::FinishReason::Length: parts << QObject::tr("length limit"); break;
       case store::FinishReason::Cancelled: parts << QObject::tr("stopped"); break;
-      case store::FinishReason::Error: parts << QObject::tr("failed"); break;
+      case store::FinishReason::Error:
+        // Why, as the window said it when it happened (none for answers kept before it was).
+        parts << (m.stats->error.empty()
+                      ? QObject::tr("failed")
+                      : QObject::tr("failed: %1").arg(QString::fromStdString(m.stats->error)));
+        break;
     }
   }
   if (m.sampling) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -127,8 +128,10 @@ json choice_json(const ChatRequest& req, const chat::TurnResult& r) {
   return c;
 }
 
-void handle_generate(SlotEngine& engine, const httplib::Request& hreq, httplib::Response& res,
-                     bool is_chat) {
+using OnClientGone = std::function<void(std::int64_t)>;
+
+void handle_generate(SlotEngine& engine, const OnClientGone& on_gone, const httplib::Request& hreq,
+                     httplib::Response& res, bool is_chat) {
   ChatRequest req;
   try {
     req = parse_chat_request(hreq.body, is_chat);
@@ -171,7 +174,7 @@ void handle_generate(SlotEngine& engine, const httplib::Request& hreq, httplib::
   auto held = std::make_shared<std::optional<SlotPool::Lease>>(std::move(lease));
   res.set_chunked_content_provider(
       "text/event-stream",
-      [&engine, req, id, held](std::size_t, httplib::DataSink& sink) {
+      [&engine, &on_gone, req, id, held](std::size_t, httplib::DataSink& sink) {
         const char* chunk_object = req.is_chat ? "chat.completion.chunk" : "text_completion";
         auto event = [&](const json& choice, const json* usage) {
           json c = {{"id", id},
@@ -197,14 +200,25 @@ void handle_generate(SlotEngine& engine, const httplib::Request& hreq, httplib::
         // it, so that a slow client never holds up the other slots.
         std::string queued = event(delta("", true), nullptr);
         bool alive = true;
+        // Runs before every token and prefill chunk is computed (SlotEngine's between()). The
+        // connection is checked each time, not only when there is text to write: a prefill
+        // chunk, or a token whose text is held back (part of a character, a possible stop
+        // string), writes nothing, and a client gone meanwhile would be noticed only at the next
+        // text, a whole prefill or some tokens later. Nor is a write's result enough: a write to
+        // a peer that has closed succeeds once (the reset comes back after it). Debian's
+        // cpp-httplib (0.11) answers is_writable() false once the socket is at EOF or reset (it
+        // polls and peeks), without waiting when nothing came.
         auto flush = [&] {
-          if (alive && !queued.empty()) {
-            alive = sink.is_writable() && sink.write(queued.data(), queued.size());
-          }
+          alive = alive && sink.is_writable();
+          if (alive && !queued.empty()) alive = sink.write(queued.data(), queued.size());
           queued.clear();
           return alive;
         };
-        if (!flush()) return false;  // the role event at once, before any token
+        auto gone = [&](std::int64_t tokens) {
+          if (on_gone) on_gone(tokens);
+          return false;
+        };
+        if (!flush()) return gone(0);  // the role event at once, before any token
         try {
           const chat::TurnResult r = engine.run(
               **held, req,
@@ -212,6 +226,7 @@ void handle_generate(SlotEngine& engine, const httplib::Request& hreq, httplib::
                 if (alive) queued += event(delta(p.text, false, p.reasoning, p.choices), nullptr);
               },
               flush);
+          if (!alive) return gone(r.stats.tokens_generated);
           json last = delta("", false);
           if (req.is_chat) last["delta"] = json::object();
           last["finish_reason"] = finish_reason(r.finish);
@@ -238,6 +253,7 @@ struct OpenAiServer::Impl {
   SlotEngine& engine;
   httplib::Server svr;
   std::optional<std::string> api_key;
+  OnClientGone on_client_gone;
   int port = 0;
   std::atomic<bool> ended{false};  // listen_after_bind() returned
   std::thread thread;
@@ -259,6 +275,7 @@ void OpenAiServer::start(const ServeOptions& options) {
   SlotEngine& engine = s.engine;
   httplib::Server& svr = s.svr;
   s.api_key = options.api_key;
+  s.on_client_gone = options.on_client_gone;
   svr.set_payload_max_length(options.max_body);
   // httplib writes a response's headers and body (and each streamed event) apart: without
   // TCP_NODELAY, Nagle's algorithm holds each small write back until the client's delayed ACK,
@@ -289,11 +306,11 @@ void OpenAiServer::start(const ServeOptions& options) {
                                      {"owned_by", "vkchat"}}})}};
     res.set_content(m.dump(), "application/json");
   });
-  svr.Post("/v1/chat/completions", [&engine](const httplib::Request& req, httplib::Response& res) {
-    handle_generate(engine, req, res, true);
+  svr.Post("/v1/chat/completions", [&s](const httplib::Request& req, httplib::Response& res) {
+    handle_generate(s.engine, s.on_client_gone, req, res, true);
   });
-  svr.Post("/v1/completions", [&engine](const httplib::Request& req, httplib::Response& res) {
-    handle_generate(engine, req, res, false);
+  svr.Post("/v1/completions", [&s](const httplib::Request& req, httplib::Response& res) {
+    handle_generate(s.engine, s.on_client_gone, req, res, false);
   });
   svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
@@ -301,19 +318,24 @@ void OpenAiServer::start(const ServeOptions& options) {
     send_error(res, res.status, std::string("HTTP error ") + std::to_string(res.status), type);
   });
 
-  if (!options.share_port) {
-    svr.set_socket_options([](socket_t sock) {
-      const int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    });
-  }
+  // httplib's default options add SO_REUSEPORT, with which a second server of the same user
+  // binds a port one already listens on and the kernel splits the connections between them.
+  // SO_REUSEADDR alone still rebinds a port whose old connections linger in TIME_WAIT.
+  svr.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   errno = 0;
   const int bound = options.port == 0 ? svr.bind_to_any_port(options.host)
                     : svr.bind_to_port(options.host, options.port) ? options.port
                                                                    : -1;
   if (bound < 0) {
-    throw ListenError("cannot listen on " + options.host + ":" + std::to_string(options.port),
-                      errno);
+    const int error = errno;
+    throw ListenError(error == EADDRINUSE
+                          ? "port " + std::to_string(options.port) +
+                                " is in use (by another program, or another vkchat)"
+                          : "cannot listen on " + options.host + ":" + std::to_string(options.port),
+                      error);
   }
   s.port = bound;
   s.thread = std::thread([&s] {

@@ -5,17 +5,26 @@
 //
 // Contract:
 // - start() binds host:port (port 0: a free one, port() says which) and answers from then on;
-//   a port it cannot bind throws ListenError, whose error() is the bind's errno (EADDRINUSE: the
-//   port is in use; see ServeOptions::share_port). One start per object.
+//   a port it cannot bind throws ListenError, whose error() is the bind's errno. A port anything
+//   listens on is refused (EADDRINUSE, "port N is in use ..."), also when that is another
+//   cpp-httplib server: unlike httplib's default, the socket is bound without SO_REUSEPORT, with
+//   which a second server would share the port and the kernel split the connections between
+//   them. One start per object.
 // - With an API key every /v1 request needs 'Authorization: Bearer KEY' (401 otherwise); bodies
 //   over max_body bytes get 413, malformed JSON and wrong fields 400 (openai_request.h), a model
 //   other than the engine's 404, a full queue 503 with Retry-After.
 // - stop() ends the answers in flight at their next token (SlotEngine::stop_all), stops
 //   listening and joins the server's threads; the destructor does it too. request_stop() does
 //   the first two without waiting (for a signal handler); wait() returns once the server ended.
+// - A streamed answer whose client has gone (the connection closed or reset) stops before
+//   another token is computed: the connection is checked between tokens and between prefill
+//   chunks, whether or not there is text to write (a prefill, or a token whose text is held
+//   back, writes none). ServeOptions::on_client_gone hears how many tokens it had generated.
 // - The engine must outlive the server.
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -36,14 +45,13 @@ struct ServeOptions {
   int port = kDefaultPort;  // 0: any free port
   std::optional<std::string> api_key;
   std::size_t max_body = std::size_t{1} << 20;
-  // cpp-httplib binds with SO_REUSEPORT, so a second server of the same user may bind a port
-  // one already listens on (and the kernel splits the connections between them): what
-  // `vkchat-cli serve` has always done. false: SO_REUSEADDR only, so a port anything listens on
-  // is refused (ListenError with EADDRINUSE), as the app wants to say "the port is in use".
-  bool share_port = true;
+  // Called on the server's thread when a streamed answer stopped because its client left, with
+  // the tokens generated for it (`vkchat-cli serve` logs it). Empty: not told.
+  std::function<void(std::int64_t tokens_generated)> on_client_gone;
 };
 
-// "cannot listen on HOST:PORT"; error(): the errno the bind left (0 when unknown).
+// "port N is in use (...)" for EADDRINUSE, else "cannot listen on HOST:PORT"; error(): the errno
+// the bind left (0 when unknown).
 class ListenError : public std::runtime_error {
  public:
   ListenError(const std::string& message, int error) : std::runtime_error(message), error_(error) {}

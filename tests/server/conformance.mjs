@@ -8,7 +8,7 @@
 // reasoning_content checks run against that one. A last one renders with Qwen3's template (beside
 // it) and --think off, for the enable_thinking switch. The load test is load.mjs.
 import { spawn } from 'node:child_process';
-import { Agent } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -129,11 +129,75 @@ check('413 on an oversized body', async () => {
 check('404 on an unknown model', async () => {
   await assert.rejects(client.chat.completions.create({ model: 'nope', messages: msgs }), (e) => e.status === 404);
 });
-check('client disconnect mid-stream stops generation', async () => {
-  const s = await client.chat.completions.create({ messages: msgs, max_tokens: 100000, stream: true });
-  let n = 0;
-  for await (const c of s) { void c; if (++n === 3) break; } // break aborts the request
-  assert.equal(n, 3);
+// Streams an answer over a connection of its own, counting the tokens that reach the client (the
+// logprobs entries of its events); `onTokens(n)` after each event that brought some. Resolves at
+// the first event (the role's, written before the answer starts).
+const streamCounted = (server, body, onTokens) => new Promise((resolve, reject) => {
+  const req = httpRequest(`${server.base}/v1/chat/completions`, {
+    method: 'POST', agent: false,
+    headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' } });
+  const out = { req, tokens: 0 };
+  req.on('error', (e) => { if (!out.closed) reject(e); });
+  req.on('response', (res) => {
+    let buf = '';
+    res.on('data', (d) => {
+      buf += d;
+      let end;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        const line = buf.slice(0, end); buf = buf.slice(end + 2);
+        if (!line.startsWith('data: {')) continue;
+        const n = JSON.parse(line.slice(6)).choices[0]?.logprobs?.content?.length ?? 0;
+        if (n) { out.tokens += n; onTokens(out.tokens); }
+        resolve(out);
+      }
+    });
+    res.on('error', () => {});
+  });
+  req.end(JSON.stringify(body));
+});
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Freezes the server (SIGSTOP) while the client of stream `s` takes in everything it had been
+// written and closes, then lets it go on (SIGCONT); resolves with the tokens the server then
+// logs it generated for that answer. Freezing makes the count exact: a running server is tokens
+// ahead of what its client has read by the time it closes, and that lead is not what is measured.
+const leaveFrozen = async (server, s) => {
+  const before = server.err.length;
+  server.proc.kill('SIGSTOP');
+  try {
+    await sleep(300);  // what the server had written arrives meanwhile
+    s.closed = true;
+    s.req.destroy();
+    await sleep(100);
+  } finally {
+    server.proc.kill('SIGCONT');
+  }
+  let logged = null;
+  for (let i = 0; i < 400 && !logged; ++i) {
+    logged = /a client left mid-answer: stopped after (\d+) tokens/.exec(server.err.slice(before));
+    if (!logged) await sleep(50);
+  }
+  assert.ok(logged, `no "client left" line in the server's log:\n${server.err.slice(before)}`);
+  return Number(logged[1]);
+};
+check('client disconnect mid-stream stops generation within one token', async () => {
+  // The client reads k tokens and leaves: the server stops before it computes more than one more.
+  const k = 3;
+  let reached;
+  const kRead = new Promise((r) => { reached = r; });
+  const s = await streamCounted(main, { messages: msgs, max_tokens: 100000, stream: true, seed: 4,
+                                        logprobs: true }, (n) => { if (n >= k) reached(); });
+  await kRead;
+  const generated = await leaveFrozen(main, s);
+  assert.ok(s.tokens >= k);
+  assert.ok(generated >= s.tokens && generated <= s.tokens + 1,
+            `the client read ${s.tokens} tokens; the server generated ${generated}`);
+  // A client that leaves during a prefill of two chunks (over 512 tokens), before any token: the
+  // prefill stops after the chunk under way, and not one token is generated (a check only when
+  // there is text to write would run the whole prefill and a token).
+  const long = [{ role: 'user', content: 'Once upon a time, there was a cat. '.repeat(60) }];
+  const p = await streamCounted(main, { messages: long, max_tokens: 8, stream: true, logprobs: true }, () => {});
+  assert.equal(await leaveFrozen(main, p), 0);
+  assert.equal(p.tokens, 0);
   // The server is free again at once: a short request is answered quickly (an unstopped
   // generation would hold the model until the context filled).
   const t0 = Date.now();
@@ -154,18 +218,28 @@ check('chat --remote against the server', async () => {
   });
   assert.equal(out, `${r.choices[0].message.content}\n`);
 });
+// `vkchat-cli serve -m MODEL ...args` to its exit: the exit code and stderr.
+const serveExit = (args) => new Promise((resolve) => {
+  const p = spawn(cli, ['serve', '-m', model, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let e = '';
+  p.stderr.on('data', (d) => { e += d; });
+  p.on('exit', (c) => resolve({ code: c, err: e }));
+});
 check('--parallel and --queue out of range are usage errors', async () => {
   for (const [flag, value, says] of [['--parallel', '0', 'from 1 to 64'], ['--parallel', '65', 'from 1 to 64'],
                                      ['--queue', '-1', '0 or more']]) {
-    const { code, err } = await new Promise((resolve) => {
-      const p = spawn(cli, ['serve', '-m', model, flag, value], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let e = '';
-      p.stderr.on('data', (d) => { e += d; });
-      p.on('exit', (c) => resolve({ code: c, err: e }));
-    });
+    const { code, err } = await serveExit([flag, value]);
     assert.equal(code, 1, `${flag} ${value}: exit ${code}`);
     assert.ok(err.includes(`${flag} must be ${says}`), err);
   }
+});
+check('a second serve on a port in use exits 1 and says so; the first goes on', async () => {
+  const port = new URL(base).port;
+  const { code, err } = await serveExit(['--port', port]);
+  assert.equal(code, 1, `exit ${code}: ${err}`);
+  assert.ok(err.includes(`port ${port} is in use`), err);
+  assert.ok(!err.includes('serving'), err);
+  assert.equal((await client.models.list()).data[0].id, NAME);
 });
 // Two slots and no queue: two requests run at once, a third is refused while they do. Validation
 // on: its thread-safety checks report any Vulkan object the two slots used at once.

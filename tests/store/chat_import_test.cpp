@@ -65,7 +65,9 @@ TEST(Import, TheAppsOwnExportRoundTrips) {
   const Message q = s.add_user_message(conv, "What is a wren?");
   SamplingSettings used = settings.sampling;
   const Message a1 = s.begin_assistant_message(conv, used);
-  s.finish_assistant_message(a1.id, "A small bird.", 4, {10.5, 20.25, 30, FinishReason::Stop});
+  // Failed, with why (the stats' error travels in the export).
+  s.finish_assistant_message(a1.id, "A small bird.", 4,
+                             {10.5, 20.25, 30, FinishReason::Error, "the server closed it"});
   used.seed = 100;
   const Message a2 = s.regenerate(a1.id, used);
   s.finish_assistant_message(a2.id, "A tiny brown bird\nwith a loud song.", 9,

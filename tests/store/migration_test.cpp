@@ -171,7 +171,67 @@ void write_version4(const std::filesystem::path& path) {
   db.exec(kVersion4Step);
 }
 
+// Version 5's step as released (answers keep their tokens): the schema every history had before
+// failed answers kept their reason. Answer 3 failed.
+constexpr const char* kVersion5Step = R"sql(
+ALTER TABLE messages ADD COLUMN answer_tokens BLOB;
+UPDATE messages SET finish_reason = 'error' WHERE id = 3;
+PRAGMA user_version = 5;
+)sql";
+
+void write_version5(const std::filesystem::path& path) {
+  write_version4(path);
+  Database db = Database::open(path);
+  db.exec(kVersion5Step);
+}
+
 }  // namespace
+
+// The step to version 6 (a failed answer keeps why) from a version-5 history: every row as it
+// was, the answer that failed then without a reason, and new answers keep theirs, failed or not.
+TEST(Migration, Version5DatabaseUpgradesAndFailedAnswersKeepWhy) {
+  vkchat::test::TempDir dir;
+  write_version5(dir / "v5.db");
+  {
+    Database raw = Database::open(dir / "v5.db");
+    ASSERT_EQ(schema_version(raw), 5);
+  }
+  ChatStore store = ChatStore::open(dir / "v5.db");
+  {
+    Database raw = Database::open(dir / "v5.db");
+    EXPECT_EQ(schema_version(raw), kSchemaVersion);
+  }
+  EXPECT_EQ(store.integrity_check(), "ok");
+  const Message old = store.message(3);
+  EXPECT_EQ(old.content, "A record player.");
+  ASSERT_TRUE(old.stats.has_value());
+  EXPECT_EQ(old.stats->finish_reason, FinishReason::Error);
+  EXPECT_EQ(old.stats->error, "");
+  const Message fine = store.message(2);
+  ASSERT_TRUE(fine.stats.has_value());
+  EXPECT_EQ(fine.stats->finish_reason, FinishReason::Stop);
+  EXPECT_EQ(fine.stats->error, "");
+  ASSERT_TRUE(fine.provenance.has_value());
+  EXPECT_EQ(fine.provenance->device, "llvmpipe");
+  EXPECT_EQ(store.search("shellac").size(), 1u);
+
+  store.add_user_message(7, "And a wax cylinder?");
+  const Message failed = store.begin_assistant_message(7, SamplingSettings{});
+  GenerationStats stats;
+  stats.finish_reason = FinishReason::Error;
+  stats.error = "the server closed the connection mid-answer";
+  store.finish_assistant_message(failed.id, "Edi", 1, stats);
+  EXPECT_EQ(store.message(failed.id).stats, stats);
+  EXPECT_EQ(store.active_path(7).back().stats->error, stats.error);
+  // An answer that did not fail has none (NULL, not an empty text).
+  const Message done = store.begin_assistant_message(7, SamplingSettings{});
+  store.finish_assistant_message(done.id, "Edison", 2, {});
+  EXPECT_EQ(store.message(done.id).stats->error, "");
+  Database raw = Database::open(dir / "v5.db");
+  Statement st = raw.prepare("SELECT count(*) FROM messages WHERE error IS NOT NULL");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.int64(0), 1);
+}
 
 // The step to version 5 (answers keep their tokens) from a version-4 history: every row as it
 // was, old answers without tokens, and new answers keep theirs.

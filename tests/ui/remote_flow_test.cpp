@@ -3,7 +3,8 @@
 // to it as the "Connect to server…" dialog does (list the models, connect). An answer streams and
 // is saved with the server as its record, Stop closes the request, Regenerate makes a branch, the
 // key is kept (in the test's file: no secret service) and found again, and a server killed
-// mid-answer leaves the partial answer saved and marked failed with the reason shown. A wrong
+// mid-answer leaves the partial answer saved and marked failed with the reason shown and stored
+// (shown again when the conversation is opened in a later run). A wrong
 // key, an unknown model, a refused connection and a silent server each say what happened.
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
@@ -280,6 +281,11 @@ TEST_F(RemoteFlow, AServerKilledMidAnswerLeavesThePartialAnswerMarked) {
   EXPECT_EQ(QString::fromStdString(saved.content), answer.content);
   ASSERT_TRUE(saved.stats.has_value());
   EXPECT_EQ(saved.stats->finish_reason, store::FinishReason::Error);
+  // Why is stored with it, as the banner said it.
+  const QString why = QString::fromStdString(saved.stats->error);
+  EXPECT_FALSE(why.isEmpty());
+  EXPECT_EQ(error, QStringLiteral("The answer failed: %1").arg(why)) << error.toStdString();
+  const qint64 conversation = c_->conversations()->currentId();
   // The next question finds no server, and says so; nothing is lost.
   emit c_->chat()->sendRequested("Are you there?");
   const ui::MessageItem next = waitForAnswer();
@@ -287,6 +293,25 @@ TEST_F(RemoteFlow, AServerKilledMidAnswerLeavesThePartialAnswerMarked) {
       << c_->status()->errorText().toStdString();
   EXPECT_EQ(QString::fromStdString(h_.openStore().message(answer.id).content), answer.content);
   (void)next;
+
+  // Opened again in a later run of the app, the answer still says why it failed: the banner of
+  // then is long gone, the stored reason is on the answer's line.
+  c_ = &h_.start(/*engine=*/true);
+  emit c_->conversations()->selectRequested(conversation);
+  auto* messages = c_->chat()->messages();
+  ui::MessageItem reopened;
+  ASSERT_TRUE(QTest::qWaitFor(
+      [&] {
+        for (int i = 0; i < messages->rowCount(); ++i) {
+          if (messages->at(i).id == answer.id) reopened = messages->at(i);
+        }
+        return reopened.id == answer.id;
+      },
+      10000));
+  EXPECT_TRUE(c_->status()->errorText().isEmpty()) << c_->status()->errorText().toStdString();
+  EXPECT_EQ(reopened.content, answer.content);
+  EXPECT_TRUE(reopened.details.contains(QStringLiteral("failed: %1").arg(why)))
+      << reopened.details.toStdString();
 }
 
 TEST_F(RemoteFlow, AWrongKeyAnUnknownModelAndNoServerSayWhy) {

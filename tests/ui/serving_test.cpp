@@ -161,8 +161,8 @@ TEST_F(Serving, APortInUseSaysSo) {
   // The window still chats.
   EXPECT_TRUE(c_->chat()->canSend());
 
-  // Taken by another cpp-httplib server (vkchat-cli serve binds with SO_REUSEPORT): in use too,
-  // not shared with it.
+  // Taken by another cpp-httplib server, bound with httplib's default SO_REUSEPORT (which the
+  // app and serve leave out): in use too, not shared with it.
   const int port = free_port();
   httplib::Server other;
   ASSERT_TRUE(other.bind_to_port("127.0.0.1", port));

@@ -162,6 +162,13 @@ TEST(ViewMapping, AnAnswersDetailsNameItsSpeedEndAndSampling) {
       answer_details(m),
       QString::fromUtf8("41.3 tok/s \xC2\xB7 85 ms to first token \xC2\xB7 length limit \xC2\xB7 "
                         "temp 0.70 \xC2\xB7 top-p 0.90 \xC2\xB7 seed 42"));
+  // A failed answer says why when it was kept (schema 6 on), else only that it failed.
+  m.stats = store::GenerationStats{0, 0, 0, store::FinishReason::Error, "the server went away"};
+  EXPECT_TRUE(answer_details(m).startsWith(QStringLiteral("failed: the server went away \u00B7")))
+      << answer_details(m).toStdString();
+  m.stats->error.clear();
+  EXPECT_TRUE(answer_details(m).startsWith(QStringLiteral("failed \u00B7")))
+      << answer_details(m).toStdString();
   m.role = store::Role::User;
   EXPECT_TRUE(to_item(m).details.isEmpty());
 }
