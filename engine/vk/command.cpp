@@ -43,6 +43,7 @@ CommandBuffer::CommandBuffer(CommandBuffer&& o) noexcept
       cmd_(std::exchange(o.cmd_, VK_NULL_HANDLE)),
       fence_(std::exchange(o.fence_, VK_NULL_HANDLE)),
       state_(std::exchange(o.state_, State::Idle)),
+      executable_(std::exchange(o.executable_, false)),
       dispatches_(std::exchange(o.dispatches_, 0)),
       queries_(std::exchange(o.queries_, VK_NULL_HANDLE)),
       query_capacity_(std::exchange(o.query_capacity_, 0)),
@@ -56,6 +57,7 @@ CommandBuffer& CommandBuffer::operator=(CommandBuffer&& o) noexcept {
     cmd_ = std::exchange(o.cmd_, VK_NULL_HANDLE);
     fence_ = std::exchange(o.fence_, VK_NULL_HANDLE);
     state_ = std::exchange(o.state_, State::Idle);
+    executable_ = std::exchange(o.executable_, false);
     dispatches_ = std::exchange(o.dispatches_, 0);
     queries_ = std::exchange(o.queries_, VK_NULL_HANDLE);
     query_capacity_ = std::exchange(o.query_capacity_, 0);
@@ -88,9 +90,10 @@ void CommandBuffer::reset() {
 void CommandBuffer::begin() {
   if (state_ == State::Submitted) throw std::logic_error("CommandBuffer::begin while in flight");
   check(vkResetCommandBuffer(cmd_, 0), "vkResetCommandBuffer");
+  // Not VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT: any recording may be resubmitted.
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   check(vkBeginCommandBuffer(cmd_, &bi), "vkBeginCommandBuffer");
+  executable_ = false;
   if (queries_ != VK_NULL_HANDLE) vkCmdResetQueryPool(cmd_, queries_, 0, query_capacity_);
   timed_.clear();
   dispatches_ = 0;
@@ -205,6 +208,15 @@ void CommandBuffer::submit() {
   vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                        VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
   check(vkEndCommandBuffer(cmd_), "vkEndCommandBuffer");
+  state_ = State::Idle;
+  executable_ = true;
+  resubmit();
+}
+
+void CommandBuffer::resubmit() {
+  if (state_ != State::Idle || !executable_) {
+    throw std::logic_error("resubmit of a buffer not recorded and ended, or still in flight");
+  }
   check(vkResetFences(core_->device, 1, &fence_), "vkResetFences");
   VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   si.commandBufferCount = 1;
@@ -237,7 +249,7 @@ void CommandBuffer::collect_timestamps() {
     double us = static_cast<double>(d) * core_->info.timestamp_period_ns / 1e3;
     core_->profiler.add(timed_[i].kernel, us, timed_[i].bytes);
   }
-  timed_.clear();
+  // timed_ stays: a resubmit times the same dispatches again (begin() clears it).
 }
 
 }  // namespace vkchat::vk

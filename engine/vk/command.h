@@ -58,7 +58,11 @@ class CommandBuffer {
   void fill(const BufferSlice& dst, std::uint32_t word);      // offset and size multiples of 4
 
   void submit();  // ends recording and submits to the queue
-  void wait();    // waits for the submission; collects timestamps into the profiler
+  // Submits again what the last submit() ended, after its wait() (recorded once, replayed): the
+  // buffer must not have been begun since. What it reads from mapped memory the host may have
+  // rewritten in between. std::logic_error otherwise.
+  void resubmit();
+  void wait();  // waits for the submission; collects timestamps into the profiler
   void submit_and_wait() {
     submit();
     wait();
@@ -78,6 +82,7 @@ class CommandBuffer {
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
   State state_ = State::Idle;
+  bool executable_ = false;  // ended and submitted, not begun since: resubmit() may run it again
   std::size_t dispatches_ = 0;
 
   struct Timed {
