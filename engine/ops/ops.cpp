@@ -463,9 +463,11 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   p.rows = u32(k_cache.rows(), op, "cache rows");
   // The longest query's key span: chunks start at its window's first key. Sized for pos.end,
   // so a replayed decode step dispatches the whole context's chunks and those past its keys
-  // return at once. Measured on lavapipe (docs/PERFORMANCE.md, issue 17) that costs nothing
-  // visible; an indirect dispatch would need its group counts per distinct layer shape in the
-  // step buffer, written by the host or a shader, for no measurable gain there.
+  // return at once: a fixed maximum with early exit, the simpler of the issue's two ways. It
+  // is not free on lavapipe: stories260K at 144 positions (2 chunks where 1 would do) spends
+  // 1.4 ms more per token in attn (docs/PERFORMANCE.md, issue 17), and the cost grows with the
+  // context. An indirect dispatch whose group counts the host writes into the step buffer with
+  // the position (one per distinct head count and window) would remove it; not done yet.
   const std::int64_t span = s.window > 0 ? std::min(n_kv, s.window) : n_kv;
   p.n_chunks = ceil_div(static_cast<std::uint64_t>(span), cfg.attn_chunk);
   p.window = s.window > 0 ? u32(s.window, op, "window") : 0;
