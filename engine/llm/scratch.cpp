@@ -113,7 +113,7 @@ ScratchShape ScratchShape::plan(const model::HParams& hp, std::int64_t n_ctx,
                       (1 + (hp.attn_temp_scale != 0.f ? 1 : 0))  // the queries' own table
                   // the sliding-window layers' table (gemma4: its own rotated dimensions)
                   + (hp.swa.window > 0 ? static_cast<std::uint64_t>(hp.swa.rope.n_rot) : 0));
-  s.host_bytes = static_cast<std::uint64_t>(s.max_tokens + 1) * 4;  // the ids and the step word
+  s.host_bytes = static_cast<std::uint64_t>(s.max_tokens + kStepWords) * 4;  // ids, step words
   if (!kernels.context().info().unified_memory) s.host_bytes += layout.readback_bytes();
   return s;
 }
@@ -141,7 +141,7 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
   }
   const Layout layout(hp, shape_);
   act_ = vk::Buffer(ctx, layout.end, vk::BufferKind::Device, "activations");
-  host_ids_ = vk::Buffer(ctx, static_cast<std::uint64_t>(shape_.max_tokens + 1) * 4,
+  host_ids_ = vk::Buffer(ctx, static_cast<std::uint64_t>(shape_.max_tokens + kStepWords) * 4,
                          vk::BufferKind::Upload, "token ids and position");
   if (!act_.mapped()) {
     readback_ = vk::Buffer(ctx, layout.readback_bytes(), vk::BufferKind::Readback, "read-back");
@@ -154,6 +154,9 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
                      static_cast<std::uint64_t>(shape_.max_tokens) * 4,
                      gguf::GgmlType::I32,
                      {1, 1, 1, 1}};
+  grid_area = step;
+  grid_area.offset += 4;
+  grid_area.ne = {3 * ops::StepGrids::kMaxGrids, 1, 1, 1};
   x = f32(layout.x);
   xn = f32(layout.xn);
   q = f32(layout.q);

@@ -94,6 +94,7 @@ Session::Session(Model& model, std::int64_t n_ctx, std::int64_t max_chunk)
                                                   : model::RopeAngles::Exact,
                max_chunk),
       cmd_(model.context()),
+      grids_(scratch_.grid_area),
       logits_(static_cast<std::size_t>(model.hparams().n_vocab)),
       checkpoint_pos_(kv_.recurrent() ? KvCache::kCheckpoints : 0, -1),
       checkpoint_used_(checkpoint_pos_.size(), 0) {
@@ -118,12 +119,13 @@ void Session::check_cancel() const {
   if (cancel_ && cancel_->load()) throw Cancelled("evaluation cancelled");
 }
 
-void Session::record(vk::CommandBuffer& cmd, std::int64_t n, std::int64_t end, Output out) {
+void Session::record(vk::CommandBuffer& cmd, std::int64_t n, std::int64_t end,
+                     ops::StepGrids* grids, Output out) {
   ops::Ops ops(model_->kernels(), cmd);
   const DeviceWeights& w = model_->weights();
   const ForwardRounding rounding{model_->summary().llama_cpp_rounding};
-  record_forward(ops, model_->hparams(), w, kv_, scratch_, ops::Positions{scratch_.step, 0, end}, n,
-                 rounding);
+  record_forward(ops, model_->hparams(), w, kv_, scratch_,
+                 ops::Positions{scratch_.step, 0, end, grids}, n, rounding);
   switch (out) {
     case Output::None: break;
     case Output::LastLogits:
@@ -187,13 +189,14 @@ void Session::run(std::span<const std::int32_t> tokens, Output out) {
     cmd.begin();
     if (reset) kv_.record_reset(cmd);
     if (decoding) {
-      record(cmd, n, n_ctx(), out);
+      record(cmd, n, n_ctx(), &grids_, out);
       decoding->key = key;
       ++stats_.decode_recordings;
     } else {
-      record(cmd, n, pos_ + n, out);  // a prefill chunk: sized for its own positions
+      record(cmd, n, pos_ + n, nullptr, out);  // a prefill chunk: sized for its positions
     }
   }
+  if (decoding) grids_.write(pos_);
   // Timed apart so that a benchmark can tell the host's own work from the wait for the device.
   const Clock::time_point t_submit = Clock::now();
   if (replay) {

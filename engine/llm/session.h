@@ -160,8 +160,10 @@ class Session {
   enum class Output { None, LastLogits, AllLogits, Argmax, Top };
   // One submit: n tokens at position pos_ through the model, then `out`.
   void run(std::span<const std::int32_t> tokens, Output out);
-  // Records n tokens' pass for first positions up to end - n, then `out`.
-  void record(vk::CommandBuffer& cmd, std::int64_t n, std::int64_t end, Output out);
+  // Records n tokens' pass for first positions up to end - n, then `out`; with grids, its
+  // attention grids read from them (a replayed pass).
+  void record(vk::CommandBuffer& cmd, std::int64_t n, std::int64_t end, ops::StepGrids* grids,
+              Output out);
   // A decode step's pass and its output, recorded once and replayed (run()).
   struct DecodeKey {
     Output out = Output::None;
@@ -186,6 +188,7 @@ class Session {
   vk::CommandBuffer cmd_;                // prefill chunks, checkpoints: recorded for each submit
   std::vector<DecodeRecording> decode_;  // one token: recorded once, replayed
   std::uint64_t decode_clock_ = 0;
+  ops::StepGrids grids_;  // the replayed passes' attention grids, rewritten every token
   bool replay_ = true;
   std::int64_t pos_ = 0;
   // The furthest position since the last start at 0: the rings have dropped the rows more than

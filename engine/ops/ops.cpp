@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -461,13 +462,10 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   p.n_tok = u32(q.rows(), op, "tokens");
   p.q_stride = u32(q.cols(), op, "row");
   p.rows = u32(k_cache.rows(), op, "cache rows");
-  // The longest query's key span: chunks start at its window's first key. Sized for pos.end,
-  // so a replayed decode step dispatches the whole context's chunks and those past its keys
-  // return at once: a fixed maximum with early exit, the simpler of the issue's two ways. It
-  // is not free on lavapipe: stories260K at 144 positions (2 chunks where 1 would do) spends
-  // 1.4 ms more per token in attn (docs/PERFORMANCE.md, issue 17), and the cost grows with the
-  // context. An indirect dispatch whose group counts the host writes into the step buffer with
-  // the position (one per distinct head count and window) would remove it; not done yet.
+  // The longest query's key span: chunks start at its window's first key. Sized for pos.end
+  // (the scratch's stride); with pos.grids the dispatch takes as many chunks as the position
+  // needs (StepGrids: an indirect dispatch, not a fixed maximum with early exit, which costs
+  // lavapipe too much), and the combining pass returns where one chunk held every key.
   const std::int64_t span = s.window > 0 ? std::min(n_kv, s.window) : n_kv;
   p.n_chunks = ceil_div(static_cast<std::uint64_t>(span), cfg.attn_chunk);
   p.window = s.window > 0 ? u32(s.window, op, "window") : 0;
@@ -502,8 +500,15 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   const vk::Pipeline& pl = kernels_->get("attn_", variant, true, 6, sizeof p,
                                          {cfg.attn_wg, cfg.attn_chunk, cfg.attn_max_g}, 0b00110);
   std::uint64_t kv_bytes = 2ull * 2 * static_cast<std::uint64_t>(span) * k_cache.cols();
-  record(pl, {bq.slice, bk.slice, bv.slice, bo.slice, bs.slice, bstep.slice}, p, g,
-         kv_bytes + 8ull * q.elements());
+  const std::array<vk::BufferSlice, 6> slices{bq.slice, bk.slice, bv.slice,
+                                              bo.slice, bs.slice, bstep.slice};
+  if (pos.grids != nullptr) {
+    record_indirect(pl, slices, p,
+                    pos.grids->slot(g, s.window, cfg.attn_chunk, pos.offset + q.rows()),
+                    kv_bytes + 8ull * q.elements());
+  } else {
+    record(pl, slices, p, g, kv_bytes + 8ull * q.elements());
+  }
   if (p.n_chunks > 1) {
     AttnReducePush r{};
     r.n_head = p.n_head;
@@ -521,6 +526,39 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
     const vk::Pipeline& rl = kernels_->get("attn_reduce", "", false, 3, sizeof r, {wg});
     record(rl, {bs.slice, bo.slice, bstep.slice}, r, vk::Groups{p.n_head, p.n_tok},
            4ull * p.n_tok * p.n_head * p.n_chunks * (p.head_dim + 2));
+  }
+}
+
+vk::BufferSlice StepGrids::slot(vk::Groups g, std::int64_t window, std::uint32_t chunk,
+                                std::int64_t last) {
+  std::size_t i = 0;
+  for (; i < grids_.size(); ++i) {
+    const Grid& o = grids_[i];
+    if (o.g.x == g.x && o.g.y == g.y && o.g.z == g.z && o.window == window && o.last == last &&
+        o.chunk == chunk) {
+      break;
+    }
+  }
+  if (i == grids_.size()) {
+    if (grids_.size() == kMaxGrids) {
+      throw std::invalid_argument("attention: more than " + std::to_string(kMaxGrids) +
+                                  " distinct grids in one replayed pass");
+    }
+    grids_.push_back({g, window, last, chunk});
+  }
+  return area_.buffer->slice(area_.offset + 12 * i, 12);
+}
+
+void StepGrids::write(std::int64_t first) const {
+  std::byte* base = area_.buffer->mapped() + area_.offset;
+  for (std::size_t i = 0; i < grids_.size(); ++i) {
+    const Grid& o = grids_[i];
+    const std::int64_t n_kv = first + o.last;  // the last query's keys end there
+    const std::int64_t span = o.window > 0 ? std::min(n_kv, o.window) : n_kv;
+    // At most g.y, the chunks pos.end allows (the scratch's stride).
+    const std::uint32_t counts[3] = {
+        o.g.x, std::min(o.g.y, ceil_div(static_cast<std::uint64_t>(span), o.chunk)), o.g.z};
+    std::memcpy(base + 12 * i, counts, sizeof counts);
   }
 }
 

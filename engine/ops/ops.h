@@ -34,6 +34,7 @@
 #include <initializer_list>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "ops/kernels.h"
 #include "ops/rope_table.h"
@@ -68,16 +69,46 @@ struct AttentionShape {
 // (end = its first + its tokens), a replayed decode step for every one up to the context size.
 // Work that grows with the position (attention's chunks of keys) is sized for `end`; the
 // workgroups past a query's own keys return at once.
+class StepGrids;
 struct Positions {
   Tensor step;
   std::int64_t offset = 0;
   std::int64_t end = 0;
+  // With grids, attention's group counts are read from the step buffer too (indirect
+  // dispatches), rewritten by the host with each position: only the chunks that hold keys run.
+  StepGrids* grids = nullptr;
   // The tokens first .. first + count - 1 of a pass of n_tok tokens: offset by `first`, and an
   // end that many tokens earlier than the pass's (its last token is n_tok - first - count
   // before the pass's last).
   Positions rows(std::int64_t first, std::int64_t count, std::int64_t n_tok) const {
-    return {step, offset + first, end - (n_tok - first - count)};
+    return {step, offset + first, end - (n_tok - first - count), grids};
   }
+};
+
+// The group counts of a replayed pass's attention dispatches, kept in the host-visible step
+// buffer beside the position: one grid per distinct shape (heads x chunks x tokens, window),
+// its chunks those of the keys the pass's last query sees. Measured on lavapipe, a grid sized
+// for the whole context with early exit cost stories260K 2.5x its decode speed at 4096
+// positions (docs/PERFORMANCE.md, issue 17); these cost the host a few words per token.
+class StepGrids {
+ public:
+  static constexpr int kMaxGrids = 16;
+  // area: I32 [3 * kMaxGrids] in a mapped buffer.
+  explicit StepGrids(const Tensor& area) : area_(area) {}
+  // The 12 bytes an attention dispatch of x by (chunks of `chunk` keys) by z groups reads its
+  // counts from, for a last query at the pass's first position + last - 1 with `window`.
+  vk::BufferSlice slot(vk::Groups g, std::int64_t window, std::uint32_t chunk, std::int64_t last);
+  // Writes every grid's counts for a pass whose first position is `first`.
+  void write(std::int64_t first) const;
+
+ private:
+  struct Grid {
+    vk::Groups g;
+    std::int64_t window, last;
+    std::uint32_t chunk;
+  };
+  Tensor area_;
+  std::vector<Grid> grids_;
 };
 
 class Ops {
@@ -223,6 +254,14 @@ class Ops {
     static_assert(std::is_trivially_copyable_v<Push>);
     cmd_->dispatch(p, bindings, std::as_bytes(std::span<const Push, 1>(&push, 1)), groups, bytes);
     // The next op reads what this one wrote (see the header: coarse on purpose).
+    cmd_->barrier();
+  }
+  template <class Push>
+  void record_indirect(const vk::Pipeline& p, std::span<const vk::BufferSlice> bindings,
+                       const Push& push, const vk::BufferSlice& groups, std::uint64_t bytes) {
+    static_assert(std::is_trivially_copyable_v<Push>);
+    cmd_->dispatch_indirect(p, bindings, std::as_bytes(std::span<const Push, 1>(&push, 1)), groups,
+                            bytes);
     cmd_->barrier();
   }
   template <class Push>
