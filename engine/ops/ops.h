@@ -67,8 +67,9 @@ struct AttentionShape {
 // that position + offset + t. `end` bounds what the recording must serve: one past the last
 // position any of the op's tokens may have. A prefill chunk is recorded for its own positions
 // (end = its first + its tokens), a replayed decode step for every one up to the context size.
-// Work that grows with the position (attention's chunks of keys) is sized for `end`; the
-// workgroups past a query's own keys return at once.
+// Work that grows with the position (attention's chunks of keys) is sized for `end` (the
+// partials' stride), and dispatched for `end` too unless `grids` holds its counts (StepGrids),
+// which a replayed pass does: then only the chunks the position needs run.
 class StepGrids;
 struct Positions {
   Tensor step;
