@@ -1,5 +1,5 @@
 // Causal attention over an f16 KV cache for n_tok queries at positions pos0 .. pos0 + n_tok - 1
-// (decode: n_tok = 1). Grouped-query heads: a workgroup takes up to MAX_G query heads that
+// (decode: n_tok = 1; pos0: the step buffer's word plus pos_off). Grouped-query heads: a workgroup takes up to MAX_G query heads that
 // share one KV head, so each K and V row is read once for all of them, and one CHUNK of cache
 // positions (split-K: long contexts spread over many workgroups). It computes that chunk's
 // scores, their max m and sum l of exp(score - m), and o = sum exp(score - m) v. A query whose
@@ -35,7 +35,7 @@ layout(push_constant) uniform Push {
   uint n_head;
   uint n_head_kv;
   uint head_dim;
-  uint pos0;
+  uint pos_off;
   uint n_tok;
   uint q_off;        // elements
   uint q_stride;     // elements between tokens (q and out)
@@ -43,13 +43,14 @@ layout(push_constant) uniform Push {
   uint vc_off;
   uint out_off;
   uint scratch_off;  // elements
-  uint n_chunks;     // chunks of the longest query (the grid's y)
+  uint n_chunks;     // chunks the longest query may have (the grid's y; ops::Positions::end)
   uint g_per_wg;     // query heads per workgroup (<= MAX_G)
   float scale;
   uint window;        // 0: the whole context
   float softcap;      // 0: none
   float softcap_inv;  // 1 / softcap
   uint rows;          // cache rows: key position p is row p % rows
+  uint step_off;
 } pc;
 
 layout(std430, binding = 0) readonly buffer Q { float q[]; };
@@ -62,6 +63,8 @@ layout(binding = 2, rgba32ui) uniform readonly uimageBuffer vc_t;
 #define vc(i) texel_word(imageLoad(vc_t, int((i) >> 2)), (i) & 3u)
 layout(std430, binding = 3) writeonly buffer Out { float o[]; };
 layout(std430, binding = 4) writeonly buffer Scratch { float scratch[]; };
+// The pass's first position, written by the host before each submit (ops::Positions).
+layout(std430, binding = 5) readonly buffer Step { int step[]; };
 
 shared float qs[MAX_G * 4u * WG_SIZE];
 shared float sc[MAX_G * CHUNK];
@@ -83,10 +86,12 @@ void main() {
   uint c = gl_WorkGroupID.y;
   uint t = gl_WorkGroupID.z;
   uint hd = pc.head_dim;
-  uint n_kv = pc.pos0 + t + 1u;
+  uint n_kv = uint(step[pc.step_off]) + pc.pos_off + t + 1u;
   uint lo = pc.window > 0u && n_kv > pc.window ? n_kv - pc.window : 0u;
   uint start = lo + c * CHUNK;
-  if (start >= n_kv) return;  // uniform: this query's keys end before this chunk
+  // Uniform: this query's keys end before this chunk (a replayed decode step's grid covers the
+  // whole context, ops::Positions).
+  if (start >= n_kv) return;
   uint len = min(CHUNK, n_kv - start);
   uint nct = (n_kv - lo + CHUNK - 1u) / CHUNK;
   uint row_words = pc.n_head_kv * hd / 2u;

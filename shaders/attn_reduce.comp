@@ -9,7 +9,7 @@ layout(local_size_x_id = 0) in;
 layout(push_constant) uniform Push {
   uint n_head;
   uint head_dim;
-  uint pos0;
+  uint pos_off;
   uint n_tok;
   uint chunk;
   uint n_chunks;
@@ -17,15 +17,18 @@ layout(push_constant) uniform Push {
   uint out_off;
   uint out_stride;
   uint window;  // 0: the whole context; else chunks start at max(0, pos - window + 1)
+  uint step_off;
 } pc;
 
 layout(std430, binding = 0) readonly buffer Scratch { float scratch[]; };
 layout(std430, binding = 1) writeonly buffer Out { float o[]; };
+// The pass's first position, written by the host before each submit (ops::Positions).
+layout(std430, binding = 2) readonly buffer Step { int step[]; };
 
 void main() {
   uint h = gl_WorkGroupID.x;
   uint t = gl_WorkGroupID.y;
-  uint n_kv = pc.pos0 + t + 1u;
+  uint n_kv = uint(step[pc.step_off]) + pc.pos_off + t + 1u;
   uint lo = pc.window > 0u && n_kv > pc.window ? n_kv - pc.window : 0u;
   uint nct = (n_kv - lo + pc.chunk - 1u) / pc.chunk;
   if (nct == 1u) return;

@@ -19,11 +19,14 @@ struct ForwardRounding {
 };
 
 // Records the transformer over n_tok tokens (ids already in s.ids) at positions pos0 ..
-// pos0 + n_tok - 1: their K and V enter the cache, and rows 0 .. n_tok - 1 of s.xn end up holding
-// the final normalized hidden states, ready for record_logits. n_tok <= s.shape().max_tokens.
+// pos0 + n_tok - 1, pos0 read on the device from pos.step (ops::Positions: one recording serves
+// every first position before pos.end - n_tok + 1): their K and V enter the cache, and rows 0 ..
+// n_tok - 1 of s.xn end up holding the final normalized hidden states, ready for record_logits.
+// n_tok <= s.shape().max_tokens. A recurrent model's state must have been zeroed before a pass
+// at position 0 (KvCache::record_reset).
 void record_forward(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
-                    const KvCache& kv, const Scratch& s, std::int64_t pos0, std::int64_t n_tok,
-                    ForwardRounding rounding);
+                    const KvCache& kv, const Scratch& s, const ops::Positions& pos,
+                    std::int64_t n_tok, ForwardRounding rounding);
 
 // Records logits rows 0 .. n - 1 = output projection of s.xn rows first .. first + n - 1
 // (n <= s.shape().logit_rows), soft-capped where the model says (HParams::final_softcap).

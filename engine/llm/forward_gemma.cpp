@@ -11,7 +11,7 @@
 namespace vkchat::llm {
 
 void record_forward_gemma(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
-                          const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                          const KvCache& kv, const Scratch& s, const ops::Positions& pos,
                           std::int64_t n_tok, ForwardRounding rounding) {
   const PassTensors t = pass_tensors(s, n_tok);
   const float eps = hp.rms_eps;
@@ -23,7 +23,7 @@ void record_forward_gemma(ops::Ops& ops, const model::HParams& hp, const DeviceW
     const LayerTensors& L = w.layers[il];
     const bool swa = hp.swa.is_swa(static_cast<std::int64_t>(il));
 
-    self_attention(ops, hp, L, kv, il, s, t, pos0, rounding, rope_by(swa ? s.rope_swa : s.rope));
+    self_attention(ops, hp, L, kv, il, s, t, pos, rounding, rope_by(swa ? s.rope_swa : s.rope));
     ops.rmsnorm(t.proj, *L.attn_post_norm, t.proj, eps);
     ops.add_rmsnorm(t.x, t.proj, t.x, L.ffn_norm, t.xn, eps);  // x += attention; xn = ffn_norm(x)
 

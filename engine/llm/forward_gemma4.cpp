@@ -67,7 +67,7 @@ void add_per_layer_embedding(ops::Ops& ops, const model::HParams& hp, const Laye
 }  // namespace
 
 void record_forward_gemma4(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
-                           const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                           const KvCache& kv, const Scratch& s, const ops::Positions& pos,
                            std::int64_t n_tok, ForwardRounding rounding) {
   const PassTensors all = pass_tensors(s, n_tok);
   const ops::Tensor &x = all.x, &xn = all.xn, &proj = all.proj;
@@ -91,7 +91,7 @@ void record_forward_gemma4(ops::Ops& ops, const model::HParams& hp, const Device
     ops::RoundedInput h = input(xn);
     ops.linear(L.wq, h.for_weight(L.wq), t.q);
     ops.head_rmsnorm(t.q, n_head, *L.q_norm, eps);
-    ops.rope(t.q, n_head, head_dim, pos0, rope);
+    ops.rope(t.q, n_head, head_dim, pos, rope);
     if (hp.kv_layer(layer) == layer) {
       ops.linear(L.wk, h.for_weight(L.wk), t.k);
       ops.linear(L.wv, h.for_weight(L.wv), t.v);
@@ -99,9 +99,9 @@ void record_forward_gemma4(ops::Ops& ops, const model::HParams& hp, const Device
       ops::Tensor ones = *w.ones;
       ones.ne[0] = head_dim;
       ops.head_rmsnorm(t.v, n_head_kv, ones, eps);
-      ops.rope(t.k, n_head_kv, head_dim, pos0, rope);
+      ops.rope(t.k, n_head_kv, head_dim, pos, rope);
     }
-    attend(ops, hp, kv, il, s, t, pos0, rounding);
+    attend(ops, hp, kv, il, s, t, pos, rounding);
     project_output(ops, L, s, t, rounding);
     ops.rmsnorm(proj, *L.attn_post_norm, proj, eps);
     ops.add_rmsnorm(x, proj, x, L.ffn_norm, xn, eps);  // x += attention; xn = ffn_norm(x)

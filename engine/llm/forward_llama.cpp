@@ -11,7 +11,7 @@
 namespace vkchat::llm {
 
 void record_forward_llama(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
-                          const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                          const KvCache& kv, const Scratch& s, const ops::Positions& pos,
                           std::int64_t n_tok, ForwardRounding rounding) {
   const PassTensors t = pass_tensors(s, n_tok);
   const float eps = hp.rms_eps;
@@ -21,7 +21,7 @@ void record_forward_llama(ops::Ops& ops, const model::HParams& hp, const DeviceW
   for (std::size_t il = 0; il < w.layers.size(); ++il) {
     const LayerTensors& L = w.layers[il];
 
-    self_attention(ops, hp, L, kv, il, s, t, pos0, rounding, rope_by(s.rope));
+    self_attention(ops, hp, L, kv, il, s, t, pos, rounding, rope_by(s.rope));
     ops.add_rmsnorm(t.x, t.proj, t.x, L.ffn_norm, t.xn, eps);  // x += attention; xn = ffn_norm(x)
 
     // Feed-forward: down(silu(gate(xn)) * up(xn)).

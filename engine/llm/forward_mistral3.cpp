@@ -8,7 +8,7 @@
 namespace vkchat::llm {
 
 void record_forward_mistral3(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
-                             const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                             const KvCache& kv, const Scratch& s, const ops::Positions& pos,
                              std::int64_t n_tok, ForwardRounding rounding) {
   const PassTensors t = pass_tensors(s, n_tok);
   const float eps = hp.rms_eps;
@@ -20,7 +20,7 @@ void record_forward_mistral3(ops::Ops& ops, const model::HParams& hp, const Devi
   for (std::size_t il = 0; il < w.layers.size(); ++il) {
     const LayerTensors& L = w.layers[il];
 
-    self_attention(ops, hp, L, kv, il, s, t, pos0, rounding, rope);
+    self_attention(ops, hp, L, kv, il, s, t, pos, rounding, rope);
     ops.add_rmsnorm(t.x, t.proj, t.x, L.ffn_norm, t.xn, eps);
 
     feed_forward(ops, L, s, t, rounding);

@@ -1,26 +1,25 @@
 // Qwen 3.5's mixture of experts (qwen35moe, llama.cpp's src/models/qwen35moe.cpp), recorded op
 // by op in the order of RefForward::forward_qwen35: qwen35's blocks (the gated delta net or
 // gated full attention, qwen35_mixer) with each feed-forward a mixture of experts plus a shared
-// expert gated by sigmoid(gate_inp_shexp . x) (moe_shared_feed_forward). A pass starting at
-// position 0 first zeroes the recurrent state.
+// expert gated by sigmoid(gate_inp_shexp . x) (moe_shared_feed_forward). The session
+// zeroes the recurrent state before a pass at position 0 (KvCache::record_reset).
 #include "llm/forward_family.h"
 #include "llm/forward_steps.h"
 
 namespace vkchat::llm {
 
 void record_forward_qwen35moe(ops::Ops& ops, const model::HParams& hp, const DeviceWeights& w,
-                              const KvCache& kv, const Scratch& s, std::int64_t pos0,
+                              const KvCache& kv, const Scratch& s, const ops::Positions& pos,
                               std::int64_t n_tok, ForwardRounding rounding) {
   const PassTensors t = pass_tensors(s, n_tok);
   const float eps = hp.rms_eps;
 
-  if (pos0 == 0) kv.record_reset(ops.command_buffer());
   ops.embedding(w.token_embd, t.ids, t.x);
   ops.rmsnorm(t.x, w.layers[0].attn_norm, t.xn, eps);
   for (std::size_t il = 0; il < w.layers.size(); ++il) {
     const LayerTensors& L = w.layers[il];
 
-    qwen35_mixer(ops, hp, L, kv, il, s, t, pos0, rounding);    // t.proj = delta net or attention
+    qwen35_mixer(ops, hp, L, kv, il, s, t, pos, rounding);     // t.proj = delta net or attention
     ops.add_rmsnorm(t.x, t.proj, t.x, L.ffn_norm, t.xn, eps);  // x += mixer; xn = norm(x)
 
     moe_shared_feed_forward(ops, hp, L, s, t, rounding);  // experts + gated shared expert

@@ -65,10 +65,11 @@ ops::AttentionShape layer_attention_shape(const model::HParams& hp, std::int64_t
 }
 
 void attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,
-            const Scratch& s, const PassTensors& t, std::int64_t pos0, ForwardRounding rounding) {
+            const Scratch& s, const PassTensors& t, const ops::Positions& pos,
+            ForwardRounding rounding) {
   // A layer sharing another's cache (gemma4) writes nothing: that layer wrote it this pass.
   if (hp.kv_layer(static_cast<std::int64_t>(layer)) == static_cast<std::int64_t>(layer)) {
-    ops.kv_write(t.k, t.v, kv.k(layer), kv.v(layer), pos0);
+    ops.kv_write(t.k, t.v, kv.k(layer), kv.v(layer), pos);
   }
   const ops::AttentionShape shape =
       layer_attention_shape(hp, static_cast<std::int64_t>(layer), rounding);
@@ -76,17 +77,17 @@ void attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::siz
   for (std::int64_t t0 = 0; t0 < t.q.rows(); t0 += step) {
     const std::int64_t m = std::min(step, t.q.rows() - t0);
     ops.attention(t.q.row_range(t0, m), kv.k(layer), kv.v(layer), t.attn.row_range(t0, m), shape,
-                  pos0 + t0, s.attn_partials);
+                  pos.rows(t0, m, t.q.rows()), s.attn_partials);
   }
 }
 
 void rope_and_attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,
-                     const Scratch& s, const PassTensors& t, std::int64_t pos0,
+                     const Scratch& s, const PassTensors& t, const ops::Positions& pos,
                      ForwardRounding rounding, LayerRope rope) {
   const int head_dim = static_cast<int>(hp.head_dim);
-  if (rope.q) ops.rope(t.q, static_cast<int>(hp.n_head), head_dim, pos0, *rope.q);
-  if (rope.k) ops.rope(t.k, static_cast<int>(hp.n_head_kv), head_dim, pos0, *rope.k);
-  attend(ops, hp, kv, layer, s, t, pos0, rounding);
+  if (rope.q) ops.rope(t.q, static_cast<int>(hp.n_head), head_dim, pos, *rope.q);
+  if (rope.k) ops.rope(t.k, static_cast<int>(hp.n_head_kv), head_dim, pos, *rope.k);
+  attend(ops, hp, kv, layer, s, t, pos, rounding);
 }
 
 void project_output(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
@@ -96,9 +97,9 @@ void project_output(ops::Ops& ops, const LayerTensors& L, const Scratch& s, cons
 
 void self_attention(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
                     const KvCache& kv, std::size_t layer, const Scratch& s, const PassTensors& t,
-                    std::int64_t pos0, ForwardRounding rounding, LayerRope rope) {
+                    const ops::Positions& pos, ForwardRounding rounding, LayerRope rope) {
   project_qkv(ops, hp, L, s, t, rounding);
-  rope_and_attend(ops, hp, kv, layer, s, t, pos0, rounding, rope);
+  rope_and_attend(ops, hp, kv, layer, s, t, pos, rounding, rope);
   project_output(ops, L, s, t, rounding);
 }
 
@@ -156,7 +157,7 @@ void moe_shared_feed_forward(ops::Ops& ops, const model::HParams& hp, const Laye
 }
 
 void qwen35_mixer(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L, const KvCache& kv,
-                  std::size_t il, const Scratch& s, const PassTensors& t, std::int64_t pos0,
+                  std::size_t il, const Scratch& s, const PassTensors& t, const ops::Positions& pos,
                   ForwardRounding rounding) {
   const std::int64_t n_tok = t.x.rows();
   auto first = [n_tok](const ops::Tensor& x) { return x.row_range(0, n_tok); };
@@ -189,7 +190,7 @@ void qwen35_mixer(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L
   } else {  // Gated full attention: the llama block's, its output times sigmoid(gate).
     ops::RoundedInput h = project_qkv(ops, hp, L, s, t, rounding);
     ops.linear(*L.q_gate, h.for_weight(*L.q_gate), gate);
-    rope_and_attend(ops, hp, kv, il, s, t, pos0, rounding, rope_by(s.rope));
+    rope_and_attend(ops, hp, kv, il, s, t, pos, rounding, rope_by(s.rope));
     ops.mul_sigmoid(t.attn, gate, t.attn);
     project_output(ops, L, s, t, rounding);
   }

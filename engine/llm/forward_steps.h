@@ -37,12 +37,13 @@ ops::RoundedInput project_qkv(ops::Ops& ops, const model::HParams& hp, const Lay
 ops::AttentionShape layer_attention_shape(const model::HParams& hp, std::int64_t il,
                                           ForwardRounding rounding);
 
-// Writes K and V at pos0.. into the layer's cache (unless it reads another layer's,
+// Writes K and V at pos's positions into the layer's cache (unless it reads another layer's,
 // HParams::kv_layer), then t.attn = softmax(q K^T * scale) V over
 // the layer's cache rows (causal, windowed where the layer is; layer_attention_shape), in calls
 // of at most attn_tokens queries so the partials fit the scratch.
 void attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,
-            const Scratch& s, const PassTensors& t, std::int64_t pos0, ForwardRounding rounding);
+            const Scratch& s, const PassTensors& t, const ops::Positions& pos,
+            ForwardRounding rounding);
 
 // Where a layer's self-attention turns its queries and keys, the tables their RoPE reads: the
 // session's table for both (llama), the queries' own with the attention temperature folded in
@@ -60,7 +61,7 @@ inline LayerRope rope_by(const ops::RopeTable& table) {
 // RoPE on t.q and t.k as `rope` says, then attend: t.attn from the rotated queries over the
 // cache with the rotated keys written into it.
 void rope_and_attend(ops::Ops& ops, const model::HParams& hp, const KvCache& kv, std::size_t layer,
-                     const Scratch& s, const PassTensors& t, std::int64_t pos0,
+                     const Scratch& s, const PassTensors& t, const ops::Positions& pos,
                      ForwardRounding rounding, LayerRope rope);
 
 // t.proj = the output projection of t.attn.
@@ -71,7 +72,7 @@ void project_output(ops::Ops& ops, const LayerTensors& L, const Scratch& s, cons
 // qwen3, phi3, qwen3moe, mistral3, smollm3, granite, gemma2, gemma3).
 void self_attention(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L,
                     const KvCache& kv, std::size_t layer, const Scratch& s, const PassTensors& t,
-                    std::int64_t pos0, ForwardRounding rounding, LayerRope rope);
+                    const ops::Positions& pos, ForwardRounding rounding, LayerRope rope);
 
 // t.proj = down(silu(gate(t.xn)) * up(t.xn)).
 void feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, const PassTensors& t,
@@ -89,7 +90,7 @@ void gelu_feed_forward(ops::Ops& ops, const LayerTensors& L, const Scratch& s, c
 // (attn_q's rows regrouped on upload), per-head Q/K norms, M-RoPE, attention over the cache,
 // times sigmoid(gate), the output projection.
 void qwen35_mixer(ops::Ops& ops, const model::HParams& hp, const LayerTensors& L, const KvCache& kv,
-                  std::size_t il, const Scratch& s, const PassTensors& t, std::int64_t pos0,
+                  std::size_t il, const Scratch& s, const PassTensors& t, const ops::Positions& pos,
                   ForwardRounding rounding);
 // A mixture of experts (qwen3moe): t.proj = sum over each token's k chosen experts of its
 // routing weight * down(silu(gate(t.xn)) * up(t.xn)). The router's logits, the routing and the

@@ -3,6 +3,7 @@
 #include "llm/scratch.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "ops/ops.h"
@@ -112,7 +113,7 @@ ScratchShape ScratchShape::plan(const model::HParams& hp, std::int64_t n_ctx,
                       (1 + (hp.attn_temp_scale != 0.f ? 1 : 0))  // the queries' own table
                   // the sliding-window layers' table (gemma4: its own rotated dimensions)
                   + (hp.swa.window > 0 ? static_cast<std::uint64_t>(hp.swa.rope.n_rot) : 0));
-  s.host_bytes = static_cast<std::uint64_t>(s.max_tokens) * 4;
+  s.host_bytes = static_cast<std::uint64_t>(s.max_tokens + kStepWords) * 4;  // ids, step words
   if (!kernels.context().info().unified_memory) s.host_bytes += layout.readback_bytes();
   return s;
 }
@@ -140,8 +141,8 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
   }
   const Layout layout(hp, shape_);
   act_ = vk::Buffer(ctx, layout.end, vk::BufferKind::Device, "activations");
-  host_ids_ = vk::Buffer(ctx, static_cast<std::uint64_t>(shape_.max_tokens) * 4,
-                         vk::BufferKind::Upload, "token ids");
+  host_ids_ = vk::Buffer(ctx, static_cast<std::uint64_t>(shape_.max_tokens + kStepWords) * 4,
+                         vk::BufferKind::Upload, "token ids and position");
   if (!act_.mapped()) {
     readback_ = vk::Buffer(ctx, layout.readback_bytes(), vk::BufferKind::Readback, "read-back");
   }
@@ -149,6 +150,13 @@ Scratch::Scratch(ops::Kernels& kernels, const model::HParams& hp, std::int64_t n
     return ops::Tensor::f32(act_, s.cols, s.rows, s.offset);
   };
   ids = ops::Tensor{&host_ids_, 0, gguf::GgmlType::I32, {shape_.max_tokens, 1, 1, 1}};
+  step = ops::Tensor{&host_ids_,
+                     static_cast<std::uint64_t>(shape_.max_tokens) * 4,
+                     gguf::GgmlType::I32,
+                     {1, 1, 1, 1}};
+  grid_area = step;
+  grid_area.offset += 4;
+  grid_area.ne = {3 * ops::StepGrids::kMaxGrids, 1, 1, 1};
   x = f32(layout.x);
   xn = f32(layout.xn);
   q = f32(layout.q);
@@ -188,6 +196,11 @@ void Scratch::copy_out(vk::CommandBuffer& cmd, const ops::Tensor& t) const {
 
 std::int32_t* Scratch::host_ids() const {
   return reinterpret_cast<std::int32_t*>(host_ids_.mapped());
+}
+
+void Scratch::set_first_position(std::int64_t pos) const {
+  const auto word = static_cast<std::int32_t>(pos);
+  std::memcpy(host_ids_.mapped() + step.offset, &word, sizeof word);
 }
 
 }  // namespace vkchat::llm

@@ -9,6 +9,7 @@
 
 #include "model/hparams.h"
 #include "ops/kernels.h"
+#include "ops/ops.h"
 #include "ops/rope_table.h"
 #include "ops/tensor.h"
 #include "vk/buffer.h"
@@ -20,6 +21,9 @@ namespace vkchat::llm {
 inline constexpr std::int64_t kMaxChunk = 512;
 // Rows of logits one submit produces when every position's are wanted (teacher forcing).
 inline constexpr std::int64_t kMaxLogitRows = 32;
+
+// Words after the token ids: the pass's first position, then the attention grids.
+inline constexpr std::int64_t kStepWords = 1 + 3 * ops::StepGrids::kMaxGrids;
 
 // Sizes that depend on the model and the context only.
 struct ScratchShape {
@@ -51,7 +55,12 @@ class Scratch {
   const ScratchShape& shape() const { return shape_; }
 
   // Each [max_tokens x width] f32 (ids I32 [max_tokens]); forward passes use their first rows.
-  ops::Tensor ids;            // written by the host
+  ops::Tensor ids;  // written by the host
+  // I32 [1]: the pass's first position, written by the host before each submit
+  // (set_first_position) and read by the position ops (ops::Positions).
+  ops::Tensor step;
+  // I32 [3 * ops::StepGrids::kMaxGrids] after it: a replayed pass's attention group counts.
+  ops::Tensor grid_area;
   ops::Tensor x;              // residual stream [n_embd]
   ops::Tensor xn;             // normalized x [n_embd]
   ops::Tensor q, k, v, attn;  // [n_embd_q], [n_embd_k_gqa], [n_embd_v_gqa], [n_embd_attn_out]
@@ -97,11 +106,12 @@ class Scratch {
   // Records the copy of t (logits rows or argmax) to the read-back buffer when one is needed.
   void copy_out(vk::CommandBuffer& cmd, const ops::Tensor& t) const;
   std::int32_t* host_ids() const;
+  void set_first_position(std::int64_t pos) const;
 
  private:
   ScratchShape shape_;
   vk::Buffer act_;       // device-local activations
-  vk::Buffer host_ids_;  // host-visible token ids
+  vk::Buffer host_ids_;  // host-visible token ids, then the step word
   vk::Buffer readback_;  // host-visible, cached; empty when act_ is mapped
 };
 

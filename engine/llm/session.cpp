@@ -94,6 +94,7 @@ Session::Session(Model& model, std::int64_t n_ctx, std::int64_t max_chunk)
                                                   : model::RopeAngles::Exact,
                max_chunk),
       cmd_(model.context()),
+      grids_(scratch_.grid_area),
       logits_(static_cast<std::size_t>(model.hparams().n_vocab)),
       checkpoint_pos_(kv_.recurrent() ? KvCache::kCheckpoints : 0, -1),
       checkpoint_used_(checkpoint_pos_.size(), 0) {
@@ -118,43 +119,93 @@ void Session::check_cancel() const {
   if (cancel_ && cancel_->load()) throw Cancelled("evaluation cancelled");
 }
 
-void Session::run(std::span<const std::int32_t> tokens, Output out) {
-  const auto n = static_cast<std::int64_t>(tokens.size());
-  const Clock::time_point t_record = Clock::now();
-  std::copy(tokens.begin(), tokens.end(), scratch_.host_ids());
-  cmd_.begin();
-  ops::Ops ops(model_->kernels(), cmd_);
+void Session::record(vk::CommandBuffer& cmd, std::int64_t n, std::int64_t end,
+                     ops::StepGrids* grids, Output out) {
+  ops::Ops ops(model_->kernels(), cmd);
   const DeviceWeights& w = model_->weights();
   const ForwardRounding rounding{model_->summary().llama_cpp_rounding};
-  record_forward(ops, model_->hparams(), w, kv_, scratch_, pos_, n, rounding);
+  record_forward(ops, model_->hparams(), w, kv_, scratch_,
+                 ops::Positions{scratch_.step, 0, end, grids}, n, rounding);
   switch (out) {
     case Output::None: break;
     case Output::LastLogits:
       record_logits(ops, model_->hparams(), w, scratch_, n - 1, 1, rounding);
-      scratch_.copy_out(cmd_, scratch_.logits.row_range(0, 1));
+      scratch_.copy_out(cmd, scratch_.logits.row_range(0, 1));
       break;
     case Output::AllLogits:
       record_logits(ops, model_->hparams(), w, scratch_, 0, n, rounding);
-      scratch_.copy_out(cmd_, scratch_.logits.row_range(0, n));
+      scratch_.copy_out(cmd, scratch_.logits.row_range(0, n));
       break;
     case Output::Argmax:
       record_logits(ops, model_->hparams(), w, scratch_, n - 1, 1, rounding);
       ops.argmax(scratch_.logits.row_range(0, 1), scratch_.argmax);
-      scratch_.copy_out(cmd_, scratch_.argmax);
+      scratch_.copy_out(cmd, scratch_.argmax);
       break;
     case Output::Top: {
       record_logits(ops, model_->hparams(), w, scratch_, n - 1, 1, rounding);
       const ops::Tensor top = top_words(scratch_, top_k_);
       ops.topk(scratch_.logits.row_range(0, 1), top, top_k_);
-      scratch_.copy_out(cmd_, top);
+      scratch_.copy_out(cmd, top);
       break;
     }
   }
+}
+
+Session::DecodeRecording& Session::decode_recording(const DecodeKey& key) {
+  auto it = std::find_if(decode_.begin(), decode_.end(),
+                         [&](const DecodeRecording& r) { return r.key == key; });
+  if (it == decode_.end()) {
+    if (decode_.size() < kDecodeRecordings) {
+      decode_.push_back({std::nullopt, vk::CommandBuffer(model_->context()), 0});
+      it = decode_.end() - 1;
+    } else {
+      it = std::min_element(
+          decode_.begin(), decode_.end(),
+          [](const DecodeRecording& a, const DecodeRecording& b) { return a.used < b.used; });
+    }
+  }
+  it->used = ++decode_clock_;
+  return *it;
+}
+
+void Session::run(std::span<const std::int32_t> tokens, Output out) {
+  const auto n = static_cast<std::int64_t>(tokens.size());
+  const Clock::time_point t_record = Clock::now();
+  std::copy(tokens.begin(), tokens.end(), scratch_.host_ids());
+  scratch_.set_first_position(pos_);
+  // One token replays the decode recording, made for every position up to the context's
+  // (ops::Positions), so a decode step records nothing, allocates nothing and updates no
+  // descriptor: the host writes the id and the position above and submits. It is recorded again
+  // only when what it computes changes (the output, top_k_); the context, the model and the
+  // caches' layout are the session's own. The first pass of a recurrent model zeroes the state
+  // first, which only a pass recorded at position 0 does.
+  const bool reset = pos_ == 0 && kv_.recurrent();
+  const DecodeKey key{out, out == Output::Top ? top_k_ : 0};
+  DecodeRecording* decoding = n == 1 && !reset ? &decode_recording(key) : nullptr;
+  vk::CommandBuffer& cmd = decoding ? decoding->cmd : cmd_;
+  const bool replay = decoding && replay_ && decoding->key == key;
+  if (!replay) {
+    if (decoding) decoding->key.reset();  // until this recording is complete
+    cmd.begin();
+    if (reset) kv_.record_reset(cmd);
+    if (decoding) {
+      record(cmd, n, n_ctx(), &grids_, out);
+      decoding->key = key;
+      ++stats_.decode_recordings;
+    } else {
+      record(cmd, n, pos_ + n, nullptr, out);  // a prefill chunk: sized for its positions
+    }
+  }
+  if (decoding) grids_.write(pos_);
   // Timed apart so that a benchmark can tell the host's own work from the wait for the device.
   const Clock::time_point t_submit = Clock::now();
-  cmd_.submit();
+  if (replay) {
+    cmd.resubmit();
+  } else {
+    cmd.submit();
+  }
   const Clock::time_point t_wait = Clock::now();
-  cmd_.wait();
+  cmd.wait();
   const Clock::time_point t_done = Clock::now();
   stats_.last_record_us = us_between(t_record, t_submit);
   stats_.last_submit_us = us_between(t_submit, t_wait);

@@ -11,9 +11,11 @@
 //   set_chunk_seconds(s) the chunks are sized from the measured prefill rate to take about s each
 //   (whole tiles of kChunkTile tokens when at least one fits, else fewer, down to one token), so
 //   that a cancel is seen within about s, or one token's time on a slow device; the progress
-//   callback hears after each chunk. decode() runs one token: the whole forward pass recorded into
-//   one command buffer, one submit and one wait, no allocation and no descriptor update; only the
-//   logits come back (decode_argmax: only the argmax). stats() keeps the host-side parts of the
+//   callback hears after each chunk. decode() runs one token: one command buffer, recorded once
+//   per session and output and replayed for every token (the position and the token id are
+//   read by the shaders from mapped memory the host writes), one submit and one wait, no
+//   recording, no allocation and no descriptor update; only the logits come back
+//   (decode_argmax: only the argmax). stats() keeps the host-side parts of the
 //   last one (record, submit, wait, readback), timed with steady_clock, for `vkchat-cli bench`.
 // - Ids outside the vocabulary and overflowing the context throw std::out_of_range before
 //   anything runs. truncate(n) forgets positions n.. (regenerate, reuse of a chat prefix); a
@@ -33,6 +35,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -48,6 +51,9 @@ struct SessionStats {
   std::int64_t decode_tokens = 0;  // through decode() / decode_argmax()
   double decode_seconds = 0;
   std::int64_t submits = 0;  // command buffers submitted (one per decoded token)
+  // Decode passes recorded: one per session and output (decode, decode_argmax, decode_top's k)
+  // while replaying (Session::set_replay), one per token otherwise.
+  std::int64_t decode_recordings = 0;
   double ttft_ms = 0;  // the last feed(): from the call until the next token's logits were there
   // Host-side parts of the last decode() / decode_argmax(), in microseconds (steady_clock):
   // recording the pass, the submit call, the wait for the device, and the copy of its output
@@ -136,6 +142,10 @@ class Session {
   void set_chunk_seconds(double seconds);
   // The size of the next prefill chunk (it follows the measured rate).
   std::int64_t chunk_tokens() const;
+  // Whether decode steps replay one recording (the default) or record their pass afresh each
+  // token, as before issue 17: the same ops either way, so the same logits bit for bit (a test
+  // compares them), only the host's time differs.
+  void set_replay(bool on) { replay_ = on; }
   const SessionStats& stats() const { return stats_; }
   void reset_stats() { stats_ = {}; }
 
@@ -150,13 +160,36 @@ class Session {
   enum class Output { None, LastLogits, AllLogits, Argmax, Top };
   // One submit: n tokens at position pos_ through the model, then `out`.
   void run(std::span<const std::int32_t> tokens, Output out);
+  // Records n tokens' pass for first positions up to end - n, then `out`; with grids, its
+  // attention grids read from them (a replayed pass).
+  void record(vk::CommandBuffer& cmd, std::int64_t n, std::int64_t end, ops::StepGrids* grids,
+              Output out);
+  // A decode step's pass and its output, recorded once and replayed (run()).
+  struct DecodeKey {
+    Output out = Output::None;
+    std::uint32_t top_k = 0;
+    bool operator==(const DecodeKey&) const = default;
+  };
+  struct DecodeRecording {
+    std::optional<DecodeKey> key;  // empty until recorded completely
+    vk::CommandBuffer cmd;
+    std::uint64_t used = 0;  // decode_clock_ when last replayed
+  };
+  // One recording per output a caller alternates between (decode and decode_argmax, a top-k
+  // for the alternatives), so alternating records nothing; a fifth replaces the least recent.
+  static constexpr std::size_t kDecodeRecordings = 4;
+  DecodeRecording& decode_recording(const DecodeKey& key);
   void check(std::span<const std::int32_t> tokens) const;
   void check_cancel() const;
 
   Model* model_;
   KvCache kv_;
   Scratch scratch_;
-  vk::CommandBuffer cmd_;
+  vk::CommandBuffer cmd_;                // prefill chunks, checkpoints: recorded for each submit
+  std::vector<DecodeRecording> decode_;  // one token: recorded once, replayed
+  std::uint64_t decode_clock_ = 0;
+  ops::StepGrids grids_;  // the replayed passes' attention grids, rewritten every token
+  bool replay_ = true;
   std::int64_t pos_ = 0;
   // The furthest position since the last start at 0: the rings have dropped the rows more than
   // their size behind it (KvCache::resumable).

@@ -54,35 +54,40 @@ struct ElementwisePush {
 static_assert(sizeof(ElementwisePush) == 5 * 4);
 
 // shaders/rope.comp
+// pos_off: the first token's position past the step word's; step_off: that word's index in its
+// binding (ops::Positions). Likewise in kv_write, attn and attn_reduce.
 struct RopePush {
-  std::uint32_t n_heads, head_dim, n_rot, pos0, n_tok, x_off, x_stride, table_off, neox;
+  std::uint32_t n_heads, head_dim, n_rot, pos_off, n_tok, x_off, x_stride, table_off, neox,
+      step_off;
 };
-static_assert(sizeof(RopePush) == 9 * 4);
+static_assert(sizeof(RopePush) == 10 * 4);
 
 // shaders/kv_write.comp
 struct KvWritePush {
-  std::uint32_t row, n_tok, pos0, k_off, v_off, src_stride, kc_off, vc_off;
+  std::uint32_t row, n_tok, pos_off, k_off, v_off, src_stride, kc_off, vc_off;
   std::uint32_t rows;  // cache rows: position p is row p % rows
+  std::uint32_t step_off;
 };
-static_assert(sizeof(KvWritePush) == 9 * 4);
+static_assert(sizeof(KvWritePush) == 10 * 4);
 
 // shaders/attn.comp
 struct AttentionPush {
-  std::uint32_t n_head, n_head_kv, head_dim, pos0, n_tok, q_off, q_stride, kc_off, vc_off, out_off,
-      scratch_off, n_chunks, g_per_wg;
+  std::uint32_t n_head, n_head_kv, head_dim, pos_off, n_tok, q_off, q_stride, kc_off, vc_off,
+      out_off, scratch_off, n_chunks, g_per_wg;
   float scale;
   std::uint32_t window;
   float softcap, softcap_inv;
   std::uint32_t rows;  // cache rows: key position p is row p % rows
+  std::uint32_t step_off;
 };
-static_assert(sizeof(AttentionPush) == 18 * 4);
+static_assert(sizeof(AttentionPush) == 19 * 4);
 
 // shaders/attn_reduce.comp
 struct AttnReducePush {
-  std::uint32_t n_head, head_dim, pos0, n_tok, chunk, n_chunks, scratch_off, out_off, out_stride,
-      window;
+  std::uint32_t n_head, head_dim, pos_off, n_tok, chunk, n_chunks, scratch_off, out_off, out_stride,
+      window, step_off;
 };
-static_assert(sizeof(AttnReducePush) == 10 * 4);
+static_assert(sizeof(AttnReducePush) == 11 * 4);
 
 // shaders/scale.comp
 struct ScalePush {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -340,7 +341,16 @@ void Ops::head_rmsnorm(const Tensor& x, int n_heads, const Tensor& w, float eps)
 
 // ---- positions: rope, cache, attention -----------------------------------------------------
 
-void Ops::rope(const Tensor& x, int n_heads, int head_dim, std::int64_t pos0,
+Ops::Bound Ops::bind_step(const Positions& pos, std::int64_t n_tok, const char* op) const {
+  require(pos.step.type == GgmlType::I32 && pos.step.elements() >= 1, op,
+          "the step tensor must hold an I32 position");
+  require(pos.offset >= 0 && pos.end >= pos.offset + n_tok, op,
+          "positions end at " + std::to_string(pos.end) + ", before the " + std::to_string(n_tok) +
+              " tokens from offset " + std::to_string(pos.offset));
+  return bind(pos.step, op);
+}
+
+void Ops::rope(const Tensor& x, int n_heads, int head_dim, const Positions& pos,
                const RopeTable& table) {
   const char* op = "rope";
   require_f32(x, op, "x");
@@ -350,29 +360,30 @@ void Ops::rope(const Tensor& x, int n_heads, int head_dim, std::int64_t pos0,
               std::to_string(head_dim));
   require(n_rot > 0 && n_rot % 2 == 0 && n_rot <= head_dim, op,
           "n_rot " + std::to_string(n_rot) + " must be even and at most head_dim");
-  require(pos0 >= 0 && pos0 + x.rows() <= table.n_pos, op,
-          "positions up to " + std::to_string(pos0 + x.rows()) + " past the table's " +
+  require(pos.end <= table.n_pos, op,
+          "positions up to " + std::to_string(pos.end) + " past the table's " +
               std::to_string(table.n_pos));
   Tensor tt = table.tensor();
-  Bound bx = bind(x, op), bt = bind(tt, op);
+  Bound bx = bind(x, op), bt = bind(tt, op), bs = bind_step(pos, x.rows(), op);
   RopePush p{};
   p.n_heads = static_cast<std::uint32_t>(n_heads);
   p.head_dim = static_cast<std::uint32_t>(head_dim);
   p.n_rot = static_cast<std::uint32_t>(n_rot);
-  p.pos0 = u32(pos0, op, "pos0");
+  p.pos_off = u32(pos.offset, op, "position offset");
   p.n_tok = u32(x.rows(), op, "tokens");
   p.x_off = elements(bx, 4, op);
   p.x_stride = u32(x.cols(), op, "row");
   p.table_off = elements(bt, 8, op) * 2;
   p.neox = table.params.type == ref::RopeType::NeoX ? 1 : 0;
+  p.step_off = elements(bs, 4, op);
   constexpr std::uint32_t wg = 64;
-  const vk::Pipeline& pl = kernels_->get("rope", "", false, 2, sizeof p, {wg});
+  const vk::Pipeline& pl = kernels_->get("rope", "", false, 3, sizeof p, {wg});
   vk::Groups g{ceil_div(p.n_rot / 2, wg), p.n_heads, p.n_tok};
-  record(pl, {bx.slice, bt.slice}, p, g, 8ull * x.elements());
+  record(pl, {bx.slice, bt.slice, bs.slice}, p, g, 8ull * x.elements());
 }
 
 void Ops::kv_write(const Tensor& k, const Tensor& v, const Tensor& k_cache, const Tensor& v_cache,
-                   std::int64_t pos0) {
+                   const Positions& pos) {
   const char* op = "kv_write";
   require_f32(k, op, "k");
   require_f32(v, op, "v");
@@ -383,23 +394,25 @@ void Ops::kv_write(const Tensor& k, const Tensor& v, const Tensor& k_cache, cons
   // Position p goes to row p % rows: a ring (a sliding-window layer's cache) wraps, so only the
   // chunk itself must fit.
   require(
-      pos0 >= 0 && k.rows() <= k_cache.rows(), op,
+      k.rows() <= k_cache.rows(), op,
       std::to_string(k.rows()) + " rows do not fit the cache's " + std::to_string(k_cache.rows()));
-  Bound bk = bind(k, op), bv = bind(v, op), bkc = bind(k_cache, op), bvc = bind(v_cache, op);
+  Bound bk = bind(k, op), bv = bind(v, op), bkc = bind(k_cache, op), bvc = bind(v_cache, op),
+        bs = bind_step(pos, k.rows(), op);
   KvWritePush p{};
   p.row = u32(k.cols(), op, "row");
   p.n_tok = u32(k.rows(), op, "tokens");
-  p.pos0 = u32(pos0, op, "pos0");
+  p.pos_off = u32(pos.offset, op, "position offset");
   p.k_off = elements(bk, 4, op);
   p.v_off = elements(bv, 4, op);
   p.src_stride = p.row;
   p.kc_off = elements(bkc, 4, op);
   p.vc_off = elements(bvc, 4, op);
   p.rows = u32(k_cache.rows(), op, "cache rows");
+  p.step_off = elements(bs, 4, op);
   const std::uint32_t wg = kernels_->config().elementwise_wg;
-  const vk::Pipeline& pl = kernels_->get("kv_write", "", false, 4, sizeof p, {wg});
+  const vk::Pipeline& pl = kernels_->get("kv_write", "", false, 5, sizeof p, {wg});
   vk::Groups g{ceil_div(p.row / 2, wg), p.n_tok};
-  record(pl, {bk.slice, bv.slice, bkc.slice, bvc.slice}, p, g, 12ull * k.elements());
+  record(pl, {bk.slice, bv.slice, bkc.slice, bvc.slice, bs.slice}, p, g, 12ull * k.elements());
 }
 
 std::uint64_t attention_scratch_floats(const Kernels& kernels, std::int64_t n_tok,
@@ -410,7 +423,7 @@ std::uint64_t attention_scratch_floats(const Kernels& kernels, std::int64_t n_to
 }
 
 void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,
-                    const Tensor& out, const AttentionShape& s, std::int64_t pos0,
+                    const Tensor& out, const AttentionShape& s, const Positions& pos,
                     const Tensor& scratch) {
   const char* op = "attention";
   const KernelConfig& cfg = kernels_->config();
@@ -429,25 +442,30 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
           "q " + dims(q) + ", out " + dims(out) + " for " + std::to_string(s.n_head) + " heads");
   require(k_cache.cols() == std::int64_t{s.n_head_kv} * s.head_dim && v_cache.ne == k_cache.ne, op,
           "caches " + dims(k_cache) + " for " + std::to_string(s.n_head_kv) + " kv heads");
-  std::int64_t n_kv = pos0 + q.rows();
   require(s.window >= 0 && std::isfinite(s.softcap) && s.softcap >= 0, op,
           "window must be at least 0 and softcap finite and at least 0");
+  const Bound bstep = bind_step(pos, q.rows(), op);
   // Key position p is row p % rows: every key from the first query's first one to the last
-  // query's must have a row of its own (a sliding-window ring holds window + one chunk).
-  const std::int64_t first_key = model::window_first_key(pos0, s.window);
-  require(pos0 >= 0 && n_kv - first_key <= k_cache.rows(), op,
-          "keys " + std::to_string(first_key) + " .. " + std::to_string(n_kv - 1) +
-              " do not fit the cache's " + std::to_string(k_cache.rows()) + " rows");
+  // query's must have a row of its own (a sliding-window ring holds window + one chunk). The
+  // most keys that takes, whatever the first position up to pos.end - q.rows():
+  const std::int64_t n_kv = pos.end;
+  const std::int64_t keys = s.window > 0 ? std::min(n_kv, s.window + q.rows() - 1) : n_kv;
+  require(keys <= k_cache.rows(), op,
+          std::to_string(keys) + " keys (positions up to " + std::to_string(n_kv - 1) +
+              ") do not fit the cache's " + std::to_string(k_cache.rows()) + " rows");
 
   AttentionPush p{};
   p.n_head = static_cast<std::uint32_t>(s.n_head);
   p.n_head_kv = static_cast<std::uint32_t>(s.n_head_kv);
   p.head_dim = static_cast<std::uint32_t>(s.head_dim);
-  p.pos0 = u32(pos0, op, "pos0");
+  p.pos_off = u32(pos.offset, op, "position offset");
   p.n_tok = u32(q.rows(), op, "tokens");
   p.q_stride = u32(q.cols(), op, "row");
   p.rows = u32(k_cache.rows(), op, "cache rows");
-  // The longest query's key span: chunks start at its window's first key.
+  // The longest query's key span: chunks start at its window's first key. Sized for pos.end
+  // (the scratch's stride); with pos.grids the dispatch takes as many chunks as the position
+  // needs (StepGrids: an indirect dispatch, not a fixed maximum with early exit, which costs
+  // lavapipe too much), and the combining pass returns where one chunk held every key.
   const std::int64_t span = s.window > 0 ? std::min(n_kv, s.window) : n_kv;
   p.n_chunks = ceil_div(static_cast<std::uint64_t>(span), cfg.attn_chunk);
   p.window = s.window > 0 ? u32(s.window, op, "window") : 0;
@@ -462,6 +480,7 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   p.kc_off = elements(bk, 4, op);
   p.vc_off = elements(bv, 4, op);
   p.out_off = elements(bo, 4, op);
+  p.step_off = elements(bstep, 4, op);
   Bound bs = bo;  // unused binding when no query spans two chunks
   if (p.n_chunks > 1) {
     require_f32(scratch, op, "scratch");
@@ -478,16 +497,23 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
   const std::string_view variant = !s.llama_cpp_rounding ? "exact"
                                    : s.scale_query_first ? "llama_qscaled"
                                                          : "llama";
-  const vk::Pipeline& pl = kernels_->get("attn_", variant, true, 5, sizeof p,
+  const vk::Pipeline& pl = kernels_->get("attn_", variant, true, 6, sizeof p,
                                          {cfg.attn_wg, cfg.attn_chunk, cfg.attn_max_g}, 0b00110);
   std::uint64_t kv_bytes = 2ull * 2 * static_cast<std::uint64_t>(span) * k_cache.cols();
-  record(pl, {bq.slice, bk.slice, bv.slice, bo.slice, bs.slice}, p, g,
-         kv_bytes + 8ull * q.elements());
+  const std::array<vk::BufferSlice, 6> slices{bq.slice, bk.slice, bv.slice,
+                                              bo.slice, bs.slice, bstep.slice};
+  if (pos.grids != nullptr) {
+    record_indirect(pl, slices, p,
+                    pos.grids->slot(g, s.window, cfg.attn_chunk, pos.offset + q.rows()),
+                    kv_bytes + 8ull * q.elements());
+  } else {
+    record(pl, slices, p, g, kv_bytes + 8ull * q.elements());
+  }
   if (p.n_chunks > 1) {
     AttnReducePush r{};
     r.n_head = p.n_head;
     r.head_dim = p.head_dim;
-    r.pos0 = p.pos0;
+    r.pos_off = p.pos_off;
     r.n_tok = p.n_tok;
     r.chunk = cfg.attn_chunk;
     r.n_chunks = p.n_chunks;
@@ -495,10 +521,44 @@ void Ops::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cach
     r.out_off = p.out_off;
     r.out_stride = p.q_stride;
     r.window = p.window;
+    r.step_off = p.step_off;
     constexpr std::uint32_t wg = 64;
-    const vk::Pipeline& rl = kernels_->get("attn_reduce", "", false, 2, sizeof r, {wg});
-    record(rl, {bs.slice, bo.slice}, r, vk::Groups{p.n_head, p.n_tok},
+    const vk::Pipeline& rl = kernels_->get("attn_reduce", "", false, 3, sizeof r, {wg});
+    record(rl, {bs.slice, bo.slice, bstep.slice}, r, vk::Groups{p.n_head, p.n_tok},
            4ull * p.n_tok * p.n_head * p.n_chunks * (p.head_dim + 2));
+  }
+}
+
+vk::BufferSlice StepGrids::slot(vk::Groups g, std::int64_t window, std::uint32_t chunk,
+                                std::int64_t last) {
+  std::size_t i = 0;
+  for (; i < grids_.size(); ++i) {
+    const Grid& o = grids_[i];
+    if (o.g.x == g.x && o.g.y == g.y && o.g.z == g.z && o.window == window && o.last == last &&
+        o.chunk == chunk) {
+      break;
+    }
+  }
+  if (i == grids_.size()) {
+    if (grids_.size() == kMaxGrids) {
+      throw std::invalid_argument("attention: more than " + std::to_string(kMaxGrids) +
+                                  " distinct grids in one replayed pass");
+    }
+    grids_.push_back({g, window, last, chunk});
+  }
+  return area_.buffer->slice(area_.offset + 12 * i, 12);
+}
+
+void StepGrids::write(std::int64_t first) const {
+  std::byte* base = area_.buffer->mapped() + area_.offset;
+  for (std::size_t i = 0; i < grids_.size(); ++i) {
+    const Grid& o = grids_[i];
+    const std::int64_t n_kv = first + o.last;  // the last query's keys end there
+    const std::int64_t span = o.window > 0 ? std::min(n_kv, o.window) : n_kv;
+    // At most g.y, the chunks pos.end allows (the scratch's stride).
+    const std::uint32_t counts[3] = {
+        o.g.x, std::min(o.g.y, ceil_div(static_cast<std::uint64_t>(span), o.chunk)), o.g.z};
+    std::memcpy(base + 12 * i, counts, sizeof counts);
   }
 }
 

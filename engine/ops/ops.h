@@ -18,8 +18,9 @@
 // - Every op ends with a full compute barrier, so the next op sees its results. Coarse on
 //   purpose: the ops of a forward pass depend on each other in order; finer barriers come only
 //   with measurements.
-// - Ops that take positions (rope, kv_write, attention) carry them in push constants, so a
-//   decode step records the same bindings every token and reuses the cached descriptor sets.
+// - Ops that take positions (rope, kv_write, attention) read them from a small device buffer
+//   the host writes before each submit (Positions, below), not from push constants: a decode
+//   step's recording serves every position, so the session records it once and replays it.
 // - Tensors may sit at any offset in buffers of any size: bindings cover the whole buffer (or
 //   an aligned window of at most maxStorageBufferRange bytes) and offsets travel in push
 //   constants. Weight offsets must be multiples of 4 bytes (GGUF aligns them to 32).
@@ -33,6 +34,7 @@
 #include <initializer_list>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "ops/kernels.h"
 #include "ops/rope_table.h"
@@ -58,6 +60,56 @@ struct AttentionShape {
   // (model::window_first_key); 0: every earlier key.
   std::int64_t window = 0;
   float softcap = 0;  // > 0: each score s becomes softcap * tanh(s / softcap) (gemma2)
+};
+
+// Where an op's token positions come from. The shaders read the pass's first position from
+// `step` (I32 [1], host-visible: the host writes it before each submit); the op's token t sits at
+// that position + offset + t. `end` bounds what the recording must serve: one past the last
+// position any of the op's tokens may have. A prefill chunk is recorded for its own positions
+// (end = its first + its tokens), a replayed decode step for every one up to the context size.
+// Work that grows with the position (attention's chunks of keys) is sized for `end` (the
+// partials' stride), and dispatched for `end` too unless `grids` holds its counts (StepGrids),
+// which a replayed pass does: then only the chunks the position needs run.
+class StepGrids;
+struct Positions {
+  Tensor step;
+  std::int64_t offset = 0;
+  std::int64_t end = 0;
+  // With grids, attention's group counts are read from the step buffer too (indirect
+  // dispatches), rewritten by the host with each position: only the chunks that hold keys run.
+  StepGrids* grids = nullptr;
+  // The tokens first .. first + count - 1 of a pass of n_tok tokens: offset by `first`, and an
+  // end that many tokens earlier than the pass's (its last token is n_tok - first - count
+  // before the pass's last).
+  Positions rows(std::int64_t first, std::int64_t count, std::int64_t n_tok) const {
+    return {step, offset + first, end - (n_tok - first - count), grids};
+  }
+};
+
+// The group counts of a replayed pass's attention dispatches, kept in the host-visible step
+// buffer beside the position: one grid per distinct shape (heads x chunks x tokens, window),
+// its chunks those of the keys the pass's last query sees. Measured on lavapipe, a grid sized
+// for the whole context with early exit cost stories260K 2.5x its decode speed at 4096
+// positions (docs/PERFORMANCE.md, issue 17); these cost the host a few words per token.
+class StepGrids {
+ public:
+  static constexpr int kMaxGrids = 16;
+  // area: I32 [3 * kMaxGrids] in a mapped buffer.
+  explicit StepGrids(const Tensor& area) : area_(area) {}
+  // The 12 bytes an attention dispatch of x by (chunks of `chunk` keys) by z groups reads its
+  // counts from, for a last query at the pass's first position + last - 1 with `window`.
+  vk::BufferSlice slot(vk::Groups g, std::int64_t window, std::uint32_t chunk, std::int64_t last);
+  // Writes every grid's counts for a pass whose first position is `first`.
+  void write(std::int64_t first) const;
+
+ private:
+  struct Grid {
+    vk::Groups g;
+    std::int64_t window, last;
+    std::uint32_t chunk;
+  };
+  Tensor area_;
+  std::vector<Grid> grids_;
 };
 
 class Ops {
@@ -115,22 +167,24 @@ class Ops {
   // RMSNorm of each head_dim slice of x in place, times w (head_dim values): qwen3's q/k norm.
   void head_rmsnorm(const Tensor& x, int n_heads, const Tensor& w, float eps);
 
-  // RoPE in place on x [T x n_heads * head_dim], token t at position pos0 + t.
-  void rope(const Tensor& x, int n_heads, int head_dim, std::int64_t pos0, const RopeTable& table);
+  // RoPE in place on x [T x n_heads * head_dim], token t at position pos0 + t (pos0: `pos`'s
+  // first, read on the device; pos.end <= the table's positions).
+  void rope(const Tensor& x, int n_heads, int head_dim, const Positions& pos,
+            const RopeTable& table);
 
   // The f16 caches' rows of positions pos0 .. pos0 + T - 1 = k and v [T x n_head_kv *
   // head_dim]. Position p is row p % rows (a sliding-window ring wraps; T <= rows).
   void kv_write(const Tensor& k, const Tensor& v, const Tensor& k_cache, const Tensor& v_cache,
-                std::int64_t pos0);
+                const Positions& pos);
 
   // Causal attention of q [T x n_head * head_dim] (token t at position pos0 + t, seeing the
   // keys of positions 0 .. pos0 + t, or its window of them) into out (same shape). Position p
   // is cache row p % rows: a ring must hold every key from the first query's first to the last
-  // query's own. Long contexts are split over workgroups and
+  // query's own. Long contexts are split over workgroups (as many as pos.end needs) and
   // combined by a second pass, which needs `scratch`: an f32 tensor of at least
   // attention_scratch_floats() elements (below).
   void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, const Tensor& out,
-                 const AttentionShape& shape, std::int64_t pos0, const Tensor& scratch);
+                 const AttentionShape& shape, const Positions& pos, const Tensor& scratch);
 
   void add(const Tensor& a, const Tensor& b, const Tensor& out);         // out = a + b
   void add_bias(const Tensor& x, const Tensor& bias);                    // each row of x += bias
@@ -192,6 +246,8 @@ class Ops {
   // offset).
   Bound bind(const Tensor& t, const char* op, bool texel = false) const;
   std::uint32_t elements(const Bound& b, std::uint32_t unit, const char* op) const;
+  // The step word of `pos` for an op of n_tok tokens (checks that pos.end covers them).
+  Bound bind_step(const Positions& pos, std::int64_t n_tok, const char* op) const;
   // Defined here: ops.cpp and ops_moe.cpp record with their own push-constant structs.
   template <class Push>
   void record(const vk::Pipeline& p, std::span<const vk::BufferSlice> bindings, const Push& push,
@@ -199,6 +255,14 @@ class Ops {
     static_assert(std::is_trivially_copyable_v<Push>);
     cmd_->dispatch(p, bindings, std::as_bytes(std::span<const Push, 1>(&push, 1)), groups, bytes);
     // The next op reads what this one wrote (see the header: coarse on purpose).
+    cmd_->barrier();
+  }
+  template <class Push>
+  void record_indirect(const vk::Pipeline& p, std::span<const vk::BufferSlice> bindings,
+                       const Push& push, const vk::BufferSlice& groups, std::uint64_t bytes) {
+    static_assert(std::is_trivially_copyable_v<Push>);
+    cmd_->dispatch_indirect(p, bindings, std::as_bytes(std::span<const Push, 1>(&push, 1)), groups,
+                            bytes);
     cmd_->barrier();
   }
   template <class Push>

@@ -36,9 +36,11 @@ void Buffer::create() {
   VkDevice dev = core_->device;
   VkBufferCreateInfo bi{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
   bi.size = size_;
-  // Any buffer may be bound as a storage texel buffer too (vk/pipeline.h, texel bindings).
+  // Any buffer may be bound as a storage texel buffer too (vk/pipeline.h, texel bindings), or
+  // hold an indirect dispatch's group counts (CommandBuffer::dispatch_indirect).
   bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT |
-             VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+             VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT |
+             VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT;
   bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   check(vkCreateBuffer(dev, &bi, nullptr, &buffer_), "vkCreateBuffer");
 

@@ -43,6 +43,7 @@ CommandBuffer::CommandBuffer(CommandBuffer&& o) noexcept
       cmd_(std::exchange(o.cmd_, VK_NULL_HANDLE)),
       fence_(std::exchange(o.fence_, VK_NULL_HANDLE)),
       state_(std::exchange(o.state_, State::Idle)),
+      executable_(std::exchange(o.executable_, false)),
       dispatches_(std::exchange(o.dispatches_, 0)),
       queries_(std::exchange(o.queries_, VK_NULL_HANDLE)),
       query_capacity_(std::exchange(o.query_capacity_, 0)),
@@ -56,6 +57,7 @@ CommandBuffer& CommandBuffer::operator=(CommandBuffer&& o) noexcept {
     cmd_ = std::exchange(o.cmd_, VK_NULL_HANDLE);
     fence_ = std::exchange(o.fence_, VK_NULL_HANDLE);
     state_ = std::exchange(o.state_, State::Idle);
+    executable_ = std::exchange(o.executable_, false);
     dispatches_ = std::exchange(o.dispatches_, 0);
     queries_ = std::exchange(o.queries_, VK_NULL_HANDLE);
     query_capacity_ = std::exchange(o.query_capacity_, 0);
@@ -88,17 +90,18 @@ void CommandBuffer::reset() {
 void CommandBuffer::begin() {
   if (state_ == State::Submitted) throw std::logic_error("CommandBuffer::begin while in flight");
   check(vkResetCommandBuffer(cmd_, 0), "vkResetCommandBuffer");
+  // Not VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT: any recording may be resubmitted.
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   check(vkBeginCommandBuffer(cmd_, &bi), "vkBeginCommandBuffer");
+  executable_ = false;
   if (queries_ != VK_NULL_HANDLE) vkCmdResetQueryPool(cmd_, queries_, 0, query_capacity_);
   timed_.clear();
   dispatches_ = 0;
   state_ = State::Recording;
 }
 
-void CommandBuffer::dispatch(const Pipeline& p, std::span<const BufferSlice> bindings,
-                             std::span<const std::byte> push, Groups groups, std::uint64_t bytes) {
+void CommandBuffer::bind(const Pipeline& p, std::span<const BufferSlice> bindings,
+                         std::span<const std::byte> push) {
   if (state_ != State::Recording) throw std::logic_error("dispatch on a buffer not recording");
   if (bindings.size() != p.binding_count()) {
     throw std::logic_error("dispatch " + p.name() + ": " + std::to_string(bindings.size()) +
@@ -137,13 +140,6 @@ void CommandBuffer::dispatch(const Pipeline& p, std::span<const BufferSlice> bin
                              std::to_string(info.max_storage_buffer_range));
     }
   }
-  if (groups.x == 0 || groups.y == 0 || groups.z == 0 || groups.x > info.max_workgroup_count[0] ||
-      groups.y > info.max_workgroup_count[1] || groups.z > info.max_workgroup_count[2]) {
-    throw std::logic_error("dispatch " + p.name() + ": workgroup count " +
-                           std::to_string(groups.x) + "x" + std::to_string(groups.y) + "x" +
-                           std::to_string(groups.z) + " out of range");
-  }
-
   VkDescriptorSet set =
       core_->descriptors.get(core_->device, p.set_layout(), bindings, p.texel_bindings());
   vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.handle());
@@ -152,8 +148,12 @@ void CommandBuffer::dispatch(const Pipeline& p, std::span<const BufferSlice> bin
     vkCmdPushConstants(cmd_, p.layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
                        static_cast<std::uint32_t>(push.size()), push.data());
   }
-  bool timed = queries_ != VK_NULL_HANDLE && timed_.size() < kMaxTimedDispatches;
-  if (queries_ != VK_NULL_HANDLE && !timed && !queries_exhausted_) {
+}
+
+template <class Run>
+void CommandBuffer::timed(const Pipeline& p, std::uint64_t bytes, Run run) {
+  bool stamp = queries_ != VK_NULL_HANDLE && timed_.size() < kMaxTimedDispatches;
+  if (queries_ != VK_NULL_HANDLE && !stamp && !queries_exhausted_) {
     queries_exhausted_ = true;
     std::fprintf(stderr,
                  "vkchat profile: more than %u dispatches in one command buffer, the "
@@ -161,13 +161,39 @@ void CommandBuffer::dispatch(const Pipeline& p, std::span<const BufferSlice> bin
                  kMaxTimedDispatches);
   }
   auto q = static_cast<std::uint32_t>(2 * timed_.size());
-  if (timed) vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries_, q);
-  vkCmdDispatch(cmd_, groups.x, groups.y, groups.z);
-  if (timed) {
+  if (stamp) vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries_, q);
+  run();
+  if (stamp) {
     vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, q + 1);
     timed_.push_back({p.name(), bytes});
   }
   ++dispatches_;
+}
+
+void CommandBuffer::dispatch(const Pipeline& p, std::span<const BufferSlice> bindings,
+                             std::span<const std::byte> push, Groups groups, std::uint64_t bytes) {
+  bind(p, bindings, push);
+  const DeviceInfo& info = core_->info;
+  if (groups.x == 0 || groups.y == 0 || groups.z == 0 || groups.x > info.max_workgroup_count[0] ||
+      groups.y > info.max_workgroup_count[1] || groups.z > info.max_workgroup_count[2]) {
+    throw std::logic_error("dispatch " + p.name() + ": workgroup count " +
+                           std::to_string(groups.x) + "x" + std::to_string(groups.y) + "x" +
+                           std::to_string(groups.z) + " out of range");
+  }
+
+  timed(p, bytes, [&] { vkCmdDispatch(cmd_, groups.x, groups.y, groups.z); });
+}
+
+void CommandBuffer::dispatch_indirect(const Pipeline& p, std::span<const BufferSlice> bindings,
+                                      std::span<const std::byte> push, const BufferSlice& groups,
+                                      std::uint64_t bytes) {
+  bind(p, bindings, push);
+  if (groups.buffer == nullptr || !*groups.buffer || groups.size != 12 || groups.offset % 4 != 0 ||
+      groups.offset + groups.size > groups.buffer->size()) {
+    throw std::logic_error("dispatch_indirect " + p.name() +
+                           ": the group counts must be 12 bytes at a multiple of 4 in a buffer");
+  }
+  timed(p, bytes, [&] { vkCmdDispatchIndirect(cmd_, groups.buffer->handle(), groups.offset); });
 }
 
 void CommandBuffer::barrier() {
@@ -205,6 +231,15 @@ void CommandBuffer::submit() {
   vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                        VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
   check(vkEndCommandBuffer(cmd_), "vkEndCommandBuffer");
+  state_ = State::Idle;
+  executable_ = true;
+  resubmit();
+}
+
+void CommandBuffer::resubmit() {
+  if (state_ != State::Idle || !executable_) {
+    throw std::logic_error("resubmit of a buffer not recorded and ended, or still in flight");
+  }
   check(vkResetFences(core_->device, 1, &fence_), "vkResetFences");
   VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   si.commandBufferCount = 1;
@@ -237,7 +272,7 @@ void CommandBuffer::collect_timestamps() {
     double us = static_cast<double>(d) * core_->info.timestamp_period_ns / 1e3;
     core_->profiler.add(timed_[i].kernel, us, timed_[i].bytes);
   }
-  timed_.clear();
+  // timed_ stays: a resubmit times the same dispatches again (begin() clears it).
 }
 
 }  // namespace vkchat::vk

@@ -51,6 +51,13 @@ class CommandBuffer {
              std::as_bytes(std::span<const Push, 1>(&push, 1)), groups, bytes);
   }
 
+  // dispatch() with the group counts read when the buffer runs from `groups`: 12 bytes (a
+  // VkDispatchIndirectCommand) at a multiple of 4, which the host may rewrite between the
+  // submits of a replayed recording. The counts must be within the device's limits.
+  void dispatch_indirect(const Pipeline& p, std::span<const BufferSlice> bindings,
+                         std::span<const std::byte> push, const BufferSlice& groups,
+                         std::uint64_t bytes = 0);
+
   // Every earlier compute or transfer write is visible to every later compute or transfer
   // access. Deliberately coarse: the kernels of one forward pass depend on each other in order.
   void barrier();
@@ -58,7 +65,11 @@ class CommandBuffer {
   void fill(const BufferSlice& dst, std::uint32_t word);      // offset and size multiples of 4
 
   void submit();  // ends recording and submits to the queue
-  void wait();    // waits for the submission; collects timestamps into the profiler
+  // Submits again what the last submit() ended, after its wait() (recorded once, replayed): the
+  // buffer must not have been begun since. What it reads from mapped memory the host may have
+  // rewritten in between. std::logic_error otherwise.
+  void resubmit();
+  void wait();  // waits for the submission; collects timestamps into the profiler
   void submit_and_wait() {
     submit();
     wait();
@@ -73,11 +84,18 @@ class CommandBuffer {
   enum class State { Idle, Recording, Submitted };
   void reset();
   void collect_timestamps();
+  // dispatch()'s checks, then binds the pipeline, its descriptor set and the push constants.
+  void bind(const Pipeline& p, std::span<const BufferSlice> bindings,
+            std::span<const std::byte> push);
+  // Records `run` (the dispatch command), timed when profiling.
+  template <class Run>
+  void timed(const Pipeline& p, std::uint64_t bytes, Run run);
 
   detail::Core* core_ = nullptr;
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
   State state_ = State::Idle;
+  bool executable_ = false;  // ended and submitted, not begun since: resubmit() may run it again
   std::size_t dispatches_ = 0;
 
   struct Timed {

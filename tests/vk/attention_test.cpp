@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "model/swa_hparams.h"
 #include "quant/half.h"
@@ -31,7 +32,8 @@ TEST(KvWrite, RowsAtPositionAreRoundedToF16) {
   ops::Tensor kt = rig.f32(k, row, T), vt = rig.f32(v, row, T);
   ops::Tensor kc = rig.poisoned(GgmlType::F16, row, n_ctx),
               vc = rig.poisoned(GgmlType::F16, row, n_ctx);
-  rig.run([&](ops::Ops& ops) { ops.kv_write(kt, vt, kc, vc, pos0); });
+  const ops::Positions pos = rig.positions(pos0, T);
+  rig.run([&](ops::Ops& ops) { ops.kv_write(kt, vt, kc, vc, pos); });
   std::vector<std::uint16_t> kg = rig.read_u16(kc), vg = rig.read_u16(vc);
   for (std::int64_t t = 0; t < T; ++t) {
     for (std::int64_t i = 0; i < row; ++i) {
@@ -60,7 +62,8 @@ TEST(KvWrite, RingRowsWrapAtTheCacheEnd) {
   ops::Tensor kt = rig.f32(k, row, T), vt = rig.f32(v, row, T);
   ops::Tensor kc = rig.poisoned(GgmlType::F16, row, rows),
               vc = rig.poisoned(GgmlType::F16, row, rows);
-  rig.run([&](ops::Ops& ops) { ops.kv_write(kt, vt, kc, vc, pos0); });
+  const ops::Positions pos = rig.positions(pos0, T);
+  rig.run([&](ops::Ops& ops) { ops.kv_write(kt, vt, kc, vc, pos); });
   std::vector<std::uint16_t> kg = rig.read_u16(kc), vg = rig.read_u16(vc);
   for (std::int64_t t = 0; t < T; ++t) {
     for (std::int64_t i = 0; i < row; ++i) {
@@ -163,7 +166,17 @@ TEST_P(AttentionTest, MatchesReference) {
   ops::Tensor scratch =
       rig.poisoned(GgmlType::F32, static_cast<std::int64_t>(ops::attention_scratch_floats(
                                       rig.kernels(), c.n_tok, shape, n_ctx)));
-  rig.run([&](ops::Ops& ops) { ops.attention(qt, kc, vc, out, shape, c.pos0, scratch); });
+  const ops::Positions pos = rig.positions(c.pos0, c.n_tok);
+  rig.run([&](ops::Ops& ops) { ops.attention(qt, kc, vc, out, shape, pos, scratch); });
+  const std::vector<float> got = rig.read_f32(out);
+  // Recorded for every first position up to the cache's end, as a replayed decode step is: the
+  // grid covers all the chunks and those past the queries' keys return; the same values.
+  ops::Tensor out_any = rig.poisoned(GgmlType::F32, q_row, c.n_tok);
+  const ops::Positions any = rig.positions(c.pos0, c.n_tok, n_ctx);
+  rig.run([&](ops::Ops& ops) { ops.attention(qt, kc, vc, out_any, shape, any, scratch); });
+  const std::vector<float> got_any = rig.read_f32(out_any);
+  EXPECT_EQ(0, std::memcmp(got.data(), got_any.data(), got.size() * sizeof(float)))
+      << "recorded for positions up to " << n_ctx;
 
   std::vector<float> want(q.size());
   for (std::int64_t t = 0; t < c.n_tok; ++t) {
@@ -171,7 +184,7 @@ TEST_P(AttentionTest, MatchesReference) {
                    c.n_head, c.n_head_kv, c.head_dim, shape.scale,
                    std::span<float>(want).subspan(t * q_row, q_row), ref_options(c, t));
   }
-  EXPECT_LE(rel_l2(rig.read_f32(out), want), 1e-5);
+  EXPECT_LE(rel_l2(got, want), 1e-5);
 }
 
 // llama.cpp's rounding, on cases whose keys fit one chunk (ggml walks all rows in one pass; the
@@ -202,7 +215,8 @@ TEST_P(GgmlAttentionTest, RoundsLikeGgml) {
     ops::Tensor scratch =
         rig.poisoned(GgmlType::F32, static_cast<std::int64_t>(ops::attention_scratch_floats(
                                         rig.kernels(), c.n_tok, shape, n_ctx)));
-    rig.run([&](ops::Ops& ops) { ops.attention(qt, kc, vc, out, shape, c.pos0, scratch); });
+    const ops::Positions pos = rig.positions(c.pos0, c.n_tok);
+    rig.run([&](ops::Ops& ops) { ops.attention(qt, kc, vc, out, shape, pos, scratch); });
     std::vector<float> qq = q, want(q.size());
     if (scale_query_first) {
       for (float& x : qq) x *= shape.scale;

@@ -294,6 +294,68 @@ TEST(Forward, DecodeIsOneSubmitWithNoNewDescriptorSets) {
   EXPECT_EQ(s.stats().submits - submits, 8);
   EXPECT_EQ(model->context().core().descriptors.size(), sets);
   EXPECT_EQ(s.stats().decode_tokens, 10);
+  // Replayed: recorded once for decode_argmax, once for decode, at the first of each.
+  EXPECT_EQ(s.stats().decode_recordings, 2);
+}
+
+// A decode step is recorded once per session and output and replayed (the position and the
+// token id read from mapped memory): over tokens past a sliding window's ring (gemma3, rings of
+// 16 + 8 rows) and through a recurrent state (qwen35), the replayed logits are bit for bit those
+// of a pass recorded afresh for each token; a change of output records again, once.
+TEST(Forward, ReplayedDecodeEqualsAFreshRecordingBitForBit) {
+  for (const char* name : {"stories260K-q4_0", "zoo/synth-gemma3-f16", "zoo/synth-qwen35-f16"}) {
+    SCOPED_TRACE(name);
+    const auto model = load(name);
+    Session replayed(*model, 64, 8), fresh(*model, 64, 8);
+    fresh.set_replay(false);
+    const std::vector<std::int32_t> prompt = {1, 5, 9, 13};
+    replayed.feed(prompt);
+    fresh.feed(prompt);
+    const auto V = static_cast<std::int32_t>(model->hparams().n_vocab);
+    auto same = [](std::span<const float> a, std::span<const float> b) {
+      return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
+    };
+    const int n = 30;  // to position 34: past the ring's 24 rows
+    for (int i = 0; i < n; ++i) {
+      const std::int32_t t = (7 + 31 * i) % V;
+      const std::span<const float> a = replayed.decode(t);
+      ASSERT_TRUE(same(a, fresh.decode(t))) << "token " << i;
+    }
+    EXPECT_EQ(replayed.stats().decode_recordings, 1);
+    EXPECT_EQ(fresh.stats().decode_recordings, n);
+    // Each change of output records the pass again, and only then.
+    llm::TopLogits top;
+    replayed.decode_top(3, 5, top);
+    replayed.decode_top(4, 5, top);
+    EXPECT_EQ(replayed.stats().decode_recordings, 2);
+    replayed.decode_top(5, 6, top);
+    EXPECT_EQ(replayed.stats().decode_recordings, 3);
+    const std::int32_t best = replayed.decode_argmax(6);
+    EXPECT_EQ(replayed.stats().decode_recordings, 4);
+    for (std::int32_t t : {3, 4, 5}) fresh.decode_top(t, 5, top);
+    EXPECT_EQ(fresh.decode_argmax(6), best);
+    // decode's recording is still there (one per output, up to four); a fifth output replaces
+    // the least recently used.
+    ASSERT_TRUE(same(replayed.decode(best), fresh.decode(best)));
+    EXPECT_EQ(replayed.stats().decode_recordings, 4);
+    replayed.decode_top(7, 7, top);
+    EXPECT_EQ(replayed.stats().decode_recordings, 5);
+    fresh.decode_top(7, 7, top);
+    ASSERT_TRUE(same(replayed.decode(8), fresh.decode(8)));
+    EXPECT_EQ(replayed.stats().decode_recordings, 5);
+    replayed.decode_top(9, 5, top);  // k = 5's was the least recently used: replaced
+    EXPECT_EQ(replayed.stats().decode_recordings, 6);
+    fresh.decode_top(9, 5, top);
+    // Back to a checkpoint or the start, then replaying again at the earlier positions.
+    replayed.truncate(replayed.truncation_point(2));
+    fresh.truncate(fresh.truncation_point(2));
+    EXPECT_EQ(replayed.position(), fresh.position());
+    if (replayed.position() == 0) {
+      replayed.feed(std::span(prompt).first(1));
+      fresh.feed(std::span(prompt).first(1));
+    }
+    for (std::int32_t t : {20, 21, 22}) ASSERT_TRUE(same(replayed.decode(t), fresh.decode(t)));
+  }
 }
 
 TEST(Forward, BadTokensAndFullContextThrowBeforeRunning) {

@@ -61,6 +61,11 @@ ops::Tensor KernelRig::i32(std::span<const std::int32_t> v) {
   return {&b, 0, gguf::GgmlType::I32, {static_cast<std::int64_t>(v.size()), 1, 1, 1}};
 }
 
+ops::Positions KernelRig::positions(std::int64_t pos0, std::int64_t n_tok, std::int64_t end) {
+  const std::int32_t first = static_cast<std::int32_t>(pos0);
+  return {i32(std::span(&first, 1)), 0, end > 0 ? end : pos0 + n_tok};
+}
+
 ops::Tensor KernelRig::weights(gguf::GgmlType type, std::span<const std::uint8_t> bytes,
                                std::int64_t cols, std::int64_t rows) {
   vk::Buffer& b = buffer(ops::matrix_bytes(type, cols, rows));

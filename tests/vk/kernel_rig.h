@@ -30,6 +30,10 @@ class KernelRig {
 
   ops::Tensor f32(std::span<const float> v, std::int64_t cols, std::int64_t rows = 1);
   ops::Tensor i32(std::span<const std::int32_t> v);
+  // Positions pos0 .. for an op of n_tok tokens (ops::Positions), recorded for first positions
+  // up to end - n_tok (0: exactly pos0, as a prefill chunk records; more: as a replayed decode
+  // step does, the grid sized for all of them).
+  ops::Positions positions(std::int64_t pos0, std::int64_t n_tok, std::int64_t end = 0);
   // Dense f16 rows (a KV cache), not a weight matrix.
   ops::Tensor f16(std::span<const std::uint16_t> bits, std::int64_t cols, std::int64_t rows);
   ops::Tensor weights(gguf::GgmlType type, std::span<const std::uint8_t> bytes, std::int64_t cols,

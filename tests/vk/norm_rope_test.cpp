@@ -100,7 +100,8 @@ TEST_P(RopeTest, MatchesReference) {
     SCOPED_TRACE("pos0 " + std::to_string(pos0));
     std::vector<float> x = ref::random_floats(n_heads * c.head_dim * T, seed + pos0);
     ops::Tensor xt = rig.f32(x, n_heads * c.head_dim, T);
-    rig.run([&](ops::Ops& ops) { ops.rope(xt, n_heads, c.head_dim, pos0, table); });
+    const ops::Positions pos = rig.positions(pos0, T);
+    rig.run([&](ops::Ops& ops) { ops.rope(xt, n_heads, c.head_dim, pos, table); });
     std::vector<float> want = x;
     for (std::int64_t t = 0; t < T; ++t) {
       ref::rope(std::span<float>(want).subspan(t * n_heads * c.head_dim, n_heads * c.head_dim),
@@ -124,8 +125,9 @@ TEST(Rope, PositionsPastTheTableThrow) {
   ops::RopeTable table = ops::RopeTable::create(rig.ctx(), {ref::RopeType::Normal, 8}, 4);
   std::vector<float> x(16);
   ops::Tensor xt = rig.f32(x, 16, 2);
+  const ops::Positions pos = rig.positions(3, 2);
   rig.run(
-      [&](ops::Ops& ops) { EXPECT_THROW(ops.rope(xt, 2, 8, 3, table), std::invalid_argument); });
+      [&](ops::Ops& ops) { EXPECT_THROW(ops.rope(xt, 2, 8, pos, table), std::invalid_argument); });
 }
 
 }  // namespace
