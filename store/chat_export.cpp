@@ -86,7 +86,10 @@ std::string ChatStore::export_json(std::int64_t conversation_id) const {
       " 'provenance', json(CASE WHEN m.model_path IS NULL THEN NULL ELSE json_object("
       "  'model_path', m.model_path, 'model_sha256', m.model_sha256,"
       "  'engine_version', m.engine_version, 'device', m.device,"
-      "  'context_size', m.context_size, 'prompt', m.prompt) END))"
+      "  'context_size', m.context_size, 'prompt', m.prompt) END),"
+      // The answer's tokens with their alternatives: the store's blob (answer_tokens.h) in hex,
+      // so that an imported copy keeps its token view.
+      " 'answer_tokens', CASE WHEN m.answer_tokens IS NULL THEN NULL ELSE hex(m.answer_tokens) END)"
       " FROM messages m WHERE m.conversation_id = ?1 ORDER BY m.id");
   rows_st.bind(conversation_id);
   std::string messages = "[";
@@ -109,7 +112,9 @@ std::string ChatStore::export_json(std::int64_t conversation_id) const {
       " 'model', json_object('path', model_path, 'hash', model_hash),"
       " 'settings', json_object('temperature', temperature, 'top_p', top_p, 'top_k', top_k,"
       "  'min_p', min_p, 'repeat_penalty', repeat_penalty, 'max_tokens', max_tokens,"
-      "  'seed_mode', seed_mode, 'seed', seed, 'system_prompt', system_prompt),"
+      "  'seed_mode', seed_mode, 'seed', seed, 'system_prompt', system_prompt,"
+      "  'enable_thinking', json(CASE enable_thinking WHEN 1 THEN 'true' WHEN 0 THEN 'false' END),"
+      "  'reasoning_effort', NULLIF(reasoning_effort, '')),"
       " 'active_path', json(?3), 'messages', json(?2), 'damage', ?4)"
       " FROM conversations WHERE id = ?1");
   st.bind(conversation_id, messages, path,

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "store/answer_tokens.h"
 #include "store/chat_store.h"
 #include "store/store_rows.h"
 
@@ -26,9 +27,30 @@ struct ImportedMessage {
   std::string reasoning;  // a thinking model's reasoning, kept apart as the store keeps it
   int reasoning_tokens = 0;
   double reasoning_ms = 0;
+  std::string answer_tokens;  // the store's blob (answer_tokens.h); empty: none
 };
 
 namespace {
+
+// The export's hex of an answer-token blob as its bytes; nullopt for anything but pairs of hex
+// digits.
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  const auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string bytes;
+  bytes.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    bytes.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return bytes;
+}
 
 std::optional<Role> role_named(std::string_view name) {
   if (name == "user") return Role::User;
@@ -84,6 +106,7 @@ std::int64_t ChatStore::insert_imported(const Conversation& c,
   rows::bind_sampling(conv, 7, c.settings.sampling);
   conv.run();
   const std::int64_t id = db_.last_insert_rowid();
+  set_conversation_settings(id, c.settings);  // and the template switches the insert leaves out
 
   std::map<std::string, std::int64_t> new_id;
   for (const ImportedMessage* m : parents_first(db_, messages)) {
@@ -109,6 +132,7 @@ std::int64_t ChatStore::insert_imported(const Conversation& c,
     st.bind_at(22, m->reasoning_ms);
     st.run();
     new_id[m->key] = db_.last_insert_rowid();
+    if (!m->answer_tokens.empty()) set_answer_tokens(new_id[m->key], m->answer_tokens);
     if (m->provenance) {
       const Provenance& p = *m->provenance;
       db_.prepare(
@@ -161,7 +185,9 @@ std::int64_t ChatStore::import_vkchat(std::string_view json) {
       " json_extract(?1, '$.settings.top_k'), json_extract(?1, '$.settings.min_p'),"
       " json_extract(?1, '$.settings.repeat_penalty'), json_extract(?1, '$.settings.max_tokens'),"
       " json_extract(?1, '$.settings.seed_mode'), json_extract(?1, '$.settings.seed'),"
-      " json_extract(?1, '$.active_path[#-1]'), json_type(?1, '$.messages')");
+      " json_extract(?1, '$.active_path[#-1]'), json_type(?1, '$.messages'),"
+      " json_extract(?1, '$.settings.enable_thinking'),"
+      " coalesce(json_extract(?1, '$.settings.reasoning_effort'), '')");
   head.bind(json);
   head.step();
   if (head.is_null(0) || head.int64(0) > 2) {
@@ -180,6 +206,8 @@ std::int64_t ChatStore::import_vkchat(std::string_view json) {
     if (head.is_null(13)) db_.fail_logic("import", "the export's settings have no seed_mode");
     c.settings.sampling = rows::sampling(head, 7);
   }
+  if (!head.is_null(17)) c.settings.enable_thinking = head.int64(17) != 0;
+  c.settings.reasoning_effort = head.text(18);
   const std::optional<std::string> leaf =
       head.is_null(15) ? std::nullopt : std::optional<std::string>(head.text(15));
 
@@ -208,7 +236,8 @@ std::int64_t ChatStore::import_vkchat(std::string_view json) {
       " coalesce(json_extract(value, '$.reasoning.text'), ''),"
       " coalesce(json_extract(value, '$.reasoning.tokens'), 0),"
       " coalesce(json_extract(value, '$.reasoning.ms'), 0),"
-      " coalesce(json_extract(value, '$.stats.error'), '')"
+      " coalesce(json_extract(value, '$.stats.error'), ''),"
+      " coalesce(json_extract(value, '$.answer_tokens'), '')"
       " FROM json_each(?1, '$.messages') ORDER BY key");
   st.bind(json);
   std::vector<ImportedMessage> messages;
@@ -237,6 +266,13 @@ std::int64_t ChatStore::import_vkchat(std::string_view json) {
     m.reasoning = st.text(25);
     m.reasoning_tokens = static_cast<int>(st.int64(26));
     m.reasoning_ms = st.real(27);
+    if (const std::string hex = st.text(29); !hex.empty()) {
+      std::optional<std::string> blob = from_hex(hex);
+      if (!blob || !decode_answer_tokens(*blob)) {
+        db_.fail_logic("import", "message " + m.key + " has answer_tokens that are not valid");
+      }
+      m.answer_tokens = std::move(*blob);
+    }
     messages.push_back(std::move(m));
   }
   return insert_imported(c, messages, leaf);

@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "store/answer_tokens.h"
 #include "store/chat_store.h"
 #include "store/sqlite_db.h"
 #include "store/temp_dir.h"
@@ -60,6 +61,8 @@ TEST(Import, TheAppsOwnExportRoundTrips) {
   settings.sampling.temperature = 0.3;
   settings.sampling.seed_mode = SeedMode::Fixed;
   settings.sampling.seed = 99;
+  settings.enable_thinking = false;
+  settings.reasoning_effort = "high";
   s.set_conversation_settings(conv, settings);
   s.rename_conversation(conv, "Birds \"and\" bees");
   const Message q = s.add_user_message(conv, "What is a wren?");
@@ -75,6 +78,9 @@ TEST(Import, TheAppsOwnExportRoundTrips) {
                              {"Wrens are small and loud", 6, 75.5},
                              Provenance{"/m/wren.gguf", std::string(64, 'e'), "vkchat 0.1.0",
                                         "llvmpipe", 4096, "<s>What is a wren?"});
+  const std::vector<AnswerToken> tokens = {{7, 0.5, "A", false, {{7, 0.5, "A"}, {9, 0.25, "The"}}},
+                                           {12, 0.125, " tiny", false, {{12, 0.125, " tiny"}}}};
+  s.set_answer_tokens(a2.id, encode_answer_tokens(tokens));
   s.edit_user_message(q.id, "What is a robin?");
   const Message a3 = s.begin_assistant_message(conv, used);
   s.checkpoint(a3.id, "A red-breasted", 3);  // cut short: stays incomplete
@@ -90,6 +96,10 @@ TEST(Import, TheAppsOwnExportRoundTrips) {
   ASSERT_TRUE(s.active_path(ids[0]).back().provenance.has_value());
   EXPECT_EQ(s.active_path(ids[0]).back().provenance->device, "llvmpipe");
   EXPECT_EQ(s.active_path(ids[0]).back().reasoning, "Wrens are small and loud");
+  // The token view's data and the template switches come along.
+  EXPECT_EQ(s.active_path(ids[0]).back().answer_tokens, encode_answer_tokens(tokens));
+  EXPECT_EQ(s.conversation(ids[0]).settings.enable_thinking, std::optional<bool>(false));
+  EXPECT_EQ(s.conversation(ids[0]).settings.reasoning_effort, "high");
   // The export of the copy is the export of the original, but for the ids.
   ChatStore other = ChatStore::open(dir / "b.db");
   const std::int64_t again = other.import_json(s.export_json(ids[0])).at(0);
@@ -165,6 +175,15 @@ TEST(Import, InputItCannotReadWritesNothingAndSaysWhy) {
                    "{\"id\": 1, \"role\": \"wizard\", \"content\": \"x\"}]}")
                 .find("wizard"),
             std::string::npos);
+  for (const char* tokens : {"zz", "ABC", "00FF"}) {  // not hex, odd, not a token blob
+    EXPECT_NE(reason(std::string("{\"format\": \"vkchat.conversation\", \"version\": 2, "
+                                 "\"messages\": [{\"id\": 1, \"role\": \"assistant\", "
+                                 "\"content\": \"x\", \"answer_tokens\": \"") +
+                     tokens + "\"}]}")
+                  .find("answer_tokens that are not valid"),
+              std::string::npos)
+        << tokens;
+  }
   EXPECT_NE(reason("[{\"title\": \"t\"}]").find("no \"mapping\""), std::string::npos);
   EXPECT_TRUE(s.list_conversations().empty());
 }
