@@ -1,5 +1,6 @@
 // App settings (key/value, with the chat defaults under "defaults.*") and the recent-models list.
 #include <charconv>
+#include <optional>
 
 #include "store/chat_store.h"
 #include "store/store_rows.h"
@@ -40,10 +41,15 @@ void for_each_default(Settings& s, F&& f) {
   f("defaults.seed_mode", s.sampling.seed_mode);
   f("defaults.seed", s.sampling.seed);
   f("defaults.system_prompt", s.system_prompt);
+  f("defaults.enable_thinking", s.enable_thinking);  // "": the template's own default
+  f("defaults.reasoning_effort", s.reasoning_effort);
 }
 
 std::string value_text(const std::string& v) {
   return v;
+}
+std::string value_text(std::optional<bool> v) {
+  return v ? (*v ? "true" : "false") : "";
 }
 std::string value_text(SeedMode v) {
   return std::string(to_string(v));
@@ -56,6 +62,11 @@ std::string value_text(T v) {
 // Each returns false when `text` is not a valid value.
 bool parse_value(std::string_view text, std::string& out) {
   out = text;
+  return true;
+}
+bool parse_value(std::string_view text, std::optional<bool>& out) {
+  if (text != "" && text != "true" && text != "false") return false;
+  out = text == "" ? std::nullopt : std::optional<bool>(text == "true");
   return true;
 }
 bool parse_value(std::string_view text, SeedMode& out) {

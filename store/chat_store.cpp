@@ -115,9 +115,12 @@ Conversation ChatStore::create_conversation() {
   ChatSettings settings = default_chat_settings();
   Statement st = db_.prepare("INSERT INTO conversations (created_at, updated_at, system_prompt, " +
                              std::string(rows::kSamplingColumns) +
-                             ") VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                             ", enable_thinking, reasoning_effort) VALUES (?1, ?1, ?2, ?3, ?4, ?5, "
+                             "?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   st.bind(next_time(), settings.system_prompt);
   rows::bind_sampling(st, 3, settings.sampling);
+  if (settings.enable_thinking) st.bind_at(11, *settings.enable_thinking ? 1 : 0);
+  st.bind_at(12, settings.reasoning_effort);
   st.run();
   return conversation(db_.last_insert_rowid());
 }

@@ -144,6 +144,8 @@ TEST(ChatStore, SettingsAndDefaults) {
   mine.sampling.seed_mode = SeedMode::Fixed;
   mine.sampling.seed = 42;
   mine.system_prompt = "Be brief.";
+  mine.enable_thinking = false;  // the template switches are defaults too
+  mine.reasoning_effort = "low";
   {
     ChatStore store = ChatStore::open(dir / "chat.db");
     EXPECT_EQ(store.setting("ui.theme"), std::nullopt);
@@ -157,6 +159,7 @@ TEST(ChatStore, SettingsAndDefaults) {
   EXPECT_EQ(store.setting("ui.theme"), "light");
   EXPECT_EQ(store.default_chat_settings(), mine);
   EXPECT_EQ(store.create_conversation().settings, mine);  // new chats start from the defaults
+  EXPECT_EQ(store.conversation(store.create_conversation().id).settings, mine);
   EXPECT_EQ(store.setting("defaults.temperature"), "0.1");
   store.reset_default_chat_settings();
   EXPECT_EQ(store.default_chat_settings(), ChatSettings{});
